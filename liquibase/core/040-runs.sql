@@ -1,0 +1,472 @@
+--liquibase formatted sql
+
+--changeset pgflow:040-orphan-tasks runOnChange:true splitStatements:false
+-- _orphan_tasks(run_id, step_slug): queued and started tasks of a failed run (step_slug NULL) or of
+-- a skipped step keep their status but can never be claimed again (visible_at = infinity).
+CREATE OR REPLACE FUNCTION pgflow._orphan_tasks(p_run_id uuid, p_step_slug text)
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+  UPDATE pgflow.step_tasks t SET visible_at = 'infinity'
+  WHERE t.run_id = p_run_id AND (p_step_slug IS NULL OR t.step_slug = p_step_slug)
+    AND t.status IN ('queued', 'started')
+$$;
+
+--changeset pgflow:040-fail-run runOnChange:true splitStatements:false
+-- _fail_run(run_id, events): started run -> failed (failed_at now), its live tasks orphaned.
+CREATE OR REPLACE FUNCTION pgflow._fail_run(p_run_id uuid, p_events boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow text;
+BEGIN
+  UPDATE pgflow.runs r SET status = 'failed', failed_at = now()
+  WHERE r.run_id = p_run_id AND r.status = 'started'
+  RETURNING r.flow_slug INTO v_flow;
+  IF FOUND THEN
+    PERFORM pgflow._orphan_tasks(p_run_id, NULL);
+    IF p_events THEN
+      PERFORM pgflow._emit_run(p_run_id, v_flow, 'failed');
+    END IF;
+  END IF;
+END;
+$$;
+
+--changeset pgflow:040-start-ready-steps-internal runOnChange:true splitStatements:false
+-- _start_ready_steps(run_id, events) starts every ready step of a run (created, no remaining deps,
+-- a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued task
+-- per index 0..n-1 visible after the step's start_delay. Returns true when some task is
+-- claimable now (the caller may wake idle workers). Does not check the run status (callers do).
+CREATE OR REPLACE FUNCTION pgflow._start_ready_steps(p_run_id uuid, p_events boolean)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_slugs text[];
+  v_flow text;
+  v_visible_now boolean;
+  v_slug text;
+BEGIN
+  WITH started AS (
+    UPDATE pgflow.step_states ss
+    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
+    WHERE ss.run_id = p_run_id AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
+    RETURNING ss.flow_slug, ss.step_slug, ss.initial_tasks
+  ), planned AS (
+    SELECT st.flow_slug, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
+    FROM started st
+    JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
+  ), inserted AS (
+    INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+    SELECT p.flow_slug, p_run_id, p.step_slug, i,
+           CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
+    FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
+    RETURNING 1
+  )
+  SELECT array_agg(p.step_slug ORDER BY p.step_slug), min(p.flow_slug), bool_or(p.delay = 0)
+  INTO v_slugs, v_flow, v_visible_now
+  FROM planned p;
+
+  IF p_events AND v_slugs IS NOT NULL THEN
+    FOREACH v_slug IN ARRAY v_slugs LOOP
+      PERFORM pgflow._emit_step(p_run_id, v_flow, v_slug, 'started');
+    END LOOP;
+  END IF;
+  RETURN coalesce(v_visible_now, false);
+END;
+$$;
+
+--changeset pgflow:040-start-ready-steps runOnChange:true splitStatements:false
+-- start_ready_steps(run_id): public form of _start_ready_steps; does nothing for a run that is not
+-- started; wakes idle workers of the flow when tasks became claimable.
+CREATE OR REPLACE FUNCTION pgflow.start_ready_steps(run_id uuid)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow text;
+BEGIN
+  SELECT r.flow_slug INTO v_flow FROM pgflow.runs r WHERE r.run_id = start_ready_steps.run_id AND r.status = 'started';
+  IF FOUND AND pgflow._start_ready_steps(start_ready_steps.run_id, pgflow._events_wanted(start_ready_steps.run_id)) THEN
+    PERFORM pgflow._notify_tasks(v_flow);
+  END IF;
+END;
+$$;
+
+--changeset pgflow:040-maybe-complete-run runOnChange:true splitStatements:false
+-- maybe_complete_run(run_id): a started run with no remaining steps -> completed, output = object
+-- of the completed leaf steps' outputs (NULL when none completed). Only a started run completes.
+CREATE OR REPLACE FUNCTION pgflow.maybe_complete_run(run_id uuid)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow text;
+BEGIN
+  UPDATE pgflow.runs r
+  SET status = 'completed', completed_at = now(),
+      output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
+                FROM pgflow.step_states ss
+                WHERE ss.run_id = r.run_id AND ss.status = 'completed'
+                  AND NOT EXISTS (SELECT 1 FROM pgflow.deps d
+                                  WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
+  WHERE r.run_id = maybe_complete_run.run_id AND r.status = 'started' AND r.remaining_steps = 0
+  RETURNING r.flow_slug INTO v_flow;
+  IF FOUND AND pgflow._events_wanted(maybe_complete_run.run_id) THEN
+    PERFORM pgflow._emit_run(maybe_complete_run.run_id, v_flow, 'completed');
+  END IF;
+END;
+$$;
+
+--changeset pgflow:040-cascade-force-skip-steps runOnChange:true splitStatements:false
+-- _cascade_force_skip_steps(run_id, step_slug, skip_reason): skips the step and every transitive
+-- dependent still created or started (the trigger with skip_reason, the others with
+-- dependency_skipped), orphans their tasks, decrements remaining_steps by the number newly
+-- skipped and returns it. Idempotent. Does not change the run status. Raises 'Run not found: <id>'.
+CREATE OR REPLACE FUNCTION pgflow._cascade_force_skip_steps(run_id uuid, step_slug text, skip_reason text)
+RETURNS int
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow text;
+  v_slugs text[];
+  v_slug text;
+  v_events boolean;
+BEGIN
+  SELECT r.flow_slug INTO v_flow FROM pgflow.runs r WHERE r.run_id = _cascade_force_skip_steps.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'Run not found: %', _cascade_force_skip_steps.run_id;
+  END IF;
+
+  WITH RECURSIVE affected(step_slug) AS (
+    SELECT _cascade_force_skip_steps.step_slug
+    UNION
+    SELECT d.step_slug FROM pgflow.deps d JOIN affected a ON d.dep_slug = a.step_slug
+    WHERE d.flow_slug = v_flow
+  ), skipped AS (
+    UPDATE pgflow.step_states ss
+    SET status = 'skipped', skipped_at = now(), remaining_tasks = NULL,
+        skip_reason = CASE WHEN ss.step_slug = _cascade_force_skip_steps.step_slug
+                           THEN _cascade_force_skip_steps.skip_reason ELSE 'dependency_skipped' END
+    FROM affected a
+    WHERE ss.run_id = _cascade_force_skip_steps.run_id AND ss.step_slug = a.step_slug
+      AND ss.status IN ('created', 'started')
+    RETURNING ss.step_slug
+  )
+  SELECT array_agg(sk.step_slug ORDER BY s.step_index) INTO v_slugs
+  FROM skipped sk JOIN pgflow.steps s ON s.flow_slug = v_flow AND s.step_slug = sk.step_slug;
+
+  IF v_slugs IS NULL THEN
+    RETURN 0;
+  END IF;
+  UPDATE pgflow.step_tasks t SET visible_at = 'infinity'
+  WHERE t.run_id = _cascade_force_skip_steps.run_id AND t.step_slug = ANY (v_slugs) AND t.status IN ('queued', 'started');
+  UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - cardinality(v_slugs)
+  WHERE r.run_id = _cascade_force_skip_steps.run_id;
+
+  v_events := pgflow._events_wanted(_cascade_force_skip_steps.run_id);
+  IF v_events THEN
+    FOREACH v_slug IN ARRAY v_slugs LOOP
+      PERFORM pgflow._emit_step(_cascade_force_skip_steps.run_id, v_flow, v_slug, 'skipped',
+                                CASE WHEN v_slug = _cascade_force_skip_steps.step_slug
+                                     THEN _cascade_force_skip_steps.skip_reason ELSE 'dependency_skipped' END);
+    END LOOP;
+  END IF;
+  RETURN cardinality(v_slugs);
+END;
+$$;
+
+--changeset pgflow:040-resolve-parents runOnChange:true splitStatements:false
+-- _release_children(run_id, flow_slug, parents): each child of the given parent steps gets
+-- remaining_deps decremented by its number of such parents; a dependent map whose task count is
+-- still unknown gets 0 (its source completed empty or was skipped). Used for taskless completions
+-- and plain skips, where a parent yields no array.
+CREATE OR REPLACE FUNCTION pgflow._release_children(p_run_id uuid, p_flow_slug text, p_parents text[])
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+  UPDATE pgflow.step_states c
+  SET remaining_deps = c.remaining_deps - x.n,
+      initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL THEN 0 ELSE c.initial_tasks END
+  FROM (SELECT d.step_slug, count(*)::int AS n
+        FROM pgflow.deps d
+        WHERE d.flow_slug = p_flow_slug AND d.dep_slug = ANY (p_parents)
+        GROUP BY d.step_slug) x,
+       pgflow.steps cs
+  WHERE c.run_id = p_run_id AND c.step_slug = x.step_slug
+    AND cs.flow_slug = p_flow_slug AND cs.step_slug = x.step_slug
+$$;
+
+--changeset pgflow:040-cascade-resolve-conditions runOnChange:true splitStatements:false
+-- cascade_resolve_conditions(run_id) evaluates if/ifNot of ready steps (created, no remaining deps)
+-- that have a pattern, against the run input (root steps) or the object of completed dependency
+-- outputs (dependent steps; skipped dependencies absent). Unmet: 'fail' fails the step ('Condition
+-- not met') and the run and returns false; 'skip' skips the step (condition_unmet) and releases
+-- its children; 'skip-cascade' skips it and all its dependents. Repeats while plain skips make
+-- new steps ready (at most 50 rounds). Returns true when the run may continue.
+CREATE OR REPLACE FUNCTION pgflow.cascade_resolve_conditions(run_id uuid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_run pgflow.runs;
+  v_events boolean;
+  v_fail_slug text;
+  v_skip text[];
+  v_cascade text[];
+  v_slug text;
+BEGIN
+  SELECT r.* INTO v_run FROM pgflow.runs r WHERE r.run_id = cascade_resolve_conditions.run_id;
+  IF NOT FOUND OR v_run.status = 'failed' THEN
+    RETURN false;
+  ELSIF v_run.status = 'completed' THEN
+    RETURN true;
+  END IF;
+  v_events := pgflow._events_wanted(v_run.run_id);
+
+  FOR round IN 1 .. 51 LOOP
+    IF round = 51 THEN
+      RAISE EXCEPTION 'cascade_resolve_conditions exceeded safety limit of 50 iterations';
+    END IF;
+
+    WITH ready AS (
+      SELECT s.step_slug, s.step_index, s.when_unmet, s.required_input_pattern AS req, s.forbidden_input_pattern AS forb,
+             CASE WHEN s.deps_count = 0 THEN v_run.input
+                  ELSE coalesce((SELECT jsonb_object_agg(d.dep_slug, ds.output)
+                                 FROM pgflow.deps d
+                                 JOIN pgflow.step_states ds ON ds.run_id = ss.run_id AND ds.step_slug = d.dep_slug
+                                 WHERE d.flow_slug = s.flow_slug AND d.step_slug = s.step_slug
+                                   AND ds.status = 'completed'), '{}'::jsonb) END AS doc
+      FROM pgflow.step_states ss
+      JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
+      WHERE ss.run_id = v_run.run_id AND ss.status = 'created' AND ss.remaining_deps = 0
+        AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)
+    ), unmet AS (
+      SELECT * FROM ready
+      WHERE NOT ((req IS NULL OR doc @> req) AND (forb IS NULL OR NOT doc @> forb))
+    )
+    SELECT (SELECT u.step_slug FROM unmet u WHERE u.when_unmet = 'fail' ORDER BY u.step_index LIMIT 1),
+           (SELECT array_agg(u.step_slug ORDER BY u.step_index) FROM unmet u WHERE u.when_unmet = 'skip'),
+           (SELECT array_agg(u.step_slug ORDER BY u.step_index) FROM unmet u WHERE u.when_unmet = 'skip-cascade')
+    INTO v_fail_slug, v_skip, v_cascade;
+
+    IF v_fail_slug IS NOT NULL THEN
+      UPDATE pgflow.step_states ss SET status = 'failed', failed_at = now(), error_message = 'Condition not met'
+      WHERE ss.run_id = v_run.run_id AND ss.step_slug = v_fail_slug;
+      IF v_events THEN
+        PERFORM pgflow._emit_step(v_run.run_id, v_run.flow_slug, v_fail_slug, 'failed');
+      END IF;
+      PERFORM pgflow._fail_run(v_run.run_id, v_events);
+      RETURN false;
+    END IF;
+
+    IF v_skip IS NOT NULL THEN
+      UPDATE pgflow.step_states ss SET status = 'skipped', skip_reason = 'condition_unmet', skipped_at = now()
+      WHERE ss.run_id = v_run.run_id AND ss.step_slug = ANY (v_skip);
+      PERFORM pgflow._release_children(v_run.run_id, v_run.flow_slug, v_skip);
+      UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - cardinality(v_skip) WHERE r.run_id = v_run.run_id;
+      IF v_events THEN
+        FOREACH v_slug IN ARRAY v_skip LOOP
+          PERFORM pgflow._emit_step(v_run.run_id, v_run.flow_slug, v_slug, 'skipped', 'condition_unmet');
+        END LOOP;
+      END IF;
+    END IF;
+
+    IF v_cascade IS NOT NULL THEN
+      FOREACH v_slug IN ARRAY v_cascade LOOP
+        PERFORM pgflow._cascade_force_skip_steps(v_run.run_id, v_slug, 'condition_unmet');
+      END LOOP;
+    END IF;
+
+    EXIT WHEN v_skip IS NULL;
+  END LOOP;
+  RETURN true;
+END;
+$$;
+
+--changeset pgflow:040-cascade-complete-taskless-steps runOnChange:true splitStatements:false
+-- cascade_complete_taskless_steps(run_id) completes ready steps with zero tasks (maps over an
+-- empty array) in waves: output [] (NULL for a single step), started_at = completed_at = now,
+-- children released, remaining_steps decremented. At most 50 waves ('Cascade loop exceeded safety
+-- limit of 50 iterations'). Returns the number of steps completed.
+CREATE OR REPLACE FUNCTION pgflow.cascade_complete_taskless_steps(run_id uuid)
+RETURNS int
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow text;
+  v_total int := 0;
+  v_slugs text[];
+  v_slug text;
+  v_events boolean := pgflow._events_wanted(cascade_complete_taskless_steps.run_id);
+BEGIN
+  SELECT r.flow_slug INTO v_flow FROM pgflow.runs r
+  WHERE r.run_id = cascade_complete_taskless_steps.run_id AND r.status = 'started';
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  FOR wave IN 1 .. 51 LOOP
+    WITH done AS (
+      UPDATE pgflow.step_states ss
+      SET status = 'completed', started_at = now(), completed_at = now(), remaining_tasks = 0,
+          output = CASE WHEN s.step_type = 'map' THEN '[]'::jsonb END
+      FROM pgflow.steps s
+      WHERE ss.run_id = cascade_complete_taskless_steps.run_id AND ss.status = 'created'
+        AND ss.remaining_deps = 0 AND ss.initial_tasks = 0
+        AND s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
+      RETURNING ss.step_slug, s.step_index
+    )
+    SELECT array_agg(done.step_slug ORDER BY done.step_index) INTO v_slugs FROM done;
+    EXIT WHEN v_slugs IS NULL;
+    IF wave = 51 THEN
+      RAISE EXCEPTION 'Cascade loop exceeded safety limit of 50 iterations';
+    END IF;
+    PERFORM pgflow._release_children(cascade_complete_taskless_steps.run_id, v_flow, v_slugs);
+    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - cardinality(v_slugs)
+    WHERE r.run_id = cascade_complete_taskless_steps.run_id;
+    v_total := v_total + cardinality(v_slugs);
+    IF v_events THEN
+      FOREACH v_slug IN ARRAY v_slugs LOOP
+        PERFORM pgflow._emit_step(cascade_complete_taskless_steps.run_id, v_flow, v_slug, 'completed');
+      END LOOP;
+    END IF;
+  END LOOP;
+  RETURN v_total;
+END;
+$$;
+
+--changeset pgflow:040-advance-run runOnChange:true splitStatements:false
+-- _advance_run(run_id, flow_slug, events, conditions): after steps were released, resolves
+-- conditions of newly ready steps (when asked), completes taskless steps, starts ready steps,
+-- completes the run when nothing remains, and wakes idle workers when tasks became claimable.
+CREATE OR REPLACE FUNCTION pgflow._advance_run(p_run_id uuid, p_flow_slug text, p_events boolean, p_conditions boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF p_conditions AND NOT pgflow.cascade_resolve_conditions(p_run_id) THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pgflow.step_states ss
+             WHERE ss.run_id = p_run_id AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks = 0) THEN
+    PERFORM pgflow.cascade_complete_taskless_steps(p_run_id);
+  END IF;
+  IF pgflow._start_ready_steps(p_run_id, p_events) THEN
+    PERFORM pgflow._notify_tasks(p_flow_slug);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = p_run_id AND r.status = 'started' AND r.remaining_steps = 0) THEN
+    PERFORM pgflow.maybe_complete_run(p_run_id);
+  END IF;
+END;
+$$;
+
+--changeset pgflow:040-start-flow runOnChange:true splitStatements:false
+-- start_flow(flow_slug, input, run_id) returns the new run (one row). In one transaction: checks
+-- the flow exists and that a flow with root map steps gets an array, inserts the run
+-- (remaining_steps = number of steps) and one step state per step, resolves root conditions,
+-- completes empty root maps, queues the root tasks and wakes idle workers.
+-- Errors: unknown flow (foreign_key_violation), NULL input, root map input not an array
+-- (P0001, pgflow's texts), duplicate run_id (unique_violation).
+CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id uuid DEFAULT NULL)
+RETURNS SETOF pgflow.runs
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow constant text := start_flow.flow_slug;
+  v_input constant jsonb := start_flow.input;
+  v_run_id uuid := coalesce(start_flow.run_id, gen_random_uuid());
+  v_steps int;
+  v_root_map boolean;
+  v_conditions boolean;
+  v_events boolean;
+  v_input_length int;
+BEGIN
+  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
+         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
+  INTO v_steps, v_root_map, v_conditions
+  FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
+  WHERE f.flow_slug = v_flow
+  GROUP BY f.flow_slug;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      CONSTRAINT = 'runs_flow_slug_fkey',
+      MESSAGE = format('Flow "%s" does not exist', v_flow),
+      HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
+  END IF;
+
+  IF v_root_map THEN
+    IF v_input IS NULL THEN
+      RAISE EXCEPTION 'Flow % has root map steps but input is NULL', v_flow;
+    ELSIF jsonb_typeof(v_input) <> 'array' THEN
+      RAISE EXCEPTION 'Flow % has root map steps but input is not an array (got %)', v_flow, jsonb_typeof(v_input);
+    END IF;
+  END IF;
+  IF v_input IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
+      MESSAGE = format('Flow "%s": input must not be NULL (pass ''{}''::jsonb for a flow without input)', v_flow);
+  END IF;
+
+  BEGIN
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
+    VALUES (v_run_id, v_flow, v_input, v_steps);
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
+      MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
+  END;
+
+  -- computed here, not inside the INSERT's CASE: the planner folds functions of constants early
+  IF jsonb_typeof(v_input) = 'array' THEN
+    v_input_length := jsonb_array_length(v_input);
+  END IF;
+  INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
+  SELECT s.flow_slug, v_run_id, s.step_slug, s.deps_count,
+         CASE WHEN s.step_type = 'single' THEN 1
+              WHEN s.deps_count = 0 THEN v_input_length
+              END
+  FROM pgflow.steps s WHERE s.flow_slug = v_flow;
+
+  v_events := pgflow._events_wanted(v_run_id);
+  IF v_events THEN
+    PERFORM pgflow._emit_run(v_run_id, v_flow, 'started');
+  END IF;
+
+  PERFORM pgflow._advance_run(v_run_id, v_flow, v_events, v_conditions);
+
+  RETURN QUERY SELECT r.* FROM pgflow.runs r WHERE r.run_id = v_run_id;
+END;
+$$;
+
+--changeset pgflow:040-get-run-with-states runOnChange:true splitStatements:false
+-- get_run_with_states(run_id) returns {"run": <runs row>, "steps": [<step_states rows in step order>]}
+-- or NULL for an unknown run.
+CREATE OR REPLACE FUNCTION pgflow.get_run_with_states(run_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT jsonb_build_object(
+           'run', to_jsonb(r),
+           'steps', coalesce((SELECT jsonb_agg(to_jsonb(ss) ORDER BY s.step_index)
+                              FROM pgflow.step_states ss
+                              JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
+                              WHERE ss.run_id = r.run_id), '[]'::jsonb))
+  FROM pgflow.runs r
+  WHERE r.run_id = get_run_with_states.run_id
+$$;
+
+--changeset pgflow:040-start-flow-with-states runOnChange:true splitStatements:false
+-- start_flow_with_states(flow_slug, input, run_id): start_flow, then get_run_with_states.
+CREATE OR REPLACE FUNCTION pgflow.start_flow_with_states(flow_slug text, input jsonb, run_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_run_id uuid;
+BEGIN
+  SELECT r.run_id INTO v_run_id FROM pgflow.start_flow(start_flow_with_states.flow_slug,
+                                                       start_flow_with_states.input,
+                                                       start_flow_with_states.run_id) r;
+  RETURN pgflow.get_run_with_states(v_run_id);
+END;
+$$;

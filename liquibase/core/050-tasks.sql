@@ -1,0 +1,354 @@
+--liquibase formatted sql
+
+--changeset pgflow:050-fail-task runOnChange:true splitStatements:false
+-- fail_task(run_id, step_slug, task_index, error_message) returns the task row (none for an unknown
+-- task). Locks the task and its step state. On a failed run a started task is marked failed (no
+-- retry). A task that is not started, or whose step is no longer started, is left unchanged. With
+-- attempts left the task is queued again, visible after floor(base_delay * 2^attempts_count) s;
+-- otherwise it fails and the step follows when_exhausted: 'fail' fails the step and the run,
+-- 'skip' skips the step (handler_failed) and lets its dependents run without its output,
+-- 'skip-cascade' skips the step and all its dependents.
+CREATE OR REPLACE FUNCTION pgflow.fail_task(run_id uuid, step_slug text, task_index int, error_message text)
+RETURNS SETOF pgflow.step_tasks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_run_id constant uuid := fail_task.run_id;
+  v_step constant text := fail_task.step_slug;
+  v_idx constant int := fail_task.task_index;
+  v_msg constant text := fail_task.error_message;
+  v_task pgflow.step_tasks;
+  v_ctx record;
+  v_events boolean;
+BEGIN
+  SELECT r.status AS run_status, ss.status AS state_status, s.when_exhausted,
+         coalesce(s.opt_max_attempts, f.opt_max_attempts) AS max_attempts,
+         coalesce(s.opt_base_delay, f.opt_base_delay) AS base_delay
+  INTO v_ctx
+  FROM pgflow.step_tasks t
+  JOIN pgflow.runs r ON r.run_id = t.run_id
+  JOIN pgflow.step_states ss ON ss.run_id = t.run_id AND ss.step_slug = t.step_slug
+  JOIN pgflow.steps s ON s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug
+  JOIN pgflow.flows f ON f.flow_slug = t.flow_slug
+  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+  FOR UPDATE OF t, ss;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  SELECT t.* INTO v_task FROM pgflow.step_tasks t
+  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
+
+  IF v_ctx.run_status = 'failed' THEN
+    IF v_task.status = 'started' THEN
+      UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = now(), error_message = v_msg, visible_at = 'infinity'
+      WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+      RETURNING t.* INTO v_task;
+    END IF;
+    RETURN NEXT v_task;
+    RETURN;
+  END IF;
+  IF v_ctx.state_status <> 'started' OR v_task.status <> 'started' THEN
+    RETURN NEXT v_task;
+    RETURN;
+  END IF;
+
+  IF v_task.attempts_count < v_ctx.max_attempts THEN
+    UPDATE pgflow.step_tasks t
+    SET status = 'queued', started_at = NULL, failed_at = NULL, error_message = v_msg,
+        visible_at = clock_timestamp() + make_interval(secs => pgflow.calculate_retry_delay(v_ctx.base_delay, t.attempts_count))
+    WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+    RETURNING t.* INTO v_task;
+    RETURN NEXT v_task;
+    RETURN;
+  END IF;
+
+  UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = now(), error_message = v_msg
+  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+  RETURNING t.* INTO v_task;
+  v_events := pgflow._events_wanted(v_run_id);
+
+  IF v_ctx.when_exhausted = 'fail' THEN
+    UPDATE pgflow.step_states ss SET status = 'failed', failed_at = now(), error_message = v_msg
+    WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+    IF v_events THEN
+      PERFORM pgflow._emit_step(v_run_id, v_task.flow_slug, v_step, 'failed');
+    END IF;
+    PERFORM pgflow._fail_run(v_run_id, v_events);
+  ELSE
+    UPDATE pgflow.step_states ss
+    SET status = 'skipped', skip_reason = 'handler_failed', skipped_at = now(), error_message = v_msg, remaining_tasks = NULL
+    WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+    PERFORM pgflow._orphan_tasks(v_run_id, v_step);
+    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - 1 WHERE r.run_id = v_run_id;
+    IF v_events THEN
+      PERFORM pgflow._emit_step(v_run_id, v_task.flow_slug, v_step, 'skipped', 'handler_failed');
+    END IF;
+    IF v_ctx.when_exhausted = 'skip-cascade' THEN
+      PERFORM pgflow._cascade_force_skip_steps(v_run_id, v_step, 'handler_failed');
+      PERFORM pgflow._advance_run(v_run_id, v_task.flow_slug, v_events, false);
+    ELSE
+      PERFORM pgflow._release_children(v_run_id, v_task.flow_slug, ARRAY[v_step]);
+      PERFORM pgflow._advance_run(v_run_id, v_task.flow_slug, v_events, true);
+    END IF;
+  END IF;
+  RETURN NEXT v_task;
+END;
+$$;
+
+--changeset pgflow:050-complete-task runOnChange:true splitStatements:false
+-- complete_task(run_id, step_slug, task_index, output) returns the task row (none for an unknown
+-- task). Locks the task and its step state (not the run: map siblings of one step serialise on
+-- the step state only). Changes nothing when the run failed, the task is not started, or the step
+-- is no longer started (late or replayed calls). A single step whose map child still waits for
+-- its task count must produce an array, else TYPE_VIOLATION fails task, step and run. Otherwise
+-- the task completes; the last task completes the step (output = the task output, or for a map
+-- the array of task outputs by task_index), releases its children (a dependent map learns its
+-- task count), and advances the run: conditions, taskless steps, new tasks, run completion.
+CREATE OR REPLACE FUNCTION pgflow.complete_task(run_id uuid, step_slug text, task_index int, output jsonb)
+RETURNS SETOF pgflow.step_tasks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_run_id constant uuid := complete_task.run_id;
+  v_step constant text := complete_task.step_slug;
+  v_idx constant int := complete_task.task_index;
+  v_output constant jsonb := complete_task.output;
+  v_task pgflow.step_tasks;
+  v_ctx record;
+  v_map_child text;
+  v_remaining int;
+  v_conditions boolean;
+  v_events boolean;
+  v_output_length int;
+BEGIN
+  SELECT t.status AS task_status, t.flow_slug, r.status AS run_status, ss.status AS state_status,
+         ss.initial_tasks, s.step_type
+  INTO v_ctx
+  FROM pgflow.step_tasks t
+  JOIN pgflow.runs r ON r.run_id = t.run_id
+  JOIN pgflow.step_states ss ON ss.run_id = t.run_id AND ss.step_slug = t.step_slug
+  JOIN pgflow.steps s ON s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug
+  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+  FOR UPDATE OF t, ss;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+
+  IF v_ctx.run_status = 'failed' OR v_ctx.task_status <> 'started' OR v_ctx.state_status <> 'started' THEN
+    RETURN QUERY SELECT t.* FROM pgflow.step_tasks t
+                 WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
+    RETURN;
+  END IF;
+
+  IF v_ctx.step_type = 'single' AND (v_output IS NULL OR jsonb_typeof(v_output) <> 'array') THEN
+    SELECT d.step_slug INTO v_map_child
+    FROM pgflow.deps d
+    JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
+    JOIN pgflow.step_states cs ON cs.run_id = v_run_id AND cs.step_slug = d.step_slug
+    WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step AND c.step_type = 'map' AND cs.initial_tasks IS NULL
+    ORDER BY c.step_index LIMIT 1;
+    IF FOUND THEN
+      UPDATE pgflow.step_tasks t
+      SET status = 'failed', failed_at = now(), output = v_output,
+          error_message = format('[TYPE_VIOLATION] Produced %s instead of array', coalesce(jsonb_typeof(v_output), 'null'))
+      WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+      RETURNING t.* INTO v_task;
+      UPDATE pgflow.step_states ss
+      SET status = 'failed', failed_at = now(),
+          error_message = format('[TYPE_VIOLATION] Map step %s expects array input but dependency %s produced %s',
+                                 v_map_child, v_step, coalesce(jsonb_typeof(v_output), 'null'))
+      WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+      v_events := pgflow._events_wanted(v_run_id);
+      IF v_events THEN
+        PERFORM pgflow._emit_step(v_run_id, v_ctx.flow_slug, v_step, 'failed');
+      END IF;
+      PERFORM pgflow._fail_run(v_run_id, v_events);
+      RETURN NEXT v_task;
+      RETURN;
+    END IF;
+  END IF;
+
+  UPDATE pgflow.step_tasks t SET status = 'completed', completed_at = now(), output = v_output
+  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+  RETURNING t.* INTO v_task;
+
+  UPDATE pgflow.step_states ss
+  SET remaining_tasks = ss.remaining_tasks - 1,
+      status = CASE WHEN ss.remaining_tasks = 1 THEN 'completed' ELSE ss.status END,
+      completed_at = CASE WHEN ss.remaining_tasks = 1 THEN now() END,
+      output = CASE WHEN ss.remaining_tasks > 1 THEN NULL
+                    WHEN v_ctx.step_type = 'map' THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
+                                                       FROM pgflow.step_tasks t
+                                                       WHERE t.run_id = v_run_id AND t.step_slug = v_step)
+                    ELSE v_output END
+  WHERE ss.run_id = v_run_id AND ss.step_slug = v_step
+  RETURNING ss.remaining_tasks INTO v_remaining;
+
+  IF v_remaining = 0 THEN
+    -- computed here, not inside the UPDATE's CASE: the planner folds functions of constants early
+    IF jsonb_typeof(v_output) = 'array' THEN
+      v_output_length := jsonb_array_length(v_output);
+    END IF;
+    v_events := pgflow._events_wanted(v_run_id);
+    IF v_events THEN
+      PERFORM pgflow._emit_step(v_run_id, v_ctx.flow_slug, v_step, 'completed');
+    END IF;
+    WITH released AS (
+      UPDATE pgflow.step_states c
+      SET remaining_deps = c.remaining_deps - 1,
+          initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL
+                               THEN CASE WHEN v_ctx.step_type = 'map' THEN v_ctx.initial_tasks
+                                         ELSE v_output_length END
+                               ELSE c.initial_tasks END
+      FROM pgflow.deps d
+      JOIN pgflow.steps cs ON cs.flow_slug = d.flow_slug AND cs.step_slug = d.step_slug
+      WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step
+        AND c.run_id = v_run_id AND c.step_slug = d.step_slug
+      RETURNING c.remaining_deps = 0
+                AND (cs.required_input_pattern IS NOT NULL OR cs.forbidden_input_pattern IS NOT NULL) AS conditional
+    )
+    SELECT coalesce(bool_or(released.conditional), false) INTO v_conditions FROM released;
+    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - 1 WHERE r.run_id = v_run_id;
+    PERFORM pgflow._advance_run(v_run_id, v_ctx.flow_slug, v_events, v_conditions);
+  END IF;
+  RETURN NEXT v_task;
+END;
+$$;
+
+--changeset pgflow:050-complete-tasks runOnChange:true splitStatements:false
+-- complete_tasks(run_ids, step_slugs, task_indexes, outputs): complete_task for each element, in
+-- one transaction and one round trip, processed in (run_id, step_slug, task_index) order so that
+-- concurrent batches lock step states in the same order. Returns the task rows.
+CREATE OR REPLACE FUNCTION pgflow.complete_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], outputs jsonb[])
+RETURNS SETOF pgflow.step_tasks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_item record;
+BEGIN
+  IF cardinality(run_ids) IS DISTINCT FROM cardinality(step_slugs)
+     OR cardinality(run_ids) IS DISTINCT FROM cardinality(task_indexes)
+     OR cardinality(run_ids) IS DISTINCT FROM cardinality(outputs) THEN
+    RAISE EXCEPTION 'complete_tasks: run_ids (%), step_slugs (%), task_indexes (%) and outputs (%) must have the same length',
+      cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs);
+  END IF;
+  FOR v_item IN
+    SELECT u.r, u.s, u.i, u.o FROM unnest(run_ids, step_slugs, task_indexes, outputs) AS u(r, s, i, o) ORDER BY 1, 2, 3
+  LOOP
+    RETURN QUERY SELECT * FROM pgflow.complete_task(v_item.r, v_item.s, v_item.i, v_item.o);
+  END LOOP;
+END;
+$$;
+
+--changeset pgflow:050-claim-tasks runOnChange:true splitStatements:false
+-- claim_tasks(flow_slug, worker_id, max_tasks) claims up to max_tasks claimable tasks of the flow
+-- and returns one step_task_record per task it really started: input (object of completed
+-- dependency outputs for single steps, {} for roots; the element for map tasks), flow_input (the
+-- run input), attempts_count after this claim, timeout_seconds (step, else flow timeout).
+-- Claimable: queued with visible_at <= now (start delay and retry backoff elapsed), or started with
+-- an expired lease (the worker died or hung), oldest visible_at first, FOR UPDATE SKIP LOCKED.
+-- A claim sets started_at, last_worker_id, attempts_count + 1 and the lease
+-- visible_at = now + timeout + 5 s grace. An expired lease on the last allowed attempt is not
+-- returned: the claim fails that task as timed out (when_exhausted applies). The worker must be
+-- registered (register_worker). Records whether the worker is idle (got fewer tasks than asked).
+CREATE OR REPLACE FUNCTION pgflow.claim_tasks(flow_slug text, worker_id uuid, max_tasks int DEFAULT 10)
+RETURNS SETOF pgflow.step_task_record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_flow constant text := claim_tasks.flow_slug;
+  v_worker constant uuid := claim_tasks.worker_id;
+  v_max constant int := greatest(coalesce(claim_tasks.max_tasks, 10), 0);
+  v_lease_grace constant int := 5;
+  v_worker_row record;
+  v_expired record;
+  v_claimed int;
+BEGIN
+  SELECT w.idle, w.stopped_at INTO v_worker_row FROM pgflow.workers w WHERE w.worker_id = v_worker;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      MESSAGE = format('Worker %s is not registered: call pgflow.register_worker(%L, %L, <function name>) before claim_tasks',
+                       v_worker, v_worker, v_flow);
+  END IF;
+  IF v_worker_row.stopped_at IS NOT NULL THEN
+    RAISE EXCEPTION 'Worker % was marked stopped at %: register it again before claiming tasks', v_worker, v_worker_row.stopped_at;
+  END IF;
+
+  FOR v_expired IN
+    SELECT t.run_id, t.step_slug, t.task_index, t.attempts_count, coalesce(s.opt_timeout, f.opt_timeout) AS timeout
+    FROM pgflow.step_tasks t
+    JOIN pgflow.steps s ON s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug
+    JOIN pgflow.flows f ON f.flow_slug = t.flow_slug
+    WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= clock_timestamp()
+      AND t.attempts_count >= coalesce(s.opt_max_attempts, f.opt_max_attempts)
+    FOR UPDATE OF t SKIP LOCKED
+  LOOP
+    PERFORM pgflow.fail_task(v_expired.run_id, v_expired.step_slug, v_expired.task_index,
+      format('Task timed out: no result within its %s s timeout (lease expired on attempt %s)',
+             v_expired.timeout, v_expired.attempts_count));
+    UPDATE pgflow.step_tasks t SET permanently_stalled_at = now()
+    WHERE t.run_id = v_expired.run_id AND t.step_slug = v_expired.step_slug AND t.task_index = v_expired.task_index
+      AND t.status = 'failed';
+  END LOOP;
+
+  IF v_max > 0 THEN
+    RETURN QUERY
+    WITH queued AS (
+      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at
+      FROM pgflow.step_tasks t
+      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
+      ORDER BY t.visible_at
+      LIMIT v_max
+      FOR UPDATE SKIP LOCKED
+    ), expired AS (
+      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at
+      FROM pgflow.step_tasks t
+      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= clock_timestamp()
+      ORDER BY t.visible_at
+      LIMIT v_max
+      FOR UPDATE SKIP LOCKED
+    ), picked AS (
+      SELECT c.run_id, c.step_slug, c.task_index
+      FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
+      ORDER BY c.visible_at, c.task_index
+      LIMIT v_max
+    ), claimed AS (
+      UPDATE pgflow.step_tasks t
+      SET status = 'started', attempts_count = t.attempts_count + 1, started_at = now(), last_worker_id = v_worker,
+          requeued_count = t.requeued_count + CASE WHEN t.status = 'started' THEN 1 ELSE 0 END,
+          last_requeued_at = CASE WHEN t.status = 'started' THEN now() ELSE t.last_requeued_at END,
+          visible_at = clock_timestamp() + make_interval(secs => coalesce(s.opt_timeout, f.opt_timeout) + v_lease_grace)
+      FROM picked p, pgflow.steps s, pgflow.flows f
+      WHERE t.run_id = p.run_id AND t.step_slug = p.step_slug AND t.task_index = p.task_index
+        AND s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug AND f.flow_slug = t.flow_slug
+      RETURNING t.flow_slug, t.run_id, t.step_slug, t.task_index, t.attempts_count,
+                coalesce(s.opt_timeout, f.opt_timeout) AS timeout_seconds, s.step_type, s.deps_count
+    )
+    SELECT c.flow_slug, c.run_id, c.step_slug, c.task_index,
+           CASE WHEN c.step_type = 'map' AND c.deps_count = 0 THEN r.input -> c.task_index
+                WHEN c.step_type = 'map' THEN
+                  (SELECT ds.output -> c.task_index
+                   FROM pgflow.deps d
+                   JOIN pgflow.step_states ds ON ds.run_id = c.run_id AND ds.step_slug = d.dep_slug
+                   WHERE d.flow_slug = c.flow_slug AND d.step_slug = c.step_slug)
+                WHEN c.deps_count = 0 THEN '{}'::jsonb
+                ELSE coalesce((SELECT jsonb_object_agg(d.dep_slug, ds.output)
+                               FROM pgflow.deps d
+                               JOIN pgflow.step_states ds ON ds.run_id = c.run_id AND ds.step_slug = d.dep_slug
+                               WHERE d.flow_slug = c.flow_slug AND d.step_slug = c.step_slug
+                                 AND ds.status = 'completed'), '{}'::jsonb)
+           END,
+           r.input, c.attempts_count, c.timeout_seconds
+    FROM claimed c
+    JOIN pgflow.runs r ON r.run_id = c.run_id;
+    GET DIAGNOSTICS v_claimed = ROW_COUNT;
+  ELSE
+    v_claimed := 0;
+  END IF;
+
+  IF (v_claimed < v_max) IS DISTINCT FROM v_worker_row.idle THEN
+    UPDATE pgflow.workers w SET idle = (v_claimed < v_max) WHERE w.worker_id = v_worker;
+  END IF;
+END;
+$$;

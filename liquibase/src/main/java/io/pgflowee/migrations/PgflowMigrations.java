@@ -1,0 +1,79 @@
+package io.pgflowee.migrations;
+
+import java.sql.Connection;
+import java.util.Map;
+
+import liquibase.Scope;
+import liquibase.command.CommandScope;
+import liquibase.command.core.UpdateCommandStep;
+import liquibase.command.core.helpers.DbUrlConnectionArgumentsCommandStep;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.resource.ClassLoaderResourceAccessor;
+
+/**
+ * Applies the pgflow changelogs (engine core and compiled flows) to a database.
+ *
+ * <p>The single entry point used by the engine at deployment, by the test extension and by
+ * operators' own tooling, so that every path records the same changeset file names:
+ * <pre>{@code
+ * try (Connection c = dataSource.getConnection()) {
+ *     PgflowMigrations.apply(c);
+ * }
+ * }</pre>
+ */
+public final class PgflowMigrations {
+
+    /** Classpath location of the master changelog (core, then flows). */
+    public static final String MASTER_CHANGELOG = "pgflow/db/changelog.xml";
+
+    private PgflowMigrations() {
+    }
+
+    /**
+     * Brings the database up to date. Idempotent; concurrent callers (several servers starting at
+     * once) are serialised by Liquibase's lock table. Does not close the connection.
+     *
+     * @throws MigrationException naming the changeset that failed and the database's message
+     */
+    public static void apply(Connection connection) {
+        ClassLoader loader = PgflowMigrations.class.getClassLoader();
+        try {
+            Database database = DatabaseFactory.getInstance()
+                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            Map<String, Object> scope = Map.of(
+                    Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(loader),
+                    "liquibase.analytics.enabled", Boolean.FALSE,
+                    "liquibase.showBanner", Boolean.FALSE);
+            Scope.child(scope, () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
+                    .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
+                    .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, MASTER_CHANGELOG)
+                    .execute());
+        } catch (Exception e) {
+            throw new MigrationException("PGFLOW-001 applying " + MASTER_CHANGELOG + " failed: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        String message = e.getMessage();
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message;
+    }
+
+    /** A migration that could not be applied; the message names the cause. */
+    public static final class MigrationException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MigrationException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

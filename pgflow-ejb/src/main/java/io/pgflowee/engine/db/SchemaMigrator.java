@@ -1,0 +1,98 @@
+package io.pgflowee.engine.db;
+
+import java.sql.Connection;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.pgflowee.migrations.PgflowMigrations;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Schedule;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionManagement;
+import jakarta.ejb.TransactionManagementType;
+import jakarta.inject.Inject;
+
+/**
+ * Applies the pgflow changelogs at deployment, before any other bean touches the database
+ * ({@code pgflow.migrate=true}, the default). When the database cannot be reached the deployment
+ * still succeeds, readiness stays DOWN with the reason, and the migration is retried every
+ * ten seconds until it succeeds.
+ */
+@Startup
+@Singleton
+@TransactionManagement(TransactionManagementType.BEAN)
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class SchemaMigrator {
+
+    private static final Logger LOG = Logger.getLogger(SchemaMigrator.class.getName());
+
+    /** Where the schema stands, as readiness reports it. */
+    public enum State { PENDING, APPLIED, DISABLED, FAILED }
+
+    /** A state with the message that explains it. */
+    public record Status(State state, String message) {
+    }
+
+    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    DataSource dataSource;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.migrate", defaultValue = "true")
+    boolean migrate;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.url")
+    String dbUrl;
+
+    private final AtomicReference<Status> status =
+            new AtomicReference<>(new Status(State.PENDING, "migrations not attempted yet"));
+
+    @PostConstruct
+    void migrateAtStartup() {
+        if (!migrate) {
+            status.set(new Status(State.DISABLED, "pgflow.migrate=false: the schema is managed outside the application"));
+            LOG.info("PGFLOW-010 migrations skipped (pgflow.migrate=false)");
+            return;
+        }
+        attempt();
+    }
+
+    @Schedule(second = "*/10", minute = "*", hour = "*", persistent = false)
+    void retryUntilApplied() {
+        if (status.get().state() == State.FAILED) {
+            attempt();
+        }
+    }
+
+    /** The current state of the schema. */
+    public Status status() {
+        return status.get();
+    }
+
+    private void attempt() {
+        long start = System.nanoTime();
+        try (Connection c = dataSource.getConnection()) {
+            PgflowMigrations.apply(c);
+            status.set(new Status(State.APPLIED, "migrations applied"));
+            LOG.info(() -> String.format("PGFLOW-011 pgflow schema up to date at %s (%d ms)",
+                    DatabaseProblems.where(dbUrl), (System.nanoTime() - start) / 1_000_000));
+        } catch (Exception e) {
+            String message = e instanceof PgflowMigrations.MigrationException
+                    ? e.getMessage()
+                    : DatabaseProblems.describe(dbUrl, e);
+            Status previous = status.getAndSet(new Status(State.FAILED, message));
+            if (previous.state() != State.FAILED || !previous.message().equals(message)) {
+                LOG.log(Level.SEVERE, message + " (retrying every 10 s)");
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.pgflowee.engine.health;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import io.pgflowee.engine.db.DatabaseProblems;
+import io.pgflowee.engine.db.PgflowDataSource;
+import io.pgflowee.engine.db.SchemaMigrator;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Ready when the database answers and the pgflow schema is in place: applied by this server's
+ * migrations, or (with {@code pgflow.migrate=false}) present because someone applied it by hand.
+ */
+@Readiness
+@ApplicationScoped
+public class DatabaseReadinessCheck implements HealthCheck {
+
+    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    DataSource dataSource;
+
+    @Inject
+    SchemaMigrator migrator;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.url")
+    String dbUrl;
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("pgflow-database")
+                .withData("database", DatabaseProblems.where(dbUrl));
+        SchemaMigrator.Status schema = migrator.status();
+        response.withData("migrations", schema.state().name());
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.setQueryTimeout(2);
+            try (ResultSet rs = st.executeQuery("select to_regnamespace('pgflow') is not null")) {
+                rs.next();
+                boolean schemaPresent = rs.getBoolean(1);
+                boolean ready = schemaPresent
+                        && (schema.state() == SchemaMigrator.State.APPLIED
+                            || schema.state() == SchemaMigrator.State.DISABLED);
+                if (!ready) {
+                    response.withData("reason", schemaPresent ? schema.message()
+                            : "PGFLOW-003 schema pgflow is missing: apply the changelogs (pgflow.migrate=true or the manual command in the README)");
+                }
+                return response.status(ready).build();
+            }
+        } catch (Exception e) {
+            return response.down().withData("reason", DatabaseProblems.describe(dbUrl, e)).build();
+        }
+    }
+}

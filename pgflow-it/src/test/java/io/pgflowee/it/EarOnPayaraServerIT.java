@@ -1,0 +1,119 @@
+package io.pgflowee.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * "Deploy the EAR to an application server" is a promise to our users: this smoke test creates a
+ * fresh Payara Server 6 domain (the distribution comes from Maven Central), deploys the built EAR,
+ * and checks that readiness (database reachable, migrations applied) and the API answer.
+ */
+class EarOnPayaraServerIT {
+
+    private static final Path TARGET = Path.of(System.getProperty("it.target", "target"));
+    private static final Path ASADMIN = TARGET.resolve("payara-server/payara6/bin/asadmin");
+    private static final Path DOMAINS = TARGET.resolve("payara-domains");
+    private static final String DOMAIN = "pgflowit";
+
+    @Test
+    void theEarDeploysOnPayaraServerAndBecomesReady() throws Exception {
+        int portBase = freePortBase();
+        Path log = TARGET.resolve("payara-server-it.log");
+        deleteRecursively(DOMAINS);
+        asadmin(log, "create-domain", "--nopassword=true", "--portbase", Integer.toString(portBase),
+                "--domaindir", DOMAINS.toString(), DOMAIN);
+        try {
+            asadmin(log, "start-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
+            asadmin(log, "--port", Integer.toString(portBase + 48), "deploy", "--name", "pgflow",
+                    TARGET.resolve("pgflow.ear").toString());
+
+            String http = "http://localhost:" + (portBase + 80);
+            HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(120));
+            assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"");
+
+            HttpResponse<String> system = get(URI.create(http + "/api/system"));
+            assertThat(system.statusCode()).isEqualTo(200);
+            assertThat(system.body()).contains("\"migrations\":\"APPLIED\"").contains("\"postgresVersion\":\"17.");
+        } finally {
+            asadmin(log, "stop-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
+        }
+    }
+
+    private static void asadmin(Path log, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(ASADMIN.toString(), "--interactive=false"));
+        command.addAll(List.of(args));
+        Files.writeString(log, "$ " + String.join(" ", command) + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        if (!p.waitFor(240, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("asadmin " + args[0] + " did not finish in 240 s; see " + log);
+        }
+        assertThat(p.exitValue()).as("asadmin %s exit code (log: %s)", args[0], log).isZero();
+    }
+
+    private static HttpResponse<String> awaitStatus(URI uri, int status, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get(uri);
+                if (last.statusCode() == status) {
+                    return last;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(uri + " did not answer " + status + " within " + timeout + "; last answer: "
+                + (last == null ? "none" : last.statusCode() + " " + last.body()));
+    }
+
+    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A port base whose derived ports (admin +48, http +80, https +81, and the others) are all free. */
+    private static int freePortBase() {
+        for (int base = 31000; base < 60000; base += 100) {
+            int b = base;
+            if (IntStream.of(9, 37, 38, 39, 48, 66, 76, 80, 81, 86).allMatch(offset -> isFree(b + offset))) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port base for Payara Server");
+    }
+
+    private static boolean isFree(int port) {
+        try (var socket = new java.net.ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

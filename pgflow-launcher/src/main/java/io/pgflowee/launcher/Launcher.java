@@ -1,0 +1,168 @@
+package io.pgflowee.launcher;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * One command runs everything: {@code java -jar pgflow-launcher.jar} (the README's {@code ./pgflow}).
+ *
+ * <ol>
+ *   <li>With no {@code PGFLOW_DB_URL}: starts an embedded PostgreSQL 17 whose data lives in
+ *       {@code PGFLOW_HOME/postgres/data} (default {@code ~/.pgflow}); otherwise checks that the
+ *       named database answers.</li>
+ *   <li>Starts Payara Micro with the pgflow WAR (no clustering, no phone-home) and waits for
+ *       readiness (database reachable, migrations applied).</li>
+ *   <li>Prints the console, API and {@code psql} addresses.</li>
+ *   <li>On Ctrl-C or SIGTERM stops Payara (graceful), then PostgreSQL.</li>
+ * </ol>
+ */
+public final class Launcher {
+
+    private static final int PAYARA_STOP_SECONDS = 60;
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        try {
+            run(Settings.from(System.getenv()));
+        } catch (LaunchException e) {
+            System.err.println("pgflow: " + e.getMessage());
+            System.exit(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.exit(130);
+        } catch (Exception e) {
+            System.err.println("pgflow: unexpected failure: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(Settings settings) throws Exception {
+        Path here = installDirectory();
+        Files.createDirectories(settings.home());
+        FileLock lock = lockHome(settings.home());
+
+        LocalPostgres postgres = settings.embedded()
+                ? new LocalPostgres(settings.home(), settings.embeddedPgPort())
+                : null;
+        PayaraMicroProcess payara = new PayaraMicroProcess(here.resolve("payara-micro.jar"),
+                here.resolve("pgflow.war"), settings.home(), settings.httpPort(), settings.javaOpts());
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            payara.stop(PAYARA_STOP_SECONDS);
+            if (postgres != null) {
+                postgres.stop();
+            }
+            try {
+                lock.release();
+            } catch (IOException e) {
+                // the lock goes with the process anyway
+            }
+            System.out.println("pgflow: stopped");
+        }, "pgflow-shutdown"));
+
+        payara.stopLeftover();
+        String url;
+        String user = settings.dbUser();
+        String password = settings.dbPassword();
+        if (postgres != null) {
+            postgres.start();
+            url = postgres.jdbcUrl();
+            user = "postgres";
+            password = "postgres";
+        } else {
+            url = settings.dbUrl();
+            checkReachable(url, user, password);
+        }
+
+        Map<String, String> env = new HashMap<>();
+        env.put("PGFLOW_DB_URL", url);
+        env.put("PGFLOW_DB_USER", user);
+        env.put("PGFLOW_DB_PASSWORD", password);
+        long start = System.nanoTime();
+        payara.start(env);
+        payara.awaitReady(settings.startupTimeoutSeconds());
+
+        String base = "http://localhost:" + settings.httpPort();
+        System.out.printf("%n"
+                + "pgflow is ready (%d s)%n"
+                + "  Console   %s/%n"
+                + "  API       %s/api/system%n"
+                + "  Health    %s/health/ready%n"
+                + "  psql      psql \"%s\"%n"
+                + "%s"
+                + "Press Ctrl-C to stop.%n%n",
+                (System.nanoTime() - start) / 1_000_000_000L, base, base, base,
+                psqlConnectionString(url, user, postgres != null ? password : null),
+                postgres != null ? "  Data      " + postgres.dataDirectory() + " (embedded PostgreSQL 17 on port "
+                        + postgres.port() + ")" + System.lineSeparator() : "");
+        int exit = payara.waitFor();
+        if (exit != 0 && exit != 143 && exit != 130) {
+            System.err.println("pgflow: Payara Micro exited with code " + exit);
+            System.exit(exit);
+        }
+    }
+
+    /** A libpq connection URI for the same database (password only for the embedded one). */
+    static String psqlConnectionString(String jdbcUrl, String user, String password) {
+        URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
+        String host = uri.getHost() == null ? "localhost" : uri.getHost();
+        int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+        String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
+        String credentials = password == null ? user : user + ":" + password;
+        return "postgresql://" + credentials + "@" + host + ":" + port + "/" + db;
+    }
+
+    private static void checkReachable(String url, String user, String password) {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "5");
+        try (Connection c = DriverManager.getConnection(url, props)) {
+            c.isValid(5);
+        } catch (SQLException e) {
+            String where;
+            try {
+                URI uri = URI.create(url.substring("jdbc:".length()));
+                where = (uri.getHost() == null ? "localhost" : uri.getHost()) + ":"
+                        + (uri.getPort() < 0 ? 5432 : uri.getPort());
+            } catch (RuntimeException bad) {
+                where = url;
+            }
+            throw new LaunchException("PGFLOW-002 cannot reach PostgreSQL at " + where
+                    + " (PGFLOW_DB_URL=" + url + "): " + e.getMessage()
+                    + ". Start it, fix PGFLOW_DB_URL / PGFLOW_DB_USER / PGFLOW_DB_PASSWORD,"
+                    + " or unset PGFLOW_DB_URL to use the embedded database", e);
+        }
+    }
+
+    private static FileLock lockHome(Path home) throws IOException {
+        FileChannel channel = FileChannel.open(home.resolve("launcher.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+            throw new LaunchException("PGFLOW-004 another pgflow launcher is running with PGFLOW_HOME=" + home
+                    + ": stop it first, or give this one its own PGFLOW_HOME");
+        }
+        return lock;
+    }
+
+    private static Path installDirectory() throws Exception {
+        Path jar = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return jar.getParent(); // target/ holds the jar (or classes/), payara-micro.jar and pgflow.war
+    }
+}

@@ -1,0 +1,120 @@
+package io.pgflowee.launcher;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Payara Micro running the pgflow WAR as a child process. Its pid is kept in
+ * {@code PGFLOW_HOME/payara.pid} so that a launcher killed with SIGKILL leaves nothing that the
+ * next start cannot clean up.
+ */
+final class PayaraMicroProcess {
+
+    static final String MARKER = "payara-micro.jar";
+
+    private final Path payaraJar;
+    private final Path war;
+    private final Path pidFile;
+    private final int httpPort;
+    private final String javaOpts;
+    private Process process;
+
+    PayaraMicroProcess(Path payaraJar, Path war, Path home, int httpPort, String javaOpts) {
+        this.payaraJar = payaraJar;
+        this.war = war;
+        this.pidFile = home.resolve("payara.pid");
+        this.httpPort = httpPort;
+        this.javaOpts = javaOpts;
+    }
+
+    /** Stops a Payara Micro left running by a launcher that was killed. */
+    void stopLeftover() {
+        Processes.fromPidFile(pidFile, MARKER).ifPresent(stale -> {
+            System.out.println("pgflow: stopping Payara Micro (pid " + stale.pid() + ") left running by an earlier launcher");
+            Processes.stop(stale, 60);
+        });
+    }
+
+    void start(Map<String, String> environment) throws IOException {
+        if (!Ports.isFree(httpPort)) {
+            throw new LaunchException("PGFLOW-004 HTTP port " + httpPort + " is in use by another program:"
+                    + " stop it, or set PGFLOW_HTTP_PORT to a free port");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String opt : javaOpts.trim().split("\\s+")) {
+            if (!opt.isEmpty()) {
+                command.add(opt);
+            }
+        }
+        command.add("-Dhazelcast.phone.home.enabled=false");
+        command.add("-jar");
+        command.add(payaraJar.toString());
+        command.addAll(List.of(
+                "--deploy", war.toString(),
+                "--contextroot", "/",
+                "--port", Integer.toString(httpPort),
+                "--nocluster",
+                "--disablephonehome"));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().putAll(environment);
+        process = builder.start();
+        Files.writeString(pidFile, process.pid() + "\n");
+    }
+
+    /**
+     * Waits until readiness answers UP. Fails early when Payara exits, and after the timeout with
+     * the last readiness answer (which names what is missing).
+     */
+    void awaitReady(int timeoutSeconds) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
+        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+        String last = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new LaunchException("PGFLOW-009 Payara Micro exited with code " + process.exitValue()
+                        + " while starting; its log is above");
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.getClass().getSimpleName();
+            }
+            Thread.sleep(250);
+        }
+        throw new LaunchException("PGFLOW-009 pgflow was not ready after " + timeoutSeconds
+                + " s (PGFLOW_STARTUP_TIMEOUT); last readiness answer: " + last);
+    }
+
+    /** SIGTERM, then waits up to {@code seconds} for Payara's graceful shutdown. */
+    synchronized void stop(int seconds) {
+        if (process != null) {
+            Processes.stop(process.toHandle(), seconds);
+            process = null;
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                // a stale pid file is checked against the live process next time
+            }
+        }
+    }
+
+    int waitFor() throws InterruptedException {
+        return process.waitFor();
+    }
+}
