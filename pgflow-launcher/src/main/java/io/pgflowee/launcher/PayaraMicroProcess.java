@@ -76,7 +76,8 @@ final class PayaraMicroProcess {
      * the last readiness answer (which names what is missing).
      */
     void awaitReady(int timeoutSeconds) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
         URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         String last = "no answer yet";
