@@ -58,7 +58,7 @@ BEGIN
   DELETE FROM pgflow_internal.event_subscriptions s WHERE s.expires_at < clock_timestamp();
   INSERT INTO pgflow_internal.event_subscriptions AS s (subscription_id, run_id, expires_at)
   VALUES (subscribe_events.subscription_id, subscribe_events.run_id, v_expires)
-  ON CONFLICT (subscription_id) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at;
+  ON CONFLICT ON CONSTRAINT event_subscriptions_pkey DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at;
   RETURN v_expires;
 END;
 $$;

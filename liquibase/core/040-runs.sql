@@ -306,7 +306,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
-  FOR wave IN 1 .. 51 LOOP
+  FOR wave IN 1 .. 50 LOOP
     WITH done AS (
       UPDATE pgflow.step_states ss
       SET status = 'completed', started_at = now(), completed_at = now(), remaining_tasks = 0,
@@ -319,7 +319,7 @@ BEGIN
     )
     SELECT array_agg(done.step_slug ORDER BY done.step_index) INTO v_slugs FROM done;
     EXIT WHEN v_slugs IS NULL;
-    IF wave = 51 THEN
+    IF wave = 50 THEN
       RAISE EXCEPTION 'Cascade loop exceeded safety limit of 50 iterations';
     END IF;
     PERFORM pgflow._release_children(cascade_complete_taskless_steps.run_id, v_flow, v_slugs);

@@ -251,6 +251,7 @@ $$;
 -- visible_at = now + timeout + 5 s grace. An expired lease on the last allowed attempt is not
 -- returned: the claim fails that task as timed out (when_exhausted applies). The worker must be
 -- registered (register_worker). Records whether the worker is idle (got fewer tasks than asked).
+-- Rows come back in claim order (oldest visible_at first).
 CREATE OR REPLACE FUNCTION pgflow.claim_tasks(flow_slug text, worker_id uuid, max_tasks int DEFAULT 10)
 RETURNS SETOF pgflow.step_task_record
 LANGUAGE plpgsql VOLATILE
@@ -309,7 +310,7 @@ BEGIN
       LIMIT v_max
       FOR UPDATE SKIP LOCKED
     ), picked AS (
-      SELECT c.run_id, c.step_slug, c.task_index
+      SELECT c.run_id, c.step_slug, c.task_index, c.visible_at
       FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
       ORDER BY c.visible_at, c.task_index
       LIMIT v_max
@@ -323,7 +324,8 @@ BEGIN
       WHERE t.run_id = p.run_id AND t.step_slug = p.step_slug AND t.task_index = p.task_index
         AND s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug AND f.flow_slug = t.flow_slug
       RETURNING t.flow_slug, t.run_id, t.step_slug, t.task_index, t.attempts_count,
-                coalesce(s.opt_timeout, f.opt_timeout) AS timeout_seconds, s.step_type, s.deps_count
+                coalesce(s.opt_timeout, f.opt_timeout) AS timeout_seconds, s.step_type, s.deps_count,
+                p.visible_at AS was_visible_at
     )
     SELECT c.flow_slug, c.run_id, c.step_slug, c.task_index,
            CASE WHEN c.step_type = 'map' AND c.deps_count = 0 THEN r.input -> c.task_index
@@ -341,7 +343,8 @@ BEGIN
            END,
            r.input, c.attempts_count, c.timeout_seconds
     FROM claimed c
-    JOIN pgflow.runs r ON r.run_id = c.run_id;
+    JOIN pgflow.runs r ON r.run_id = c.run_id
+    ORDER BY c.was_visible_at, c.task_index;
     GET DIAGNOSTICS v_claimed = ROW_COUNT;
   ELSE
     v_claimed := 0;

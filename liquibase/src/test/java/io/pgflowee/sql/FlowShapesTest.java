@@ -21,8 +21,12 @@ class FlowShapesTest extends SqlEngineTest {
             + " \"options\": {\"maxAttempts\": 4, \"timeout\": 30}}";
 
     private List<String> compare(String local, String dbShape) {
-        return Arrays.asList((String[]) db.<java.sql.Array>one("select pgflow.compare_flow_shapes(?::jsonb, ?::jsonb)", local, dbShape)
-                .getArray());
+        try {
+            return Arrays.asList((String[]) db.<java.sql.Array>one(
+                    "select pgflow.compare_flow_shapes(?::jsonb, ?::jsonb)", local, dbShape).getArray());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -63,11 +63,11 @@ public final class PgflowDatabaseExtension implements ParameterResolver {
         return server.getJdbcUrl("postgres", "postgres");
     }
 
-    /** Deletes every run, task, flow and worker, keeping the schema and its functions. */
+    /** Deletes every run, task, flow, worker and event subscription, keeping the schema and its functions. */
     public static void resetRuntimeData(DataSource ds) {
         try (Connection c = ds.getConnection(); var st = c.createStatement()) {
             st.execute("do $$ begin if to_regclass('pgflow.flows') is not null then "
-                    + "truncate pgflow.flows, pgflow.workers cascade; end if; end $$");
+                    + "truncate pgflow.flows, pgflow.workers, pgflow_internal.event_subscriptions cascade; end if; end $$");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

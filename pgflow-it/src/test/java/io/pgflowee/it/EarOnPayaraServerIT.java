@@ -42,7 +42,7 @@ class EarOnPayaraServerIT {
                     TARGET.resolve("pgflow.ear").toString());
 
             String http = "http://localhost:" + (portBase + 80);
-            HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(120));
+            HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(600));
             assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"");
 
             HttpResponse<String> system = get(URI.create(http + "/api/system"));
@@ -60,9 +60,9 @@ class EarOnPayaraServerIT {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!p.waitFor(240, TimeUnit.SECONDS)) {
+        if (!p.waitFor(900, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("asadmin " + args[0] + " did not finish in 240 s; see " + log);
+            throw new AssertionError("asadmin " + args[0] + " did not finish in 900 s; see " + log);
         }
         assertThat(p.exitValue()).as("asadmin %s exit code (log: %s)", args[0], log).isZero();
     }
@@ -86,7 +86,7 @@ class EarOnPayaraServerIT {
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

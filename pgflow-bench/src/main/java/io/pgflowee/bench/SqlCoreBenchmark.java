@@ -1,0 +1,362 @@
+package io.pgflowee.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+
+import io.pgflowee.migrations.PgflowMigrations;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Drives the SQL API directly over JDBC, as a worker does, against a real PostgreSQL 17 with
+ * durable settings (fsync on, synchronous_commit on). Measures, for docs/performance.md:
+ * <ul>
+ *   <li>throughput (completed tasks per second) of a 3-step chain and of a fan-out flow (1 root,
+ *       a map over 50 items, 1 join) for each worker count;</li>
+ *   <li>client round trips and server commits per task;</li>
+ *   <li>start-to-claim pickup latency with idle workers woken by NOTIFY;</li>
+ *   <li>claim time with an empty table and with a million finished tasks in it.</li>
+ * </ul>
+ * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
+ * [mode=batch|single] [pickups=200] [finished=1000000]}.
+ */
+public final class SqlCoreBenchmark {
+
+    private final DataSource ds;
+    private final int batch;
+    private final boolean batchCompletion;
+
+    private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion) {
+        this.ds = ds;
+        this.batch = batch;
+        this.batchCompletion = batchCompletion;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new java.util.HashMap<>();
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        int[] workers = Arrays.stream(opts.getOrDefault("workers", "1,4").split(",")).mapToInt(Integer::parseInt).toArray();
+        int runs = Integer.parseInt(opts.getOrDefault("runs", "2000"));
+        int fanoutRuns = Integer.parseInt(opts.getOrDefault("fanoutRuns", "100"));
+        int batch = Integer.parseInt(opts.getOrDefault("batch", "10"));
+        boolean batchCompletion = !"single".equals(opts.getOrDefault("mode", "batch"));
+        int pickups = Integer.parseInt(opts.getOrDefault("pickups", "200"));
+        int finished = Integer.parseInt(opts.getOrDefault("finished", "1000000"));
+
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("fsync", "on")
+                .setServerConfig("max_connections", "100")
+                .setServerConfig("shared_buffers", "256MB")
+                .start()) {
+            DataSource ds = pg.getPostgresDatabase();
+            try (Connection c = ds.getConnection()) {
+                PgflowMigrations.apply(c);
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "select version(), current_setting('synchronous_commit'), current_setting('fsync')")) {
+                    rs.next();
+                    System.out.printf("# %s%n# synchronous_commit=%s fsync=%s, %d cores, batch=%d, completion=%s%n",
+                            rs.getString(1), rs.getString(2), rs.getString(3),
+                            Runtime.getRuntime().availableProcessors(), batch, batchCompletion ? "complete_tasks (one call per claimed batch)" : "complete_task (one call per task)");
+                }
+                exec(c, "select pgflow.create_flow('chain')", "select pgflow.add_step('chain', 's1')",
+                        "select pgflow.add_step('chain', 's2', ARRAY['s1'])", "select pgflow.add_step('chain', 's3', ARRAY['s2'])",
+                        "select pgflow.create_flow('fanout')", "select pgflow.add_step('fanout', 'root')",
+                        "select pgflow.add_step('fanout', 'each', ARRAY['root'], step_type => 'map')",
+                        "select pgflow.add_step('fanout', 'join', ARRAY['each'])",
+                        "select pgflow.create_flow('ping')", "select pgflow.add_step('ping', 'pong')");
+            }
+            SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion);
+            for (int w : workers) {
+                bench.throughput("chain", runs, 3, w);
+                bench.throughput("fanout", fanoutRuns, 52, w);
+            }
+            // the cost of live events: the same chain while a console subscribes to every run's events
+            try (Connection c = ds.getConnection()) {
+                exec(c, "select pgflow.subscribe_events('" + UUID.randomUUID() + "', null, 3600)", "listen pgflow_events");
+                System.out.println("# with a live subscription to all events (every transition NOTIFYs pgflow_events):");
+                bench.throughput("chain", runs, 3, workers[workers.length - 1]);
+                exec(c, "delete from pgflow_internal.event_subscriptions");
+            }
+            bench.pickupLatency(4, pickups);
+            bench.claimCost(finished);
+        }
+    }
+
+    private void throughput(String flow, int runs, int tasksPerRun, int workers) throws Exception {
+        long startNanos = System.nanoTime();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (int done = 0; done < runs; done += 100) {
+                st.execute("select count(*) from generate_series(1, " + Math.min(100, runs - done)
+                        + ") g, lateral pgflow.start_flow('" + flow + "', jsonb_build_object('i', g))");
+            }
+        }
+        double startSeconds = (System.nanoTime() - startNanos) / 1e9;
+        long expected = (long) runs * tasksPerRun;
+        AtomicLong completed = new AtomicLong();
+        AtomicLong roundTrips = new AtomicLong();
+        long commitsBefore = commits();
+        long t0 = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(() -> work(flow, expected, completed, roundTrips), "worker-" + i);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long commits = commits() - commitsBefore;
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) filter (where status = 'completed'), count(*) from pgflow.runs where flow_slug = '" + flow + "'")) {
+            rs.next();
+            if (rs.getLong(1) != rs.getLong(2)) {
+                throw new IllegalStateException(flow + ": " + rs.getLong(1) + " of " + rs.getLong(2) + " runs completed");
+            }
+        }
+        System.out.printf("%-6s workers=%d runs=%d tasks=%d: %.0f tasks/s (%.2f s); %.2f round trips/task, %.2f commits/task;"
+                        + " start_flow: %.0f runs/s%n",
+                flow, workers, runs, expected, expected / seconds, seconds, (double) roundTrips.get() / expected,
+                (double) commits / expected, runs / startSeconds);
+    }
+
+    private void work(String flow, long expected, AtomicLong completed, AtomicLong roundTrips) {
+        UUID me = UUID.randomUUID();
+        try (Connection c = ds.getConnection();
+             PreparedStatement claim = c.prepareStatement(
+                     "select run_id, step_slug, task_index, input from pgflow.claim_tasks(?, ?, ?)");
+             PreparedStatement completeOne = c.prepareStatement("select 1 from pgflow.complete_task(?, ?, ?, ?::jsonb)");
+             PreparedStatement completeMany = c.prepareStatement(
+                     "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::jsonb[])")) {
+            exec(c, "select pgflow.register_worker('" + me + "', '" + flow + "', 'bench')");
+            claim.setString(1, flow);
+            claim.setObject(2, me);
+            claim.setInt(3, batch);
+            while (completed.get() < expected) {
+                List<Object[]> tasks = new ArrayList<>();
+                try (ResultSet rs = claim.executeQuery()) {
+                    while (rs.next()) {
+                        tasks.add(new Object[] {rs.getObject(1), rs.getString(2), rs.getInt(3), rs.getString(4)});
+                    }
+                }
+                roundTrips.incrementAndGet();
+                if (tasks.isEmpty()) {
+                    Thread.sleep(1);
+                    continue;
+                }
+                if (batchCompletion) {
+                    Object[] ids = new Object[tasks.size()];
+                    String[] steps = new String[tasks.size()];
+                    Integer[] indexes = new Integer[tasks.size()];
+                    String[] outputs = new String[tasks.size()];
+                    for (int i = 0; i < tasks.size(); i++) {
+                        Object[] t = tasks.get(i);
+                        ids[i] = t[0];
+                        steps[i] = (String) t[1];
+                        indexes[i] = (Integer) t[2];
+                        outputs[i] = handler((String) t[1], (String) t[3]);
+                    }
+                    completeMany.setArray(1, c.createArrayOf("uuid", ids));
+                    completeMany.setArray(2, c.createArrayOf("text", steps));
+                    completeMany.setArray(3, c.createArrayOf("int4", indexes));
+                    completeMany.setArray(4, c.createArrayOf("jsonb", outputs));
+                    try (ResultSet rs = completeMany.executeQuery()) {
+                        rs.next();
+                    }
+                    roundTrips.incrementAndGet();
+                } else {
+                    for (Object[] t : tasks) {
+                        completeOne.setObject(1, t[0]);
+                        completeOne.setString(2, (String) t[1]);
+                        completeOne.setInt(3, (Integer) t[2]);
+                        completeOne.setString(4, handler((String) t[1], (String) t[3]));
+                        try (ResultSet rs = completeOne.executeQuery()) {
+                            rs.next();
+                        }
+                        roundTrips.incrementAndGet();
+                    }
+                }
+                completed.addAndGet(tasks.size());
+            }
+            exec(c, "select pgflow.mark_worker_stopped('" + me + "')");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The benchmark's "handlers": the root of the fan-out returns 50 items, everything else a small object. */
+    private static String handler(String step, String input) {
+        if (step.equals("root")) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < 50; i++) {
+                sb.append(i == 0 ? "" : ",").append(i);
+            }
+            return sb.append(']').toString();
+        }
+        return "{\"ok\": true}";
+    }
+
+    private void pickupLatency(int workers, int samples) throws Exception {
+        Map<UUID, Long> startedAt = new ConcurrentHashMap<>();
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch ready = new CountDownLatch(workers);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(() -> {
+                UUID me = UUID.randomUUID();
+                try (Connection c = ds.getConnection();
+                     PreparedStatement claim = c.prepareStatement("select run_id, task_index from pgflow.claim_tasks('ping', ?, 10)");
+                     PreparedStatement complete = c.prepareStatement("select 1 from pgflow.complete_task(?, 'pong', ?, '1')")) {
+                    exec(c, "select pgflow.register_worker('" + me + "', 'ping', 'bench')", "listen pgflow_tasks");
+                    claim.setObject(1, me);
+                    ready.countDown();
+                    while (!stop.get()) {
+                        List<UUID> got = new ArrayList<>();
+                        try (ResultSet rs = claim.executeQuery()) {
+                            long now = System.nanoTime();
+                            while (rs.next()) {
+                                UUID run = (UUID) rs.getObject(1);
+                                Long t0 = startedAt.remove(run);
+                                if (t0 != null) {
+                                    latencies.add(now - t0);
+                                }
+                                got.add(run);
+                            }
+                        }
+                        for (UUID run : got) {
+                            complete.setObject(1, run);
+                            complete.setInt(2, 0);
+                            complete.executeQuery().close();
+                        }
+                        if (got.isEmpty()) {
+                            // idle: wait for a wake-up, polling every 100 ms as the fallback
+                            c.unwrap(PGConnection.class).getNotifications(100);
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "idle-worker-" + i);
+            threads.add(t);
+            t.start();
+        }
+        ready.await(30, TimeUnit.SECONDS);
+        Thread.sleep(300);
+        try (Connection c = ds.getConnection(); PreparedStatement start = c.prepareStatement(
+                "select run_id from pgflow.start_flow('ping', '{}', ?)")) {
+            for (int i = 0; i < samples; i++) {
+                UUID run = UUID.randomUUID();
+                startedAt.put(run, System.nanoTime());
+                start.setObject(1, run);
+                start.executeQuery().close();
+                Thread.sleep(25);
+            }
+        }
+        Thread.sleep(500);
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        System.out.printf("pickup (start_flow call to claim returning the task), %d idle workers, %d samples: p50 %.2f ms, p95 %.2f ms, max %.2f ms%n",
+                workers, sorted.size(), pct(sorted, 50), pct(sorted, 95), sorted.get(sorted.size() - 1) / 1e6);
+    }
+
+    private void claimCost(int finished) throws Exception {
+        double empty = measureClaims(300);
+        long t0 = System.nanoTime();
+        try (Connection c = ds.getConnection()) {
+            int runs = finished / 10;
+            exec(c, "select pgflow.create_flow('bulk')", "select pgflow.add_step('bulk', 'each', step_type => 'map')",
+                    "create temp table bulk_runs as select gen_random_uuid() as run_id from generate_series(1, " + runs + ")",
+                    "insert into pgflow.runs (run_id, flow_slug, status, input, remaining_steps, started_at, completed_at)"
+                            + " select run_id, 'bulk', 'completed', '[]', 0, now(), now() from bulk_runs",
+                    "insert into pgflow.step_states (flow_slug, run_id, step_slug, status, initial_tasks, remaining_tasks,"
+                            + " remaining_deps, output, started_at, completed_at)"
+                            + " select 'bulk', run_id, 'each', 'completed', 10, 0, 0, '[]', now(), now() from bulk_runs",
+                    "insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, status, attempts_count, output,"
+                            + " queued_at, started_at, completed_at, visible_at)"
+                            + " select 'bulk', run_id, 'each', i, 'completed', 1, '1', now(), now(), now(), now()"
+                            + " from bulk_runs, generate_series(0, 9) i",
+                    "analyze pgflow.runs", "analyze pgflow.step_states", "analyze pgflow.step_tasks");
+        }
+        System.out.printf("inserted %,d finished tasks in %.1f s%n", finished, (System.nanoTime() - t0) / 1e9);
+        double full = measureClaims(300);
+        System.out.printf("claim_tasks mean latency: %.3f ms with an empty table, %.3f ms with %,d finished tasks (ratio %.2f)%n",
+                empty, full, finished, full / empty);
+    }
+
+    /** Mean milliseconds of a claim_tasks call that finds one task (after a start_flow of 'ping'). */
+    private double measureClaims(int n) throws Exception {
+        UUID me = UUID.randomUUID();
+        List<Long> times = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+             PreparedStatement start = c.prepareStatement("select run_id from pgflow.start_flow('ping', '{}')");
+             PreparedStatement claim = c.prepareStatement("select run_id from pgflow.claim_tasks('ping', ?, 1)");
+             PreparedStatement complete = c.prepareStatement("select 1 from pgflow.complete_task(?, 'pong', 0, '1')")) {
+            exec(c, "select pgflow.register_worker('" + me + "', 'ping', 'bench')");
+            claim.setObject(1, me);
+            for (int i = 0; i < n + 50; i++) {
+                start.executeQuery().close();
+                long t0 = System.nanoTime();
+                UUID run;
+                try (ResultSet rs = claim.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("nothing to claim");
+                    }
+                    run = (UUID) rs.getObject(1);
+                }
+                if (i >= 50) {
+                    times.add(System.nanoTime() - t0);
+                }
+                complete.setObject(1, run);
+                complete.executeQuery().close();
+            }
+        }
+        return times.stream().mapToLong(Long::longValue).average().orElseThrow() / 1e6;
+    }
+
+    private long commits() throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select xact_commit from pg_stat_database where datname = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static double pct(List<Long> sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, i)) / 1e6;
+    }
+
+    private static void exec(Connection c, String... sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+}
