@@ -152,9 +152,11 @@ COMMENT ON COLUMN pgflow.workers.idle IS
 CREATE INDEX idx_workers_queue_name ON pgflow.workers (queue_name);
 CREATE INDEX idx_workers_last_heartbeat ON pgflow.workers (last_heartbeat);
 
+-- Foreign keys: (run_id, step_slug) -> step_states only (it implies the run and the flow); FKs to
+-- flows and runs would add two checks per task row and KEY SHARE locks on the one hot flows row.
 CREATE TABLE pgflow.step_tasks (
-  flow_slug              text        NOT NULL REFERENCES pgflow.flows (flow_slug),
-  run_id                 uuid        NOT NULL REFERENCES pgflow.runs (run_id),
+  flow_slug              text        NOT NULL,
+  run_id                 uuid        NOT NULL,
   step_slug              text        NOT NULL,
   task_index             int         NOT NULL DEFAULT 0,
   status                 text        NOT NULL DEFAULT 'queued',

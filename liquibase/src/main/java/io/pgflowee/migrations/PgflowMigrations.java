@@ -39,7 +39,9 @@ public final class PgflowMigrations {
      */
     public static void apply(Connection connection) {
         ClassLoader loader = PgflowMigrations.class.getClassLoader();
+        Boolean autoCommit = null;
         try {
+            autoCommit = connection.getAutoCommit();
             Database database = DatabaseFactory.getInstance()
                     .findCorrectDatabaseImplementation(new JdbcConnection(connection));
             Map<String, Object> scope = Map.of(
@@ -53,6 +55,22 @@ public final class PgflowMigrations {
         } catch (Exception e) {
             throw new MigrationException("PGFLOW-001 applying " + MASTER_CHANGELOG + " failed: "
                     + rootMessage(e), e);
+        } finally {
+            restoreAutoCommit(connection, autoCommit);
+        }
+    }
+
+    /** Liquibase turns autocommit off; a pooled or reused connection must come back as it was given. */
+    private static void restoreAutoCommit(Connection connection, Boolean autoCommit) {
+        try {
+            if (autoCommit != null && !connection.isClosed() && connection.getAutoCommit() != autoCommit) {
+                if (!connection.getAutoCommit()) {
+                    connection.rollback(); // Liquibase committed its work; nothing of ours is pending
+                }
+                connection.setAutoCommit(autoCommit);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new MigrationException("PGFLOW-001 cannot restore autocommit after migrating: " + e.getMessage(), e);
         }
     }
 

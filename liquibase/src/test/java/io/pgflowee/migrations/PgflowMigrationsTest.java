@@ -21,6 +21,7 @@ class PgflowMigrationsTest {
             int before = count(c, "select count(*) from public.databasechangelog");
 
             PgflowMigrations.apply(c); // second application: nothing new to run
+            assertThat(c.getAutoCommit()).as("the connection comes back as it was given").isTrue();
 
             assertThat(count(c, "select count(*) from public.databasechangelog")).isEqualTo(before);
             assertThat(count(c, "select count(*) from pg_namespace where nspname = 'pgflow'")).isEqualTo(1);
