@@ -40,7 +40,8 @@ BEGIN
 
   IF v_ctx.run_status = 'failed' THEN
     IF v_task.status = 'started' THEN
-      UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = now(), error_message = v_msg, visible_at = 'infinity'
+      UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = greatest(now(), t.started_at), error_message = v_msg,
+             visible_at = 'infinity'
       WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
       RETURNING t.* INTO v_task;
     END IF;
@@ -62,7 +63,7 @@ BEGIN
     RETURN;
   END IF;
 
-  UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = now(), error_message = v_msg
+  UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = greatest(now(), t.started_at), error_message = v_msg
   WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
   RETURNING t.* INTO v_task;
   v_events := pgflow._events_wanted(v_run_id);
@@ -149,7 +150,7 @@ BEGIN
     ORDER BY c.step_index LIMIT 1;
     IF FOUND THEN
       UPDATE pgflow.step_tasks t
-      SET status = 'failed', failed_at = now(), output = v_output,
+      SET status = 'failed', failed_at = greatest(now(), t.started_at), output = v_output,
           error_message = format('[TYPE_VIOLATION] Produced %s instead of array', coalesce(jsonb_typeof(v_output), 'null'))
       WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
       RETURNING t.* INTO v_task;
@@ -168,7 +169,7 @@ BEGIN
     END IF;
   END IF;
 
-  UPDATE pgflow.step_tasks t SET status = 'completed', completed_at = now(), output = v_output
+  UPDATE pgflow.step_tasks t SET status = 'completed', completed_at = greatest(now(), t.started_at), output = v_output
   WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
   RETURNING t.* INTO v_task;
 
@@ -316,9 +317,12 @@ BEGIN
       LIMIT v_max
     ), claimed AS (
       UPDATE pgflow.step_tasks t
-      SET status = 'started', attempts_count = t.attempts_count + 1, started_at = now(), last_worker_id = v_worker,
+      -- greatest(): this transaction can have begun before the one that queued the task committed
+      -- (each statement of a READ COMMITTED function sees newer commits than its now())
+      SET status = 'started', attempts_count = t.attempts_count + 1, started_at = greatest(now(), t.queued_at),
+          last_worker_id = v_worker,
           requeued_count = t.requeued_count + CASE WHEN t.status = 'started' THEN 1 ELSE 0 END,
-          last_requeued_at = CASE WHEN t.status = 'started' THEN now() ELSE t.last_requeued_at END,
+          last_requeued_at = CASE WHEN t.status = 'started' THEN greatest(now(), t.queued_at) ELSE t.last_requeued_at END,
           visible_at = clock_timestamp() + make_interval(secs => coalesce(s.opt_timeout, f.opt_timeout) + v_lease_grace)
       FROM picked p, pgflow.steps s, pgflow.flows f
       WHERE t.run_id = p.run_id AND t.step_slug = p.step_slug AND t.task_index = p.task_index

@@ -148,6 +148,24 @@ class ClaimTasksTest extends SqlEngineTest {
     }
 
     @Test
+    void aTaskQueuedByATransactionThatBeganAfterTheClaimerIsStillStartedAfterItWasQueued() {
+        chain();
+        UUID run = start("c", "{}");
+        // as when start_flow began after the claiming transaction but committed before its claim statement
+        db.exec("alter table pgflow.step_tasks drop constraint started_at_is_after_queued_at");
+        db.exec("update pgflow.step_tasks set queued_at = now() + interval '2 seconds' where run_id = ?", run);
+        db.exec("alter table pgflow.step_tasks add constraint started_at_is_after_queued_at"
+                + " check (started_at is null or started_at >= queued_at)");
+
+        assertThat(claim("c", 1)).hasSize(1);
+
+        assertThat((Boolean) db.one("select started_at = queued_at from pgflow.step_tasks where run_id = ?", run)).isTrue();
+        complete(run, "a", 0, "1");
+        assertThat((Boolean) db.one("select completed_at >= started_at from pgflow.step_tasks where run_id = ? and step_slug = 'a'",
+                run)).isTrue();
+    }
+
+    @Test
     void claimRecordsWhetherTheWorkerIsIdle() {
         chain();
         start("c", "{}");
