@@ -19,7 +19,7 @@ record Settings(
 
     static final int DEFAULT_HTTP_PORT = 8080;
     static final int DEFAULT_EMBEDDED_PG_PORT = 15432;
-    static final int DEFAULT_STARTUP_TIMEOUT = 300;
+    static final int DEFAULT_STARTUP_TIMEOUT = 900;
 
     static Settings from(Map<String, String> env) {
         return new Settings(
