@@ -120,11 +120,14 @@ public final class Launcher {
     /** A libpq connection URI for the same database (password only for the embedded one). */
     static String psqlConnectionString(String jdbcUrl, String user, String password) {
         URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
-        String host = uri.getHost() == null ? "localhost" : uri.getHost();
-        int port = uri.getPort() < 0 ? 5432 : uri.getPort();
         String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
         String credentials = password == null ? user : user + ":" + password;
-        return "postgresql://" + credentials + "@" + host + ":" + port + "/" + db;
+        return "postgresql://" + credentials + "@" + hostAndPort(uri) + "/" + db;
+    }
+
+    /** {@code host:port} of a parsed {@code postgresql://} URI, with PostgreSQL's defaults. */
+    private static String hostAndPort(URI uri) {
+        return (uri.getHost() == null ? "localhost" : uri.getHost()) + ":" + (uri.getPort() < 0 ? 5432 : uri.getPort());
     }
 
     private static void checkReachable(String url, String user, String password) {
@@ -137,9 +140,7 @@ public final class Launcher {
         } catch (SQLException e) {
             String where;
             try {
-                URI uri = URI.create(url.substring("jdbc:".length()));
-                where = (uri.getHost() == null ? "localhost" : uri.getHost()) + ":"
-                        + (uri.getPort() < 0 ? 5432 : uri.getPort());
+                where = hostAndPort(URI.create(url.substring("jdbc:".length())));
             } catch (RuntimeException bad) {
                 where = url;
             }

@@ -83,8 +83,12 @@ final class LocalPostgres {
     synchronized void stop() {
         if (running) {
             running = false;
-            Processes.run(tool("pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"), log);
+            fastStop();
         }
+    }
+
+    private void fastStop() {
+        Processes.run(tool("pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"), log);
     }
 
     private void stopLeftoverServer() {
@@ -94,7 +98,7 @@ final class LocalPostgres {
         int status = Processes.run(tool("pg_ctl", "-D", data.toString(), "status"), log);
         if (status == 0) {
             System.out.println("pgflow: stopping the embedded PostgreSQL left running by an earlier launcher");
-            Processes.run(tool("pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"), log);
+            fastStop();
         } else {
             try {
                 Files.deleteIfExists(data.resolve("postmaster.pid"));
