@@ -1,0 +1,264 @@
+package io.pgflowee.api.compile;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.FlowDefinition;
+
+/**
+ * The flow compiler's command line. Finds every {@link FlowDefinition} in a classes directory,
+ * and writes (or, with {@code --check}, verifies) {@code <out>/<slug>.sql} and {@code <out>/changelog.xml}.
+ *
+ * <pre>
+ * FlowCompilerCli --classes target/classes --out ../liquibase/flows [--check] [flow_slug ...]
+ * </pre>
+ *
+ * Exit status: 0 when everything was written or is up to date, 1 when {@code --check} found a
+ * missing or different changelog (each one listed), 2 on a usage or definition error.
+ */
+public final class FlowCompilerCli {
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public FlowCompilerCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int status = new FlowCompilerCli(System.out, System.err).run(args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Runs the command; returns the exit status. */
+    public int run(String... args) {
+        List<Path> classDirs = new ArrayList<>();
+        Path outDir = null;
+        boolean check = false;
+        List<String> only = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--classes" -> {
+                    if (++i == args.length) {
+                        return usage("--classes needs a directory");
+                    }
+                    classDirs.add(Path.of(args[i]));
+                }
+                case "--out" -> {
+                    if (++i == args.length) {
+                        return usage("--out needs a directory");
+                    }
+                    outDir = Path.of(args[i]);
+                }
+                case "--check" -> check = true;
+                default -> {
+                    if (a.startsWith("--")) {
+                        return usage("unknown option " + a);
+                    }
+                    if (!a.isBlank()) {
+                        only.addAll(List.of(a.trim().split("[,\\s]+")));
+                    }
+                }
+            }
+        }
+        if (classDirs.isEmpty() || outDir == null) {
+            return usage("--classes and --out are required");
+        }
+        Map<String, Flow<?>> flows;
+        try {
+            flows = discover(classDirs);
+        } catch (RuntimeException e) {
+            err.println("pgflow compile: " + e.getMessage());
+            return 2;
+        }
+        if (!only.isEmpty()) {
+            for (String slug : only) {
+                if (!flows.containsKey(slug)) {
+                    err.println("pgflow compile: no flow named '" + slug + "' in " + classDirs + "; found: " + String.join(", ", flows.keySet()));
+                    return 2;
+                }
+            }
+            flows.keySet().retainAll(only);
+        }
+        if (flows.isEmpty()) {
+            err.println("pgflow compile: no FlowDefinition class found in " + classDirs);
+            return 2;
+        }
+        try {
+            return check ? check(flows, outDir) : write(flows, outDir);
+        } catch (UncheckedIOException e) {
+            err.println("pgflow compile: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int write(Map<String, Flow<?>> flows, Path outDir) {
+        try {
+            Files.createDirectories(outDir);
+            for (Flow<?> flow : flows.values()) {
+                Path file = outDir.resolve(flow.slug() + ".sql");
+                String text = FlowCompiler.changelog(flow);
+                if (Files.exists(file) && Files.readString(file).equals(text)) {
+                    out.println("unchanged " + file);
+                } else {
+                    out.println((Files.exists(file) ? "updated   " : "created   ") + file);
+                    Files.writeString(file, text, StandardCharsets.UTF_8);
+                }
+            }
+            Path master = outDir.resolve("changelog.xml");
+            String text = FlowCompiler.masterChangelog(flowFiles(outDir));
+            if (!Files.exists(master) || !Files.readString(master).equals(text)) {
+                Files.writeString(master, text, StandardCharsets.UTF_8);
+                out.println("updated   " + master);
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private int check(Map<String, Flow<?>> flows, Path outDir) {
+        List<String> problems = new ArrayList<>();
+        try {
+            for (Flow<?> flow : flows.values()) {
+                Path file = outDir.resolve(flow.slug() + ".sql");
+                if (!Files.exists(file)) {
+                    problems.add("missing:  " + file + " (flow " + flow.slug() + " is not compiled)");
+                    continue;
+                }
+                String expected = FlowCompiler.changelog(flow);
+                String actual = Files.readString(file);
+                if (!actual.equals(expected)) {
+                    problems.add("differs:  " + file + " (flow " + flow.slug() + " changed since it was compiled; "
+                            + firstDifference(expected, actual) + ")");
+                }
+            }
+            Path master = outDir.resolve("changelog.xml");
+            List<String> names = new ArrayList<>(flowFiles(outDir));
+            flows.keySet().forEach(slug -> {
+                if (!names.contains(slug + ".sql")) {
+                    names.add(slug + ".sql");
+                }
+            });
+            String expected = FlowCompiler.masterChangelog(names);
+            if (!Files.exists(master)) {
+                problems.add("missing:  " + master);
+            } else if (!Files.readString(master).equals(expected)) {
+                problems.add("differs:  " + master + " (" + firstDifference(expected, Files.readString(master)) + ")");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (problems.isEmpty()) {
+            out.println("pgflow compile --check: " + flows.size() + " flow(s) up to date in " + outDir);
+            return 0;
+        }
+        err.println("pgflow compile --check: " + problems.size() + " changelog(s) out of date in " + outDir + ":");
+        problems.forEach(p -> err.println("  " + p));
+        err.println("Recompile with the flow compiler (README, \"Write a flow\"). A flow already applied somewhere "
+                + "must not change its structure: give it a new slug (my_flow_v2) instead.");
+        return 1;
+    }
+
+    private static String firstDifference(String expected, String actual) {
+        String[] e = expected.split("\n", -1);
+        String[] a = actual.split("\n", -1);
+        for (int i = 0; i < Math.max(e.length, a.length); i++) {
+            String x = i < e.length ? e[i] : "<end of file>";
+            String y = i < a.length ? a[i] : "<end of file>";
+            if (!x.equals(y)) {
+                return "line " + (i + 1) + ": expected \"" + abbreviate(x) + "\", found \"" + abbreviate(y) + "\"";
+            }
+        }
+        return "line endings differ";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 160 ? s : s.substring(0, 157) + "...";
+    }
+
+    private static List<String> flowFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sql")).sorted().toList();
+        }
+    }
+
+    /** Every flow defined by a concrete {@link FlowDefinition} class under {@code classDirs}, by slug. */
+    static Map<String, Flow<?>> discover(List<Path> classDirs) {
+        Map<String, Flow<?>> flows = new TreeMap<>();
+        Map<String, String> origin = new TreeMap<>();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        for (Path dir : classDirs) {
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("classes directory " + dir.toAbsolutePath() + " does not exist (compile the module first)");
+            }
+            List<String> classNames;
+            try (Stream<Path> files = Files.walk(dir)) {
+                classNames = files.filter(p -> p.toString().endsWith(".class"))
+                        .map(p -> dir.relativize(p).toString())
+                        .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.').replace('\\', '.'))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            for (String name : classNames) {
+                Class<?> type;
+                try {
+                    type = Class.forName(name, false, loader);
+                } catch (ClassNotFoundException | LinkageError e) {
+                    continue;
+                }
+                if (!FlowDefinition.class.isAssignableFrom(type) || type.isInterface()
+                        || Modifier.isAbstract(type.getModifiers())) {
+                    continue;
+                }
+                Flow<?> flow;
+                try {
+                    Constructor<?> constructor = type.getDeclaredConstructor();
+                    constructor.setAccessible(true);
+                    flow = ((FlowDefinition) constructor.newInstance()).flow();
+                } catch (NoSuchMethodException e) {
+                    throw new IllegalArgumentException(name + " implements FlowDefinition but has no no-argument constructor");
+                } catch (ReflectiveOperationException e) {
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    throw new IllegalArgumentException(name + ".flow() failed: " + cause, cause);
+                }
+                if (flow == null) {
+                    throw new IllegalArgumentException(name + ".flow() returned null");
+                }
+                flow.validate();
+                String previous = origin.put(flow.slug(), name);
+                if (previous != null) {
+                    throw new IllegalArgumentException("flow '" + flow.slug() + "' is defined twice: by " + previous + " and by " + name);
+                }
+                flows.put(flow.slug(), flow);
+            }
+        }
+        return flows;
+    }
+
+    private int usage(String problem) {
+        err.println("pgflow compile: " + problem);
+        err.println("usage: FlowCompilerCli --classes <dir> --out <dir> [--check] [flow_slug ...]");
+        return 2;
+    }
+}

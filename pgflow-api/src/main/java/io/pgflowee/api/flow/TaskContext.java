@@ -1,0 +1,60 @@
+package io.pgflowee.api.flow;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+
+import jakarta.json.JsonValue;
+
+/**
+ * What a handler knows about the task it runs, besides its input. Handlers that take a context
+ * declare it as their last parameter: {@code (order, ctx) -> ...}.
+ */
+public interface TaskContext {
+
+    /** The flow of the run. */
+    String flowSlug();
+
+    /** The run this task belongs to. */
+    UUID runId();
+
+    /** The step this task belongs to. */
+    String stepSlug();
+
+    /** 0 for single steps; the element index for map steps. */
+    int taskIndex();
+
+    /** 1 on the first attempt, 2 on the first retry, and so on. */
+    int attempt();
+
+    /** The run's input as JSON. */
+    JsonValue flowInput();
+
+    /** The run's input mapped to {@code type} with JSON-B. */
+    <T> T flowInput(Class<T> type);
+
+    /** When the task's timeout runs out; the worker interrupts the handler then. */
+    Instant deadline();
+
+    /** Time left until {@link #deadline()}, never negative. */
+    default Duration remaining() {
+        Duration left = Duration.between(Instant.now(), deadline());
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * True once the task should stop: its timeout ran out, or the worker is shutting down and its
+     * grace period ended. Long handlers should check it (or {@link #checkCancelled()}) between units
+     * of work; blocking calls also see the thread interrupted.
+     */
+    boolean isCancelled();
+
+    /** Throws {@link CancellationException} when {@link #isCancelled()}. */
+    default void checkCancelled() {
+        if (isCancelled()) {
+            throw new CancellationException("task " + stepSlug() + "[" + taskIndex() + "] of run " + runId()
+                    + " was cancelled (timeout or shutdown)");
+        }
+    }
+}
