@@ -191,3 +191,33 @@ BEGIN
   RETURN jsonb_build_object('status', 'mismatch', 'differences', to_jsonb(v_diffs));
 END;
 $$;
+
+--changeset pgflow:020-verify-compiled-flow runOnChange:true splitStatements:false
+-- verify_compiled_flow(flow_slug, shape) returns 0 when the flow is absent or has exactly this
+-- shape; otherwise raises (SQLSTATE 23514, CONSTRAINT flow_shape_unchanged) naming the flow and
+-- every difference, and what to do. Compiled flow changelogs use it as their precondition, so a
+-- flow changed after it was applied stops the migration instead of being altered silently.
+CREATE OR REPLACE FUNCTION pgflow.verify_compiled_flow(flow_slug text, shape jsonb)
+RETURNS int
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  v_diffs text[];
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pgflow.flows f WHERE f.flow_slug = verify_compiled_flow.flow_slug) THEN
+    RETURN 0;
+  END IF;
+  v_diffs := pgflow.compare_flow_shapes(shape, pgflow.get_flow_shape(verify_compiled_flow.flow_slug));
+  IF cardinality(v_diffs) = 0 THEN
+    RETURN 0;
+  END IF;
+  RAISE EXCEPTION USING
+    ERRCODE = 'check_violation',
+    CONSTRAINT = 'flow_shape_unchanged',
+    MESSAGE = format('Flow ''%s'' changed after it was applied: its compiled changelog no longer matches the flow in the database (first = compiled, second = database): %s',
+                     verify_compiled_flow.flow_slug, array_to_string(v_diffs, '; ')),
+    HINT = format('Flows are immutable once applied. Give the changed flow a new slug (for example %s_v2) and compile it as a new flow; '
+                  'or, in development only, delete the old flow and all its runs with SELECT pgflow.delete_flow_and_data(''%s''); and migrate again.',
+                  verify_compiled_flow.flow_slug, verify_compiled_flow.flow_slug);
+END;
+$$;

@@ -53,6 +53,9 @@ public final class FlowCompilerCli {
         List<String> only = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a == null) {
+                continue; // an empty Maven <argument/> arrives as null
+            }
             switch (a) {
                 case "--classes" -> {
                     if (++i == args.length) {

@@ -57,6 +57,10 @@ public final class Flow<I> {
         if (inputType == null) {
             throw new FlowDefinitionException(slug, null, "the input type is missing (use Object.class or JsonValue.class for any JSON)");
         }
+        String hidden = Types.notPublic(inputType);
+        if (hidden != null) {
+            throw new FlowDefinitionException(slug, null, "the input type " + hidden + " is not public; JSON-B can only map public types");
+        }
         this.slug = slug;
         this.inputType = inputType;
     }
@@ -192,6 +196,10 @@ public final class Flow<I> {
         }
         if (outputType == null) {
             throw new FlowDefinitionException(slug, stepSlug, "the output type is missing (use Void.class for a step without output)");
+        }
+        String hidden = Types.notPublic(outputType);
+        if (hidden != null) {
+            throw new FlowDefinitionException(slug, stepSlug, "the output type " + hidden + " is not public; JSON-B can only map public types");
         }
         pending.add(stepSlug);
         return new StepBuilders.Draft(this, stepSlug, outputType, type);

@@ -172,7 +172,7 @@ public final class StepBuilders {
 
         /** Depends on any number of steps: the handler receives {@link Deps}. */
         public AfterAll<O> afterAll(Step<?>... steps) {
-            return new AfterAll<>(draft, List.of(steps));
+            return new AfterAll<>(draft, java.util.Arrays.asList(steps));
         }
 
         /** The handler, given the flow input. */

@@ -45,6 +45,32 @@ final class Types {
                 || raw == JsonArray.class || raw == JsonValue.class || raw == Object.class);
     }
 
+    /** The name of the first class in {@code type} (or its type arguments) that is not public, or null. */
+    static String notPublic(Type type) {
+        if (type instanceof ParameterizedType p) {
+            String raw = notPublic(p.getRawType());
+            if (raw != null) {
+                return raw;
+            }
+            for (Type arg : p.getActualTypeArguments()) {
+                String a = notPublic(arg);
+                if (a != null) {
+                    return a;
+                }
+            }
+            return null;
+        }
+        if (type instanceof Class<?> c) {
+            if (c.isArray()) {
+                return notPublic(c.getComponentType());
+            }
+            if (!c.isPrimitive() && !java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
+                return c.getName();
+            }
+        }
+        return null;
+    }
+
     /** {@code List<element>}. */
     static ParameterizedType listOf(Type element) {
         return new ParameterizedType() {

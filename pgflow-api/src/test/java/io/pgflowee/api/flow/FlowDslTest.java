@@ -1,0 +1,234 @@
+package io.pgflowee.api.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.pgflowee.api.json.JsonCodec;
+import jakarta.json.Json;
+import jakarta.json.JsonValue;
+import jakarta.json.bind.annotation.JsonbProperty;
+
+public class FlowDslTest {
+
+    public record Input(@JsonbProperty("first_name") String firstName, @JsonbProperty("last_name") String lastName) {
+    }
+
+    private final JsonCodec codec = JsonCodec.create();
+
+    private static Flow<Input> greetUser() {
+        Flow<Input> flow = Flow.define("greet_user", Input.class).maxAttempts(3).baseDelay(5).timeout(60);
+        Step<String> fullName = flow.step("full_name", String.class).run(in -> in.firstName() + " " + in.lastName());
+        flow.step("greeting", String.class).after(fullName).run(name -> "Hello, " + name + "!");
+        return flow;
+    }
+
+    private String run(Flow<?> flow, String step, String input, int taskIndex, String flowInput) throws Exception {
+        return flow.stepNamed(step).execute(JsonCodec.parse(input), TestContext.of(flow.slug(), step, taskIndex, flowInput), codec);
+    }
+
+    @Test
+    void typedStepsReceiveTheirDependenciesOutputsAndTheFlowInput() throws Exception {
+        Flow<Input> flow = greetUser();
+        String alice = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}";
+        assertThat(run(flow, "full_name", alice, 0, alice)).isEqualTo("\"Alice Smith\"");
+        assertThat(run(flow, "greeting", "{\"full_name\": \"Alice Smith\"}", 0, alice)).isEqualTo("\"Hello, Alice Smith!\"");
+        assertThat(flow.steps()).extracting(Step::slug).containsExactly("full_name", "greeting");
+        assertThat(flow.stepNamed("greeting").dependencySlugs()).containsExactly("full_name");
+        assertThat(flow.leaves()).extracting(Step::slug).containsExactly("greeting");
+        assertThat(flow.stepNamed("greeting").index()).isEqualTo(1);
+        assertThat(flow.maxAttempts()).isEqualTo(3);
+        assertThat(flow.baseDelay()).isEqualTo(5);
+        assertThat(flow.timeout()).isEqualTo(60);
+    }
+
+    @Test
+    void handlersWithSeveralDependenciesGetEachOutputTypedAndAfterAllGetsDeps() throws Exception {
+        Flow<JsonValue> flow = Flow.define("math", JsonValue.class);
+        Step<Integer> a = flow.step("a", Integer.class).run(in -> 2);
+        Step<Integer> b = flow.step("b", Integer.class).run(in -> 3);
+        Step<String> c = flow.step("c", String.class).run(in -> "x");
+        flow.step("sum", Integer.class).after(a, b).run((x, y) -> x + y);
+        flow.step("three", String.class).after(a, b, c).run((x, y, z, ctx) -> x + y + z + ctx.taskIndex());
+        flow.step("optional", String.class).after(a, b).run((x, y) -> y == null ? "b skipped" : "b=" + y);
+        flow.step("all", String.class).afterAll(a, b, c)
+                .run(deps -> deps.get(c) + deps.get(a) * deps.get(b) + (deps.has(b) ? "!" : "?"));
+        String deps = "{\"a\": 2, \"b\": 3, \"c\": \"x\"}";
+        assertThat(run(flow, "sum", deps, 0, "{}")).isEqualTo("5");
+        assertThat(run(flow, "three", deps, 0, "{}")).isEqualTo("\"5x0\"");
+        assertThat(run(flow, "all", deps, 0, "{}")).isEqualTo("\"x6!\"");
+        // a skipped dependency is absent from the input: the handler sees null
+        assertThat(run(flow, "optional", "{\"a\": 2}", 0, "{}")).isEqualTo("\"b skipped\"");
+        assertThat(run(flow, "optional", "{\"a\": 2, \"b\": 7}", 0, "{}")).isEqualTo("\"b=7\"");
+        assertThatThrownBy(() -> run(flow, "sum", "{\"a\": 2, \"b\": \"three\"}", 0, "{}"))
+                .isInstanceOf(StepDataException.class)
+                .hasMessageStartingWith("Step \"sum\" of flow \"math\" cannot read the output of step \"b\" as java.lang.Integer: ");
+    }
+
+    @Test
+    void mapStepsRunOnceperElementOverAStepOrTheFlowInput() throws Exception {
+        Flow<List<String>> flow = Flow.define("words", new TypeRef<List<String>>() { });
+        Step<List<Integer>> lengths = flow.map("lengths", Integer.class).overInput(String.class).run(String::length);
+        Step<List<String>> upper = flow.step("upper", new TypeRef<List<String>>() { }).after(lengths)
+                .run(ls -> ls.stream().map(n -> "#" + n).toList());
+        Step<List<String>> marked = flow.map("marked", String.class).over(upper).run((s, ctx) -> s + "@" + ctx.taskIndex());
+        flow.step("count", Integer.class).after(marked).run(List::size);
+        assertThat(run(flow, "lengths", "\"hello\"", 0, "[\"hello\"]")).isEqualTo("5");
+        assertThat(run(flow, "upper", "{\"lengths\": [5, 3]}", 0, "[]")).isEqualTo("[\"#5\",\"#3\"]");
+        assertThat(run(flow, "marked", "\"#3\"", 1, "[]")).isEqualTo("\"#3@1\"");
+        assertThat(run(flow, "count", "{\"marked\": [\"a\", \"b\"]}", 0, "[]")).isEqualTo("2");
+        assertThat(lengths.stepType()).isEqualTo(StepType.MAP);
+        assertThat(lengths.outputType().getTypeName()).isEqualTo("java.util.List<java.lang.Integer>");
+        assertThat(marked.dependencySlugs()).containsExactly("upper");
+    }
+
+    @Test
+    void optionsAndConditionsAreRecordedAsGiven() {
+        Flow<JsonValue> flow = Flow.define("opts", JsonValue.class);
+        Step<String> s = flow.step("s", String.class).maxAttempts(5).baseDelay(2).timeout(30).startDelay(0)
+                .when("{\"plan\": \"pro\"}").unless(Json.createObjectBuilder().add("blocked", true).build())
+                .whenUnmet(WhenUnmet.SKIP_CASCADE).whenExhausted(WhenExhausted.SKIP).run(in -> "ok");
+        StepOptions o = s.options();
+        assertThat(o.maxAttempts()).isEqualTo(5);
+        assertThat(o.baseDelay()).isEqualTo(2);
+        assertThat(o.timeout()).isEqualTo(30);
+        assertThat(o.startDelay()).isZero();
+        assertThat(o.requiredInputPattern()).hasToString("{\"plan\":\"pro\"}");
+        assertThat(o.forbiddenInputPattern()).hasToString("{\"blocked\":true}");
+        assertThat(o.whenUnmet()).isEqualTo(WhenUnmet.SKIP_CASCADE);
+        assertThat(o.whenExhausted()).isEqualTo(WhenExhausted.SKIP);
+        Step<String> plain = flow.step("plain", String.class).run(in -> "ok");
+        assertThat(plain.options()).isEqualTo(new StepOptions(null, null, null, null, null, null, null, null));
+    }
+
+    @Test
+    void handlerExceptionsPropagateUnchangedForTheWorkerToReport() {
+        Flow<JsonValue> flow = Flow.define("boom", JsonValue.class);
+        flow.step("s", String.class).run(in -> {
+            throw new IllegalStateException("payment service answered 503");
+        });
+        assertThatThrownBy(() -> run(flow, "s", "{}", 0, "{}"))
+                .isInstanceOf(IllegalStateException.class).hasMessage("payment service answered 503");
+    }
+
+    // ---- validation: every rule, with its message ----------------------------------------------
+
+    @Test
+    void invalidFlowSlugsAreRejectedWithTheReferenceMessages() {
+        assertThatThrownBy(() -> Flow.define("", String.class))
+                .isInstanceOf(FlowDefinitionException.class).hasMessage("Flow \"\": Slug cannot be empty");
+        assertThatThrownBy(() -> Flow.define(null, String.class)).hasMessage("Flow \"null\": Slug cannot be empty");
+        assertThatThrownBy(() -> Flow.define("run", String.class))
+                .hasMessage("Flow \"run\": Slug 'run' is reserved and cannot be used");
+        assertThatThrownBy(() -> Flow.define("1flow", String.class))
+                .hasMessage("Flow \"1flow\": Slug '1flow' cannot start with a number");
+        assertThatThrownBy(() -> Flow.define("my-flow", String.class))
+                .hasMessage("Flow \"my-flow\": Slug 'my-flow' can only contain letters, numbers, and underscores");
+        String long129 = "f".repeat(129);
+        assertThatThrownBy(() -> Flow.define(long129, String.class))
+                .hasMessage("Flow \"" + long129 + "\": Slug '" + long129 + "' cannot be longer than 128 characters");
+        assertThatThrownBy(() -> Flow.define("f", (Class<String>) null))
+                .hasMessage("Flow \"f\": the input type is missing (use Object.class or JsonValue.class for any JSON)");
+    }
+
+    @Test
+    void invalidStepSlugsAndDuplicatesNameTheFlowAndStep() {
+        Flow<JsonValue> flow = Flow.define("f", JsonValue.class);
+        assertThatThrownBy(() -> flow.step("run", String.class))
+                .isInstanceOf(FlowDefinitionException.class)
+                .hasMessage("Flow \"f\", step \"run\": Slug 'run' is reserved and cannot be used")
+                .satisfies(e -> {
+                    assertThat(((FlowDefinitionException) e).flowSlug()).isEqualTo("f");
+                    assertThat(((FlowDefinitionException) e).stepSlug()).isEqualTo("run");
+                });
+        assertThatThrownBy(() -> flow.step("2nd", String.class))
+                .hasMessage("Flow \"f\", step \"2nd\": Slug '2nd' cannot start with a number");
+        assertThatThrownBy(() -> flow.map("a.b", String.class))
+                .hasMessage("Flow \"f\", step \"a.b\": Slug 'a.b' can only contain letters, numbers, and underscores");
+        flow.step("s", String.class).run(in -> "x");
+        assertThatThrownBy(() -> flow.step("s", Integer.class))
+                .hasMessage("Flow \"f\", step \"s\": Step \"s\" already exists in flow \"f\"");
+        flow.step("pending", String.class);
+        assertThatThrownBy(() -> flow.map("pending", String.class))
+                .hasMessage("Flow \"f\", step \"pending\": Step \"pending\" already exists in flow \"f\"");
+        assertThatThrownBy(flow::validate)
+                .hasMessage("Flow \"f\": step \"pending\" was begun but never given a handler: finish it with run(...)");
+        assertThatThrownBy(() -> flow.step("t", (Class<String>) null))
+                .hasMessage("Flow \"f\", step \"t\": the output type is missing (use Void.class for a step without output)");
+        assertThatThrownBy(() -> Flow.define("empty", String.class).validate())
+                .hasMessage("Flow \"empty\": a flow needs at least one step");
+    }
+
+    @Test
+    void optionRangesAreCheckedForFlowsAndSteps() {
+        assertThatThrownBy(() -> Flow.define("f", String.class).maxAttempts(0))
+                .hasMessage("Flow \"f\": maxAttempts must be greater than or equal to 1, got 0");
+        assertThatThrownBy(() -> Flow.define("f", String.class).baseDelay(0))
+                .hasMessage("Flow \"f\": baseDelay must be greater than or equal to 1, got 0");
+        assertThatThrownBy(() -> Flow.define("f", String.class).timeout(2))
+                .hasMessage("Flow \"f\": timeout must be greater than or equal to 3, got 2");
+        Flow<String> flow = Flow.define("f", String.class);
+        assertThatThrownBy(() -> flow.step("s", String.class).maxAttempts(-1))
+                .hasMessage("Flow \"f\", step \"s\": maxAttempts must be greater than or equal to 1, got -1");
+        assertThatThrownBy(() -> flow.step("t", String.class).baseDelay(0))
+                .hasMessage("Flow \"f\", step \"t\": baseDelay must be greater than or equal to 1, got 0");
+        assertThatThrownBy(() -> flow.step("u", String.class).timeout(1))
+                .hasMessage("Flow \"f\", step \"u\": timeout must be greater than or equal to 3, got 1");
+        assertThatThrownBy(() -> flow.step("v", String.class).startDelay(-5))
+                .hasMessage("Flow \"f\", step \"v\": startDelay must be greater than or equal to 0, got -5");
+        assertThatThrownBy(() -> flow.step("w", String.class).whenExhausted(null))
+                .hasMessage("Flow \"f\", step \"w\": whenExhausted cannot be null");
+    }
+
+    @Test
+    void dependenciesMustBeEarlierStepsOfTheSameFlowGivenOnce() {
+        Flow<String> other = Flow.define("other", String.class);
+        Step<String> foreign = other.step("x", String.class).run(in -> in);
+        Flow<String> flow = Flow.define("f", String.class);
+        Step<String> a = flow.step("a", String.class).run(in -> in);
+        assertThatThrownBy(() -> flow.step("b", String.class).after(foreign).run(x -> x))
+                .hasMessage("Flow \"f\", step \"b\": Step \"b\" depends on undefined step \"x\" (it belongs to flow \"other\")");
+        assertThatThrownBy(() -> flow.step("c", String.class).after(a, a).run((x, y) -> x))
+                .hasMessage("Flow \"f\", step \"c\": Step \"c\" depends on step \"a\" more than once");
+        assertThatThrownBy(() -> flow.step("d", String.class).afterAll(a, null).run(deps -> "x"))
+                .hasMessage("Flow \"f\", step \"d\": a dependency is null (was the step defined before this one?)");
+        assertThatThrownBy(() -> flow.stepNamed("zz")).hasMessage("Step \"zz\" does not exist in flow \"f\"");
+    }
+
+    @Test
+    void conditionsMustBeJsonObjectsAndWhenUnmetNeedsACondition() {
+        Flow<String> flow = Flow.define("f", String.class);
+        assertThatThrownBy(() -> flow.step("a", String.class).when("[1, 2]"))
+                .hasMessage("Flow \"f\", step \"a\": when(...) pattern must be a JSON object, got [1, 2]");
+        assertThatThrownBy(() -> flow.step("b", String.class).unless("{\"plan\": "))
+                .hasMessageStartingWith("Flow \"f\", step \"b\": unless(...) pattern is not valid JSON")
+                .hasMessageEndingWith(": {\"plan\": ");
+        assertThatThrownBy(() -> flow.step("c", String.class).whenUnmet(WhenUnmet.FAIL).run(in -> in))
+                .hasMessage("Flow \"f\", step \"c\": whenUnmet(FAIL) has no effect without a condition: add when(...) or unless(...)");
+    }
+
+    record Hidden(String name) {
+    }
+
+    @Test
+    void inputAndOutputTypesMustBePublicForJsonB() {
+        assertThatThrownBy(() -> Flow.define("f", Hidden.class))
+                .hasMessage("Flow \"f\": the input type io.pgflowee.api.flow.FlowDslTest$Hidden is not public; JSON-B can only map public types");
+        Flow<String> flow = Flow.define("g", String.class);
+        assertThatThrownBy(() -> flow.step("s", Hidden.class))
+                .hasMessage("Flow \"g\", step \"s\": the output type io.pgflowee.api.flow.FlowDslTest$Hidden is not public; JSON-B can only map public types");
+    }
+
+    @Test
+    void aMapOverTheFlowInputNeedsAnArrayInput() {
+        Flow<Input> flow = Flow.define("f", Input.class);
+        assertThatThrownBy(() -> flow.map("each", String.class).overInput(String.class))
+                .hasMessage("Flow \"f\", step \"each\": a map over the flow input needs a flow input that is a JSON array, "
+                        + "but the input type is io.pgflowee.api.flow.FlowDslTest$Input");
+        Flow<String[]> arrays = Flow.define("g", String[].class);
+        assertThat(arrays.map("each", String.class).overInput(String.class).run(s -> s).stepType()).isEqualTo(StepType.MAP);
+    }
+}
