@@ -67,7 +67,7 @@ public final class FlowCompilerCli {
                     if (++i == args.length) {
                         return usage("--out needs a directory");
                     }
-                    outDir = Path.of(args[i]);
+                    outDir = Path.of(args[i]).toAbsolutePath().normalize();
                 }
                 case "--check" -> check = true;
                 default -> {

@@ -82,9 +82,10 @@ public final class Step<O> {
     }
 
     /**
-     * Runs the handler on one task: decodes {@code input} (the flow input for a root step, the
-     * {@code {dependency: output}} object for a dependent step, the element for a map task), calls
-     * the handler, and returns its output as JSON text.
+     * Runs the handler on one task as {@code pgflow.claim_tasks} returned it: a root step's handler
+     * gets the flow input ({@code context.flowInput()}), a dependent step's the
+     * {@code {dependency: output}} object in {@code input}, a map task the element in {@code input}.
+     * Returns the handler's output as JSON text.
      *
      * @throws StepDataException when the input cannot be read as the handler's types, or the
      *         output cannot be written as JSON (the message names the step and the type)

@@ -180,12 +180,12 @@ public final class StepBuilders {
             return run((in, ctx) -> handler.apply(in));
         }
 
-        /** The handler, given the flow input and the task context. */
+        /** The handler, given the flow input ({@link TaskContext#flowInput()}) and the task context. */
         @SuppressWarnings("unchecked")
         public Step<O> run(Handlers.Fn2<? super I, TaskContext, ? extends O> handler) {
             Flow<I> flow = (Flow<I>) draft.flow;
             return flow.add(draft, List.of(), (input, ctx, codec) ->
-                    handler.apply((I) draft.decode(codec, input, flow.inputType(), "the flow input"), ctx));
+                    handler.apply((I) draft.decode(codec, ctx.flowInput(), flow.inputType(), "the flow input"), ctx));
         }
     }
 

@@ -34,7 +34,7 @@ public class FlowDslTest {
     void typedStepsReceiveTheirDependenciesOutputsAndTheFlowInput() throws Exception {
         Flow<Input> flow = greetUser();
         String alice = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}";
-        assertThat(run(flow, "full_name", alice, 0, alice)).isEqualTo("\"Alice Smith\"");
+        assertThat(run(flow, "full_name", "{}", 0, alice)).isEqualTo("\"Alice Smith\"");
         assertThat(run(flow, "greeting", "{\"full_name\": \"Alice Smith\"}", 0, alice)).isEqualTo("\"Hello, Alice Smith!\"");
         assertThat(flow.steps()).extracting(Step::slug).containsExactly("full_name", "greeting");
         assertThat(flow.stepNamed("greeting").dependencySlugs()).containsExactly("full_name");

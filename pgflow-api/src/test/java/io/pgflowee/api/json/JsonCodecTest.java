@@ -117,8 +117,8 @@ class JsonCodecTest {
     void anInputThatDoesNotFitTheHandlerTypeIsNamed() {
         Flow<Point> flow = Flow.define("f", Point.class);
         flow.step("s", Integer.class).run(p -> p.x());
-        assertThatThrownBy(() -> flow.stepNamed("s").execute(JsonCodec.parse("{\"x\": \"one\"}"),
-                TestContext.of("f", "s", 0, "{}"), codec))
+        assertThatThrownBy(() -> flow.stepNamed("s").execute(JsonValue.EMPTY_JSON_OBJECT,
+                TestContext.of("f", "s", 0, "{\"x\": \"one\"}"), codec))
                 .isInstanceOf(StepDataException.class)
                 .hasMessageStartingWith("Step \"s\" of flow \"f\" cannot read the flow input as io.pgflowee.api.json.JsonCodecTest$Point: ");
     }

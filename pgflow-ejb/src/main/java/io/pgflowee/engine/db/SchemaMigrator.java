@@ -46,6 +46,9 @@ public class SchemaMigrator {
     DataSource dataSource;
 
     @Inject
+    jakarta.enterprise.event.Event<SchemaReady> schemaReady;
+
+    @Inject
     @ConfigProperty(name = "pgflow.migrate", defaultValue = "true")
     boolean migrate;
 
@@ -61,6 +64,7 @@ public class SchemaMigrator {
         if (!migrate) {
             status.set(new Status(State.DISABLED, "pgflow.migrate=false: the schema is managed outside the application"));
             LOG.info("PGFLOW-010 migrations skipped (pgflow.migrate=false)");
+            schemaReady.fire(new SchemaReady(State.DISABLED));
             return;
         }
         attempt();
@@ -86,13 +90,19 @@ public class SchemaMigrator {
             LOG.info(() -> String.format("PGFLOW-011 pgflow schema up to date at %s (%d ms)",
                     DatabaseProblems.where(dbUrl), (System.nanoTime() - start) / 1_000_000));
         } catch (Exception e) {
-            String message = e instanceof PgflowMigrations.MigrationException
-                    ? e.getMessage()
-                    : DatabaseProblems.describe(dbUrl, e);
-            Status previous = status.getAndSet(new Status(State.FAILED, message));
-            if (previous.state() != State.FAILED || !previous.message().equals(message)) {
-                LOG.log(Level.SEVERE, message + " (retrying every 10 s)");
-            }
+            fail(e);
+            return;
+        }
+        schemaReady.fire(new SchemaReady(State.APPLIED));
+    }
+
+    private void fail(Exception e) {
+        String message = e instanceof PgflowMigrations.MigrationException
+                ? e.getMessage()
+                : DatabaseProblems.describe(dbUrl, e);
+        Status previous = status.getAndSet(new Status(State.FAILED, message));
+        if (previous.state() != State.FAILED || !previous.message().equals(message)) {
+            LOG.log(Level.SEVERE, message + " (retrying every 10 s)");
         }
     }
 }

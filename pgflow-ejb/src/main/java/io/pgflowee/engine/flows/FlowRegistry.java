@@ -1,0 +1,146 @@
+package io.pgflowee.engine.flows;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.FlowDefinition;
+import io.pgflowee.engine.db.DatabaseProblems;
+import io.pgflowee.engine.db.PgflowDataSource;
+import io.pgflowee.engine.db.SchemaReady;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+/**
+ * The flows of this application: every CDI bean implementing {@link FlowDefinition}, in any jar of
+ * the deployment. Once the schema is in place (each time {@link SchemaReady} fires) each flow is
+ * compared with the database; only flows whose shape matches run. A missing flow is created from
+ * its Java definition only with {@code pgflow.flows.autoCompile=true}.
+ */
+@ApplicationScoped
+public class FlowRegistry {
+
+    private static final Logger LOG = Logger.getLogger(FlowRegistry.class.getName());
+
+    @Inject
+    @Any
+    Instance<FlowDefinition> definitions;
+
+    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    DataSource dataSource;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.flows.autoCompile", defaultValue = "false")
+    boolean autoCompile;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.url")
+    String dbUrl;
+
+    private final Map<String, Flow<?>> flows = new TreeMap<>();
+    private final Map<String, FlowStatus> statuses = new ConcurrentHashMap<>();
+
+    @PostConstruct
+    void collect() {
+        Map<String, String> origin = new LinkedHashMap<>();
+        for (FlowDefinition definition : definitions) {
+            String source = definition.getClass().getName().replaceAll("\\$Proxy\\$.*|\\$\\$.*", "");
+            try {
+                Flow<?> flow = definition.flow().validate();
+                String previous = origin.putIfAbsent(flow.slug(), source);
+                if (previous != null) {
+                    flows.remove(flow.slug());
+                    invalid(flow.slug(), "flow '" + flow.slug() + "' is defined twice, by " + previous + " and by " + source
+                            + "; neither runs until one is renamed");
+                    continue;
+                }
+                flows.put(flow.slug(), flow);
+                statuses.put(flow.slug(), new FlowStatus(flow.slug(), FlowStatus.State.UNCHECKED, List.of(),
+                        "flow '" + flow.slug() + "' is not checked yet: waiting for the pgflow schema"));
+            } catch (RuntimeException e) {
+                invalid(source, "flow definition " + source + " is invalid and will not run: " + e.getMessage());
+            }
+        }
+        LOG.info(() -> "PGFLOW-020 " + flows.size() + " flow(s) registered: " + String.join(", ", flows.keySet()));
+    }
+
+    private void invalid(String key, String message) {
+        statuses.put(key, new FlowStatus(key, FlowStatus.State.INVALID, List.of(), message));
+        LOG.severe("PGFLOW-024 " + message);
+    }
+
+    /** Compares every registered flow with the database; called whenever the schema has been applied. */
+    void onSchemaReady(@Observes SchemaReady event) {
+        verifyAll();
+    }
+
+    /** Compares every registered flow with the database now. */
+    public synchronized void verifyAll() {
+        try (Connection c = dataSource.getConnection()) {
+            for (Flow<?> flow : flows.values()) {
+                FlowStatus status;
+                try {
+                    status = FlowVerifier.verify(c, flow, autoCompile);
+                } catch (Exception e) {
+                    status = new FlowStatus(flow.slug(), FlowStatus.State.UNCHECKED, List.of(), "flow '" + flow.slug()
+                            + "' could not be checked: " + DatabaseProblems.describe(dbUrl, e));
+                }
+                FlowStatus previous = statuses.put(flow.slug(), status);
+                if (previous == null || !previous.equals(status)) {
+                    log(status);
+                }
+            }
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "PGFLOW-025 flows not checked: " + DatabaseProblems.describe(dbUrl, e));
+        }
+    }
+
+    private static void log(FlowStatus status) {
+        switch (status.state()) {
+            case VERIFIED, COMPILED -> LOG.info("PGFLOW-021 " + status.message());
+            case MISSING -> LOG.warning("PGFLOW-022 " + status.message());
+            default -> LOG.severe("PGFLOW-023 " + status.message());
+        }
+    }
+
+    /** The registered flows by slug (valid definitions only). */
+    public Collection<Flow<?>> flows() {
+        return List.copyOf(flows.values());
+    }
+
+    /** The flow with this slug, if one is registered. */
+    public Optional<Flow<?>> flow(String slug) {
+        return Optional.ofNullable(flows.get(slug));
+    }
+
+    /** Each registered flow's (or invalid definition's) status, sorted by slug. */
+    public List<FlowStatus> statuses() {
+        List<FlowStatus> list = new ArrayList<>(statuses.values());
+        list.sort((a, b) -> a.slug().compareTo(b.slug()));
+        return list;
+    }
+
+    /** True when the flow is registered and matches the database. */
+    public boolean isRunnable(String slug) {
+        FlowStatus status = statuses.get(slug);
+        return status != null && status.runnable();
+    }
+}
