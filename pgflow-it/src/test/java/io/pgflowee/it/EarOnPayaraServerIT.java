@@ -43,7 +43,7 @@ class EarOnPayaraServerIT {
 
             String http = "http://localhost:" + (portBase + 80);
             HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(600));
-            assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"");
+            assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"").contains("\"flow.greet_user\":\"verified\"");
 
             HttpResponse<String> system = get(URI.create(http + "/api/system"));
             assertThat(system.statusCode()).isEqualTo(200);

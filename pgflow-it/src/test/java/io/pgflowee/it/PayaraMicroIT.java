@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.pgflowee.engine.db.SchemaMigrator;
+import io.pgflowee.engine.flows.FlowRegistry;
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.Step;
+import java.util.List;
 import io.pgflowee.engine.system.SystemInfoService;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -51,6 +55,9 @@ class PayaraMicroIT {
     @Inject
     SchemaMigrator migrator;
 
+    @Inject
+    FlowRegistry registry;
+
     @Test
     @RunAsClient
     void readinessIsUpWithTheDatabaseCheckAndMigrationsApplied() throws Exception {
@@ -64,6 +71,11 @@ class PayaraMicroIT {
                 .filter(c -> c.getString("name").equals("pgflow-database")).findFirst().orElseThrow();
         assertEquals("UP", check.getString("status"));
         assertEquals("APPLIED", check.getJsonObject("data").getString("migrations"));
+        JsonObject flows = body.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .filter(c -> c.getString("name").equals("pgflow-flows")).findFirst().orElseThrow();
+        assertEquals("UP", flows.getString("status"), flows.toString());
+        assertEquals("verified", flows.getJsonObject("data").getString("flow.greet_user"), flows.toString());
+        assertEquals("verified", flows.getJsonObject("data").getString("flow.cart_invoice"), flows.toString());
     }
 
     @Test
@@ -95,6 +107,16 @@ class PayaraMicroIT {
         assertEquals(SchemaMigrator.State.APPLIED, migrator.status().state());
         assertEquals("APPLIED", info.migrations());
         assertTrue(info.postgresVersion().startsWith("17."), info.postgresVersion());
+    }
+
+    @Test
+    void flowBeansFromTheExamplesJarAreRegisteredAndVerifiedAgainstTheDatabase() {
+        assertEquals(List.of("cart_invoice", "greet_user"), registry.flows().stream().map(Flow::slug).toList());
+        assertEquals(List.of("cart_invoice: VERIFIED", "greet_user: VERIFIED"),
+                registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
+        assertTrue(registry.isRunnable("greet_user"));
+        assertEquals(List.of("full_name", "greeting"),
+                registry.flow("greet_user").orElseThrow().steps().stream().map(Step::slug).toList());
     }
 
     private static HttpResponse<String> get(URI uri) throws Exception {
