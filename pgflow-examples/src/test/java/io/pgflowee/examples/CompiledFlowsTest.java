@@ -73,7 +73,7 @@ class CompiledFlowsTest {
 
     @Test
     void theShippedChangelogsCreateExactlyTheJavaShapes() {
-        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow())) {
+        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow())) {
             String dbShape = db.one("select pgflow.get_flow_shape(?)::text", flow.slug());
             assertThat(FlowShape.parse(dbShape).differencesFrom(flow.shape())).isEmpty();
             assertThat(sqlDifferences(flow.shape(), FlowShape.parse(dbShape))).isEmpty();
@@ -84,6 +84,7 @@ class CompiledFlowsTest {
         assertThat(db.rows("select flow_slug, opt_max_attempts, opt_base_delay, opt_timeout from pgflow.flows order by flow_slug"))
                 .containsExactly(
                         Map.of("flow_slug", "cart_invoice", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
+                        Map.of("flow_slug", "greet_many", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
                         Map.of("flow_slug", "greet_user", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60));
     }
 
@@ -218,6 +219,17 @@ class CompiledFlowsTest {
                 .isEqualTo(Map.of("status", "skipped", "skip_reason", "condition_unmet"));
         assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", empty))
                 .isEqualTo("{\"invoice\": {\"total\": 0.00, \"subtotal\": 0.00, \"expressFee\": 0.00}}");
+    }
+
+    @Test
+    void greetManyMapsOverTheInputArray() throws Exception {
+        UUID run = db.one("select run_id from pgflow.start_flow('greet_many', ?::jsonb)",
+                "[{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}, {\"first_name\": \"Bob\", \"last_name\": \"Jones\"}]");
+        drive(new GreetMany().flow(), run);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", run))
+                .isEqualTo("{\"letter\": \"Hello, Alice Smith! Hello, Bob Jones!\"}");
+        assertThat((String) db.one("select output::text from pgflow.step_states where run_id = ? and step_slug = 'greetings'", run))
+                .isEqualTo("[\"Hello, Alice Smith!\", \"Hello, Bob Jones!\"]");
     }
 
     // ---- helpers --------------------------------------------------------------------------------

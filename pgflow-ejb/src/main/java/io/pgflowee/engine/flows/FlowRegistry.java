@@ -55,6 +55,9 @@ public class FlowRegistry {
     @ConfigProperty(name = "pgflow.db.url")
     String dbUrl;
 
+    @Inject
+    jakarta.enterprise.event.Event<FlowsVerified> flowsVerified;
+
     private final Map<String, Flow<?>> flows = new TreeMap<>();
     private final Map<String, FlowStatus> statuses = new ConcurrentHashMap<>();
 
@@ -90,6 +93,7 @@ public class FlowRegistry {
     /** Compares every registered flow with the database; called whenever the schema has been applied. */
     void onSchemaReady(@Observes SchemaReady event) {
         verifyAll();
+        flowsVerified.fire(new FlowsVerified((int) statuses.values().stream().filter(FlowStatus::runnable).count()));
     }
 
     /** Compares every registered flow with the database now. */

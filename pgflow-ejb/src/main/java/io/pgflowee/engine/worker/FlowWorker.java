@@ -1,0 +1,347 @@
+package io.pgflowee.engine.worker;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.Step;
+import io.pgflowee.api.flow.TaskContext;
+import io.pgflowee.api.json.JsonCodec;
+import jakarta.json.JsonValue;
+
+/**
+ * The worker of one flow: registers in {@code pgflow.workers}, claims tasks in batches while it
+ * has free handler slots, runs each handler on the managed executor with its timeout enforced
+ * (interrupt, then {@code fail_task}), reports {@code complete_task} / {@code fail_task}, heartbeats,
+ * and on {@link #stop()} stops claiming, lets running handlers finish up to the shutdown timeout
+ * and marks itself stopped.
+ */
+final class FlowWorker {
+
+    private static final Logger LOG = Logger.getLogger(FlowWorker.class.getName());
+    private static final int STACK_FRAMES = 8;
+
+    /** A task as claim_tasks returned it. */
+    record Task(UUID runId, String stepSlug, int taskIndex, String input, String flowInput, int attempt, int timeoutSeconds) {
+    }
+
+    private final Flow<?> flow;
+    private final UUID workerId = UUID.randomUUID();
+    private final DataSource dataSource;
+    private final java.util.concurrent.ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private final WorkerSettings settings;
+    private final JsonCodec codec;
+    private final String functionName;
+    private final Semaphore slots;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private final AtomicBoolean wakeUps = new AtomicBoolean();
+    private final List<ScheduledFuture<?>> loops = new ArrayList<>();
+    private volatile String lastPollProblem;
+
+    FlowWorker(Flow<?> flow, DataSource dataSource, java.util.concurrent.ExecutorService executor,
+               ScheduledExecutorService scheduler, WorkerSettings settings, JsonCodec codec, String functionName) {
+        this.flow = flow;
+        this.dataSource = dataSource;
+        this.executor = executor;
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.codec = codec;
+        this.functionName = functionName;
+        this.slots = new Semaphore(settings.maxConcurrent());
+    }
+
+    UUID workerId() {
+        return workerId;
+    }
+
+    String flowSlug() {
+        return flow.slug();
+    }
+
+    void start() throws SQLException {
+        call("select pgflow.register_worker(?, ?, ?)", workerId, flow.slug(), functionName);
+        loops.add(scheduler.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
+        loops.add(scheduler.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatInterval().toMillis(),
+                settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
+        LOG.info(() -> "PGFLOW-030 worker " + workerId + " started for flow " + flow.slug() + " (" + settings + ")");
+    }
+
+    /** A wake-up from {@code pgflow_tasks}: claim now instead of at the next poll. */
+    void wake() {
+        if (!stopping.get()) {
+            wakeUps.set(true);
+            try {
+                scheduler.execute(this::poll);
+            } catch (RuntimeException e) {
+                // the scheduler is shutting down; the poll loop is gone too
+            }
+        }
+    }
+
+    /** Claims while there are free slots and tasks to claim; one poll at a time. */
+    private void poll() {
+        if (!polling.compareAndSet(false, true)) {
+            return; // the running poll sees the wake-up flag and claims again
+        }
+        try {
+            do {
+                wakeUps.set(false);
+                claimWhileSlotsAndTasks();
+            } while (wakeUps.get() && !stopping.get());
+        } finally {
+            polling.set(false);
+        }
+    }
+
+    private void claimWhileSlotsAndTasks() {
+        try {
+            while (!stopping.get()) {
+                int free = slots.availablePermits();
+                if (free == 0) {
+                    return;
+                }
+                int asked = Math.min(settings.batchSize(), free);
+                List<Task> tasks = claim(asked);
+                for (Task task : tasks) {
+                    slots.acquireUninterruptibly();
+                    submit(task);
+                }
+                lastPollProblem = null;
+                if (tasks.size() < asked) {
+                    return;
+                }
+            }
+        } catch (Exception e) {
+            String problem = e.getMessage();
+            if (problem == null || !problem.equals(lastPollProblem)) {
+                LOG.log(Level.WARNING, "PGFLOW-031 worker " + workerId + " (flow " + flow.slug() + ") cannot claim tasks: "
+                        + problem + " (retrying every " + settings.pollInterval().toMillis() + " ms)");
+            }
+            lastPollProblem = problem;
+        }
+    }
+
+    private List<Task> claim(int max) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select run_id, step_slug, task_index, input::text, flow_input::text,"
+                     + " attempts_count, timeout_seconds from pgflow.claim_tasks(?, ?, ?)")) {
+            ps.setString(1, flow.slug());
+            ps.setObject(2, workerId);
+            ps.setInt(3, max);
+            List<Task> tasks = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
+                            rs.getString(5), rs.getInt(6), rs.getInt(7)));
+                }
+            }
+            return tasks;
+        }
+    }
+
+    private void submit(Task task) {
+        try {
+            executor.submit(() -> run(task));
+        } catch (RuntimeException e) {
+            slots.release();
+            LOG.log(Level.WARNING, "PGFLOW-032 could not start task " + describe(task) + "; its lease will return it: " + e);
+        }
+    }
+
+    private void run(Task task) {
+        Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread handlerThread = Thread.currentThread();
+        ScheduledFuture<?> watchdog = null;
+        try {
+            watchdog = scheduler.schedule(() -> {
+                timedOut.set(true);
+                handlerThread.interrupt();
+            }, task.timeoutSeconds(), TimeUnit.SECONDS);
+            Step<?> step = flow.stepNamed(task.stepSlug());
+            JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
+            TaskContext context = new Context(task, flowInput, deadline, timedOut);
+            String output;
+            try {
+                output = step.execute(JsonCodec.parse(task.input()), context, codec);
+            } catch (Throwable e) {
+                watchdog.cancel(false);
+                if (timedOut.get()) {
+                    report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler was still running after its "
+                            + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
+                } else {
+                    report("select pgflow.fail_task(?, ?, ?, ?)", task, errorMessage(e));
+                }
+                return;
+            }
+            watchdog.cancel(false);
+            if (timedOut.get()) {
+                report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler returned after its "
+                        + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
+            } else {
+                report("select pgflow.complete_task(?, ?, ?, ?::jsonb)", task, output);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
+        } finally {
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+            Thread.interrupted(); // clear a late timeout interrupt before the thread returns to the pool
+            slots.release();
+        }
+    }
+
+    private void report(String sql, Task task, String value) {
+        try {
+            call(sql, task.runId(), task.stepSlug(), task.taskIndex(), value);
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "PGFLOW-033 could not report task " + describe(task) + " (" + e.getMessage()
+                    + "); its lease will return it to the queue");
+        }
+    }
+
+    static String errorMessage(Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        String[] lines = trace.toString().split("\\R");
+        StringBuilder message = new StringBuilder(e.getClass().getName()).append(": ").append(e.getMessage());
+        for (int i = 1; i < lines.length && i <= STACK_FRAMES; i++) {
+            message.append('\n').append(lines[i]);
+        }
+        if (lines.length > STACK_FRAMES + 1) {
+            message.append("\n\t...");
+        }
+        return message.toString();
+    }
+
+    private void heartbeat() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select pgflow.heartbeat(?)")) {
+            ps.setObject(1, workerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1) && !stopping.get()) {
+                    LOG.warning("PGFLOW-034 worker " + workerId + " (flow " + flow.slug()
+                            + ") was marked stopped or deprecated in pgflow.workers: it stops claiming");
+                    stopping.set(true);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.fine(() -> "heartbeat failed: " + e.getMessage());
+        }
+    }
+
+    /** Stops claiming, waits up to the shutdown timeout for running handlers, marks the worker stopped. */
+    void stop() {
+        stopping.set(true);
+        loops.forEach(f -> f.cancel(false));
+        boolean drained = false;
+        try {
+            drained = slots.tryAcquire(settings.maxConcurrent(), settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            call("select pgflow.mark_worker_stopped(?)", workerId);
+        } catch (SQLException e) {
+            LOG.warning("PGFLOW-035 could not mark worker " + workerId + " stopped: " + e.getMessage());
+        }
+        boolean all = drained;
+        LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped"
+                + (all ? "" : "; some handlers were still running after " + settings.shutdownTimeout().toSeconds()
+                        + " s: their tasks return to the queue when their leases expire"));
+    }
+
+    private void call(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            ps.execute();
+        }
+    }
+
+    private String describe(Task task) {
+        return flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] of run " + task.runId();
+    }
+
+    /** What a handler sees of its task. */
+    private final class Context implements TaskContext {
+        private final Task task;
+        private final JsonValue flowInput;
+        private final Instant deadline;
+        private final AtomicBoolean timedOut;
+
+        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut) {
+            this.task = task;
+            this.flowInput = flowInput;
+            this.deadline = deadline;
+            this.timedOut = timedOut;
+        }
+
+        @Override
+        public String flowSlug() {
+            return flow.slug();
+        }
+
+        @Override
+        public UUID runId() {
+            return task.runId();
+        }
+
+        @Override
+        public String stepSlug() {
+            return task.stepSlug();
+        }
+
+        @Override
+        public int taskIndex() {
+            return task.taskIndex();
+        }
+
+        @Override
+        public int attempt() {
+            return task.attempt();
+        }
+
+        @Override
+        public JsonValue flowInput() {
+            return flowInput;
+        }
+
+        @Override
+        public <T> T flowInput(Class<T> type) {
+            return type.cast(codec.decode(flowInput, type));
+        }
+
+        @Override
+        public Instant deadline() {
+            return deadline;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return timedOut.get() || Thread.currentThread().isInterrupted();
+        }
+    }
+}

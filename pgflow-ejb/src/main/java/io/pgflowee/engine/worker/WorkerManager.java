@@ -1,0 +1,133 @@
+package io.pgflowee.engine.worker;
+
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.json.JsonCodec;
+import io.pgflowee.engine.db.PgflowDataSource;
+import io.pgflowee.engine.flows.FlowRegistry;
+import io.pgflowee.engine.flows.FlowsVerified;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Runs one {@link FlowWorker} per registered flow that matches the database, on the server's
+ * managed executors. Workers start once the flows are verified ({@link FlowsVerified}) and stop
+ * gracefully when the application is undeployed or the server shuts down.
+ * {@code pgflow.workers.enabled=false} keeps this server from executing tasks (API only).
+ */
+@ApplicationScoped
+public class WorkerManager {
+
+    private static final Logger LOG = Logger.getLogger(WorkerManager.class.getName());
+
+    @Resource
+    ManagedExecutorService executor;
+
+    @Resource
+    ManagedScheduledExecutorService scheduler;
+
+    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    DataSource dataSource;
+
+    @Inject
+    FlowRegistry registry;
+
+    @Resource
+    jakarta.enterprise.concurrent.ManagedThreadFactory threads;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.workers.enabled", defaultValue = "true")
+    boolean enabled;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.url")
+    String dbUrl;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.user")
+    String dbUser;
+
+    @Inject
+    @ConfigProperty(name = "pgflow.db.password")
+    String dbPassword;
+
+    private WakeUpListener listener;
+
+    private final Map<String, FlowWorker> workers = new ConcurrentHashMap<>();
+    private final JsonCodec codec = JsonCodec.create();
+
+    void onFlowsVerified(@Observes FlowsVerified event) {
+        if (!enabled) {
+            LOG.info("PGFLOW-037 workers disabled (pgflow.workers.enabled=false): this server executes no tasks");
+            return;
+        }
+        startListener();
+        for (Flow<?> flow : registry.flows()) {
+            if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
+                FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
+                        WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, functionName());
+                try {
+                    worker.start();
+                    workers.put(flow.slug(), worker);
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "PGFLOW-038 worker for flow " + flow.slug() + " did not start: " + e.getMessage()
+                            + " (retried when the flows are checked again)");
+                }
+            }
+        }
+    }
+
+    /** The running workers' ids by flow slug. */
+    public Map<String, java.util.UUID> workerIds() {
+        Map<String, java.util.UUID> ids = new java.util.TreeMap<>();
+        workers.forEach((slug, w) -> ids.put(slug, w.workerId()));
+        return ids;
+    }
+
+    private synchronized void startListener() {
+        if (listener == null) {
+            listener = new WakeUpListener(dbUrl, dbUser, dbPassword, slug -> {
+                FlowWorker worker = workers.get(slug);
+                if (worker != null) {
+                    worker.wake();
+                }
+            });
+            Thread thread = threads.newThread(listener);
+            thread.setName("pgflow-wake-ups");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    @PreDestroy
+    void stopAll() {
+        if (listener != null) {
+            listener.stop();
+        }
+        workers.values().parallelStream().forEach(FlowWorker::stop);
+        workers.clear();
+    }
+
+    private static String functionName() {
+        try {
+            return "pgflow-ee@" + InetAddress.getLocalHost().getHostName() + "/" + ProcessHandle.current().pid();
+        } catch (Exception e) {
+            return "pgflow-ee/" + ProcessHandle.current().pid();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.pgflowee.engine.worker;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * A worker's settings, from MicroProfile Config: {@code pgflow.worker.<flow>.<key>}, else
+ * {@code pgflow.worker.<key>}, else the default.
+ *
+ * @param maxConcurrent handlers running at once (default 10)
+ * @param batchSize tasks claimed per {@code claim_tasks} call (default 10)
+ * @param pollInterval pause between claims while idle (default 200 ms)
+ * @param heartbeatInterval between heartbeats (default 5 s: the seed's Worker Activity query looks 6 s back)
+ * @param shutdownTimeout how long running handlers may finish at shutdown (default 30 s)
+ */
+public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
+                             Duration shutdownTimeout) {
+
+    public WorkerSettings {
+        if (maxConcurrent < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("pgflow.worker maxConcurrent and batchSize must be at least 1, got "
+                    + maxConcurrent + " and " + batchSize);
+        }
+    }
+
+    /** The settings of {@code flowSlug}'s worker. */
+    public static WorkerSettings of(Config config, String flowSlug) {
+        return new WorkerSettings(
+                integer(config, flowSlug, "maxConcurrent", 10),
+                integer(config, flowSlug, "batchSize", 10),
+                Duration.ofMillis(integer(config, flowSlug, "pollIntervalMs", 200)),
+                Duration.ofMillis(integer(config, flowSlug, "heartbeatIntervalMs", 5000)),
+                Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)));
+    }
+
+    private static int integer(Config config, String flowSlug, String key, int defaultValue) {
+        Optional<Integer> perFlow = config.getOptionalValue("pgflow.worker." + flowSlug + "." + key, Integer.class);
+        return perFlow.orElseGet(() -> config.getOptionalValue("pgflow.worker." + key, Integer.class).orElse(defaultValue));
+    }
+}

@@ -1,0 +1,94 @@
+package io.pgflowee.web.rest;
+
+import java.io.StringReader;
+import java.sql.SQLException;
+import java.util.UUID;
+
+import io.pgflowee.api.json.JsonCodec;
+import io.pgflowee.engine.flows.FlowRegistry;
+import io.pgflowee.engine.flows.FlowStatus;
+import io.pgflowee.engine.runs.RunService;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+/**
+ * {@code GET /api/flows}: the flows in the database with their steps and whether this server runs
+ * them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
+ * optional {@code ?runId=} chooses the run id.
+ */
+@Path("flows")
+public class FlowsResource {
+
+    @Inject
+    RunService runs;
+
+    @Inject
+    FlowRegistry registry;
+
+    @Context
+    UriInfo uri;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public String list() throws SQLException {
+        JsonArray flows = Json.createReader(new StringReader(runs.flows())).readArray();
+        JsonArrayBuilder out = Json.createArrayBuilder();
+        for (JsonObject flow : flows.getValuesAs(JsonObject.class)) {
+            String slug = flow.getString("slug");
+            String status = registry.statuses().stream().filter(s -> s.slug().equals(slug))
+                    .map(FlowStatus::state).map(s -> s.name().toLowerCase()).findFirst().orElse("not registered");
+            out.add(Json.createObjectBuilder(flow).add("status", status));
+        }
+        return out.build().toString();
+    }
+
+    @POST
+    @Path("{slug}/runs")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response start(@PathParam("slug") String slug, @QueryParam("runId") String runIdParam, String body) throws SQLException {
+        String instance = "/api/flows/" + slug + "/runs";
+        UUID runId = null;
+        if (runIdParam != null && !runIdParam.isBlank()) {
+            try {
+                runId = UUID.fromString(runIdParam.trim());
+            } catch (IllegalArgumentException e) {
+                return Problems.problem(400, "Invalid run id", "runId '" + runIdParam + "' is not a UUID", instance, null);
+            }
+        }
+        if (body == null || body.isBlank()) {
+            return Problems.problem(400, "Missing input", "the request body is empty: send the run input as JSON (for example {})",
+                    instance, null);
+        }
+        try {
+            JsonCodec.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Malformed JSON", "the run input is not valid JSON: " + e.getMessage(), instance, null);
+        }
+        try {
+            String run = runs.start(slug, body, runId);
+            String id = Json.createReader(new StringReader(run)).readObject().getJsonObject("run").getString("run_id");
+            return Response.created(uri.getBaseUriBuilder().path("runs").path(id).build()).entity(run).build();
+        } catch (RunService.RefusedException e) {
+            return switch (e.refusal()) {
+                case UNKNOWN_FLOW -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
+                case DUPLICATE_RUN -> Problems.problem(409, "Run exists", e.getMessage(), instance, e.hint());
+                case REJECTED_INPUT -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
+            };
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.pgflowee.web.rest;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.core.Response;
+
+/** RFC 9457 problem details ({@code application/problem+json}) for every API error. */
+final class Problems {
+
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    private Problems() {
+    }
+
+    static Response problem(int status, String title, String detail, String instance, String hint) {
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("type", "about:blank")
+                .add("title", title)
+                .add("status", status)
+                .add("detail", detail);
+        if (instance != null) {
+            body.add("instance", instance);
+        }
+        if (hint != null) {
+            body.add("hint", hint);
+        }
+        return Response.status(status).type(MEDIA_TYPE).entity(body.build().toString()).build();
+    }
+}
