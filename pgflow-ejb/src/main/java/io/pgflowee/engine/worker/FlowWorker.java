@@ -251,20 +251,23 @@ final class FlowWorker {
         }
     }
 
-    /** Stops claiming, waits up to the shutdown timeout for running handlers, marks the worker stopped. */
+    /**
+     * Stops claiming (and marks the worker stopped first, so no claim can slip in), waits up to the
+     * shutdown timeout for running handlers to finish and report.
+     */
     void stop() {
         stopping.set(true);
         loops.forEach(f -> f.cancel(false));
+        try {
+            call("select pgflow.mark_worker_stopped(?)", workerId);
+        } catch (SQLException e) {
+            LOG.warning("PGFLOW-035 could not mark worker " + workerId + " stopped: " + e.getMessage());
+        }
         boolean drained = false;
         try {
             drained = slots.tryAcquire(settings.maxConcurrent(), settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            call("select pgflow.mark_worker_stopped(?)", workerId);
-        } catch (SQLException e) {
-            LOG.warning("PGFLOW-035 could not mark worker " + workerId + " stopped: " + e.getMessage());
         }
         boolean all = drained;
         LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped"

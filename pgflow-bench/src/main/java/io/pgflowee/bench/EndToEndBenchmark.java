@@ -1,0 +1,137 @@
+package io.pgflowee.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * End-to-end benchmark against a running server (for example {@code ./pgflow}): starts
+ * {@code greet_user} runs from SQL at steady rates and reports, per rate, the start-to-completed
+ * latency p50 / p95 (database timestamps: {@code runs.completed_at - runs.started_at}), the
+ * completed steps per second over the measured window, the backlog left when the window closed,
+ * and the server's heap in use ({@code /health/live}).
+ *
+ * <pre>
+ * ./mvnw -q -pl pgflow-bench exec:java -Dexec.mainClass=io.pgflowee.bench.EndToEndBenchmark \
+ *   -Dexec.args="url=jdbc:postgresql://localhost:15432/postgres http=http://localhost:8080 rates=5,20,50 seconds=20"
+ * </pre>
+ */
+public final class EndToEndBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>();
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        String url = opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres");
+        String user = opts.getOrDefault("user", "postgres");
+        String password = opts.getOrDefault("password", "postgres");
+        String http = opts.getOrDefault("http", "http://localhost:8080");
+        int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+        String[] rates = opts.getOrDefault("rates", "5,20,50").split(",");
+        System.out.printf("# end-to-end: greet_user (2 steps) started from SQL at steady rates, %d s per rate, server %s, database %s, %d client cores%n",
+                seconds, http, url, Runtime.getRuntime().availableProcessors());
+        System.out.println("# heap before: " + heap(http));
+        for (String r : rates) {
+            measure(url, user, password, http, Double.parseDouble(r), seconds);
+        }
+    }
+
+    private static void measure(String url, String user, String password, String http, double rate, int seconds) throws Exception {
+        List<UUID> runs = Collections.synchronizedList(new ArrayList<>());
+        ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor();
+        try (Connection c = DriverManager.getConnection(url, user, password)) {
+            PreparedStatement start = c.prepareStatement("select run_id from pgflow.start_flow('greet_user', ?::jsonb)");
+            long periodMicros = (long) (1_000_000 / rate);
+            int[] n = {0};
+            long windowStart = System.nanoTime();
+            starter.scheduleAtFixedRate(() -> {
+                try {
+                    start.setString(1, "{\"first_name\": \"Alice\", \"last_name\": \"Smith " + (n[0]++) + "\"}");
+                    try (ResultSet rs = start.executeQuery()) {
+                        rs.next();
+                        runs.add(rs.getObject(1, UUID.class));
+                    }
+                } catch (Exception e) {
+                    System.err.println("start failed: " + e.getMessage());
+                }
+            }, 0, periodMicros, TimeUnit.MICROSECONDS);
+            Thread.sleep(seconds * 1000L);
+            starter.shutdown();
+            starter.awaitTermination(10, TimeUnit.SECONDS);
+            double window = (System.nanoTime() - windowStart) / 1e9;
+            UUID[] ids = runs.toArray(new UUID[0]);
+            long backlog = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'started'", ids);
+            long stepsInWindow = count(c, "select count(*) from pgflow.step_states where run_id = any(?) and status = 'completed'", ids);
+            String heap = heap(http);
+            // let the backlog drain (at most 120 s) so every run has a latency
+            long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'started'", ids) > 0
+                    && System.nanoTime() < drainUntil) {
+                Thread.sleep(200);
+            }
+            List<Double> latencies = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select extract(epoch from completed_at - started_at) * 1000"
+                    + " from pgflow.runs where run_id = any(?) and status = 'completed' order by 1")) {
+                ps.setArray(1, c.createArrayOf("uuid", ids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        latencies.add(rs.getDouble(1));
+                    }
+                }
+            }
+            long failed = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'failed'", ids);
+            System.out.printf("offered %.0f runs/s: started %d runs in %.1f s; completed %.0f steps/s in the window; backlog %d runs at window end;"
+                            + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s%n",
+                    rate, ids.length, window, stepsInWindow / window, backlog,
+                    pct(latencies, 50), pct(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
+                    latencies.size(), failed, heap);
+        }
+    }
+
+    private static long count(Connection c, String sql, UUID[] ids) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("uuid", ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static double pct(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static String heap(String http) {
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                    .send(HttpRequest.newBuilder(URI.create(http + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+            Matcher used = Pattern.compile("\"heapUsedMiB\":(\\d+)").matcher(r.body());
+            Matcher max = Pattern.compile("\"heapMaxMiB\":(\\d+)").matcher(r.body());
+            return (used.find() ? used.group(1) : "?") + " MiB used of " + (max.find() ? max.group(1) : "?") + " MiB";
+        } catch (Exception e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+}
