@@ -49,7 +49,8 @@ class EarOnPayaraServerIT {
             assertThat(system.statusCode()).isEqualTo(200);
             assertThat(system.body()).contains("\"migrations\":\"APPLIED\"").contains("\"postgresVersion\":\"17.");
         } finally {
-            asadmin(log, "stop-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
+            // graceful: workers may take their shutdown timeout (30 s) and Hazelcast another 30 s on a slow machine
+            asadmin(log, "stop-domain", "--timeout", "300", "--domaindir", DOMAINS.toString(), DOMAIN);
         }
     }
 

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -256,6 +257,12 @@ final class FlowWorker {
      * shutdown timeout for running handlers to finish and report.
      */
     void stop() {
+        beginStop();
+        awaitDrained(System.nanoTime() + settings.shutdownTimeout().toNanos());
+    }
+
+    /** Stops claiming and marks the worker stopped in pgflow.workers; running handlers go on. */
+    void beginStop() {
         stopping.set(true);
         loops.forEach(f -> f.cancel(false));
         try {
@@ -263,9 +270,13 @@ final class FlowWorker {
         } catch (SQLException e) {
             LOG.warning("PGFLOW-035 could not mark worker " + workerId + " stopped: " + e.getMessage());
         }
+    }
+
+    /** Waits until running handlers have finished, or until {@code deadlineNanos} ({@link System#nanoTime()}). */
+    void awaitDrained(long deadlineNanos) {
         boolean drained = false;
         try {
-            drained = slots.tryAcquire(settings.maxConcurrent(), settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            drained = slots.tryAcquire(settings.maxConcurrent(), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -273,6 +284,10 @@ final class FlowWorker {
         LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped"
                 + (all ? "" : "; some handlers were still running after " + settings.shutdownTimeout().toSeconds()
                         + " s: their tasks return to the queue when their leases expire"));
+    }
+
+    Duration shutdownTimeout() {
+        return settings.shutdownTimeout();
     }
 
     private void call(String sql, Object... params) throws SQLException {

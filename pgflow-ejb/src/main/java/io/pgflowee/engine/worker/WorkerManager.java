@@ -119,7 +119,12 @@ public class WorkerManager {
         if (listener != null) {
             listener.stop();
         }
-        workers.values().parallelStream().forEach(FlowWorker::stop);
+        // on this (container) thread: every worker stops claiming and is marked stopped first, then
+        // all running handlers get one shared grace period (the longest shutdownTimeout)
+        workers.values().forEach(FlowWorker::beginStop);
+        long deadline = System.nanoTime() + workers.values().stream()
+                .mapToLong(w -> w.shutdownTimeout().toNanos()).max().orElse(0);
+        workers.values().forEach(w -> w.awaitDrained(deadline));
         workers.clear();
     }
 
