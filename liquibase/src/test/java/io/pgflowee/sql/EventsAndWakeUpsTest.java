@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
+import io.pgflowee.testing.PgflowDatabaseExtension;
 import io.pgflowee.testing.SqlEngineTest;
 
 /** NOTIFY channels: pgflow_events (run and step transitions) and pgflow_tasks (wake-ups). */
@@ -33,7 +34,7 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
     void subscribedRunsEmitEveryTransitionInOrder() throws Exception {
         define("select pgflow.create_flow('ev')", "select pgflow.add_step('ev', 'a')", "select pgflow.add_step('ev', 'b', ARRAY['a'])");
         UUID run = UUID.randomUUID();
-        try (Connection listener = db.dataSource().getConnection()) {
+        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
             listener.createStatement().execute("listen pgflow_events");
             db.exec("select pgflow.subscribe_events(?, ?, 60)", UUID.randomUUID(), run);
 
@@ -57,7 +58,7 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
     @Test
     void withoutASubscriptionNoEventIsSentAndExpiredOnesStopIt() throws Exception {
         define("select pgflow.create_flow('q')", "select pgflow.add_step('q', 'a')");
-        try (Connection listener = db.dataSource().getConnection()) {
+        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
             listener.createStatement().execute("listen pgflow_events");
             start("q", "{}");
             assertThat(drain(listener, "pgflow_events")).isEmpty();
@@ -81,7 +82,7 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
     void failuresAndSkipsAreEmittedWithTheirStatus() throws Exception {
         define("select pgflow.create_flow('fs', max_attempts => 1)",
                "select pgflow.add_step('fs', 'opt', when_exhausted => 'skip')", "select pgflow.add_step('fs', 'bad')");
-        try (Connection listener = db.dataSource().getConnection()) {
+        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
             listener.createStatement().execute("listen pgflow_events");
             db.exec("select pgflow.subscribe_events(?, null, 60)", UUID.randomUUID());
             UUID run = start("fs", "{}");
@@ -99,7 +100,7 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
     @Test
     void newTasksWakeIdleWorkersOfTheirFlowOnly() throws Exception {
         define("select pgflow.create_flow('w')", "select pgflow.add_step('w', 'a')", "select pgflow.add_step('w', 'b', ARRAY['a'])");
-        try (Connection listener = db.dataSource().getConnection()) {
+        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
             listener.createStatement().execute("listen pgflow_tasks");
 
             start("w", "{}");

@@ -11,6 +11,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
 import io.pgflowee.migrations.PgflowMigrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -19,6 +22,12 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * changelogs applied. One server per test JVM, started on first use; tests receive a
  * {@link DataSource} parameter and isolate themselves with {@link #resetRuntimeData(DataSource)} or
  * by using their own flow slugs.
+ *
+ * <p>The data source is a HikariCP pool: opening a PostgreSQL connection per statement costs a
+ * backend fork, and on a loaded 2-core CI machine a single connect once failed outright ("The
+ * connection attempt failed"), failing the build. The pool reuses connections and keeps retrying
+ * a failed connect for up to two minutes. Tests that need a session of their own (LISTEN) take
+ * one from {@link #newConnection()}.
  *
  * <pre>{@code
  * @ExtendWith(PgflowDatabaseExtension.class)
@@ -30,7 +39,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class PgflowDatabaseExtension implements ParameterResolver {
 
     private static volatile EmbeddedPostgres server;
-    private static volatile DataSource dataSource;
+    private static volatile HikariDataSource dataSource;
 
     /** The shared, migrated database; starts it on first call. */
     public static synchronized DataSource dataSource() {
@@ -46,15 +55,32 @@ public final class PgflowDatabaseExtension implements ParameterResolver {
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start embedded PostgreSQL", e);
             }
-            DataSource ds = server.getPostgresDatabase();
+            HikariConfig pool = new HikariConfig();
+            pool.setPoolName("pgflow-tests");
+            pool.setJdbcUrl(server.getJdbcUrl("postgres", "postgres"));
+            pool.setMaximumPoolSize(24);
+            pool.setMinimumIdle(2);
+            pool.setConnectionTimeout(120_000);
+            pool.setInitializationFailTimeout(120_000);
+            HikariDataSource ds = new HikariDataSource(pool);
             try (Connection c = ds.getConnection()) {
                 PgflowMigrations.apply(c);
             } catch (SQLException e) {
+                ds.close();
                 throw new IllegalStateException(e);
             }
             dataSource = ds;
         }
         return dataSource;
+    }
+
+    /**
+     * A new, unpooled connection to the shared database, for a session of the caller's own (LISTEN,
+     * session settings); the caller closes it.
+     */
+    public static Connection newConnection() throws SQLException {
+        dataSource();
+        return server.getPostgresDatabase().getConnection();
     }
 
     /** JDBC URL of the shared database (user postgres, no password). */
