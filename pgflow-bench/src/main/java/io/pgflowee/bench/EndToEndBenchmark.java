@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * and the server's heap in use ({@code /health/live}).
  *
  * <pre>
- * ./mvnw -q -pl pgflow-bench exec:java -Dexec.mainClass=io.pgflowee.bench.EndToEndBenchmark \
+ * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.EndToEndBenchmark \
  *   -Dexec.args="url=jdbc:postgresql://localhost:15432/postgres http=http://localhost:8080 rates=5,20,50 seconds=20"
  * </pre>
  */
@@ -127,8 +127,8 @@ public final class EndToEndBenchmark {
         try {
             HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
                     .send(HttpRequest.newBuilder(URI.create(http + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
-            Matcher used = Pattern.compile("\"heapUsedMiB\":(\\d+)").matcher(r.body());
-            Matcher max = Pattern.compile("\"heapMaxMiB\":(\\d+)").matcher(r.body());
+            Matcher used = Pattern.compile("\"heapUsedMiB\":\"?(\\d+)").matcher(r.body());
+            Matcher max = Pattern.compile("\"heapMaxMiB\":\"?(\\d+)").matcher(r.body());
             return (used.find() ? used.group(1) : "?") + " MiB used of " + (max.find() ? max.group(1) : "?") + " MiB";
         } catch (Exception e) {
             return "unknown (" + e.getMessage() + ")";
