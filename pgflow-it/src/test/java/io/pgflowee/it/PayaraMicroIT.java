@@ -27,6 +27,7 @@ import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.Step;
 import java.util.List;
 import io.pgflowee.engine.system.SystemInfoService;
+import io.pgflowee.engine.worker.WorkerManager;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -43,7 +44,7 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClass(PayaraMicroIT.class);
+                .addClasses(PayaraMicroIT.class, ItFlows.class);
     }
 
     @ArquillianResource
@@ -57,6 +58,9 @@ class PayaraMicroIT {
 
     @Inject
     FlowRegistry registry;
+
+    @Inject
+    WorkerManager workers;
 
     @jakarta.annotation.Resource(lookup = "java:app/jdbc/pgflow")
     javax.sql.DataSource dataSource;
@@ -113,9 +117,12 @@ class PayaraMicroIT {
     }
 
     @Test
-    void flowBeansFromTheExamplesJarAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user"), registry.flows().stream().map(Flow::slug).toList());
-        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED"),
+    void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_doomed", "it_flaky", "it_graceful", "it_hundred",
+                "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
+        // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
+        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_doomed: COMPILED",
+                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
         assertEquals(List.of("full_name", "greeting"),
@@ -151,6 +158,123 @@ class PayaraMicroIT {
                 query("select output::text from pgflow.runs where run_id = '" + standard + "'"));
         assertEquals(List.of("skipped condition_unmet"), query("select status || ' ' || skip_reason from pgflow.step_states"
                 + " where run_id = '" + standard + "' and step_slug = 'express_fee'"));
+    }
+
+    @Test
+    void aHandlerThatFailsTwiceThenSucceedsCompletesOnItsThirdAttemptAfterTheBackoff() throws Exception {
+        String run = query("select run_id::text from pgflow.start_flow('it_flaky', '{}'::jsonb)").get(0);
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("completed 3 \"ok on attempt 3\""), query("select status, attempts_count, output::text"
+                + " from pgflow.step_tasks where run_id = '" + run + "'"));
+        // the task keeps its last error (step_tasks.error_message), the step none
+        String lastError = query("select error_message from pgflow.step_tasks where run_id = '" + run + "'").get(0);
+        assertTrue(lastError.startsWith("java.lang.IllegalStateException: service unavailable (attempt 2)\n\tat io.pgflowee.it.ItFlows$Flaky"),
+                lastError);
+        assertEquals(List.of("completed null"), query("select status, error_message from pgflow.step_states where run_id = '" + run + "'"));
+        assertEquals(3, ItFlows.FLAKY_ATTEMPTS.size());
+        // backoff floor(baseDelay 1 * 2^n): 2 s after the first failure, 4 s after the second
+        long firstGap = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ItFlows.FLAKY_ATTEMPTS.get(1) - ItFlows.FLAKY_ATTEMPTS.get(0));
+        long secondGap = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ItFlows.FLAKY_ATTEMPTS.get(2) - ItFlows.FLAKY_ATTEMPTS.get(1));
+        assertTrue(firstGap >= 1900, "retry 1 came " + firstGap + " ms after attempt 1");
+        assertTrue(secondGap >= 3900, "retry 2 came " + secondGap + " ms after attempt 2");
+    }
+
+    @Test
+    void aHandlerThatAlwaysFailsFailsTheRunWithItsErrorInTheSeedsFailedStepsQuery() throws Exception {
+        String run = query("select run_id::text from pgflow.start_flow('it_doomed', '{}'::jsonb)").get(0);
+        assertEquals("failed", awaitRunEnd(run));
+        // the seed README's "Failed Steps" query, verbatim but for YOUR_RUN_ID
+        List<java.util.Map<String, String>> failed = rows("SELECT ss.step_slug, st.attempts_count, st.error_message, st.failed_at\n"
+                + "FROM pgflow.step_states ss\nJOIN pgflow.step_tasks st ON\n  ss.run_id = st.run_id AND\n  ss.step_slug = st.step_slug\n"
+                + "WHERE ss.run_id = '" + run + "' AND ss.status = 'failed';");
+        assertEquals(1, failed.size(), failed.toString());
+        assertEquals("charge", failed.get(0).get("step_slug"));
+        assertEquals("2", failed.get(0).get("attempts_count"));
+        assertTrue(failed.get(0).get("failed_at") != null, failed.toString());
+        String error = failed.get(0).get("error_message");
+        assertTrue(error.startsWith("java.lang.IllegalArgumentException: card declined\n\tat io.pgflowee.it.ItFlows$Doomed"), error);
+        assertTrue(error.lines().count() <= 10, error);
+        assertEquals(List.of("failed true null"), query("select status, (failed_at is not null)::text, output from pgflow.runs where run_id = '" + run + "'"));
+    }
+
+    @Test
+    void aHandlerRunningPastItsTimeoutIsInterruptedAndTheTaskFailsAsTimedOut() throws Exception {
+        long t0 = System.nanoTime();
+        String run = query("select run_id::text from pgflow.start_flow('it_slow', '{}'::jsonb)").get(0);
+        assertEquals("failed", awaitRunEnd(run));
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        assertTrue(seconds >= 3 && seconds < 60, "failed after " + seconds + " s");
+        assertEquals(List.of("interrupted, cancelled=true"), ItFlows.SLOW_INTERRUPTS);
+        assertEquals(List.of("failed 1 Task timed out: the handler was still running after its 3 s timeout and was interrupted (attempt 1)"),
+                query("select status, attempts_count, error_message from pgflow.step_tasks where run_id = '" + run + "'"));
+    }
+
+    @Test
+    void aRootMapOverOneHundredItemsCompletesWithItsOutputsInOrder() throws Exception {
+        String run = query("select run_id::text from pgflow.start_flow('it_hundred', (select jsonb_agg(g) from generate_series(1, 100) g))").get(0);
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("{\"sum\": 338350}"), query("select output::text from pgflow.runs where run_id = '" + run + "'"));
+        assertEquals(List.of("completed 100 1"), query("select status, count(*), max(attempts_count) from pgflow.step_tasks"
+                + " where run_id = '" + run + "' and step_slug = 'squares' group by status"));
+        assertEquals(List.of("1 100 10000"), query("select output->>0, output->>9, output->>99 from pgflow.step_states"
+                + " where run_id = '" + run + "' and step_slug = 'squares'"));
+    }
+
+    @Test
+    void stoppingAWorkerLetsItsRunningHandlersFinishClaimsNothingMoreAndAnotherWorkerTakesTheRest() throws Exception {
+        String stopped = workers.workerIds().get("it_graceful").toString();
+        query("select count(*) from generate_series(1, 10) g, lateral pgflow.start_flow('it_graceful', jsonb_build_object('n', g))");
+        awaitTrue(() -> ItFlows.GRACEFUL_RUNNING.get() == 2, "two it_graceful handlers running");
+
+        assertTrue(workers.stopWorker("it_graceful"));
+
+        // what undeploy does: the handlers that were running finished and reported, nothing else was claimed
+        java.util.Map<String, String> tasks = rows("select count(*) filter (where status = 'completed') as completed,"
+                + " count(*) filter (where status = 'queued' and attempts_count = 0) as queued, count(*) as total"
+                + " from pgflow.step_tasks where flow_slug = 'it_graceful'").get(0);
+        assertEquals("10", tasks.get("total"));
+        int completed = Integer.parseInt(tasks.get("completed"));
+        assertTrue(completed >= 2 && completed < 10, tasks.toString());
+        assertEquals(String.valueOf(10 - completed), tasks.get("queued"), tasks.toString());
+        assertEquals(List.of("true"), query("select (stopped_at is not null)::text from pgflow.workers where worker_id = '" + stopped + "'"));
+        Thread.sleep(1000); // five poll intervals: a stopped worker claims nothing
+        assertEquals(List.of(String.valueOf(completed)), query("select count(*) from pgflow.step_tasks where flow_slug = 'it_graceful'"
+                + " and attempts_count > 0"));
+        assertEquals(List.of("0"), query("select count(*) from pgflow.step_tasks where status = 'started' and last_worker_id = '" + stopped + "'"));
+        assertEquals(2, ItFlows.GRACEFUL_MAX_RUNNING.get(), "pgflow.worker.it_graceful.maxConcurrent=2");
+
+        workers.startWorkers();
+        String next = workers.workerIds().get("it_graceful").toString();
+        assertTrue(!next.equals(stopped), next);
+        awaitTrue(() -> query("select count(*) from pgflow.runs where flow_slug = 'it_graceful' and status = 'completed'").get(0).equals("10"),
+                "all ten it_graceful runs completed");
+        assertEquals(List.of(String.valueOf(10 - completed)), query("select count(*) from pgflow.step_tasks where flow_slug = 'it_graceful'"
+                + " and last_worker_id = '" + next + "' and attempts_count = 1"));
+        assertEquals(2, ItFlows.GRACEFUL_MAX_RUNNING.get(), "never more than 2 at once");
+    }
+
+    @Test
+    void aHandlerStillRunningWhenTheShutdownGraceEndsIsCancelledAndItsTaskComesBackAfterTheLease() throws Exception {
+        String stopped = workers.workerIds().get("it_stuck").toString();
+        String run = query("select run_id::text from pgflow.start_flow('it_stuck', '{}'::jsonb)").get(0);
+        awaitTrue(() -> ItFlows.STUCK_RUNNING.get() == 1, "the it_stuck handler running");
+        long t0 = System.nanoTime();
+
+        assertTrue(workers.stopWorker("it_stuck"));
+
+        long waited = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(waited >= 1900, "stopWorker returned after " + waited + " ms, before the 2 s grace");
+        awaitTrue(() -> ItFlows.STUCK_CANCELLED.size() == 1, "the handler saw its cancellation");
+        assertEquals(List.of("interrupted, cancelled=true"), ItFlows.STUCK_CANCELLED);
+        // not failed by the shutdown (no attempt lost, no error): it stays with the stopped worker until its lease ends
+        assertEquals(List.of("started 1 null " + stopped), query("select status, attempts_count, error_message, last_worker_id"
+                + " from pgflow.step_tasks where run_id = '" + run + "'"));
+
+        workers.startWorkers();
+        String next = workers.workerIds().get("it_stuck").toString();
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("completed 2 \"finished on attempt 2\" null " + next), query("select status, attempts_count, output::text,"
+                + " error_message, last_worker_id from pgflow.step_tasks where run_id = '" + run + "'"));
     }
 
     @Test
@@ -258,6 +382,32 @@ class PayaraMicroIT {
         }
         return "still started after 180 s: " + query("select step_slug || ' ' || status || ' attempts=' || attempts_count"
                 + " || ' error=' || coalesce(error_message, '') from pgflow.step_tasks where run_id = '" + run + "'");
+    }
+
+    private void awaitTrue(java.util.concurrent.Callable<Boolean> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline) {
+            if (condition.call()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("not within 180 s: " + what);
+    }
+
+    private List<java.util.Map<String, String>> rows(String sql) throws Exception {
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            List<java.util.Map<String, String>> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                java.util.Map<String, String> row = new java.util.LinkedHashMap<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
     }
 
     private List<String> query(String sql) throws Exception {

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -55,6 +57,9 @@ final class FlowWorker {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean wakeUps = new AtomicBoolean();
+    /** Set when the shutdown grace period ended with handlers still running: they are cancelled. */
+    private final AtomicBoolean graceOver = new AtomicBoolean();
+    private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private volatile String lastPollProblem;
 
@@ -173,6 +178,7 @@ final class FlowWorker {
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread handlerThread = Thread.currentThread();
         ScheduledFuture<?> watchdog = null;
+        handlerThreads.add(handlerThread);
         try {
             watchdog = scheduler.schedule(() -> {
                 timedOut.set(true);
@@ -186,6 +192,13 @@ final class FlowWorker {
                 output = step.execute(JsonCodec.parse(task.input()), context, codec);
             } catch (Throwable e) {
                 watchdog.cancel(false);
+                if (graceOver.get() && !timedOut.get()) {
+                    // cancelled by the shutdown, not failed by its handler: not reported, so the
+                    // attempt is not counted as a failure; the lease returns the task
+                    LOG.info(() -> "PGFLOW-039 task " + describe(task) + " was cancelled by the shutdown (" + e
+                            + "); it returns to the queue when its lease expires");
+                    return;
+                }
                 if (timedOut.get()) {
                     report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler was still running after its "
                             + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
@@ -204,6 +217,7 @@ final class FlowWorker {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
         } finally {
+            handlerThreads.remove(handlerThread);
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
@@ -272,18 +286,32 @@ final class FlowWorker {
         }
     }
 
-    /** Waits until running handlers have finished, or until {@code deadlineNanos} ({@link System#nanoTime()}). */
-    void awaitDrained(long deadlineNanos) {
+    /**
+     * Waits until running handlers have finished, or until {@code deadlineNanos} ({@link System#nanoTime()});
+     * handlers still running then are cancelled ({@link TaskContext#isCancelled()} turns true and
+     * their threads are interrupted) and their tasks return to the queue when their leases expire.
+     *
+     * @return true when every handler had finished
+     */
+    boolean awaitDrained(long deadlineNanos) {
         boolean drained = false;
         try {
             drained = slots.tryAcquire(settings.maxConcurrent(), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boolean all = drained;
-        LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped"
-                + (all ? "" : "; some handlers were still running after " + settings.shutdownTimeout().toSeconds()
-                        + " s: their tasks return to the queue when their leases expire"));
+        if (drained) {
+            slots.release(settings.maxConcurrent());
+            LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped");
+        } else {
+            graceOver.set(true);
+            int cancelled = handlerThreads.size();
+            handlerThreads.forEach(Thread::interrupt);
+            LOG.warning(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped; " + cancelled
+                    + " handler(s) still running after the shutdown grace period were cancelled: their tasks return"
+                    + " to the queue when their leases expire");
+        }
+        return drained;
     }
 
     Duration shutdownTimeout() {
@@ -359,7 +387,7 @@ final class FlowWorker {
 
         @Override
         public boolean isCancelled() {
-            return timedOut.get() || Thread.currentThread().isInterrupted();
+            return timedOut.get() || graceOver.get() || Thread.currentThread().isInterrupted();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.pgflowee.engine.worker;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -70,13 +71,26 @@ public class WorkerManager {
 
     private final Map<String, FlowWorker> workers = new ConcurrentHashMap<>();
     private final JsonCodec codec = JsonCodec.create();
+    private boolean warmedUp;
 
     void onFlowsVerified(@Observes FlowsVerified event) {
         if (!enabled) {
             LOG.info("PGFLOW-037 workers disabled (pgflow.workers.enabled=false): this server executes no tasks");
             return;
         }
+        startWorkers();
+    }
+
+    /**
+     * Starts a worker for every runnable flow that has none on this server: at startup, once the
+     * flows are verified, and again after {@link #stopWorker(String)} or when flows were re-checked.
+     */
+    public synchronized void startWorkers() {
+        if (!enabled) {
+            return;
+        }
         startListener();
+        warmUpJson();
         for (Flow<?> flow : registry.flows()) {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
                 FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
@@ -89,6 +103,36 @@ public class WorkerManager {
                             + " (retried when the flows are checked again)");
                 }
             }
+        }
+    }
+
+    /**
+     * Stops this server's worker of one flow the way an undeploy does: it stops claiming, is marked
+     * stopped in {@code pgflow.workers}, and its running handlers get its {@code shutdownTimeout} to
+     * finish (then they are cancelled). Other servers' workers of the flow go on.
+     *
+     * @return false when the flow had no worker here; true once the worker has stopped
+     */
+    public boolean stopWorker(String slug) {
+        FlowWorker worker;
+        synchronized (this) {
+            worker = workers.remove(slug);
+        }
+        if (worker == null) {
+            return false;
+        }
+        worker.stop();
+        return true;
+    }
+
+    /**
+     * JSON-B builds its mappings on first use, which takes seconds on a cold, loaded JVM: do it before
+     * the first task, so that task does not spend its timeout on it.
+     */
+    private void warmUpJson() {
+        if (!warmedUp) {
+            codec.decode(codec.toJsonValue(List.of(Map.of("warm", 1))), Object.class);
+            warmedUp = true;
         }
     }
 

@@ -1,0 +1,195 @@
+package io.pgflowee.it;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.FlowDefinition;
+import io.pgflowee.api.flow.Step;
+import io.pgflowee.api.flow.TypeRef;
+import javax.sql.DataSource;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.json.JsonValue;
+
+/**
+ * Flows that exist only in {@link PayaraMicroIT}'s deployment, to drive the workers through
+ * retries, failures, timeouts, a large map and shutdowns on the real server. They are CDI beans
+ * like a user's flows; the test server runs with {@code pgflow.flows.autoCompile=true} (see
+ * arquillian.xml) because they have no changelog. What their handlers observe is kept in static
+ * fields, which the in-container test methods read (same class loader).
+ */
+public final class ItFlows {
+
+    /** System.nanoTime() of each attempt of it_flaky. */
+    static final List<Long> FLAKY_ATTEMPTS = new CopyOnWriteArrayList<>();
+    /** Interrupts it_slow's handler saw, and whether its context said cancelled then. */
+    static final List<String> SLOW_INTERRUPTS = new CopyOnWriteArrayList<>();
+    /** it_graceful's handlers running now, and the most that ever ran at once. */
+    static final AtomicInteger GRACEFUL_RUNNING = new AtomicInteger();
+    static final AtomicInteger GRACEFUL_MAX_RUNNING = new AtomicInteger();
+    /** it_stuck: first attempts running now, and what a cancelled handler saw. */
+    static final AtomicInteger STUCK_RUNNING = new AtomicInteger();
+    static final List<String> STUCK_CANCELLED = new CopyOnWriteArrayList<>();
+
+    private ItFlows() {
+    }
+
+    /** Fails on attempts 1 and 2, succeeds on 3. */
+    @ApplicationScoped
+    public static class Flaky implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_flaky", JsonValue.class).maxAttempts(3).baseDelay(1);
+            flow.step("call", String.class).run((in, ctx) -> {
+                FLAKY_ATTEMPTS.add(System.nanoTime());
+                if (ctx.attempt() < 3) {
+                    throw new IllegalStateException("service unavailable (attempt " + ctx.attempt() + ")");
+                }
+                return "ok on attempt " + ctx.attempt();
+            });
+            return flow;
+        }
+    }
+
+    /** Always fails. */
+    @ApplicationScoped
+    public static class Doomed implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_doomed", JsonValue.class).maxAttempts(2).baseDelay(1);
+            flow.step("charge", String.class).run(in -> {
+                throw new IllegalArgumentException("card declined");
+            });
+            return flow;
+        }
+    }
+
+    /** Sleeps far past its 3 s timeout. */
+    @ApplicationScoped
+    public static class Slow implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_slow", JsonValue.class).maxAttempts(1).timeout(3);
+            flow.step("sleep", String.class).run((in, ctx) -> {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    SLOW_INTERRUPTS.add("interrupted, cancelled=" + ctx.isCancelled());
+                    throw e;
+                }
+                return "woke up";
+            });
+            return flow;
+        }
+    }
+
+    /** A root map over the 100 numbers of the run input, and their sum. */
+    @ApplicationScoped
+    public static class Hundred implements FlowDefinition {
+        @Override
+        public Flow<List<Integer>> flow() {
+            Flow<List<Integer>> flow = Flow.define("it_hundred", new TypeRef<List<Integer>>() { });
+            Step<List<Integer>> squares = flow.map("squares", Integer.class).overInput(Integer.class).run(n -> n * n);
+            flow.step("sum", Integer.class).after(squares).run(all -> all.stream().mapToInt(Integer::intValue).sum());
+            return flow;
+        }
+    }
+
+    /**
+     * Handlers of 1.5 s; this server runs at most 2 at once and gives them 10 s at shutdown
+     * ({@code pgflow.worker.it_graceful.*} in arquillian.xml).
+     */
+    @ApplicationScoped
+    public static class Graceful implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_graceful", JsonValue.class);
+            flow.step("work", String.class).run(in -> {
+                GRACEFUL_MAX_RUNNING.accumulateAndGet(GRACEFUL_RUNNING.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(1500);
+                } finally {
+                    GRACEFUL_RUNNING.decrementAndGet();
+                }
+                return "done";
+            });
+            return flow;
+        }
+    }
+
+    /**
+     * A first attempt that ignores its shutdown grace period (2 s here, {@code
+     * pgflow.worker.it_stuck.shutdownTimeoutMs}); later attempts finish at once.
+     */
+    @ApplicationScoped
+    public static class Stuck implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_stuck", JsonValue.class).timeout(15).maxAttempts(3);
+            flow.step("work", String.class).run((in, ctx) -> {
+                if (ctx.attempt() > 1) {
+                    return "finished on attempt " + ctx.attempt();
+                }
+                STUCK_RUNNING.incrementAndGet();
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    STUCK_CANCELLED.add("interrupted, cancelled=" + ctx.isCancelled());
+                    throw e;
+                } finally {
+                    STUCK_RUNNING.decrementAndGet();
+                }
+                return "not reached";
+            });
+            return flow;
+        }
+    }
+
+    /**
+     * For {@link SeveralServersIT}: two steps of 300 ms; each execution is written to the table
+     * {@code it_executions} (which that test creates) with the server's name ({@code -Dit.server}),
+     * when it starts and when it ends, so the test can see which server ran what, and when.
+     */
+    @ApplicationScoped
+    public static class Shared implements FlowDefinition {
+
+        @Resource(lookup = "java:app/jdbc/pgflow")
+        DataSource dataSource;
+
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_shared", JsonValue.class).timeout(10).maxAttempts(3);
+            Step<String> first = flow.step("first", String.class).run((in, ctx) -> execute(ctx.runId(), "first"));
+            flow.step("second", String.class).after(first).run((prev, ctx) -> execute(ctx.runId(), "second"));
+            return flow;
+        }
+
+        private String execute(UUID run, String step) throws Exception {
+            String server = System.getProperty("it.server", "?");
+            long id;
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("insert into it_executions (run_id, step_slug, server)"
+                         + " values (?, ?, ?) returning id")) {
+                ps.setObject(1, run);
+                ps.setString(2, step);
+                ps.setString(3, server);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            Thread.sleep(300);
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("update it_executions set ended_at = clock_timestamp() where id = ?")) {
+                ps.setLong(1, id);
+                ps.executeUpdate();
+            }
+            return step + " by " + server;
+        }
+    }
+}
