@@ -32,16 +32,31 @@ public final class PgflowMigrations {
     }
 
     /**
+     * Session-level advisory lock key held while migrating ("pgflow-m" as a 64-bit number): several
+     * servers starting at once against an empty database migrate one after the other. Liquibase's
+     * own lock table does not cover creating its tables (liquibase/liquibase#5254): the second
+     * server failed with {@code relation "databasechangelog" already exists}.
+     */
+    static final long MIGRATION_LOCK = 0x7067666c6f772d6dL;
+
+    /**
      * Brings the database up to date. Idempotent; concurrent callers (several servers starting at
-     * once) are serialised by Liquibase's lock table. Does not close the connection.
+     * once) wait for each other on a PostgreSQL advisory lock. Does not close the connection.
      *
      * @throws MigrationException naming the changeset that failed and the database's message
      */
     public static void apply(Connection connection) {
         ClassLoader loader = PgflowMigrations.class.getClassLoader();
         Boolean autoCommit = null;
+        boolean locked = false;
+        boolean migrated = false;
         try {
             autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true); // the advisory lock is per session, outside Liquibase's transactions
+            }
+            lock(connection, "pg_advisory_lock");
+            locked = true;
             Database database = DatabaseFactory.getInstance()
                     .findCorrectDatabaseImplementation(new JdbcConnection(connection));
             Map<String, Object> scope = Map.of(
@@ -52,11 +67,33 @@ public final class PgflowMigrations {
                     .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
                     .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, MASTER_CHANGELOG)
                     .execute());
+            migrated = true;
         } catch (Exception e) {
             throw new MigrationException("PGFLOW-001 applying " + MASTER_CHANGELOG + " failed: "
                     + rootMessage(e), e);
         } finally {
+            if (locked) {
+                try {
+                    if (!connection.getAutoCommit()) {
+                        connection.rollback(); // Liquibase committed its work; end any open transaction
+                        connection.setAutoCommit(true);
+                    }
+                    lock(connection, "pg_advisory_unlock");
+                } catch (java.sql.SQLException e) {
+                    // a broken connection loses its session lock with it; report only if nothing else failed
+                    if (migrated) {
+                        throw new MigrationException("PGFLOW-001 cannot release the migration lock: " + e.getMessage(), e);
+                    }
+                }
+            }
             restoreAutoCommit(connection, autoCommit);
+        }
+    }
+
+    private static void lock(Connection connection, String function) throws java.sql.SQLException {
+        try (var ps = connection.prepareStatement("select " + function + "(?)")) {
+            ps.setLong(1, MIGRATION_LOCK);
+            ps.execute();
         }
     }
 

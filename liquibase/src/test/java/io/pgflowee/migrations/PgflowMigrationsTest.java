@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -30,6 +31,46 @@ class PgflowMigrationsTest {
                          + " where id = '001-schema'")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("pgflow/db/core/001-schema.sql");
+            }
+        }
+    }
+
+    @Test
+    void severalServersMigratingAnEmptyDatabaseAtOnceAllSucceedAndApplyEachChangesetOnce() throws Exception {
+        String name = "pgflow_concurrent_" + System.nanoTime();
+        try (Connection admin = PgflowDatabaseExtension.newConnection(); var st = admin.createStatement()) {
+            st.execute("create database " + name);
+        }
+        String url = PgflowDatabaseExtension.jdbcUrl().replace("/postgres?", "/" + name + "?");
+        assertThat(url).contains("/" + name + "?");
+        java.util.concurrent.ExecutorService servers = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                results.add(servers.submit(() -> {
+                    try (Connection c = java.sql.DriverManager.getConnection(url)) {
+                        go.await();
+                        PgflowMigrations.apply(c);
+                        return "applied";
+                    }
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<String> result : results) {
+                assertThat(result.get(600, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("applied");
+            }
+            try (Connection c = java.sql.DriverManager.getConnection(url)) {
+                assertThat(count(c, "select count(*) from public.databasechangelog"))
+                        .isEqualTo(count(c, "select count(distinct (id, author, filename)) from public.databasechangelog"))
+                        .isGreaterThan(20);
+                assertThat(count(c, "select count(*) from information_schema.tables where table_schema = 'pgflow'")).isEqualTo(7);
+                assertThat(count(c, "select count(*) from pg_locks where locktype = 'advisory'")).as("the lock is released").isZero();
+            }
+        } finally {
+            servers.shutdownNow();
+            try (Connection admin = PgflowDatabaseExtension.newConnection(); var st = admin.createStatement()) {
+                st.execute("drop database if exists " + name + " with (force)");
             }
         }
     }

@@ -151,7 +151,7 @@ class SeveralServersIT {
 
     private static void awaitReady(int port) throws Exception {
         URI ready = URI.create("http://localhost:" + port + "/health/ready");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(25);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(45);
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             try {
@@ -166,7 +166,7 @@ class SeveralServersIT {
             }
             Thread.sleep(1000);
         }
-        throw new AssertionError(ready + " not ready within 25 min: " + last);
+        throw new AssertionError(ready + " not ready within 45 min: " + last);
     }
 
     private static int freePort() throws IOException {
