@@ -72,7 +72,7 @@ class SeveralServersIT {
         Process b = start("B", portB, war);
         awaitReady(portA);
         awaitReady(portB);
-        assertThat(one("select count(*) from pgflow.workers where flow_slug = 'it_shared' and stopped_at is null")).isEqualTo("2");
+        assertThat(one("select count(*) from pgflow.workers where queue_name = 'it_shared' and stopped_at is null")).isEqualTo("2");
 
         exec("select count(*) from generate_series(1, " + RUNS + ") g, lateral pgflow.start_flow('it_shared', jsonb_build_object('n', g))");
 
@@ -133,7 +133,7 @@ class SeveralServersIT {
         assertThat(Integer.parseInt(shares.get("a"))).as("A's share: %s", shares).isGreaterThanOrEqualTo(20);
         assertThat(Integer.parseInt(shares.get("b"))).as("B's share: %s", shares).isGreaterThanOrEqualTo(20);
         // A's worker was never marked stopped (no shutdown ran); B's still heartbeats
-        assertThat(one("select count(*) from pgflow.workers where flow_slug = 'it_shared' and stopped_at is null"
+        assertThat(one("select count(*) from pgflow.workers where queue_name = 'it_shared' and stopped_at is null"
                 + " and last_heartbeat > now() - interval '6 seconds'")).isEqualTo("1");
         assertThat(b.isAlive()).isTrue();
     }
