@@ -74,10 +74,7 @@ public final class PgflowMigrations {
         } finally {
             if (locked) {
                 try {
-                    if (!connection.getAutoCommit()) {
-                        connection.rollback(); // Liquibase committed its work; end any open transaction
-                        connection.setAutoCommit(true);
-                    }
+                    setAutoCommit(connection, true);
                     lock(connection, "pg_advisory_unlock");
                 } catch (java.sql.SQLException e) {
                     // a broken connection loses its session lock with it; report only if nothing else failed
@@ -100,14 +97,21 @@ public final class PgflowMigrations {
     /** Liquibase turns autocommit off; a pooled or reused connection must come back as it was given. */
     private static void restoreAutoCommit(Connection connection, Boolean autoCommit) {
         try {
-            if (autoCommit != null && !connection.isClosed() && connection.getAutoCommit() != autoCommit) {
-                if (!connection.getAutoCommit()) {
-                    connection.rollback(); // Liquibase committed its work; nothing of ours is pending
-                }
-                connection.setAutoCommit(autoCommit);
+            if (autoCommit != null && !connection.isClosed()) {
+                setAutoCommit(connection, autoCommit);
             }
         } catch (java.sql.SQLException e) {
             throw new MigrationException("PGFLOW-001 cannot restore autocommit after migrating: " + e.getMessage(), e);
+        }
+    }
+
+    /** Switches autocommit, ending the open transaction first: Liquibase committed its work, nothing of ours is pending. */
+    private static void setAutoCommit(Connection connection, boolean autoCommit) throws java.sql.SQLException {
+        if (connection.getAutoCommit() != autoCommit) {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+            connection.setAutoCommit(autoCommit);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.FlowDefinition;
 import io.pgflowee.api.flow.Step;
+import io.pgflowee.api.flow.TaskContext;
 import io.pgflowee.api.flow.TypeRef;
 import javax.sql.DataSource;
 import jakarta.annotation.Resource;
@@ -37,6 +38,16 @@ public final class ItFlows {
     static final List<String> STUCK_CANCELLED = new CopyOnWriteArrayList<>();
 
     private ItFlows() {
+    }
+
+    /** Sleeps a minute; an interrupt is noted in {@code interrupts} with what the context said then, and rethrown. */
+    private static void sleepNotingInterrupt(TaskContext ctx, List<String> interrupts) throws InterruptedException {
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            interrupts.add("interrupted, cancelled=" + ctx.isCancelled());
+            throw e;
+        }
     }
 
     /** Fails on attempts 1 and 2, succeeds on 3. */
@@ -76,12 +87,7 @@ public final class ItFlows {
         public Flow<JsonValue> flow() {
             Flow<JsonValue> flow = Flow.define("it_slow", JsonValue.class).maxAttempts(1).timeout(3);
             flow.step("sleep", String.class).run((in, ctx) -> {
-                try {
-                    Thread.sleep(60_000);
-                } catch (InterruptedException e) {
-                    SLOW_INTERRUPTS.add("interrupted, cancelled=" + ctx.isCancelled());
-                    throw e;
-                }
+                sleepNotingInterrupt(ctx, SLOW_INTERRUPTS);
                 return "woke up";
             });
             return flow;
@@ -137,10 +143,7 @@ public final class ItFlows {
                 }
                 STUCK_RUNNING.incrementAndGet();
                 try {
-                    Thread.sleep(60_000);
-                } catch (InterruptedException e) {
-                    STUCK_CANCELLED.add("interrupted, cancelled=" + ctx.isCancelled());
-                    throw e;
+                    sleepNotingInterrupt(ctx, STUCK_CANCELLED);
                 } finally {
                     STUCK_RUNNING.decrementAndGet();
                 }

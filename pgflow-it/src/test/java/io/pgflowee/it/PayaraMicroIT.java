@@ -44,7 +44,7 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClasses(PayaraMicroIT.class, ItFlows.class);
+                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class);
     }
 
     @ArquillianResource
@@ -396,17 +396,8 @@ class PayaraMicroIT {
     }
 
     private List<java.util.Map<String, String>> rows(String sql) throws Exception {
-        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery(sql)) {
-            List<java.util.Map<String, String>> rows = new java.util.ArrayList<>();
-            while (rs.next()) {
-                java.util.Map<String, String> row = new java.util.LinkedHashMap<>();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                    row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
-                }
-                rows.add(row);
-            }
-            return rows;
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            return ItSql.rows(c, sql);
         }
     }
 
