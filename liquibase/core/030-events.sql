@@ -13,7 +13,8 @@ $$;
 
 --changeset pgflow:030-emit runOnChange:true splitStatements:false
 -- _emit(event): NOTIFY pgflow_events with the event as compact JSON (NULL fields dropped). Events:
--- {"event_type": "run:started|run:completed|run:failed|step:started|step:completed|step:failed|step:skipped",
+-- {"event_type": "run:started|run:completed|run:failed|run:cancelled|run:retried|step:started|step:completed|
+--  step:failed|step:skipped|step:cancelled",
 --  "run_id", "flow_slug", "step_slug" (step events), "status", "skip_reason" (skips)}. Outputs and
 -- error texts are not sent (NOTIFY payloads are limited to 8000 bytes): read them from the tables.
 CREATE OR REPLACE FUNCTION pgflow._emit(p_event jsonb)
@@ -73,7 +74,8 @@ $$;
 
 --changeset pgflow:030-notify-tasks runOnChange:true splitStatements:false
 -- _notify_tasks(flow_slug): NOTIFY pgflow_tasks (payload: the flow slug) when tasks of the flow
--- became claimable and a live worker of that flow is idle (its last claim was not full). Busy
+-- became claimable, the flow is not paused and a live worker of that flow is idle (its last claim
+-- was not full). Busy
 -- workers claim again right after reporting, so under load no NOTIFY (and no commit
 -- serialisation) is paid; idle workers wake within milliseconds instead of a poll interval.
 CREATE OR REPLACE FUNCTION pgflow._notify_tasks(p_flow_slug text)
@@ -82,7 +84,8 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pgflow.workers w
-             WHERE w.queue_name = p_flow_slug AND w.idle AND w.stopped_at IS NULL) THEN
+             WHERE w.queue_name = p_flow_slug AND w.idle AND w.stopped_at IS NULL)
+     AND NOT EXISTS (SELECT 1 FROM pgflow.flows f WHERE f.flow_slug = p_flow_slug AND f.paused_at IS NOT NULL) THEN
     PERFORM pg_notify('pgflow_tasks', p_flow_slug);
   END IF;
 END;

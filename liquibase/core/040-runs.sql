@@ -218,7 +218,7 @@ DECLARE
   v_slug text;
 BEGIN
   SELECT r.* INTO v_run FROM pgflow.runs r WHERE r.run_id = cascade_resolve_conditions.run_id;
-  IF NOT FOUND OR v_run.status = 'failed' THEN
+  IF NOT FOUND OR v_run.status IN ('failed', 'cancelled') THEN
     RETURN false;
   ELSIF v_run.status = 'completed' THEN
     RETURN true;
@@ -361,26 +361,53 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-idempotent-repeat runOnChange:true splitStatements:false
+-- _idempotent_repeat(existing, input): the existing run of a repeated idempotent start, or
+-- unique_violation when the repeat carries another input than the run it names.
+CREATE OR REPLACE FUNCTION pgflow._idempotent_repeat(p_existing pgflow.runs, p_input jsonb)
+RETURNS pgflow.runs
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  IF p_existing.input IS DISTINCT FROM p_input THEN
+    RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'idx_runs_idempotency_key',
+      MESSAGE = format('Idempotency key "%s" of flow "%s" was already used by run %s with a different input',
+                       p_existing.idempotency_key, p_existing.flow_slug, p_existing.run_id),
+      HINT = 'Use a new key for a new input, or repeat the original input to get the existing run back.';
+  END IF;
+  RETURN p_existing;
+END;
+$$;
+
 --changeset pgflow:040-start-flow runOnChange:true splitStatements:false
--- start_flow(flow_slug, input, run_id) returns the new run (one row). In one transaction: checks
--- the flow exists and that a flow with root map steps gets an array, inserts the run
--- (remaining_steps = number of steps) and one step state per step, resolves root conditions,
--- completes empty root maps, queues the root tasks and wakes idle workers.
+-- start_flow(flow_slug, input, run_id, idempotency_key) returns the run (one row). In one
+-- transaction: checks the flow exists and that a flow with root map steps gets an array, inserts
+-- the run (remaining_steps = number of steps) and one step state per step, resolves root
+-- conditions, completes empty root maps, queues the root tasks and wakes idle workers.
+-- With an idempotency_key already used for this flow nothing is started and the existing run is
+-- returned (its started_at is then earlier than now(), which is how a caller tells a repeat from a
+-- new start); concurrent starts with one key serialise on the unique index (flow_slug,
+-- idempotency_key), so exactly one run is created.
 -- Errors: unknown flow (foreign_key_violation), NULL input, root map input not an array
--- (P0001, pgflow's texts), duplicate run_id (unique_violation).
-CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id uuid DEFAULT NULL)
+-- (P0001, pgflow's texts), empty key (invalid_parameter_value), duplicate run_id or a key reused
+-- with another input (unique_violation, naming the key and the existing run).
+DROP FUNCTION IF EXISTS pgflow.start_flow(text, jsonb, uuid);
+CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id uuid DEFAULT NULL,
+                                             idempotency_key text DEFAULT NULL)
 RETURNS SETOF pgflow.runs
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_flow constant text := start_flow.flow_slug;
   v_input constant jsonb := start_flow.input;
+  v_key constant text := start_flow.idempotency_key;
   v_run_id uuid := coalesce(start_flow.run_id, gen_random_uuid());
   v_steps int;
   v_root_map boolean;
   v_conditions boolean;
   v_events boolean;
   v_input_length int;
+  v_existing pgflow.runs;
 BEGIN
   SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
          coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
@@ -396,6 +423,18 @@ BEGIN
       HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
   END IF;
 
+  IF v_key IS NOT NULL THEN
+    IF v_key = '' THEN
+      RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+        MESSAGE = format('Flow "%s": idempotency_key must not be empty (pass NULL for a start without a key)', v_flow);
+    END IF;
+    SELECT r.* INTO v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
+    IF FOUND THEN
+      RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
+      RETURN;
+    END IF;
+  END IF;
+
   IF v_root_map THEN
     IF v_input IS NULL THEN
       RAISE EXCEPTION 'Flow % has root map steps but input is NULL', v_flow;
@@ -409,8 +448,20 @@ BEGIN
   END IF;
 
   BEGIN
-    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
-    VALUES (v_run_id, v_flow, v_input, v_steps);
+    IF v_key IS NULL THEN
+      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
+      VALUES (v_run_id, v_flow, v_input, v_steps);
+    ELSE
+      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key)
+      VALUES (v_run_id, v_flow, v_input, v_steps, v_key)
+      ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
+      IF NOT FOUND THEN
+        -- a concurrent start with the same key committed first (ON CONFLICT waited for it)
+        SELECT r.* INTO STRICT v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
+        RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
+        RETURN;
+      END IF;
+    END IF;
   EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
       MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
@@ -456,8 +507,11 @@ AS $$
 $$;
 
 --changeset pgflow:040-start-flow-with-states runOnChange:true splitStatements:false
--- start_flow_with_states(flow_slug, input, run_id): start_flow, then get_run_with_states.
-CREATE OR REPLACE FUNCTION pgflow.start_flow_with_states(flow_slug text, input jsonb, run_id uuid DEFAULT NULL)
+-- start_flow_with_states(flow_slug, input, run_id, idempotency_key): start_flow, then
+-- get_run_with_states (of the existing run when the key was used before).
+DROP FUNCTION IF EXISTS pgflow.start_flow_with_states(text, jsonb, uuid);
+CREATE OR REPLACE FUNCTION pgflow.start_flow_with_states(flow_slug text, input jsonb, run_id uuid DEFAULT NULL,
+                                                         idempotency_key text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -466,7 +520,8 @@ DECLARE
 BEGIN
   SELECT r.run_id INTO v_run_id FROM pgflow.start_flow(start_flow_with_states.flow_slug,
                                                        start_flow_with_states.input,
-                                                       start_flow_with_states.run_id) r;
+                                                       start_flow_with_states.run_id,
+                                                       start_flow_with_states.idempotency_key) r;
   RETURN pgflow.get_run_with_states(v_run_id);
 END;
 $$;

@@ -3,7 +3,7 @@
 --changeset pgflow:050-fail-task runOnChange:true splitStatements:false
 -- fail_task(run_id, step_slug, task_index, error_message) returns the task row (none for an unknown
 -- task). Locks the task and its step state. On a failed run a started task is marked failed (no
--- retry). A task that is not started, or whose step is no longer started, is left unchanged. With
+-- retry); on a cancelled run nothing changes. A task that is not started, or whose step is no longer started, is left unchanged. With
 -- attempts left the task is queued again, visible after floor(base_delay * 2^attempts_count) s;
 -- otherwise it fails and the step follows when_exhausted: 'fail' fails the step and the run,
 -- 'skip' skips the step (handler_failed) and lets its dependents run without its output,
@@ -38,6 +38,10 @@ BEGIN
   SELECT t.* INTO v_task FROM pgflow.step_tasks t
   WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
 
+  IF v_ctx.run_status = 'cancelled' THEN
+    RETURN NEXT v_task; -- a late report for a cancelled run: its task is already cancelled
+    RETURN;
+  END IF;
   IF v_ctx.run_status = 'failed' THEN
     IF v_task.status = 'started' THEN
       UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = greatest(now(), t.started_at), error_message = v_msg,
@@ -99,7 +103,7 @@ $$;
 --changeset pgflow:050-complete-task runOnChange:true splitStatements:false
 -- complete_task(run_id, step_slug, task_index, output) returns the task row (none for an unknown
 -- task). Locks the task and its step state (not the run: map siblings of one step serialise on
--- the step state only). Changes nothing when the run failed, the task is not started, or the step
+-- the step state only). Changes nothing when the run failed or was cancelled, the task is not started, or the step
 -- is no longer started (late or replayed calls). A single step whose map child still waits for
 -- its task count must produce an array, else TYPE_VIOLATION fails task, step and run. Otherwise
 -- the task completes; the last task completes the step (output = the task output, or for a map
@@ -135,7 +139,7 @@ BEGIN
     RETURN;
   END IF;
 
-  IF v_ctx.run_status = 'failed' OR v_ctx.task_status <> 'started' OR v_ctx.state_status <> 'started' THEN
+  IF v_ctx.run_status IN ('failed', 'cancelled') OR v_ctx.task_status <> 'started' OR v_ctx.state_status <> 'started' THEN
     RETURN QUERY SELECT t.* FROM pgflow.step_tasks t
                  WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
     RETURN;
@@ -247,7 +251,15 @@ $$;
 -- dependency outputs for single steps, {} for roots; the element for map tasks), flow_input (the
 -- run input), attempts_count after this claim, timeout_seconds (step, else flow timeout).
 -- Claimable: queued with visible_at <= now (start delay and retry backoff elapsed), or started with
--- an expired lease (the worker died or hung), oldest visible_at first, FOR UPDATE SKIP LOCKED.
+-- an expired lease (the worker died or hung), FOR UPDATE SKIP LOCKED. Order: expired leases first;
+-- then half of the claim (rounded at random when odd) oldest visible_at first, the other half by
+-- (task_index, visible_at): the first task of a run started after a wide map is claimed within a
+-- claim or two instead of after the whole map, and the map still progresses however many new runs
+-- arrive (its oldest tasks win the first half).
+-- A paused flow (pause_flow) claims nothing. With a concurrency limit (set_flow_concurrency) the
+-- claim locks the flow row (FOR NO KEY UPDATE: claims of that flow serialise, other flows and
+-- completions do not wait) and claims at most max_running minus the tasks started with an
+-- unexpired lease, so the limit holds across all workers and servers.
 -- A claim sets started_at, last_worker_id, attempts_count + 1 and the lease
 -- visible_at = now + timeout + 5 s grace. An expired lease on the last allowed attempt is not
 -- returned: the claim fails that task as timed out (when_exhausted applies). The worker must be
@@ -260,9 +272,13 @@ AS $$
 DECLARE
   v_flow constant text := claim_tasks.flow_slug;
   v_worker constant uuid := claim_tasks.worker_id;
-  v_max constant int := greatest(coalesce(claim_tasks.max_tasks, 10), 0);
+  v_asked constant int := greatest(coalesce(claim_tasks.max_tasks, 10), 0);
+  v_max int := v_asked;
+  v_oldest int;
   v_lease_grace constant int := 5;
   v_worker_row record;
+  v_flow_row record;
+  v_running int;
   v_expired record;
   v_claimed int;
 BEGIN
@@ -275,6 +291,11 @@ BEGIN
   END IF;
   IF v_worker_row.stopped_at IS NOT NULL THEN
     RAISE EXCEPTION 'Worker % was marked stopped at %: register it again before claiming tasks', v_worker, v_worker_row.stopped_at;
+  END IF;
+
+  SELECT f.paused_at, f.max_running INTO v_flow_row FROM pgflow.flows f WHERE f.flow_slug = v_flow;
+  IF NOT FOUND OR v_flow_row.paused_at IS NOT NULL THEN
+    v_max := 0;
   END IF;
 
   FOR v_expired IN
@@ -294,26 +315,46 @@ BEGIN
       AND t.status = 'failed';
   END LOOP;
 
+  IF v_max > 0 AND v_flow_row.max_running IS NOT NULL THEN
+    -- serialise the claims of this flow, then count what runs now (commits before the lock are seen)
+    SELECT f.max_running INTO v_flow_row.max_running FROM pgflow.flows f WHERE f.flow_slug = v_flow FOR NO KEY UPDATE;
+    IF v_flow_row.max_running IS NOT NULL THEN
+      SELECT count(*) INTO v_running FROM pgflow.step_tasks t
+      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at > clock_timestamp();
+      v_max := least(v_max, greatest(v_flow_row.max_running - v_running, 0));
+    END IF;
+  END IF;
+
   IF v_max > 0 THEN
+    v_oldest := (v_max + (random() < 0.5)::int) / 2;
     RETURN QUERY
-    WITH queued AS (
-      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at
-      FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
-      ORDER BY t.visible_at
-      LIMIT v_max
-      FOR UPDATE SKIP LOCKED
-    ), expired AS (
-      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at
+    WITH expired AS (
+      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 0 AS rank
       FROM pgflow.step_tasks t
       WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= clock_timestamp()
       ORDER BY t.visible_at
       LIMIT v_max
       FOR UPDATE SKIP LOCKED
+    ), oldest AS (
+      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 1 AS rank
+      FROM pgflow.step_tasks t
+      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
+      ORDER BY t.visible_at
+      LIMIT v_oldest
+      FOR UPDATE SKIP LOCKED
+    ), fair AS (
+      SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 2 AS rank
+      FROM pgflow.step_tasks t
+      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
+        AND NOT EXISTS (SELECT 1 FROM oldest o
+                        WHERE o.run_id = t.run_id AND o.step_slug = t.step_slug AND o.task_index = t.task_index)
+      ORDER BY t.task_index, t.visible_at
+      LIMIT v_max - v_oldest
+      FOR UPDATE SKIP LOCKED
     ), picked AS (
       SELECT c.run_id, c.step_slug, c.task_index, c.visible_at
-      FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) c
-      ORDER BY c.visible_at, c.task_index
+      FROM (SELECT * FROM expired UNION ALL SELECT * FROM oldest UNION ALL SELECT * FROM fair) c
+      ORDER BY c.rank, c.task_index, c.visible_at
       LIMIT v_max
     ), claimed AS (
       UPDATE pgflow.step_tasks t
@@ -354,8 +395,8 @@ BEGIN
     v_claimed := 0;
   END IF;
 
-  IF (v_claimed < v_max) IS DISTINCT FROM v_worker_row.idle THEN
-    UPDATE pgflow.workers w SET idle = (v_claimed < v_max) WHERE w.worker_id = v_worker;
+  IF (v_claimed < v_asked) IS DISTINCT FROM v_worker_row.idle THEN
+    UPDATE pgflow.workers w SET idle = (v_claimed < v_asked) WHERE w.worker_id = v_worker;
   END IF;
 END;
 $$;

@@ -42,7 +42,7 @@ AS $$
 $$;
 
 --changeset pgflow:060-prune-data-older-than runOnChange:true splitStatements:false
--- prune_data_older_than(retention_interval): deletes runs that completed or failed before
+-- prune_data_older_than(retention_interval): deletes runs that completed, failed or were cancelled before
 -- now - retention_interval with all their step states and tasks, and workers whose last heartbeat
 -- is older than that (exactly at the cutoff is kept). Started runs and flow definitions are never
 -- pruned. Keep the interval longer than the longest start_delay.
@@ -56,7 +56,8 @@ BEGIN
   CREATE TEMP TABLE IF NOT EXISTS pgflow_prune_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
   INSERT INTO pgflow_prune_runs
   SELECT r.run_id FROM pgflow.runs r
-  WHERE r.status IN ('completed', 'failed') AND (r.completed_at < v_cutoff OR r.failed_at < v_cutoff);
+  WHERE r.status IN ('completed', 'failed', 'cancelled')
+    AND (r.completed_at < v_cutoff OR r.failed_at < v_cutoff OR r.cancelled_at < v_cutoff);
   DELETE FROM pgflow.step_tasks t USING pgflow_prune_runs p WHERE t.run_id = p.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_prune_runs p WHERE s.run_id = p.run_id;
   DELETE FROM pgflow.runs r USING pgflow_prune_runs p WHERE r.run_id = p.run_id;
