@@ -397,6 +397,7 @@ CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id
 RETURNS SETOF pgflow.runs
 LANGUAGE plpgsql VOLATILE
 AS $$
+#variable_conflict use_column
 DECLARE
   v_flow constant text := start_flow.flow_slug;
   v_input constant jsonb := start_flow.input;

@@ -3,32 +3,15 @@ package io.pgflowee.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 import io.pgflowee.testing.PgflowDatabaseExtension;
 import io.pgflowee.testing.SqlEngineTest;
 
 /** NOTIFY channels: pgflow_events (run and step transitions) and pgflow_tasks (wake-ups). */
 class EventsAndWakeUpsTest extends SqlEngineTest {
-
-    private static List<String> drain(Connection listener, String channel) throws Exception {
-        List<String> payloads = new ArrayList<>();
-        PGNotification[] batch;
-        while ((batch = listener.unwrap(PGConnection.class).getNotifications(300)) != null && batch.length > 0) {
-            for (PGNotification n : batch) {
-                if (n.getName().equals(channel)) {
-                    payloads.add(n.getParameter());
-                }
-            }
-        }
-        return payloads;
-    }
 
     @Test
     void subscribedRunsEmitEveryTransitionInOrder() throws Exception {

@@ -1,6 +1,8 @@
 package io.pgflowee.testing;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -9,6 +11,8 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -70,20 +74,53 @@ public abstract class SqlEngineTest {
     }
 
     protected Map<String, Object> run(UUID run) {
-        return db.row("select status, remaining_steps, output::text as output, completed_at, failed_at"
+        return db.row("select status, remaining_steps, output::text as output, completed_at, failed_at, cancelled_at,"
+                + " cancel_reason, retry_count, last_retried_at, restart_of_run_id, idempotency_key"
                 + " from pgflow.runs where run_id = ?", run);
     }
 
     protected Map<String, Object> step(UUID run, String step) {
         return db.row("select status, remaining_tasks, initial_tasks, remaining_deps, output::text as output,"
-                + " error_message, skip_reason, started_at, completed_at, failed_at, skipped_at"
+                + " error_message, skip_reason, started_at, completed_at, failed_at, skipped_at, cancelled_at"
                 + " from pgflow.step_states where run_id = ? and step_slug = ?", run, step);
     }
 
     protected Map<String, Object> task(UUID run, String step, int index) {
         return db.row("select status, attempts_count, output::text as output, error_message, visible_at,"
-                + " queued_at, started_at, completed_at, failed_at, last_worker_id"
+                + " queued_at, started_at, completed_at, failed_at, cancelled_at, last_worker_id, permanently_stalled_at"
                 + " from pgflow.step_tasks where run_id = ? and step_slug = ? and task_index = ?", run, step, index);
+    }
+
+    /** cancel_run: the returned run row. */
+    protected Map<String, Object> cancel(UUID run, String reason) {
+        return db.row("select run_id, status, cancel_reason, cancelled_at, remaining_steps from pgflow.cancel_run(?, ?)",
+                run, reason);
+    }
+
+    /** retry_run: the returned run row. */
+    protected Map<String, Object> retry(UUID run) {
+        return db.row("select run_id, status, retry_count, last_retried_at, failed_at, cancelled_at, cancel_reason,"
+                + " remaining_steps from pgflow.retry_run(?)", run);
+    }
+
+    /** Every payload received on the channel until it stays quiet for 300 ms. */
+    protected static List<String> drain(Connection listener, String channel) throws SQLException {
+        List<String> payloads = new ArrayList<>();
+        PGNotification[] batch;
+        while ((batch = listener.unwrap(PGConnection.class).getNotifications(300)) != null && batch.length > 0) {
+            for (PGNotification n : batch) {
+                if (n.getName().equals(channel)) {
+                    payloads.add(n.getParameter());
+                }
+            }
+        }
+        return payloads;
+    }
+
+    /** The event types of pgflow_events payloads, with the step slug when there is one. */
+    protected static List<String> eventTypes(List<String> payloads) {
+        return payloads.stream().map(p -> p.replaceAll(".*\"event_type\": \"([^\"]+)\".*", "$1")
+                + (p.contains("\"step_slug\"") ? " " + p.replaceAll(".*\"step_slug\": \"([^\"]+)\".*", "$1") : "")).toList();
     }
 
     /** Runs the statements of a flow definition (create_flow / add_step calls). */
@@ -97,6 +134,11 @@ public abstract class SqlEngineTest {
     protected static String message(SQLException e) {
         ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
         return server != null ? server.getMessage() : e.getMessage();
+    }
+
+    /** The SQLSTATE of an error. */
+    protected static String sqlState(SQLException e) {
+        return e.getSQLState();
     }
 
     /** The constraint an error names (our functions set it like PostgreSQL's own checks). */
