@@ -17,7 +17,7 @@ ALTER TABLE pgflow.runs
     (completed_at IS NOT NULL)::int + (failed_at IS NOT NULL)::int + (cancelled_at IS NOT NULL)::int <= 1),
   ADD CONSTRAINT cancelled_at_is_after_started_at CHECK (cancelled_at IS NULL OR cancelled_at >= started_at),
   ADD CONSTRAINT retry_count_nonnegative CHECK (retry_count >= 0),
-  ADD CONSTRAINT idempotency_key_not_empty CHECK (idempotency_key IS NULL OR idempotency_key <> '');
+  ADD CONSTRAINT idempotency_key_length CHECK (idempotency_key IS NULL OR length(idempotency_key) BETWEEN 1 AND 200);
 COMMENT ON COLUMN pgflow.runs.restart_of_run_id IS
   'restart_run: the run this one restarts (no foreign key, so pruning the original keeps the restart)';
 COMMENT ON COLUMN pgflow.runs.idempotency_key IS

@@ -389,7 +389,7 @@ $$;
 -- new start); concurrent starts with one key serialise on the unique index (flow_slug,
 -- idempotency_key), so exactly one run is created.
 -- Errors: unknown flow (foreign_key_violation), NULL input, root map input not an array
--- (P0001, pgflow's texts), empty key (invalid_parameter_value), duplicate run_id or a key reused
+-- (P0001, pgflow's texts), empty key or one over 200 characters (invalid_parameter_value), duplicate run_id or a key reused
 -- with another input (unique_violation, naming the key and the existing run).
 DROP FUNCTION IF EXISTS pgflow.start_flow(text, jsonb, uuid);
 CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id uuid DEFAULT NULL,
@@ -428,6 +428,9 @@ BEGIN
     IF v_key = '' THEN
       RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
         MESSAGE = format('Flow "%s": idempotency_key must not be empty (pass NULL for a start without a key)', v_flow);
+    ELSIF length(v_key) > 200 THEN
+      RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+        MESSAGE = format('Flow "%s": idempotency_key is %s characters long; at most 200 are allowed', v_flow, length(v_key));
     END IF;
     SELECT r.* INTO v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
     IF FOUND THEN

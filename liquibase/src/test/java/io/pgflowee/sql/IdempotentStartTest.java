@@ -73,11 +73,14 @@ class IdempotentStartTest extends SqlEngineTest {
     }
 
     @Test
-    void anEmptyKeyIsRefused() {
+    void anEmptyKeyOrOneOver200CharactersIsRefused() {
         defineFlows();
         SQLException e = db.error("select * from pgflow.start_flow('f', '{}'::jsonb, null, '')");
         assertThat(message(e)).isEqualTo("Flow \"f\": idempotency_key must not be empty (pass NULL for a start without a key)");
         assertThat(sqlState(e)).isEqualTo("22023");
+        SQLException tooLong = db.error("select * from pgflow.start_flow('f', '{}'::jsonb, null, repeat('k', 201))");
+        assertThat(message(tooLong)).isEqualTo("Flow \"f\": idempotency_key is 201 characters long; at most 200 are allowed");
+        assertThat(startWithKey("f", "{}", "k".repeat(200))).isNotNull();
     }
 
     @Test

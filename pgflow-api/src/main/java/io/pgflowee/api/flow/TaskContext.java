@@ -44,9 +44,11 @@ public interface TaskContext {
     }
 
     /**
-     * True once the task should stop: its timeout ran out, or the worker is shutting down and its
-     * grace period ended. Long handlers should check it (or {@link #checkCancelled()}) between units
-     * of work; blocking calls also see the thread interrupted.
+     * True once the task should stop, for one of three causes: its timeout ran out; its run was
+     * cancelled ({@code pgflow.cancel_run}; the worker notices within about a second); or the worker
+     * is shutting down and its grace period ended. In each case the thread is interrupted too, so
+     * blocking calls end early. Long handlers should check it (or {@link #checkCancelled()}) between
+     * units of work. What a handler returns or throws after its run was cancelled is not reported.
      */
     boolean isCancelled();
 
@@ -54,7 +56,7 @@ public interface TaskContext {
     default void checkCancelled() {
         if (isCancelled()) {
             throw new CancellationException("task " + stepSlug() + "[" + taskIndex() + "] of run " + runId()
-                    + " was cancelled (timeout or shutdown)");
+                    + " was cancelled (timeout, run cancelled, or shutdown)");
         }
     }
 }

@@ -9,75 +9,19 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
-
 import io.pgflowee.engine.db.PgflowDataSource;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Starts and reads runs for the REST API, each through one pgflow SQL function (one transaction:
- * a rejected start leaves nothing behind).
+ * Reads runs and flows for the REST API, each through one pgflow SQL function or query. Starting
+ * and acting on runs goes through {@link io.pgflowee.engine.control.EngineOperations}.
  */
 @ApplicationScoped
 public class RunService {
 
-    /** Why the engine refused a request, mapped to an HTTP status by the API. */
-    public enum Refusal { UNKNOWN_FLOW, DUPLICATE_RUN, REJECTED_INPUT }
-
-    /** The engine refused: the message is the database's, naming the flow or run. */
-    public static final class RefusedException extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final Refusal refusal;
-        private final String hint;
-
-        RefusedException(Refusal refusal, String message, String hint) {
-            super(message);
-            this.refusal = refusal;
-            this.hint = hint;
-        }
-
-        public Refusal refusal() {
-            return refusal;
-        }
-
-        public String hint() {
-            return hint;
-        }
-    }
-
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
-
-    /** {@code start_flow_with_states}: the new run with its step states, as JSON text. */
-    public String start(String flowSlug, String inputJson, UUID runId) throws SQLException, RefusedException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select pgflow.start_flow_with_states(?, ?::jsonb, ?)::text")) {
-            ps.setString(1, flowSlug);
-            ps.setString(2, inputJson);
-            ps.setObject(3, runId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        } catch (PSQLException e) {
-            ServerErrorMessage server = e.getServerErrorMessage();
-            String state = e.getSQLState();
-            String message = server != null && server.getMessage() != null ? server.getMessage() : e.getMessage();
-            String hint = server == null ? null : server.getHint();
-            if ("23503".equals(state)) {
-                throw new RefusedException(Refusal.UNKNOWN_FLOW, message, hint);
-            }
-            if ("23505".equals(state)) {
-                throw new RefusedException(Refusal.DUPLICATE_RUN, message, hint);
-            }
-            if (state != null && (state.startsWith("P0") || state.startsWith("22") || state.startsWith("23"))) {
-                throw new RefusedException(Refusal.REJECTED_INPUT, message, hint);
-            }
-            throw e;
-        }
-    }
 
     /** {@code get_run_with_states}, or empty for an unknown run. */
     public Optional<String> get(UUID runId) throws SQLException {

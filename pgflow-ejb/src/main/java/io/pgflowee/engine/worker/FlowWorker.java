@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,8 +33,10 @@ import jakarta.json.JsonValue;
  * The worker of one flow: registers in {@code pgflow.workers}, claims tasks in batches while it
  * has free handler slots, runs each handler on the managed executor with its timeout enforced
  * (interrupt, then {@code fail_task}), reports {@code complete_task} / {@code fail_task}, heartbeats,
- * and on {@link #stop()} stops claiming, lets running handlers finish up to the shutdown timeout
- * and marks itself stopped.
+ * cancels the handlers of runs cancelled meanwhile ({@code cancel_run}: checked every
+ * {@code cancelCheckInterval} while handlers run; interrupt, nothing reported), and on
+ * {@link #stop()} stops claiming, lets running handlers finish up to the shutdown timeout and marks
+ * itself stopped.
  */
 final class FlowWorker {
 
@@ -43,6 +45,10 @@ final class FlowWorker {
 
     /** A task as claim_tasks returned it. */
     record Task(UUID runId, String stepSlug, int taskIndex, String input, String flowInput, int attempt, int timeoutSeconds) {
+    }
+
+    /** A handler running a task: its thread, and whether the task's run was cancelled meanwhile. */
+    private record RunningHandler(Thread thread, AtomicBoolean runCancelled) {
     }
 
     private final Flow<?> flow;
@@ -59,7 +65,7 @@ final class FlowWorker {
     private final AtomicBoolean wakeUps = new AtomicBoolean();
     /** Set when the shutdown grace period ended with handlers still running: they are cancelled. */
     private final AtomicBoolean graceOver = new AtomicBoolean();
-    private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
+    private final Map<Task, RunningHandler> running = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private volatile String lastPollProblem;
 
@@ -88,6 +94,8 @@ final class FlowWorker {
         loops.add(scheduler.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
         loops.add(scheduler.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatInterval().toMillis(),
                 settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
+        loops.add(scheduler.scheduleWithFixedDelay(this::cancelHandlersOfCancelledRuns, settings.cancelCheckInterval().toMillis(),
+                settings.cancelCheckInterval().toMillis(), TimeUnit.MILLISECONDS));
         LOG.info(() -> "PGFLOW-030 worker " + workerId + " started for flow " + flow.slug() + " (" + settings + ")");
     }
 
@@ -177,8 +185,9 @@ final class FlowWorker {
         Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread handlerThread = Thread.currentThread();
+        RunningHandler handler = new RunningHandler(handlerThread, new AtomicBoolean());
         ScheduledFuture<?> watchdog = null;
-        handlerThreads.add(handlerThread);
+        running.put(task, handler);
         try {
             watchdog = scheduler.schedule(() -> {
                 timedOut.set(true);
@@ -186,12 +195,16 @@ final class FlowWorker {
             }, task.timeoutSeconds(), TimeUnit.SECONDS);
             Step<?> step = flow.stepNamed(task.stepSlug());
             JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
-            TaskContext context = new Context(task, flowInput, deadline, timedOut);
+            TaskContext context = new Context(task, flowInput, deadline, timedOut, handler.runCancelled());
             String output;
             try {
                 output = step.execute(JsonCodec.parse(task.input()), context, codec);
             } catch (Throwable e) {
                 watchdog.cancel(false);
+                if (handler.runCancelled().get()) {
+                    ignoreCancelled(task, "threw " + e);
+                    return;
+                }
                 if (graceOver.get() && !timedOut.get()) {
                     // cancelled by the shutdown, not failed by its handler: not reported, so the
                     // attempt is not counted as a failure; the lease returns the task
@@ -208,7 +221,9 @@ final class FlowWorker {
                 return;
             }
             watchdog.cancel(false);
-            if (timedOut.get()) {
+            if (handler.runCancelled().get()) {
+                ignoreCancelled(task, "returned");
+            } else if (timedOut.get()) {
                 report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler returned after its "
                         + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
             } else {
@@ -217,12 +232,55 @@ final class FlowWorker {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
         } finally {
-            handlerThreads.remove(handlerThread);
+            running.remove(task);
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
             Thread.interrupted(); // clear a late timeout interrupt before the thread returns to the pool
             slots.release();
+        }
+    }
+
+    private void ignoreCancelled(Task task, String outcome) {
+        LOG.info(() -> "PGFLOW-043 task " + describe(task) + " " + outcome + " after its run was cancelled: not reported");
+    }
+
+    /**
+     * Cancels the handlers whose tasks were cancelled in the database ({@code cancel_run}): their
+     * {@link TaskContext#isCancelled()} turns true and their threads are interrupted. One query per
+     * interval while handlers run, none while idle.
+     */
+    private void cancelHandlersOfCancelledRuns() {
+        if (running.isEmpty()) {
+            return;
+        }
+        List<Task> tasks = List.copyOf(running.keySet());
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select t.run_id, t.step_slug, t.task_index from pgflow.step_tasks t"
+                     + " join unnest(?::uuid[], ?::text[], ?::int[]) as mine(run_id, step_slug, task_index)"
+                     + " on t.run_id = mine.run_id and t.step_slug = mine.step_slug and t.task_index = mine.task_index"
+                     + " where t.status = 'cancelled'")) {
+            ps.setArray(1, c.createArrayOf("uuid", tasks.stream().map(Task::runId).toArray()));
+            ps.setArray(2, c.createArrayOf("text", tasks.stream().map(Task::stepSlug).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", tasks.stream().map(Task::taskIndex).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID runId = rs.getObject(1, UUID.class);
+                    String stepSlug = rs.getString(2);
+                    int taskIndex = rs.getInt(3);
+                    tasks.stream().filter(t -> t.runId().equals(runId) && t.stepSlug().equals(stepSlug) && t.taskIndex() == taskIndex)
+                            .forEach(t -> {
+                                RunningHandler handler = running.get(t);
+                                if (handler != null && handler.runCancelled().compareAndSet(false, true)) {
+                                    LOG.info(() -> "PGFLOW-042 run " + runId + " was cancelled: cancelling the handler of "
+                                            + describe(t));
+                                    handler.thread().interrupt();
+                                }
+                            });
+                }
+            }
+        } catch (SQLException e) {
+            LOG.fine(() -> "cancellation check failed (retried at the next interval): " + e.getMessage());
         }
     }
 
@@ -305,8 +363,8 @@ final class FlowWorker {
             LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped");
         } else {
             graceOver.set(true);
-            int cancelled = handlerThreads.size();
-            handlerThreads.forEach(Thread::interrupt);
+            int cancelled = running.size();
+            running.values().forEach(h -> h.thread().interrupt());
             LOG.warning(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped; " + cancelled
                     + " handler(s) still running after the shutdown grace period were cancelled: their tasks return"
                     + " to the queue when their leases expire");
@@ -337,12 +395,14 @@ final class FlowWorker {
         private final JsonValue flowInput;
         private final Instant deadline;
         private final AtomicBoolean timedOut;
+        private final AtomicBoolean runCancelled;
 
-        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut) {
+        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut, AtomicBoolean runCancelled) {
             this.task = task;
             this.flowInput = flowInput;
             this.deadline = deadline;
             this.timedOut = timedOut;
+            this.runCancelled = runCancelled;
         }
 
         @Override
@@ -387,7 +447,7 @@ final class FlowWorker {
 
         @Override
         public boolean isCancelled() {
-            return timedOut.get() || graceOver.get() || Thread.currentThread().isInterrupted();
+            return timedOut.get() || runCancelled.get() || graceOver.get() || Thread.currentThread().isInterrupted();
         }
     }
 }

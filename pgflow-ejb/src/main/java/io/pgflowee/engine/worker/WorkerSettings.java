@@ -14,9 +14,11 @@ import org.eclipse.microprofile.config.Config;
  * @param pollInterval pause between claims while idle (default 200 ms)
  * @param heartbeatInterval between heartbeats (default 5 s: the seed's Worker Activity query looks 6 s back)
  * @param shutdownTimeout how long running handlers may finish at shutdown (default 30 s)
+ * @param cancelCheckInterval how often the tasks of running handlers are checked for a cancelled run
+ *        (default 1 s; one query per interval while handlers run, none while idle)
  */
 public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
-                             Duration shutdownTimeout) {
+                             Duration shutdownTimeout, Duration cancelCheckInterval) {
 
     public WorkerSettings {
         if (maxConcurrent < 1 || batchSize < 1) {
@@ -32,7 +34,8 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
                 integer(config, flowSlug, "batchSize", 10),
                 Duration.ofMillis(integer(config, flowSlug, "pollIntervalMs", 200)),
                 Duration.ofMillis(integer(config, flowSlug, "heartbeatIntervalMs", 5000)),
-                Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)));
+                Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)),
+                Duration.ofMillis(integer(config, flowSlug, "cancelCheckIntervalMs", 1000)));
     }
 
     private static int integer(Config config, String flowSlug, String key, int defaultValue) {

@@ -53,7 +53,7 @@ import jakarta.json.JsonValue;
 class SeveralWorkersTest {
 
     private static final WorkerSettings FOUR_AT_A_TIME =
-            new WorkerSettings(4, 4, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(10));
+            new WorkerSettings(4, 4, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(1));
 
     private final List<ExecutorService> executors = new ArrayList<>();
     private final List<FlowWorker> workers = new ArrayList<>();

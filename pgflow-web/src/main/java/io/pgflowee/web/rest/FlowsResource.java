@@ -5,6 +5,9 @@ import java.sql.SQLException;
 import java.util.UUID;
 
 import io.pgflowee.api.json.JsonCodec;
+import io.pgflowee.engine.control.EngineOperations;
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.control.StartedRun;
 import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.engine.flows.FlowStatus;
 import io.pgflowee.engine.runs.RunService;
@@ -15,6 +18,7 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -28,13 +32,18 @@ import jakarta.ws.rs.core.UriInfo;
 /**
  * {@code GET /api/flows}: the flows in the database with their steps and whether this server runs
  * them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
- * optional {@code ?runId=} chooses the run id.
+ * optional {@code ?runId=} chooses the run id, an optional {@code Idempotency-Key} header makes the
+ * start idempotent (a repeat answers 200 with the run started before, a repeat with another input
+ * 409).
  */
 @Path("flows")
 public class FlowsResource {
 
     @Inject
     RunService runs;
+
+    @Inject
+    EngineOperations engine;
 
     @Inject
     FlowRegistry registry;
@@ -60,7 +69,8 @@ public class FlowsResource {
     @Path("{slug}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     @Produces(MediaType.APPLICATION_JSON)
-    public Response start(@PathParam("slug") String slug, @QueryParam("runId") String runIdParam, String body) throws SQLException {
+    public Response start(@PathParam("slug") String slug, @QueryParam("runId") String runIdParam,
+                          @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {
         String instance = "/api/flows/" + slug + "/runs";
         UUID runId = null;
         if (runIdParam != null && !runIdParam.isBlank()) {
@@ -69,6 +79,10 @@ public class FlowsResource {
             } catch (IllegalArgumentException e) {
                 return Problems.problem(400, "Invalid run id", "runId '" + runIdParam + "' is not a UUID", instance, null);
             }
+        }
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            return Problems.problem(400, "Invalid idempotency key", "the Idempotency-Key header must hold 1 to 200 characters, got "
+                    + idempotencyKey.length(), instance, null);
         }
         if (body == null || body.isBlank()) {
             return Problems.problem(400, "Missing input", "the request body is empty: send the run input as JSON (for example {})",
@@ -80,14 +94,19 @@ public class FlowsResource {
             return Problems.problem(400, "Malformed JSON", "the run input is not valid JSON: " + e.getMessage(), instance, null);
         }
         try {
-            String run = runs.start(slug, body, runId);
-            String id = Json.createReader(new StringReader(run)).readObject().getJsonObject("run").getString("run_id");
-            return Response.created(uri.getBaseUriBuilder().path("runs").path(id).build()).entity(run).build();
-        } catch (RunService.RefusedException e) {
-            return switch (e.refusal()) {
-                case UNKNOWN_FLOW -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
-                case DUPLICATE_RUN -> Problems.problem(409, "Run exists", e.getMessage(), instance, e.hint());
-                case REJECTED_INPUT -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
+            StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
+            if (!started.created()) {
+                return Response.ok(started.runWithStates())
+                        .contentLocation(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).build();
+            }
+            return Response.created(uri.getBaseUriBuilder().path("runs").path(started.runId()).build())
+                    .entity(started.runWithStates()).build();
+        } catch (EngineRefusal e) {
+            return switch (e.kind()) {
+                case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
+                case CONFLICT -> Problems.problem(409, "idx_runs_idempotency_key".equals(e.constraint())
+                        ? "Idempotency key reused" : "Run exists", e.getMessage(), instance, e.hint());
+                case INVALID -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
             };
         }
     }

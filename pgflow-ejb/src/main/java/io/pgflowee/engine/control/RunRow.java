@@ -1,0 +1,31 @@
+package io.pgflowee.engine.control;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * A row of {@code pgflow.runs} as the operator functions return it; JSON columns as text.
+ *
+ * @param status {@code started}, {@code completed}, {@code failed} or {@code cancelled}
+ * @param retryCount how often {@code retry_run} resumed this run
+ * @param restartOfRunId the run this one restarts ({@code restart_run}), or null
+ */
+public record RunRow(UUID runId, String flowSlug, String status, String input, String output, int remainingSteps,
+                     OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime failedAt,
+                     OffsetDateTime cancelledAt, String cancelReason, int retryCount, OffsetDateTime lastRetriedAt,
+                     UUID restartOfRunId, String idempotencyKey) {
+
+    /** The columns {@link #read(ResultSet)} expects, for {@code select <COLUMNS> from pgflow.f(...) r}. */
+    static final String COLUMNS = "r.run_id, r.flow_slug, r.status, r.input::text, r.output::text, r.remaining_steps,"
+            + " r.started_at, r.completed_at, r.failed_at, r.cancelled_at, r.cancel_reason, r.retry_count, r.last_retried_at,"
+            + " r.restart_of_run_id, r.idempotency_key";
+
+    static RunRow read(ResultSet rs) throws SQLException {
+        return new RunRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getInt(6), rs.getObject(7, OffsetDateTime.class), rs.getObject(8, OffsetDateTime.class),
+                rs.getObject(9, OffsetDateTime.class), rs.getObject(10, OffsetDateTime.class), rs.getString(11), rs.getInt(12),
+                rs.getObject(13, OffsetDateTime.class), rs.getObject(14, UUID.class), rs.getString(15));
+    }
+}
