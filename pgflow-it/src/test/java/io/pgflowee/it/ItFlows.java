@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.FlowDefinition;
@@ -36,6 +38,11 @@ public final class ItFlows {
     /** it_stuck: first attempts running now, and what a cancelled handler saw. */
     static final AtomicInteger STUCK_RUNNING = new AtomicInteger();
     static final List<String> STUCK_CANCELLED = new CopyOnWriteArrayList<>();
+    /** it_cancel: its blocking handler running now, what it saw when cancelled, and when (System.nanoTime()). */
+    static final AtomicInteger CANCEL_RUNNING = new AtomicInteger();
+    static final List<String> CANCEL_INTERRUPTS = new CopyOnWriteArrayList<>();
+    static final AtomicLong CANCEL_ENDED_AT = new AtomicLong();
+    private static final AtomicBoolean CANCEL_BLOCKED_ONCE = new AtomicBoolean();
 
     private ItFlows() {
     }
@@ -89,6 +96,32 @@ public final class ItFlows {
             flow.step("sleep", String.class).run((in, ctx) -> {
                 sleepNotingInterrupt(ctx, SLOW_INTERRUPTS);
                 return "woke up";
+            });
+            return flow;
+        }
+    }
+
+    /**
+     * The first execution blocks until it is interrupted (its run gets cancelled); every later one
+     * returns at once (the run retried).
+     */
+    @ApplicationScoped
+    public static class Cancellable implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_cancel", JsonValue.class).maxAttempts(1).timeout(60);
+            flow.step("wait", String.class).run((in, ctx) -> {
+                if (!CANCEL_BLOCKED_ONCE.compareAndSet(false, true)) {
+                    return "resumed on attempt " + ctx.attempt();
+                }
+                CANCEL_RUNNING.incrementAndGet();
+                try {
+                    sleepNotingInterrupt(ctx, CANCEL_INTERRUPTS);
+                } finally {
+                    CANCEL_ENDED_AT.set(System.nanoTime());
+                    CANCEL_RUNNING.decrementAndGet();
+                }
+                return "not reached";
             });
             return flow;
         }

@@ -1,6 +1,7 @@
 package io.pgflowee.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -21,6 +22,9 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.pgflowee.engine.control.EngineOperations;
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.control.RunRow;
 import io.pgflowee.engine.db.SchemaMigrator;
 import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.api.flow.Flow;
@@ -61,6 +65,9 @@ class PayaraMicroIT {
 
     @Inject
     WorkerManager workers;
+
+    @Inject
+    EngineOperations engine;
 
     @jakarta.annotation.Resource(lookup = "java:app/jdbc/pgflow")
     javax.sql.DataSource dataSource;
@@ -118,10 +125,11 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_doomed", "it_flaky", "it_graceful", "it_hundred",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_doomed", "it_flaky", "it_graceful", "it_hundred",
                 "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
-        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_doomed: COMPILED",
+        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_cancel: COMPILED",
+                        "it_doomed: COMPILED",
                         "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
@@ -278,6 +286,75 @@ class PayaraMicroIT {
     }
 
     @Test
+    void aHandlerOfACancelledRunIsInterruptedWithinTwoSecondsAndRetryResumesTheRun() throws Exception {
+        String run = query("select run_id::text from pgflow.start_flow('it_cancel', '{}'::jsonb)").get(0);
+        java.util.UUID runId = java.util.UUID.fromString(run);
+        awaitTrue(() -> ItFlows.CANCEL_RUNNING.get() == 1, "the it_cancel handler running");
+        long t0 = System.nanoTime();
+
+        RunRow cancelled = engine.cancelRun(runId, "cancelled by PayaraMicroIT");
+
+        assertEquals("cancelled", cancelled.status());
+        assertEquals("cancelled by PayaraMicroIT", cancelled.cancelReason());
+        awaitTrue(() -> ItFlows.CANCEL_INTERRUPTS.size() == 1, "the handler saw its cancellation");
+        long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ItFlows.CANCEL_ENDED_AT.get() - t0);
+        assertTrue(millis < 2000, "the handler was interrupted " + millis + " ms after cancel_run");
+        assertEquals(List.of("interrupted, cancelled=true"), ItFlows.CANCEL_INTERRUPTS);
+        Thread.sleep(500); // time enough for a report, which the worker must not send
+        assertEquals(List.of("cancelled 1 null null"), query("select status, attempts_count, error_message, output::text"
+                + " from pgflow.step_tasks where run_id = '" + run + "'"));
+        assertEquals(List.of("cancelled cancelled by PayaraMicroIT 0"), query("select status, cancel_reason, retry_count"
+                + " from pgflow.runs where run_id = '" + run + "'"));
+
+        RunRow retried = engine.retryRun(runId);
+
+        assertEquals("started", retried.status());
+        assertEquals(1, retried.retryCount());
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("{\"wait\": \"resumed on attempt 1\"}"), query("select output::text from pgflow.runs where run_id = '" + run + "'"));
+        EngineRefusal refusal = assertThrows(EngineRefusal.class, () -> engine.cancelRun(runId, null));
+        assertEquals(EngineRefusal.Kind.CONFLICT, refusal.kind());
+        assertEquals("Run " + run + " is completed: only a started run can be cancelled", refusal.getMessage());
+    }
+
+    @Test
+    void aPausedFlowIsNotClaimedByTheWorkersUntilItIsResumed() throws Exception {
+        String run;
+        assertTrue(engine.pauseFlow("greet_user").paused());
+        try {
+            run = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Paula\", \"last_name\": \"Used\"}')").get(0);
+            Thread.sleep(1500); // seven poll intervals
+            assertEquals(List.of("full_name queued 0"), query("select step_slug, status, attempts_count from pgflow.step_tasks"
+                    + " where run_id = '" + run + "'"));
+        } finally {
+            engine.resumeFlow("greet_user");
+        }
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("{\"greeting\": \"Hello, Paula Used!\"}"), query("select output::text from pgflow.runs where run_id = '" + run + "'"));
+    }
+
+    @Test
+    @RunAsClient
+    void restStartsAreIdempotentWithAnIdempotencyKeyHeader() throws Exception {
+        String key = "order-" + java.util.UUID.randomUUID();
+        String input = "{\"first_name\": \"Ida\", \"last_name\": \"Key\"}";
+
+        HttpResponse<String> first = post("api/flows/greet_user/runs", input, key);
+        HttpResponse<String> repeat = post("api/flows/greet_user/runs", input, key);
+        HttpResponse<String> otherInput = post("api/flows/greet_user/runs", "{\"first_name\": \"Other\"}", key);
+        HttpResponse<String> tooLong = post("api/flows/greet_user/runs", input, "k".repeat(201));
+
+        assertEquals(201, first.statusCode(), first.body());
+        String runId = Json.createReader(new StringReader(first.body())).readObject().getJsonObject("run").getString("run_id");
+        assertEquals(200, repeat.statusCode(), repeat.body());
+        assertEquals(runId, Json.createReader(new StringReader(repeat.body())).readObject().getJsonObject("run").getString("run_id"));
+        assertTrue(repeat.headers().firstValue("Content-Location").orElse("").endsWith("/api/runs/" + runId), repeat.headers().toString());
+        assertProblem(otherInput, 409, "Idempotency key reused", "Idempotency key \"" + key + "\" of flow \"greet_user\" was already"
+                + " used by run " + runId + " with a different input");
+        assertProblem(tooLong, 400, "Invalid idempotency key", "the Idempotency-Key header must hold 1 to 200 characters, got 201");
+    }
+
+    @Test
     @RunAsClient
     void restStartsARunAnswersWithItsLocationAndServesItUntilCompleted() throws Exception {
         HttpResponse<String> created = post("api/flows/greet_user/runs", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
@@ -365,9 +442,16 @@ class PayaraMicroIT {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                HttpRequest.newBuilder(base.toURI().resolve(path)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return post(path, body, null);
+    }
+
+    private HttpResponse<String> post(String path, String body, String idempotencyKey) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.toURI().resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
