@@ -32,10 +32,13 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       a map over 50 items, 1 join) for each worker count;</li>
  *   <li>client round trips and server commits per task;</li>
  *   <li>start-to-claim pickup latency with idle workers woken by NOTIFY;</li>
- *   <li>claim time with an empty table and with a million finished tasks in it.</li>
+ *   <li>claim time with an empty table and with a million finished tasks in it;</li>
+ *   <li>operator controls ({@code only=controls}): pickup of a new run's task while a wide map
+ *       drains (fair claiming), and chain throughput with a concurrency limit that never binds
+ *       (the cost of the per-flow claim lock) and with one that does.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
- * [mode=batch|single] [pickups=200] [finished=1000000] [only=claims]}.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls]}.
  */
 public final class SqlCoreBenchmark {
 
@@ -90,6 +93,14 @@ public final class SqlCoreBenchmark {
             bench.calibrate(4, 5);
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
+                return;
+            }
+            if ("controls".equals(opts.get("only"))) {
+                int w = workers[workers.length - 1];
+                bench.fairPickup(w, Integer.parseInt(opts.getOrDefault("fairMap", "10000")));
+                bench.throughput("chain", runs, 3, w);
+                bench.limited("chain", runs, w, 100_000);
+                bench.limited("chain", runs, w, 8);
                 return;
             }
             for (int w : workers) {
@@ -324,6 +335,112 @@ public final class SqlCoreBenchmark {
         Collections.sort(sorted);
         System.out.printf("pickup (start_flow call to claim returning the task), %d idle workers, %d samples: p50 %.2f ms, p95 %.2f ms, max %.2f ms%n",
                 workers, sorted.size(), pct(sorted, 50), pct(sorted, 95), sorted.get(sorted.size() - 1) / 1e6);
+    }
+
+    /** Chain throughput with a concurrency limit of {@code maxRunning} on the flow (removed afterwards). */
+    private void limited(String flow, int runs, int workers, int maxRunning) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.set_flow_concurrency('" + flow + "', " + maxRunning + ")");
+            System.out.printf("# %s with set_flow_concurrency(%d) (%s):%n", flow, maxRunning,
+                    maxRunning >= workers * batch ? "never binding: the cost of the claim lock" : "binding");
+            throughput(flow, runs, 3, workers);
+            exec(c, "select pgflow.set_flow_concurrency('" + flow + "', null)");
+        }
+    }
+
+    /**
+     * Fair claiming: {@code workers} busy workers drain a root map of {@code width} tasks while a
+     * new one-task run of the same flow starts every 20 ms; prints the start-to-claim time of those
+     * runs and how many map tasks were still queued when the last one was claimed.
+     */
+    private void fairPickup(int workers, int width) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.create_flow('fairmap')", "select pgflow.add_step('fairmap', 'each', step_type => 'map')",
+                    "select count(*) from pgflow.start_flow('fairmap', (select jsonb_agg(g) from generate_series(1, " + width + ") g))");
+        }
+        Map<UUID, Long> startedAt = new ConcurrentHashMap<>();
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong mapTasksDone = new AtomicLong();
+        long t0 = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(() -> {
+                UUID me = UUID.randomUUID();
+                try (Connection c = ds.getConnection();
+                     PreparedStatement claim = c.prepareStatement("select run_id, task_index from pgflow.claim_tasks('fairmap', ?, ?)");
+                     PreparedStatement complete = c.prepareStatement(
+                             "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::jsonb[])")) {
+                    exec(c, "select pgflow.register_worker('" + me + "', 'fairmap', 'bench')");
+                    claim.setObject(1, me);
+                    claim.setInt(2, batch);
+                    while (!stop.get()) {
+                        List<Object> ids = new ArrayList<>();
+                        List<Integer> indexes = new ArrayList<>();
+                        try (ResultSet rs = claim.executeQuery()) {
+                            long now = System.nanoTime();
+                            while (rs.next()) {
+                                UUID run = (UUID) rs.getObject(1);
+                                Long started = startedAt.remove(run);
+                                if (started != null) {
+                                    latencies.add(now - started);
+                                } else {
+                                    mapTasksDone.incrementAndGet();
+                                }
+                                ids.add(run);
+                                indexes.add(rs.getInt(2));
+                            }
+                        }
+                        if (ids.isEmpty()) {
+                            Thread.sleep(1);
+                            continue;
+                        }
+                        String[] steps = new String[ids.size()];
+                        String[] outputs = new String[ids.size()];
+                        Arrays.fill(steps, "each");
+                        Arrays.fill(outputs, "1");
+                        complete.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                        complete.setArray(2, c.createArrayOf("text", steps));
+                        complete.setArray(3, c.createArrayOf("int4", indexes.toArray()));
+                        complete.setArray(4, c.createArrayOf("jsonb", outputs));
+                        complete.executeQuery().close();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "fair-worker-" + i);
+            threads.add(t);
+            t.start();
+        }
+        long queuedAtLastPickup = -1;
+        int started = 0;
+        try (Connection c = ds.getConnection(); PreparedStatement start = c.prepareStatement(
+                "select run_id from pgflow.start_flow('fairmap', '[\"x\"]', ?)")) {
+            while (mapTasksDone.get() < width * 0.8) {
+                UUID run = UUID.randomUUID();
+                startedAt.put(run, System.nanoTime());
+                start.setObject(1, run);
+                start.executeQuery().close();
+                started++;
+                Thread.sleep(20);
+                queuedAtLastPickup = width - mapTasksDone.get();
+            }
+        }
+        while (!startedAt.isEmpty() && System.nanoTime() - t0 < 120_000_000_000L) {
+            Thread.sleep(10);
+        }
+        double drainSeconds = (System.nanoTime() - t0) / 1e9;
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        System.out.printf("fair pickup: %d busy workers draining a map of %,d tasks (%.0f map tasks/s); %d new one-task runs"
+                        + " started every 20 ms, %d claimed: start-to-claim p50 %.2f ms, p95 %.2f ms, max %.2f ms;"
+                        + " ~%,d map tasks still unclaimed when the last new run was started%n",
+                workers, width, mapTasksDone.get() / drainSeconds, started, sorted.size(), pct(sorted, 50), pct(sorted, 95),
+                sorted.get(sorted.size() - 1) / 1e6, queuedAtLastPickup);
     }
 
     private void claimCost(int finished) throws Exception {
