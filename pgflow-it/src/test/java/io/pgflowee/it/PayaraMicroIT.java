@@ -69,6 +69,9 @@ class PayaraMicroIT {
     @Inject
     EngineOperations engine;
 
+    @Inject
+    io.pgflowee.engine.runs.RunService runService;
+
     @jakarta.annotation.Resource(lookup = "java:app/jdbc/pgflow")
     javax.sql.DataSource dataSource;
 
@@ -322,12 +325,18 @@ class PayaraMicroIT {
         String run;
         assertTrue(engine.pauseFlow("greet_user").paused());
         try {
+            assertEquals(3, engine.setFlowConcurrency("greet_user", 3).maxRunning());
+            JsonObject listed = Json.createReader(new StringReader(runService.flows())).readArray().getValuesAs(JsonObject.class)
+                    .stream().filter(f -> f.getString("slug").equals("greet_user")).findFirst().orElseThrow();
+            assertTrue(!listed.isNull("pausedAt"), listed.toString());
+            assertEquals(3, listed.getInt("maxRunning"), listed.toString());
             run = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Paula\", \"last_name\": \"Used\"}')").get(0);
             Thread.sleep(1500); // seven poll intervals
             assertEquals(List.of("full_name queued 0"), query("select step_slug, status, attempts_count from pgflow.step_tasks"
                     + " where run_id = '" + run + "'"));
         } finally {
             engine.resumeFlow("greet_user");
+            engine.setFlowConcurrency("greet_user", null);
         }
         assertEquals("completed", awaitRunEnd(run));
         assertEquals(List.of("{\"greeting\": \"Hello, Paula Used!\"}"), query("select output::text from pgflow.runs where run_id = '" + run + "'"));
@@ -399,6 +408,8 @@ class PayaraMicroIT {
         assertEquals(60, greet.getInt("timeout"));
         assertEquals(List.of("full_name []", "greeting [\"full_name\"]"), greet.getJsonArray("steps").getValuesAs(JsonObject.class)
                 .stream().map(s -> s.getString("slug") + " " + s.getJsonArray("dependencies")).toList());
+        assertTrue(greet.isNull("pausedAt"), greet.toString());
+        assertTrue(greet.isNull("maxRunning"), greet.toString());
     }
 
     @Test

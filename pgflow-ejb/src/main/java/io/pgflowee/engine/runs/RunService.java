@@ -35,13 +35,17 @@ public class RunService {
         }
     }
 
-    /** Every flow in the database with its options and steps (in step order), as a JSON array. */
+    /**
+     * Every flow in the database with its options, operator settings ({@code pausedAt} and
+     * {@code maxRunning}, null when unset) and steps (in step order), as a JSON array.
+     */
     public String flows() throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("""
                      select coalesce(jsonb_agg(jsonb_build_object(
                               'slug', f.flow_slug, 'maxAttempts', f.opt_max_attempts, 'baseDelay', f.opt_base_delay,
                               'timeout', f.opt_timeout, 'createdAt', f.created_at,
+                              'pausedAt', f.paused_at, 'maxRunning', f.max_running,
                               'steps', (select coalesce(jsonb_agg(jsonb_build_object(
                                            'slug', s.step_slug, 'index', s.step_index, 'type', s.step_type,
                                            'dependencies', (select coalesce(jsonb_agg(d.dep_slug order by d.dep_slug), '[]'::jsonb)
