@@ -1,0 +1,120 @@
+package io.pgflowee.engine.query;
+
+import java.io.StringReader;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import io.pgflowee.engine.model.RunStatus;
+import jakarta.json.Json;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+
+/**
+ * Which runs to list; every field is optional (null or empty: no condition).
+ *
+ * @param flowSlug only this flow
+ * @param statuses only these statuses
+ * @param startedAfter started at or after
+ * @param startedBefore started before
+ * @param runIdPrefix the run id starts with these hexadecimal digits (dashes ignored)
+ * @param inputContains the run input contains this JSON ({@code input @> value}), for example
+ *        {@code {"customer": "c-42"}}
+ */
+public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
+                        String runIdPrefix, String inputContains) {
+
+    public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null);
+
+    public RunFilter {
+        statuses = statuses == null || statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
+        if (runIdPrefix != null) {
+            String hex = runIdPrefix.replace("-", "").toLowerCase(Locale.ROOT);
+            if (hex.isEmpty() ? !runIdPrefix.isEmpty() : !hex.matches("[0-9a-f]{1,32}")) {
+                throw new IllegalArgumentException("runIdPrefix '" + runIdPrefix
+                        + "' is not the start of a run id: use 1 to 32 hexadecimal digits (dashes are ignored)");
+            }
+            runIdPrefix = hex.isEmpty() ? null : hex;
+        }
+        if (inputContains != null) {
+            if (inputContains.isBlank()) {
+                inputContains = null;
+            } else {
+                try (var reader = Json.createReader(new StringReader(inputContains))) {
+                    JsonValue value = reader.readValue();
+                    inputContains = value.toString();
+                } catch (JsonParsingException e) {
+                    throw new IllegalArgumentException("inputContains is not valid JSON: " + e.getMessage());
+                }
+            }
+        }
+        if (flowSlug != null && flowSlug.isBlank()) {
+            flowSlug = null;
+        }
+    }
+
+    public RunFilter withFlow(String flow) {
+        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains);
+    }
+
+    public RunFilter withStatuses(Set<RunStatus> only) {
+        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains);
+    }
+
+    public RunFilter withStarted(OffsetDateTime after, OffsetDateTime before) {
+        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains);
+    }
+
+    public RunFilter withRunIdPrefix(String prefix) {
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains);
+    }
+
+    public RunFilter withInputContaining(String json) {
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json);
+    }
+
+    /** The SQL conditions (alias {@code r}) and their parameters; the status condition only when asked. */
+    Where where(boolean withStatuses) {
+        List<String> conditions = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
+        if (flowSlug != null) {
+            conditions.add("r.flow_slug = ?");
+            params.add(flowSlug);
+        }
+        if (withStatuses && !statuses.isEmpty()) {
+            conditions.add("r.status IN (" + String.join(", ", statuses.stream().map(s -> "?").toList()) + ")");
+            statuses.stream().sorted().forEach(s -> params.add(s.dbValue()));
+        }
+        if (startedAfter != null) {
+            conditions.add("r.started_at >= CAST(? AS timestamptz)");
+            params.add(startedAfter.toString());
+        }
+        if (startedBefore != null) {
+            conditions.add("r.started_at < CAST(? AS timestamptz)");
+            params.add(startedBefore.toString());
+        }
+        if (runIdPrefix != null) {
+            // a prefix is a range of the primary key: no text scan of run ids
+            conditions.add("r.run_id BETWEEN CAST(? AS uuid) AND CAST(? AS uuid)");
+            params.add(uuidText(runIdPrefix, '0'));
+            params.add(uuidText(runIdPrefix, 'f'));
+        }
+        if (inputContains != null) {
+            conditions.add("r.input @> CAST(? AS jsonb)");
+            params.add(inputContains);
+        }
+        return new Where(conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions), params);
+    }
+
+    private static String uuidText(String prefix, char pad) {
+        String hex = prefix + String.valueOf(pad).repeat(32 - prefix.length());
+        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-" + hex.substring(16, 20) + "-"
+                + hex.substring(20);
+    }
+
+    record Where(String sql, List<Object> params) {
+    }
+}

@@ -1,0 +1,209 @@
+package io.pgflowee.engine.query;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.pgflowee.engine.model.RunRecord;
+import io.pgflowee.engine.model.RunStatus;
+import io.pgflowee.engine.model.StepRecord;
+import io.pgflowee.engine.model.StepStateRecord;
+import io.pgflowee.engine.model.TaskRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
+
+/**
+ * Runs for the console and the REST API: filtered keyset pages (newest first), totals per status,
+ * and the detail of one run. Reads only; typed results (the read model's entities).
+ *
+ * <p>Paging is by {@code (started_at, run_id)} descending, so a page never skips or repeats a run
+ * while new runs are started between page reads (they are newer than every page already read).
+ * A run whose starting transaction began before, but committed after, the page that covers its
+ * time was read can be missed by that reader; it shows on the next read of the first page.
+ */
+@ApplicationScoped
+public class RunQueries {
+
+    /** Page size limit. */
+    public static final int MAX_LIMIT = 500;
+    /** Filters matching more runs than this get estimated totals ({@link StatusTotals#exact()} false). */
+    public static final long EXACT_COUNT_LIMIT = 20_000;
+
+    static final String HINT_READ_ONLY = "eclipselink.read-only";
+
+    @PersistenceContext(unitName = "pgflow")
+    EntityManager em;
+
+    public RunQueries() {
+    }
+
+    /** For use outside a container (tests, tools). */
+    public RunQueries(EntityManager em) {
+        this.em = em;
+    }
+
+    /**
+     * A page of runs matching {@code filter}: the first page when {@code cursor} is null, else the
+     * page the cursor (from a previous {@link RunPage}) points to.
+     *
+     * @throws IllegalArgumentException for a limit outside 1..500 or a cursor that is not one of ours
+     */
+    public RunPage page(RunFilter filter, String cursor, int limit) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        Cursor at = cursor == null || cursor.isBlank() ? null : Cursor.decode(cursor);
+        RunFilter.Where where = filter.where(true);
+        boolean backwards = at != null && !at.older();
+        StringBuilder sql = new StringBuilder("SELECT r.* FROM pgflow.runs r WHERE ").append(where.sql());
+        List<Object> params = new ArrayList<>(where.params());
+        if (at != null) {
+            sql.append(backwards ? " AND (r.started_at, r.run_id) > (CAST(? AS timestamptz), CAST(? AS uuid))"
+                    : " AND (r.started_at, r.run_id) < (CAST(? AS timestamptz), CAST(? AS uuid))");
+            params.add(at.startedAt().toString());
+            params.add(at.runId().toString());
+        }
+        sql.append(backwards ? " ORDER BY r.started_at ASC, r.run_id ASC" : " ORDER BY r.started_at DESC, r.run_id DESC");
+        sql.append(" LIMIT ").append(limit + 1);
+        List<RunRecord> rows = new ArrayList<>(runs(sql.toString(), params));
+        boolean more = rows.size() > limit;
+        if (more) {
+            rows.remove(rows.size() - 1);
+        }
+        if (backwards) {
+            Collections.reverse(rows);
+        }
+        String next = null;
+        String previous = null;
+        if (!rows.isEmpty()) {
+            RunRecord first = rows.get(0);
+            RunRecord last = rows.get(rows.size() - 1);
+            boolean hasOlder = backwards ? exists(where, last, false) : more;
+            boolean hasNewer = backwards ? more : at != null && exists(where, first, true);
+            next = hasOlder ? new Cursor(true, last.startedAt(), last.runId()).encode() : null;
+            previous = hasNewer ? new Cursor(false, first.startedAt(), first.runId()).encode() : null;
+        }
+        return new RunPage(List.copyOf(rows), next, previous, totals(filter));
+    }
+
+    /**
+     * Runs per status for the filter without its status condition (so every status shows its
+     * count): exact up to {@link #EXACT_COUNT_LIMIT} matching runs, else planner estimates.
+     */
+    public StatusTotals totals(RunFilter filter) {
+        RunFilter.Where where = filter.where(false);
+        String from = "FROM pgflow.runs r WHERE " + where.sql();
+        Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
+        for (RunStatus s : RunStatus.values()) {
+            counts.put(s, 0L);
+        }
+        if (estimate("SELECT 1 " + from, where.params()) <= EXACT_COUNT_LIMIT) {
+            for (Object row : query("SELECT r.status, count(*) " + from + " GROUP BY r.status", where.params()).getResultList()) {
+                Object[] cols = (Object[]) row;
+                counts.put(io.pgflowee.engine.model.DbValue.parse(RunStatus.class, "pgflow.runs.status", (String) cols[0]),
+                        ((Number) cols[1]).longValue());
+            }
+            return new StatusTotals(counts, true);
+        }
+        for (RunStatus s : RunStatus.values()) {
+            List<Object> params = new ArrayList<>(where.params());
+            params.add(s.dbValue());
+            counts.put(s, estimate("SELECT 1 " + from + " AND r.status = ?", params));
+        }
+        return new StatusTotals(counts, false);
+    }
+
+    /** The run with its steps in step order and their tasks, or empty for an unknown run. */
+    public Optional<RunDetail> detail(UUID runId) {
+        List<RunRecord> found = em.createQuery("SELECT r FROM RunRecord r WHERE r.runId = :id", RunRecord.class)
+                .setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, List<TaskRecord>> tasks = new LinkedHashMap<>();
+        for (TaskRecord t : em.createQuery("SELECT t FROM TaskRecord t WHERE t.runId = :id ORDER BY t.stepSlug, t.taskIndex",
+                TaskRecord.class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList()) {
+            tasks.computeIfAbsent(t.stepSlug(), k -> new ArrayList<>()).add(t);
+        }
+        List<RunDetail.StepDetail> steps = new ArrayList<>();
+        for (Object[] row : em.createQuery("SELECT s, st FROM StepStateRecord s, StepRecord st"
+                + " WHERE s.runId = :id AND st.flowSlug = s.flowSlug AND st.stepSlug = s.stepSlug ORDER BY st.stepIndex",
+                Object[].class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList()) {
+            StepStateRecord state = (StepStateRecord) row[0];
+            steps.add(new RunDetail.StepDetail(state, (StepRecord) row[1], List.copyOf(tasks.getOrDefault(state.stepSlug(), List.of()))));
+        }
+        return Optional.of(new RunDetail(found.get(0), List.copyOf(steps)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<RunRecord> runs(String sql, List<Object> params) {
+        Query q = em.createNativeQuery(sql, RunRecord.class);
+        bind(q, params);
+        q.setHint(HINT_READ_ONLY, true);
+        return q.getResultList();
+    }
+
+    private boolean exists(RunFilter.Where where, RunRecord from, boolean newer) {
+        List<Object> params = new ArrayList<>(where.params());
+        params.add(from.startedAt().toString());
+        params.add(from.runId().toString());
+        return !query("SELECT 1 FROM pgflow.runs r WHERE " + where.sql() + " AND (r.started_at, r.run_id) "
+                + (newer ? ">" : "<") + " (CAST(? AS timestamptz), CAST(? AS uuid)) LIMIT 1", params).getResultList().isEmpty();
+    }
+
+    /** The planner's row estimate for the query (no execution). */
+    long estimate(String sql, List<Object> params) {
+        Object plan = query("EXPLAIN (FORMAT JSON) " + sql, params).getSingleResult();
+        String json = plan.toString();
+        int at = json.indexOf("\"Plan Rows\":");
+        if (at < 0) {
+            throw new IllegalStateException("no row estimate in EXPLAIN output: " + json);
+        }
+        String digits = json.substring(at + "\"Plan Rows\":".length()).trim().split("[^0-9]")[0];
+        return Long.parseLong(digits);
+    }
+
+    Query query(String sql, List<Object> params) {
+        Query q = em.createNativeQuery(sql);
+        bind(q, params);
+        return q;
+    }
+
+    private static void bind(Query q, List<Object> params) {
+        for (int i = 0; i < params.size(); i++) {
+            q.setParameter(i + 1, params.get(i));
+        }
+    }
+
+    /** A page position: the (started_at, run_id) of a boundary run and the direction to read from it. */
+    record Cursor(boolean older, OffsetDateTime startedAt, UUID runId) {
+
+        String encode() {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    ((older ? "o" : "n") + "|" + startedAt + "|" + runId).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor decode(String text) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split("\\|");
+                if (parts.length != 3 || !(parts[0].equals("o") || parts[0].equals("n"))) {
+                    throw new IllegalArgumentException("wrong shape");
+                }
+                return new Cursor(parts[0].equals("o"), OffsetDateTime.parse(parts[1]), UUID.fromString(parts[2]));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("cursor '" + text + "' is not a cursor of this listing: pass the nextCursor or"
+                        + " previousCursor of a page as it was returned");
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.pgflowee.engine.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.pgflowee.engine.model.Converters;
+import io.pgflowee.engine.model.ReadModel;
+import io.pgflowee.engine.model.RunRecord;
+import io.pgflowee.engine.model.RunStatus;
+import io.pgflowee.engine.model.SkipReason;
+import io.pgflowee.engine.model.StepStatus;
+import io.pgflowee.engine.model.StepType;
+import io.pgflowee.engine.model.TaskStatus;
+import io.pgflowee.testing.Db;
+import io.pgflowee.testing.PgflowDatabaseExtension;
+import jakarta.json.Json;
+import jakarta.persistence.EntityManager;
+
+/** The runs queries over the JPA read model, against a real PostgreSQL with runs in every status. */
+@ExtendWith(PgflowDatabaseExtension.class)
+class RunQueriesTest {
+
+    private Db db;
+    private EntityManager em;
+    private RunQueries queries;
+    private UUID worker;
+
+    @BeforeEach
+    void setUp(DataSource ds) {
+        PgflowDatabaseExtension.resetRuntimeData(ds);
+        db = new Db(ds);
+        em = ReadModel.factory(ds).createEntityManager();
+        queries = new RunQueries(em);
+        worker = UUID.randomUUID();
+        db.exec("select pgflow.create_flow('qa', max_attempts => 1)");
+        db.exec("select pgflow.add_step('qa', 'a')");
+        db.exec("select pgflow.add_step('qa', 'b', ARRAY['a'])");
+        db.exec("select pgflow.add_step('qa', 'maybe', ARRAY['a'], required_input_pattern => '{\"a\": \"go\"}')");
+        db.exec("select pgflow.create_flow('qb')");
+        db.exec("select pgflow.add_step('qb', 'only')");
+    }
+
+    @AfterEach
+    void close() {
+        em.close();
+    }
+
+    private UUID start(String flow, String input) {
+        return db.one("select run_id from pgflow.start_flow(?, ?::jsonb)", flow, input);
+    }
+
+    private void claim(String flow) {
+        db.exec("select pgflow.register_worker(?, ?, 'test')", worker, flow);
+        db.rows("select * from pgflow.claim_tasks(?, ?, 100)", flow, worker);
+    }
+
+    /** One run per status of flow qa: completed (with a skipped step), failed, cancelled, started. */
+    private Map<RunStatus, UUID> runsInEveryStatus() {
+        UUID completed = start("qa", "{\"n\": 1}");
+        UUID failed = start("qa", "{\"n\": 2}");
+        UUID cancelled = start("qa", "{\"n\": 3}");
+        UUID started = start("qa", "{\"n\": 4}");
+        claim("qa");
+        db.exec("select * from pgflow.complete_task(?, 'a', 0, '\"stop\"')", completed);
+        claim("qa");
+        db.exec("select * from pgflow.complete_task(?, 'b', 0, '\"B\"')", completed);
+        db.exec("select * from pgflow.fail_task(?, 'a', 0, 'boom\nat line 2')", failed);
+        db.exec("select * from pgflow.cancel_run(?, 'no longer needed')", cancelled);
+        return Map.of(RunStatus.COMPLETED, completed, RunStatus.FAILED, failed, RunStatus.CANCELLED, cancelled, RunStatus.STARTED, started);
+    }
+
+    @Test
+    void theDetailOfARunHasItsStepsInStepOrderWithTasksOutputsErrorsAndTimings() {
+        Map<RunStatus, UUID> runs = runsInEveryStatus();
+
+        RunDetail done = queries.detail(runs.get(RunStatus.COMPLETED)).orElseThrow();
+        RunDetail failed = queries.detail(runs.get(RunStatus.FAILED)).orElseThrow();
+
+        assertThat(done.run().status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(done.run().input()).isEqualTo(Json.createObjectBuilder().add("n", 1).build());
+        assertThat(done.run().output().toString()).isEqualTo("{\"b\":\"B\"}");
+        assertThat(done.run().finishedAt()).isEqualTo(done.run().completedAt()).isNotNull();
+        assertThat(done.steps()).extracting(s -> s.step().stepSlug() + " " + s.state().status() + " " + s.step().stepIndex())
+                .containsExactly("a COMPLETED 0", "b COMPLETED 1", "maybe SKIPPED 2");
+        assertThat(done.steps().get(2).state().skipReason()).isEqualTo(SkipReason.CONDITION_UNMET);
+        assertThat(done.steps().get(2).step().requiredInputPattern().toString()).isEqualTo("{\"a\":\"go\"}");
+        assertThat(done.steps().get(2).tasks()).isEmpty();
+        assertThat(done.steps().get(0).step().stepType()).isEqualTo(StepType.SINGLE);
+        assertThat(done.steps().get(0).tasks()).singleElement().satisfies(t -> {
+            assertThat(t.status()).isEqualTo(TaskStatus.COMPLETED);
+            assertThat(t.output().toString()).isEqualTo("\"stop\"");
+            assertThat(t.attemptsCount()).isEqualTo(1);
+            assertThat(t.lastWorkerId()).isEqualTo(worker);
+            assertThat(t.queuedAt()).isNotNull();
+            assertThat(t.startedAt()).isAfterOrEqualTo(t.queuedAt());
+            assertThat(t.completedAt()).isAfterOrEqualTo(t.startedAt());
+        });
+        assertThat(failed.steps().get(0).state().status()).isEqualTo(StepStatus.FAILED);
+        assertThat(failed.steps().get(0).state().errorMessage()).isEqualTo("boom\nat line 2");
+        assertThat(failed.steps().get(0).tasks().get(0).failedAt()).isNotNull();
+        assertThat(queries.detail(UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
+    void aCancelledRunShowsItsReasonAndCancelledTasksWithTheirFarFutureVisibility() {
+        UUID cancelled = runsInEveryStatus().get(RunStatus.CANCELLED);
+
+        RunDetail detail = queries.detail(cancelled).orElseThrow();
+
+        assertThat(detail.run().status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(detail.run().cancelReason()).isEqualTo("no longer needed");
+        assertThat(detail.steps()).extracting(s -> s.state().status()).containsOnly(StepStatus.CANCELLED);
+        assertThat(detail.steps().get(0).tasks()).singleElement().satisfies(t -> {
+            assertThat(t.status()).isEqualTo(TaskStatus.CANCELLED);
+            assertThat(t.cancelledAt()).isNotNull();
+            assertThat(t.visibleAt()).as("'infinity' is read as a far future").isAfter(OffsetDateTime.now().plusYears(1000));
+        });
+    }
+
+    @Test
+    void pagesFilterByEveryFieldAndTotalsCountEveryStatusOfTheFilter() {
+        Map<RunStatus, UUID> runs = runsInEveryStatus();
+        UUID other = start("qb", "{\"customer\": \"c-42\", \"plan\": \"pro\"}");
+        db.exec("update pgflow.runs set started_at = started_at - interval '2 hours' where run_id = ?", other);
+
+        assertThat(ids(queries.page(RunFilter.ALL.withFlow("qa"), null, 50))).containsExactlyInAnyOrderElementsOf(runs.values());
+        assertThat(ids(queries.page(RunFilter.ALL.withStatuses(Set.of(RunStatus.FAILED, RunStatus.CANCELLED)), null, 50)))
+                .containsExactlyInAnyOrder(runs.get(RunStatus.FAILED), runs.get(RunStatus.CANCELLED));
+        assertThat(ids(queries.page(RunFilter.ALL.withStarted(null, OffsetDateTime.now().minusHours(1)), null, 50))).containsExactly(other);
+        assertThat(ids(queries.page(RunFilter.ALL.withStarted(OffsetDateTime.now().minusHours(1), null), null, 50))).hasSize(4)
+                .doesNotContain(other);
+        assertThat(ids(queries.page(RunFilter.ALL.withInputContaining("{\"customer\": \"c-42\"}"), null, 50))).containsExactly(other);
+        assertThat(ids(queries.page(RunFilter.ALL.withInputContaining("{\"n\": 3}"), null, 50)))
+                .containsExactly(runs.get(RunStatus.CANCELLED));
+        String prefix = other.toString().substring(0, 9); // 8 digits and the dash
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(prefix.toUpperCase()), null, 50))).containsExactly(other);
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(other.toString()), null, 50))).containsExactly(other);
+
+        StatusTotals totals = queries.page(RunFilter.ALL.withFlow("qa").withStatuses(Set.of(RunStatus.FAILED)), null, 50).totals();
+        assertThat(totals.exact()).isTrue();
+        assertThat(totals.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 1L, RunStatus.COMPLETED, 1L,
+                RunStatus.FAILED, 1L, RunStatus.CANCELLED, 1L));
+        assertThat(queries.totals(RunFilter.ALL).total()).isEqualTo(5);
+    }
+
+    @Test
+    void keysetPagesNeitherLoseNorRepeatARunWhileNewRunsStartBetweenReads() {
+        db.exec("select count(*) from generate_series(1, 60) g, lateral pgflow.start_flow('qb', jsonb_build_object('g', g))");
+        db.exec("select count(*) from generate_series(61, 120) g, lateral pgflow.start_flow('qb', jsonb_build_object('g', g))");
+        List<UUID> expected = db.<UUID>rows("select run_id from pgflow.runs order by started_at desc, run_id desc").stream()
+                .map(r -> (UUID) r.get("run_id")).toList();
+
+        List<UUID> seen = new ArrayList<>();
+        RunPage page = queries.page(RunFilter.ALL, null, 50);
+        List<RunPage> pages = new ArrayList<>();
+        while (true) {
+            pages.add(page);
+            seen.addAll(ids(page));
+            start("qb", "{\"late\": true}"); // newer than everything already read
+            if (page.nextCursor() == null) {
+                break;
+            }
+            page = queries.page(RunFilter.ALL, page.nextCursor(), 50);
+        }
+
+        assertThat(pages).extracting(p -> p.runs().size()).containsExactly(50, 50, 20);
+        assertThat(seen).containsExactlyElementsOf(expected);
+        assertThat(pages.get(0).previousCursor()).isNull();
+        assertThat(pages.get(2).nextCursor()).isNull();
+        RunPage back = queries.page(RunFilter.ALL, pages.get(2).previousCursor(), 50);
+        assertThat(ids(back)).containsExactlyElementsOf(ids(pages.get(1)));
+        RunPage first = queries.page(RunFilter.ALL, back.previousCursor(), 50);
+        assertThat(ids(first)).containsExactlyElementsOf(expected.subList(0, 50));
+        assertThat(first.previousCursor()).as("the 3 runs started while reading are newer").isNotNull();
+        RunPage newest = queries.page(RunFilter.ALL, first.previousCursor(), 50);
+        assertThat(newest.runs()).hasSize(3).allSatisfy(r -> assertThat(r.input().toString()).isEqualTo("{\"late\":true}"));
+        assertThat(newest.previousCursor()).isNull();
+        assertThat(ids(queries.page(RunFilter.ALL, newest.nextCursor(), 50))).containsExactlyElementsOf(expected.subList(0, 50));
+    }
+
+    @Test
+    void badLimitsAndCursorsAreRefusedWithAReason() {
+        assertThatThrownBy(() -> queries.page(RunFilter.ALL, null, 501)).hasMessage("limit must be between 1 and 500, got 501");
+        assertThatThrownBy(() -> queries.page(RunFilter.ALL, "not-a-cursor", 10)).hasMessageStartingWith("cursor 'not-a-cursor' is not a cursor");
+        assertThatThrownBy(() -> RunFilter.ALL.withRunIdPrefix("xyz")).hasMessageStartingWith("runIdPrefix 'xyz' is not the start of a run id");
+        assertThatThrownBy(() -> RunFilter.ALL.withInputContaining("{oops")).hasMessageStartingWith("inputContains is not valid JSON");
+    }
+
+    @Test
+    void entitiesAreReadOnlyAndAnUnknownStatusIsAClearError() {
+        UUID run = start("qb", "{}");
+        RunRecord loaded = em.find(RunRecord.class, run);
+        em.getTransaction().begin();
+        try {
+            assertThat(root(catchThrowable(() -> em.persist(new RunRecord())))).isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessage("pgflow entities are read-only (RunRecord): change engine state through the pgflow.* SQL functions,"
+                            + " from Java with EngineOperations");
+            assertThat(root(catchThrowable(() -> {
+                em.remove(loaded);
+                em.flush();
+            }))).isInstanceOf(UnsupportedOperationException.class);
+        } finally {
+            em.getTransaction().rollback();
+        }
+        assertThat((Long) db.one("select count(*) from pgflow.runs where run_id = ?", run)).isEqualTo(1L);
+        assertThatThrownBy(() -> new Converters.RunStatusConverter().convertToEntityAttribute("paused"))
+                .hasMessage("pgflow: pgflow.runs.status holds 'paused', which this server does not know (known: started, completed,"
+                        + " failed, cancelled); is the database schema newer than this server?");
+    }
+
+    private static Throwable root(Throwable t) {
+        return t == null || t.getCause() == null ? t : root(t.getCause());
+    }
+
+    private static List<UUID> ids(RunPage page) {
+        return page.runs().stream().map(RunRecord::runId).toList();
+    }
+}
