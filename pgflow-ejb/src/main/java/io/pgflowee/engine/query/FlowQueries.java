@@ -1,0 +1,77 @@
+package io.pgflowee.engine.query;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.pgflowee.engine.model.DependencyRecord;
+import io.pgflowee.engine.model.FlowRecord;
+import io.pgflowee.engine.model.StepRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+
+/** Flows with their options, steps (in step order), dependencies and runs per status. */
+@ApplicationScoped
+public class FlowQueries {
+
+    /** A flow with its steps and its runs per status. */
+    public record FlowSummary(FlowRecord flow, List<StepSummary> steps, StatusTotals runs) {
+    }
+
+    /** A step and the slugs of the steps it depends on (sorted). */
+    public record StepSummary(StepRecord step, List<String> dependsOn) {
+    }
+
+    @PersistenceContext(unitName = "pgflow")
+    EntityManager em;
+
+    public FlowQueries() {
+    }
+
+    /** For use outside a container (tests, tools). */
+    public FlowQueries(EntityManager em) {
+        this.em = em;
+    }
+
+    /** Every flow in the database, by slug. */
+    public List<FlowSummary> flows() {
+        return summaries(null);
+    }
+
+    /** One flow, or empty when the database does not have it. */
+    public Optional<FlowSummary> flow(String slug) {
+        return summaries(slug).stream().findFirst();
+    }
+
+    private List<FlowSummary> summaries(String only) {
+        String where = only == null ? "" : " WHERE x.flowSlug = :slug";
+        var flowQuery = em.createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);
+        var stepQuery = em.createQuery("SELECT x FROM StepRecord x" + where + " ORDER BY x.flowSlug, x.stepIndex", StepRecord.class);
+        var depQuery = em.createQuery("SELECT x FROM DependencyRecord x" + where + " ORDER BY x.flowSlug, x.stepSlug, x.depSlug",
+                DependencyRecord.class);
+        if (only != null) {
+            flowQuery.setParameter("slug", only);
+            stepQuery.setParameter("slug", only);
+            depQuery.setParameter("slug", only);
+        }
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (DependencyRecord d : depQuery.setHint(RunQueries.HINT_READ_ONLY, true).getResultList()) {
+            deps.computeIfAbsent(d.flowSlug() + "/" + d.stepSlug(), k -> new ArrayList<>()).add(d.depSlug());
+        }
+        Map<String, List<StepSummary>> steps = new LinkedHashMap<>();
+        for (StepRecord s : stepQuery.setHint(RunQueries.HINT_READ_ONLY, true).getResultList()) {
+            steps.computeIfAbsent(s.flowSlug(), k -> new ArrayList<>())
+                    .add(new StepSummary(s, List.copyOf(deps.getOrDefault(s.flowSlug() + "/" + s.stepSlug(), List.of()))));
+        }
+        RunQueries runs = new RunQueries(em);
+        List<FlowSummary> flows = new ArrayList<>();
+        for (FlowRecord f : flowQuery.setHint(RunQueries.HINT_READ_ONLY, true).getResultList()) {
+            flows.add(new FlowSummary(f, List.copyOf(steps.getOrDefault(f.flowSlug(), List.of())),
+                    runs.totals(RunFilter.ALL.withFlow(f.flowSlug()))));
+        }
+        return List.copyOf(flows);
+    }
+}

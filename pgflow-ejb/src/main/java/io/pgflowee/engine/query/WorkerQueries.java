@@ -1,0 +1,50 @@
+package io.pgflowee.engine.query;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import io.pgflowee.engine.model.WorkerRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+
+/** Workers, live and stopped, with the age of their last heartbeat (by the database's clock). */
+@ApplicationScoped
+public class WorkerQueries {
+
+    /**
+     * A worker counts as live when it is neither stopped nor deprecated and its last heartbeat is at
+     * most this old: three heartbeats at the default 5 s interval.
+     */
+    public static final Duration LIVE_WITHIN = Duration.ofSeconds(15);
+
+    /** A worker and how long ago it last beat. */
+    public record WorkerView(WorkerRecord worker, Duration heartbeatAge, boolean live) {
+    }
+
+    @PersistenceContext(unitName = "pgflow")
+    EntityManager em;
+
+    public WorkerQueries() {
+    }
+
+    /** For use outside a container (tests, tools). */
+    public WorkerQueries(EntityManager em) {
+        this.em = em;
+    }
+
+    /** Every worker: live ones first, then by flow and newest start. */
+    public List<WorkerView> workers() {
+        OffsetDateTime now = Rows.databaseNow(em);
+        return em.createQuery("SELECT w FROM WorkerRecord w ORDER BY w.queueName, w.startedAt DESC", WorkerRecord.class)
+                .setHint(RunQueries.HINT_READ_ONLY, true).getResultList().stream()
+                .map(w -> {
+                    Duration age = Duration.between(w.lastHeartbeat(), now);
+                    boolean live = w.stoppedAt() == null && w.deprecatedAt() == null && age.compareTo(LIVE_WITHIN) <= 0;
+                    return new WorkerView(w, age.isNegative() ? Duration.ZERO : age, live);
+                })
+                .sorted((a, b) -> Boolean.compare(b.live(), a.live()))
+                .toList();
+    }
+}
