@@ -119,40 +119,8 @@ public final class SqlCoreBenchmark {
         }
     }
 
-    /**
-     * The machine's yardstick, as the issue states it: single-row UPDATE commits per second with
-     * {@code clients} JDBC clients (autocommit, synchronous_commit on). Throughput targets scale with it.
-     */
     private void calibrate(int clients, int seconds) throws Exception {
-        try (Connection c = ds.getConnection()) {
-            exec(c, "create table if not exists bench_calibration (id int primary key, n bigint not null)",
-                    "insert into bench_calibration select g, 0 from generate_series(1, " + clients + ") g on conflict do nothing");
-        }
-        AtomicLong commits = new AtomicLong();
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 1; i <= clients; i++) {
-            int id = i;
-            Thread t = new Thread(() -> {
-                try (Connection c = ds.getConnection();
-                     PreparedStatement up = c.prepareStatement("update bench_calibration set n = n + 1 where id = ?")) {
-                    up.setInt(1, id);
-                    while (System.nanoTime() < deadline) {
-                        up.executeUpdate();
-                        commits.incrementAndGet();
-                    }
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        System.out.printf("calibration: %.0f single-row UPDATE commits/s with %d clients (the issue measured ~7,200 on this machine type)%n",
-                commits.get() / (double) seconds, clients);
+        Calibration.print(ds, clients, seconds);
     }
 
     private void throughput(String flow, int runs, int tasksPerRun, int workers) throws Exception {

@@ -72,6 +72,18 @@ class PayaraMicroIT {
     @Inject
     io.pgflowee.engine.runs.RunService runService;
 
+    @Inject
+    io.pgflowee.engine.query.RunQueries runQueries;
+
+    @Inject
+    io.pgflowee.engine.query.FlowQueries flowQueries;
+
+    @Inject
+    io.pgflowee.engine.query.WorkerQueries workerQueries;
+
+    @Inject
+    io.pgflowee.engine.query.DashboardQueries dashboardQueries;
+
     @jakarta.annotation.Resource(lookup = "java:app/jdbc/pgflow")
     javax.sql.DataSource dataSource;
 
@@ -154,6 +166,31 @@ class PayaraMicroIT {
         List<String> live = query("SELECT worker_id, last_heartbeat FROM pgflow.workers"
                 + " WHERE last_heartbeat > now() - interval '6 seconds'");
         assertTrue(live.size() >= 3, "live workers (one per flow): " + live);
+    }
+
+    @Test
+    void theReadModelLoadsInsideTheServerWithConvertersAndLazyRelations() throws Exception {
+        String run = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Jo\", \"last_name\": \"Pa\"}')").get(0);
+        assertEquals("completed", awaitRunEnd(run));
+
+        io.pgflowee.engine.query.RunDetail detail = runQueries.detail(java.util.UUID.fromString(run)).orElseThrow();
+
+        assertEquals(io.pgflowee.engine.model.RunStatus.COMPLETED, detail.run().status());
+        assertEquals("Hello, Jo Pa!", detail.run().output().asJsonObject().getString("greeting"));
+        assertEquals("greet_user", detail.run().flow().flowSlug(), "a lazy relation, loaded through the woven entity");
+        assertEquals(List.of("full_name COMPLETED 1", "greeting COMPLETED 1"), detail.steps().stream()
+                .map(s -> s.state().stepSlug() + " " + s.state().status() + " " + s.tasks().size()).toList());
+        assertEquals(io.pgflowee.engine.model.TaskStatus.COMPLETED, detail.steps().get(1).tasks().get(0).status());
+        assertTrue(workers.workerIds().containsValue(detail.steps().get(1).tasks().get(0).lastWorkerId()),
+                "the task's worker is one of this server's");
+        io.pgflowee.engine.query.RunPage page = runQueries.page(io.pgflowee.engine.query.RunFilter.ALL.withFlow("greet_user")
+                .withInputContaining("{\"first_name\": \"Jo\"}"), null, 10);
+        assertEquals(List.of(java.util.UUID.fromString(run)), page.runs().stream().map(io.pgflowee.engine.model.RunRecord::runId).toList());
+        assertTrue(page.totals().exact());
+        assertEquals(List.of("full_name", "greeting"), flowQueries.flow("greet_user").orElseThrow().steps().stream()
+                .map(s -> s.step().stepSlug()).toList());
+        assertTrue(workerQueries.workers().stream().filter(io.pgflowee.engine.query.WorkerQueries.WorkerView::live).count() >= 3);
+        assertTrue(dashboardQueries.dashboard(5).perMinute().stream().anyMatch(m -> m.flowSlug().equals("greet_user") && m.completed() > 0));
     }
 
     @Test
