@@ -61,9 +61,15 @@ public final class ReadModelBenchmark {
             load(ds, runs);
             System.out.printf("loaded %,d runs in %.0f s: %s%n", runs, (System.nanoTime() - t0) / 1e9, sizes(ds));
 
+            // pooled like the server's data source: EclipseLink takes a connection per statement outside a
+            // transaction, and a new PostgreSQL connection (a backend fork) costs tens of milliseconds here
+            com.zaxxer.hikari.HikariConfig poolConfig = new com.zaxxer.hikari.HikariConfig();
+            poolConfig.setDataSource(ds);
+            poolConfig.setMaximumPoolSize(8);
+            com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(poolConfig);
             EntityManagerFactory emf = Persistence.createEntityManagerFactory("pgflow", Map.of(
                     "jakarta.persistence.transactionType", "RESOURCE_LOCAL", "jakarta.persistence.jtaDataSource", "",
-                    "jakarta.persistence.nonJtaDataSource", ds, "eclipselink.weaving", "false"));
+                    "jakarta.persistence.nonJtaDataSource", pool, "eclipselink.weaving", "false"));
             List<UUID> sample = sampleRunIds(ds, 500);
             OffsetDateTime dayStart = OffsetDateTime.now().minusDays(10);
             measure(emf, iterations, "runs page 1, no filter", em -> new RunQueries(em).page(RunFilter.ALL, null, 50));
@@ -94,6 +100,7 @@ public final class ReadModelBenchmark {
             measure(emf, iterations, "workers", em -> new WorkerQueries(em).workers());
             measure(emf, iterations, "dashboard", em -> new DashboardQueries(em).dashboard(5));
             emf.close();
+            pool.close();
         }
     }
 

@@ -66,7 +66,7 @@ class CompiledFlowsTest {
         db = new Db(ds);
         // the example flows, created from their Java shapes (the shipped changelogs are tested on their own below)
         for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow())) {
-            db.one("select pgflow.ensure_flow_compiled(?, ?::jsonb)::text", flow.slug(), flow.shape().toJson().toString());
+            db.one("select pgflow.ensure_flow_compiled(?, ?::jsonb)::text", flow.slug(), FlowShape.of(flow).toJson().toString());
         }
     }
 
@@ -80,9 +80,9 @@ class CompiledFlowsTest {
         }
         for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow())) {
             String dbShape = db.one("select pgflow.get_flow_shape(?)::text", flow.slug());
-            assertThat(FlowShape.parse(dbShape).differencesFrom(flow.shape())).isEmpty();
-            assertThat(sqlDifferences(flow.shape(), FlowShape.parse(dbShape))).isEmpty();
-            String javaWithoutOptions = flow.shape().toJson().toString();
+            assertThat(FlowShape.parse(dbShape).differencesFrom(FlowShape.of(flow))).isEmpty();
+            assertThat(sqlDifferences(FlowShape.of(flow), FlowShape.parse(dbShape))).isEmpty();
+            String javaWithoutOptions = FlowShape.of(flow).toJson().toString();
             assertThat((Boolean) db.one("select pgflow.get_flow_shape(?) = (?::jsonb - 'options')", flow.slug(), javaWithoutOptions))
                     .as("get_flow_shape(%s) equals the Java shape", flow.slug()).isTrue();
         }
@@ -111,8 +111,8 @@ class CompiledFlowsTest {
         write(flow);
         migrate();
         String dbShape = db.one("select pgflow.get_flow_shape('round_trip')::text");
-        assertThat(FlowShape.parse(dbShape).differencesFrom(flow.shape())).isEmpty();
-        assertThat(FlowShape.parse(dbShape).steps()).isEqualTo(flow.shape().steps().stream()
+        assertThat(FlowShape.parse(dbShape).differencesFrom(FlowShape.of(flow))).isEmpty();
+        assertThat(FlowShape.parse(dbShape).steps()).isEqualTo(FlowShape.of(flow).steps().stream()
                 .map(s -> new FlowShape.StepShape(s.slug(), s.stepType(), s.dependencies(), s.whenUnmet(), s.whenExhausted(),
                         s.requiredInputPattern(), s.forbiddenInputPattern(), null))
                 .toList());
@@ -146,20 +146,20 @@ class CompiledFlowsTest {
                         + " (first = compiled, second = database): Step count differs: 3 vs 2; "
                         + "Step at index 1: slug differs 'c' vs 'b'; Step at index 1: dependencies differ [] vs [a]; "
                         + "Step at index 2: missing in second shape (first has 'b')");
-        SQLException direct = db.error("select pgflow.verify_compiled_flow('evolving', ?::jsonb)", v2.shape().toJson().toString());
+        SQLException direct = db.error("select pgflow.verify_compiled_flow('evolving', ?::jsonb)", FlowShape.of(v2).toJson().toString());
         assertThat(direct.getSQLState()).isEqualTo("23514");
         assertThat(((org.postgresql.util.PSQLException) direct).getServerErrorMessage().getHint()).isEqualTo(
                 "Flows are immutable once applied. Give the changed flow a new slug (for example evolving_v2) and compile it as a"
                         + " new flow; or, in development only, delete the old flow and all its runs with"
                         + " SELECT pgflow.delete_flow_and_data('evolving'); and migrate again.");
         // nothing was changed: the old shape and its run are intact
-        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(v1.shape())).isEmpty();
+        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(FlowShape.of(v1))).isEmpty();
         assertThat((String) db.one("select status from pgflow.runs where run_id = ?", run)).isEqualTo("started");
 
         // the development path of the seed README: delete the flow and its data, migrate again
         db.exec("select pgflow.delete_flow_and_data('evolving')");
         migrate();
-        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(v2.shape())).isEmpty();
+        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(FlowShape.of(v2))).isEmpty();
         assertThat((Long) db.one("select count(*) from pgflow.runs where flow_slug = 'evolving'")).isZero();
 
         // options are not structure: changing them recompiles without a complaint
@@ -169,12 +169,12 @@ class CompiledFlowsTest {
         v3.step("b", String.class).after(a3, c3).run((x, y) -> x);
         write(v3);
         migrate();
-        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(v3.shape())).isEmpty();
+        assertThat(FlowShape.parse(db.one("select pgflow.get_flow_shape('evolving')::text")).differencesFrom(FlowShape.of(v3))).isEmpty();
     }
 
     @Test
     void javaAndSqlDescribeShapeDifferencesInTheSameWords() {
-        List<FlowShape> shapes = List.of(everyFeature("x").shape(), new GreetUser().flow().shape(), new CartInvoice().flow().shape(),
+        List<FlowShape> shapes = List.of(FlowShape.of(everyFeature("x")), FlowShape.of(new GreetUser().flow()), FlowShape.of(new CartInvoice().flow()),
                 FlowShape.parse("{\"steps\": []}"),
                 FlowShape.parse("{\"steps\": [{\"slug\": \"root\", \"stepType\": \"map\", \"whenUnmet\": \"fail\","
                         + " \"forbiddenInputPattern\": {\"defined\": true, \"value\": {\"b\": [1, {\"c\": null}], \"a\": \"x\"}}},"

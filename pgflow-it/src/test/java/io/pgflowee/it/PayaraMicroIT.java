@@ -70,9 +70,6 @@ class PayaraMicroIT {
     EngineOperations engine;
 
     @Inject
-    io.pgflowee.engine.runs.RunService runService;
-
-    @Inject
     io.pgflowee.engine.query.RunQueries runQueries;
 
     @Inject
@@ -363,10 +360,9 @@ class PayaraMicroIT {
         assertTrue(engine.pauseFlow("greet_user").paused());
         try {
             assertEquals(3, engine.setFlowConcurrency("greet_user", 3).maxRunning());
-            JsonObject listed = Json.createReader(new StringReader(runService.flows())).readArray().getValuesAs(JsonObject.class)
-                    .stream().filter(f -> f.getString("slug").equals("greet_user")).findFirst().orElseThrow();
-            assertTrue(!listed.isNull("pausedAt"), listed.toString());
-            assertEquals(3, listed.getInt("maxRunning"), listed.toString());
+            io.pgflowee.engine.model.FlowRecord listed = flowQueries.flow("greet_user").orElseThrow().flow();
+            assertTrue(listed.pausedAt() != null, "paused");
+            assertEquals(3, listed.maxRunning());
             run = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Paula\", \"last_name\": \"Used\"}')").get(0);
             Thread.sleep(1500); // seven poll intervals
             assertEquals(List.of("full_name queued 0"), query("select step_slug, status, attempts_count from pgflow.step_tasks"
@@ -447,6 +443,8 @@ class PayaraMicroIT {
                 .stream().map(s -> s.getString("slug") + " " + s.getJsonArray("dependencies")).toList());
         assertTrue(greet.isNull("pausedAt"), greet.toString());
         assertTrue(greet.isNull("maxRunning"), greet.toString());
+        assertTrue(greet.getJsonObject("runs").getBoolean("exact"), greet.toString());
+        assertTrue(greet.getJsonObject("runs").getInt("completed") >= 1, greet.toString());
     }
 
     @Test

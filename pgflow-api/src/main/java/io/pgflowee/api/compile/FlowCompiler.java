@@ -8,6 +8,7 @@ import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.Step;
 import io.pgflowee.api.flow.StepOptions;
 import io.pgflowee.api.flow.StepType;
+import io.pgflowee.api.shape.FlowShape;
 
 /**
  * Turns a flow into SQL: the {@code pgflow.create_flow} / {@code pgflow.add_step} calls, and the
@@ -71,7 +72,7 @@ public final class FlowCompiler {
     /** The changelog file {@code <slug>.sql} for {@code flow}. */
     public static String changelog(Flow<?> flow) {
         List<String> statements = statements(flow);
-        String shape = flow.shape().toJson().toString();
+        String shape = FlowShape.of(flow).toJson().toString();
         StringBuilder out = new StringBuilder();
         out.append("--liquibase formatted sql\n\n");
         out.append("--changeset ").append(AUTHOR).append(':').append(flow.slug()).append(" runAlways:true runOnChange:true\n");

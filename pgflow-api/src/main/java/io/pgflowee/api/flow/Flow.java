@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.pgflowee.api.shape.FlowShape;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -172,11 +171,6 @@ public final class Flow<I> {
             throw new FlowDefinitionException(slug, null, "a flow needs at least one step");
         }
         return this;
-    }
-
-    /** The flow's structural shape, as {@code pgflow.get_flow_shape} would return it once compiled. */
-    public FlowShape shape() {
-        return FlowShape.of(this);
     }
 
     @Override

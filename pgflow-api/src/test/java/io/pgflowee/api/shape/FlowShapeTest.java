@@ -26,7 +26,7 @@ public class FlowShapeTest {
 
     @Test
     void theShapeOfAJavaFlowHasTheSqlForm() {
-        assertThat(richFlow().shape().toJson().toString()).isEqualTo("{\"steps\":["
+        assertThat(FlowShape.of(richFlow()).toJson().toString()).isEqualTo("{\"steps\":["
                 + "{\"slug\":\"root\",\"stepType\":\"single\",\"dependencies\":[],\"whenUnmet\":\"skip-cascade\",\"whenExhausted\":\"fail\","
                 + "\"requiredInputPattern\":{\"defined\":true,\"value\":{\"plan\":\"pro\"}},\"forbiddenInputPattern\":{\"defined\":false}},"
                 + "{\"slug\":\"other\",\"stepType\":\"single\",\"dependencies\":[],\"whenUnmet\":\"skip\",\"whenExhausted\":\"fail\","
@@ -40,7 +40,7 @@ public class FlowShapeTest {
 
     @Test
     void parsingAShapeGivesItBackAndMissingKeysTakeDefaults() {
-        FlowShape shape = richFlow().shape();
+        FlowShape shape = FlowShape.of(richFlow());
         assertThat(FlowShape.parse(shape.toJson().toString())).isEqualTo(shape);
         FlowShape minimal = FlowShape.parse("{\"steps\": [{\"slug\": \"a\"}]}");
         assertThat(minimal.steps().get(0)).isEqualTo(new FlowShape.StepShape("a", "single", List.of(), "skip", "fail", null, null, null));
@@ -49,7 +49,7 @@ public class FlowShapeTest {
 
     @Test
     void equalShapesHaveNoDifferencesAndOptionsAreNeverCompared() {
-        FlowShape a = richFlow().shape();
+        FlowShape a = FlowShape.of(richFlow());
         FlowShape b = FlowShape.parse("{\"steps\": " + a.toJson().getJsonArray("steps").toString()
                 .replace("\"baseDelay\":7", "\"baseDelay\":9") + "}");
         assertThat(a.differencesFrom(b)).isEmpty();

@@ -16,7 +16,7 @@ import jakarta.ejb.Singleton;
         user = "${MPCONFIG=pgflow.db.user}",
         password = "${MPCONFIG=pgflow.db.password}",
         minPoolSize = 2,
-        maxPoolSize = 32,
+        maxPoolSize = 32, // fixed: the annotation takes no MicroProfile Config expression for it
         properties = {
             "fish.payara.is-connection-validation-required=true",
             "fish.payara.connection-validation-method=custom-validation",

@@ -53,8 +53,7 @@ public class SchemaMigrator {
     boolean migrate;
 
     @Inject
-    @ConfigProperty(name = "pgflow.db.url")
-    String dbUrl;
+    DatabaseSettings database;
 
     private final AtomicReference<Status> status =
             new AtomicReference<>(new Status(State.PENDING, "migrations not attempted yet"));
@@ -88,7 +87,7 @@ public class SchemaMigrator {
             PgflowMigrations.apply(c);
             status.set(new Status(State.APPLIED, "migrations applied"));
             LOG.info(() -> String.format("PGFLOW-011 pgflow schema up to date at %s (%d ms)",
-                    DatabaseProblems.where(dbUrl), (System.nanoTime() - start) / 1_000_000));
+                    DatabaseProblems.where(database.url()), (System.nanoTime() - start) / 1_000_000));
         } catch (Exception e) {
             fail(e);
             return;
@@ -99,7 +98,7 @@ public class SchemaMigrator {
     private void fail(Exception e) {
         String message = e instanceof PgflowMigrations.MigrationException
                 ? e.getMessage()
-                : DatabaseProblems.describe(dbUrl, e);
+                : DatabaseProblems.describe(database.url(), e);
         Status previous = status.getAndSet(new Status(State.FAILED, message));
         if (previous.state() != State.FAILED || !previous.message().equals(message)) {
             LOG.log(Level.SEVERE, message + " (retrying every 10 s)");

@@ -27,6 +27,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
+import io.pgflowee.engine.db.DatabaseSettings;
 import jakarta.inject.Inject;
 
 /**
@@ -52,8 +53,7 @@ public class FlowRegistry {
     boolean autoCompile;
 
     @Inject
-    @ConfigProperty(name = "pgflow.db.url")
-    String dbUrl;
+    DatabaseSettings database;
 
     @Inject
     jakarta.enterprise.event.Event<FlowsVerified> flowsVerified;
@@ -105,7 +105,7 @@ public class FlowRegistry {
                     status = FlowVerifier.verify(c, flow, autoCompile);
                 } catch (Exception e) {
                     status = new FlowStatus(flow.slug(), FlowStatus.State.UNCHECKED, List.of(), "flow '" + flow.slug()
-                            + "' could not be checked: " + DatabaseProblems.describe(dbUrl, e));
+                            + "' could not be checked: " + DatabaseProblems.describe(database.url(), e));
                 }
                 FlowStatus previous = statuses.put(flow.slug(), status);
                 if (previous == null || !previous.equals(status)) {
@@ -113,7 +113,7 @@ public class FlowRegistry {
                 }
             }
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "PGFLOW-025 flows not checked: " + DatabaseProblems.describe(dbUrl, e));
+            LOG.log(Level.WARNING, "PGFLOW-025 flows not checked: " + DatabaseProblems.describe(database.url(), e));
         }
     }
 

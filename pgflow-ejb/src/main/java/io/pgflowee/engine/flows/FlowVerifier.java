@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.shape.FlowShape;
 
 /**
  * Compares one Java flow with the database, with {@code pgflow.ensure_flow_compiled} semantics
@@ -22,7 +23,7 @@ public final class FlowVerifier {
 
     /** Checks {@code flow} against the database behind {@code connection} (autocommit). */
     public static FlowStatus verify(Connection connection, Flow<?> flow, boolean autoCompile) throws SQLException {
-        String shape = flow.shape().toJson().toString();
+        String shape = FlowShape.of(flow).toJson().toString();
         boolean exists;
         try (PreparedStatement ps = connection.prepareStatement("select exists (select 1 from pgflow.flows where flow_slug = ?)")) {
             ps.setString(1, flow.slug());

@@ -6,7 +6,6 @@ import java.sql.Statement;
 
 import javax.sql.DataSource;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -17,6 +16,7 @@ import io.pgflowee.engine.db.PgflowDataSource;
 import io.pgflowee.engine.db.SchemaMigrator;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.pgflowee.engine.db.DatabaseSettings;
 import jakarta.inject.Inject;
 
 /**
@@ -34,13 +34,12 @@ public class DatabaseReadinessCheck implements HealthCheck {
     SchemaMigrator migrator;
 
     @Inject
-    @ConfigProperty(name = "pgflow.db.url")
-    String dbUrl;
+    DatabaseSettings database;
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("pgflow-database")
-                .withData("database", DatabaseProblems.where(dbUrl));
+                .withData("database", DatabaseProblems.where(database.url()));
         SchemaMigrator.Status schema = migrator.status();
         response.withData("migrations", schema.state().name());
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
@@ -58,7 +57,7 @@ public class DatabaseReadinessCheck implements HealthCheck {
                 return response.status(ready).build();
             }
         } catch (Exception e) {
-            return response.down().withData("reason", DatabaseProblems.describe(dbUrl, e)).build();
+            return response.down().withData("reason", DatabaseProblems.describe(database.url(), e)).build();
         }
     }
 }

@@ -23,6 +23,7 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.pgflowee.engine.db.DatabaseSettings;
 import jakarta.inject.Inject;
 
 /**
@@ -56,16 +57,7 @@ public class WorkerManager {
     boolean enabled;
 
     @Inject
-    @ConfigProperty(name = "pgflow.db.url")
-    String dbUrl;
-
-    @Inject
-    @ConfigProperty(name = "pgflow.db.user")
-    String dbUser;
-
-    @Inject
-    @ConfigProperty(name = "pgflow.db.password")
-    String dbPassword;
+    DatabaseSettings database;
 
     private WakeUpListener listener;
 
@@ -145,7 +137,7 @@ public class WorkerManager {
 
     private synchronized void startListener() {
         if (listener == null) {
-            listener = new WakeUpListener(dbUrl, dbUser, dbPassword, slug -> {
+            listener = new WakeUpListener(database.url(), database.user(), database.password(), slug -> {
                 FlowWorker worker = workers.get(slug);
                 if (worker != null) {
                     worker.wake();

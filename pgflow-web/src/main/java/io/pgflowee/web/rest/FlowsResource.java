@@ -1,6 +1,5 @@
 package io.pgflowee.web.rest;
 
-import java.io.StringReader;
 import java.sql.SQLException;
 import java.util.UUID;
 
@@ -10,12 +9,14 @@ import io.pgflowee.engine.control.EngineRefusal;
 import io.pgflowee.engine.control.StartedRun;
 import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.engine.flows.FlowStatus;
-import io.pgflowee.engine.runs.RunService;
+import io.pgflowee.engine.model.FlowRecord;
+import io.pgflowee.engine.model.StepRecord;
+import io.pgflowee.engine.query.FlowQueries;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
-import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -30,8 +31,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
- * {@code GET /api/flows}: the flows in the database with their steps and whether this server runs
- * them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
+ * {@code GET /api/flows}: the flows in the database with their steps, runs per status (read model)
+ * and whether this server runs them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
  * optional {@code ?runId=} chooses the run id, an optional {@code Idempotency-Key} header makes the
  * start idempotent (a repeat answers 200 with the run started before, a repeat with another input
  * 409).
@@ -40,7 +41,7 @@ import jakarta.ws.rs.core.UriInfo;
 public class FlowsResource {
 
     @Inject
-    RunService runs;
+    FlowQueries flowQueries;
 
     @Inject
     EngineOperations engine;
@@ -53,16 +54,49 @@ public class FlowsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public String list() throws SQLException {
-        JsonArray flows = Json.createReader(new StringReader(runs.flows())).readArray();
+    public String list() {
         JsonArrayBuilder out = Json.createArrayBuilder();
-        for (JsonObject flow : flows.getValuesAs(JsonObject.class)) {
-            String slug = flow.getString("slug");
+        for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
+            String slug = flow.flow().flowSlug();
             String status = registry.statuses().stream().filter(s -> s.slug().equals(slug))
                     .map(FlowStatus::state).map(s -> s.name().toLowerCase()).findFirst().orElse("not registered");
-            out.add(Json.createObjectBuilder(flow).add("status", status));
+            out.add(flowJson(flow).add("status", status));
         }
         return out.build().toString();
+    }
+
+    private static JsonObjectBuilder flowJson(FlowQueries.FlowSummary summary) {
+        FlowRecord f = summary.flow();
+        JsonArrayBuilder steps = Json.createArrayBuilder();
+        for (FlowQueries.StepSummary s : summary.steps()) {
+            StepRecord step = s.step();
+            JsonObjectBuilder json = Json.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
+                    .add("type", step.stepType().dbValue()).add("dependencies", Json.createArrayBuilder(s.dependsOn()));
+            add(json, "maxAttempts", step.maxAttempts());
+            add(json, "baseDelay", step.baseDelay());
+            add(json, "timeout", step.timeout());
+            add(json, "startDelay", step.startDelay());
+            json.add("whenUnmet", step.whenUnmet().dbValue()).add("whenExhausted", step.whenExhausted().dbValue());
+            json.add("if", step.requiredInputPattern() == null ? JsonValue.NULL : step.requiredInputPattern());
+            json.add("ifNot", step.forbiddenInputPattern() == null ? JsonValue.NULL : step.forbiddenInputPattern());
+            steps.add(json);
+        }
+        JsonObjectBuilder runs = Json.createObjectBuilder();
+        summary.runs().counts().forEach((status, count) -> runs.add(status.dbValue(), count));
+        runs.add("exact", summary.runs().exact());
+        JsonObjectBuilder json = Json.createObjectBuilder().add("slug", f.flowSlug()).add("maxAttempts", f.maxAttempts())
+                .add("baseDelay", f.baseDelay()).add("timeout", f.timeout()).add("createdAt", f.createdAt().toString());
+        json.add("pausedAt", f.pausedAt() == null ? JsonValue.NULL : Json.createValue(f.pausedAt().toString()));
+        add(json, "maxRunning", f.maxRunning());
+        return json.add("steps", steps).add("runs", runs);
+    }
+
+    private static void add(JsonObjectBuilder json, String name, Integer value) {
+        if (value == null) {
+            json.addNull(name);
+        } else {
+            json.add(name, value);
+        }
     }
 
     @POST
