@@ -38,7 +38,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       (the cost of the per-flow claim lock) and with one that does.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls]}.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|throughput]}.
  */
 public final class SqlCoreBenchmark {
 
@@ -93,6 +93,13 @@ public final class SqlCoreBenchmark {
             bench.calibrate(4, 5);
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
+                return;
+            }
+            if ("throughput".equals(opts.get("only"))) {
+                for (int w : workers) {
+                    bench.throughput("chain", runs, 3, w);
+                    bench.throughput("fanout", fanoutRuns, 52, w);
+                }
                 return;
             }
             if ("controls".equals(opts.get("only"))) {

@@ -73,7 +73,7 @@ public class DashboardQueries {
                   SELECT r.flow_slug, date_trunc('minute', coalesce(r.completed_at, r.failed_at, r.cancelled_at)),
                          0, (r.status = 'completed')::int, (r.status = 'failed')::int, (r.status = 'cancelled')::int
                   FROM pgflow.runs r
-                  WHERE r.status <> 'started' AND coalesce(r.completed_at, r.failed_at, r.cancelled_at) >= now() - interval '1 hour'
+                  WHERE coalesce(r.completed_at, r.failed_at, r.cancelled_at) >= now() - interval '1 hour'
                 ) x GROUP BY flow_slug, minute ORDER BY flow_slug, minute""").getResultList()) {
             Object[] r = (Object[]) o;
             out.add(new MinuteCounts((String) r[0], Rows.time(r[1]), Rows.num(r[2]), Rows.num(r[3]), Rows.num(r[4]), Rows.num(r[5])));
@@ -98,20 +98,25 @@ public class DashboardQueries {
         return out;
     }
 
+    /** Runs whose steps {@link #slowestSteps(int)} looks at: the latest ones started in the last hour. */
+    public static final int SLOW_STEP_SAMPLE_RUNS = 5000;
+
     /**
-     * The {@code limit} steps with the longest 95th percentile duration among steps completed in the
-     * last hour, looking at runs started in the last two hours (a step of an older run that
-     * finished in the last hour is not counted: that bound keeps this fast with millions of runs).
+     * The {@code limit} steps with the longest 95th percentile duration (started to completed) among
+     * the completed steps of the latest {@value #SLOW_STEP_SAMPLE_RUNS} runs started in the last hour:
+     * a sample whose size does not grow with the rate, which keeps this fast with millions of runs.
      */
     public List<SlowStep> slowestSteps(int limit) {
         List<SlowStep> out = new ArrayList<>();
         for (Object o : em.createNativeQuery("""
+                WITH recent AS (SELECT r.run_id FROM pgflow.runs r WHERE r.started_at >= now() - interval '1 hour'
+                                ORDER BY r.started_at DESC LIMIT ?2)
                 SELECT ss.flow_slug, ss.step_slug, count(*),
                        percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM ss.completed_at - ss.started_at))
-                FROM pgflow.runs r JOIN pgflow.step_states ss ON ss.run_id = r.run_id
-                WHERE r.started_at >= now() - interval '2 hours' AND ss.status = 'completed'
-                  AND ss.completed_at >= now() - interval '1 hour'
-                GROUP BY ss.flow_slug, ss.step_slug ORDER BY 4 DESC, 1, 2 LIMIT ?1""").setParameter(1, limit).getResultList()) {
+                FROM recent JOIN pgflow.step_states ss ON ss.run_id = recent.run_id
+                WHERE ss.status = 'completed'
+                GROUP BY ss.flow_slug, ss.step_slug ORDER BY 4 DESC, 1, 2 LIMIT ?1""")
+                .setParameter(1, limit).setParameter(2, SLOW_STEP_SAMPLE_RUNS).getResultList()) {
             Object[] r = (Object[]) o;
             out.add(new SlowStep((String) r[0], (String) r[1], Rows.num(r[2]), ((Number) r[3]).doubleValue()));
         }
