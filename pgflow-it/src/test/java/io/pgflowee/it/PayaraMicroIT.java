@@ -387,9 +387,9 @@ class PayaraMicroIT {
         HttpResponse<String> tooLong = post("api/flows/greet_user/runs", input, "k".repeat(201));
 
         assertEquals(201, first.statusCode(), first.body());
-        String runId = Json.createReader(new StringReader(first.body())).readObject().getJsonObject("run").getString("run_id");
+        String runId = Json.createReader(new StringReader(first.body())).readObject().getJsonObject("run").getString("runId");
         assertEquals(200, repeat.statusCode(), repeat.body());
-        assertEquals(runId, Json.createReader(new StringReader(repeat.body())).readObject().getJsonObject("run").getString("run_id"));
+        assertEquals(runId, Json.createReader(new StringReader(repeat.body())).readObject().getJsonObject("run").getString("runId"));
         assertTrue(repeat.headers().firstValue("Content-Location").orElse("").endsWith("/api/runs/" + runId), repeat.headers().toString());
         assertProblem(otherInput, 409, "Idempotency key reused", "Idempotency key \"" + key + "\" of flow \"greet_user\" was already"
                 + " used by run " + runId + " with a different input");
@@ -398,14 +398,65 @@ class PayaraMicroIT {
 
     @Test
     @RunAsClient
+    void restListsRunsInFilteredPagesWithLinksAndTotalsAndServesFlowsAndWorkers() throws Exception {
+        String tag = "list-" + java.util.UUID.randomUUID();
+        List<String> started = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = post("api/flows/greet_user/runs", "{\"first_name\": \"" + tag + "\", \"last_name\": \"" + i + "\"}");
+            assertEquals(201, r.statusCode(), r.body());
+            started.add(Json.createReader(new StringReader(r.body())).readObject().getJsonObject("run").getString("runId"));
+        }
+        String filter = "api/runs?flow=greet_user&inputContains=" + java.net.URLEncoder.encode("{\"first_name\": \"" + tag + "\"}",
+                java.nio.charset.StandardCharsets.UTF_8);
+
+        HttpResponse<String> first = get(base.toURI().resolve(filter + "&limit=2"));
+        assertEquals(200, first.statusCode(), first.body());
+        JsonObject page1 = Json.createReader(new StringReader(first.body())).readObject();
+        assertEquals(List.of(started.get(2), started.get(1)), page1.getJsonArray("runs").getValuesAs(JsonObject.class).stream()
+                .map(r -> r.getString("runId")).toList(), "newest first");
+        assertTrue(page1.isNull("previousCursor"), first.body());
+        JsonObject totals = page1.getJsonObject("totals");
+        assertEquals(3, totals.getInt("started") + totals.getInt("completed"), totals.toString());
+        assertTrue(totals.getBoolean("exact"), totals.toString());
+        String link = first.headers().firstValue("Link").orElseThrow();
+        assertTrue(link.contains("rel=\"next\"") && link.contains("cursor=" + page1.getString("nextCursor")), link);
+
+        JsonObject page2 = Json.createReader(new StringReader(get(base.toURI().resolve(filter + "&limit=2&cursor="
+                + page1.getString("nextCursor"))).body())).readObject();
+        assertEquals(List.of(started.get(0)), page2.getJsonArray("runs").getValuesAs(JsonObject.class).stream()
+                .map(r -> r.getString("runId")).toList());
+        assertTrue(page2.isNull("nextCursor"), page2.toString());
+        assertTrue(!page2.isNull("previousCursor"), page2.toString());
+
+        assertProblem(get(base.toURI().resolve("api/runs?status=paused")), 400, "Invalid query",
+                "status 'paused' is not a run status (started, completed, failed, cancelled)");
+        assertProblem(get(base.toURI().resolve("api/runs?limit=501")), 400, "Invalid query", "limit must be between 1 and 500, got 501");
+        assertProblem(get(base.toURI().resolve("api/runs?startedAfter=yesterday")), 400, "Invalid query",
+                "startedAfter 'yesterday' is not an ISO-8601 time with an offset, for example 2026-11-28T10:00:00Z");
+        assertProblem(get(base.toURI().resolve("api/runs?cursor=zzz")), 400, "Invalid query",
+                "cursor 'zzz' is not a cursor of this listing: pass the nextCursor or previousCursor of a page as it was returned");
+
+        JsonObject flow = Json.createReader(new StringReader(get(base.toURI().resolve("api/flows/greet_user")).body())).readObject();
+        assertEquals("verified", flow.getString("status"));
+        assertEquals(2, flow.getJsonArray("steps").size());
+        assertProblem(get(base.toURI().resolve("api/flows/nope")), 404, "Unknown flow", "Flow \"nope\" does not exist");
+
+        List<JsonObject> workersJson = Json.createReader(new StringReader(get(base.toURI().resolve("api/workers")).body())).readArray()
+                .getValuesAs(JsonObject.class);
+        assertTrue(workersJson.stream().anyMatch(w -> w.getString("flowSlug").equals("greet_user") && w.getBoolean("live")
+                && w.getJsonNumber("heartbeatAgeMs").longValue() <= 15_000), workersJson.toString());
+    }
+
+    @Test
+    @RunAsClient
     void restStartsARunAnswersWithItsLocationAndServesItUntilCompleted() throws Exception {
         HttpResponse<String> created = post("api/flows/greet_user/runs", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
         assertEquals(201, created.statusCode(), created.body());
         JsonObject body = Json.createReader(new StringReader(created.body())).readObject();
-        String runId = body.getJsonObject("run").getString("run_id");
-        assertEquals("greet_user", body.getJsonObject("run").getString("flow_slug"));
+        String runId = body.getJsonObject("run").getString("runId");
+        assertEquals("greet_user", body.getJsonObject("run").getString("flowSlug"));
         assertEquals(List.of("full_name", "greeting"), body.getJsonArray("steps").getValuesAs(JsonObject.class).stream()
-                .map(s -> s.getString("step_slug")).toList());
+                .map(s -> s.getString("stepSlug")).toList());
         String location = created.headers().firstValue("Location").orElseThrow();
         assertTrue(location.endsWith("/api/runs/" + runId), location);
 
@@ -464,7 +515,7 @@ class PayaraMicroIT {
         assertProblem(post("api/flows/greet_many/runs?runId=" + id, "{\"first_name\": \"Alice\"}"), 422, "Input rejected",
                 "Flow greet_many has root map steps but input is not an array (got object)");
         // none of the refused requests wrote the run
-        assertProblem(get(base.toURI().resolve("api/runs/" + id)), 404, "Unknown run", "Run not found: " + id);
+        assertProblem(get(base.toURI().resolve("api/runs/" + id)), 404, "Unknown run", "Run " + id + " does not exist");
         assertProblem(get(base.toURI().resolve("api/runs/xyz")), 400, "Invalid run id", "'xyz' is not a UUID");
 
         HttpResponse<String> many = post("api/flows/greet_many/runs?runId=" + id,

@@ -12,6 +12,7 @@ import io.pgflowee.engine.flows.FlowStatus;
 import io.pgflowee.engine.model.FlowRecord;
 import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.query.FlowQueries;
+import io.pgflowee.engine.query.RunQueries;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -31,8 +32,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
- * {@code GET /api/flows}: the flows in the database with their steps, runs per status (read model)
- * and whether this server runs them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
+ * {@code GET /api/flows} and {@code GET /api/flows/{slug}}: the flows in the database with their steps,
+ * runs per status (read model) and whether this server runs them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
  * optional {@code ?runId=} chooses the run id, an optional {@code Idempotency-Key} header makes the
  * start idempotent (a repeat answers 200 with the run started before, a repeat with another input
  * 409).
@@ -42,6 +43,9 @@ public class FlowsResource {
 
     @Inject
     FlowQueries flowQueries;
+
+    @Inject
+    RunQueries runQueries;
 
     @Inject
     EngineOperations engine;
@@ -57,12 +61,24 @@ public class FlowsResource {
     public String list() {
         JsonArrayBuilder out = Json.createArrayBuilder();
         for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
-            String slug = flow.flow().flowSlug();
-            String status = registry.statuses().stream().filter(s -> s.slug().equals(slug))
-                    .map(FlowStatus::state).map(s -> s.name().toLowerCase()).findFirst().orElse("not registered");
-            out.add(flowJson(flow).add("status", status));
+            out.add(flowJson(flow).add("status", serverStatus(flow.flow().flowSlug())));
         }
         return out.build().toString();
+    }
+
+    @GET
+    @Path("{slug}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response get(@PathParam("slug") String slug) {
+        return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug)).build().toString()).build())
+                .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
+                        "GET /api/flows lists the flows in the database"));
+    }
+
+    /** Whether this server runs the flow: verified, compiled, missing, mismatch, or not registered. */
+    private String serverStatus(String slug) {
+        return registry.statuses().stream().filter(s -> s.slug().equals(slug))
+                .map(FlowStatus::state).map(s -> s.name().toLowerCase()).findFirst().orElse("not registered");
     }
 
     private static JsonObjectBuilder flowJson(FlowQueries.FlowSummary summary) {
@@ -129,12 +145,12 @@ public class FlowsResource {
         }
         try {
             StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
+            String run = runQueries.detail(UUID.fromString(started.runId())).map(d -> RunJson.detail(d).toString())
+                    .orElseThrow(() -> new IllegalStateException("run " + started.runId() + " was started but cannot be read"));
             if (!started.created()) {
-                return Response.ok(started.runWithStates())
-                        .contentLocation(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).build();
+                return Response.ok(run).contentLocation(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).build();
             }
-            return Response.created(uri.getBaseUriBuilder().path("runs").path(started.runId()).build())
-                    .entity(started.runWithStates()).build();
+            return Response.created(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).entity(run).build();
         } catch (EngineRefusal e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());

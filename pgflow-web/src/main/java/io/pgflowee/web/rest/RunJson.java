@@ -1,0 +1,118 @@
+package io.pgflowee.web.rest;
+
+import java.time.OffsetDateTime;
+
+import io.pgflowee.engine.model.RunRecord;
+import io.pgflowee.engine.model.StepStateRecord;
+import io.pgflowee.engine.model.TaskRecord;
+import io.pgflowee.engine.query.RunDetail;
+import io.pgflowee.engine.query.RunPage;
+import io.pgflowee.engine.query.StatusTotals;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+
+/**
+ * The API's JSON for runs, built from the read model: camelCase field names, statuses as the
+ * engine's values ({@code "completed"}), times as ISO-8601, absent values as {@code null}.
+ */
+final class RunJson {
+
+    private RunJson() {
+    }
+
+    static JsonObjectBuilder run(RunRecord r) {
+        JsonObjectBuilder json = Json.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
+                .add("status", r.status().dbValue()).add("input", r.input()).add("output", orNull(r.output()))
+                .add("remainingSteps", r.remainingSteps());
+        time(json, "startedAt", r.startedAt());
+        time(json, "completedAt", r.completedAt());
+        time(json, "failedAt", r.failedAt());
+        time(json, "cancelledAt", r.cancelledAt());
+        text(json, "cancelReason", r.cancelReason());
+        json.add("retryCount", r.retryCount());
+        time(json, "lastRetriedAt", r.lastRetriedAt());
+        text(json, "restartOfRunId", r.restartOfRunId() == null ? null : r.restartOfRunId().toString());
+        text(json, "idempotencyKey", r.idempotencyKey());
+        return json;
+    }
+
+    /** {@code {"run": ..., "steps": [...]}}, steps in step order with their tasks. */
+    static JsonObject detail(RunDetail detail) {
+        JsonArrayBuilder steps = Json.createArrayBuilder();
+        for (RunDetail.StepDetail s : detail.steps()) {
+            StepStateRecord st = s.state();
+            JsonObjectBuilder step = Json.createObjectBuilder().add("stepSlug", st.stepSlug()).add("stepIndex", s.step().stepIndex())
+                    .add("stepType", s.step().stepType().dbValue()).add("status", st.status().dbValue());
+            number(step, "initialTasks", st.initialTasks());
+            number(step, "remainingTasks", st.remainingTasks());
+            step.add("remainingDeps", st.remainingDeps()).add("output", orNull(st.output()));
+            text(step, "errorMessage", st.errorMessage());
+            text(step, "skipReason", st.skipReason() == null ? null : st.skipReason().dbValue());
+            time(step, "createdAt", st.createdAt());
+            time(step, "startedAt", st.startedAt());
+            time(step, "completedAt", st.completedAt());
+            time(step, "failedAt", st.failedAt());
+            time(step, "skippedAt", st.skippedAt());
+            time(step, "cancelledAt", st.cancelledAt());
+            JsonArrayBuilder tasks = Json.createArrayBuilder();
+            for (TaskRecord t : s.tasks()) {
+                JsonObjectBuilder task = Json.createObjectBuilder().add("taskIndex", t.taskIndex()).add("status", t.status().dbValue())
+                        .add("attempts", t.attemptsCount()).add("output", orNull(t.output()));
+                text(task, "errorMessage", t.errorMessage());
+                time(task, "queuedAt", t.queuedAt());
+                time(task, "startedAt", t.startedAt());
+                time(task, "completedAt", t.completedAt());
+                time(task, "failedAt", t.failedAt());
+                time(task, "cancelledAt", t.cancelledAt());
+                text(task, "lastWorkerId", t.lastWorkerId() == null ? null : t.lastWorkerId().toString());
+                tasks.add(task);
+            }
+            steps.add(step.add("tasks", tasks));
+        }
+        return Json.createObjectBuilder().add("run", run(detail.run())).add("steps", steps).build();
+    }
+
+    /** {@code {"runs": [...], "nextCursor", "previousCursor", "totals": {...}}}. */
+    static JsonObject page(RunPage page) {
+        JsonArrayBuilder runs = Json.createArrayBuilder();
+        page.runs().forEach(r -> runs.add(run(r)));
+        JsonObjectBuilder json = Json.createObjectBuilder().add("runs", runs);
+        text(json, "nextCursor", page.nextCursor());
+        text(json, "previousCursor", page.previousCursor());
+        return json.add("totals", totals(page.totals())).build();
+    }
+
+    /** Runs per status, and whether the counts are exact or PostgreSQL's estimates. */
+    static JsonObjectBuilder totals(StatusTotals totals) {
+        JsonObjectBuilder json = Json.createObjectBuilder();
+        totals.counts().forEach((status, count) -> json.add(status.dbValue(), count));
+        return json.add("exact", totals.exact());
+    }
+
+    static JsonValue orNull(JsonValue value) {
+        return value == null ? JsonValue.NULL : value;
+    }
+
+    static void text(JsonObjectBuilder json, String name, String value) {
+        if (value == null) {
+            json.addNull(name);
+        } else {
+            json.add(name, value);
+        }
+    }
+
+    static void number(JsonObjectBuilder json, String name, Integer value) {
+        if (value == null) {
+            json.addNull(name);
+        } else {
+            json.add(name, value);
+        }
+    }
+
+    static void time(JsonObjectBuilder json, String name, OffsetDateTime value) {
+        text(json, name, value == null ? null : value.toString());
+    }
+}
