@@ -449,6 +449,72 @@ class PayaraMicroIT {
 
     @Test
     @RunAsClient
+    void theOpenApiDocumentDescribesEveryEndpointOfTheWarWithItsResponses() throws Exception {
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest
+                .newBuilder(base.toURI().resolve("/openapi")).header("Accept", "application/json").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject doc = Json.createReader(new StringReader(r.body())).readObject();
+        JsonObject paths = doc.getJsonObject("paths");
+        List<String> endpoints = endpointsOfTheWar();
+        assertTrue(endpoints.size() >= 7, "endpoints found in the WAR: " + endpoints);
+        List<String> problems = new java.util.ArrayList<>();
+        for (String endpoint : endpoints) {
+            String[] parts = endpoint.split(" ", 3);
+            String key = paths.keySet().stream().filter(k -> k.endsWith(parts[1])).findFirst().orElse(null);
+            JsonObject operation = key == null ? null : paths.getJsonObject(key).getJsonObject(parts[0]);
+            if (operation == null) {
+                problems.add(endpoint + ": not in the OpenAPI document");
+                continue;
+            }
+            if (!operation.containsKey("summary") || operation.getString("summary").isBlank()) {
+                problems.add(endpoint + ": no summary");
+            }
+            JsonObject responses = operation.getJsonObject("responses");
+            if (responses == null || !(responses.containsKey("200") || responses.containsKey("201"))) {
+                problems.add(endpoint + ": no success response");
+            } else if (parts[2].equals("takes input") && responses.keySet().stream().noneMatch(c -> c.startsWith("4"))) {
+                problems.add(endpoint + ": takes input but documents no 4xx error");
+            }
+        }
+        assertEquals(List.of(), problems);
+        JsonObject schemas = doc.getJsonObject("components").getJsonObject("schemas");
+        assertTrue(schemas.keySet().containsAll(List.of("Run", "RunDetail", "RunPage", "Flow", "Worker", "Problem")), schemas.keySet().toString());
+        assertTrue(schemas.getJsonObject("Run").getJsonObject("properties").containsKey("runId"), schemas.getJsonObject("Run").toString());
+    }
+
+    /** "get /api/runs/{id} takes input" and so on, for every JAX-RS resource method in the deployed WAR. */
+    private static List<String> endpointsOfTheWar() throws Exception {
+        File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
+        List<String> endpoints = new java.util.ArrayList<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(war);
+             java.net.URLClassLoader loader = new java.net.URLClassLoader(new URL[] {new URL("jar:" + war.toURI() + "!/WEB-INF/classes/")},
+                     PayaraMicroIT.class.getClassLoader())) {
+            for (String name : zip.stream().map(java.util.zip.ZipEntry::getName)
+                    .filter(n -> n.startsWith("WEB-INF/classes/") && n.endsWith(".class") && !n.contains("$")).toList()) {
+                Class<?> type = loader.loadClass(name.substring("WEB-INF/classes/".length(), name.length() - 6).replace('/', '.'));
+                jakarta.ws.rs.Path root = type.getAnnotation(jakarta.ws.rs.Path.class);
+                if (root == null) {
+                    continue;
+                }
+                for (java.lang.reflect.Method m : type.getDeclaredMethods()) {
+                    String verb = m.isAnnotationPresent(jakarta.ws.rs.GET.class) ? "get" : m.isAnnotationPresent(jakarta.ws.rs.POST.class)
+                            ? "post" : m.isAnnotationPresent(jakarta.ws.rs.PUT.class) ? "put"
+                            : m.isAnnotationPresent(jakarta.ws.rs.DELETE.class) ? "delete" : null;
+                    if (verb == null) {
+                        continue;
+                    }
+                    jakarta.ws.rs.Path sub = m.getAnnotation(jakarta.ws.rs.Path.class);
+                    endpoints.add(verb + " /api/" + root.value() + (sub == null ? "" : "/" + sub.value()) + " "
+                            + (m.getParameterCount() > 0 ? "takes input" : "no input"));
+                }
+            }
+        }
+        return endpoints;
+    }
+
+    @Test
+    @RunAsClient
     void restStartsARunAnswersWithItsLocationAndServesItUntilCompleted() throws Exception {
         HttpResponse<String> created = post("api/flows/greet_user/runs", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
         assertEquals(201, created.statusCode(), created.body());

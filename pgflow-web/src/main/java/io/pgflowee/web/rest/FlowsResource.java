@@ -3,6 +3,16 @@ package io.pgflowee.web.rest;
 import java.sql.SQLException;
 import java.util.UUID;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.pgflowee.api.json.JsonCodec;
 import io.pgflowee.engine.control.EngineOperations;
 import io.pgflowee.engine.control.EngineRefusal;
@@ -39,6 +49,7 @@ import jakarta.ws.rs.core.UriInfo;
  * 409).
  */
 @Path("flows")
+@Tag(name = "Flows")
 public class FlowsResource {
 
     @Inject
@@ -58,6 +69,10 @@ public class FlowsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "List flows", description = "Every flow in the database with its options, steps, runs per status and"
+            + " whether this server runs it.")
+    @APIResponse(responseCode = "200", description = "The flows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Flow.class)))
     public String list() {
         JsonArrayBuilder out = Json.createArrayBuilder();
         for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
@@ -69,7 +84,11 @@ public class FlowsResource {
     @GET
     @Path("{slug}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response get(@PathParam("slug") String slug) {
+    @Operation(summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
+    @APIResponse(responseCode = "200", description = "The flow",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
+    @APIResponse(responseCode = "404", description = "No such flow in the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response get(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug) {
         return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug)).build().toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
                         "GET /api/flows lists the flows in the database"));
@@ -119,7 +138,24 @@ public class FlowsResource {
     @Path("{slug}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     @Produces(MediaType.APPLICATION_JSON)
-    public Response start(@PathParam("slug") String slug, @QueryParam("runId") String runIdParam,
+    @Operation(summary = "Start a run", description = "Starts a run of the flow with the body as its input (one SQL call:"
+            + " pgflow.start_flow). With an Idempotency-Key used before for this flow and the same input, nothing is started and"
+            + " the earlier run is returned with 200.")
+    @RequestBody(description = "The run input (JSON); a flow whose root step is a map takes an array", required = true,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
+                    value = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}")))
+    @APIResponse(responseCode = "201", description = "Started; Location names the run",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "200", description = "An idempotent repeat: the run started earlier with this key",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "Empty or malformed JSON body, a runId that is not a UUID, or a bad"
+            + " Idempotency-Key", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The runId exists, or the Idempotency-Key was used with another input", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response start(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug,
+                          @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
+                          @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")
                           @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {
         String instance = "/api/flows/" + slug + "/runs";
         UUID runId = null;

@@ -1,9 +1,15 @@
 package io.pgflowee.web.rest;
 
+import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.info.Info;
+
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 
-/** The REST API root: every resource lives under {@code /api}. */
+/** The REST API root: every resource lives under {@code /api}; its OpenAPI document is at {@code /openapi}. */
 @ApplicationPath("/api")
+@OpenAPIDefinition(info = @Info(title = "pgflow for Jakarta EE", version = "0.1",
+        description = "Start runs of flows, list and read runs, flows and workers. JSON field names are camelCase; errors are"
+                + " application/problem+json."))
 public class PgflowApi extends Application {
 }

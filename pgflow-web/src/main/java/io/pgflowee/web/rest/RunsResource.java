@@ -8,6 +8,16 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.query.RunFilter;
 import io.pgflowee.engine.query.RunPage;
@@ -31,6 +41,7 @@ import jakarta.ws.rs.core.UriInfo;
  * per status of the filter. {@code GET /api/runs/{id}}: a run with its steps and tasks.
  */
 @Path("runs")
+@Tag(name = "Runs")
 public class RunsResource {
 
     @Inject
@@ -41,10 +52,24 @@ public class RunsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response list(@QueryParam("flow") String flow, @QueryParam("status") List<String> statuses,
-                         @QueryParam("startedAfter") String startedAfter, @QueryParam("startedBefore") String startedBefore,
-                         @QueryParam("runIdPrefix") String runIdPrefix, @QueryParam("inputContains") String inputContains,
-                         @QueryParam("limit") @DefaultValue("50") String limit, @QueryParam("cursor") String cursor) {
+    @Operation(summary = "List runs", description = "Runs newest first (started_at, then run id), filtered, in keyset pages."
+            + " Follow nextCursor / previousCursor (also in the Link header); no run is lost or repeated while new runs start.")
+    @APIResponse(responseCode = "200", description = "A page of runs with the runs per status of the filter",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunPage.class)))
+    @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response list(@Parameter(description = "Only runs of this flow", example = "greet_user") @QueryParam("flow") String flow,
+                         @Parameter(description = "Only these statuses (repeat the parameter or use a comma list)",
+                                 example = "failed,cancelled") @QueryParam("status") List<String> statuses,
+                         @Parameter(description = "Started at or after (ISO-8601 with an offset)", example = "2026-11-28T00:00:00Z")
+                         @QueryParam("startedAfter") String startedAfter,
+                         @Parameter(description = "Started before (ISO-8601 with an offset)") @QueryParam("startedBefore") String startedBefore,
+                         @Parameter(description = "The run id starts with these hex digits", example = "0f8a6c1e")
+                         @QueryParam("runIdPrefix") String runIdPrefix,
+                         @Parameter(description = "The run input contains this JSON", example = "{\"first_name\": \"Alice\"}")
+                         @QueryParam("inputContains") String inputContains,
+                         @Parameter(description = "Runs per page, 1 to 500", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
+                         @QueryParam("limit") @DefaultValue("50") String limit,
+                         @Parameter(description = "nextCursor or previousCursor of a page") @QueryParam("cursor") String cursor) {
         String instance = "/api/runs";
         RunPage page;
         try {
@@ -75,7 +100,13 @@ public class RunsResource {
     @GET
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response get(@PathParam("id") String id) {
+    @Operation(summary = "Read a run", description = "The run with its steps in step order, each with its tasks, outputs, errors and"
+            + " timings.")
+    @APIResponse(responseCode = "200", description = "The run",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run (or pruned)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response get(@Parameter(description = "The run id") @PathParam("id") String id) {
         UUID runId;
         try {
             runId = UUID.fromString(id);

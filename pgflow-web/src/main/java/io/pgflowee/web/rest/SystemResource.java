@@ -11,6 +11,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** {@code GET /api/system}: the engine's database, its version and the state of the schema. */
 @Path("system")
+@org.eclipse.microprofile.openapi.annotations.tags.Tag(name = "System")
 @Produces(MediaType.APPLICATION_JSON)
 public class SystemResource {
 
@@ -18,6 +19,9 @@ public class SystemResource {
     SystemInfoService systemInfo;
 
     @GET
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Describe the server and its database",
+            description = "Versions, the database this server uses (without credentials) and whether its schema is in place.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The system description")
     public SystemInfoService.SystemInfo get() throws SQLException {
         return systemInfo.describe();
     }

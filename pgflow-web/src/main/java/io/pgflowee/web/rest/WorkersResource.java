@@ -1,5 +1,15 @@
 package io.pgflowee.web.rest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.pgflowee.engine.model.WorkerRecord;
 import io.pgflowee.engine.query.WorkerQueries;
 import jakarta.inject.Inject;
@@ -13,6 +23,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** {@code GET /api/workers}: every worker, live ones first, with the age of its last heartbeat. */
 @Path("workers")
+@Tag(name = "Workers")
 public class WorkersResource {
 
     @Inject
@@ -20,6 +31,9 @@ public class WorkersResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "List workers", description = "Every worker of every server, live ones first.")
+    @APIResponse(responseCode = "200", description = "The workers", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Worker.class)))
     public String list() {
         JsonArrayBuilder out = Json.createArrayBuilder();
         for (WorkerQueries.WorkerView view : workers.workers()) {
