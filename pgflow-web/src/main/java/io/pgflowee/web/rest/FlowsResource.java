@@ -27,7 +27,6 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -87,7 +86,8 @@ public class FlowsResource {
     @Operation(summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
     @APIResponse(responseCode = "200", description = "The flow",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow in the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow in the database",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug) {
         return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug)).build().toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
@@ -107,31 +107,20 @@ public class FlowsResource {
             StepRecord step = s.step();
             JsonObjectBuilder json = Json.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
                     .add("type", step.stepType().dbValue()).add("dependencies", Json.createArrayBuilder(s.dependsOn()));
-            add(json, "maxAttempts", step.maxAttempts());
-            add(json, "baseDelay", step.baseDelay());
-            add(json, "timeout", step.timeout());
-            add(json, "startDelay", step.startDelay());
+            RunJson.number(json, "maxAttempts", step.maxAttempts());
+            RunJson.number(json, "baseDelay", step.baseDelay());
+            RunJson.number(json, "timeout", step.timeout());
+            RunJson.number(json, "startDelay", step.startDelay());
             json.add("whenUnmet", step.whenUnmet().dbValue()).add("whenExhausted", step.whenExhausted().dbValue());
-            json.add("if", step.requiredInputPattern() == null ? JsonValue.NULL : step.requiredInputPattern());
-            json.add("ifNot", step.forbiddenInputPattern() == null ? JsonValue.NULL : step.forbiddenInputPattern());
+            json.add("if", RunJson.orNull(step.requiredInputPattern())).add("ifNot", RunJson.orNull(step.forbiddenInputPattern()));
             steps.add(json);
         }
-        JsonObjectBuilder runs = Json.createObjectBuilder();
-        summary.runs().counts().forEach((status, count) -> runs.add(status.dbValue(), count));
-        runs.add("exact", summary.runs().exact());
         JsonObjectBuilder json = Json.createObjectBuilder().add("slug", f.flowSlug()).add("maxAttempts", f.maxAttempts())
-                .add("baseDelay", f.baseDelay()).add("timeout", f.timeout()).add("createdAt", f.createdAt().toString());
-        json.add("pausedAt", f.pausedAt() == null ? JsonValue.NULL : Json.createValue(f.pausedAt().toString()));
-        add(json, "maxRunning", f.maxRunning());
-        return json.add("steps", steps).add("runs", runs);
-    }
-
-    private static void add(JsonObjectBuilder json, String name, Integer value) {
-        if (value == null) {
-            json.addNull(name);
-        } else {
-            json.add(name, value);
-        }
+                .add("baseDelay", f.baseDelay()).add("timeout", f.timeout());
+        RunJson.time(json, "createdAt", f.createdAt());
+        RunJson.time(json, "pausedAt", f.pausedAt());
+        RunJson.number(json, "maxRunning", f.maxRunning());
+        return json.add("steps", steps).add("runs", RunJson.totals(summary.runs()));
     }
 
     @POST
@@ -149,10 +138,14 @@ public class FlowsResource {
     @APIResponse(responseCode = "200", description = "An idempotent repeat: the run started earlier with this key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
     @APIResponse(responseCode = "400", description = "Empty or malformed JSON body, a runId that is not a UUID, or a bad"
-            + " Idempotency-Key", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "The runId exists, or the Idempotency-Key was used with another input", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            + " Idempotency-Key", 
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The runId exists, or the Idempotency-Key was used with another input",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response start(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug,
                           @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
                           @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")

@@ -56,7 +56,8 @@ public class RunsResource {
             + " Follow nextCursor / previousCursor (also in the Link header); no run is lost or repeated while new runs start.")
     @APIResponse(responseCode = "200", description = "A page of runs with the runs per status of the filter",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunPage.class)))
-    @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response list(@Parameter(description = "Only runs of this flow", example = "greet_user") @QueryParam("flow") String flow,
                          @Parameter(description = "Only these statuses (repeat the parameter or use a comma list)",
                                  example = "failed,cancelled") @QueryParam("status") List<String> statuses,
@@ -104,8 +105,10 @@ public class RunsResource {
             + " timings.")
     @APIResponse(responseCode = "200", description = "The run",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run (or pruned)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run (or pruned)",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The run id") @PathParam("id") String id) {
         UUID runId;
         try {
