@@ -42,7 +42,8 @@ import jakarta.ws.rs.core.UriInfo;
 
 /**
  * {@code GET /api/flows} and {@code GET /api/flows/{slug}}: the flows in the database with their steps,
- * runs per status (read model) and whether this server runs them. {@code POST /api/flows/{slug}/runs}: starts a run; the body is the run input (JSON), an
+ * runs per status (read model) and whether this server runs them. {@code POST /api/flows/{slug}/runs}:
+ * starts a run; the body is the run input (JSON), an
  * optional {@code ?runId=} chooses the run id, an optional {@code Idempotency-Key} header makes the
  * start idempotent (a repeat answers 200 with the run started before, a repeat with another input
  * 409).
