@@ -45,7 +45,11 @@ class EarOnPayaraServerIT {
             HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(600));
             assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"").contains("\"flow.greet_user\":\"verified\"");
 
-            HttpResponse<String> system = get(URI.create(http + "/api/system"));
+            HttpResponse<String> anonymous = get(URI.create(http + "/api/system"), null);
+            assertThat(anonymous.statusCode()).as("sign-in is required on Payara Server too").isEqualTo(401);
+            assertThat(anonymous.body()).contains("\"title\":\"Sign-in required\"");
+            // it-admin is one of the users of PGFLOW_USERS (see the pom), which the domain inherits from this JVM
+            HttpResponse<String> system = get(URI.create(http + "/api/system"), "it-admin:it-admin-secret");
             assertThat(system.statusCode()).isEqualTo(200);
             assertThat(system.body()).contains("\"migrations\":\"APPLIED\"").contains("\"postgresVersion\":\"17.");
         } finally {
@@ -91,8 +95,17 @@ class EarOnPayaraServerIT {
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(uri, null);
+    }
+
+    /** A GET, with Basic credentials {@code name:password} unless null. */
+    private static HttpResponse<String> get(URI uri, String credentials) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        if (credentials != null) {
+            request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A port base whose derived ports (admin +48, http +80, https +81, and the others) are all free. */

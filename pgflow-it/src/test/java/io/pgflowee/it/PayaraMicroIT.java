@@ -515,6 +515,34 @@ class PayaraMicroIT {
 
     @Test
     @RunAsClient
+    void theApiNeedsSignInAndOnlyOperatorsAndAdminsMayChangeAnything() throws Exception {
+        URI runs = base.toURI().resolve("api/runs");
+        HttpResponse<String> anonymous = getAs(null, null, runs);
+        assertProblem(anonymous, 401, "Sign-in required", "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)");
+        assertEquals("Basic realm=\"pgflow\", charset=\"UTF-8\"", anonymous.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertProblem(getAs("it-viewer", "wrong", runs), 401, "Sign-in failed", "unknown user or wrong password");
+        assertProblem(getAs("nobody", "nobody-secret", runs), 401, "Sign-in failed", "unknown user or wrong password");
+        assertEquals(200, getAs("it-viewer", "it-viewer-secret", runs).statusCode());
+        assertEquals(200, getAs("it-operator", "it-operator-secret", base.toURI().resolve("api/workers")).statusCode());
+
+        String input = "{\"first_name\": \"Role\", \"last_name\": \"Check\"}";
+        assertProblem(postAs(null, "api/flows/greet_user/runs", input, null), 401, "Sign-in required",
+                "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)");
+        assertProblem(postAs("it-viewer", "api/flows/greet_user/runs", input, null), 403, "Forbidden",
+                "user 'it-viewer' has role pgflow-viewer; POST /api/flows/greet_user/runs needs pgflow-operator or pgflow-admin");
+        HttpResponse<String> byOperator = postAs("it-operator", "api/flows/greet_user/runs", input, null);
+        assertEquals(201, byOperator.statusCode(), byOperator.body());
+        // the refused starts wrote nothing: only the operator's run has this input
+        JsonObject listed = Json.createReader(new StringReader(get(base.toURI().resolve("api/runs?inputContains="
+                + java.net.URLEncoder.encode(input, java.nio.charset.StandardCharsets.UTF_8))).body())).readObject();
+        assertEquals(1, listed.getJsonArray("runs").size(), listed.toString());
+
+        assertEquals(200, getAs(null, null, base.toURI().resolve("/health/ready")).statusCode(), "health stays open");
+        assertEquals(200, getAs(null, null, base.toURI().resolve("/openapi")).statusCode(), "the OpenAPI document stays open");
+    }
+
+    @Test
+    @RunAsClient
     void restStartsARunAnswersWithItsLocationAndServesItUntilCompleted() throws Exception {
         HttpResponse<String> created = post("api/flows/greet_user/runs", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
         assertEquals(201, created.statusCode(), created.body());
@@ -612,8 +640,16 @@ class PayaraMicroIT {
     }
 
     private HttpResponse<String> post(String path, String body, String idempotencyKey) throws Exception {
+        return postAs("it-admin", path, body, idempotencyKey);
+    }
+
+    /** A POST signed in as {@code user} (password {@code <user>-secret}, see PGFLOW_USERS in the pom), or anonymous for null. */
+    private HttpResponse<String> postAs(String user, String path, String body, String idempotencyKey) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.toURI().resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            request.header("Authorization", basic(user, user + "-secret"));
+        }
         if (idempotencyKey != null) {
             request.header("Idempotency-Key", idempotencyKey);
         }
@@ -666,7 +702,21 @@ class PayaraMicroIT {
         }
     }
 
+    /** A GET signed in as it-admin. */
     private static HttpResponse<String> get(URI uri) throws Exception {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return getAs("it-admin", "it-admin-secret", uri);
+    }
+
+    /** A GET with these credentials, or anonymous when {@code user} is null. */
+    private static HttpResponse<String> getAs(String user, String password, URI uri) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        if (user != null) {
+            request.header("Authorization", basic(user, password));
+        }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -93,6 +93,9 @@ public final class Launcher {
         env.put("PGFLOW_DB_URL", url);
         env.put("PGFLOW_DB_USER", user);
         env.put("PGFLOW_DB_PASSWORD", password);
+        AdminUser.Admin admin = AdminUser.resolve(settings.home(), System.getenv("PGFLOW_ADMIN_PASSWORD"));
+        String moreUsers = System.getenv("PGFLOW_USERS");
+        env.put("PGFLOW_USERS", (moreUsers == null || moreUsers.isBlank() ? "" : moreUsers + ",") + admin.usersEntry());
         long start = System.nanoTime();
         payara.start(env);
         payara.awaitReady(settings.startupTimeoutSeconds());
@@ -104,10 +107,11 @@ public final class Launcher {
                 + "  API       %s/api/system%n"
                 + "  Health    %s/health/ready%n"
                 + "  psql      psql \"%s\"%n"
+                + "  Sign-in   %s%n"
                 + "%s"
                 + "Press Ctrl-C to stop.%n%n",
                 (System.nanoTime() - start) / 1_000_000_000L, base, base, base,
-                psqlConnectionString(url, user, postgres != null ? password : null),
+                psqlConnectionString(url, user, postgres != null ? password : null), admin.describe(),
                 postgres != null ? "  Data      " + postgres.dataDirectory() + " (embedded PostgreSQL 17 on port "
                         + postgres.port() + ")" + System.lineSeparator() : "");
         int exit = payara.waitFor();

@@ -5,14 +5,19 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.core.Response;
 
 /** RFC 9457 problem details ({@code application/problem+json}) for every API error. */
-final class Problems {
+public final class Problems {
 
-    static final String MEDIA_TYPE = "application/problem+json";
+    public static final String MEDIA_TYPE = "application/problem+json";
 
     private Problems() {
     }
 
     static Response problem(int status, String title, String detail, String instance, String hint) {
+        return Response.status(status).type(MEDIA_TYPE).entity(json(status, title, detail, instance, hint)).build();
+    }
+
+    /** The problem document as JSON text. */
+    public static String json(int status, String title, String detail, String instance, String hint) {
         JsonObjectBuilder body = Json.createObjectBuilder()
                 .add("type", "about:blank")
                 .add("title", title)
@@ -24,6 +29,6 @@ final class Problems {
         if (hint != null) {
             body.add("hint", hint);
         }
-        return Response.status(status).type(MEDIA_TYPE).entity(body.build().toString()).build();
+        return body.build().toString();
     }
 }

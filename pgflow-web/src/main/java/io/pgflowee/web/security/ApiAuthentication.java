@@ -1,0 +1,84 @@
+package io.pgflowee.web.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+import io.pgflowee.web.rest.Problems;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.security.enterprise.AuthenticationStatus;
+import jakarta.security.enterprise.authentication.mechanism.http.HttpAuthenticationMechanism;
+import jakarta.security.enterprise.authentication.mechanism.http.HttpMessageContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Sign-in for {@code /api}: HTTP Basic against {@link ConfiguredUsers}. Reading ({@code GET},
+ * {@code HEAD}, {@code OPTIONS}) needs any pgflow role; changing anything needs
+ * {@code pgflow-operator} or {@code pgflow-admin}. Refusals are problem details: 401 with
+ * {@code WWW-Authenticate} when credentials are missing or wrong, 403 when the role does not allow
+ * the request. {@code /health}, {@code /openapi} and everything outside {@code /api} are not touched.
+ * Passwords are never logged.
+ */
+@ApplicationScoped
+public class ApiAuthentication implements HttpAuthenticationMechanism {
+
+    private static final Set<String> READING = Set.of("GET", "HEAD", "OPTIONS");
+
+    @Inject
+    ConfiguredUsers users;
+
+    @Override
+    public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response, HttpMessageContext context) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (!(path.equals("/api") || path.startsWith("/api/"))) {
+            return context.doNothing();
+        }
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return refuse(response, 401, "Sign-in required", users.anyUser()
+                    ? "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)"
+                    : "no API users are configured: set pgflow.users (environment PGFLOW_USERS), see the README's 'Sign-in'", path);
+        }
+        String[] credentials;
+        try {
+            credentials = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8).split(":", 2);
+        } catch (IllegalArgumentException e) {
+            credentials = new String[0];
+        }
+        if (credentials.length != 2) {
+            return refuse(response, 401, "Sign-in failed", "the Authorization header is not Basic base64(name:password)", path);
+        }
+        Optional<Role> role = users.verify(credentials[0], credentials[1]);
+        if (role.isEmpty()) {
+            return refuse(response, 401, "Sign-in failed", "unknown user or wrong password", path);
+        }
+        if (!READING.contains(request.getMethod()) && role.get().compareTo(Role.OPERATOR) < 0) {
+            return refuse(response, 403, "Forbidden", "user '" + credentials[0] + "' has role " + role.get().roleName() + "; "
+                    + request.getMethod() + " " + path + " needs pgflow-operator or pgflow-admin", path);
+        }
+        return context.notifyContainerAboutLogin(credentials[0], new HashSet<>(role.get().withImplied()));
+    }
+
+    private static AuthenticationStatus refuse(HttpServletResponse response, int status, String title, String detail, String path) {
+        try {
+            response.setStatus(status);
+            if (status == 401) {
+                response.setHeader("WWW-Authenticate", "Basic realm=\"pgflow\", charset=\"UTF-8\"");
+            }
+            // bytes, not a writer: a writer makes the container add ";charset=..." (JSON is UTF-8 by definition)
+            byte[] body = Problems.json(status, title, detail, path, null).getBytes(StandardCharsets.UTF_8);
+            response.setContentType(Problems.MEDIA_TYPE);
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+            response.flushBuffer();
+        } catch (IOException e) {
+            // the client went away; nothing to answer
+        }
+        return AuthenticationStatus.SEND_FAILURE;
+    }
+}

@@ -1,0 +1,39 @@
+package io.pgflowee.web.security;
+
+import java.util.List;
+
+/** The API's roles; each implies the ones before it (an admin is also an operator and a viewer). */
+public enum Role {
+    /** Reads everything. */
+    VIEWER("pgflow-viewer"),
+    /** Also starts, cancels, retries, restarts runs and pauses flows. */
+    OPERATOR("pgflow-operator"),
+    /** Everything, including batch jobs. */
+    ADMIN("pgflow-admin");
+
+    private final String name;
+
+    Role(String name) {
+        this.name = name;
+    }
+
+    /** The role's name in configuration and in the container ({@code pgflow-operator}). */
+    public String roleName() {
+        return name;
+    }
+
+    /** This role and every role it implies, by name. */
+    public List<String> withImplied() {
+        return java.util.Arrays.stream(values()).filter(r -> r.ordinal() <= ordinal()).map(Role::roleName).toList();
+    }
+
+    /** The role called {@code name}, or null. */
+    public static Role named(String name) {
+        for (Role r : values()) {
+            if (r.name.equals(name)) {
+                return r;
+            }
+        }
+        return null;
+    }
+}
