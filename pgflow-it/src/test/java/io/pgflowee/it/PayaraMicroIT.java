@@ -543,6 +543,66 @@ class PayaraMicroIT {
 
     @Test
     @RunAsClient
+    void operatorsPauseCancelRetryRestartAndResumeOverRest() throws Exception {
+        JsonObject paused = Json.createReader(new StringReader(postAs("it-operator", "api/flows/greet_user/pause", "", null).body()))
+                .readObject();
+        assertTrue(!paused.isNull("pausedAt"), paused.toString());
+        try {
+            HttpResponse<String> started = post("api/flows/greet_user/runs", "{\"first_name\": \"Op\", \"last_name\": \"Erator\"}");
+            String runId = Json.createReader(new StringReader(started.body())).readObject().getJsonObject("run").getString("runId");
+
+            assertProblem(postAs("it-viewer", "api/runs/" + runId + "/cancel", "", null), 403, "Forbidden",
+                    "user 'it-viewer' has role pgflow-viewer; POST /api/runs/" + runId + "/cancel needs pgflow-operator or pgflow-admin");
+            HttpResponse<String> cancelled = postAs("it-operator", "api/runs/" + runId + "/cancel", "{\"reason\": \"over REST\"}", null);
+            assertEquals(200, cancelled.statusCode(), cancelled.body());
+            JsonObject run = Json.createReader(new StringReader(cancelled.body())).readObject().getJsonObject("run");
+            assertEquals("cancelled", run.getString("status"));
+            assertEquals("over REST", run.getString("cancelReason"));
+            assertEquals(List.of("cancelled"), Json.createReader(new StringReader(cancelled.body())).readObject().getJsonArray("steps")
+                    .getValuesAs(JsonObject.class).stream().map(s -> s.getString("status")).distinct().toList());
+            assertEquals(200, postAs("it-operator", "api/runs/" + runId + "/cancel", "", null).statusCode(), "cancelling again");
+            assertProblem(postAs("it-operator", "api/runs/" + runId + "/cancel", "not json", null), 400, "Invalid body",
+                    "the body must be empty or {\"reason\": \"...\"}");
+
+            HttpResponse<String> retried = postAs("it-operator", "api/runs/" + runId + "/retry", "", null);
+            assertEquals(200, retried.statusCode(), retried.body());
+            JsonObject again = Json.createReader(new StringReader(retried.body())).readObject().getJsonObject("run");
+            assertEquals("started", again.getString("status"));
+            assertEquals(1, again.getInt("retryCount"));
+            assertProblem(postAs("it-operator", "api/runs/" + runId + "/retry", "", null), 409, "Not possible in this state",
+                    "Run " + runId + " is started: only a failed or cancelled run can be retried");
+
+            JsonObject resumed = Json.createReader(new StringReader(postAs("it-admin", "api/flows/greet_user/resume", "", null).body()))
+                    .readObject();
+            assertTrue(resumed.isNull("pausedAt"), resumed.toString());
+            JsonObject done = null;
+            for (int i = 0; i < 1800; i++) {
+                done = Json.createReader(new StringReader(get(base.toURI().resolve("api/runs/" + runId)).body())).readObject().getJsonObject("run");
+                if (!done.getString("status").equals("started")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals("completed", done.getString("status"), done.toString());
+            assertEquals("Hello, Op Erator!", done.getJsonObject("output").getString("greeting"));
+
+            HttpResponse<String> restarted = postAs("it-operator", "api/runs/" + runId + "/restart", "", null);
+            assertEquals(201, restarted.statusCode(), restarted.body());
+            JsonObject fresh = Json.createReader(new StringReader(restarted.body())).readObject().getJsonObject("run");
+            assertEquals(runId, fresh.getString("restartOfRunId"));
+            assertTrue(restarted.headers().firstValue("Location").orElse("").endsWith("/api/runs/" + fresh.getString("runId")));
+            assertProblem(postAs("it-operator", "api/runs/" + runId + "/cancel", "", null), 409, "Not possible in this state",
+                    "Run " + runId + " is completed: only a started run can be cancelled");
+            String unknown = java.util.UUID.randomUUID().toString();
+            assertProblem(postAs("it-operator", "api/runs/" + unknown + "/retry", "", null), 404, "Unknown run", "Run " + unknown + " does not exist");
+            assertProblem(postAs("it-operator", "api/flows/nope/pause", "", null), 404, "Unknown flow", "Flow \"nope\" does not exist");
+        } finally {
+            postAs("it-admin", "api/flows/greet_user/resume", "", null);
+        }
+    }
+
+    @Test
+    @RunAsClient
     void restStartsARunAnswersWithItsLocationAndServesItUntilCompleted() throws Exception {
         HttpResponse<String> created = post("api/flows/greet_user/runs", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
         assertEquals(201, created.statusCode(), created.body());

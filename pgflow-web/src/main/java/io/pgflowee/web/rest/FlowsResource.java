@@ -95,6 +95,43 @@ public class FlowsResource {
                         "GET /api/flows lists the flows in the database"));
     }
 
+    @POST
+    @Path("{slug}/pause")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
+            + " can still be started and queue up; running tasks finish. Operator or admin.")
+    @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response pause(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug)
+            throws SQLException {
+        return control(slug, "/api/flows/" + slug + "/pause", true);
+    }
+
+    @POST
+    @Path("{slug}/resume")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
+            + " Operator or admin.")
+    @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response resume(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug)
+            throws SQLException {
+        return control(slug, "/api/flows/" + slug + "/resume", false);
+    }
+
+    private Response control(String slug, String instance, boolean pause) throws SQLException {
+        try {
+            if (pause) {
+                engine.pauseFlow(slug);
+            } else {
+                engine.resumeFlow(slug);
+            }
+        } catch (EngineRefusal e) {
+            return Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
+        }
+        return get(slug);
+    }
+
     /** Whether this server runs the flow: verified, compiled, missing, mismatch, or not registered. */
     private String serverStatus(String slug) {
         return registry.statuses().stream().filter(s -> s.slug().equals(slug))

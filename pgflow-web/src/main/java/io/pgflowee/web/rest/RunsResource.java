@@ -18,13 +18,20 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.pgflowee.engine.control.EngineOperations;
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.control.RunRow;
 import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.query.RunFilter;
 import io.pgflowee.engine.query.RunPage;
 import io.pgflowee.engine.query.RunQueries;
 import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -39,6 +46,8 @@ import jakarta.ws.rs.core.UriInfo;
  * {@code GET /api/runs}: runs newest first, filtered, in keyset pages ({@code cursor} from a previous
  * page's {@code nextCursor} / {@code previousCursor}, also in the {@code Link} header), with the runs
  * per status of the filter. {@code GET /api/runs/{id}}: a run with its steps and tasks.
+ * {@code POST /api/runs/{id}/cancel}, {@code /retry}, {@code /restart}: the operator actions, each one
+ * SQL function ({@code cancel_run}, {@code retry_run}, {@code restart_run}); operator or admin only.
  */
 @Path("runs")
 @Tag(name = "Runs")
@@ -46,6 +55,9 @@ public class RunsResource {
 
     @Inject
     RunQueries runs;
+
+    @Inject
+    EngineOperations engine;
 
     @Context
     UriInfo uri;
@@ -118,6 +130,88 @@ public class RunsResource {
         }
         return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d).toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Cancel a run", description = "pgflow.cancel_run: the run and its unfinished steps and tasks become cancelled;"
+            + " running handlers are interrupted within about a second; completed steps keep their outputs. Cancelling a cancelled"
+            + " run returns it unchanged. Operator or admin.")
+    @RequestBody(description = "Optional: why", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "reason", value = "{\"reason\": \"customer withdrew\"}")))
+    @APIResponse(responseCode = "200", description = "The cancelled run", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not {\"reason\": \"...\"}",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response cancel(@Parameter(description = "The run id") @PathParam("id") String id, String body) throws java.sql.SQLException {
+        String instance = "/api/runs/" + id + "/cancel";
+        String reason = null;
+        if (body != null && !body.isBlank()) {
+            try {
+                JsonObject json = io.pgflowee.api.json.JsonCodec.parse(body).asJsonObject();
+                reason = json.containsKey("reason") && !json.isNull("reason") ? ((JsonString) json.get("reason")).getString() : null;
+            } catch (RuntimeException e) {
+                return Problems.problem(400, "Invalid body", "the body must be empty or {\"reason\": \"...\"}", instance, null);
+            }
+        }
+        String why = reason;
+        return act(id, instance, runId -> engine.cancelRun(runId, why), false);
+    }
+
+    @POST
+    @Path("{id}/retry")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
+            + " completed steps and tasks keep their outputs. Operator or admin.")
+    @APIResponse(responseCode = "200", description = "The run, started again", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response retry(@Parameter(description = "The run id") @PathParam("id") String id) throws java.sql.SQLException {
+        return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
+    }
+
+    @POST
+    @Path("{id}/restart")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
+            + " input, linked by restartOfRunId. Operator or admin.")
+    @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response restart(@Parameter(description = "The run to restart") @PathParam("id") String id) throws java.sql.SQLException {
+        return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
+    }
+
+    /** An operator function on run {@code id}: the resulting run (200, or 201 with its Location) or the engine's refusal. */
+    private Response act(String id, String instance, Action action, boolean created) throws java.sql.SQLException {
+        UUID runId;
+        try {
+            runId = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", instance, null);
+        }
+        RunRow result;
+        try {
+            result = action.apply(runId);
+        } catch (EngineRefusal e) {
+            return switch (e.kind()) {
+                case NOT_FOUND -> Problems.problem(404, "Unknown run", e.getMessage(), instance, e.hint());
+                case CONFLICT -> Problems.problem(409, "Not possible in this state", e.getMessage(), instance, e.hint());
+                case INVALID -> Problems.problem(422, "Refused", e.getMessage(), instance, e.hint());
+            };
+        }
+        String json = runs.detail(result.runId()).map(d -> RunJson.detail(d).toString())
+                .orElseThrow(() -> new IllegalStateException("run " + result.runId() + " cannot be read"));
+        return created ? Response.created(uri.getBaseUriBuilder().path("runs").path(result.runId().toString()).build()).entity(json).build()
+                : Response.ok(json).build();
+    }
+
+    private interface Action {
+        RunRow apply(UUID runId) throws EngineRefusal, java.sql.SQLException;
     }
 
     private static Set<RunStatus> parseStatuses(List<String> values) {
