@@ -198,6 +198,13 @@ class SeveralWorkersTest {
         child.destroyForcibly(); // SIGKILL: no shutdown hook, no mark_worker_stopped, no fail_task
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+        // A statement the process had sent (a claim) still runs to its end in its PostgreSQL backend
+        // and may commit after the kill: wait until no other session is busy, then read what it held.
+        long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((Long) db.one("select count(*) from pg_stat_activity where backend_type = 'client backend'"
+                + " and pid <> pg_backend_pid() and state <> 'idle'") > 0 && System.nanoTime() < quiet) {
+            Thread.sleep(20);
+        }
 
         // The other server's worker, for the same flow, with handlers that finish at once.
         Flow<JsonValue> survivingServer = Flow.define("survivor", JsonValue.class).timeout(KillableWorkerProcess.TIMEOUT).maxAttempts(3);
