@@ -39,77 +39,65 @@ public class EngineOperations {
     }
 
     /**
-     * {@code start_flow(flow_slug, input, run_id, idempotency_key)}, answered with the run and its
-     * step states. With a key used before for this flow and the same input, nothing is started and
-     * {@link StartedRun#created()} is false.
+     * {@code start_flow(flow_slug, input, run_id, idempotency_key)}: the run. With a key used before
+     * for this flow and the same input, nothing is started and {@link StartedRun#created()} is false
+     * (a run started by this call has {@code started_at = now()}, the time of this transaction).
      */
     public StartedRun startFlow(String flowSlug, String inputJson, UUID runId, String idempotencyKey)
             throws EngineRefusal, SQLException {
-        try (Connection c = dataSource.getConnection();
-             // a new run started in this transaction (started_at = now()); a repeat was started by an earlier one
-             PreparedStatement ps = c.prepareStatement("select s::text, s->'run'->>'run_id',"
-                     + " (s->'run'->>'started_at')::timestamptz = now() from pgflow.start_flow_with_states(?, ?::jsonb, ?, ?) s")) {
-            ps.setString(1, flowSlug);
-            ps.setString(2, inputJson);
-            ps.setObject(3, runId);
-            ps.setString(4, idempotencyKey);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new StartedRun(rs.getString(1), rs.getString(2), rs.getBoolean(3));
-            }
-        } catch (SQLException e) {
-            throw refusalOr(e);
-        }
+        return one("select " + RunRow.COLUMNS + ", r.started_at = now() from pgflow.start_flow(?, ?::jsonb, ?, ?) r",
+                rs -> new StartedRun(RunRow.read(rs), rs.getBoolean(RunRow.COLUMN_COUNT + 1)), flowSlug, inputJson, runId, idempotencyKey);
     }
 
     /** {@code cancel_run(run_id, reason)}: the cancelled run (unchanged when it was cancelled already). */
     public RunRow cancelRun(UUID runId, String reason) throws EngineRefusal, SQLException {
-        return run("select " + RunRow.COLUMNS + " from pgflow.cancel_run(?, ?) r", runId, reason);
+        return one("select " + RunRow.COLUMNS + " from pgflow.cancel_run(?, ?) r", RunRow::read, runId, reason);
     }
 
     /** {@code retry_run(run_id)}: the run resumed in place (started again, or already finished). */
     public RunRow retryRun(UUID runId) throws EngineRefusal, SQLException {
-        return run("select " + RunRow.COLUMNS + " from pgflow.retry_run(?) r", runId);
+        return one("select " + RunRow.COLUMNS + " from pgflow.retry_run(?) r", RunRow::read, runId);
     }
 
     /** {@code restart_run(run_id)}: the new run, linked to {@code runId} by {@code restartOfRunId}. */
     public RunRow restartRun(UUID runId) throws EngineRefusal, SQLException {
-        return run("select " + RunRow.COLUMNS + " from pgflow.restart_run(?) r", runId);
+        return one("select " + RunRow.COLUMNS + " from pgflow.restart_run(?) r", RunRow::read, runId);
     }
 
     /** {@code pause_flow(flow_slug)}: nothing of the flow is claimed until {@link #resumeFlow(String)}. */
     public FlowControlRow pauseFlow(String flowSlug) throws EngineRefusal, SQLException {
-        return flow("select flow_slug, paused_at, max_running from pgflow.pause_flow(?)", flowSlug);
+        return one("select flow_slug, paused_at, max_running from pgflow.pause_flow(?)", EngineOperations::flowRow, flowSlug);
     }
 
     /** {@code resume_flow(flow_slug)}. */
     public FlowControlRow resumeFlow(String flowSlug) throws EngineRefusal, SQLException {
-        return flow("select flow_slug, paused_at, max_running from pgflow.resume_flow(?)", flowSlug);
+        return one("select flow_slug, paused_at, max_running from pgflow.resume_flow(?)", EngineOperations::flowRow, flowSlug);
     }
 
     /** {@code set_flow_concurrency(flow_slug, max_running)}; null removes the limit. */
     public FlowControlRow setFlowConcurrency(String flowSlug, Integer maxRunning) throws EngineRefusal, SQLException {
-        return flow("select flow_slug, paused_at, max_running from pgflow.set_flow_concurrency(?, ?::int)", flowSlug, maxRunning);
+        return one("select flow_slug, paused_at, max_running from pgflow.set_flow_concurrency(?, ?::int)", EngineOperations::flowRow,
+                flowSlug, maxRunning);
     }
 
-    private RunRow run(String sql, Object... params) throws EngineRefusal, SQLException {
+    /** Reads one row of a result. */
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs the one-row query of a pgflow function; the engine's refusals become {@link EngineRefusal}. */
+    private <T> T one(String sql, RowReader<T> reader, Object... params) throws EngineRefusal, SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = prepare(c, sql, params);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return RunRow.read(rs);
+            return reader.read(rs);
         } catch (SQLException e) {
             throw refusalOr(e);
         }
     }
 
-    private FlowControlRow flow(String sql, Object... params) throws EngineRefusal, SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = prepare(c, sql, params);
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new FlowControlRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class), (Integer) rs.getObject(3));
-        } catch (SQLException e) {
-            throw refusalOr(e);
-        }
+    private static FlowControlRow flowRow(ResultSet rs) throws SQLException {
+        return new FlowControlRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class), (Integer) rs.getObject(3));
     }
 
     private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {

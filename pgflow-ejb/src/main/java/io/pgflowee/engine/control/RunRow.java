@@ -21,6 +21,8 @@ public record RunRow(UUID runId, String flowSlug, String status, String input, S
     static final String COLUMNS = "r.run_id, r.flow_slug, r.status, r.input::text, r.output::text, r.remaining_steps,"
             + " r.started_at, r.completed_at, r.failed_at, r.cancelled_at, r.cancel_reason, r.retry_count, r.last_retried_at,"
             + " r.restart_of_run_id, r.idempotency_key";
+    /** How many columns {@link #COLUMNS} selects (a query may add its own after them). */
+    static final int COLUMN_COUNT = 15;
 
     static RunRow read(ResultSet rs) throws SQLException {
         return new RunRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),

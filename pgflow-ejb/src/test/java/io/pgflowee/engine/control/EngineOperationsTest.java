@@ -36,12 +36,16 @@ class EngineOperationsTest {
     void startsCancelsRetriesAndRestartsARunReturningItsRow() throws Exception {
         StartedRun started = engine.startFlow("ops", "{\"n\": 1}", null, "key-1");
         assertThat(started.created()).isTrue();
-        assertThat(started.runWithStates()).contains("\"status\": \"started\"").contains("\"step_slug\": \"a\"");
-        UUID run = UUID.fromString(started.runId());
+        UUID run = started.run().runId();
+        assertThat(started.run().status()).isEqualTo("started");
+        assertThat(started.run().flowSlug()).isEqualTo("ops");
+        assertThat(started.run().idempotencyKey()).isEqualTo("key-1");
+        assertThat(db.rows("select step_slug, status from pgflow.step_states where run_id = ?", run))
+                .containsExactly(java.util.Map.of("step_slug", "a", "status", "started"));
 
         StartedRun repeat = engine.startFlow("ops", "{\"n\": 1}", null, "key-1");
         assertThat(repeat.created()).isFalse();
-        assertThat(repeat.runId()).isEqualTo(started.runId());
+        assertThat(repeat.run().runId()).isEqualTo(run);
 
         RunRow cancelled = engine.cancelRun(run, "not needed");
         assertThat(cancelled.status()).isEqualTo("cancelled");
@@ -78,7 +82,7 @@ class EngineOperationsTest {
     void refusalsCarryTheirKindAndTheEnginesMessageAndChangeNothing() throws Exception {
         UUID unknown = UUID.randomUUID();
         StartedRun started = engine.startFlow("ops", "{}", null, "k");
-        UUID run = UUID.fromString(started.runId());
+        UUID run = started.run().runId();
 
         EngineRefusal notFound = catchThrowableOfType(() -> engine.cancelRun(unknown, null), EngineRefusal.class);
         EngineRefusal wrongState = catchThrowableOfType(() -> engine.retryRun(run), EngineRefusal.class);

@@ -212,12 +212,13 @@ public class FlowsResource {
         }
         try {
             StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
-            String run = runQueries.detail(UUID.fromString(started.runId())).map(d -> RunJson.detail(d).toString())
-                    .orElseThrow(() -> new IllegalStateException("run " + started.runId() + " was started but cannot be read"));
+            UUID id = started.run().runId();
+            String run = runQueries.detail(id).map(d -> RunJson.detail(d).toString())
+                    .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
             if (!started.created()) {
-                return Response.ok(run).contentLocation(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).build();
+                return Response.ok(run).contentLocation(uri.getBaseUriBuilder().path("runs").path(id.toString()).build()).build();
             }
-            return Response.created(uri.getBaseUriBuilder().path("runs").path(started.runId()).build()).entity(run).build();
+            return Response.created(uri.getBaseUriBuilder().path("runs").path(id.toString()).build()).entity(run).build();
         } catch (EngineRefusal e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
