@@ -47,8 +47,32 @@ final class FlowWorker {
     record Task(UUID runId, String stepSlug, int taskIndex, String input, String flowInput, int attempt, int timeoutSeconds) {
     }
 
-    /** A handler running a task: its thread, and whether the task's run was cancelled meanwhile. */
-    private record RunningHandler(Thread thread, AtomicBoolean runCancelled) {
+    /**
+     * A handler running a task on a pooled thread: whether the task's run was cancelled meanwhile,
+     * and the one way to interrupt it. Interrupts (timeout, run cancelled, shutdown grace over) reach
+     * the thread only until the handler has {@link #finish() finished}, so a late one cannot hit the
+     * next task that the pool gives the same thread.
+     */
+    private static final class RunningHandler {
+        private final Thread thread = Thread.currentThread();
+        private final AtomicBoolean runCancelled = new AtomicBoolean();
+        private boolean finished;
+
+        AtomicBoolean runCancelled() {
+            return runCancelled;
+        }
+
+        synchronized void interruptIfRunning() {
+            if (!finished) {
+                thread.interrupt();
+            }
+        }
+
+        /** Called by the handler's own thread when it is done: no interrupt after this, and a pending one is cleared. */
+        synchronized void finish() {
+            finished = true;
+            Thread.interrupted();
+        }
     }
 
     private final Flow<?> flow;
@@ -184,14 +208,13 @@ final class FlowWorker {
     private void run(Task task) {
         Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
         AtomicBoolean timedOut = new AtomicBoolean();
-        Thread handlerThread = Thread.currentThread();
-        RunningHandler handler = new RunningHandler(handlerThread, new AtomicBoolean());
+        RunningHandler handler = new RunningHandler();
         ScheduledFuture<?> watchdog = null;
         running.put(task, handler);
         try {
             watchdog = scheduler.schedule(() -> {
                 timedOut.set(true);
-                handlerThread.interrupt();
+                handler.interruptIfRunning();
             }, task.timeoutSeconds(), TimeUnit.SECONDS);
             Step<?> step = flow.stepNamed(task.stepSlug());
             JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
@@ -236,7 +259,7 @@ final class FlowWorker {
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
-            Thread.interrupted(); // clear a late timeout interrupt before the thread returns to the pool
+            handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
             slots.release();
         }
     }
@@ -274,7 +297,7 @@ final class FlowWorker {
                                 if (handler != null && handler.runCancelled().compareAndSet(false, true)) {
                                     LOG.info(() -> "PGFLOW-042 run " + runId + " was cancelled: cancelling the handler of "
                                             + describe(t));
-                                    handler.thread().interrupt();
+                                    handler.interruptIfRunning();
                                 }
                             });
                 }
@@ -364,7 +387,7 @@ final class FlowWorker {
         } else {
             graceOver.set(true);
             int cancelled = running.size();
-            running.values().forEach(h -> h.thread().interrupt());
+            running.values().forEach(RunningHandler::interruptIfRunning);
             LOG.warning(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped; " + cancelled
                     + " handler(s) still running after the shutdown grace period were cancelled: their tasks return"
                     + " to the queue when their leases expire");
