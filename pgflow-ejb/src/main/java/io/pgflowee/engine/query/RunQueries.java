@@ -111,7 +111,7 @@ public class RunQueries {
             for (Object row : query("SELECT r.status, count(*) " + from + " GROUP BY r.status", where.params()).getResultList()) {
                 Object[] cols = (Object[]) row;
                 counts.put(io.pgflowee.engine.model.DbValue.parse(RunStatus.class, "pgflow.runs.status", (String) cols[0]),
-                        ((Number) cols[1]).longValue());
+                        Rows.num(cols[1]));
             }
             return new StatusTotals(counts, true);
         }
