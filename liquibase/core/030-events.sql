@@ -15,13 +15,16 @@ $$;
 -- _emit(event): NOTIFY pgflow_events with the event as compact JSON (NULL fields dropped). Events:
 -- {"event_type": "run:started|run:completed|run:failed|run:cancelled|run:retried|step:started|step:completed|
 --  step:failed|step:skipped|step:cancelled",
---  "run_id", "flow_slug", "step_slug" (step events), "status", "skip_reason" (skips)}. Outputs and
--- error texts are not sent (NOTIFY payloads are limited to 8000 bytes): read them from the tables.
+--  "run_id", "flow_slug", "step_slug" (step events), "status", "skip_reason" (skips),
+--  "at" (the transition's time, now(), in microseconds since 1970: the value the transition wrote to its
+--  *_at column, so a reader can match an event with the tables)}. Outputs and error texts are not sent
+-- (NOTIFY payloads are limited to 8000 bytes): read them from the tables.
 CREATE OR REPLACE FUNCTION pgflow._emit(p_event jsonb)
 RETURNS void
 LANGUAGE sql VOLATILE
 AS $$
-  SELECT pg_notify('pgflow_events', jsonb_strip_nulls(p_event)::text)
+  SELECT pg_notify('pgflow_events',
+                   jsonb_strip_nulls(p_event || jsonb_build_object('at', (extract(epoch FROM now()) * 1000000)::bigint))::text)
 $$;
 
 --changeset pgflow:030-emit-step runOnChange:true splitStatements:false

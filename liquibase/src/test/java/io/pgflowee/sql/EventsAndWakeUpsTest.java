@@ -3,6 +3,7 @@ package io.pgflowee.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,17 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
             complete(run, "b", 0, "2");
 
             String r = run.toString();
-            assertThat(drain(listener, "pgflow_events")).containsExactly(
+            List<String> payloads = drain(listener, "pgflow_events");
+            // "at" is the transition's time as written to the tables, in microseconds
+            assertThat(payloads).extracting(p -> Long.parseLong(p.replaceAll("^\\{\"at\": (\\d+), .*", "$1")))
+                    .containsExactly(
+                            micros("select started_at from pgflow.runs where run_id = ?", run),
+                            micros("select started_at from pgflow.step_states where run_id = ? and step_slug = 'a'", run),
+                            micros("select completed_at from pgflow.step_states where run_id = ? and step_slug = 'a'", run),
+                            micros("select started_at from pgflow.step_states where run_id = ? and step_slug = 'b'", run),
+                            micros("select completed_at from pgflow.step_states where run_id = ? and step_slug = 'b'", run),
+                            micros("select completed_at from pgflow.runs where run_id = ?", run));
+            assertThat(payloads).extracting(p -> p.replaceFirst("^\\{\"at\": \\d+, ", "{")).containsExactly(
                     "{\"run_id\": \"" + r + "\", \"status\": \"started\", \"flow_slug\": \"ev\", \"event_type\": \"run:started\"}",
                     "{\"run_id\": \"" + r + "\", \"status\": \"started\", \"flow_slug\": \"ev\", \"step_slug\": \"a\", \"event_type\": \"step:started\"}",
                     "{\"run_id\": \"" + r + "\", \"status\": \"completed\", \"flow_slug\": \"ev\", \"step_slug\": \"a\", \"event_type\": \"step:completed\"}",
@@ -36,6 +47,11 @@ class EventsAndWakeUpsTest extends SqlEngineTest {
                     "{\"run_id\": \"" + r + "\", \"status\": \"completed\", \"flow_slug\": \"ev\", \"step_slug\": \"b\", \"event_type\": \"step:completed\"}",
                     "{\"run_id\": \"" + r + "\", \"status\": \"completed\", \"flow_slug\": \"ev\", \"event_type\": \"run:completed\"}");
         }
+    }
+
+    private long micros(String sql, UUID run) {
+        return ((Number) db.row("select (extract(epoch from q.at) * 1000000)::bigint as us from (" + sql + ") q(at)", run)
+                .get("us")).longValue();
     }
 
     @Test

@@ -127,6 +127,28 @@ public final class ItFlows {
         }
     }
 
+    /** Each it_events task takes one permit, so a test moves the run one step at a time. */
+    static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
+
+    /** Two steps, each waiting for a permit of {@link #EVENTS_GATE}: a run whose events a test paces. */
+    @ApplicationScoped
+    public static class Paced implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_events", JsonValue.class).maxAttempts(1).timeout(120);
+            Step<String> first = flow.step("first", String.class).run(in -> pass("first"));
+            flow.step("second", String.class).after(first).run(prev -> pass(prev + ", second"));
+            return flow;
+        }
+
+        private static String pass(String value) throws InterruptedException {
+            if (!EVENTS_GATE.tryAcquire(100, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no permit within 100 s");
+            }
+            return value;
+        }
+    }
+
     /** A root map over the 100 numbers of the run input, and their sum. */
     @ApplicationScoped
     public static class Hundred implements FlowDefinition {

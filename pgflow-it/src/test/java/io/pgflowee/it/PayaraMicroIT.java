@@ -686,6 +686,163 @@ class PayaraMicroIT {
         assertEquals("{\"letter\":\"Hello, Alice Smith! Hello, Bob Jones!\"}", run.getJsonObject("run").get("output").toString());
     }
 
+    @Inject
+    io.pgflowee.engine.events.RunEventHub eventHub;
+
+    @Test
+    void runEventsStreamInOrderToTwoClientsAReconnectWithLastEventIdMissesNothingAndFlowStreamsFollowEveryRun() throws Exception {
+        ItFlows.EVENTS_GATE.drainPermits();
+        URI flowUri = base.toURI().resolve("api/events?flow=it_events");
+        try (SseClient flowStream = new SseClient(flowUri, null)) {
+            // the response's headers (and a first comment) come once the stream is subscribed
+            flowStream.connected.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            String run = query("select run_id::text from pgflow.start_flow('it_events', '{}'::jsonb)").get(0);
+            URI runUri = base.toURI().resolve("api/runs/" + run + "/events");
+            SseClient a = new SseClient(runUri, null);
+            SseClient b = new SseClient(runUri, null);
+            awaitTrue(() -> a.events.size() == 2 && b.events.size() == 2, "both clients got the run's start");
+            ItFlows.EVENTS_GATE.release();
+            awaitTrue(() -> a.events.size() == 4 && b.events.size() == 4, "both clients got the first step's end");
+            b.close(); // b disconnects; the run goes on without it
+            ItFlows.EVENTS_GATE.release();
+            assertEquals("completed", awaitRunEnd(run));
+            a.ended.get(10, java.util.concurrent.TimeUnit.SECONDS); // the stream ends after run:completed
+
+            assertEquals(List.of("run:started", "step:started first", "step:completed first", "step:started second",
+                    "step:completed second", "run:completed"), a.names());
+            assertEquals(a.ids().subList(0, 4), b.ids(), "the second client saw the same events in the same order");
+            assertEquals("{\"id\":\"" + a.ids().get(2) + "\",\"eventType\":\"step:completed\",\"runId\":\"" + run
+                    + "\",\"flowSlug\":\"it_events\",\"stepSlug\":\"first\",\"status\":\"completed\",\"at\":\""
+                    + query("select to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from pgflow.step_states"
+                            + " where run_id = '" + run + "' and step_slug = 'first'").get(0) + "\"}", a.events.get(2)[2]);
+            assertTrue(a.ids().get(2).startsWith(query("select (extract(epoch from completed_at) * 1000000)::bigint from"
+                    + " pgflow.step_states where run_id = '" + run + "' and step_slug = 'first'").get(0) + "/2/" + run + "/first"),
+                    "ids carry the transition's time as recorded: " + a.ids().get(2));
+
+            // b comes back with the last id it saw: it gets everything after it (and may get earlier ones again, same ids)
+            try (SseClient b2 = new SseClient(runUri, b.ids().get(3))) {
+                b2.ended.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                java.util.LinkedHashSet<String> union = new java.util.LinkedHashSet<>(b.ids());
+                union.addAll(b2.ids());
+                assertEquals(a.ids(), List.copyOf(union), "b missed nothing across the reconnect");
+                assertTrue(!b2.ids().contains(b.ids().get(3)), "the Last-Event-ID event itself is not sent again");
+            }
+            // a client that connects after the end gets the history, ending with the terminal event, at once
+            try (SseClient late = new SseClient(runUri, null)) {
+                late.ended.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(a.ids(), late.ids());
+            }
+            // the flow stream followed the run live, in the same order
+            for (int i = 0; i < 100 && flowStream.events.size() < 6; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(a.names(), flowStream.names());
+            assertEquals(a.ids(), flowStream.ids());
+            flowStream.close();
+            try (SseClient resumed = new SseClient(flowUri, flowStream.ids().get(2))) {
+                awaitTrue(() -> resumed.ids().containsAll(a.ids().subList(3, 6)), "the resumed flow stream replayed the rest");
+                assertTrue(!resumed.ids().contains(a.ids().get(2)));
+                awaitTrue(() -> resumed.comments.get() > 1, "an idle stream gets a keep-alive comment (every 2 s in this test)");
+            }
+            // streams that ended or went away drop their subscriptions (the engine then sends no events)
+            awaitTrue(() -> eventHub.watchCount() == 0, "every stream closed");
+            awaitTrue(() -> query("select count(*) from pgflow_internal.event_subscriptions").get(0).equals("0"),
+                    "no subscription left");
+
+            HttpRequest.Builder bad = HttpRequest.newBuilder(runUri).header("Authorization", basic("it-viewer", "it-viewer-secret"))
+                    .header("Last-Event-ID", "yesterday");
+            assertProblem(HttpClient.newHttpClient().send(bad.build(), HttpResponse.BodyHandlers.ofString()), 400,
+                    "Invalid Last-Event-ID", "'yesterday' is not an event id of this API (<micros>/<rank>/<run id>/<step>)");
+            assertProblem(getAs("it-viewer", "it-viewer-secret", base.toURI().resolve(
+                    "api/runs/00000000-0000-0000-0000-000000000000/events")),
+                    404, "Unknown run", "Run 00000000-0000-0000-0000-000000000000 does not exist");
+            assertProblem(getAs("it-viewer", "it-viewer-secret", base.toURI().resolve("api/events?flow=nope")), 404, "Unknown flow",
+                    "Flow \"nope\" does not exist");
+            assertProblem(getAs("it-viewer", "it-viewer-secret", base.toURI().resolve("api/events")), 400, "Missing flow",
+                    "name the flow to follow: /api/events?flow=<slug>");
+            assertProblem(getAs(null, null, flowUri), 401, "Sign-in required",
+                    "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)");
+        }
+    }
+
+    /** A server-sent-events client (signed in as it-viewer) that collects a stream's events on its own thread. */
+    private static final class SseClient implements AutoCloseable {
+        /** {event name, id, data} in arrival order. */
+        final List<String[]> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger comments = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.CompletableFuture<Integer> connected = new java.util.concurrent.CompletableFuture<>();
+        private volatile java.util.stream.Stream<String> lines;
+        private volatile boolean closed;
+
+        SseClient(URI uri, String lastEventId) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
+                    .header("Authorization", basic("it-viewer", "it-viewer-secret"));
+            if (lastEventId != null) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            Thread reader = new Thread(() -> {
+                try {
+                    HttpResponse<java.util.stream.Stream<String>> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .build().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+                    connected.complete(response.statusCode());
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("status " + response.statusCode());
+                    }
+                    lines = response.body();
+                    if (closed) {
+                        lines.close();
+                    }
+                    String name = null;
+                    String id = null;
+                    String data = null;
+                    for (java.util.Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                        String line = it.next();
+                        if (line.startsWith("event:")) {
+                            name = line.substring(6).trim();
+                        } else if (line.startsWith("id:")) {
+                            id = line.substring(3).trim();
+                        } else if (line.startsWith("data:")) {
+                            data = line.substring(5).trim();
+                        } else if (line.startsWith(":")) {
+                            comments.incrementAndGet();
+                        } else if (line.isEmpty() && name != null) {
+                            events.add(new String[] {name, id, data});
+                            name = null;
+                            id = null;
+                            data = null;
+                        }
+                    }
+                    ended.complete(null);
+                } catch (Exception e) {
+                    connected.completeExceptionally(e);
+                    ended.completeExceptionally(e);
+                }
+            }, "sse-client");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Event names with the step slug when there is one ("step:started first"). */
+        List<String> names() {
+            return events.stream().map(e -> e[0] + (e[1].endsWith("/") ? "" : " " + e[1].substring(e[1].lastIndexOf('/') + 1)))
+                    .toList();
+        }
+
+        List<String> ids() {
+            return events.stream().map(e -> e[1]).toList();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            java.util.stream.Stream<String> l = lines;
+            if (l != null) {
+                l.close();
+            }
+        }
+    }
+
     private static void assertProblem(HttpResponse<String> r, int status, String title, String detail) {
         assertEquals(status, r.statusCode(), r.body());
         assertEquals("application/problem+json", r.headers().firstValue("content-type").orElse(""), r.body());

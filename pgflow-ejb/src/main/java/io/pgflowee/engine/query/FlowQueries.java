@@ -46,6 +46,11 @@ public class FlowQueries {
         return summaries(slug).stream().findFirst();
     }
 
+    /** Whether the database has this flow (one primary-key read). */
+    public boolean exists(String slug) {
+        return slug != null && em.find(FlowRecord.class, slug) != null;
+    }
+
     private List<FlowSummary> summaries(String only) {
         String where = only == null ? "" : " WHERE x.flowSlug = :slug";
         var flowQuery = em.createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);

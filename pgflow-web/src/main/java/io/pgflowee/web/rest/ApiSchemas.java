@@ -91,6 +91,16 @@ final class ApiSchemas {
                   String startedAt, String lastHeartbeat, String stoppedAt, String deprecatedAt) {
     }
 
+    @Schema(name = "RunEvent", description = "The data of one server-sent event (the SSE event name is eventType, its id is id).")
+    record RunEvent(@Schema(example = "1795841313274787/3/0f8a6c1e-2b1d-4c55-9a57-52c6a4d0b0e1/greet") String id,
+                    @Schema(description = "run:started, run:retried, run:completed, run:failed, run:cancelled, step:started,"
+                            + " step:completed, step:failed, step:skipped or step:cancelled", example = "step:completed") String eventType,
+                    String runId, String flowSlug, @Schema(description = "Step events only") String stepSlug,
+                    @Schema(example = "completed") String status,
+                    @Schema(description = "step:skipped only: condition_unmet, handler_failed or dependency_skipped") String skipReason,
+                    @Schema(description = "When the transition happened (as recorded in the tables)") String at) {
+    }
+
     @Schema(name = "Problem", description = "RFC 9457 problem details (application/problem+json).")
     record Problem(@Schema(example = "about:blank") String type, @Schema(example = "Unknown flow") String title,
                    @Schema(example = "404") int status, @Schema(example = "Flow \"nope\" does not exist") String detail,

@@ -31,6 +31,10 @@ import jakarta.json.JsonString;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -58,6 +62,9 @@ public class RunsResource {
 
     @Inject
     EngineOperations engine;
+
+    @Inject
+    EventStreams streams;
 
     @Context
     UriInfo uri;
@@ -130,6 +137,35 @@ public class RunsResource {
         }
         return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d).toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
+    }
+
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Follow a run live", description = "Server-sent events of the run: first its transitions so far (from the"
+            + " tables), then each one as it happens; the stream ends after run:completed, run:failed or run:cancelled (at once"
+            + " for a finished run). Each event's id is <micros>/<rank>/<run id>/<step>; its data is the event as JSON. A reconnect"
+            + " with Last-Event-ID replays every transition recorded since that event's time minus 10 s (ids already seen can come"
+            + " again: drop them), so nothing is missed. Idle streams get a comment every 15 s.")
+    @APIResponse(responseCode = "200", description = "The event stream", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+            schema = @Schema(implementation = ApiSchemas.RunEvent.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID, or Last-Event-ID is not an event id of this API",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public void events(@Parameter(description = "The run id") @PathParam("id") String id,
+                       @Parameter(description = "The id of the last event received, to resume after a disconnect")
+                       @HeaderParam("Last-Event-ID") String lastEventId,
+                       @Context SseEventSink sink, @Context Sse sse) {
+        String instance = "/api/runs/" + id + "/events";
+        UUID runId;
+        try {
+            runId = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new WebApplicationException(Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", instance, null));
+        }
+        streams.openRun(runId, lastEventId, sink, sse, instance);
     }
 
     @POST
