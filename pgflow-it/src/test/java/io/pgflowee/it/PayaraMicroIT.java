@@ -843,6 +843,57 @@ class PayaraMicroIT {
         }
     }
 
+    @Test
+    void metricsCountRunsAndTimeHandlersInPrometheusTextForSignedInUsers() throws Exception {
+        URI metrics = base.toURI().resolve("metrics");
+        assertProblem(getAs(null, null, metrics), 401, "Sign-in required",
+                "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)");
+        HttpResponse<String> first = getAs("it-viewer", "it-viewer-secret", metrics);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", first.headers().firstValue("content-type").orElse(""));
+        double started = metric(first.body(), "pgflow_runs_started_total{flow=\"greet_user\"}");
+        double completed = metric(first.body(), "pgflow_runs_completed_total{flow=\"greet_user\"}");
+        String greetings = "pgflow_task_duration_seconds_count{flow=\"greet_user\",outcome=\"completed\",step=\"greeting\"}";
+        double handled = first.body().contains(greetings) ? metric(first.body(), greetings) : 0;
+
+        List<String> runs = List.of(
+                query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Me\", \"last_name\": \"Tric\"}')").get(0),
+                query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Pro\", \"last_name\": \"Metheus\"}')").get(0));
+        for (String run : runs) {
+            assertEquals("completed", awaitRunEnd(run));
+        }
+        // the run counters read the database (at most once a second here) and count runs 5 s after their time
+        String[] body = new String[1];
+        awaitTrue(() -> {
+            body[0] = getAs("it-viewer", "it-viewer-secret", metrics).body();
+            return metric(body[0], "pgflow_runs_completed_total{flow=\"greet_user\"}") >= completed + 2;
+        }, "the two runs counted as completed");
+        assertEquals(completed + 2, metric(body[0], "pgflow_runs_completed_total{flow=\"greet_user\"}"), body[0]);
+        assertEquals(started + 2, metric(body[0], "pgflow_runs_started_total{flow=\"greet_user\"}"), body[0]);
+        assertEquals(handled + 2, metric(body[0], greetings), body[0]);
+        assertTrue(body[0].contains("# TYPE pgflow_task_duration_seconds histogram"), body[0]);
+        assertTrue(body[0].contains("pgflow_task_duration_seconds_bucket{flow=\"greet_user\",outcome=\"completed\",step=\"greeting\",le=\"0.005\"}"),
+                body[0]);
+        assertTrue(metric(body[0], "pgflow_claim_duration_seconds_count{flow=\"greet_user\"}") > 0, body[0]);
+        assertEquals(1.0, metric(body[0], "pgflow_workers_live{flow=\"greet_user\"}"), body[0]);
+        assertEquals(0.0, metric(body[0], "pgflow_runs_active{flow=\"greet_user\"}"), body[0]);
+        assertEquals(0.0, metric(body[0], "pgflow_tasks_queued{flow=\"greet_user\"}"), body[0]);
+        assertEquals(0.0, metric(body[0], "pgflow_tasks_running{flow=\"greet_user\"}"), body[0]);
+        assertEquals(0.0, metric(body[0], "pgflow_runs_failed_total{flow=\"greet_user\"}"), body[0]);
+        assertEquals(1.0, metric(body[0], "pgflow_database_up"), body[0]);
+        assertTrue(body[0].contains("\njvm_memory_used_bytes{"), "JVM metrics too");
+    }
+
+    /** The value of one series in Prometheus text. */
+    private static double metric(String text, String series) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no series " + series + " in the metrics");
+    }
+
     private static void assertProblem(HttpResponse<String> r, int status, String title, String detail) {
         assertEquals(status, r.statusCode(), r.body());
         assertEquals("application/problem+json", r.headers().firstValue("content-type").orElse(""), r.body());

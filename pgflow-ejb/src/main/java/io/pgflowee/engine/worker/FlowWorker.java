@@ -92,9 +92,18 @@ final class FlowWorker {
     private final Map<Task, RunningHandler> running = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private volatile String lastPollProblem;
+    private final io.pgflowee.engine.metrics.PgflowMetrics metrics;
 
     FlowWorker(Flow<?> flow, DataSource dataSource, java.util.concurrent.ExecutorService executor,
                ScheduledExecutorService scheduler, WorkerSettings settings, JsonCodec codec, String functionName) {
+        this(flow, dataSource, executor, scheduler, settings, codec, functionName, null);
+    }
+
+    /** With {@code metrics} (may be null) recording claim and handler durations. */
+    FlowWorker(Flow<?> flow, DataSource dataSource, java.util.concurrent.ExecutorService executor,
+               ScheduledExecutorService scheduler, WorkerSettings settings, JsonCodec codec, String functionName,
+               io.pgflowee.engine.metrics.PgflowMetrics metrics) {
+        this.metrics = metrics;
         this.flow = flow;
         this.dataSource = dataSource;
         this.executor = executor;
@@ -186,13 +195,23 @@ final class FlowWorker {
             ps.setObject(2, workerId);
             ps.setInt(3, max);
             List<Task> tasks = new ArrayList<>();
+            long t0 = System.nanoTime();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
                             rs.getString(5), rs.getInt(6), rs.getInt(7)));
                 }
             }
+            if (metrics != null) {
+                metrics.claimed(flow.slug(), System.nanoTime() - t0);
+            }
             return tasks;
+        }
+    }
+
+    private void measure(Task task, String outcome, long startNanos) {
+        if (metrics != null) {
+            metrics.taskFinished(flow.slug(), task.stepSlug(), outcome, System.nanoTime() - startNanos);
         }
     }
 
@@ -220,10 +239,12 @@ final class FlowWorker {
             JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
             TaskContext context = new Context(task, flowInput, deadline, timedOut, handler.runCancelled());
             String output;
+            long t0 = System.nanoTime();
             try {
                 output = step.execute(JsonCodec.parse(task.input()), context, codec);
             } catch (Throwable e) {
                 watchdog.cancel(false);
+                measure(task, timedOut.get() ? "timed_out" : "failed", t0);
                 if (handler.runCancelled().get()) {
                     ignoreCancelled(task, "threw " + e);
                     return;
@@ -244,6 +265,7 @@ final class FlowWorker {
                 return;
             }
             watchdog.cancel(false);
+            measure(task, timedOut.get() ? "timed_out" : "completed", t0);
             if (handler.runCancelled().get()) {
                 ignoreCancelled(task, "returned");
             } else if (timedOut.get()) {

@@ -59,6 +59,9 @@ public class WorkerManager {
     @Inject
     DatabaseSettings database;
 
+    @Inject
+    io.pgflowee.engine.metrics.PgflowMetrics metrics;
+
     private WakeUpListener listener;
 
     private final Map<String, FlowWorker> workers = new ConcurrentHashMap<>();
@@ -86,7 +89,7 @@ public class WorkerManager {
         for (Flow<?> flow : registry.flows()) {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
                 FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
-                        WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, functionName());
+                        WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, functionName(), metrics);
                 try {
                     worker.start();
                     workers.put(flow.slug(), worker);

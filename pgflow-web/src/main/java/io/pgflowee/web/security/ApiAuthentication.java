@@ -21,7 +21,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * {@code HEAD}, {@code OPTIONS}) needs any pgflow role; changing anything needs
  * {@code pgflow-operator} or {@code pgflow-admin}. Refusals are problem details: 401 with
  * {@code WWW-Authenticate} when credentials are missing or wrong, 403 when the role does not allow
- * the request. {@code /health}, {@code /openapi} and everything outside {@code /api} are not touched.
+ * the request. {@code /metrics} needs any pgflow role unless {@code pgflow.metrics.public=true}.
+ * {@code /health}, {@code /openapi} and everything else outside {@code /api} are not touched.
  * Passwords are never logged.
  */
 @ApplicationScoped
@@ -32,10 +33,16 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
     @Inject
     ConfiguredUsers users;
 
+    /** {@code pgflow.metrics.public=true}: {@code /metrics} without sign-in (for a scraper inside a trusted network). */
+    @Inject
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pgflow.metrics.public", defaultValue = "false")
+    boolean metricsPublic;
+
     @Override
     public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response, HttpMessageContext context) {
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (!(path.equals("/api") || path.startsWith("/api/"))) {
+        boolean metrics = path.equals("/metrics");
+        if (!(path.equals("/api") || path.startsWith("/api/") || metrics && !metricsPublic)) {
             return context.doNothing();
         }
         String header = request.getHeader("Authorization");
