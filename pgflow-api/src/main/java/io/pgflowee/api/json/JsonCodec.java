@@ -29,13 +29,28 @@ public final class JsonCodec {
 
     /** Parses JSON text; a syntax error names the line, column and offset where it broke. */
     public static JsonValue parse(String json) {
-        try (var reader = Json.createReader(new StringReader(json))) {
-            return reader.readValue();
+        try (var parser = Json.createParser(new StringReader(json))) {
+            if (!parser.hasNext()) {
+                throw new IllegalArgumentException("invalid JSON: there is no value");
+            }
+            parser.next();
+            JsonValue value = parser.getValue();
+            if (parser.hasNext()) {
+                var at = parser.getLocation();
+                throw new IllegalArgumentException("invalid JSON: unexpected content after the value at line " + at.getLineNumber()
+                        + ", column " + at.getColumnNumber() + " (offset " + at.getStreamOffset() + ")");
+            }
+            return value;
         } catch (JsonParsingException e) {
             var at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNumber() + ", column " + at.getColumnNumber()
                     + " (offset " + at.getStreamOffset() + ")";
             throw new IllegalArgumentException("invalid JSON" + where + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // JsonException, and the parser's own limits (nesting deeper than 1,000 levels)
+            throw new IllegalArgumentException("invalid JSON: " + e.getMessage(), e);
         }
     }
 

@@ -128,4 +128,18 @@ class JsonCodecTest {
         JsonValue v = JsonCodec.parse("{\"bb\": [1, 2.50, 1e3], \"a\": {\"zz\": null, \"y\": \"q\\\"\\n\"}, \"ccc\": true}");
         assertThat(JsonbText.of(v)).isEqualTo("{\"a\": {\"y\": \"q\\\"\\n\", \"zz\": null}, \"bb\": [1, 2.50, 1000], \"ccc\": true}");
     }
+
+    @Test
+    void parseRefusesTrailingContentEmptyInputAndNestingDeeperThanAThousandLevels() {
+        assertThat(JsonCodec.parse(" {\"a\": [1, 2]} \n").toString()).isEqualTo("{\"a\":[1,2]}");
+        assertThatThrownBy(() -> JsonCodec.parse("{} x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON");
+        assertThatThrownBy(() -> JsonCodec.parse("{\"a\": 1}}")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON");
+        assertThatThrownBy(() -> JsonCodec.parse("  ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON");
+        assertThatThrownBy(() -> JsonCodec.parse("[".repeat(5000) + "]".repeat(5000))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON").hasMessageContaining("nested");
+        assertThat(JsonCodec.parse("[".repeat(500) + "]".repeat(500)).getValueType()).isEqualTo(JsonValue.ValueType.ARRAY);
+    }
 }

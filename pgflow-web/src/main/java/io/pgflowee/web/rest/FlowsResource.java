@@ -163,7 +163,7 @@ public class FlowsResource {
 
     @POST
     @Path("{slug}/runs")
-    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a run", description = "Starts a run of the flow with the body as its input (one SQL call:"
             + " pgflow.start_flow). With an Idempotency-Key used before for this flow and the same input, nothing is started and"

@@ -170,7 +170,7 @@ public class RunsResource {
 
     @POST
     @Path("{id}/cancel")
-    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Cancel a run", description = "pgflow.cancel_run: the run and its unfinished steps and tasks become cancelled;"
             + " running handlers are interrupted within about a second; completed steps keep their outputs. Cancelling a cancelled"
@@ -188,9 +188,19 @@ public class RunsResource {
         if (body != null && !body.isBlank()) {
             try {
                 JsonObject json = io.pgflowee.api.json.JsonCodec.parse(body).asJsonObject();
+                for (String key : json.keySet()) {
+                    if (!key.equals("reason")) {
+                        return Problems.problem(400, "Invalid body", "unknown field \"" + key + "\": the body must be empty or"
+                                + " {\"reason\": \"...\"}", instance, null);
+                    }
+                }
                 reason = json.containsKey("reason") && !json.isNull("reason") ? ((JsonString) json.get("reason")).getString() : null;
             } catch (RuntimeException e) {
                 return Problems.problem(400, "Invalid body", "the body must be empty or {\"reason\": \"...\"}", instance, null);
+            }
+            if (reason != null && reason.length() > 1000) {
+                return Problems.problem(400, "Invalid body", "the reason has " + reason.length() + " characters; at most 1000",
+                        instance, null);
             }
         }
         String why = reason;

@@ -1,0 +1,179 @@
+package io.pgflowee.web.rest;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Every error of the API as {@code application/problem+json}: the container's own refusals (no
+ * such path, method, media type) get a detail that says what to send instead; request bodies over
+ * {@code pgflow.api.maxBodyBytes} (1 MiB) get 413 before anything is done; a database that cannot be
+ * reached gets 503; anything unexpected gets 500 with an {@code errorId} that the log also has,
+ * with the stack trace, which the response never carries.
+ */
+public final class ApiErrors {
+
+    static final Logger LOG = Logger.getLogger(ApiErrors.class.getName());
+
+    private ApiErrors() {
+    }
+
+    /** Problem details for exceptions that carry a status (thrown by JAX-RS itself or by our resources). */
+    @Provider
+    public static class StatusMapper implements ExceptionMapper<WebApplicationException> {
+
+        @Context
+        UriInfo uri;
+
+        @Context
+        HttpHeaders headers;
+
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            Response r = e.getResponse();
+            if (r.hasEntity()) {
+                return r;
+            }
+            int status = r.getStatus();
+            String path = "/api/" + uri.getPath().replaceFirst("^/", "");
+            String title = r.getStatusInfo().getReasonPhrase();
+            String detail = switch (status) {
+                case 404 -> "there is no resource at " + path + " (the API's endpoints are listed at /openapi)";
+                case 405 -> "this method is not allowed on " + path + "; allowed: " + String.join(", ", r.getAllowedMethods());
+                case 415 -> "Content-Type '" + (headers.getMediaType() == null ? "" : headers.getMediaType())
+                        + "' is not accepted by " + path + ": send application/json";
+                case 406 -> "this endpoint cannot answer in " + headers.getHeaderString(HttpHeaders.ACCEPT)
+                        + "; accept application/json (or text/event-stream for /events)";
+                default -> e.getMessage() == null ? title : e.getMessage();
+            };
+            Response.ResponseBuilder answer = Response.status(status).type(Problems.MEDIA_TYPE)
+                    .entity(Problems.json(status, title, detail, path, null));
+            if (status == 405) {
+                answer.allow(r.getAllowedMethods());
+            }
+            return answer.build();
+        }
+    }
+
+    /** Anything else: 503 when the database cannot be reached, otherwise 500 with an error id that is also logged. */
+    @Provider
+    public static class UnexpectedMapper implements ExceptionMapper<Throwable> {
+
+        @Context
+        UriInfo uri;
+
+        @Override
+        public Response toResponse(Throwable e) {
+            String errorId = UUID.randomUUID().toString();
+            String path = "/api/" + uri.getPath().replaceFirst("^/", "");
+            if (databaseUnreachable(e)) {
+                LOG.warning("PGFLOW-080 error " + errorId + ": " + path + " could not reach the database: " + e.getMessage());
+                return problem(503, "Database unavailable", "the database cannot be reached; nothing was changed; retry later"
+                        + " (error id " + errorId + ")", path, errorId);
+            }
+            LOG.log(Level.SEVERE, "PGFLOW-081 error " + errorId + " answering " + path, e);
+            return problem(500, "Internal error", "the server failed unexpectedly; its log has the details under error id "
+                    + errorId, path, errorId);
+        }
+
+        private static boolean databaseUnreachable(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                    return true;
+                }
+                String name = t.getClass().getName().toLowerCase(Locale.ROOT);
+                if (name.contains("resourceexception") || name.contains("poolingexception")) {
+                    return true; // the container's pool could not get a connection
+                }
+            }
+            return false;
+        }
+
+        private static Response problem(int status, String title, String detail, String path, String errorId) {
+            String body = Json.createObjectBuilder(Json.createReader(new java.io.StringReader(
+                    Problems.json(status, title, detail, path, null))).readObject()).add("errorId", errorId).build().toString();
+            return Response.status(status).type(Problems.MEDIA_TYPE).entity(body).build();
+        }
+    }
+
+    /** Refuses request bodies over {@code pgflow.api.maxBodyBytes} with 413, by Content-Length or while reading. */
+    @Provider
+    @PreMatching
+    public static class BodyLimit implements ContainerRequestFilter {
+
+        @Inject
+        @ConfigProperty(name = "pgflow.api.maxBodyBytes", defaultValue = "1048576")
+        long maxBodyBytes;
+
+        @Override
+        public void filter(ContainerRequestContext request) {
+            if (request.getLength() > maxBodyBytes) {
+                request.abortWith(tooLarge(request.getUriInfo().getPath(), request.getLength()));
+                return;
+            }
+            if (request.hasEntity()) {
+                String path = request.getUriInfo().getPath();
+                request.setEntityStream(new Limited(request.getEntityStream(), maxBodyBytes, path));
+            }
+        }
+
+        private Response tooLarge(String path, long length) {
+            String p = "/api/" + path.replaceFirst("^/", "");
+            return Response.status(413).type(Problems.MEDIA_TYPE).entity(Problems.json(413, "Request too large",
+                    "the body has " + (length < 0 ? "more than " + maxBodyBytes : length) + " bytes; at most " + maxBodyBytes
+                            + " are accepted (pgflow.api.maxBodyBytes)", p, null)).build();
+        }
+
+        private final class Limited extends FilterInputStream {
+            private long left;
+            private final String path;
+
+            Limited(InputStream in, long max, String path) {
+                super(in);
+                this.left = max;
+                this.path = path;
+            }
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0 && --left < 0) {
+                    throw new WebApplicationException(tooLarge(path, -1));
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int off, int len) throws IOException {
+                int n = super.read(buffer, off, len);
+                if (n > 0) {
+                    left -= n;
+                    if (left < 0) {
+                        throw new WebApplicationException(tooLarge(path, -1));
+                    }
+                }
+                return n;
+            }
+        }
+    }
+}
