@@ -38,7 +38,20 @@ class EarOnPayaraServerIT {
                 "--domaindir", DOMAINS.toString(), DOMAIN);
         try {
             asadmin(log, "start-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
-            asadmin(log, "--port", Integer.toString(portBase + 48), "deploy", "--name", "pgflow",
+            String admin = Integer.toString(portBase + 48);
+            // users of the domain's file realm, with pgflow roles by group (pgflow.security.serverRealm=true)
+            asadmin(log, "--port", admin, "create-system-properties", "pgflow.security.serverRealm=true");
+            for (String[] user : new String[][] {{"realm-operator", "pgflow-operator"}, {"realm-viewer", "pgflow-viewer"}}) {
+                Path passwords = Files.createTempFile(TARGET, "realm-user", ".txt");
+                Files.writeString(passwords, "AS_ADMIN_USERPASSWORD=" + user[0] + "-secret\n");
+                try {
+                    asadmin(log, "--port", admin, "--passwordfile", passwords.toString(), "create-file-user", "--groups", user[1],
+                            user[0]);
+                } finally {
+                    Files.delete(passwords);
+                }
+            }
+            asadmin(log, "--port", admin, "deploy", "--name", "pgflow",
                     TARGET.resolve("pgflow.ear").toString());
 
             String http = "http://localhost:" + (portBase + 80);
@@ -52,6 +65,22 @@ class EarOnPayaraServerIT {
             HttpResponse<String> system = get(URI.create(http + "/api/system"), "it-admin:it-admin-secret");
             assertThat(system.statusCode()).isEqualTo(200);
             assertThat(system.body()).contains("\"migrations\":\"APPLIED\"").contains("\"postgresVersion\":\"17.");
+
+            // users of the server's realm: the group gives the role
+            assertThat(get(URI.create(http + "/api/flows"), "realm-viewer:realm-viewer-secret").statusCode()).isEqualTo(200);
+            HttpResponse<String> viewerPause = post(URI.create(http + "/api/flows/greet_user/pause"), "realm-viewer:realm-viewer-secret");
+            assertThat(viewerPause.statusCode()).as(viewerPause.body()).isEqualTo(403);
+            assertThat(viewerPause.body()).contains("user 'realm-viewer' has role pgflow-viewer; POST /api/flows/greet_user/pause needs"
+                    + " pgflow-operator or pgflow-admin");
+            HttpResponse<String> pause = post(URI.create(http + "/api/flows/greet_user/pause"), "realm-operator:realm-operator-secret");
+            assertThat(pause.statusCode()).as(pause.body()).isEqualTo(200);
+            assertThat(pause.body()).contains("\"pausedAt\":\"");
+            HttpResponse<String> resume = post(URI.create(http + "/api/flows/greet_user/resume"), "realm-operator:realm-operator-secret");
+            assertThat(resume.statusCode()).as(resume.body()).isEqualTo(200);
+            assertThat(resume.body()).contains("\"pausedAt\":null");
+            HttpResponse<String> wrong = get(URI.create(http + "/api/flows"), "realm-operator:not-the-password");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(wrong.body()).contains("\"detail\":\"unknown user or wrong password\"");
         } finally {
             // graceful: workers may take their shutdown timeout (30 s) and Hazelcast another 30 s on a slow machine
             asadmin(log, "stop-domain", "--timeout", "300", "--domaindir", DOMAINS.toString(), DOMAIN);
@@ -106,6 +135,14 @@ class EarOnPayaraServerIT {
                     credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST without a body, with Basic credentials {@code name:password}. */
+    private static HttpResponse<String> post(URI uri, String credentials) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build();
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A port base whose derived ports (admin +48, http +80, https +81, and the others) are all free. */

@@ -137,11 +137,11 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_doomed", "it_flaky", "it_graceful", "it_hundred",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
                 "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_cancel: COMPILED",
-                        "it_doomed: COMPILED",
+                        "it_doomed: COMPILED", "it_events: COMPILED",
                         "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
@@ -596,8 +596,29 @@ class PayaraMicroIT {
             String unknown = java.util.UUID.randomUUID().toString();
             assertProblem(postAs("it-operator", "api/runs/" + unknown + "/retry", "", null), 404, "Unknown run", "Run " + unknown + " does not exist");
             assertProblem(postAs("it-operator", "api/flows/nope/pause", "", null), 404, "Unknown flow", "Flow \"nope\" does not exist");
+
+            // the concurrency limit
+            HttpResponse<String> limited = postAs("it-operator", "api/flows/greet_user/concurrency", "{\"maxRunning\": 4}", null);
+            assertEquals(200, limited.statusCode(), limited.body());
+            assertEquals(4, Json.createReader(new StringReader(limited.body())).readObject().getInt("maxRunning"));
+            assertProblem(postAs("it-viewer", "api/flows/greet_user/concurrency", "{\"maxRunning\": 9}", null), 403, "Forbidden",
+                    "user 'it-viewer' has role pgflow-viewer; POST /api/flows/greet_user/concurrency needs pgflow-operator or pgflow-admin");
+            assertProblem(postAs("it-operator", "api/flows/greet_user/concurrency", "{\"maxRunning\": 0}", null), 422, "Refused",
+                    "Flow \"greet_user\": max_running must be at least 1, got 0 (NULL removes the limit; pgflow.pause_flow stops claiming)");
+            assertProblem(postAs("it-operator", "api/flows/greet_user/concurrency", "{\"maxRunning\": \"4\"}", null), 400, "Invalid body",
+                    "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}; got maxRunning \"4\"");
+            assertProblem(postAs("it-operator", "api/flows/greet_user/concurrency", "{\"max\": 4}", null), 400, "Invalid body",
+                    "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}; got the fields [max]");
+            assertProblem(postAs("it-operator", "api/flows/nope/concurrency", "{\"maxRunning\": 2}", null), 404, "Unknown flow",
+                    "Flow \"nope\" does not exist");
+            assertEquals(4, Json.createReader(new StringReader(get(base.toURI().resolve("api/flows/greet_user")).body())).readObject()
+                    .getInt("maxRunning"), "refused changes left the limit at 4");
+            HttpResponse<String> unlimited = postAs("it-operator", "api/flows/greet_user/concurrency", "{\"maxRunning\": null}", null);
+            assertEquals(200, unlimited.statusCode(), unlimited.body());
+            assertTrue(Json.createReader(new StringReader(unlimited.body())).readObject().isNull("maxRunning"), unlimited.body());
         } finally {
             postAs("it-admin", "api/flows/greet_user/resume", "", null);
+            postAs("it-admin", "api/flows/greet_user/concurrency", "{\"maxRunning\": null}", null);
         }
     }
 
@@ -848,6 +869,9 @@ class PayaraMicroIT {
         URI metrics = base.toURI().resolve("metrics");
         assertProblem(getAs(null, null, metrics), 401, "Sign-in required",
                 "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)");
+        assertEquals(200, getAs("it-viewer", "it-viewer-secret", metrics).statusCode());
+        // runs count once their time is 5 s old: let runs of earlier tests be counted before taking the numbers
+        Thread.sleep(6500);
         HttpResponse<String> first = getAs("it-viewer", "it-viewer-secret", metrics);
         assertEquals(200, first.statusCode(), first.body());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", first.headers().firstValue("content-type").orElse(""));
@@ -866,8 +890,11 @@ class PayaraMicroIT {
         String[] body = new String[1];
         awaitTrue(() -> {
             body[0] = getAs("it-viewer", "it-viewer-secret", metrics).body();
-            return metric(body[0], "pgflow_runs_completed_total{flow=\"greet_user\"}") >= completed + 2;
-        }, "the two runs counted as completed");
+            return metric(body[0], "pgflow_runs_completed_total{flow=\"greet_user\"}") >= completed + 2
+                    && metric(body[0], "pgflow_runs_started_total{flow=\"greet_user\"}") >= started + 2;
+        }, "the two runs counted as started and completed");
+        Thread.sleep(1500); // a later read counts nothing more
+        body[0] = getAs("it-viewer", "it-viewer-secret", metrics).body();
         assertEquals(completed + 2, metric(body[0], "pgflow_runs_completed_total{flow=\"greet_user\"}"), body[0]);
         assertEquals(started + 2, metric(body[0], "pgflow_runs_started_total{flow=\"greet_user\"}"), body[0]);
         assertEquals(handled + 2, metric(body[0], greetings), body[0]);

@@ -119,6 +119,49 @@ public class FlowsResource {
         return control(slug, "/api/flows/" + slug + "/resume", false);
     }
 
+    @POST
+    @Path("{slug}/concurrency")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Limit a flow's concurrency", description = "pgflow.set_flow_concurrency: at most maxRunning tasks of the"
+            + " flow run at once across all workers and servers; {\"maxRunning\": null} removes the limit. Operator or admin.")
+    @RequestBody(description = "The limit, 1 or more, or null", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = {@ExampleObject(name = "limit", value = "{\"maxRunning\": 5}"),
+                @ExampleObject(name = "no limit", value = "{\"maxRunning\": null}")}))
+    @APIResponse(responseCode = "200", description = "The flow with its limit", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
+    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug,
+                                String body) throws SQLException {
+        String instance = "/api/flows/" + slug + "/concurrency";
+        String shape = "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}";
+        Integer limit;
+        try {
+            jakarta.json.JsonObject json = JsonCodec.parse(body == null ? "" : body).asJsonObject();
+            if (!json.keySet().equals(java.util.Set.of("maxRunning"))) {
+                return Problems.problem(400, "Invalid body", shape + "; got the fields " + json.keySet(), instance, null);
+            }
+            jakarta.json.JsonValue value = json.get("maxRunning");
+            if (value.getValueType() == jakarta.json.JsonValue.ValueType.NULL) {
+                limit = null;
+            } else if (value instanceof jakarta.json.JsonNumber n && n.isIntegral()) {
+                limit = n.intValueExact();
+            } else {
+                return Problems.problem(400, "Invalid body", shape + "; got maxRunning " + value, instance, null);
+            }
+        } catch (IllegalArgumentException | ClassCastException | ArithmeticException e) {
+            return Problems.problem(400, "Invalid body", shape, instance, null);
+        }
+        try {
+            engine.setFlowConcurrency(slug, limit);
+        } catch (EngineRefusal e) {
+            return e.kind() == EngineRefusal.Kind.NOT_FOUND ? Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint())
+                    : Problems.problem(422, "Refused", e.getMessage(), instance, e.hint());
+        }
+        return get(slug);
+    }
+
     private Response control(String slug, String instance, boolean pause) throws SQLException {
         try {
             if (pause) {

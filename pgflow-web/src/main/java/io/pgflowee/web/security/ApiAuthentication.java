@@ -26,12 +26,18 @@ import jakarta.servlet.http.HttpServletResponse;
  * Passwords are never logged.
  */
 @ApplicationScoped
+@jakarta.annotation.security.DeclareRoles({"pgflow-viewer", "pgflow-operator", "pgflow-admin"})
 public class ApiAuthentication implements HttpAuthenticationMechanism {
 
     private static final Set<String> READING = Set.of("GET", "HEAD", "OPTIONS");
 
     @Inject
     ConfiguredUsers users;
+
+    /** {@code pgflow.security.serverRealm=true}: callers unknown to {@code pgflow.users} are checked against the server's realm. */
+    @Inject
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pgflow.security.serverRealm", defaultValue = "false")
+    boolean serverRealm;
 
     /** {@code pgflow.metrics.public=true}: {@code /metrics} without sign-in (for a scraper inside a trusted network). */
     @Inject
@@ -47,7 +53,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         }
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return refuse(response, 401, "Sign-in required", users.anyUser()
+            return refuse(response, 401, "Sign-in required", users.anyUser() || serverRealm
                     ? "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)"
                     : "no API users are configured: set pgflow.users (environment PGFLOW_USERS), see the README's 'Sign-in'", path);
         }
@@ -61,6 +67,9 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
             return refuse(response, 401, "Sign-in failed", "the Authorization header is not Basic base64(name:password)", path);
         }
         Optional<Role> role = users.verify(credentials[0], credentials[1]);
+        if (role.isEmpty() && serverRealm) {
+            role = realmRole(request, credentials[0], credentials[1]);
+        }
         if (role.isEmpty()) {
             return refuse(response, 401, "Sign-in failed", "unknown user or wrong password", path);
         }
@@ -69,6 +78,34 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
                     + request.getMethod() + " " + path + " needs pgflow-operator or pgflow-admin", path);
         }
         return context.notifyContainerAboutLogin(credentials[0], new HashSet<>(role.get().withImplied()));
+    }
+
+    /**
+     * Signs in against the server's realm (the domain's default realm, {@code file} unless changed)
+     * and takes the highest pgflow role its groups grant (glassfish-web.xml maps each group
+     * {@code pgflow-*} to the role of the same name).
+     */
+    private static Optional<Role> realmRole(HttpServletRequest request, String name, String password) {
+        try {
+            request.login(name, password);
+        } catch (jakarta.servlet.ServletException e) {
+            return Optional.empty();
+        }
+        try {
+            Role best = null;
+            for (Role r : Role.values()) {
+                if (request.isUserInRole(r.roleName()) && (best == null || r.compareTo(best) > 0)) {
+                    best = r;
+                }
+            }
+            return Optional.ofNullable(best);
+        } finally {
+            try {
+                request.logout();
+            } catch (jakarta.servlet.ServletException e) {
+                // the container signs the caller in below anyway
+            }
+        }
     }
 
     private static AuthenticationStatus refuse(HttpServletResponse response, int status, String title, String detail, String path) {
