@@ -78,6 +78,31 @@ class EarOnPayaraServerIT {
             HttpResponse<String> resume = post(URI.create(http + "/api/flows/greet_user/resume"), "realm-operator:realm-operator-secret");
             assertThat(resume.statusCode()).as(resume.body()).isEqualTo(200);
             assertThat(resume.body()).contains("\"pausedAt\":null");
+            // the read model, live events and metrics work in the EAR too (EJB module + WAR)
+            HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(http + "/api/flows/greet_user/runs"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Ear\", \"last_name\": \"Ring\"}"))
+                    .header("Content-Type", "application/json"), "realm-operator:realm-operator-secret");
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+            String location = started.headers().firstValue("Location").orElseThrow();
+            HttpResponse<String> run = null;
+            for (int i = 0; i < 600; i++) {
+                run = get(URI.create(location), "realm-viewer:realm-viewer-secret");
+                if (!run.body().contains("\"status\":\"started\"")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(run.body()).contains("\"status\":\"completed\"").contains("\"greeting\":\"Hello, Ear Ring!\"");
+            HttpResponse<String> events = get(URI.create(location + "/events"), "realm-viewer:realm-viewer-secret");
+            assertThat(events.statusCode()).isEqualTo(200);
+            // the stream of a finished run: its history, ending with run:completed (then the server closes it)
+            assertThat(events.body()).contains("event: run:started");
+            assertThat(events.body().strip()).matches("(?s).*\\nevent: run:completed\\nid: [^\\n]+\\ndata: [^\\n]+");
+            HttpResponse<String> metrics = get(URI.create(http + "/metrics"), "realm-viewer:realm-viewer-secret");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("# TYPE pgflow_runs_started_total counter").contains("pgflow_workers_live{flow=\"greet_user\"} 1.0");
+            assertThat(get(URI.create(http + "/metrics"), null).statusCode()).isEqualTo(401);
+
             HttpResponse<String> wrong = get(URI.create(http + "/api/flows"), "realm-operator:not-the-password");
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.body()).contains("\"detail\":\"unknown user or wrong password\"");
@@ -134,6 +159,13 @@ class EarOnPayaraServerIT {
             request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                     credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request with Basic credentials {@code name:password}. */
+    private static HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws IOException, InterruptedException {
+        request.timeout(Duration.ofSeconds(30)).header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 

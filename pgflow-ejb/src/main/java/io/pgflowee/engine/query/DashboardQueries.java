@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
@@ -13,7 +12,10 @@ import jakarta.persistence.PersistenceContext;
  * What the dashboard shows: runs per minute over the last hour, the queue per flow, the slowest
  * steps, and the latest failures. Aggregates in SQL, typed rows out.
  */
-@ApplicationScoped
+// An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
+// own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
+@jakarta.ejb.Stateless
+@jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
 public class DashboardQueries {
 
     /** Runs of a flow started, completed, failed and cancelled in one minute. */

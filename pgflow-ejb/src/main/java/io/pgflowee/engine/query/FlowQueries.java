@@ -9,12 +9,14 @@ import java.util.Optional;
 import io.pgflowee.engine.model.DependencyRecord;
 import io.pgflowee.engine.model.FlowRecord;
 import io.pgflowee.engine.model.StepRecord;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
 /** Flows with their options, steps (in step order), dependencies and runs per status. */
-@ApplicationScoped
+// An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
+// own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
+@jakarta.ejb.Stateless
+@jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
 public class FlowQueries {
 
     /** A flow with its steps and its runs per status. */

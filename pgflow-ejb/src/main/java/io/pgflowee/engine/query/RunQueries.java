@@ -17,7 +17,6 @@ import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.model.StepStateRecord;
 import io.pgflowee.engine.model.TaskRecord;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.Query;
@@ -31,7 +30,10 @@ import jakarta.persistence.Query;
  * A run whose starting transaction began before, but committed after, the page that covers its
  * time was read can be missed by that reader; it shows on the next read of the first page.
  */
-@ApplicationScoped
+// An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
+// own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
+@jakarta.ejb.Stateless
+@jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
 public class RunQueries {
 
     /** Page size limit. */

@@ -5,12 +5,14 @@ import java.time.OffsetDateTime;
 import java.util.List;
 
 import io.pgflowee.engine.model.WorkerRecord;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
 /** Workers, live and stopped, with the age of their last heartbeat (by the database's clock). */
-@ApplicationScoped
+// An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
+// own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
+@jakarta.ejb.Stateless
+@jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
 public class WorkerQueries {
 
     /**

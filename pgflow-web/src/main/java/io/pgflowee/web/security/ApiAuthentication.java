@@ -13,6 +13,9 @@ import jakarta.inject.Inject;
 import jakarta.security.enterprise.AuthenticationStatus;
 import jakarta.security.enterprise.authentication.mechanism.http.HttpAuthenticationMechanism;
 import jakarta.security.enterprise.authentication.mechanism.http.HttpMessageContext;
+import jakarta.security.enterprise.credential.UsernamePasswordCredential;
+import jakarta.security.enterprise.identitystore.CredentialValidationResult;
+import jakarta.security.enterprise.identitystore.IdentityStore;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -27,12 +30,17 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 @ApplicationScoped
 @jakarta.annotation.security.DeclareRoles({"pgflow-viewer", "pgflow-operator", "pgflow-admin"})
+@fish.payara.security.annotations.RealmIdentityStoreDefinition("file")
 public class ApiAuthentication implements HttpAuthenticationMechanism {
 
     private static final Set<String> READING = Set.of("GET", "HEAD", "OPTIONS");
 
     @Inject
     ConfiguredUsers users;
+
+    @Inject
+    @jakarta.enterprise.inject.Any
+    jakarta.enterprise.inject.Instance<IdentityStore> stores;
 
     /** {@code pgflow.security.serverRealm=true}: callers unknown to {@code pgflow.users} are checked against the server's realm. */
     @Inject
@@ -68,7 +76,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         }
         Optional<Role> role = users.verify(credentials[0], credentials[1]);
         if (role.isEmpty() && serverRealm) {
-            role = realmRole(request, credentials[0], credentials[1]);
+            role = realmRole(credentials[0], credentials[1]);
         }
         if (role.isEmpty()) {
             return refuse(response, 401, "Sign-in failed", "unknown user or wrong password", path);
@@ -81,31 +89,27 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
     }
 
     /**
-     * Signs in against the server's realm (the domain's default realm, {@code file} unless changed)
-     * and takes the highest pgflow role its groups grant (glassfish-web.xml maps each group
-     * {@code pgflow-*} to the role of the same name).
+     * Checks the credentials against the server's {@code file} realm (Payara's realm identity store,
+     * declared on this class) and takes the highest pgflow role among the caller's groups: a group
+     * named {@code pgflow-viewer}, {@code pgflow-operator} or {@code pgflow-admin} grants that role.
      */
-    private static Optional<Role> realmRole(HttpServletRequest request, String name, String password) {
-        try {
-            request.login(name, password);
-        } catch (jakarta.servlet.ServletException e) {
-            return Optional.empty();
-        }
-        try {
-            Role best = null;
-            for (Role r : Role.values()) {
-                if (request.isUserInRole(r.roleName()) && (best == null || r.compareTo(best) > 0)) {
-                    best = r;
+    private Optional<Role> realmRole(String name, String password) {
+        for (IdentityStore store : stores) {
+            if (store instanceof ConfiguredUsers || !store.validationTypes().contains(IdentityStore.ValidationType.VALIDATE)) {
+                continue;
+            }
+            CredentialValidationResult result = store.validate(new UsernamePasswordCredential(name, password));
+            if (result.getStatus() == CredentialValidationResult.Status.VALID) {
+                Role best = null;
+                for (Role r : Role.values()) {
+                    if (result.getCallerGroups().contains(r.roleName())) {
+                        best = r;
+                    }
                 }
-            }
-            return Optional.ofNullable(best);
-        } finally {
-            try {
-                request.logout();
-            } catch (jakarta.servlet.ServletException e) {
-                // the container signs the caller in below anyway
+                return Optional.ofNullable(best);
             }
         }
+        return Optional.empty();
     }
 
     private static AuthenticationStatus refuse(HttpServletResponse response, int status, String title, String detail, String path) {
