@@ -34,7 +34,7 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (runIdPrefix != null) {
             String hex = runIdPrefix.replace("-", "").toLowerCase(Locale.ROOT);
             if (hex.isEmpty() ? !runIdPrefix.isEmpty() : !hex.matches("[0-9a-f]{1,32}")) {
-                throw new IllegalArgumentException("runIdPrefix '" + runIdPrefix
+                throw new InvalidQueryException("runIdPrefix '" + runIdPrefix
                         + "' is not the start of a run id: use 1 to 32 hexadecimal digits (dashes are ignored)");
             }
             runIdPrefix = hex.isEmpty() ? null : hex;
@@ -47,7 +47,7 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
                     JsonValue value = reader.readValue();
                     inputContains = value.toString();
                 } catch (JsonParsingException e) {
-                    throw new IllegalArgumentException("inputContains is not valid JSON: " + e.getMessage());
+                    throw new InvalidQueryException("inputContains is not valid JSON: " + e.getMessage());
                 }
             }
         }

@@ -62,7 +62,7 @@ public class RunQueries {
      */
     public RunPage page(RunFilter filter, String cursor, int limit) {
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+            throw new InvalidQueryException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
         Cursor at = cursor == null || cursor.isBlank() ? null : Cursor.decode(cursor);
         RunFilter.Where where = filter.where(true);
@@ -199,11 +199,11 @@ public class RunQueries {
             try {
                 String[] parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split("\\|");
                 if (parts.length != 3 || !(parts[0].equals("o") || parts[0].equals("n"))) {
-                    throw new IllegalArgumentException("wrong shape");
+                    throw new InvalidQueryException("wrong shape");
                 }
                 return new Cursor(parts[0].equals("o"), OffsetDateTime.parse(parts[1]), UUID.fromString(parts[2]));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("cursor '" + text + "' is not a cursor of this listing: pass the nextCursor or"
+                throw new InvalidQueryException("cursor '" + text + "' is not a cursor of this listing: pass the nextCursor or"
                         + " previousCursor of a page as it was returned");
             }
         }
