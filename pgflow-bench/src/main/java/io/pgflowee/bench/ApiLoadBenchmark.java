@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,7 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -69,7 +67,7 @@ public final class ApiLoadBenchmark {
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
         int seed = Integer.parseInt(opts.getOrDefault("seed", "2000"));
         int streams = Integer.parseInt(opts.getOrDefault("streams", "200"));
-        double rate = Double.parseDouble(opts.getOrDefault("rate", "20"));
+        double rate = Double.parseDouble(opts.getOrDefault("rate", "20")); // or rates=5,20
         String auth = "Basic " + Base64.getEncoder().encodeToString((apiUser + ":" + apiPassword).getBytes(StandardCharsets.UTF_8));
 
         PGSimpleDataSource ds = new PGSimpleDataSource();
@@ -85,12 +83,19 @@ public final class ApiLoadBenchmark {
 
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
+        String phases = opts.getOrDefault("phases", "rest,sse");
+        if (phases.contains("rest")) {
         load("GET /api/runs/{id}", client, clients, seconds,
                 () -> URI.create(http + "/api/runs/" + runs.get(ThreadLocalRandom.current().nextInt(runs.size()))), auth);
         load("GET /api/runs (first page, 50)", client, clients, seconds, () -> URI.create(http + "/api/runs?limit=50"), auth);
         load("GET /api/runs?flow=greet_user&status=completed (first page, 50)", client, clients, seconds,
                 () -> URI.create(http + "/api/runs?flow=greet_user&status=completed&limit=50"), auth);
-        sse(http, url, dbUser, dbPassword, auth, streams, rate, seconds);
+        }
+        if (phases.contains("sse")) {
+            for (String r : opts.getOrDefault("rates", Double.toString(rate)).split(",")) {
+                sse(http, url, dbUser, dbPassword, auth, streams, Double.parseDouble(r), seconds);
+            }
+        }
         System.exit(0);
     }
 
@@ -181,36 +186,62 @@ public final class ApiLoadBenchmark {
         AtomicInteger open = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         CountDownLatch connected = new CountDownLatch(streams);
-        List<Stream<String>> bodies = Collections.synchronizedList(new ArrayList<>());
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<java.net.Socket> sockets = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < streams; i++) {
             Thread t = new Thread(() -> {
-                try {
-                    HttpResponse<Stream<String>> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/events?flow=greet_user"))
-                            .header("Authorization", auth).header("Accept", "text/event-stream").GET().build(),
-                            HttpResponse.BodyHandlers.ofLines());
-                    if (r.statusCode() != 200) {
+                // a plain socket and a blocking reader per stream: the JDK HttpClient spent more CPU reading 200 streams
+                // than the server spent writing them, which measured the client
+                URI u = URI.create(http);
+                try (java.net.Socket socket = new java.net.Socket(u.getHost(), u.getPort())) {
+                    sockets.add(socket);
+                    socket.getOutputStream().write(("GET /api/events?flow=greet_user HTTP/1.1\r\nHost: " + u.getHost() + "\r\n"
+                            + "Authorization: " + auth + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536));
+                    String status = line(in);
+                    if (!status.contains(" 200 ")) {
                         failed.incrementAndGet();
                         connected.countDown();
                         return;
                     }
-                    bodies.add(r.body());
+                    boolean chunked = false;
+                    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                        chunked |= h.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+                    }
                     open.incrementAndGet();
-                    Iterator<String> lines = r.body().iterator();
-                    boolean first = true;
-                    while (lines.hasNext()) {
-                        String line = lines.next();
-                        if (first) {
-                            connected.countDown(); // the ": subscribed" comment
-                            first = false;
+                    connected.countDown();
+                    StringBuilder pending = new StringBuilder();
+                    while (true) {
+                        String text;
+                        if (chunked) {
+                            int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
+                            if (size == 0) {
+                                break;
+                            }
+                            byte[] chunk = new byte[size];
+                            in.readFully(chunk);
+                            line(in);
+                            text = new String(chunk, StandardCharsets.UTF_8);
+                        } else {
+                            byte[] buffer = new byte[8192];
+                            int n = in.read(buffer);
+                            if (n < 0) {
+                                break;
+                            }
+                            text = new String(buffer, 0, n, StandardCharsets.UTF_8);
                         }
-                        if (line.startsWith("data:")) {
-                            java.time.Instant clock = java.time.Instant.now();
-                            long now = clock.getEpochSecond() * 1_000_000 + clock.getNano() / 1000;
-                            Matcher m = AT.matcher(line);
-                            if (m.find()) {
-                                java.time.Instant at = java.time.Instant.parse(m.group(1));
-                                delays.add(now - (at.getEpochSecond() * 1_000_000 + at.getNano() / 1000));
+                        java.time.Instant clock = java.time.Instant.now();
+                        long now = clock.getEpochSecond() * 1_000_000 + clock.getNano() / 1000;
+                        pending.append(text);
+                        int nl;
+                        while ((nl = pending.indexOf("\n")) >= 0) {
+                            String l = pending.substring(0, nl);
+                            pending.delete(0, nl + 1);
+                            if (l.startsWith("data:")) {
+                                Matcher m = AT.matcher(l);
+                                if (m.find()) {
+                                    java.time.Instant at = java.time.Instant.parse(m.group(1));
+                                    delays.add(now - (at.getEpochSecond() * 1_000_000 + at.getNano() / 1000));
+                                }
                             }
                         }
                     }
@@ -247,7 +278,20 @@ public final class ApiLoadBenchmark {
                 "SSE delivery delay (transition time -> client)", started, sorted.size(), expected,
                 pctMicros(sorted, 50), pctMicros(sorted, 95), pctMicros(sorted, 99),
                 sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1000.0);
-        bodies.forEach(Stream::close);
+        for (java.net.Socket socket : sockets) {
+            socket.close();
+        }
+    }
+
+    /** One CRLF-terminated line of the response head or chunk framing. */
+    private static String line(java.io.DataInputStream in) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
     }
 
     private static double pct(List<Long> sortedNanos, int p) {

@@ -1,5 +1,7 @@
 package io.pgflowee.api.flow;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.io.StringReader;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParsingException;
@@ -255,7 +256,7 @@ public final class Flow<I> {
             throw new FlowDefinitionException(slug, stepSlug, option + "(...) pattern cannot be null");
         }
         JsonValue value;
-        try (var reader = Json.createReader(new StringReader(text))) {
+        try (var reader = Jsonp.createReader(new StringReader(text))) {
             value = reader.readValue();
         } catch (JsonParsingException e) {
             var at = e.getLocation();

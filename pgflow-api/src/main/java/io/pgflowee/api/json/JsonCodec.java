@@ -3,7 +3,6 @@ package io.pgflowee.api.json;
 import java.io.StringReader;
 import java.lang.reflect.Type;
 
-import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
@@ -29,7 +28,7 @@ public final class JsonCodec {
 
     /** Parses JSON text; a syntax error names the line, column and offset where it broke. */
     public static JsonValue parse(String json) {
-        try (var parser = Json.createParser(new StringReader(json))) {
+        try (var parser = Jsonp.createParser(new StringReader(json))) {
             if (!parser.hasNext()) {
                 throw new IllegalArgumentException("invalid JSON: there is no value");
             }

@@ -1,5 +1,7 @@
 package io.pgflowee.api.shape;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +13,6 @@ import io.pgflowee.api.flow.WhenExhausted;
 import io.pgflowee.api.flow.WhenUnmet;
 import io.pgflowee.api.json.JsonCodec;
 import io.pgflowee.api.json.JsonbText;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -108,11 +109,11 @@ public record FlowShape(List<StepShape> steps, Options options) {
 
     /** The shape as JSON, in the form {@code pgflow.ensure_flow_compiled} takes. */
     public JsonObject toJson() {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = Jsonp.createArrayBuilder();
         for (StepShape s : steps) {
-            JsonArrayBuilder deps = Json.createArrayBuilder();
+            JsonArrayBuilder deps = Jsonp.createArrayBuilder();
             s.dependencies().forEach(deps::add);
-            JsonObjectBuilder step = Json.createObjectBuilder()
+            JsonObjectBuilder step = Jsonp.createObjectBuilder()
                     .add("slug", s.slug())
                     .add("stepType", s.stepType())
                     .add("dependencies", deps)
@@ -125,7 +126,7 @@ public record FlowShape(List<StepShape> steps, Options options) {
             }
             array.add(step);
         }
-        JsonObjectBuilder root = Json.createObjectBuilder().add("steps", array);
+        JsonObjectBuilder root = Jsonp.createObjectBuilder().add("steps", array);
         if (options != null) {
             root.add("options", options(options));
         }
@@ -133,12 +134,12 @@ public record FlowShape(List<StepShape> steps, Options options) {
     }
 
     private static JsonObject wrapper(JsonValue pattern) {
-        return pattern == null ? Json.createObjectBuilder().add("defined", false).build()
-                : Json.createObjectBuilder().add("defined", true).add("value", pattern).build();
+        return pattern == null ? Jsonp.createObjectBuilder().add("defined", false).build()
+                : Jsonp.createObjectBuilder().add("defined", true).add("value", pattern).build();
     }
 
     private static JsonObjectBuilder options(Options o) {
-        JsonObjectBuilder b = Json.createObjectBuilder();
+        JsonObjectBuilder b = Jsonp.createObjectBuilder();
         if (o.maxAttempts() != null) {
             b.add("maxAttempts", o.maxAttempts());
         }

@@ -1,5 +1,7 @@
 package io.pgflowee.engine.events;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -32,7 +34,6 @@ import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -255,7 +256,7 @@ public class RunEventHub {
 
     /** Parses a {@code pgflow_events} payload. */
     static RunEvent parse(String payload) {
-        try (JsonReader reader = Json.createReader(new StringReader(payload))) {
+        try (JsonReader reader = Jsonp.createReader(new StringReader(payload))) {
             JsonObject o = reader.readObject();
             return new RunEvent(o.getString("event_type"), UUID.fromString(o.getString("run_id")), o.getString("flow_slug"),
                     o.getString("step_slug", null), o.getString("status", null), o.getString("skip_reason", null),

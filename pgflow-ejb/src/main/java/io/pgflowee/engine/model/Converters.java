@@ -1,8 +1,9 @@
 package io.pgflowee.engine.model;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.io.StringReader;
 
-import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParsingException;
 import jakarta.persistence.AttributeConverter;
@@ -111,7 +112,7 @@ public final class Converters {
                 return null;
             }
             String text = value.toString();
-            try (var reader = Json.createReader(new StringReader(text))) {
+            try (var reader = Jsonp.createReader(new StringReader(text))) {
                 return reader.readValue();
             } catch (JsonParsingException e) {
                 throw new IllegalStateException("pgflow: a jsonb column holds text that is not JSON: " + text, e);

@@ -1,5 +1,7 @@
 package io.pgflowee.engine.query;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -9,7 +11,6 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.pgflowee.engine.model.RunStatus;
-import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParsingException;
 
@@ -43,7 +44,7 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
             if (inputContains.isBlank()) {
                 inputContains = null;
             } else {
-                try (var reader = Json.createReader(new StringReader(inputContains))) {
+                try (var reader = Jsonp.createReader(new StringReader(inputContains))) {
                     JsonValue value = reader.readValue();
                     inputContains = value.toString();
                 } catch (JsonParsingException e) {

@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +14,6 @@ import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -110,7 +111,7 @@ public final class ApiErrors {
         }
 
         private static Response problem(int status, String title, String detail, String path, String errorId) {
-            String body = Json.createObjectBuilder(Json.createReader(new java.io.StringReader(
+            String body = Jsonp.createObjectBuilder(Jsonp.createReader(new java.io.StringReader(
                     Problems.json(status, title, detail, path, null))).readObject()).add("errorId", errorId).build().toString();
             return Response.status(status).type(Problems.MEDIA_TYPE).entity(body).build();
         }

@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +24,6 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -168,9 +169,24 @@ public class EventStreams {
         streams.forEach(Stream::close);
     }
 
+    /** Recently built events: every stream that gets an event sends the same (immutable) object. */
+    private final Map<String, OutboundSseEvent> built = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, OutboundSseEvent> eldest) {
+            return size() > 1024;
+        }
+    };
+
+    private OutboundSseEvent outbound(RunEvent e, Sse sse) {
+        synchronized (built) {
+            return built.computeIfAbsent(e.id(), id -> sse.newEventBuilder().id(id).name(e.type())
+                    .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, json(e)).build());
+        }
+    }
+
     /** The event's JSON (camelCase, like the rest of the API). */
     static String json(RunEvent e) {
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = Jsonp.createObjectBuilder()
                 .add("id", e.id())
                 .add("eventType", e.type())
                 .add("runId", e.runId().toString())
@@ -219,7 +235,7 @@ public class EventStreams {
             write(sse.newEventBuilder().comment("subscribed").build());
             if (flowSlug != null && replay.size() > MAX_REPLAY) {
                 write(sse.newEventBuilder().name("reset").mediaType(MediaType.APPLICATION_JSON_TYPE)
-                        .data(String.class, Json.createObjectBuilder().add("detail", "more than " + MAX_REPLAY
+                        .data(String.class, Jsonp.createObjectBuilder().add("detail", "more than " + MAX_REPLAY
                                 + " events since Last-Event-ID: read the flow's runs with GET /api/runs?flow=" + flowSlug
                                 + "; live events follow").build().toString()).build());
             } else {
@@ -271,8 +287,7 @@ public class EventStreams {
                 return;
             }
             lastSentMicros = Math.max(lastSentMicros, e.atMicros());
-            write(sse.newEventBuilder().id(e.id()).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
-                    .data(String.class, json(e)).build());
+            write(outbound(e, sse));
             if (runId != null && e.terminal()) {
                 close();
             }

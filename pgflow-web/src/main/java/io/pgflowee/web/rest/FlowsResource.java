@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.sql.SQLException;
 import java.util.UUID;
 
@@ -24,7 +26,6 @@ import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.query.FlowQueries;
 import io.pgflowee.engine.query.RunQueries;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.Consumes;
@@ -74,7 +75,7 @@ public class FlowsResource {
     @APIResponse(responseCode = "200", description = "The flows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Flow.class)))
     public String list() {
-        JsonArrayBuilder out = Json.createArrayBuilder();
+        JsonArrayBuilder out = Jsonp.createArrayBuilder();
         for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
             out.add(flowJson(flow).add("status", serverStatus(flow.flow().flowSlug())));
         }
@@ -183,11 +184,11 @@ public class FlowsResource {
 
     private static JsonObjectBuilder flowJson(FlowQueries.FlowSummary summary) {
         FlowRecord f = summary.flow();
-        JsonArrayBuilder steps = Json.createArrayBuilder();
+        JsonArrayBuilder steps = Jsonp.createArrayBuilder();
         for (FlowQueries.StepSummary s : summary.steps()) {
             StepRecord step = s.step();
-            JsonObjectBuilder json = Json.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
-                    .add("type", step.stepType().dbValue()).add("dependencies", Json.createArrayBuilder(s.dependsOn()));
+            JsonObjectBuilder json = Jsonp.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
+                    .add("type", step.stepType().dbValue()).add("dependencies", Jsonp.createArrayBuilder(s.dependsOn()));
             RunJson.number(json, "maxAttempts", step.maxAttempts());
             RunJson.number(json, "baseDelay", step.baseDelay());
             RunJson.number(json, "timeout", step.timeout());
@@ -196,7 +197,7 @@ public class FlowsResource {
             json.add("if", RunJson.orNull(step.requiredInputPattern())).add("ifNot", RunJson.orNull(step.forbiddenInputPattern()));
             steps.add(json);
         }
-        JsonObjectBuilder json = Json.createObjectBuilder().add("slug", f.flowSlug()).add("maxAttempts", f.maxAttempts())
+        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("slug", f.flowSlug()).add("maxAttempts", f.maxAttempts())
                 .add("baseDelay", f.baseDelay()).add("timeout", f.timeout());
         RunJson.time(json, "createdAt", f.createdAt());
         RunJson.time(json, "pausedAt", f.pausedAt());

@@ -1,6 +1,7 @@
 package io.pgflowee.web.rest;
 
-import jakarta.json.Json;
+import io.pgflowee.api.json.Jsonp;
+
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.core.Response;
 
@@ -18,7 +19,7 @@ public final class Problems {
 
     /** The problem document as JSON text. */
     public static String json(int status, String title, String detail, String instance, String hint) {
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = Jsonp.createObjectBuilder()
                 .add("type", "about:blank")
                 .add("title", title)
                 .add("status", status)

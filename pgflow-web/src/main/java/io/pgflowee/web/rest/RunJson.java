@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.api.json.Jsonp;
+
 import java.time.OffsetDateTime;
 
 import io.pgflowee.engine.model.RunRecord;
@@ -8,7 +10,6 @@ import io.pgflowee.engine.model.TaskRecord;
 import io.pgflowee.engine.query.RunDetail;
 import io.pgflowee.engine.query.RunPage;
 import io.pgflowee.engine.query.StatusTotals;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -24,7 +25,7 @@ final class RunJson {
     }
 
     static JsonObjectBuilder run(RunRecord r) {
-        JsonObjectBuilder json = Json.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
+        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
                 .add("status", r.status().dbValue()).add("input", r.input()).add("output", orNull(r.output()))
                 .add("remainingSteps", r.remainingSteps());
         time(json, "startedAt", r.startedAt());
@@ -41,10 +42,10 @@ final class RunJson {
 
     /** {@code {"run": ..., "steps": [...]}}, steps in step order with their tasks. */
     static JsonObject detail(RunDetail detail) {
-        JsonArrayBuilder steps = Json.createArrayBuilder();
+        JsonArrayBuilder steps = Jsonp.createArrayBuilder();
         for (RunDetail.StepDetail s : detail.steps()) {
             StepStateRecord st = s.state();
-            JsonObjectBuilder step = Json.createObjectBuilder().add("stepSlug", st.stepSlug()).add("stepIndex", s.step().stepIndex())
+            JsonObjectBuilder step = Jsonp.createObjectBuilder().add("stepSlug", st.stepSlug()).add("stepIndex", s.step().stepIndex())
                     .add("stepType", s.step().stepType().dbValue()).add("status", st.status().dbValue());
             number(step, "initialTasks", st.initialTasks());
             number(step, "remainingTasks", st.remainingTasks());
@@ -57,9 +58,9 @@ final class RunJson {
             time(step, "failedAt", st.failedAt());
             time(step, "skippedAt", st.skippedAt());
             time(step, "cancelledAt", st.cancelledAt());
-            JsonArrayBuilder tasks = Json.createArrayBuilder();
+            JsonArrayBuilder tasks = Jsonp.createArrayBuilder();
             for (TaskRecord t : s.tasks()) {
-                JsonObjectBuilder task = Json.createObjectBuilder().add("taskIndex", t.taskIndex()).add("status", t.status().dbValue())
+                JsonObjectBuilder task = Jsonp.createObjectBuilder().add("taskIndex", t.taskIndex()).add("status", t.status().dbValue())
                         .add("attempts", t.attemptsCount()).add("output", orNull(t.output()));
                 text(task, "errorMessage", t.errorMessage());
                 time(task, "queuedAt", t.queuedAt());
@@ -72,14 +73,14 @@ final class RunJson {
             }
             steps.add(step.add("tasks", tasks));
         }
-        return Json.createObjectBuilder().add("run", run(detail.run())).add("steps", steps).build();
+        return Jsonp.createObjectBuilder().add("run", run(detail.run())).add("steps", steps).build();
     }
 
     /** {@code {"runs": [...], "nextCursor", "previousCursor", "totals": {...}}}. */
     static JsonObject page(RunPage page) {
-        JsonArrayBuilder runs = Json.createArrayBuilder();
+        JsonArrayBuilder runs = Jsonp.createArrayBuilder();
         page.runs().forEach(r -> runs.add(run(r)));
-        JsonObjectBuilder json = Json.createObjectBuilder().add("runs", runs);
+        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runs", runs);
         text(json, "nextCursor", page.nextCursor());
         text(json, "previousCursor", page.previousCursor());
         return json.add("totals", totals(page.totals())).build();
@@ -87,7 +88,7 @@ final class RunJson {
 
     /** Runs per status, and whether the counts are exact or PostgreSQL's estimates. */
     static JsonObjectBuilder totals(StatusTotals totals) {
-        JsonObjectBuilder json = Json.createObjectBuilder();
+        JsonObjectBuilder json = Jsonp.createObjectBuilder();
         totals.counts().forEach((status, count) -> json.add(status.dbValue(), count));
         return json.add("exact", totals.exact());
     }

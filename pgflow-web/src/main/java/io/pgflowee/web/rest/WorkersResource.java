@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.api.json.Jsonp;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -13,7 +15,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.pgflowee.engine.model.WorkerRecord;
 import io.pgflowee.engine.query.WorkerQueries;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.GET;
@@ -35,10 +36,10 @@ public class WorkersResource {
     @APIResponse(responseCode = "200", description = "The workers", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Worker.class)))
     public String list() {
-        JsonArrayBuilder out = Json.createArrayBuilder();
+        JsonArrayBuilder out = Jsonp.createArrayBuilder();
         for (WorkerQueries.WorkerView view : workers.workers()) {
             WorkerRecord w = view.worker();
-            JsonObjectBuilder json = Json.createObjectBuilder().add("workerId", w.workerId().toString()).add("flowSlug", w.queueName())
+            JsonObjectBuilder json = Jsonp.createObjectBuilder().add("workerId", w.workerId().toString()).add("flowSlug", w.queueName())
                     .add("server", w.functionName()).add("live", view.live()).add("heartbeatAgeMs", view.heartbeatAge().toMillis());
             RunJson.time(json, "startedAt", w.startedAt());
             RunJson.time(json, "lastHeartbeat", w.lastHeartbeat());
