@@ -252,9 +252,19 @@ public final class ApiLoadBenchmark {
             t.setDaemon(true);
             t.start();
         }
+        // streams whose clients never read: they must not hold up the others
+        int stalledCount = Integer.parseInt(System.getProperty("bench.stalled", "0"));
+        for (int i = 0; i < stalledCount; i++) {
+            URI u = URI.create(http);
+            java.net.Socket stalled = new java.net.Socket(u.getHost(), u.getPort());
+            stalled.setReceiveBufferSize(4096);
+            stalled.getOutputStream().write(("GET /api/events?flow=greet_user HTTP/1.1\r\nHost: " + u.getHost() + "\r\nAuthorization: "
+                    + auth + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            sockets.add(stalled);
+        }
         connected.await(60, java.util.concurrent.TimeUnit.SECONDS);
-        System.out.printf("# SSE: %d streams open on /api/events?flow=greet_user (%d refused); starting greet_user runs from SQL at %.0f/s for %d s%n",
-                open.get(), failed.get(), rate, seconds);
+        System.out.printf("# SSE: %d streams open on /api/events?flow=greet_user (%d refused), %d more that never read;"
+                + " starting greet_user runs from SQL at %.0f/s for %d s%n", open.get(), failed.get(), stalledCount, rate, seconds);
         long started = 0;
         try (Connection c = DriverManager.getConnection(url, user, password);
              PreparedStatement ps = c.prepareStatement("select pgflow.start_flow('greet_user', '{\"first_name\": \"Sse\", \"last_name\": \"Load\"}')")) {

@@ -59,6 +59,28 @@ public class EventStreams {
     @Resource
     ManagedScheduledExecutorService scheduler;
 
+    @Resource
+    jakarta.enterprise.concurrent.ManagedThreadFactory threads;
+
+    /**
+     * Writes the streams' events, each stream by one task at a time. Its own threads, not the
+     * managed executor the workers run handlers on: a write to a client that stopped reading blocks
+     * until the listener's write timeout, and must not hold up a handler.
+     */
+    private java.util.concurrent.ExecutorService executor;
+
+    /**
+     * Threads writing to streams. A thread per stream was measured slower (hundreds of runnable
+     * threads on 2 cores); a few threads keep a client that stopped reading from holding up the
+     * others for longer than one write timeout each.
+     */
+    @Inject
+    @ConfigProperty(name = "pgflow.events.writerThreads", defaultValue = "4")
+    int writerThreads;
+
+    /** A stream this many events behind its client is closed. */
+    static final int MAX_BEHIND = 10_000;
+
     @Inject
     @ConfigProperty(name = "pgflow.events.replayMarginSeconds", defaultValue = "10")
     int replayMarginSeconds;
@@ -147,6 +169,9 @@ public class EventStreams {
     }
 
     private synchronized void startKeepAlive() {
+        if (executor == null) {
+            executor = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writerThreads), threads);
+        }
         if (keepAlive == null) {
             keepAlive = scheduler.scheduleWithFixedDelay(() -> {
                 long now = System.currentTimeMillis();
@@ -167,6 +192,9 @@ public class EventStreams {
             keepAlive.cancel(false);
         }
         streams.forEach(Stream::close);
+        if (executor != null) {
+            executor.shutdownNow();
+        }
     }
 
     /** Recently built events: every stream that gets an event sends the same (immutable) object. */
@@ -217,6 +245,9 @@ public class EventStreams {
             }
         };
         final List<RunEvent> pending = new ArrayList<>();
+        private final java.util.ArrayDeque<OutboundSseEvent> queue = new java.util.ArrayDeque<>();
+        private boolean draining;
+        private volatile boolean finishing;
         volatile RunEventHub.Watch watch;
         volatile long lastWrite = System.currentTimeMillis();
         volatile boolean closed;
@@ -289,24 +320,86 @@ public class EventStreams {
             lastSentMicros = Math.max(lastSentMicros, e.atMicros());
             write(outbound(e, sse));
             if (runId != null && e.terminal()) {
-                close();
+                finish();
             }
         }
 
+        /**
+         * Queues an event for this stream's writer: writes happen on the managed executor, one
+         * stream at a time each, so a client that reads slowly (or not at all) holds up only its own
+         * stream, never the listener or the other streams. A stream more than
+         * {@link #MAX_BEHIND} events behind is closed; its client can resume with Last-Event-ID.
+         */
         void write(OutboundSseEvent event) {
-            if (closed) {
+            boolean start;
+            boolean overflow = false;
+            synchronized (queue) {
+                if (closed || finishing) {
+                    return;
+                }
+                if (queue.size() >= MAX_BEHIND) {
+                    LOG.warning("PGFLOW-067 an event stream fell " + MAX_BEHIND + " events behind (its client reads too slowly);"
+                            + " it is closed, and its client can resume with Last-Event-ID");
+                    start = false;
+                    overflow = true;
+                } else {
+                    queue.add(event);
+                    lastWrite = System.currentTimeMillis();
+                    start = !draining;
+                    draining |= start;
+                }
+            }
+            if (overflow) {
+                close();
                 return;
             }
-            lastWrite = System.currentTimeMillis();
-            try {
-                sink.send(event).whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        close();
-                    }
-                });
-            } catch (RuntimeException e) {
-                close();
+            if (start) {
+                drainLater();
             }
+        }
+
+        /** Ends the stream once everything queued is written. */
+        void finish() {
+            boolean start;
+            synchronized (queue) {
+                finishing = true;
+                start = !draining;
+                draining |= start;
+            }
+            if (start) {
+                drainLater();
+            }
+        }
+
+        private void drainLater() {
+            try {
+                executor.execute(this::drain);
+            } catch (RuntimeException e) {
+                close(); // shutting down
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                OutboundSseEvent next;
+                synchronized (queue) {
+                    next = queue.poll();
+                    if (next == null) {
+                        draining = false;
+                        if (finishing) {
+                            break;
+                        }
+                        return;
+                    }
+                }
+                try {
+                    sink.send(next).toCompletableFuture().join();
+                } catch (RuntimeException e) {
+                    close();
+                    return;
+                }
+            }
+            close();
         }
 
         void closeWatch() {
