@@ -459,6 +459,7 @@ class PayaraMicroIT {
         List<String> endpoints = endpointsOfTheWar();
         assertTrue(endpoints.size() >= 7, "endpoints found in the WAR: " + endpoints);
         List<String> problems = new java.util.ArrayList<>();
+        java.util.Set<String> operationIds = new java.util.HashSet<>();
         for (String endpoint : endpoints) {
             String[] parts = endpoint.split(" ", 3);
             String key = paths.keySet().stream().filter(k -> k.endsWith(parts[1])).findFirst().orElse(null);
@@ -469,6 +470,16 @@ class PayaraMicroIT {
             }
             if (!operation.containsKey("summary") || operation.getString("summary").isBlank()) {
                 problems.add(endpoint + ": no summary");
+            }
+            // a generated client needs unique operation ids and required path parameters
+            if (!operation.containsKey("operationId") || !operationIds.add(operation.getString("operationId"))) {
+                problems.add(endpoint + ": no operationId, or one used twice: " + operation.get("operationId"));
+            }
+            for (JsonObject parameter : operation.containsKey("parameters")
+                    ? operation.getJsonArray("parameters").getValuesAs(JsonObject.class) : List.<JsonObject>of()) {
+                if (parameter.getString("in", "").equals("path") && !parameter.getBoolean("required", false)) {
+                    problems.add(endpoint + ": path parameter " + parameter.getString("name") + " not marked required");
+                }
             }
             JsonObject responses = operation.getJsonObject("responses");
             if (responses == null || !(responses.containsKey("200") || responses.containsKey("201"))) {

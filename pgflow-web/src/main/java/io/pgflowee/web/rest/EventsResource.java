@@ -33,7 +33,7 @@ public class EventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Follow a flow's runs live", description = "Server-sent events of every run of the flow: run:started,"
+    @Operation(operationId = "followFlowEvents", summary = "Follow a flow's runs live", description = "Server-sent events of every run of the flow: run:started,"
             + " run:retried, run:completed, run:failed, run:cancelled, step:started, step:completed, step:failed, step:skipped,"
             + " step:cancelled. Each event's id is <micros>/<rank>/<run id>/<step>; its data is the event as JSON. A reconnect with"
             + " Last-Event-ID first replays, from the tables, every transition recorded since that event's time minus 10 s (ids"

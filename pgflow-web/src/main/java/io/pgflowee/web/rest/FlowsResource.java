@@ -70,7 +70,7 @@ public class FlowsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "List flows", description = "Every flow in the database with its options, steps, runs per status and"
+    @Operation(operationId = "listFlows", summary = "List flows", description = "Every flow in the database with its options, steps, runs per status and"
             + " whether this server runs it.")
     @APIResponse(responseCode = "200", description = "The flows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Flow.class)))
@@ -85,12 +85,12 @@ public class FlowsResource {
     @GET
     @Path("{slug}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
+    @Operation(operationId = "getFlow", summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
     @APIResponse(responseCode = "200", description = "The flow",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow in the database",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response get(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug) {
+    public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
         return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug)).build().toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
                         "GET /api/flows lists the flows in the database"));
@@ -99,11 +99,11 @@ public class FlowsResource {
     @POST
     @Path("{slug}/pause")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
+    @Operation(operationId = "pauseFlow", summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
             + " can still be started and queue up; running tasks finish. Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response pause(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug)
+    public Response pause(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException {
         return control(slug, "/api/flows/" + slug + "/pause", true);
     }
@@ -111,11 +111,11 @@ public class FlowsResource {
     @POST
     @Path("{slug}/resume")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
+    @Operation(operationId = "resumeFlow", summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
             + " Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response resume(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug)
+    public Response resume(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException {
         return control(slug, "/api/flows/" + slug + "/resume", false);
     }
@@ -124,7 +124,7 @@ public class FlowsResource {
     @Path("{slug}/concurrency")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Limit a flow's concurrency", description = "pgflow.set_flow_concurrency: at most maxRunning tasks of the"
+    @Operation(operationId = "setFlowConcurrency", summary = "Limit a flow's concurrency", description = "pgflow.set_flow_concurrency: at most maxRunning tasks of the"
             + " flow run at once across all workers and servers; {\"maxRunning\": null} removes the limit. Operator or admin.")
     @RequestBody(description = "The limit, 1 or more, or null", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             examples = {@ExampleObject(name = "limit", value = "{\"maxRunning\": 5}"),
@@ -133,7 +133,7 @@ public class FlowsResource {
     @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug,
+    public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                                 String body) throws SQLException {
         String instance = "/api/flows/" + slug + "/concurrency";
         String shape = "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}";
@@ -209,7 +209,7 @@ public class FlowsResource {
     @Path("{slug}/runs")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Start a run", description = "Starts a run of the flow with the body as its input (one SQL call:"
+    @Operation(operationId = "startRun", summary = "Start a run", description = "Starts a run of the flow with the body as its input (one SQL call:"
             + " pgflow.start_flow). With an Idempotency-Key used before for this flow and the same input, nothing is started and"
             + " the earlier run is returned with 200.")
     @RequestBody(description = "The run input (JSON); a flow whose root step is a map takes an array", required = true,
@@ -228,7 +228,7 @@ public class FlowsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response start(@Parameter(description = "The flow's slug", example = "greet_user") @PathParam("slug") String slug,
+    public Response start(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                           @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
                           @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")
                           @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {

@@ -71,7 +71,7 @@ public class RunsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "List runs", description = "Runs newest first (started_at, then run id), filtered, in keyset pages."
+    @Operation(operationId = "listRuns", summary = "List runs", description = "Runs newest first (started_at, then run id), filtered, in keyset pages."
             + " Follow nextCursor / previousCursor (also in the Link header); no run is lost or repeated while new runs start.")
     @APIResponse(responseCode = "200", description = "A page of runs with the runs per status of the filter",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunPage.class)))
@@ -120,7 +120,7 @@ public class RunsResource {
     @GET
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Read a run", description = "The run with its steps in step order, each with its tasks, outputs, errors and"
+    @Operation(operationId = "getRun", summary = "Read a run", description = "The run with its steps in step order, each with its tasks, outputs, errors and"
             + " timings.")
     @APIResponse(responseCode = "200", description = "The run",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
@@ -128,7 +128,7 @@ public class RunsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run (or pruned)",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response get(@Parameter(description = "The run id") @PathParam("id") String id) {
+    public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
         UUID runId;
         try {
             runId = UUID.fromString(id);
@@ -142,7 +142,7 @@ public class RunsResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Follow a run live", description = "Server-sent events of the run: first its transitions so far (from the"
+    @Operation(operationId = "followRunEvents", summary = "Follow a run live", description = "Server-sent events of the run: first its transitions so far (from the"
             + " tables), then each one as it happens; the stream ends after run:completed, run:failed or run:cancelled (at once"
             + " for a finished run). Each event's id is <micros>/<rank>/<run id>/<step>; its data is the event as JSON. A reconnect"
             + " with Last-Event-ID replays every transition recorded since that event's time minus 10 s (ids already seen can come"
@@ -154,7 +154,7 @@ public class RunsResource {
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "503", description = "The database cannot be reached",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public void events(@Parameter(description = "The run id") @PathParam("id") String id,
+    public void events(@Parameter(description = "The run id", required = true) @PathParam("id") String id,
                        @Parameter(description = "The id of the last event received, to resume after a disconnect")
                        @HeaderParam("Last-Event-ID") String lastEventId,
                        @Context SseEventSink sink, @Context Sse sse) {
@@ -172,7 +172,7 @@ public class RunsResource {
     @Path("{id}/cancel")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Cancel a run", description = "pgflow.cancel_run: the run and its unfinished steps and tasks become cancelled;"
+    @Operation(operationId = "cancelRun", summary = "Cancel a run", description = "pgflow.cancel_run: the run and its unfinished steps and tasks become cancelled;"
             + " running handlers are interrupted within about a second; completed steps keep their outputs. Cancelling a cancelled"
             + " run returns it unchanged. Operator or admin.")
     @RequestBody(description = "Optional: why", content = @Content(mediaType = MediaType.APPLICATION_JSON,
@@ -182,7 +182,7 @@ public class RunsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response cancel(@Parameter(description = "The run id") @PathParam("id") String id, String body) throws java.sql.SQLException {
+    public Response cancel(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body) throws java.sql.SQLException {
         String instance = "/api/runs/" + id + "/cancel";
         String reason = null;
         if (body != null && !body.isBlank()) {
@@ -210,25 +210,25 @@ public class RunsResource {
     @POST
     @Path("{id}/retry")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
+    @Operation(operationId = "retryRun", summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
             + " completed steps and tasks keep their outputs. Operator or admin.")
     @APIResponse(responseCode = "200", description = "The run, started again", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response retry(@Parameter(description = "The run id") @PathParam("id") String id) throws java.sql.SQLException {
+    public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException {
         return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
     }
 
     @POST
     @Path("{id}/restart")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
+    @Operation(operationId = "restartRun", summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
             + " input, linked by restartOfRunId. Operator or admin.")
     @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response restart(@Parameter(description = "The run to restart") @PathParam("id") String id) throws java.sql.SQLException {
+    public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException {
         return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
     }
 

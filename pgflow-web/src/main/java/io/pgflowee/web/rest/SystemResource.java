@@ -19,7 +19,7 @@ public class SystemResource {
     SystemInfoService systemInfo;
 
     @GET
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Describe the server and its database",
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "getSystem", summary = "Describe the server and its database",
             description = "Versions, the database this server uses (without credentials) and whether its schema is in place.")
     @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The system description")
     public SystemInfoService.SystemInfo get() throws SQLException {

@@ -32,7 +32,7 @@ public class WorkersResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "List workers", description = "Every worker of every server, live ones first.")
+    @Operation(operationId = "listWorkers", summary = "List workers", description = "Every worker of every server, live ones first.")
     @APIResponse(responseCode = "200", description = "The workers", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Worker.class)))
     public String list() {
