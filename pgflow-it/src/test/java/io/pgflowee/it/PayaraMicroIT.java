@@ -1128,6 +1128,63 @@ class PayaraMicroIT {
         return s.length() > 160 ? s.substring(0, 160) + "..." : s;
     }
 
+    @Test
+    void everyEndpointAnswersEveryRoleAsItsRoleAllows() throws Exception {
+        String done = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Ro\", \"last_name\": \"Les\"}')").get(0);
+        assertEquals("completed", awaitRunEnd(done));
+        List<String> reads = List.of("api/runs", "api/runs/" + done, "api/runs/" + done + "/events", "api/flows", "api/flows/greet_user",
+                "api/workers", "api/system", "metrics", "api/events?flow=greet_user");
+        List<String> wrong = new java.util.ArrayList<>();
+        for (String user : List.of("it-viewer", "it-operator", "it-admin")) {
+            for (String path : reads) {
+                HttpResponse<java.io.InputStream> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                        HttpRequest.newBuilder(base.toURI().resolve(path)).header("Authorization", basic(user, user + "-secret")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                r.body().close(); // the flow's event stream would stay open
+                if (r.statusCode() != 200) {
+                    wrong.add("GET " + path + " as " + user + ": " + r.statusCode());
+                }
+            }
+            // every action, in an order that makes each one possible; a viewer gets 403 for each and changes nothing
+            String run = null;
+            int expectedPause = user.equals("it-viewer") ? 403 : 200;
+            wrong.addAll(expect(user, "api/flows/greet_user/pause", "", expectedPause));
+            if (user.equals("it-viewer")) {
+                engine.pauseFlow("greet_user"); // what the viewer could not do, so its run waits like the others'
+            }
+            HttpResponse<String> started = postAs(user, "api/flows/greet_user/runs", "{\"first_name\": \"Ro\", \"last_name\": \"Le\"}", null);
+            if (started.statusCode() != (user.equals("it-viewer") ? 403 : 201)) {
+                wrong.add("start as " + user + ": " + started.statusCode());
+            }
+            run = user.equals("it-viewer") ? query("select run_id::text from pgflow.start_flow('greet_user', '{}')").get(0)
+                    : Json.createReader(new StringReader(started.body())).readObject().getJsonObject("run").getString("runId");
+            int ok = user.equals("it-viewer") ? 403 : 200;
+            wrong.addAll(expect(user, "api/flows/greet_user/concurrency", "{\"maxRunning\": 3}", ok));
+            wrong.addAll(expect(user, "api/runs/" + run + "/cancel", "{\"reason\": \"role check\"}", ok));
+            if (user.equals("it-viewer")) {
+                engine.cancelRun(java.util.UUID.fromString(run), "role check");
+            }
+            wrong.addAll(expect(user, "api/runs/" + run + "/retry", "", ok));
+            wrong.addAll(expect(user, "api/runs/" + done + "/restart", "", user.equals("it-viewer") ? 403 : 201));
+            wrong.addAll(expect(user, "api/flows/greet_user/concurrency", "{\"maxRunning\": null}", ok));
+            wrong.addAll(expect(user, "api/flows/greet_user/resume", "", ok));
+            if (user.equals("it-viewer")) {
+                engine.resumeFlow("greet_user");
+                engine.retryRun(java.util.UUID.fromString(run));
+            }
+            assertEquals("completed", awaitRunEnd(run));
+        }
+        assertEquals(List.of(), wrong);
+        assertEquals(List.of("- -"), query("select coalesce(paused_at::text, '-'), coalesce(max_running::text, '-') from pgflow.flows"
+                + " where flow_slug = 'greet_user'"));
+    }
+
+    private List<String> expect(String user, String path, String body, int status) throws Exception {
+        HttpResponse<String> r = postAs(user, path, body, null);
+        return r.statusCode() == status ? List.of() : List.of("POST " + path + " as " + user + ": expected " + status + ", got "
+                + r.statusCode() + " " + shorten(r.body()));
+    }
+
     private static void assertProblem(HttpResponse<String> r, int status, String title, String detail) {
         assertEquals(status, r.statusCode(), r.body());
         assertEquals("application/problem+json", r.headers().firstValue("content-type").orElse(""), r.body());
