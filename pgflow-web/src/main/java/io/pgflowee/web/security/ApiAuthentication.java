@@ -57,7 +57,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         boolean metrics = path.equals("/metrics");
         if (!(path.equals("/api") || path.startsWith("/api/") || metrics && !metricsPublic)) {
-            return context.doNothing();
+            return open(path) ? context.doNothing() : console(request, response, context, path);
         }
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -74,10 +74,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         if (credentials.length != 2) {
             return refuse(response, 401, "Sign-in failed", "the Authorization header is not Basic base64(name:password)", path);
         }
-        Optional<Role> role = users.verify(credentials[0], credentials[1]);
-        if (role.isEmpty() && serverRealm) {
-            role = realmRole(credentials[0], credentials[1]);
-        }
+        Optional<Role> role = roleOf(credentials[0], credentials[1]);
         if (role.isEmpty()) {
             return refuse(response, 401, "Sign-in failed", "unknown user or wrong password", path);
         }
@@ -86,6 +83,70 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
                     + request.getMethod() + " " + path + " needs pgflow-operator or pgflow-admin", path);
         }
         return context.notifyContainerAboutLogin(credentials[0], new HashSet<>(role.get().withImplied()));
+    }
+
+    /** The user's role when the name and password are right: configured users first, then (if enabled) the server's realm. */
+    private Optional<Role> roleOf(String name, String password) {
+        Optional<Role> role = users.verify(name, password);
+        return role.isEmpty() && serverRealm ? realmRole(name, password) : role;
+    }
+
+    /** Paths anyone may request: the sign-in page, Faces resources (styles, scripts), health, OpenAPI, public metrics. */
+    private boolean open(String path) {
+        return path.equals("/login.xhtml") || path.startsWith("/jakarta.faces.resource/") || path.startsWith("/health")
+                || path.startsWith("/openapi") || path.equals("/favicon.ico") || path.equals("/metrics");
+    }
+
+    /** Who signed in to the console in this session (kept in the HTTP session; never a password). */
+    public record ConsoleSignIn(String name, Role role) implements java.io.Serializable {
+    }
+
+    static final String SESSION_KEY = "pgflow.console.signIn";
+
+    /**
+     * The console: a form sign-in ({@code POST /login} with {@code username} and {@code password})
+     * that keeps who signed in in a new HTTP session; {@code /logout} ends it. Every other console
+     * request needs that session, else it is sent to the sign-in page. The API never accepts the
+     * session (only Basic), so a signed-in browser cannot be made to call the API by another site.
+     */
+    private AuthenticationStatus console(HttpServletRequest request, HttpServletResponse response, HttpMessageContext context,
+                                         String path) {
+        String base = request.getContextPath();
+        try {
+            if (path.equals("/login") && "POST".equals(request.getMethod())) {
+                String name = request.getParameter("username");
+                String password = request.getParameter("password");
+                Optional<Role> role = name == null || password == null ? Optional.empty() : roleOf(name, password);
+                if (role.isEmpty()) {
+                    response.sendRedirect(base + "/login.xhtml?failed");
+                    return AuthenticationStatus.SEND_FAILURE;
+                }
+                jakarta.servlet.http.HttpSession old = request.getSession(false);
+                if (old != null) {
+                    old.invalidate(); // a new session id at sign-in (no session fixation)
+                }
+                request.getSession(true).setAttribute(SESSION_KEY, new ConsoleSignIn(name, role.get()));
+                response.sendRedirect(base + "/");
+                return AuthenticationStatus.SEND_CONTINUE;
+            }
+            if (path.equals("/logout")) {
+                jakarta.servlet.http.HttpSession session = request.getSession(false);
+                if (session != null) {
+                    session.invalidate();
+                }
+                response.sendRedirect(base + "/login.xhtml?signedOut");
+                return AuthenticationStatus.SEND_CONTINUE;
+            }
+            jakarta.servlet.http.HttpSession session = request.getSession(false);
+            Object signIn = session == null ? null : session.getAttribute(SESSION_KEY);
+            if (signIn instanceof ConsoleSignIn user) {
+                return context.notifyContainerAboutLogin(user.name(), new HashSet<>(user.role().withImplied()));
+            }
+            response.sendRedirect(base + "/login.xhtml");
+            return AuthenticationStatus.SEND_CONTINUE;
+        } catch (IOException e) {
+            return AuthenticationStatus.SEND_FAILURE; // the browser went away
+        }
     }
 
     /**

@@ -1,0 +1,36 @@
+package io.pgflowee.web.console;
+
+import io.pgflowee.web.security.Role;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import jakarta.servlet.http.HttpServletRequest;
+
+/** The signed-in console user of this request: name and highest role, and what the role allows. */
+@Named
+@RequestScoped
+public class ConsoleUser {
+
+    @Inject
+    HttpServletRequest request;
+
+    public String getName() {
+        return request.getUserPrincipal() == null ? "" : request.getUserPrincipal().getName();
+    }
+
+    /** The highest pgflow role, for example {@code pgflow-operator}. */
+    public String getRole() {
+        Role best = null;
+        for (Role r : Role.values()) {
+            if (request.isUserInRole(r.roleName())) {
+                best = r;
+            }
+        }
+        return best == null ? "" : best.roleName();
+    }
+
+    /** Whether the user may start, cancel, retry, restart, pause and limit (operator or admin). */
+    public boolean isOperator() {
+        return request.isUserInRole(Role.OPERATOR.roleName());
+    }
+}
