@@ -31,7 +31,11 @@ final class ConsoleBrowser implements AutoCloseable {
         ensureInstalled();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en");
+        // no background networking: this machine's closed network refuses Chromium's own connections
+        Path profile = Files.createTempDirectory(Path.of(System.getProperty("it.target", "target")), "chromium-profile");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900", "--lang=en");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort()
                 .build();
         driver = new ChromeDriver(service, options);

@@ -57,7 +57,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         boolean metrics = path.equals("/metrics");
         if (!(path.equals("/api") || path.startsWith("/api/") || metrics && !metricsPublic)) {
-            return open(path) ? context.doNothing() : console(request, response, context, path);
+            return consolePage(path) ? console(request, response, context, path) : context.doNothing();
         }
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -91,10 +91,14 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         return role.isEmpty() && serverRealm ? realmRole(name, password) : role;
     }
 
-    /** Paths anyone may request: the sign-in page, Faces resources (styles, scripts), health, OpenAPI, public metrics. */
-    private boolean open(String path) {
-        return path.equals("/login.xhtml") || path.startsWith("/jakarta.faces.resource/") || path.startsWith("/health")
-                || path.startsWith("/openapi") || path.equals("/favicon.ico") || path.equals("/metrics");
+    /**
+     * The console's paths, which need a console sign-in: {@code /}, the Faces pages (except the
+     * sign-in page), {@code /login} and {@code /logout}. Faces resources (styles, scripts), health,
+     * OpenAPI, public metrics and other servlets are not the console's.
+     */
+    private static boolean consolePage(String path) {
+        return path.equals("/") || path.equals("/login") || path.equals("/logout")
+                || path.endsWith(".xhtml") && !path.equals("/login.xhtml") && !path.startsWith("/jakarta.faces.resource/");
     }
 
     /** Who signed in to the console in this session (kept in the HTTP session; never a password). */
