@@ -103,6 +103,21 @@ class EarOnPayaraServerIT {
             assertThat(metrics.body()).contains("# TYPE pgflow_runs_started_total counter").contains("pgflow_workers_live{flow=\"greet_user\"} 1.0");
             assertThat(get(URI.create(http + "/metrics"), null).statusCode()).isEqualTo(401);
 
+            // the console in the EAR: form sign-in (a realm user), the dashboard with the flows, the run's flow counted
+            HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+            HttpResponse<String> signInPage = browser.send(HttpRequest.newBuilder(URI.create(http + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(signInPage.uri().getPath()).isEqualTo("/login.xhtml");
+            assertThat(signInPage.body()).contains("id=\"sign-in-button\"");
+            HttpResponse<String> dashboard = browser.send(HttpRequest.newBuilder(URI.create(http + "/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("username=realm-viewer&password=realm-viewer-secret")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(dashboard.statusCode()).isEqualTo(200);
+            assertThat(dashboard.body()).contains("<title>pgflow · Dashboard</title>").contains("realm-viewer (pgflow-viewer)")
+                    .contains(">greet_user<");
+
             HttpResponse<String> wrong = get(URI.create(http + "/api/flows"), "realm-operator:not-the-password");
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.body()).contains("\"detail\":\"unknown user or wrong password\"");
