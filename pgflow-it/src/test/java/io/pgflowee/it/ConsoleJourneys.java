@@ -12,7 +12,7 @@ final class ConsoleJourneys {
     private ConsoleJourneys() {
     }
 
-    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; sign-out. */
+    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; sign-out. */
     static void signInDashboardSignOut(URL base) throws Exception {
         try (ConsoleBrowser browser = new ConsoleBrowser()) {
             org.openqa.selenium.WebDriver d = browser.driver;
@@ -36,6 +36,16 @@ final class ConsoleJourneys {
                         .stream().map(org.openqa.selenium.WebElement::getText).toList();
                 assertTrue(flowsShown.containsAll(List.of("greet_user", "greet_many", "cart_invoice")), flowsShown.toString());
                 browser.screenshot("console-dashboard");
+
+                // workers: this server's worker of greet_user is live
+                d.findElement(org.openqa.selenium.By.id("nav-workers")).click();
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.titleIs("pgflow · Workers"));
+                List<String> workers = d.findElements(org.openqa.selenium.By.cssSelector("[id$='workers_data'] tr")).stream()
+                        .map(row -> row.findElements(org.openqa.selenium.By.tagName("td")).stream()
+                                .map(org.openqa.selenium.WebElement::getText).limit(2).toList().toString())
+                        .toList();
+                assertTrue(workers.contains("[live, greet_user]"), workers.toString());
+                browser.screenshot("console-workers");
 
                 d.findElement(org.openqa.selenium.By.id("sign-out")).click();
                 assertEquals("You are signed out.", wait.until(org.openqa.selenium.support.ui.ExpectedConditions

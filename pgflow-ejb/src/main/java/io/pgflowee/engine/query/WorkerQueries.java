@@ -3,6 +3,7 @@ package io.pgflowee.engine.query;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.UUID;
 
 import io.pgflowee.engine.model.WorkerRecord;
 import jakarta.persistence.EntityManager;
@@ -34,6 +35,18 @@ public class WorkerQueries {
     /** For use outside a container (tests, tools). */
     public WorkerQueries(EntityManager em) {
         this.em = em;
+    }
+
+    /** Tasks each worker is running now (claimed, not reported, not given up), by worker id. */
+    public java.util.Map<UUID, Long> runningTasks() {
+        java.util.Map<UUID, Long> running = new java.util.HashMap<>();
+        for (Object o : em.createNativeQuery("SELECT t.last_worker_id, count(*) FROM pgflow.step_tasks t"
+                + " WHERE t.status = 'started' AND t.visible_at < 'infinity' AND t.last_worker_id IS NOT NULL"
+                + " GROUP BY t.last_worker_id").getResultList()) {
+            Object[] r = (Object[]) o;
+            running.put(Rows.uuid(r[0]), Rows.num(r[1]));
+        }
+        return running;
     }
 
     /** Every worker: live ones first, then by flow and newest start. */
