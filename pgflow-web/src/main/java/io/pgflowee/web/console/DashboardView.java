@@ -118,7 +118,7 @@ public class DashboardView {
             failures = new ArrayList<>();
             for (DashboardQueries.FailedTask t : dashboard.latestFailures(5)) {
                 failures.add(new FailureLine(t.flowSlug(), t.runId().toString(), t.stepSlug() + "[" + t.taskIndex() + "]", t.attempts(),
-                        t.failedAt().toString(), t.errorFirstLine()));
+                        Times.shown(t.failedAt()), t.errorFirstLine()));
             }
         }
         return failures;

@@ -69,8 +69,7 @@ public class WorkersView {
                 long seconds = w.heartbeatAge().toSeconds();
                 String age = seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
                 WorkerLine line = new WorkerLine(w.worker().workerId().toString(), w.worker().queueName(), w.worker().functionName(),
-                        w.live(), age, String.valueOf(w.worker().startedAt()),
-                        w.worker().stoppedAt() == null ? "" : w.worker().stoppedAt().toString(),
+                        w.live(), age, Times.shown(w.worker().startedAt()), Times.shown(w.worker().stoppedAt()),
                         running.getOrDefault(w.worker().workerId(), 0L));
                 (w.live() ? live : others).add(line);
             }
