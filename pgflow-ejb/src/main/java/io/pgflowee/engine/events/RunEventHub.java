@@ -8,13 +8,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +25,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import io.pgflowee.engine.db.DatabaseSettings;
+import io.pgflowee.engine.db.NotificationListener;
 import io.pgflowee.engine.db.PgflowDataSource;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -38,8 +37,6 @@ import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 /**
  * The server's one event pipe: a single connection LISTENs on {@code pgflow_events} while anyone
@@ -180,21 +177,23 @@ public class RunEventHub {
                 + " UNION SELECT r.run_id FROM pgflow.runs r WHERE r.flow_slug = ?"
                 + " AND coalesce(r.completed_at, r.failed_at, r.cancelled_at) >= ?";
         List<RunEvent> events = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        // the runs once, then their steps by id
         try (Connection c = dataSource.getConnection();
              PreparedStatement run = c.prepareStatement(RUN_SQL + " WHERE r.run_id IN (" + runs + ")");
-             PreparedStatement steps = c.prepareStatement(STEP_SQL + " WHERE ss.run_id IN (" + runs + ")")) {
-            for (PreparedStatement ps : List.of(run, steps)) {
-                ps.setString(1, flowSlug);
-                ps.setString(2, flowSlug);
-                ps.setObject(3, since);
-                ps.setString(4, flowSlug);
-                ps.setObject(5, since);
-            }
+             PreparedStatement steps = c.prepareStatement(STEP_SQL + " WHERE ss.run_id = ANY (?)")) {
+            run.setString(1, flowSlug);
+            run.setString(2, flowSlug);
+            run.setObject(3, since);
+            run.setString(4, flowSlug);
+            run.setObject(5, since);
             try (ResultSet rs = run.executeQuery()) {
                 while (rs.next()) {
+                    ids.add(rs.getObject(1, UUID.class));
                     runEvents(rs, events);
                 }
             }
+            steps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet rs = steps.executeQuery()) {
                 while (rs.next()) {
                     stepEvents(rs, events);
@@ -399,78 +398,47 @@ public class RunEventHub {
         }
     }
 
-    /** The LISTEN connection; reconnects every 2 s while the database is away. */
-    private final class Listener implements Runnable {
+    /** The LISTEN connection ({@link NotificationListener}); reconnects every 2 s while the database is away. */
+    private final class Listener implements Runnable, NotificationListener.Events {
         volatile CompletableFuture<Void> ready = new CompletableFuture<>();
         volatile String lastProblem = "not connected yet";
-        private volatile boolean stopped;
-        private volatile Connection connection;
+        private final NotificationListener connection = new NotificationListener(database.url(), database.user(),
+                database.password(), "pgflow events", CHANNEL, this);
+        private boolean connectedBefore;
 
         @Override
         public void run() {
-            boolean connectedBefore = false;
-            String logged = null;
-            while (!stopped) {
-                Properties props = new Properties();
-                props.setProperty("user", database.user());
-                props.setProperty("password", database.password());
-                props.setProperty("ApplicationName", "pgflow events");
-                props.setProperty("tcpKeepAlive", "true");
-                try (Connection c = new org.postgresql.Driver().connect(database.url(), props)) {
-                    connection = c;
-                    try (Statement st = c.createStatement()) {
-                        st.execute("LISTEN " + CHANNEL);
-                    }
-                    if (connectedBefore) {
-                        LOG.info("PGFLOW-064 event listener reconnected; open streams re-read what they missed");
-                        reconnected();
-                    }
-                    connectedBefore = true;
-                    logged = null;
-                    ready.complete(null);
-                    PGConnection pg = c.unwrap(PGConnection.class);
-                    while (!stopped) {
-                        PGNotification[] batch = pg.getNotifications(1000);
-                        if (batch != null) {
-                            for (PGNotification n : batch) {
-                                dispatch(n.getParameter());
-                            }
-                        }
-                    }
-                } catch (Exception e) {
-                    if (stopped) {
-                        break;
-                    }
-                    lastProblem = String.valueOf(e.getMessage());
-                    if (ready.isDone()) {
-                        ready = new CompletableFuture<>();
-                    }
-                    if (!lastProblem.equals(logged)) {
-                        LOG.warning("PGFLOW-065 event listener lost its connection (" + lastProblem + "); reconnecting every 2 s");
-                        logged = lastProblem;
-                    }
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                } finally {
-                    connection = null;
-                }
+            connection.run();
+        }
+
+        @Override
+        public void connected(boolean afterProblem) {
+            if (connectedBefore) {
+                LOG.info("PGFLOW-064 event listener reconnected; open streams re-read what they missed");
+                reconnected();
+            }
+            connectedBefore = true;
+            ready.complete(null);
+        }
+
+        @Override
+        public void notification(String payload) {
+            dispatch(payload);
+        }
+
+        @Override
+        public void lost(String problem, boolean newProblem) {
+            lastProblem = problem;
+            if (ready.isDone()) {
+                ready = new CompletableFuture<>();
+            }
+            if (newProblem) {
+                LOG.warning("PGFLOW-065 event listener lost its connection (" + problem + "); reconnecting every 2 s");
             }
         }
 
         void stop() {
-            stopped = true;
-            Connection c = connection;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // closing ends the blocked getNotifications
-                }
-            }
+            connection.stop();
         }
     }
 }

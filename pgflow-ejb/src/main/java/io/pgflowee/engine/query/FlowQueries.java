@@ -48,6 +48,11 @@ public class FlowQueries {
         return summaries(slug).stream().findFirst();
     }
 
+    /** The slugs of every flow in the database, in order (no steps, no run counts). */
+    public List<String> slugs() {
+        return em.createQuery("SELECT x.flowSlug FROM FlowRecord x ORDER BY x.flowSlug", String.class).getResultList();
+    }
+
     /** Whether the database has this flow (one primary-key read). */
     public boolean exists(String slug) {
         return slug != null && em.find(FlowRecord.class, slug) != null;

@@ -20,13 +20,7 @@ public class ConsoleUser {
 
     /** The highest pgflow role, for example {@code pgflow-operator}. */
     public String getRole() {
-        Role best = null;
-        for (Role r : Role.values()) {
-            if (request.isUserInRole(r.roleName())) {
-                best = r;
-            }
-        }
-        return best == null ? "" : best.roleName();
+        return Role.highest(request::isUserInRole).map(Role::roleName).orElse("");
     }
 
     /** Whether the user may start, cancel, retry, restart, pause and limit (operator or admin). */

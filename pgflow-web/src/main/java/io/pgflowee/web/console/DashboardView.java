@@ -91,8 +91,8 @@ public class DashboardView {
     public List<FlowLine> getFlows() {
         if (flows == null) {
             Map<String, long[]> lines = new TreeMap<>();
-            for (FlowQueries.FlowSummary f : flowQueries.flows()) {
-                lines.put(f.flow().flowSlug(), new long[7]);
+            for (String slug : flowQueries.slugs()) {
+                lines.put(slug, new long[7]);
             }
             for (DashboardQueries.MinuteCounts m : dashboard.perMinute()) {
                 long[] l = lines.computeIfAbsent(m.flowSlug(), k -> new long[7]);

@@ -1,6 +1,5 @@
 package io.pgflowee.web.rest;
 
-import io.pgflowee.api.json.Jsonp;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -111,8 +110,7 @@ public final class ApiErrors {
         }
 
         private static Response problem(int status, String title, String detail, String path, String errorId) {
-            String body = Jsonp.createObjectBuilder(Jsonp.createReader(new java.io.StringReader(
-                    Problems.json(status, title, detail, path, null))).readObject()).add("errorId", errorId).build().toString();
+            String body = Problems.builder(status, title, detail, path, null).add("errorId", errorId).build().toString();
             return Response.status(status).type(Problems.MEDIA_TYPE).entity(body).build();
         }
     }

@@ -19,6 +19,11 @@ public final class Problems {
 
     /** The problem document as JSON text. */
     public static String json(int status, String title, String detail, String instance, String hint) {
+        return builder(status, title, detail, instance, hint).build().toString();
+    }
+
+    /** The problem document, to add members to (for example an {@code errorId}). */
+    static JsonObjectBuilder builder(int status, String title, String detail, String instance, String hint) {
         JsonObjectBuilder body = Jsonp.createObjectBuilder()
                 .add("type", "about:blank")
                 .add("title", title)
@@ -30,6 +35,6 @@ public final class Problems {
         if (hint != null) {
             body.add("hint", hint);
         }
-        return body.build().toString();
+        return body;
     }
 }

@@ -165,13 +165,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
             }
             CredentialValidationResult result = store.validate(new UsernamePasswordCredential(name, password));
             if (result.getStatus() == CredentialValidationResult.Status.VALID) {
-                Role best = null;
-                for (Role r : Role.values()) {
-                    if (result.getCallerGroups().contains(r.roleName())) {
-                        best = r;
-                    }
-                }
-                return Optional.ofNullable(best);
+                return Role.highest(result.getCallerGroups()::contains);
             }
         }
         return Optional.empty();

@@ -27,6 +27,17 @@ public enum Role {
         return java.util.Arrays.stream(values()).filter(r -> r.ordinal() <= ordinal()).map(Role::roleName).toList();
     }
 
+    /** The highest role whose name {@code has} accepts (a caller's groups, {@code isUserInRole}), if any. */
+    public static java.util.Optional<Role> highest(java.util.function.Predicate<String> has) {
+        Role best = null;
+        for (Role r : values()) {
+            if (has.test(r.roleName())) {
+                best = r;
+            }
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
     /** The role called {@code name}, or null. */
     public static Role named(String name) {
         for (Role r : values()) {
