@@ -80,7 +80,7 @@ class EarOnPayaraServerIT {
             assertThat(resume.body()).contains("\"pausedAt\":null");
             // the read model, live events and metrics work in the EAR too (EJB module + WAR)
             HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(http + "/api/flows/greet_user/runs"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Ear\", \"last_name\": \"Ring\"}"))
+                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Ear\", \"last_name\": \"Ring\"}"))
                     .header("Content-Type", "application/json"), "realm-operator:realm-operator-secret");
             assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
             String location = started.headers().firstValue("Location").orElseThrow();
@@ -169,27 +169,21 @@ class EarOnPayaraServerIT {
 
     /** A GET, with Basic credentials {@code name:password} unless null. */
     private static HttpResponse<String> get(URI uri, String credentials) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)), credentials);
+    }
+
+    /** A POST without a body, with Basic credentials {@code name:password}. */
+    private static HttpResponse<String> post(URI uri, String credentials) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()), credentials);
+    }
+
+    /** A request, with Basic credentials {@code name:password} unless null. */
+    private static HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws IOException, InterruptedException {
         if (credentials != null) {
             request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
                     credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** A request with Basic credentials {@code name:password}. */
-    private static HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws IOException, InterruptedException {
-        request.timeout(Duration.ofSeconds(30)).header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** A POST without a body, with Basic credentials {@code name:password}. */
-    private static HttpResponse<String> post(URI uri, String credentials) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
-                        credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build();
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A port base whose derived ports (admin +48, http +80, https +81, and the others) are all free. */

@@ -129,12 +129,7 @@ public class RunsResource {
     @APIResponse(responseCode = "404", description = "No such run (or pruned)",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
-        UUID runId;
-        try {
-            runId = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", "/api/runs/" + id, null);
-        }
+        UUID runId = runId(id, "/api/runs/" + id);
         return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d).toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
     }
@@ -159,12 +154,7 @@ public class RunsResource {
                        @HeaderParam("Last-Event-ID") String lastEventId,
                        @Context SseEventSink sink, @Context Sse sse) {
         String instance = "/api/runs/" + id + "/events";
-        UUID runId;
-        try {
-            runId = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw new WebApplicationException(Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", instance, null));
-        }
+        UUID runId = runId(id, instance);
         streams.openRun(runId, lastEventId, sink, sse, instance);
     }
 
@@ -234,12 +224,7 @@ public class RunsResource {
 
     /** An operator function on run {@code id}: the resulting run (200, or 201 with its Location) or the engine's refusal. */
     private Response act(String id, String instance, Action action, boolean created) throws java.sql.SQLException {
-        UUID runId;
-        try {
-            runId = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", instance, null);
-        }
+        UUID runId = runId(id, instance);
         RunRow result;
         try {
             result = action.apply(runId);
@@ -254,6 +239,15 @@ public class RunsResource {
                 .orElseThrow(() -> new IllegalStateException("run " + result.runId() + " cannot be read"));
         return created ? Response.created(uri.getBaseUriBuilder().path("runs").path(result.runId().toString()).build()).entity(json).build()
                 : Response.ok(json).build();
+    }
+
+    /** The run id of the path, or a 400 problem naming it. */
+    private static UUID runId(String id, String instance) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new WebApplicationException(Problems.problem(400, "Invalid run id", "'" + id + "' is not a UUID", instance, null));
+        }
     }
 
     private interface Action {
