@@ -42,6 +42,11 @@ BEGIN
     RETURN NEXT v_task; -- a late report for a cancelled run: its task is already cancelled
     RETURN;
   END IF;
+  IF v_task.status = 'started' AND (v_ctx.run_status = 'failed' OR v_ctx.state_status = 'started') THEN
+    INSERT INTO pgflow_internal.task_attempts (run_id, step_slug, task_index, attempt, worker_id, outcome, error_message, started_at, ended_at)
+    VALUES (v_run_id, v_step, v_idx, v_task.attempts_count, v_task.last_worker_id, 'failed', v_msg, v_task.started_at,
+            greatest(now(), v_task.started_at));
+  END IF;
   IF v_ctx.run_status = 'failed' THEN
     IF v_task.status = 'started' THEN
       UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = greatest(now(), t.started_at), error_message = v_msg,
@@ -371,6 +376,17 @@ BEGIN
       RETURNING t.flow_slug, t.run_id, t.step_slug, t.task_index, t.attempts_count,
                 coalesce(s.opt_timeout, f.opt_timeout) AS timeout_seconds, s.step_type, s.deps_count,
                 p.visible_at AS was_visible_at
+    ), lost AS (
+      -- an expired lease handed to another worker: the attempt that ended without a result (every
+      -- CTE reads the rows as they were before this statement, so t is the old attempt)
+      INSERT INTO pgflow_internal.task_attempts (run_id, step_slug, task_index, attempt, worker_id, outcome, error_message, started_at,
+                                        ended_at)
+      SELECT t.run_id, t.step_slug, t.task_index, t.attempts_count, t.last_worker_id, 'lease expired',
+             format('No result before the lease expired at %s (worker stopped or hung)', t.visible_at), t.started_at,
+             greatest(t.visible_at, t.started_at)
+      FROM expired e
+      JOIN pgflow.step_tasks t ON t.run_id = e.run_id AND t.step_slug = e.step_slug AND t.task_index = e.task_index
+      WHERE EXISTS (SELECT 1 FROM picked p WHERE p.run_id = e.run_id AND p.step_slug = e.step_slug AND p.task_index = e.task_index)
     )
     SELECT c.flow_slug, c.run_id, c.step_slug, c.task_index,
            CASE WHEN c.step_type = 'map' AND c.deps_count = 0 THEN r.input -> c.task_index

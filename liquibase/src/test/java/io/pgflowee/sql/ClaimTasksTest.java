@@ -114,6 +114,9 @@ class ClaimTasksTest extends SqlEngineTest {
         assertThat(again).containsExactly(Map.of("step_slug", "a", "attempts_count", 2));
         assertThat(db.row("select last_worker_id, requeued_count from pgflow.step_tasks where run_id = ?", run))
                 .containsEntry("last_worker_id", second).containsEntry("requeued_count", 1);
+        assertThat(db.row("select attempt, worker_id, outcome, error_message like 'No result before the lease expired at %' as said"
+                + " from pgflow_internal.task_attempts where run_id = ?", run))
+                .isEqualTo(Map.of("attempt", 1, "worker_id", worker, "outcome", "lease expired", "said", true));
     }
 
     @Test

@@ -48,6 +48,32 @@ class RetriesWithExponentialBackoffTest extends SqlEngineTest {
     }
 
     @Test
+    void everyFailedAttemptIsKeptWithItsErrorAndWorkerAndTheCompletedOneIsNot() {
+        define("select pgflow.create_flow('h', max_attempts => 3, base_delay => 0)", "select pgflow.add_step('h', 'flaky')");
+        UUID run = start("h", "{}");
+
+        claim("h", 1);
+        fail(run, "flaky", 0, "first error");
+        makeVisible(run);
+        claim("h", 1);
+        fail(run, "flaky", 0, "second error");
+        makeVisible(run);
+        claim("h", 1);
+        complete(run, "flaky", 0, "\"ok\"");
+
+        assertThat(db.rows("select attempt, worker_id = ? as by_worker, outcome, error_message, started_at <= ended_at as ordered"
+                + " from pgflow_internal.task_attempts where run_id = ? order by ended_at", worker, run)).containsExactly(
+                Map.of("attempt", 1, "by_worker", true, "outcome", "failed", "error_message", "first error", "ordered", true),
+                Map.of("attempt", 2, "by_worker", true, "outcome", "failed", "error_message", "second error", "ordered", true));
+        // a late or repeated report of a task that is no longer started adds nothing
+        fail(run, "flaky", 0, "late");
+        assertThat((Long) db.one("select count(*) from pgflow_internal.task_attempts where run_id = ?", run)).isEqualTo(2L);
+        // deleted with its task
+        db.exec("select pgflow.prune_data_older_than(interval '0 seconds')");
+        assertThat((Long) db.one("select count(*) from pgflow_internal.task_attempts where run_id = ?", run)).isZero();
+    }
+
+    @Test
     void calculateRetryDelayIsUncappedFloorOfBaseTimesPowerOfTwo() {
         assertThat((Integer) db.one("select pgflow.calculate_retry_delay(1, 2)")).isEqualTo(4);
         assertThat((Integer) db.one("select pgflow.calculate_retry_delay(2, 3)")).isEqualTo(16);

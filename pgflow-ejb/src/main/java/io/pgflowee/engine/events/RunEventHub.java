@@ -79,7 +79,7 @@ public class RunEventHub {
         }
 
         boolean wants(RunEvent e) {
-            return runId != null ? runId.equals(e.runId()) : flowSlug.equals(e.flowSlug());
+            return runId != null ? runId.equals(e.runId()) : flowSlug == null || flowSlug.equals(e.flowSlug());
         }
 
         @Override
@@ -121,7 +121,15 @@ public class RunEventHub {
         if ((runId == null) == (flowSlug == null)) {
             throw new IllegalArgumentException("watch a run or a flow");
         }
-        Watch watch = new Watch(runId, flowSlug, watcher);
+        return open(new Watch(runId, flowSlug, watcher));
+    }
+
+    /** Watches every run of every flow (the console's one live feed); as {@link #watch}. */
+    public Watch watchAll(Watcher watcher) throws SQLException {
+        return open(new Watch(null, null, watcher));
+    }
+
+    private Watch open(Watch watch) throws SQLException {
         watches.add(watch);
         try {
             awaitListening();

@@ -147,6 +147,34 @@ public class RunQueries {
         return Optional.of(new RunDetail(found.get(0), List.copyOf(steps)));
     }
 
+    /**
+     * The ids of at most {@code max} runs matching {@code filter} (with its statuses), newest first:
+     * what a bulk action by filter acts on.
+     */
+    public List<UUID> ids(RunFilter filter, int max) {
+        RunFilter.Where where = filter.where(true);
+        List<UUID> ids = new ArrayList<>();
+        for (Object id : query("SELECT r.run_id FROM pgflow.runs r WHERE " + where.sql()
+                + " ORDER BY r.started_at DESC, r.run_id DESC LIMIT " + max, where.params()).getResultList()) {
+            ids.add(Rows.uuid(id));
+        }
+        return ids;
+    }
+
+    /** The ended attempts of a run's tasks that did not complete them, oldest first. */
+    public List<TaskAttempt> attempts(UUID runId) {
+        List<TaskAttempt> attempts = new ArrayList<>();
+        for (Object row : query("SELECT a.step_slug, a.task_index, a.attempt, a.worker_id, a.outcome, a.error_message,"
+                + " a.started_at, a.ended_at FROM pgflow_internal.task_attempts a WHERE a.run_id = CAST(? AS uuid)"
+                + " ORDER BY a.ended_at, a.step_slug, a.task_index", List.of(runId.toString())).getResultList()) {
+            Object[] c = (Object[]) row;
+            attempts.add(new TaskAttempt((String) c[0], ((Number) c[1]).intValue(), ((Number) c[2]).intValue(),
+                    c[3] == null ? null : Rows.uuid(c[3]), (String) c[4], (String) c[5], Rows.time(c[6]),
+                    Rows.time(c[7])));
+        }
+        return attempts;
+    }
+
     @SuppressWarnings("unchecked")
     private List<RunRecord> runs(String sql, List<Object> params) {
         Query q = em.createNativeQuery(sql, RunRecord.class);

@@ -93,11 +93,11 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
 
     /**
      * The console's paths, which need a console sign-in: {@code /}, the Faces pages (except the
-     * sign-in page), {@code /login} and {@code /logout}. Faces resources (styles, scripts), health,
+     * sign-in page), the live feed {@code /console/live}, {@code /login} and {@code /logout}. Faces resources (styles, scripts), health,
      * OpenAPI, public metrics and other servlets are not the console's.
      */
     private static boolean consolePage(String path) {
-        return path.equals("/") || path.equals("/login") || path.equals("/logout")
+        return path.equals("/") || path.equals("/login") || path.equals("/logout") || path.equals("/console/live")
                 || path.endsWith(".xhtml") && !path.equals("/login.xhtml") && !path.startsWith("/jakarta.faces.resource/");
     }
 

@@ -1,0 +1,13 @@
+package io.pgflowee.engine.query;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * An attempt of a task that ended without completing it ({@code pgflow_internal.task_attempts}):
+ * the handler failed ({@code failed}) or its lease expired ({@code lease expired}). The task's
+ * current or last attempt is the task itself.
+ */
+public record TaskAttempt(String stepSlug, int taskIndex, int attempt, UUID workerId, String outcome, String errorMessage,
+                          OffsetDateTime startedAt, OffsetDateTime endedAt) {
+}
