@@ -44,4 +44,8 @@ public final class Jsonp {
     public static JsonParser createParser(Reader reader) {
         return PROVIDER.createParser(reader);
     }
+
+    public static jakarta.json.JsonString createValue(String value) {
+        return PROVIDER.createValue(value);
+    }
 }

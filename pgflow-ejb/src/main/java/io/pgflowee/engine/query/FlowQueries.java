@@ -58,14 +58,18 @@ public class FlowQueries {
         return slug != null && em.find(FlowRecord.class, slug) != null;
     }
 
-    private List<FlowSummary> summaries(String only) {
+    /** A flow's steps in step order with their dependencies (no run counts): empty for an unknown flow. */
+    public List<StepSummary> steps(String slug) {
+        return List.copyOf(stepsOf(slug).getOrDefault(slug, List.of()));
+    }
+
+    /** Steps per flow slug (of one flow when {@code only} is given). */
+    private Map<String, List<StepSummary>> stepsOf(String only) {
         String where = only == null ? "" : " WHERE x.flowSlug = :slug";
-        var flowQuery = em.createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);
         var stepQuery = em.createQuery("SELECT x FROM StepRecord x" + where + " ORDER BY x.flowSlug, x.stepIndex", StepRecord.class);
         var depQuery = em.createQuery("SELECT x FROM DependencyRecord x" + where + " ORDER BY x.flowSlug, x.stepSlug, x.depSlug",
                 DependencyRecord.class);
         if (only != null) {
-            flowQuery.setParameter("slug", only);
             stepQuery.setParameter("slug", only);
             depQuery.setParameter("slug", only);
         }
@@ -78,6 +82,16 @@ public class FlowQueries {
             steps.computeIfAbsent(s.flowSlug(), k -> new ArrayList<>())
                     .add(new StepSummary(s, List.copyOf(deps.getOrDefault(s.flowSlug() + "/" + s.stepSlug(), List.of()))));
         }
+        return steps;
+    }
+
+    private List<FlowSummary> summaries(String only) {
+        String where = only == null ? "" : " WHERE x.flowSlug = :slug";
+        var flowQuery = em.createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);
+        if (only != null) {
+            flowQuery.setParameter("slug", only);
+        }
+        Map<String, List<StepSummary>> steps = stepsOf(only);
         RunQueries runs = new RunQueries(em);
         List<FlowSummary> flows = new ArrayList<>();
         for (FlowRecord f : flowQuery.setHint(RunQueries.HINT_READ_ONLY, true).getResultList()) {

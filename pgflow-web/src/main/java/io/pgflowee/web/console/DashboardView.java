@@ -1,5 +1,8 @@
 package io.pgflowee.web.console;
 
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +10,7 @@ import java.util.TreeMap;
 
 import io.pgflowee.engine.query.DashboardQueries;
 import io.pgflowee.engine.query.FlowQueries;
+import io.pgflowee.engine.query.WorkerQueries;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -18,7 +22,11 @@ public class DashboardView {
 
     /** One flow's line. */
     public record FlowLine(String flowSlug, long started, long completed, long failed, long cancelled, long queued, long delayed,
-                           long running) {
+                           long running, String chart) {
+        public String getChart() {
+            return chart;
+        }
+
         public String getFlowSlug() {
             return flowSlug;
         }
@@ -85,21 +93,35 @@ public class DashboardView {
     @Inject
     FlowQueries flowQueries;
 
+    @Inject
+    WorkerQueries workers;
+
     private List<FlowLine> flows;
     private List<FailureLine> failures;
 
     public List<FlowLine> getFlows() {
         if (flows == null) {
             Map<String, long[]> lines = new TreeMap<>();
+            Map<String, long[][]> minutes = new TreeMap<>();
             for (String slug : flowQueries.slugs()) {
                 lines.put(slug, new long[7]);
+                minutes.put(slug, new long[60][4]);
             }
+            OffsetDateTime first = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).minusMinutes(59);
             for (DashboardQueries.MinuteCounts m : dashboard.perMinute()) {
                 long[] l = lines.computeIfAbsent(m.flowSlug(), k -> new long[7]);
                 l[0] += m.started();
                 l[1] += m.completed();
                 l[2] += m.failed();
                 l[3] += m.cancelled();
+                int i = (int) ChronoUnit.MINUTES.between(first, m.minute());
+                if (i >= 0 && i < 60) {
+                    long[] c = minutes.computeIfAbsent(m.flowSlug(), k -> new long[60][4])[i];
+                    c[0] += m.started();
+                    c[1] += m.completed();
+                    c[2] += m.failed();
+                    c[3] += m.cancelled();
+                }
             }
             for (DashboardQueries.QueueDepth q : dashboard.queues()) {
                 long[] l = lines.computeIfAbsent(q.flowSlug(), k -> new long[7]);
@@ -108,9 +130,16 @@ public class DashboardView {
                 l[6] = q.running();
             }
             flows = new ArrayList<>();
-            lines.forEach((slug, l) -> flows.add(new FlowLine(slug, l[0], l[1], l[2], l[3], l[4], l[5], l[6])));
+            lines.forEach((slug, l) -> flows.add(new FlowLine(slug, l[0], l[1], l[2], l[3], l[4], l[5], l[6],
+                    Diagrams.lastHour(minutes.getOrDefault(slug, new long[60][4]), slug + " in the last hour: " + l[0] + " started, " + l[1]
+                            + " completed, " + l[2] + " failed, " + l[3] + " cancelled"))));
         }
         return flows;
+    }
+
+    /** Workers with a fresh heartbeat, of every server. */
+    public long getLiveWorkers() {
+        return workers.workers().stream().filter(WorkerQueries.WorkerView::live).count();
     }
 
     public List<FailureLine> getFailures() {

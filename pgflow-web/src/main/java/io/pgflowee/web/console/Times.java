@@ -1,5 +1,6 @@
 package io.pgflowee.web.console;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,5 +15,28 @@ final class Times {
 
     static String shown(OffsetDateTime t) {
         return t == null ? "" : SHOWN.format(t.withOffsetSameInstant(ZoneOffset.UTC));
+    }
+
+    /** From {@code start} to {@code end} (or to now while running): {@code 840 ms}, {@code 12.4 s}, {@code 3 min 05 s}, {@code 2 h 07 min}. */
+    static String duration(OffsetDateTime start, OffsetDateTime end) {
+        if (start == null) {
+            return "";
+        }
+        return duration(Duration.between(start, end == null ? OffsetDateTime.now() : end));
+    }
+
+    static String duration(Duration d) {
+        long ms = Math.max(d.toMillis(), 0);
+        if (ms < 1000) {
+            return ms + " ms";
+        }
+        if (ms < 60_000) {
+            return String.format("%.1f s", ms / 1000.0);
+        }
+        long s = ms / 1000;
+        if (s < 3600) {
+            return String.format("%d min %02d s", s / 60, s % 60);
+        }
+        return String.format("%d h %02d min", s / 3600, s % 3600 / 60);
     }
 }

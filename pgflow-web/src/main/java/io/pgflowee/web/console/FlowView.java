@@ -1,0 +1,330 @@
+package io.pgflowee.web.console;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.pgflowee.api.compile.FlowCompiler;
+import io.pgflowee.api.json.JsonCodec;
+import io.pgflowee.engine.control.EngineOperations;
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.control.StartedRun;
+import io.pgflowee.engine.flows.FlowRegistry;
+import io.pgflowee.engine.flows.FlowStatus;
+import io.pgflowee.engine.model.RunStatus;
+import io.pgflowee.engine.model.StepRecord;
+import io.pgflowee.engine.query.FlowQueries;
+import jakarta.faces.context.FacesContext;
+import jakarta.faces.view.ViewScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import jakarta.json.JsonValue;
+
+/**
+ * A flow's page ({@code flow.xhtml?slug=}): its DAG, options, steps with their options and
+ * conditions, run counts, compiled changelog and whether this server runs it; pause, resume, the
+ * concurrency limit, and a start form whose JSON is checked in the browser as it is typed and whose
+ * refusals (bad JSON, the engine's own) are shown next to the field.
+ */
+@Named
+@ViewScoped
+public class FlowView implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** One step (getters: Faces' EL 5 does not read record components). */
+    public record StepLine(String slug, String type, String dependsOn, String attempts, String delay, String timeout, String startDelay,
+                           String condition, String whenUnmet, String whenExhausted) implements Serializable {
+        public String getSlug() {
+            return slug;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public String getDependsOn() {
+            return dependsOn;
+        }
+
+        public String getAttempts() {
+            return attempts;
+        }
+
+        public String getDelay() {
+            return delay;
+        }
+
+        public String getTimeout() {
+            return timeout;
+        }
+
+        public String getStartDelay() {
+            return startDelay;
+        }
+
+        public String getCondition() {
+            return condition;
+        }
+
+        public String getWhenUnmet() {
+            return whenUnmet;
+        }
+
+        public String getWhenExhausted() {
+            return whenExhausted;
+        }
+    }
+
+    @Inject
+    transient FlowQueries flows;
+
+    @Inject
+    transient FlowRegistry registry;
+
+    @Inject
+    transient EngineOperations engine;
+
+    @Inject
+    transient ConsoleUser user;
+
+    private String slug;
+    private String input = "{}";
+    private String idempotencyKey;
+    private Integer maxRunning;
+
+    private transient Optional<FlowQueries.FlowSummary> summary;
+
+    public String getSlug() {
+        return slug;
+    }
+
+    public void setSlug(String slug) {
+        this.slug = slug;
+    }
+
+    private Optional<FlowQueries.FlowSummary> summary() {
+        if (summary == null) {
+            summary = slug == null || slug.isBlank() ? Optional.empty() : flows.flow(slug);
+            summary.ifPresent(s -> maxRunning = s.flow().maxRunning());
+        }
+        return summary;
+    }
+
+    private FlowQueries.FlowSummary flow() {
+        return summary().orElseThrow();
+    }
+
+    public boolean isFound() {
+        return summary().isPresent();
+    }
+
+    public String getProblem() {
+        return "No flow \"" + (slug == null ? "" : slug) + "\" in the database.";
+    }
+
+    /** verified, compiled, mismatch, missing, invalid, unchecked; or "not deployed here". */
+    public String getState() {
+        return status().map(FlowView::stateWord).orElse("not deployed here");
+    }
+
+    static String stateWord(FlowStatus s) {
+        return s.state().name().toLowerCase(Locale.ROOT);
+    }
+
+    public String getStateMessage() {
+        return status().map(FlowStatus::message).orElse("No Java definition of this flow is deployed on this server: its tasks run only"
+                + " on servers where one is.");
+    }
+
+    public List<String> getDifferences() {
+        return status().map(FlowStatus::differences).orElse(List.of());
+    }
+
+    public boolean isRunsHere() {
+        return status().map(FlowStatus::runnable).orElse(false);
+    }
+
+    private Optional<FlowStatus> status() {
+        return registry.statuses().stream().filter(s -> s.slug().equals(slug)).findFirst();
+    }
+
+    public String getOptions() {
+        var f = flow().flow();
+        return "max attempts " + f.maxAttempts() + " · base delay " + f.baseDelay() + " s · timeout " + f.timeout() + " s";
+    }
+
+    public String getPaused() {
+        return flow().flow().pausedAt() == null ? "" : Times.shown(flow().flow().pausedAt());
+    }
+
+    public boolean isPausedNow() {
+        return flow().flow().pausedAt() != null;
+    }
+
+    public String getLimit() {
+        return flow().flow().maxRunning() == null ? "none" : flow().flow().maxRunning() + " tasks at once";
+    }
+
+    public List<Map.Entry<String, Long>> getRunCounts() {
+        List<Map.Entry<String, Long>> list = new ArrayList<>();
+        for (RunStatus s : RunStatus.values()) {
+            list.add(Map.entry(s.dbValue(), flow().runs().counts().getOrDefault(s, 0L)));
+        }
+        return list;
+    }
+
+    public boolean isCountsExact() {
+        return flow().runs().exact();
+    }
+
+    public List<StepLine> getSteps() {
+        List<StepLine> lines = new ArrayList<>();
+        var f = flow().flow();
+        for (FlowQueries.StepSummary s : flow().steps()) {
+            StepRecord st = s.step();
+            lines.add(new StepLine(st.stepSlug(), st.stepType().dbValue(), String.join(", ", s.dependsOn()),
+                    orDefault(st.maxAttempts(), f.maxAttempts(), ""), orDefault(st.baseDelay(), f.baseDelay(), " s"),
+                    orDefault(st.timeout(), f.timeout(), " s"), st.startDelay() == null ? "" : st.startDelay() + " s",
+                    condition(st), st.whenUnmet().dbValue(), st.whenExhausted().dbValue()));
+        }
+        return lines;
+    }
+
+    private static String orDefault(Integer own, int flowValue, String unit) {
+        return own == null ? flowValue + unit + " (flow)" : own + unit;
+    }
+
+    private static String condition(StepRecord st) {
+        List<String> parts = new ArrayList<>();
+        if (st.requiredInputPattern() != null) {
+            parts.add("when input contains " + io.pgflowee.api.json.JsonbText.of(st.requiredInputPattern()));
+        }
+        if (st.forbiddenInputPattern() != null) {
+            parts.add("unless input contains " + io.pgflowee.api.json.JsonbText.of(st.forbiddenInputPattern()));
+        }
+        return String.join("; ", parts);
+    }
+
+    public String getDag() {
+        List<Diagrams.Node> nodes = new ArrayList<>();
+        for (FlowQueries.StepSummary s : flow().steps()) {
+            StepRecord st = s.step();
+            String cond = st.requiredInputPattern() != null || st.forbiddenInputPattern() != null ? " · conditional" : "";
+            nodes.add(new Diagrams.Node(st.stepSlug(), s.dependsOn(), null, st.stepType().dbValue() + cond));
+        }
+        return Diagrams.dag(nodes, "Steps of flow " + slug + ": " + String.join(", ", nodes.stream().map(n -> n.slug()
+                + (n.dependsOn().isEmpty() ? "" : " after " + String.join(" and ", n.dependsOn()))).toList()));
+    }
+
+    /** The changelog this application carries for the flow, else what the compiler makes of its Java definition. */
+    public String getChangelog() {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try (InputStream in = loader.getResourceAsStream("pgflow/db/flows/" + slug + ".sql")) {
+            if (in != null) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            return "(the packaged changelog could not be read: " + e.getMessage() + ")";
+        }
+        return registry.flow(slug).map(f -> "-- not packaged in this application (the flow was created by auto-compilation);"
+                + " what the compiler writes for it:\n" + FlowCompiler.changelog(f))
+                .orElse("-- no changelog in this application and no Java definition on this server");
+    }
+
+    // ---- controls
+
+    public Integer getMaxRunning() {
+        return maxRunning;
+    }
+
+    public void setMaxRunning(Integer maxRunning) {
+        this.maxRunning = maxRunning;
+    }
+
+    public void pause() {
+        if (user.mayAct("pause flows")) {
+            control(() -> engine.pauseFlow(slug), "Paused " + slug + ": nothing of it is claimed until it is resumed.");
+        }
+    }
+
+    public void resume() {
+        if (user.mayAct("resume flows")) {
+            control(() -> engine.resumeFlow(slug), "Resumed " + slug + ".");
+        }
+    }
+
+    public void limit() {
+        if (user.mayAct("limit flows")) {
+            control(() -> engine.setFlowConcurrency(slug, maxRunning), maxRunning == null ? "Removed the concurrency limit of " + slug + "."
+                    : "At most " + maxRunning + " tasks of " + slug + " run at once.");
+        }
+    }
+
+    private interface Control {
+        Object run() throws EngineRefusal, SQLException;
+    }
+
+    private void control(Control control, String done) {
+        try {
+            control.run();
+            Messages.info(done);
+        } catch (EngineRefusal e) {
+            Messages.error(e.getMessage());
+        } catch (SQLException e) {
+            Messages.error("Database error " + e.getSQLState() + ": " + e.getMessage());
+        }
+        summary = null;
+    }
+
+    // ---- start a run
+
+    public String getInput() {
+        return input;
+    }
+
+    public void setInput(String input) {
+        this.input = input;
+    }
+
+    public String getIdempotencyKey() {
+        return idempotencyKey;
+    }
+
+    public void setIdempotencyKey(String idempotencyKey) {
+        this.idempotencyKey = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
+    }
+
+    /** Starts a run and opens it; bad JSON and the engine's refusals are shown next to the input. */
+    public String start() {
+        if (!user.mayAct("start runs")) {
+            return null;
+        }
+        JsonValue value;
+        try {
+            value = JsonCodec.parse(input == null ? "" : input);
+        } catch (IllegalArgumentException e) {
+            Messages.fieldError("start:input", "Not valid JSON: " + e.getMessage().replaceFirst("^invalid JSON:? ?", ""));
+            return null;
+        }
+        try {
+            StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey);
+            FacesContext.getCurrentInstance().getExternalContext().getFlash().setKeepMessages(true);
+            Messages.info(started.created() ? "Started run " + started.run().runId() + "."
+                    : "A run with this idempotency key exists already: " + started.run().runId() + ".");
+            return "run?faces-redirect=true&id=" + started.run().runId();
+        } catch (EngineRefusal e) {
+            Messages.fieldError("start:input", e.getMessage());
+        } catch (SQLException e) {
+            Messages.fieldError("start:input", "Database error " + e.getSQLState() + ": " + e.getMessage());
+        }
+        return null;
+    }
+}

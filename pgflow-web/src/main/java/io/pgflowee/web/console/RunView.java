@@ -1,0 +1,472 @@
+package io.pgflowee.web.console;
+
+import java.io.Serializable;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.pgflowee.api.json.Jsonp;
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.model.RunRecord;
+import io.pgflowee.engine.model.StepType;
+import io.pgflowee.engine.model.TaskRecord;
+import io.pgflowee.engine.query.FlowQueries;
+import io.pgflowee.engine.query.RunDetail;
+import io.pgflowee.engine.query.RunQueries;
+import io.pgflowee.engine.query.TaskAttempt;
+import jakarta.faces.view.ViewScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+
+/**
+ * A run's page ({@code run.xhtml?id=}): its DAG with each step's status, a timeline of task
+ * attempts, each step's input, output and error, tasks and their earlier attempts; cancel, retry and
+ * restart as the status allows. The page re-reads the run when the live feed says it moved.
+ */
+@Named
+@ViewScoped
+public class RunView implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    static final int TASK_ROWS_PER_STEP = 20;
+    static final int TASKS_LISTED = 200;
+
+    /** An earlier attempt of a task. */
+    public record AttemptLine(int attempt, String outcome, String worker, String startedAt, String endedAt, String error)
+            implements Serializable {
+        public int getAttempt() {
+            return attempt;
+        }
+
+        public String getOutcome() {
+            return outcome;
+        }
+
+        public String getWorker() {
+            return worker;
+        }
+
+        public String getStartedAt() {
+            return startedAt;
+        }
+
+        public String getEndedAt() {
+            return endedAt;
+        }
+
+        public String getError() {
+            return error;
+        }
+    }
+
+    /** A task: its current (or last) attempt and the earlier ones. */
+    public record TaskLine(int index, String status, int attempts, String worker, String startedAt, String endedAt, String duration,
+                           String error, String output, List<AttemptLine> earlier) implements Serializable {
+        public int getIndex() {
+            return index;
+        }
+
+        public String getStatus() {
+            return status;
+        }
+
+        public int getAttempts() {
+            return attempts;
+        }
+
+        public String getWorker() {
+            return worker;
+        }
+
+        public String getStartedAt() {
+            return startedAt;
+        }
+
+        public String getEndedAt() {
+            return endedAt;
+        }
+
+        public String getDuration() {
+            return duration;
+        }
+
+        public String getError() {
+            return error;
+        }
+
+        public String getOutput() {
+            return output;
+        }
+
+        public List<AttemptLine> getEarlier() {
+            return earlier;
+        }
+    }
+
+    /** A step of the run. */
+    public record StepLine(String slug, String type, String status, String skipReason, String dependsOn, String startedAt,
+                           String endedAt, String duration, String input, String output, String error, List<TaskLine> tasks,
+                           int moreTasks) implements Serializable {
+        /** Tasks not listed (a wide map lists its first {@value RunView#TASKS_LISTED}). */
+        public int getMoreTasks() {
+            return moreTasks;
+        }
+
+        public String getSlug() {
+            return slug;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public String getStatus() {
+            return status;
+        }
+
+        public String getSkipReason() {
+            return skipReason;
+        }
+
+        public String getDependsOn() {
+            return dependsOn;
+        }
+
+        public String getStartedAt() {
+            return startedAt;
+        }
+
+        public String getEndedAt() {
+            return endedAt;
+        }
+
+        public String getDuration() {
+            return duration;
+        }
+
+        public String getInput() {
+            return input;
+        }
+
+        public String getOutput() {
+            return output;
+        }
+
+        public String getError() {
+            return error;
+        }
+
+        public List<TaskLine> getTasks() {
+            return tasks;
+        }
+
+        public boolean isMap() {
+            return type.equals("map");
+        }
+    }
+
+    @Inject
+    transient RunQueries runs;
+
+    @Inject
+    transient FlowQueries flows;
+
+    @Inject
+    transient RunActions actions;
+
+    @Inject
+    transient ConsoleUser user;
+
+    private String id;
+    private UUID runId;
+    private boolean badId;
+
+    private transient RunDetail detail;
+    private transient boolean loaded;
+    private transient List<StepLine> steps;
+    private transient String dag;
+    private transient String timeline;
+
+    public String getId() {
+        return id;
+    }
+
+    public void setId(String id) {
+        this.id = id;
+        try {
+            runId = id == null ? null : UUID.fromString(id.trim());
+            badId = runId == null;
+        } catch (IllegalArgumentException e) {
+            runId = null;
+            badId = true;
+        }
+    }
+
+    private Optional<RunDetail> detail() {
+        if (!loaded) {
+            detail = runId == null ? null : runs.detail(runId).orElse(null);
+            loaded = true;
+        }
+        return Optional.ofNullable(detail);
+    }
+
+    private RunRecord run() {
+        return detail().map(RunDetail::run).orElseThrow();
+    }
+
+    /** What the page says instead of the run: a bad or unknown id. */
+    public String getProblem() {
+        if (badId) {
+            return "\"" + (id == null ? "" : id) + "\" is not a run id (a UUID such as 3f2a9c1e-0b7d-4d2a-9a51-6c1f0e8b4d21).";
+        }
+        return detail().isPresent() ? null : "No run " + runId + " in the database (it may have been pruned).";
+    }
+
+    public boolean isFound() {
+        return getProblem() == null;
+    }
+
+    public String getRunId() {
+        return runId == null ? "" : runId.toString();
+    }
+
+    public String getFlowSlug() {
+        return run().flowSlug();
+    }
+
+    public String getStatus() {
+        return run().status().dbValue();
+    }
+
+    public String getStartedAt() {
+        return Times.shown(run().startedAt());
+    }
+
+    public String getFinishedAt() {
+        return Times.shown(run().finishedAt());
+    }
+
+    public String getDuration() {
+        return Times.duration(run().startedAt(), run().finishedAt());
+    }
+
+    public int getRetryCount() {
+        return run().retryCount();
+    }
+
+    public int getRemainingSteps() {
+        return run().remainingSteps();
+    }
+
+    public String getRestartOf() {
+        return run().restartOfRunId() == null ? "" : run().restartOfRunId().toString();
+    }
+
+    public String getCancelReason() {
+        return run().cancelReason() == null ? "" : run().cancelReason();
+    }
+
+    public String getIdempotencyKey() {
+        return run().idempotencyKey() == null ? "" : run().idempotencyKey();
+    }
+
+    public String getInput() {
+        return JsonText.of(run().input());
+    }
+
+    public String getOutput() {
+        return JsonText.of(run().output());
+    }
+
+    public boolean isCanCancel() {
+        return user.isOperator() && getStatus().equals("started");
+    }
+
+    public boolean isCanRetry() {
+        return user.isOperator() && (getStatus().equals("failed") || getStatus().equals("cancelled"));
+    }
+
+    public boolean isCanRestart() {
+        return user.isOperator() && run().status().finished();
+    }
+
+    public List<StepLine> getSteps() {
+        if (steps == null) {
+            build();
+        }
+        return steps;
+    }
+
+    public String getDag() {
+        if (dag == null) {
+            build();
+        }
+        return dag;
+    }
+
+    public String getTimeline() {
+        if (timeline == null) {
+            build();
+        }
+        return timeline;
+    }
+
+    private void build() {
+        RunDetail d = detail().orElseThrow();
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (FlowQueries.StepSummary s : flows.steps(d.run().flowSlug())) {
+            deps.put(s.step().stepSlug(), s.dependsOn());
+        }
+        Map<String, List<TaskAttempt>> earlier = new LinkedHashMap<>();
+        for (TaskAttempt a : runs.attempts(runId)) {
+            earlier.computeIfAbsent(a.stepSlug() + "/" + a.taskIndex(), k -> new ArrayList<>()).add(a);
+        }
+        Map<String, JsonValue> outputs = new LinkedHashMap<>();
+        for (RunDetail.StepDetail s : d.steps()) {
+            if (s.state().output() != null && s.state().status().dbValue().equals("completed")) {
+                outputs.put(s.state().stepSlug(), s.state().output());
+            }
+        }
+        OffsetDateTime now = OffsetDateTime.now();
+        List<StepLine> lines = new ArrayList<>();
+        List<Diagrams.Node> nodes = new ArrayList<>();
+        List<Diagrams.Row> rows = new ArrayList<>();
+        for (RunDetail.StepDetail s : d.steps()) {
+            String slug = s.state().stepSlug();
+            List<String> dependsOn = deps.getOrDefault(slug, List.of());
+            boolean map = s.step().stepType() == StepType.MAP;
+            String status = s.state().status().dbValue();
+            List<TaskLine> tasks = new ArrayList<>();
+            int shown = 0;
+            for (TaskRecord t : s.tasks()) {
+                List<TaskAttempt> before = earlier.getOrDefault(slug + "/" + t.taskIndex(), List.of());
+                List<AttemptLine> attemptLines = new ArrayList<>();
+                List<Diagrams.Bar> bars = new ArrayList<>();
+                for (TaskAttempt a : before) {
+                    attemptLines.add(new AttemptLine(a.attempt(), a.outcome(), shortId(a.workerId()), Times.shown(a.startedAt()),
+                            Times.shown(a.endedAt()), a.errorMessage() == null ? "" : a.errorMessage()));
+                    if (a.startedAt() != null) {
+                        bars.add(new Diagrams.Bar(a.startedAt(), a.endedAt(), a.outcome().equals("failed") ? "failed" : "lost",
+                                "attempt " + a.attempt() + " " + a.outcome() + ": " + (a.errorMessage() == null ? "" : a.errorMessage())));
+                    }
+                }
+                OffsetDateTime end = t.completedAt() != null ? t.completedAt() : t.failedAt() != null ? t.failedAt() : t.cancelledAt();
+                String taskStatus = t.status().dbValue();
+                if (t.startedAt() != null) {
+                    bars.add(new Diagrams.Bar(t.startedAt(), end, taskStatus, "attempt " + t.attemptsCount() + " " + taskStatus));
+                } else if (taskStatus.equals("queued")) {
+                    bars.add(new Diagrams.Bar(t.queuedAt(), null, "queued", "queued since " + Times.shown(t.queuedAt())));
+                }
+                if (tasks.size() < TASKS_LISTED) {
+                    tasks.add(new TaskLine(t.taskIndex(), taskStatus, t.attemptsCount(), shortId(t.lastWorkerId()), Times.shown(t.startedAt()),
+                            Times.shown(end), Times.duration(t.startedAt(), end),
+                            t.errorMessage() == null || taskStatus.equals("completed") ? "" : t.errorMessage(), JsonText.of(t.output()),
+                            List.copyOf(attemptLines)));
+                }
+                if (shown++ < TASK_ROWS_PER_STEP) {
+                    rows.add(new Diagrams.Row(map ? slug + "[" + t.taskIndex() + "]" : slug, bars));
+                }
+            }
+            if (s.tasks().size() > TASK_ROWS_PER_STEP) {
+                rows.add(new Diagrams.Row("… " + (s.tasks().size() - TASK_ROWS_PER_STEP) + " more tasks of " + slug, List.of()));
+            }
+            OffsetDateTime stepEnd = s.state().completedAt() != null ? s.state().completedAt()
+                    : s.state().failedAt() != null ? s.state().failedAt()
+                    : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
+            lines.add(new StepLine(slug, map ? "map" : "single", status,
+                    s.state().skipReason() == null ? "" : s.state().skipReason().dbValue(), String.join(", ", dependsOn),
+                    Times.shown(s.state().startedAt()), Times.shown(stepEnd), Times.duration(s.state().startedAt(), stepEnd),
+                    stepInput(d.run(), dependsOn, map, outputs), JsonText.of(s.state().output()),
+                    s.state().errorMessage() == null ? "" : s.state().errorMessage(), List.copyOf(tasks),
+                    s.tasks().size() - tasks.size()));
+            Integer n = s.state().initialTasks();
+            nodes.add(new Diagrams.Node(slug, dependsOn, status, map ? "map ×" + (n == null ? "?" : n) : ""));
+        }
+        steps = List.copyOf(lines);
+        dag = Diagrams.dag(nodes, "Steps of run " + runId + " and their status: " + String.join(", ",
+                lines.stream().map(l -> l.slug() + " " + l.status()).toList()));
+        timeline = Diagrams.timeline(rows, d.run().startedAt(), d.run().finishedAt() == null ? now : d.run().finishedAt(),
+                "Timeline of the run's task attempts");
+    }
+
+    /** What the step's handler gets: the run input for a root step, else the completed dependencies' outputs by slug. */
+    private static String stepInput(RunRecord run, List<String> dependsOn, boolean map, Map<String, JsonValue> outputs) {
+        if (dependsOn.isEmpty()) {
+            return map ? "each element of the run input" : JsonText.of(run.input());
+        }
+        if (map) {
+            JsonValue array = outputs.get(dependsOn.get(0));
+            return array == null ? "" : "each element of " + JsonText.of(array);
+        }
+        JsonObjectBuilder b = Jsonp.createObjectBuilder();
+        for (String dep : dependsOn) {
+            if (outputs.containsKey(dep)) {
+                b.add(dep, outputs.get(dep));
+            }
+        }
+        return JsonText.of(b.build());
+    }
+
+    private static String shortId(UUID id) {
+        return id == null ? "" : id.toString().substring(0, 8);
+    }
+
+    // ---- actions
+
+    /** Re-reads the run (the live feed saw it move). */
+    public void refresh() {
+        loaded = false;
+        detail = null;
+        steps = null;
+        dag = null;
+        timeline = null;
+    }
+
+    public void cancel() {
+        if (!user.mayAct("cancel runs")) {
+            return;
+        }
+        report(actions.cancel(List.of(runId), "cancelled in the console by " + user.getName()), "Cancelled");
+    }
+
+    public void retry() {
+        if (!user.mayAct("retry runs")) {
+            return;
+        }
+        report(actions.retry(List.of(runId)), "Retried");
+    }
+
+    /** Restarts the run as a new run and opens it. */
+    public String restart() {
+        if (!user.mayAct("restart runs")) {
+            return null;
+        }
+        try {
+            UUID restarted = actions.restart(runId);
+            jakarta.faces.context.FacesContext.getCurrentInstance().getExternalContext().getFlash().setKeepMessages(true);
+            Messages.info("Restarted as run " + restarted + ".");
+            return "run?faces-redirect=true&id=" + restarted;
+        } catch (EngineRefusal e) {
+            Messages.error("Not restarted: " + e.getMessage());
+        } catch (SQLException e) {
+            Messages.error("Not restarted: database error " + e.getSQLState() + " " + e.getMessage());
+        }
+        return null;
+    }
+
+    private void report(RunActions.Outcome outcome, String done) {
+        if (outcome.refused().isEmpty()) {
+            Messages.info(done + " run " + runId + ".");
+        } else {
+            Messages.error("Not " + done.toLowerCase() + ": " + outcome.refused().get(0).substring(runId.toString().length() + 2));
+        }
+        refresh();
+    }
+}
