@@ -5,6 +5,9 @@
  */
 var pgflow = window.pgflow || {};
 
+/* What the live feed did on this page (for tests and curious users: pgflow.liveLog in the browser console). */
+pgflow.liveLog = [];
+
 pgflow.live = function (concerns, refresh) {
     var state = document.getElementById('live-state');
     if (!window.EventSource) {
@@ -12,27 +15,40 @@ pgflow.live = function (concerns, refresh) {
     }
     if (state) { state.hidden = false; }
     var base = document.body.dataset.base || '';
-    var source = new EventSource(base + '/console/live');
     var timer = null;
+    var source = null;
     function later() {
         if (!timer) {
             timer = setTimeout(function () { timer = null; refresh(); }, 300);
         }
     }
-    source.onopen = function () {
-        if (state) { state.textContent = 'live'; state.className = 'pg-live-state pg-live-on'; }
-        // what moved between the page's rendering and this (re)connection sent no event here: re-read once
-        later();
-    };
-    source.onerror = function () {
-        if (state) { state.textContent = 'reconnecting'; state.className = 'pg-live-state pg-live-off'; }
-    };
-    source.onmessage = function (m) {
-        var moved = JSON.parse(m.data);
-        if (moved.all || moved.runs.some(concerns)) {
+    function show(text, className) {
+        if (state) { state.textContent = text; state.className = 'pg-live-state ' + className; }
+    }
+    function connect() {
+        source = new EventSource(base + '/console/live');
+        source.onopen = function () {
+            pgflow.liveLog.push(new Date().toISOString() + ' open');
+            show('live', 'pg-live-on');
+            // what moved between the page's rendering and this (re)connection sent no event here: re-read once
             later();
-        }
-    };
+        };
+        source.onerror = function () {
+            pgflow.liveLog.push(new Date().toISOString() + ' error, readyState ' + source.readyState);
+            show('reconnecting', 'pg-live-off');
+            if (source.readyState === EventSource.CLOSED) { // refused (signed out, server restarting): try again later
+                setTimeout(connect, 5000);
+            }
+        };
+        source.onmessage = function (m) {
+            pgflow.liveLog.push(new Date().toISOString() + ' ' + m.data.substring(0, 200));
+            var moved = JSON.parse(m.data);
+            if (moved.all || moved.runs.some(concerns)) {
+                later();
+            }
+        };
+    }
+    connect();
     window.addEventListener('pagehide', function () { source.close(); });
 };
 

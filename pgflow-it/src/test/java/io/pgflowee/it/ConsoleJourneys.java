@@ -1,69 +1,385 @@
 package io.pgflowee.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 
-/** Console journeys in a real headless Chromium, run from {@link PayaraMicroIT} as a client. */
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Console journeys in a real headless Chromium, run from {@link PayaraMicroIT} as a client: each
+ * asserts what the user sees, and saves a screenshot under {@code target/} when it fails.
+ */
 final class ConsoleJourneys {
 
     private ConsoleJourneys() {
     }
 
-    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; sign-out. */
-    static void signInDashboardSignOut(URL base) throws Exception {
+    /** A journey's body, with the browser and a wait of 30 s. */
+    private interface Journey {
+        void run(WebDriver d, WebDriverWait wait, ConsoleBrowser browser) throws Exception;
+    }
+
+    private static void journey(String name, Journey journey) throws Exception {
         try (ConsoleBrowser browser = new ConsoleBrowser()) {
-            org.openqa.selenium.WebDriver d = browser.driver;
-            org.openqa.selenium.support.ui.WebDriverWait wait = new org.openqa.selenium.support.ui.WebDriverWait(d,
-                    java.time.Duration.ofSeconds(30));
             try {
-                d.get(base.toString());
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("sign-in-button")));
-                assertTrue(d.getCurrentUrl().endsWith("/login.xhtml"), "every page needs sign-in: " + d.getCurrentUrl());
-                assertEquals("pgflow · Sign in", d.getTitle());
-
-                signIn(d, "it-viewer", "not-the-password");
-                assertEquals("Unknown user or wrong password.", wait.until(org.openqa.selenium.support.ui.ExpectedConditions
-                        .visibilityOfElementLocated(org.openqa.selenium.By.id("sign-in-failed"))).getText());
-
-                signIn(d, "it-viewer", "it-viewer-secret");
-                assertEquals("it-viewer (pgflow-viewer)", wait.until(org.openqa.selenium.support.ui.ExpectedConditions
-                        .visibilityOfElementLocated(org.openqa.selenium.By.id("signed-in-user"))).getText());
-                assertEquals("pgflow · Dashboard", d.getTitle());
-                List<String> flowsShown = d.findElements(org.openqa.selenium.By.cssSelector("[id$='flows_data'] tr td:first-child"))
-                        .stream().map(org.openqa.selenium.WebElement::getText).toList();
-                assertTrue(flowsShown.containsAll(List.of("greet_user", "greet_many", "cart_invoice")), flowsShown.toString());
-                browser.screenshot("console-dashboard");
-
-                // workers: this server's worker of greet_user is live
-                d.findElement(org.openqa.selenium.By.id("nav-workers")).click();
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.titleIs("pgflow · Workers"));
-                List<String> workers = d.findElements(org.openqa.selenium.By.cssSelector("[id$='workers_data'] tr")).stream()
-                        .map(row -> row.findElements(org.openqa.selenium.By.tagName("td")).stream()
-                                .map(org.openqa.selenium.WebElement::getText).limit(2).toList().toString())
-                        .toList();
-                assertTrue(workers.contains("[live, greet_user]"), workers.toString());
-                browser.screenshot("console-workers");
-
-                d.findElement(org.openqa.selenium.By.id("sign-out")).click();
-                assertEquals("You are signed out.", wait.until(org.openqa.selenium.support.ui.ExpectedConditions
-                        .visibilityOfElementLocated(org.openqa.selenium.By.id("signed-out"))).getText());
-                d.get(base.toString());
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("sign-in-button")));
-                assertTrue(d.getCurrentUrl().endsWith("/login.xhtml"), "signed out: " + d.getCurrentUrl());
+                journey.run(browser.driver, new WebDriverWait(browser.driver, Duration.ofSeconds(30)), browser);
             } catch (Throwable t) {
-                browser.screenshot("console-sign-in-FAILED");
+                browser.screenshot("console-" + name + "-FAILED");
+                Object log = ((JavascriptExecutor) browser.driver).executeScript("return window.pgflow ? pgflow.liveLog : null;");
+                Object probe = ((JavascriptExecutor) browser.driver).executeAsyncScript("var done = arguments[arguments.length - 1];"
+                        + " var c = new AbortController(); setTimeout(function () { c.abort(); }, 3000);"
+                        + " fetch(document.body.dataset.base + '/console/live', {signal: c.signal}).then(function (r) {"
+                        + " done(r.status + ' ' + r.headers.get('content-type') + ' ' + r.url); }).catch(function (e) { done('' + e); });");
+                t.addSuppressed(new AssertionError("live feed of the page: " + log + "; probe of /console/live: " + probe));
                 throw t;
             }
         }
     }
 
-    private static void signIn(org.openqa.selenium.WebDriver d, String user, String password) {
-        d.findElement(org.openqa.selenium.By.id("username")).clear();
-        d.findElement(org.openqa.selenium.By.id("username")).sendKeys(user);
-        d.findElement(org.openqa.selenium.By.id("password")).sendKeys(password);
-        d.findElement(org.openqa.selenium.By.id("sign-in-button")).click();
+    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; sign-out. */
+    static void signInDashboardSignOut(URL base) throws Exception {
+        journey("sign-in", (d, wait, browser) -> {
+            d.get(base.toString());
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("sign-in-button")));
+            assertTrue(d.getCurrentUrl().endsWith("/login.xhtml"), "every page needs sign-in: " + d.getCurrentUrl());
+            assertEquals("pgflow · Sign in", d.getTitle());
+
+            signIn(d, "it-viewer", "not-the-password");
+            assertEquals("Unknown user or wrong password.", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in-failed")))
+                    .getText());
+
+            signIn(d, "it-viewer", "it-viewer-secret");
+            assertEquals("it-viewer (pgflow-viewer)", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signed-in-user")))
+                    .getText());
+            assertEquals("pgflow · Dashboard", d.getTitle());
+            List<String> flowsShown = wait.until(d2 -> {
+                List<String> t = texts(d2, "[id$='flows_data'] tr td:first-child");
+                return t.isEmpty() ? null : t;
+            });
+            assertTrue(flowsShown.containsAll(List.of("greet_user", "greet_many", "cart_invoice")), flowsShown.toString());
+            // one last-hour chart per flow, labelled with its counts
+            assertEquals(flowsShown.size(), d.findElements(By.cssSelector("[id$='flows_data'] svg.pg-spark")).size());
+            String chart = wait.until(d2 -> {
+                try {
+                    return d2.findElement(By.cssSelector("[id$='flows_data'] svg.pg-spark")).getAttribute("aria-label");
+                } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                    return null;
+                }
+            });
+            assertTrue(chart.matches("[a-z_]+ in the last hour: \\d+ started, \\d+ completed, \\d+ failed, \\d+ cancelled"), chart);
+            wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
+
+            // workers: this server's worker of greet_user is live
+            d.findElement(By.id("nav-workers")).click();
+            wait.until(ExpectedConditions.titleIs("pgflow · Workers"));
+            List<String> workers = d.findElements(By.cssSelector("[id$='workers_data'] tr")).stream()
+                    .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).limit(2).toList().toString())
+                    .toList();
+            assertTrue(workers.contains("[live, greet_user]"), workers.toString());
+            browser.screenshot("console-workers");
+
+            d.findElement(By.id("sign-out")).click();
+            assertEquals("You are signed out.", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signed-out"))).getText());
+            d.get(base.toString());
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("sign-in-button")));
+            assertTrue(d.getCurrentUrl().endsWith("/login.xhtml"), "signed out: " + d.getCurrentUrl());
+        });
+    }
+
+    /**
+     * An operator: bad JSON and an engine refusal shown next to the start form's input; the seed's
+     * hello world started from the form completes on its run page without a reload; a failing run
+     * shows its failed step and error, and retry makes it complete; a running run is cancelled.
+     */
+    static void operatorStartsFailsRetriesAndCancels(URL base) throws Exception {
+        createBrokenTable();
+        journey("operator", (d, wait, browser) -> {
+            d.get(base.toString());
+            signIn(d, "it-operator", "it-operator-secret");
+            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+
+            // bad JSON: checked while typing, and refused by the server next to the field (no error page)
+            d.get(base + "flow.xhtml?slug=greet_user");
+            WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
+            input.clear();
+            input.sendKeys("{\"first_name\": \"Alice\",");
+            assertTrue(d.findElement(By.id("input-check")).getText().startsWith("Not valid JSON: "),
+                    d.findElement(By.id("input-check")).getText());
+            d.findElement(By.id("start:start-run")).click();
+            String refused = refusal(d, wait);
+            assertTrue(refused.startsWith("Not valid JSON: "), refused);
+            assertEquals("pgflow · Flow greet_user", d.getTitle());
+
+            // the engine's refusal: a root map given an object
+            d.get(base + "flow.xhtml?slug=greet_many");
+            input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
+            input.clear();
+            input.sendKeys("{\"first_name\": \"Alice\"}");
+            d.findElement(By.id("start:start-run")).click();
+            refused = refusal(d, wait);
+            assertEquals("Flow greet_many has root map steps but input is not an array (got object)", refused);
+
+            // the seed's hello world from the form: the run page follows the run live
+            d.get(base + "flow.xhtml?slug=greet_user");
+            input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
+            input.clear();
+            input.sendKeys("{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
+            d.findElement(By.id("start:start-run")).click();
+            wait.until(ExpectedConditions.titleIs("pgflow · Run"));
+            ((JavascriptExecutor) d).executeScript("window.pgSamePage = true;");
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            assertEquals("{\"greeting\": \"Hello, Alice Smith!\"}", text(wait, "#run-output"));
+            expectSteps(wait, List.of("full_name=completed", "greeting=completed"));
+            assertEquals(Boolean.TRUE, ((JavascriptExecutor) d).executeScript("return window.pgSamePage === true;"), "no reload");
+            Path shot = browser.screenshot("console-run");
+            copyToDocs(shot, "console-run.png");
+
+            // a failing run: its failed step and error; retry makes it complete
+            String batch = "fail-" + UUID.randomUUID();
+            setBroken(batch, true);
+            String runId = startFromForm(d, wait, base, "it_console", "{\"batch\": \"" + batch + "\"}");
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "failed"));
+            expectSteps(wait, List.of("charge=failed", "receipt=created"));
+            String error = text(wait, "#step-charge .pg-step-error");
+            assertTrue(error.contains("payment service unavailable for batch " + batch), error);
+            setBroken(batch, false);
+            click(wait, By.id("run:retry"));
+            confirm(d, wait);
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            expectSteps(wait, List.of("charge=completed", "receipt=completed"));
+            assertEquals("{\"receipt\": \"receipt: charged " + batch + "\"}", text(wait, "#run-output"));
+            // the failed attempt stays listed with its error
+            String earlier = text(wait, "#step-charge tr.pg-earlier");
+            assertTrue(earlier.contains("failed") && earlier.contains("payment service unavailable for batch " + batch), earlier);
+            assertEquals(1L, scalar("select count(*) from pgflow_internal.task_attempts where run_id = '" + runId + "'"));
+
+            // cancel a running run
+            startFromForm(d, wait, base, "it_console", "{\"hold\": true}");
+            wait.until(d2 -> stepStates(d2).contains("charge=started"));
+            click(wait, By.id("run:cancel"));
+            confirm(d, wait);
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "cancelled"));
+            assertEquals("cancelled in the console by it-operator", text(wait, "#run-cancel-reason"));
+            assertTrue(d.findElements(By.id("run:cancel")).isEmpty(), "no cancel button on a cancelled run");
+            assertFalse(d.findElements(By.id("run:retry")).isEmpty(), "a cancelled run can be retried");
+        });
+    }
+
+    /** Three failed runs retried together by a filter, after a confirmation that counts them. */
+    static void bulkRetryByFilter(URL base) throws Exception {
+        createBrokenTable();
+        String batch = "bulk-" + UUID.randomUUID();
+        setBroken(batch, true);
+        for (int i = 0; i < 3; i++) {
+            scalar("select count(*) from pgflow.start_flow('it_console', '{\"batch\": \"" + batch + "\", \"n\": " + i + "}'::jsonb)");
+        }
+        String failed = "select count(*) from pgflow.runs where flow_slug = 'it_console' and status = 'failed' and input->>'batch' = '"
+                + batch + "'";
+        waitFor(() -> scalar(failed) == 3L);
+        setBroken(batch, false);
+        journey("bulk-retry", (d, wait, browser) -> {
+            d.get(base.toString());
+            signIn(d, "it-operator", "it-operator-secret");
+            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            d.get(base + "runs.xhtml?flow=it_console&status=failed");
+            WebElement contains = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:inputContains")));
+            contains.sendKeys("{\"batch\": \"" + batch + "\"}");
+            click(wait, By.id("runs:search"));
+            wait.until(d2 -> d2.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]")).size() == 3);
+            wait.until(d2 -> texts(d2, "[id='runs:table_data'] .pg-status").equals(List.of("failed", "failed", "failed")));
+            click(wait, By.id("runs:retry-matching"));
+            assertEquals("Retry 3 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
+            click(wait, By.id("runs:bulk-confirm"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Retried 3 runs."));
+            waitFor(() -> scalar(failed.replace("'failed'", "'completed'")) == 3L);
+            // the list follows by itself: none of the batch is failed any more
+            wait.until(d2 -> d2.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]")).isEmpty());
+        });
+    }
+
+    /** A viewer sees runs and flows but is offered no action. */
+    static void viewerSeesNoActions(URL base) throws Exception {
+        String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' and status in ('failed', 'cancelled') limit 1");
+        journey("viewer", (d, wait, browser) -> {
+            d.get(base.toString());
+            signIn(d, "it-viewer", "it-viewer-secret");
+            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            d.get(base + "run.xhtml?id=" + run);
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-status")));
+            assertTrue(d.findElements(By.cssSelector("#run-actions button")).isEmpty(), "no run actions for a viewer");
+            d.get(base + "runs.xhtml");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:table")));
+            assertTrue(d.findElements(By.id("runs:bulk")).isEmpty(), "no bulk actions for a viewer");
+            assertTrue(d.findElements(By.cssSelector(".ui-selection-column")).isEmpty(), "no selection for a viewer");
+            d.get(base + "flow.xhtml?slug=greet_user");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("flow-state")));
+            assertEquals("verified", d.findElement(By.id("flow-state")).getText());
+            assertTrue(d.findElements(By.id("start:input")).isEmpty(), "no start form for a viewer");
+            assertTrue(d.findElements(By.id("controls:pause")).isEmpty(), "no pause for a viewer");
+            d.get(base.toString());
+            wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
+            copyToDocs(browser.screenshot("console-dashboard"), "console-dashboard.png");
+        });
+    }
+
+    // ---- helpers
+
+    private static String startFromForm(WebDriver d, WebDriverWait wait, URL base, String flow, String json) {
+        d.get(base + "flow.xhtml?slug=" + flow);
+        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
+        input.clear();
+        input.sendKeys(json);
+        d.findElement(By.id("start:start-run")).click();
+        wait.until(ExpectedConditions.titleIs("pgflow · Run"));
+        return d.findElement(By.id("run-id")).getText();
+    }
+
+    /** The start form's message next to the input, once the server has answered. */
+    private static String refusal(WebDriver d, WebDriverWait wait) {
+        wait.until(ExpectedConditions.textMatches(By.id("start:input-message"), java.util.regex.Pattern.compile("\\S.*")));
+        return d.findElement(By.id("start:input-message")).getText();
+    }
+
+    private static void confirm(WebDriver d, WebDriverWait wait) {
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".ui-confirmdialog-yes")));
+        click(wait, By.cssSelector(".ui-confirmdialog-yes"));
+    }
+
+    /** Clicks the element, found again when a live refresh replaced it meanwhile. */
+    private static void click(WebDriverWait wait, By by) {
+        wait.until(d -> {
+            try {
+                d.findElement(by).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return false;
+            }
+        });
+    }
+
+    /** The text of the element, read again when a live refresh replaced it meanwhile. */
+    private static String text(WebDriverWait wait, String css) {
+        return wait.until(d -> {
+            try {
+                return d.findElement(By.cssSelector(css)).getText();
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return null;
+            }
+        });
+    }
+
+    /** Waits until the run page's DAG shows exactly these {@code step=status}. */
+    private static void expectSteps(WebDriverWait wait, List<String> expected) {
+        try {
+            wait.until(d -> stepStates(d).equals(expected));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("steps: expected " + expected + ", shown " + stepStates(wait), e);
+        }
+    }
+
+    private static List<String> stepStates(WebDriverWait wait) {
+        return wait.until(d -> {
+            List<String> states = stepStates(d);
+            return states.isEmpty() ? null : states;
+        });
+    }
+
+    /** {@code step=status} of each step of the run page's DAG, in step order. */
+    private static List<String> stepStates(WebDriver d) {
+        try {
+            return d.findElements(By.cssSelector("svg.pg-dag g.pg-node")).stream()
+                    .map(g -> g.getAttribute("data-step") + "=" + g.getAttribute("data-status")).toList();
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return List.of();
+        }
+    }
+
+    /** The texts of the elements; empty while the page replaces them (a live refresh). */
+    private static List<String> texts(WebDriver d, String css) {
+        try {
+            return d.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return List.of();
+        }
+    }
+
+    private static void signIn(WebDriver d, String user, String password) {
+        d.findElement(By.id("username")).clear();
+        d.findElement(By.id("username")).sendKeys(user);
+        d.findElement(By.id("password")).sendKeys(password);
+        d.findElement(By.id("sign-in-button")).click();
+    }
+
+    /**
+     * The README's screenshots are the ones these tests take: with {@code PGFLOW_DOCS_SCREENSHOTS} set
+     * to the repository's {@code docs} folder, they are copied there (never by default, so a test run
+     * does not change the working tree).
+     */
+    private static void copyToDocs(Path shot, String name) throws Exception {
+        String docs = System.getenv("PGFLOW_DOCS_SCREENSHOTS");
+        if (docs != null && Files.isDirectory(Path.of(docs))) {
+            Files.copy(shot, Path.of(docs, name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static Connection db() throws Exception {
+        return DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres");
+    }
+
+    private static void createBrokenTable() throws Exception {
+        try (Connection c = db(); var st = c.createStatement()) {
+            st.execute("create table if not exists it_console_broken (batch text primary key)");
+        }
+    }
+
+    private static void setBroken(String batch, boolean broken) throws Exception {
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(broken
+                ? "insert into it_console_broken values (?) on conflict do nothing" : "delete from it_console_broken where batch = ?")) {
+            ps.setString(1, batch);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long scalar(String sql) throws Exception {
+        try (Connection c = db(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String oneRun(String sql) throws Exception {
+        try (Connection c = db(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), "no run for: " + sql);
+            return rs.getString(1);
+        }
+    }
+
+    private static void waitFor(Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60 s");
+            }
+            Thread.sleep(100);
+        }
     }
 }

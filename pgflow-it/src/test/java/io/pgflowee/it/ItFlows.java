@@ -127,6 +127,51 @@ public final class ItFlows {
         }
     }
 
+    /**
+     * For the console journeys: {@code charge} fails while the input's {@code batch} is listed in the
+     * table {@code it_console_broken} (which the journeys create and fill), or, for an input with
+     * {@code "hold": true}, runs until its run is cancelled (at most 60 s); {@code receipt} follows.
+     */
+    @ApplicationScoped
+    public static class Console implements FlowDefinition {
+
+        @Resource(lookup = "java:app/jdbc/pgflow")
+        DataSource dataSource;
+
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_console", JsonValue.class).maxAttempts(1).timeout(120);
+            Step<String> charge = flow.step("charge", String.class).run((in, ctx) -> {
+                jakarta.json.JsonObject o = in.asJsonObject();
+                if (o.getBoolean("hold", false)) {
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (!ctx.isCancelled() && System.nanoTime() < until) {
+                        Thread.sleep(50);
+                    }
+                    return "released";
+                }
+                String batch = o.getString("batch", "");
+                if (broken(batch)) {
+                    throw new IllegalStateException("payment service unavailable for batch " + batch);
+                }
+                return "charged " + batch;
+            });
+            flow.step("receipt", String.class).after(charge).run(c -> "receipt: " + c);
+            return flow;
+        }
+
+        private boolean broken(String batch) throws Exception {
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("select exists (select 1 from it_console_broken where batch = ?)")) {
+                ps.setString(1, batch);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        }
+    }
+
     /** Each it_events task takes one permit, so a test moves the run one step at a time. */
     static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
 

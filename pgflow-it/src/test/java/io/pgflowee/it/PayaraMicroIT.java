@@ -1187,8 +1187,11 @@ class PayaraMicroIT {
 
     @Test
     @RunAsClient
-    void theConsoleSignsInWithAFormShowsTheDashboardAndSignsOut() throws Exception {
+    void theConsoleInARealBrowserStartsFollowsRetriesCancelsBulkRetriesAndHidesActionsFromViewers() throws Exception {
         // the browser code lives in ConsoleJourneys: this class is also loaded inside the server, which has no Selenium
+        ConsoleJourneys.operatorStartsFailsRetriesAndCancels(base);
+        ConsoleJourneys.bulkRetryByFilter(base);
+        ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.signInDashboardSignOut(base);
     }
 

@@ -21,7 +21,6 @@ import io.pgflowee.engine.flows.FlowStatus;
 import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.query.FlowQueries;
-import jakarta.faces.context.FacesContext;
 import jakarta.faces.view.ViewScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -316,9 +315,6 @@ public class FlowView implements Serializable {
         }
         try {
             StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey);
-            FacesContext.getCurrentInstance().getExternalContext().getFlash().setKeepMessages(true);
-            Messages.info(started.created() ? "Started run " + started.run().runId() + "."
-                    : "A run with this idempotency key exists already: " + started.run().runId() + ".");
             return "run?faces-redirect=true&id=" + started.run().runId();
         } catch (EngineRefusal e) {
             Messages.fieldError("start:input", e.getMessage());

@@ -450,8 +450,6 @@ public class RunView implements Serializable {
         }
         try {
             UUID restarted = actions.restart(runId);
-            jakarta.faces.context.FacesContext.getCurrentInstance().getExternalContext().getFlash().setKeepMessages(true);
-            Messages.info("Restarted as run " + restarted + ".");
             return "run?faces-redirect=true&id=" + restarted;
         } catch (EngineRefusal e) {
             Messages.error("Not restarted: " + e.getMessage());
