@@ -26,13 +26,14 @@ final class ConsoleBrowser implements AutoCloseable {
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 
     final ChromeDriver driver;
+    private final Path profile;
 
     ConsoleBrowser() throws IOException, InterruptedException {
         ensureInstalled();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // no background networking: this machine's closed network refuses Chromium's own connections
-        Path profile = Files.createTempDirectory(Path.of(System.getProperty("it.target", "target")), "chromium-profile");
+        profile = Files.createTempDirectory(Path.of(System.getProperty("it.target", "target")), "chromium-profile");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900", "--lang=en");
@@ -71,7 +72,15 @@ final class ConsoleBrowser implements AutoCloseable {
 
     @Override
     public void close() {
-        driver.quit();
+        try {
+            driver.quit();
+        } finally {
+            try (var files = Files.walk(profile)) { // the profile is this browser's only: remove it
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // left in target/, removed by the next clean
+            }
+        }
     }
 
     /** The driver's screenshot source, for failures. */

@@ -241,6 +241,32 @@ final class ConsoleJourneys {
         });
     }
 
+    /**
+     * The EAR on Payara Server: a realm user signs in, the dashboard counts the flow's runs of the last
+     * hour as the database does, and the hello world run's page shows it completed with its greeting.
+     */
+    static void helloWorldInTheEar(URL base, String user, String password, String runId, String output) throws Exception {
+        journey("ear", (d, wait, browser) -> {
+            d.get(base.toString());
+            signIn(d, user, password);
+            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
+            long completed = scalar("select count(*) from pgflow.runs where flow_slug = 'greet_user'"
+                    + " and completed_at >= date_trunc('minute', now()) - interval '59 minutes'");
+            List<String> row = wait.until(d2 -> {
+                List<String> cells = texts(d2, "[id$='flows_data'] tr:has(a[href*='slug=greet_user']) td");
+                return cells.isEmpty() ? null : cells;
+            });
+            assertEquals(String.valueOf(completed), row.get(3), "completed in the last hour: " + row);
+            copyToDocs(browser.screenshot("console-ear-dashboard"), "console-ear-dashboard.png");
+            d.get(base + "run.xhtml?id=" + runId);
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            assertEquals(output, text(wait, "#run-output"));
+            expectSteps(wait, List.of("full_name=completed", "greeting=completed"));
+            assertTrue(d.findElements(By.cssSelector("#run-actions button")).isEmpty(), "a viewer gets no actions");
+        });
+    }
+
     // ---- helpers
 
     private static String startFromForm(WebDriver d, WebDriverWait wait, URL base, String flow, String json) {

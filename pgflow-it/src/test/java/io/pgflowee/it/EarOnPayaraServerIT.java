@@ -118,6 +118,10 @@ class EarOnPayaraServerIT {
             assertThat(dashboard.body()).contains("<title>pgflow · Dashboard</title>").contains("realm-viewer (pgflow-viewer)")
                     .contains(">greet_user<");
 
+            // and in a real browser: the dashboard counts the run, its page shows the greeting
+            ConsoleJourneys.helloWorldInTheEar(URI.create(http + "/").toURL(), "realm-viewer", "realm-viewer-secret",
+                    location.substring(location.lastIndexOf('/') + 1), "{\"greeting\": \"Hello, Ear Ring!\"}");
+
             HttpResponse<String> wrong = get(URI.create(http + "/api/flows"), "realm-operator:not-the-password");
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.body()).contains("\"detail\":\"unknown user or wrong password\"");
