@@ -168,7 +168,7 @@ public final class ReadModelBenchmark {
      * the tables. (Scattered over every page instead, the dashboard's hour of runs did not fit in
      * shared_buffers and it took 375 ms instead of the sum of its parts, 142 ms.)
      */
-    private static void load(DataSource ds, int runs) throws Exception {
+    static void load(DataSource ds, int runs) throws Exception {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             for (String flow : List.of("bench_a", "bench_b", "bench_c")) {
                 st.execute("select pgflow.create_flow('" + flow + "')");

@@ -216,7 +216,7 @@ final class ConsoleJourneys {
         });
     }
 
-    /** A viewer sees runs and flows but is offered no action. */
+    /** A viewer sees runs and flows but is offered no action; a console bug shows the error page with its id. */
     static void viewerSeesNoActions(URL base) throws Exception {
         String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' and status in ('failed', 'cancelled') limit 1");
         journey("viewer", (d, wait, browser) -> {
@@ -238,6 +238,13 @@ final class ConsoleJourneys {
             d.get(base.toString());
             wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
             copyToDocs(browser.screenshot("console-dashboard"), "console-dashboard.png");
+
+            // a bug behind a button (Ajax): the error page with its id, never a stack trace
+            d.get(base + "it-failing.xhtml");
+            click(wait, By.id("failing:fail"));
+            wait.until(ExpectedConditions.titleIs("pgflow · Something went wrong"));
+            assertTrue(text(wait, "#error-id").matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
+            assertFalse(d.getPageSource().contains("hunter2") || d.getPageSource().contains("Exception"), "no stack trace");
         });
     }
 

@@ -14,4 +14,29 @@ public class ItFailingResource {
     public String fail() {
         throw new IllegalStateException(SECRET_MESSAGE);
     }
+
+    /** The console's twin: a page ({@code it-failing.xhtml}) whose rendering, and whose button, hit a bug. */
+    @jakarta.inject.Named("itFailingConsole")
+    @jakarta.enterprise.context.RequestScoped
+    public static class Console {
+        public String getBoom() {
+            throw new IllegalStateException(SECRET_MESSAGE);
+        }
+
+        public void act() {
+            throw new IllegalStateException(SECRET_MESSAGE);
+        }
+    }
+
+    /** The page, added to the test deployment. */
+    static final String PAGE = """
+            <ui:composition xmlns="http://www.w3.org/1999/xhtml" xmlns:h="jakarta.faces.html" xmlns:ui="jakarta.faces.facelets"
+                            xmlns:p="http://primefaces.org/ui" template="/WEB-INF/templates/layout.xhtml">
+              <ui:define name="title">Failing</ui:define>
+              <ui:define name="content">
+                <h:form id="failing"><p:commandButton id="fail" value="Fail" action="#{itFailingConsole.act}"/></h:form>
+                <h:outputText value="#{itFailingConsole.boom}" rendered="#{param.render ne null}"/>
+              </ui:define>
+            </ui:composition>
+            """;
 }

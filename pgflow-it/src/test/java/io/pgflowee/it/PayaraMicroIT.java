@@ -48,7 +48,8 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, ItFailingResource.class);
+                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, ItFailingResource.class, ItFailingResource.Console.class)
+                .addAsWebResource(new org.jboss.shrinkwrap.api.asset.StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
 
     @ArquillianResource
@@ -968,6 +969,50 @@ class PayaraMicroIT {
             assertEquals(java.util.logging.Level.SEVERE, record.getLevel());
             assertEquals("PGFLOW-081 error " + errorId + " answering /api/it/failing", record.getMessage());
             assertEquals(ItFailingResource.SECRET_MESSAGE, record.getThrown().getMessage(), "the log has the exception");
+        } finally {
+            errors.removeHandler(capture);
+        }
+    }
+
+    @Test
+    void aConsolePageThatFailsShowsTheErrorPageWithAnIdThatTheLogHasAndNoStackTrace() throws Exception {
+        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger errors = java.util.logging.Logger.getLogger("io.pgflowee.web.console.ConsoleExceptionHandlerFactory");
+        errors.addHandler(capture);
+        try {
+            HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+            browser.send(HttpRequest.newBuilder(base.toURI().resolve("login")).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("username=it-viewer&password=it-viewer-secret")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = browser.send(HttpRequest.newBuilder(base.toURI().resolve("it-failing.xhtml?render")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(200, r.statusCode());
+            assertTrue(r.uri().getPath().endsWith("/error.xhtml"), r.uri().toString());
+            String errorId = r.uri().getQuery().substring("id=".length());
+            assertTrue(r.body().contains("<title>pgflow · Something went wrong</title>"), r.body());
+            assertTrue(r.body().contains("<strong id=\"error-id\" class=\"pg-id\">" + errorId + "</strong>"), r.body());
+            assertTrue(!r.body().contains("hunter2") && !r.body().contains("IllegalStateException") && !r.body().contains("at io."),
+                    "no message or stack trace on the page: " + r.body());
+            awaitTrue(() -> !logged.isEmpty(), "the error logged");
+            assertEquals(java.util.logging.Level.SEVERE, logged.get(0).getLevel());
+            assertEquals("PGFLOW-084 console error " + errorId + " on /it-failing.xhtml", logged.get(0).getMessage());
+            assertTrue(String.valueOf(logged.get(0).getThrown()).contains(ItFailingResource.SECRET_MESSAGE), "the log has the exception");
         } finally {
             errors.removeHandler(capture);
         }
