@@ -138,7 +138,7 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
                 "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_cancel: COMPILED",

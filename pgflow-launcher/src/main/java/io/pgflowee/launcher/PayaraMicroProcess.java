@@ -26,11 +26,13 @@ final class PayaraMicroProcess {
     private final Path pidFile;
     private final int httpPort;
     private final String javaOpts;
+    private final Path home;
     private Process process;
 
     PayaraMicroProcess(Path payaraJar, Path war, Path home, int httpPort, String javaOpts) {
         this.payaraJar = payaraJar;
         this.war = war;
+        this.home = home;
         this.pidFile = home.resolve("payara.pid");
         this.httpPort = httpPort;
         this.javaOpts = javaOpts;
@@ -59,7 +61,11 @@ final class PayaraMicroProcess {
         command.add("-Dhazelcast.phone.home.enabled=false");
         command.add("-jar");
         command.add(payaraJar.toString());
+        Path postBoot = home.resolve("payara-post-boot.asadmin");
+        Files.writeString(postBoot, batchRepositoryCommands(environment.get("PGFLOW_DB_URL"), environment.get("PGFLOW_DB_USER")));
         command.addAll(List.of(
+                "--postbootcommandfile", postBoot.toString(),
+                "--addlibs", payaraJar.resolveSibling("postgresql.jar").toString(),
                 "--deploy", war.toString(),
                 "--contextroot", "/",
                 "--port", Integer.toString(httpPort),
@@ -69,6 +75,21 @@ final class PayaraMicroProcess {
         builder.environment().putAll(environment);
         process = builder.start();
         Files.writeString(pidFile, process.pid() + "\n");
+    }
+
+    /**
+     * The asadmin commands that keep Jakarta Batch's job repository in the engine's PostgreSQL (the
+     * {@code jdbc/pgflow-batch} pool; the runtime creates its tables in {@code public} at the first
+     * job): job history and checkpoints survive restarts and are shared by every server. The
+     * password is not in the file: Payara reads it from the environment ({@code PGFLOW_DB_PASSWORD}).
+     */
+    static String batchRepositoryCommands(String jdbcUrl, String user) {
+        String escapedUrl = jdbcUrl.replace("\\", "\\\\").replace(":", "\\:").replace("=", "\\=");
+        return "create-jdbc-connection-pool --datasourceclassname=org.postgresql.ds.PGSimpleDataSource --restype=javax.sql.DataSource"
+                + " --steadypoolsize=0 --maxpoolsize=8 --property url=" + escapedUrl + ":user=" + user
+                + ":password=${ENV=PGFLOW_DB_PASSWORD} pgflow-batch-pool\n"
+                + "create-jdbc-resource --connectionpoolid=pgflow-batch-pool jdbc/pgflow-batch\n"
+                + "set-batch-runtime-configuration --datasourcelookupname=jdbc/pgflow-batch\n";
     }
 
     /**

@@ -164,7 +164,8 @@ final class Diagrams {
         }
         StringBuilder svg = new StringBuilder();
         int width = minutes.length * (w + gap);
-        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pg-spark\" role=\"img\" viewBox=\"0 0 ").append(width).append(' ')
+        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pg-spark\" role=\"img\" preserveAspectRatio=\"none\" viewBox=\"0 0 ")
+                .append(width).append(' ')
                 .append(h + 4).append("\" width=\"").append(width).append("\" height=\"").append(h + 4).append("\" aria-label=\"")
                 .append(esc(label)).append("\"><title>").append(esc(label)).append("</title>")
                 .append("<line class=\"pg-tick\" x1=\"0\" y1=\"").append(h).append("\" x2=\"").append(width).append("\" y2=\"").append(h)

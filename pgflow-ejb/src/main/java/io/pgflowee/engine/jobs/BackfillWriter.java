@@ -1,0 +1,56 @@
+package io.pgflowee.engine.jobs;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.batch.api.chunk.AbstractItemWriter;
+import jakarta.batch.runtime.BatchRuntime;
+import jakarta.batch.runtime.context.JobContext;
+import jakarta.batch.runtime.context.StepContext;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/**
+ * Starts a chunk's runs in one transaction of their own ({@link JobDatabase#startRuns}), keyed
+ * {@code backfill:<job instance>:<item key>}, and counts runs created and runs that existed already
+ * (a chunk read again after a crash) in the step's persistent data.
+ */
+@Named
+@jakarta.enterprise.context.Dependent
+public class BackfillWriter extends AbstractItemWriter {
+
+    @Inject
+    JobContext job;
+
+    @Inject
+    StepContext step;
+
+    @Inject
+    JobDatabase database;
+
+    /** Runs created and runs found already started, kept with the step's checkpoint. */
+    public record Counts(long created, long existing) implements Serializable {
+        @Override
+        public String toString() {
+            return "runs created " + created + ", found already started " + existing;
+        }
+    }
+
+    @Override
+    public void writeItems(List<Object> items) throws Exception {
+        String flow = BatchRuntime.getJobOperator().getParameters(job.getExecutionId()).getProperty("flow");
+        List<BackfillItem> batch = new ArrayList<>(items.size());
+        for (Object o : items) {
+            batch.add((BackfillItem) o);
+        }
+        JobDatabase.Started started = database.startRuns(flow, batch, keyPrefix(job.getInstanceId()));
+        Counts before = step.getPersistentUserData() instanceof Counts c ? c : new Counts(0, 0);
+        step.setPersistentUserData(new Counts(before.created() + started.created(), before.existing() + started.existing()));
+    }
+
+    /** The idempotency key prefix of a backfill job instance's runs. */
+    public static String keyPrefix(long jobInstanceId) {
+        return "backfill:" + jobInstanceId + ":";
+    }
+}

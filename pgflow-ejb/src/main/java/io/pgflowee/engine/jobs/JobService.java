@@ -1,0 +1,232 @@
+package io.pgflowee.engine.jobs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+import io.pgflowee.engine.query.FlowQueries;
+import jakarta.batch.operations.JobExecutionNotRunningException;
+import jakarta.batch.operations.JobOperator;
+import jakarta.batch.operations.JobRestartException;
+import jakarta.batch.operations.NoSuchJobException;
+import jakarta.batch.operations.NoSuchJobExecutionException;
+import jakarta.batch.runtime.BatchRuntime;
+import jakarta.batch.runtime.JobExecution;
+import jakarta.batch.runtime.Metric;
+import jakarta.batch.runtime.StepExecution;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * The engine's batch jobs through the Jakarta Batch {@link JobOperator}: start with checked
+ * parameters, stop, restart, and what an execution did (status, step metrics, skipped items). The
+ * job repository is the server's (kept in PostgreSQL, see the README's "Batch jobs"), so every
+ * server sees every execution and a restart can run on any of them.
+ */
+@ApplicationScoped
+public class JobService {
+
+    /** The jobs of this application. */
+    public static final Set<String> JOBS = Set.of("pgflow-backfill");
+
+    @Inject
+    FlowQueries flows;
+
+    @Inject
+    JobDatabase database;
+
+    /** An execution as the API and the console show it. */
+    public record ExecutionView(long executionId, long instanceId, String job, String status, String exitStatus,
+                                java.util.Date createdAt, java.util.Date startedAt, java.util.Date endedAt, Map<String, String> parameters,
+                                List<StepView> steps, List<String[]> skipped) {
+    }
+
+    /** A step execution: status, the runtime's counts (read, write, process skip, commit, rollback...), its own data. */
+    public record StepView(String step, String status, Map<String, Long> metrics, String data) {
+    }
+
+    /** A refused start or action: the message names the parameter or state. */
+    public static final class JobRefusal extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final boolean conflict;
+
+        JobRefusal(String message, boolean conflict) {
+            super(message);
+            this.conflict = conflict;
+        }
+
+        /** True for "not now" (409: not running, not restartable); false for bad input (400) or unknown (404 by the caller). */
+        public boolean conflict() {
+            return conflict;
+        }
+    }
+
+    private static JobOperator operator() {
+        return BatchRuntime.getJobOperator();
+    }
+
+    /** Starts a job after checking its parameters; its execution id. */
+    public long start(String job, Map<String, String> parameters) throws JobRefusal {
+        if (!JOBS.contains(job)) {
+            throw new JobRefusal("unknown job '" + job + "': the jobs are " + JOBS, false);
+        }
+        Properties p = new Properties();
+        parameters.forEach((k, v) -> {
+            if (v != null && !v.isBlank()) {
+                p.setProperty(k, v.trim());
+            }
+        });
+        checkBackfill(p);
+        return operator().start(job, p);
+    }
+
+    private void checkBackfill(Properties p) throws JobRefusal {
+        Set<String> known = Set.of("flow", "path", "sql", "format", "chunkSize", "skipLimit");
+        for (String name : p.stringPropertyNames()) {
+            if (!known.contains(name)) {
+                throw new JobRefusal("unknown parameter '" + name + "' of pgflow-backfill: its parameters are " + known, false);
+            }
+        }
+        String flow = p.getProperty("flow");
+        if (flow == null) {
+            throw new JobRefusal("parameter 'flow' is required: the flow to start runs of", false);
+        }
+        if (!flows.exists(flow)) {
+            throw new JobRefusal("flow '" + flow + "' does not exist", false);
+        }
+        boolean path = p.getProperty("path") != null;
+        boolean sql = p.getProperty("sql") != null;
+        if (path == sql) {
+            throw new JobRefusal("give exactly one source: 'path' (a CSV or JSON-lines file on the server) or 'sql' (a query"
+                    + " returning the columns key and input)", false);
+        }
+        if (path) {
+            Path file = Path.of(p.getProperty("path"));
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new JobRefusal("path '" + file + "' is not a readable file on this server", false);
+            }
+        }
+        String format = p.getProperty("format");
+        if (format != null && !format.equals("csv") && !format.equals("jsonl")) {
+            throw new JobRefusal("format must be csv or jsonl, got '" + format + "'", false);
+        }
+        positive(p, "chunkSize", 1, 10_000);
+        positive(p, "skipLimit", 0, Integer.MAX_VALUE);
+        if (sql) {
+            try {
+                database.queryPage(p.getProperty("sql"), null, 1);
+            } catch (SQLException e) {
+                throw new JobRefusal("the query cannot be read as (key, input) rows: " + e.getMessage(), false);
+            } catch (jakarta.ejb.EJBException e) {
+                throw new JobRefusal("the query cannot be read as (key, input) rows: " + e.getCause(), false);
+            }
+        }
+    }
+
+    private static void positive(Properties p, String name, int min, int max) throws JobRefusal {
+        String v = p.getProperty(name);
+        if (v == null) {
+            return;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new JobRefusal(name + " must be a whole number from " + min + (max == Integer.MAX_VALUE ? " up" : " to " + max)
+                    + ", got '" + v + "'", false);
+        }
+    }
+
+    /** The latest executions of this application's jobs, newest first. */
+    public List<ExecutionView> recent(int max) {
+        List<ExecutionView> all = new ArrayList<>();
+        for (String job : JOBS) {
+            try {
+                for (var instance : operator().getJobInstances(job, 0, max)) {
+                    for (JobExecution e : operator().getJobExecutions(instance)) {
+                        all.add(view(e, false));
+                    }
+                }
+            } catch (NoSuchJobException e) {
+                // never started
+            }
+        }
+        all.sort(Comparator.comparingLong(ExecutionView::executionId).reversed());
+        return all.size() > max ? all.subList(0, max) : all;
+    }
+
+    public Optional<ExecutionView> execution(long executionId) {
+        try {
+            JobExecution e = operator().getJobExecution(executionId);
+            return JOBS.contains(e.getJobName()) ? Optional.of(view(e, true)) : Optional.empty();
+        } catch (NoSuchJobExecutionException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void stop(long executionId) throws JobRefusal {
+        requireOurs(executionId);
+        try {
+            operator().stop(executionId);
+        } catch (JobExecutionNotRunningException e) {
+            throw new JobRefusal("execution " + executionId + " is not running (" + operator().getJobExecution(executionId)
+                    .getBatchStatus() + ")", true);
+        }
+    }
+
+    /** Restarts a stopped or failed execution from its last checkpoint: the new execution's id. */
+    public long restart(long executionId) throws JobRefusal {
+        requireOurs(executionId);
+        try {
+            return operator().restart(executionId, operator().getParameters(executionId));
+        } catch (JobRestartException | jakarta.batch.operations.JobExecutionAlreadyCompleteException
+                 | jakarta.batch.operations.JobExecutionIsRunningException e) {
+            throw new JobRefusal("execution " + executionId + " cannot be restarted (" + operator().getJobExecution(executionId)
+                    .getBatchStatus() + "): " + e.getMessage(), true);
+        }
+    }
+
+    private void requireOurs(long executionId) throws JobRefusal {
+        if (execution(executionId).isEmpty()) {
+            throw new JobRefusal("no execution " + executionId + " of the pgflow jobs", false);
+        }
+    }
+
+    private ExecutionView view(JobExecution e, boolean detail) {
+        long instanceId = operator().getJobInstance(e.getExecutionId()).getInstanceId();
+        Map<String, String> params = new LinkedHashMap<>();
+        Properties p = e.getJobParameters();
+        if (p != null) {
+            p.stringPropertyNames().stream().sorted().forEach(k -> params.put(k, p.getProperty(k)));
+        }
+        List<StepView> steps = new ArrayList<>();
+        List<String[]> skipped = List.of();
+        if (detail) {
+            for (StepExecution s : operator().getStepExecutions(e.getExecutionId())) {
+                Map<String, Long> metrics = new LinkedHashMap<>();
+                for (Metric m : s.getMetrics()) {
+                    metrics.put(m.getType().name(), m.getValue());
+                }
+                steps.add(new StepView(s.getStepName(), String.valueOf(s.getBatchStatus()), metrics,
+                        s.getPersistentUserData() == null ? null : s.getPersistentUserData().toString()));
+            }
+            try {
+                skipped = database.skips(instanceId, 1000);
+            } catch (SQLException ex) {
+                skipped = List.<String[]>of(new String[] {"?", "skipped items not readable: " + ex.getMessage()});
+            }
+        }
+        return new ExecutionView(e.getExecutionId(), instanceId, e.getJobName(), String.valueOf(e.getBatchStatus()), e.getExitStatus(),
+                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, skipped);
+    }
+}
