@@ -32,6 +32,24 @@ public class ItDatabase implements LauncherSessionListener {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the integration-test PostgreSQL on port " + port, e);
         }
+        writeBatchRepositoryCommands(port);
+    }
+
+    /**
+     * The post-boot commands (arquillian.xml, {@code --postbootcommandfile}) that keep Payara Micro's
+     * Jakarta Batch job repository in this PostgreSQL, as the launcher does for {@code ./pgflow}.
+     */
+    private static void writeBatchRepositoryCommands(String port) {
+        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("it.target", "target"), "it-post-boot.asadmin");
+        try {
+            java.nio.file.Files.writeString(file, "create-jdbc-connection-pool --datasourceclassname=org.postgresql.ds.PGSimpleDataSource"
+                    + " --restype=javax.sql.DataSource --steadypoolsize=0 --maxpoolsize=8 --property url=jdbc\\:postgresql\\://localhost\\:"
+                    + port + "/postgres:user=postgres:password=postgres pgflow-batch-pool\n"
+                    + "create-jdbc-resource --connectionpoolid=pgflow-batch-pool jdbc/pgflow-batch\n"
+                    + "set-batch-runtime-configuration --datasourcelookupname=jdbc/pgflow-batch\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
+        }
     }
 
     @Override

@@ -172,6 +172,17 @@ public final class ItFlows {
         }
     }
 
+    /** For the batch job tests: the runs a backfill starts (the tests keep the flow paused, so nothing runs). */
+    @ApplicationScoped
+    public static class Backfill implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_backfill", JsonValue.class);
+            flow.step("echo", JsonValue.class).run(in -> in);
+            return flow;
+        }
+    }
+
     /** Each it_events task takes one permit, so a test moves the run one step at a time. */
     static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
 

@@ -34,6 +34,7 @@ import io.pgflowee.engine.system.SystemInfoService;
 import io.pgflowee.engine.worker.WorkerManager;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 
 /**
@@ -138,11 +139,11 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_cancel", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
                 "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
-        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_cancel: COMPILED",
-                        "it_doomed: COMPILED", "it_events: COMPILED",
+        assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",
+                        "it_cancel: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
                         "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
@@ -975,6 +976,114 @@ class PayaraMicroIT {
     }
 
     @Test
+    void backfillStartsEachItemOnceAcrossAStopAndARestartSkipsBadLinesWithTheirNumbersAndReadsQueries() throws Exception {
+        engine.pauseFlow("it_backfill"); // the runs only need to exist
+        try {
+            // 10,000 items, stopped in the middle, restarted from the checkpoint: each started exactly once
+            java.nio.file.Path csv = java.nio.file.Files.createTempFile("it-backfill", ".csv");
+            StringBuilder lines = new StringBuilder("name,n\n");
+            for (int i = 1; i <= 10_000; i++) {
+                lines.append("person ").append(i).append(',').append(i).append('\n');
+            }
+            java.nio.file.Files.writeString(csv, lines);
+            JsonObject first = job(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"path\": \"" + csv
+                    + "\", \"chunkSize\": 50}", null), 202);
+            long execution = first.getJsonNumber("executionId").longValue();
+            long instance = first.getJsonNumber("instanceId").longValue();
+            String runsOfJob = "select count(*) from pgflow.runs where idempotency_key like 'backfill:" + instance + ":%'";
+            awaitTrue(() -> Long.parseLong(query(runsOfJob).get(0)) >= 1000, "a tenth of the runs started");
+            job(postAs("it-admin", "api/jobs/" + execution + "/stop", "", null), 202);
+            awaitTrue(() -> jobStatus(execution).equals("STOPPED"), "the job stopped");
+            long atStop = Long.parseLong(query(runsOfJob).get(0));
+            // a stop ends the current chunk early: its items are committed with their checkpoint
+            assertTrue(atStop >= 1000 && atStop < 10_000, "runs before the stop: " + atStop);
+
+            JsonObject again = job(postAs("it-admin", "api/jobs/" + execution + "/restart", "", null), 202);
+            long restarted = again.getJsonNumber("executionId").longValue();
+            assertEquals(instance, again.getJsonNumber("instanceId").longValue(), "the same job instance");
+            awaitTrue(() -> jobStatus(restarted).equals("COMPLETED"), "the restarted job completed");
+            assertEquals(List.of("10000 10000 2 10001"), query("select count(*) || ' ' || count(distinct idempotency_key) || ' '"
+                    + " || min(split_part(idempotency_key, ':', 3)::int) || ' ' || max(split_part(idempotency_key, ':', 3)::int)"
+                    + " from pgflow.runs where idempotency_key like 'backfill:" + instance + ":%'"));
+            assertEquals(List.of("{\"n\": \"7\", \"name\": \"person 7\"}"), query("select input::text from pgflow.runs"
+                    + " where idempotency_key = 'backfill:" + instance + ":8'"));
+            JsonObject done = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + restarted)), 200);
+            JsonObject step = done.getJsonArray("steps").getJsonObject(0);
+            // counted over the job instance's executions (the step's data survives the restart): none started twice
+            assertEquals("runs created 10000, found already started 0", step.getString("data"));
+            assertEquals(10_000 - atStop, step.getJsonObject("metrics").getJsonNumber("WRITE_COUNT").longValue());
+
+            // an uploaded CSV with bad lines: skipped, each with its line number and reason
+            HttpResponse<String> upload = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                    base.toURI().resolve("api/jobs/pgflow-backfill/upload?flow=it_backfill")).header("Content-Type", "text/csv")
+                    .header("Authorization", basic("it-admin", "it-admin-secret"))
+                    .POST(HttpRequest.BodyPublishers.ofString("name,n\nann,1\nbob,2,extra\n\ncid,3\ndan\n")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long csvJob = job(upload, 202).getJsonNumber("executionId").longValue();
+            awaitTrue(() -> jobStatus(csvJob).equals("COMPLETED"), "the CSV job completed");
+            JsonObject csvDone = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + csvJob)), 200);
+            assertEquals("[{\"item\":\"3\",\"reason\":\"line 3: has 3 fields, the header has 2\"},"
+                    + "{\"item\":\"6\",\"reason\":\"line 6: has 1 fields, the header has 2\"}]", csvDone.getJsonArray("skipped").toString());
+            assertEquals(List.of("{\"n\": \"1\", \"name\": \"ann\"},{\"n\": \"3\", \"name\": \"cid\"}"), query("select string_agg(input::text,"
+                    + " ',' order by input->>'n') from pgflow.runs where idempotency_key like 'backfill:"
+                    + csvDone.getJsonNumber("instanceId").longValue() + ":%'"));
+
+            // JSON lines with more bad lines than the skip limit: the job fails, what it skipped is listed
+            java.nio.file.Path jsonl = java.nio.file.Files.createTempFile("it-backfill", ".jsonl");
+            java.nio.file.Files.writeString(jsonl, "{\"ok\": 1}\nnot json\n[1, 2\n{\"ok\": 2} x\n{\"ok\": 3}\n");
+            long jsonJob = job(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"path\": \"" + jsonl
+                    + "\", \"skipLimit\": 2}", null), 202).getJsonNumber("executionId").longValue();
+            awaitTrue(() -> jobStatus(jsonJob).equals("FAILED"), "the job failed past its skip limit");
+            JsonArray skipped = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + jsonJob)), 200)
+                    .getJsonArray("skipped");
+            assertEquals(2, skipped.size(), skipped.toString());
+            assertTrue(skipped.getJsonObject(0).getString("reason").startsWith("line 2: invalid JSON at line 1, column "), skipped.toString());
+            assertTrue(skipped.getJsonObject(1).getString("reason").startsWith("line 3: invalid JSON at line 1, column "), skipped.toString());
+
+            // rows of a query, by key
+            long sqlJob = job(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"sql\": \"select lpad(g::text, 4,"
+                    + " '0') as key, jsonb_build_object('n', g) as input from generate_series(1, 250) g\"}", null), 202)
+                    .getJsonNumber("executionId").longValue();
+            awaitTrue(() -> jobStatus(sqlJob).equals("COMPLETED"), "the query job completed");
+            long sqlInstance = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + sqlJob)), 200)
+                    .getJsonNumber("instanceId").longValue();
+            assertEquals(List.of("250 0001 0250 {\"n\": 250}"), query("select count(*) || ' ' || min(split_part(idempotency_key, ':', 3)) || ' '"
+                    + " || max(split_part(idempotency_key, ':', 3)) || ' ' || max(input::text) filter (where idempotency_key like '%:0250')"
+                    + " from pgflow.runs where idempotency_key like 'backfill:" + sqlInstance + ":%'"));
+
+            // refusals: admin only, and parameters named
+            assertProblem(postAs("it-operator", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\"}", null), 403, "Forbidden",
+                    "user 'it-operator' is not pgflow-admin; batch jobs need pgflow-admin");
+            assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{}", null), 400, "Invalid job parameters",
+                    "parameter 'flow' is required: the flow to start runs of");
+            assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"nope\"}", null), 400, "Invalid job parameters",
+                    "flow 'nope' does not exist");
+            assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"path\": \"/nowhere.csv\"}", null), 400,
+                    "Invalid job parameters", "path '/nowhere.csv' is not a readable file on this server");
+            assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"path\": \"" + csv
+                    + "\", \"sql\": \"select 1\"}", null), 400, "Invalid job parameters", "give exactly one source: 'path' (a CSV or JSON-lines"
+                    + " file on the server) or 'sql' (a query returning the columns key and input)");
+            HttpResponse<String> completedAgain = postAs("it-admin", "api/jobs/" + restarted + "/restart", "", null);
+            assertEquals(409, completedAgain.statusCode(), completedAgain.body());
+            assertTrue(completedAgain.body().contains("\"detail\":\"execution " + restarted + " cannot be restarted (COMPLETED)"),
+                    completedAgain.body());
+            assertProblem(postAs("it-admin", "api/jobs/nope", "{}", null), 404, "Unknown job",
+                    "unknown job 'nope': the jobs are [pgflow-backfill]");
+        } finally {
+            engine.resumeFlow("it_backfill");
+        }
+    }
+
+    private JsonObject job(HttpResponse<String> r, int status) {
+        assertEquals(status, r.statusCode(), r.body());
+        return Json.createReader(new StringReader(r.body())).readObject();
+    }
+
+    private String jobStatus(long execution) throws Exception {
+        return job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + execution)), 200).getString("status");
+    }
+
+    @Test
     void aConsolePageThatFailsShowsTheErrorPageWithAnIdThatTheLogHasAndNoStackTrace() throws Exception {
         List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler capture = new java.util.logging.Handler() {
@@ -1218,6 +1327,14 @@ class PayaraMicroIT {
                 engine.retryRun(java.util.UUID.fromString(run));
             }
             assertEquals("completed", awaitRunEnd(run));
+        }
+        // batch jobs: admin only
+        for (String user : List.of("it-viewer", "it-operator", "it-admin")) {
+            int read = getAs(user, user + "-secret", base.toURI().resolve("api/jobs")).statusCode();
+            if (read != (user.equals("it-admin") ? 200 : 403)) {
+                wrong.add("GET api/jobs as " + user + ": " + read);
+            }
+            wrong.addAll(expect(user, "api/jobs/pgflow-backfill", "{}", user.equals("it-admin") ? 400 : 403));
         }
         assertEquals(List.of(), wrong);
         assertEquals(List.of("- -"), query("select coalesce(paused_at::text, '-'), coalesce(max_running::text, '-') from pgflow.flows"

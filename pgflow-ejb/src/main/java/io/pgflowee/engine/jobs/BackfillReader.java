@@ -66,7 +66,8 @@ public class BackfillReader extends AbstractItemReader {
                     .setIgnoreEmptyLines(true).setTrim(true).get());
             records = csv.iterator();
             while (line < resumeAfter && records.hasNext()) {
-                line = records.next().getRecordNumber() + 1; // the header is line 1
+                records.next();
+                line = csv.getCurrentLineNumber(); // the file's line (empty lines count), where the record ends
             }
         } else {
             lines = Files.newBufferedReader(file, StandardCharsets.UTF_8);
@@ -97,7 +98,7 @@ public class BackfillReader extends AbstractItemReader {
         } catch (RuntimeException e) { // a malformed record (an unclosed quote): the rest of the file cannot be read
             throw new IllegalStateException("CSV unreadable after line " + line + ": " + e.getMessage(), e);
         }
-        line = record.getRecordNumber() + 1;
+        line = csv.getCurrentLineNumber();
         String key = Long.toString(line);
         if (!record.isConsistent()) {
             return new BackfillItem(key, "line " + line, null, "has " + record.size() + " fields, the header has "

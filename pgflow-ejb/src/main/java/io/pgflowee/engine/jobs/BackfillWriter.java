@@ -29,7 +29,10 @@ public class BackfillWriter extends AbstractItemWriter {
     @Inject
     JobDatabase database;
 
-    /** Runs created and runs found already started, kept with the step's checkpoint. */
+    /**
+     * Runs created and runs found already started, kept with the step's checkpoint, so they add up
+     * over the job instance's executions (a restart continues the counts).
+     */
     public record Counts(long created, long existing) implements Serializable {
         @Override
         public String toString() {
