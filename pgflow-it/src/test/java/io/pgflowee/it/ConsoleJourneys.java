@@ -235,6 +235,9 @@ final class ConsoleJourneys {
             assertEquals("verified", d.findElement(By.id("flow-state")).getText());
             assertTrue(d.findElements(By.id("start:input")).isEmpty(), "no start form for a viewer");
             assertTrue(d.findElements(By.id("controls:pause")).isEmpty(), "no pause for a viewer");
+            assertTrue(d.findElements(By.id("nav-jobs")).isEmpty(), "no batch jobs for a viewer");
+            d.get(base + "jobs.xhtml");
+            assertEquals("Batch jobs need the role pgflow-admin; you are pgflow-viewer.", text(wait, "#jobs-forbidden"));
             d.get(base.toString());
             wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
             copyToDocs(browser.screenshot("console-dashboard"), "console-dashboard.png");
@@ -245,6 +248,28 @@ final class ConsoleJourneys {
             wait.until(ExpectedConditions.titleIs("pgflow · Something went wrong"));
             assertTrue(text(wait, "#error-id").matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
             assertFalse(d.getPageSource().contains("hunter2") || d.getPageSource().contains("Exception"), "no stack trace");
+        });
+    }
+
+    /** An admin starts a backfill from the "Batch jobs" page and follows it to its end, skipped line included. */
+    static void adminRunsABackfill(URL base) throws Exception {
+        Path csv = Files.createTempFile("console-backfill", ".csv");
+        Files.writeString(csv, "first_name,last_name\nAda,Lovelace\nno,last,name\nAlan,Turing\n");
+        journey("jobs", (d, wait, browser) -> {
+            d.get(base.toString());
+            signIn(d, "it-admin", "it-admin-secret");
+            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            click(wait, By.id("nav-jobs"));
+            wait.until(ExpectedConditions.titleIs("pgflow · Batch jobs"));
+            new org.openqa.selenium.support.ui.Select(d.findElement(By.id("start:flow_input"))).selectByValue("greet_user");
+            d.findElement(By.id("start:path")).sendKeys(csv.toString());
+            click(wait, By.id("start:start-job"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Started pgflow-backfill as execution "));
+            String firstRow = "[id='jobs:executions_data'] tr:first-child";
+            wait.until(d2 -> "COMPLETED".equals(text(wait, firstRow + " .pg-state")));
+            assertEquals("read 3 · written 2 · skipped 1 (runs created 2, found already started 0)", text(wait, firstRow + " td:nth-child(6)"));
+            assertEquals("line 3: has 3 fields, the header has 2", text(wait, firstRow + " .pg-error-text"));
+            copyToDocs(browser.screenshot("console-jobs"), "console-jobs.png");
         });
     }
 

@@ -36,9 +36,14 @@ class EarOnPayaraServerIT {
         deleteRecursively(DOMAINS);
         asadmin(log, "create-domain", "--nopassword=true", "--portbase", Integer.toString(portBase),
                 "--domaindir", DOMAINS.toString(), DOMAIN);
+        // the JDBC driver for the domain's own pool of the batch job repository (asadmin add-library, before the start)
+        Files.copy(TARGET.resolve("postgresql.jar"), DOMAINS.resolve(DOMAIN).resolve("lib").resolve("postgresql.jar"));
         try {
             asadmin(log, "start-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
             String admin = Integer.toString(portBase + 48);
+            // the job repository in PostgreSQL: the one command the README gives
+            asadmin(log, "--port", admin, "multimode", "--file",
+                    TARGET.resolve("../../pgflow-ear/src/main/payara/pgflow-batch.asadmin").normalize().toString());
             // users of the domain's file realm, with pgflow roles by group (pgflow.security.serverRealm=true)
             asadmin(log, "--port", admin, "create-system-properties", "pgflow.security.serverRealm=true");
             for (String[] user : new String[][] {{"realm-operator", "pgflow-operator"}, {"realm-viewer", "pgflow-viewer"}}) {
@@ -117,6 +122,28 @@ class EarOnPayaraServerIT {
             assertThat(dashboard.statusCode()).isEqualTo(200);
             assertThat(dashboard.body()).contains("<title>pgflow · Dashboard</title>").contains("realm-viewer (pgflow-viewer)")
                     .contains(">greet_user<");
+
+            // a batch job in the EAR: a backfill of an uploaded CSV, its history in the PostgreSQL job repository
+            HttpResponse<String> backfill = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest
+                    .newBuilder(URI.create(http + "/api/jobs/pgflow-backfill/upload?flow=greet_user")).header("Content-Type", "text/csv")
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("it-admin:it-admin-secret".getBytes()))
+                    .POST(HttpRequest.BodyPublishers.ofString("first_name,last_name\nBat,Ch\n")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(backfill.statusCode()).as(backfill.body()).isEqualTo(202);
+            String job = backfill.headers().firstValue("Location").orElseThrow();
+            HttpResponse<String> jobNow = null;
+            for (int i = 0; i < 600; i++) {
+                jobNow = get(URI.create(job), "it-admin:it-admin-secret");
+                if (jobNow.body().contains("\"status\":\"COMPLETED\"") || jobNow.body().contains("\"status\":\"FAILED\"")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(jobNow.body()).contains("\"status\":\"COMPLETED\"").contains("\"data\":\"runs created 1, found already started 0\"");
+            try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement();
+                 var rs = st.executeQuery("select count(*) from public.jbatchexecutioninstancedata")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("executions in the PostgreSQL job repository").isPositive();
+            }
 
             // and in a real browser: the dashboard counts the run, its page shows the greeting
             ConsoleJourneys.helloWorldInTheEar(URI.create(http + "/").toURL(), "realm-viewer", "realm-viewer-secret",

@@ -1354,6 +1354,7 @@ class PayaraMicroIT {
         ConsoleJourneys.operatorStartsFailsRetriesAndCancels(base);
         ConsoleJourneys.bulkRetryByFilter(base);
         ConsoleJourneys.viewerSeesNoActions(base);
+        ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.signInDashboardSignOut(base);
     }
 

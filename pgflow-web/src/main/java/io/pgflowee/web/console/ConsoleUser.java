@@ -28,6 +28,11 @@ public class ConsoleUser {
         return request.isUserInRole(Role.OPERATOR.roleName());
     }
 
+    /** Whether the user may run batch jobs (admin). */
+    public boolean isAdmin() {
+        return request.isUserInRole(Role.ADMIN.roleName());
+    }
+
     /**
      * Whether the user may act; if not, says so on the page ("Your role pgflow-viewer may not retry
      * runs ..."). Every console action calls this first, so a forced request is refused too.

@@ -1,0 +1,242 @@
+package io.pgflowee.web.console;
+
+import java.io.Serializable;
+import java.text.SimpleDateFormat;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+
+import io.pgflowee.engine.jobs.JobService;
+import io.pgflowee.engine.query.FlowQueries;
+import jakarta.faces.view.ViewScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/**
+ * The "Batch jobs" page (admin): the latest executions with their progress, stop and restart, the
+ * skipped items of one, and a form that starts a backfill from a file on the server or a query.
+ * While an execution runs, the page re-reads every 2 s (the job repository has no events).
+ */
+@Named
+@ViewScoped
+public class JobsView implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** One execution (getters: Faces' EL 5 does not read record components). */
+    public record ExecutionLine(long executionId, long instanceId, String job, String status, String startedAt, String endedAt,
+                                String progress, String parameters, List<String> skipped) implements Serializable {
+        public long getExecutionId() {
+            return executionId;
+        }
+
+        public long getInstanceId() {
+            return instanceId;
+        }
+
+        public String getJob() {
+            return job;
+        }
+
+        public String getStatus() {
+            return status;
+        }
+
+        public String getStartedAt() {
+            return startedAt;
+        }
+
+        public String getEndedAt() {
+            return endedAt;
+        }
+
+        public String getProgress() {
+            return progress;
+        }
+
+        public String getParameters() {
+            return parameters;
+        }
+
+        public List<String> getSkipped() {
+            return skipped;
+        }
+
+        public boolean isRunning() {
+            return status.equals("STARTED") || status.equals("STARTING");
+        }
+
+        public boolean isRestartable() {
+            return status.equals("STOPPED") || status.equals("FAILED");
+        }
+    }
+
+    @Inject
+    transient JobService jobs;
+
+    @Inject
+    transient FlowQueries flows;
+
+    @Inject
+    transient ConsoleUser user;
+
+    private String flow;
+    private String source = "path";
+    private String path;
+    private String sql;
+    private Integer chunkSize = 100;
+    private Integer skipLimit = 100;
+    private transient List<ExecutionLine> lines;
+
+    public List<ExecutionLine> getExecutions() {
+        if (lines == null) {
+            lines = new ArrayList<>();
+            for (JobService.ExecutionView brief : jobs.recent(25)) {
+                JobService.ExecutionView e = jobs.execution(brief.executionId()).orElse(brief);
+                StringBuilder progress = new StringBuilder();
+                for (JobService.StepView s : e.steps()) {
+                    Map<String, Long> m = s.metrics();
+                    progress.append("read ").append(m.getOrDefault("READ_COUNT", 0L)).append(" · written ")
+                            .append(m.getOrDefault("WRITE_COUNT", 0L)).append(" · skipped ")
+                            .append(m.getOrDefault("PROCESS_SKIP_COUNT", 0L) + m.getOrDefault("READ_SKIP_COUNT", 0L)
+                                    + m.getOrDefault("WRITE_SKIP_COUNT", 0L));
+                    if (s.data() != null) {
+                        progress.append(" (").append(s.data()).append(')');
+                    }
+                }
+                List<String> skipped = e.skipped().stream().map(k -> k[1]).toList();
+                lines.add(new ExecutionLine(e.executionId(), e.instanceId(), e.job(), e.status(), time(e.startedAt()), time(e.endedAt()),
+                        progress.toString(), parameters(e.parameters()), skipped));
+            }
+        }
+        return lines;
+    }
+
+    public boolean isAnyRunning() {
+        return getExecutions().stream().anyMatch(ExecutionLine::isRunning);
+    }
+
+    private static String parameters(Map<String, String> p) {
+        Map<String, String> shown = new LinkedHashMap<>(p);
+        return shown.toString().replaceAll("^\\{|\\}$", "");
+    }
+
+    private static String time(Date d) {
+        if (d == null) {
+            return "";
+        }
+        SimpleDateFormat f = new SimpleDateFormat("yyyy-MM-dd HH:mm:ss");
+        f.setTimeZone(TimeZone.getTimeZone("UTC"));
+        return f.format(d);
+    }
+
+    public void refresh() {
+        lines = null;
+    }
+
+    public void stop(long executionId) {
+        if (!mayRunJobs()) {
+            return;
+        }
+        try {
+            jobs.stop(executionId);
+            Messages.info("Stopping execution " + executionId + ": it ends after its current chunk.");
+        } catch (JobService.JobRefusal e) {
+            Messages.error(e.getMessage());
+        }
+        refresh();
+    }
+
+    public void restart(long executionId) {
+        if (!mayRunJobs()) {
+            return;
+        }
+        try {
+            Messages.info("Restarted as execution " + jobs.restart(executionId) + ", from the last checkpoint.");
+        } catch (JobService.JobRefusal e) {
+            Messages.error(e.getMessage());
+        }
+        refresh();
+    }
+
+    public void start() {
+        if (!mayRunJobs()) {
+            return;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("flow", flow);
+        params.put(source.equals("sql") ? "sql" : "path", source.equals("sql") ? sql : path);
+        params.put("chunkSize", chunkSize == null ? null : chunkSize.toString());
+        params.put("skipLimit", skipLimit == null ? null : skipLimit.toString());
+        try {
+            Messages.info("Started pgflow-backfill as execution " + jobs.start("pgflow-backfill", params) + ".");
+        } catch (JobService.JobRefusal e) {
+            Messages.fieldError("start:" + (e.getMessage().startsWith("path") ? "path" : e.getMessage().startsWith("the query") ? "sql"
+                    : e.getMessage().contains("flow") ? "flow" : "source"), e.getMessage());
+        }
+        refresh();
+    }
+
+    private boolean mayRunJobs() {
+        if (user.isAdmin()) {
+            return true;
+        }
+        Messages.error("Your role " + user.getRole() + " may not run batch jobs: that needs pgflow-admin.");
+        return false;
+    }
+
+    public List<String> getFlowSlugs() {
+        return flows.slugs();
+    }
+
+    public String getFlow() {
+        return flow;
+    }
+
+    public void setFlow(String flow) {
+        this.flow = flow;
+    }
+
+    public String getSource() {
+        return source;
+    }
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    public String getSql() {
+        return sql;
+    }
+
+    public void setSql(String sql) {
+        this.sql = sql;
+    }
+
+    public Integer getChunkSize() {
+        return chunkSize;
+    }
+
+    public void setChunkSize(Integer chunkSize) {
+        this.chunkSize = chunkSize;
+    }
+
+    public Integer getSkipLimit() {
+        return skipLimit;
+    }
+
+    public void setSkipLimit(Integer skipLimit) {
+        this.skipLimit = skipLimit;
+    }
+}
