@@ -140,7 +140,7 @@ class EarOnPayaraServerIT {
             }
             assertThat(jobNow.body()).contains("\"status\":\"COMPLETED\"").contains("\"data\":\"runs created 1, found already started 0\"");
             try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement();
-                 var rs = st.executeQuery("select count(*) from public.jbatchexecutioninstancedata")) {
+                 var rs = st.executeQuery("select count(*) from public.executioninstancedata")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("executions in the PostgreSQL job repository").isPositive();
             }

@@ -183,6 +183,17 @@ public final class ItFlows {
         }
     }
 
+    /** For the prune job test: one step that returns its input. */
+    @ApplicationScoped
+    public static class Prune implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_prune", JsonValue.class);
+            flow.step("keep", JsonValue.class).run(in -> in);
+            return flow;
+        }
+    }
+
     /** Each it_events task takes one permit, so a test moves the run one step at a time. */
     static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
 

@@ -139,12 +139,12 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_prune",
                 "it_shared", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",
                         "it_cancel: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
-                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
+                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_prune: COMPILED", "it_shared: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
         assertEquals(List.of("full_name", "greeting"),
@@ -484,7 +484,7 @@ class PayaraMicroIT {
                 }
             }
             JsonObject responses = operation.getJsonObject("responses");
-            if (responses == null || !(responses.containsKey("200") || responses.containsKey("201"))) {
+            if (responses == null || !(responses.containsKey("200") || responses.containsKey("201") || responses.containsKey("202"))) {
                 problems.add(endpoint + ": no success response");
             } else if (parts[2].equals("takes input") && responses.keySet().stream().noneMatch(c -> c.startsWith("4"))) {
                 problems.add(endpoint + ": takes input but documents no 4xx error");
@@ -977,8 +977,9 @@ class PayaraMicroIT {
 
     @Test
     void backfillStartsEachItemOnceAcrossAStopAndARestartSkipsBadLinesWithTheirNumbersAndReadsQueries() throws Exception {
-        engine.pauseFlow("it_backfill"); // the runs only need to exist
-        try {
+        // the runs only need to exist: it_backfill stays paused (10,000 runs would otherwise run under the later tests)
+        engine.pauseFlow("it_backfill");
+        {
             // 10,000 items, stopped in the middle, restarted from the checkpoint: each started exactly once
             java.nio.file.Path csv = java.nio.file.Files.createTempFile("it-backfill", ".csv");
             StringBuilder lines = new StringBuilder("name,n\n");
@@ -990,7 +991,8 @@ class PayaraMicroIT {
                     + "\", \"chunkSize\": 50}", null), 202);
             long execution = first.getJsonNumber("executionId").longValue();
             long instance = first.getJsonNumber("instanceId").longValue();
-            String runsOfJob = "select count(*) from pgflow.runs where idempotency_key like 'backfill:" + instance + ":%'";
+            String key = first.getJsonObject("parameters").getString("instanceKey");
+            String runsOfJob = "select count(*) from pgflow.runs where idempotency_key like 'backfill:" + key + ":%'";
             awaitTrue(() -> Long.parseLong(query(runsOfJob).get(0)) >= 1000, "a tenth of the runs started");
             job(postAs("it-admin", "api/jobs/" + execution + "/stop", "", null), 202);
             awaitTrue(() -> jobStatus(execution).equals("STOPPED"), "the job stopped");
@@ -1004,9 +1006,9 @@ class PayaraMicroIT {
             awaitTrue(() -> jobStatus(restarted).equals("COMPLETED"), "the restarted job completed");
             assertEquals(List.of("10000 10000 2 10001"), query("select count(*) || ' ' || count(distinct idempotency_key) || ' '"
                     + " || min(split_part(idempotency_key, ':', 3)::int) || ' ' || max(split_part(idempotency_key, ':', 3)::int)"
-                    + " from pgflow.runs where idempotency_key like 'backfill:" + instance + ":%'"));
+                    + " from pgflow.runs where idempotency_key like 'backfill:" + key + ":%'"));
             assertEquals(List.of("{\"n\": \"7\", \"name\": \"person 7\"}"), query("select input::text from pgflow.runs"
-                    + " where idempotency_key = 'backfill:" + instance + ":8'"));
+                    + " where idempotency_key = 'backfill:" + key + ":8'"));
             JsonObject done = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + restarted)), 200);
             JsonObject step = done.getJsonArray("steps").getJsonObject(0);
             // counted over the job instance's executions (the step's data survives the restart): none started twice
@@ -1026,7 +1028,7 @@ class PayaraMicroIT {
                     + "{\"item\":\"6\",\"reason\":\"line 6: has 1 fields, the header has 2\"}]", csvDone.getJsonArray("skipped").toString());
             assertEquals(List.of("{\"n\": \"1\", \"name\": \"ann\"},{\"n\": \"3\", \"name\": \"cid\"}"), query("select string_agg(input::text,"
                     + " ',' order by input->>'n') from pgflow.runs where idempotency_key like 'backfill:"
-                    + csvDone.getJsonNumber("instanceId").longValue() + ":%'"));
+                    + csvDone.getJsonObject("parameters").getString("instanceKey") + ":%'"));
 
             // JSON lines with more bad lines than the skip limit: the job fails, what it skipped is listed
             java.nio.file.Path jsonl = java.nio.file.Files.createTempFile("it-backfill", ".jsonl");
@@ -1045,8 +1047,8 @@ class PayaraMicroIT {
                     + " '0') as key, jsonb_build_object('n', g) as input from generate_series(1, 250) g\"}", null), 202)
                     .getJsonNumber("executionId").longValue();
             awaitTrue(() -> jobStatus(sqlJob).equals("COMPLETED"), "the query job completed");
-            long sqlInstance = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + sqlJob)), 200)
-                    .getJsonNumber("instanceId").longValue();
+            String sqlInstance = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + sqlJob)), 200)
+                    .getJsonObject("parameters").getString("instanceKey");
             assertEquals(List.of("250 0001 0250 {\"n\": 250}"), query("select count(*) || ' ' || min(split_part(idempotency_key, ':', 3)) || ' '"
                     + " || max(split_part(idempotency_key, ':', 3)) || ' ' || max(input::text) filter (where idempotency_key like '%:0250')"
                     + " from pgflow.runs where idempotency_key like 'backfill:" + sqlInstance + ":%'"));
@@ -1068,10 +1070,80 @@ class PayaraMicroIT {
             assertTrue(completedAgain.body().contains("\"detail\":\"execution " + restarted + " cannot be restarted (COMPLETED)"),
                     completedAgain.body());
             assertProblem(postAs("it-admin", "api/jobs/nope", "{}", null), 404, "Unknown job",
-                    "unknown job 'nope': the jobs are [pgflow-backfill]");
-        } finally {
-            engine.resumeFlow("it_backfill");
+                    "unknown job 'nope': the jobs are [pgflow-backfill, pgflow-bulk-retry, pgflow-prune]");
         }
+    }
+
+    @Test
+    void bulkRetryActsOnEveryMatchingRunOnceAndPruneExportsExactlyWhatItDeletes() throws Exception {
+        // three doomed runs fail; a bulk retry by flow, time and error text retries exactly them
+        String since = query("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").get(0);
+        List<String> doomed = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            doomed.add(query("select run_id::text from pgflow.start_flow('it_doomed', '{\"bulk\": " + i + "}')").get(0));
+        }
+        for (String run : doomed) {
+            assertEquals("failed", awaitRunEnd(run));
+        }
+        String filter = "\"flow\": \"it_doomed\", \"startedAfter\": \"" + since + "\", \"errorContains\": \"CARD DECLINED\"";
+        long retry = job(postAs("it-admin", "api/jobs/pgflow-bulk-retry", "{" + filter + "}", null), 202).getJsonNumber("executionId").longValue();
+        awaitTrue(() -> jobStatus(retry).equals("COMPLETED"), "the bulk retry completed");
+        assertEquals("runs acted on 3, refused 0, done before 0", job(getAs("it-admin", "it-admin-secret",
+                base.toURI().resolve("api/jobs/" + retry)), 200).getJsonArray("steps").getJsonObject(0).getString("data"));
+        for (String run : doomed) {
+            assertEquals("failed", awaitRunEnd(run)); // doomed again, once more
+        }
+        assertEquals(List.of("1 1 1"), query("select string_agg(retry_count::text, ' ' order by run_id) from pgflow.runs where run_id in ('"
+                + String.join("','", doomed) + "')"));
+        // restart mode: new runs, linked to the old ones
+        long restart = job(postAs("it-admin", "api/jobs/pgflow-bulk-retry", "{" + filter + ", \"mode\": \"restart\"}", null), 202)
+                .getJsonNumber("executionId").longValue();
+        awaitTrue(() -> jobStatus(restart).equals("COMPLETED"), "the bulk restart completed");
+        assertEquals(List.of("3"), query("select count(*) from pgflow.runs where restart_of_run_id in ('" + String.join("','", doomed) + "')"));
+        assertProblem(postAs("it-admin", "api/jobs/pgflow-bulk-retry", "{\"status\": \"completed\"}", null), 400, "Invalid job parameters",
+                "status must be failed, cancelled or both (failed,cancelled), got 'completed'");
+
+        // prune: four runs finished 40 days ago go to the export and out of the tables; two newer stay
+        List<String> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            runs.add(query("select run_id::text from pgflow.start_flow('it_prune', '{\"n\": " + i + "}')").get(0));
+        }
+        for (String run : runs) {
+            assertEquals("completed", awaitRunEnd(run));
+        }
+        List<String> old = runs.subList(0, 4);
+        String oldIds = "('" + String.join("','", old) + "')";
+        query("with r as (update pgflow.runs set started_at = started_at - interval '40 days', completed_at = completed_at - interval '40 days'"
+                + " where run_id in " + oldIds + " returning 1) select count(*)::text from r");
+        java.nio.file.Path exports = java.nio.file.Files.createTempDirectory("it-prune");
+        long prune = job(postAs("it-admin", "api/jobs/pgflow-prune", "{\"flows\": \"it_prune\", \"retention\": \"P30D\","
+                + " \"exportDir\": \"" + exports + "\"}", null), 202).getJsonNumber("executionId").longValue();
+        awaitTrue(() -> jobStatus(prune).equals("COMPLETED"), "the prune completed");
+        assertEquals(List.of(runs.get(4) + "," + runs.get(5)), query("select string_agg(run_id::text, ',' order by input->>'n') from pgflow.runs"
+                + " where flow_slug = 'it_prune'"));
+        assertEquals(List.of("0 0"), query("select (select count(*) from pgflow.step_states where run_id in " + oldIds + ") || ' ' ||"
+                + " (select count(*) from pgflow.step_tasks where run_id in " + oldIds + ")"));
+        List<JsonObject> exported = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(exports.resolve("it_prune"))) {
+            for (java.nio.file.Path f : files.toList()) {
+                assertTrue(f.getFileName().toString().endsWith(".jsonl.gz"), f.toString());
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+                        java.nio.file.Files.newInputStream(f)), java.nio.charset.StandardCharsets.UTF_8))) {
+                    in.lines().forEach(line -> exported.add(Json.createReader(new StringReader(line)).readObject()));
+                }
+            }
+        }
+        assertEquals(new java.util.TreeSet<>(old), new java.util.TreeSet<>(exported.stream().map(o -> o.getJsonObject("run").getString("run_id"))
+                .toList()), "exactly the deleted runs exported");
+        for (JsonObject o : exported) {
+            assertEquals("completed", o.getJsonObject("run").getString("status"));
+            assertEquals(1, o.getJsonArray("steps").size());
+            assertEquals("keep", o.getJsonArray("steps").getJsonObject(0).getString("step_slug"));
+            assertEquals(1, o.getJsonArray("tasks").size());
+            assertEquals(o.getJsonObject("run").getJsonObject("input"), o.getJsonArray("tasks").getJsonObject(0).getJsonObject("output"));
+        }
+        assertProblem(postAs("it-admin", "api/jobs/pgflow-prune", "{\"retention\": \"30 days\"}", null), 400, "Invalid job parameters",
+                "retention must be an ISO-8601 duration such as P30D or PT12H, got '30 days'");
     }
 
     private JsonObject job(HttpResponse<String> r, int status) {

@@ -5,8 +5,6 @@ import java.util.Optional;
 import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.json.JsonCodec;
 import io.pgflowee.engine.flows.FlowRegistry;
-import io.pgflowee.engine.model.StepType;
-import io.pgflowee.engine.query.FlowQueries;
 import jakarta.batch.api.chunk.ItemProcessor;
 import jakarta.batch.runtime.BatchRuntime;
 import jakarta.batch.runtime.context.JobContext;
@@ -28,7 +26,7 @@ public class BackfillProcessor implements ItemProcessor {
     JobContext job;
 
     @Inject
-    FlowQueries flows;
+    JobDatabase database;
 
     @Inject
     FlowRegistry registry;
@@ -38,11 +36,10 @@ public class BackfillProcessor implements ItemProcessor {
     private Optional<Flow<?>> definition;
     private JsonCodec codec;
 
-    private void init() {
+    private void init() throws java.sql.SQLException {
         if (flowSlug == null) {
             flowSlug = BatchRuntime.getJobOperator().getParameters(job.getExecutionId()).getProperty("flow");
-            rootMap = flows.steps(flowSlug).stream()
-                    .anyMatch(s -> s.step().stepType() == StepType.MAP && s.dependsOn().isEmpty());
+            rootMap = database.hasRootMap(flowSlug);
             definition = registry.flow(flowSlug);
             codec = definition.isPresent() ? JsonCodec.create() : null;
         }

@@ -23,7 +23,7 @@ public class BackfillSkips implements SkipProcessListener {
     @Override
     public void onSkipProcessItem(Object item, Exception ex) throws Exception {
         String key = ex instanceof InvalidItemException invalid ? invalid.itemKey() : ((BackfillItem) item).key();
-        database.recordSkip(job.getInstanceId(), key, ex.getMessage());
+        database.recordSkip(JobService.instanceKey(job), key, ex.getMessage());
         LOG.info("PGFLOW-090 job " + job.getJobName() + " (instance " + job.getInstanceId() + ") skipped " + ex.getMessage());
     }
 }

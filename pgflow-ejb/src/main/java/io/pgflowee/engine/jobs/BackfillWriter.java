@@ -13,7 +13,7 @@ import jakarta.inject.Named;
 
 /**
  * Starts a chunk's runs in one transaction of their own ({@link JobDatabase#startRuns}), keyed
- * {@code backfill:<job instance>:<item key>}, and counts runs created and runs that existed already
+ * {@code backfill:<instanceKey>:<item key>}, and counts runs created and runs that existed already
  * (a chunk read again after a crash) in the step's persistent data.
  */
 @Named
@@ -47,13 +47,13 @@ public class BackfillWriter extends AbstractItemWriter {
         for (Object o : items) {
             batch.add((BackfillItem) o);
         }
-        JobDatabase.Started started = database.startRuns(flow, batch, keyPrefix(job.getInstanceId()));
+        JobDatabase.Started started = database.startRuns(flow, batch, keyPrefix(JobService.instanceKey(job)));
         Counts before = step.getPersistentUserData() instanceof Counts c ? c : new Counts(0, 0);
         step.setPersistentUserData(new Counts(before.created() + started.created(), before.existing() + started.existing()));
     }
 
     /** The idempotency key prefix of a backfill job instance's runs. */
-    public static String keyPrefix(long jobInstanceId) {
-        return "backfill:" + jobInstanceId + ":";
+    public static String keyPrefix(String instanceKey) {
+        return "backfill:" + instanceKey + ":";
     }
 }

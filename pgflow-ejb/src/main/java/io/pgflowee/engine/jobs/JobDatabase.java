@@ -68,11 +68,11 @@ public class JobDatabase {
 
     /** Records a skipped item (once per item, however often its chunk is read again). */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
-    public void recordSkip(long jobInstanceId, String itemKey, String reason) throws SQLException {
+    public void recordSkip(String instanceKey, String itemKey, String reason) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pgflow_internal.job_skips (job_instance_id, item_key, reason) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (job_instance_id, item_key) DO UPDATE SET reason = excluded.reason")) {
-            ps.setLong(1, jobInstanceId);
+                "INSERT INTO pgflow_internal.job_skips (instance_key, item_key, reason) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (instance_key, item_key) DO UPDATE SET reason = excluded.reason")) {
+            ps.setString(1, instanceKey);
             ps.setString(2, itemKey);
             ps.setString(3, reason.length() > 2000 ? reason.substring(0, 2000) + "…" : reason);
             ps.executeUpdate();
@@ -81,12 +81,12 @@ public class JobDatabase {
 
     /** The skipped items of a job instance, by key. */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
-    public List<String[]> skips(long jobInstanceId, int max) throws SQLException {
+    public List<String[]> skips(String instanceKey, int max) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT item_key, reason FROM pgflow_internal.job_skips WHERE job_instance_id = ?"
+                "SELECT item_key, reason FROM pgflow_internal.job_skips WHERE instance_key = ?"
                         + " ORDER BY length(item_key), item_key LIMIT ?")) {
-            ps.setLong(1, jobInstanceId);
+            ps.setString(1, instanceKey);
             ps.setInt(2, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -123,6 +123,184 @@ public class JobDatabase {
             } finally {
                 c.rollback();
                 c.setAutoCommit(true);
+            }
+        }
+        return out;
+    }
+
+    /** What {@link #actOnce} did with a run. */
+    public enum Outcome {
+        ACTED, REFUSED, DONE_BEFORE
+    }
+
+    /**
+     * Retries (or restarts) one run for a job instance, once: the run's record in
+     * {@code pgflow_internal.job_items} commits with the action, so a chunk read again finds it done.
+     * A refusal (the run was retried meanwhile) rolls this transaction back and is counted.
+     */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public Outcome actOnce(String instanceKey, java.util.UUID runId, boolean restart) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pgflow_internal.job_items (instance_key, item_key, outcome) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, instanceKey);
+            ps.setString(2, runId.toString());
+            ps.setString(3, restart ? "restarted" : "retried");
+            if (ps.executeUpdate() == 0) {
+                return Outcome.DONE_BEFORE;
+            }
+        }
+        try {
+            if (restart) {
+                engine.restartRun(runId);
+            } else {
+                engine.retryRun(runId);
+            }
+            return Outcome.ACTED;
+        } catch (EngineRefusal e) {
+            context.setRollbackOnly(); // the refusal aborted the transaction: nothing of this run is kept
+            return Outcome.REFUSED;
+        }
+    }
+
+    /** The next runs matching a bulk job's selection after {@code after}, by (started_at, run_id). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<RunRef> matchingRuns(RunSelection s, RunRef after, int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT r.run_id, r.started_at"
+                + " FROM pgflow.runs r WHERE r.status = ANY (?)"
+                + " AND (CAST(? AS text) IS NULL OR r.flow_slug = ?)"
+                + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at >= ?)"
+                + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at < ?)"
+                + " AND (CAST(? AS text) IS NULL OR EXISTS (SELECT 1 FROM pgflow.step_states ss WHERE ss.run_id = r.run_id"
+                + "      AND strpos(lower(ss.error_message), lower(?)) > 0))"
+                + " AND (CAST(? AS timestamptz) IS NULL OR (r.started_at, r.run_id) > (?, CAST(? AS uuid)))"
+                + " ORDER BY r.started_at, r.run_id LIMIT ?")) {
+            ps.setArray(1, c.createArrayOf("text", s.statuses().toArray()));
+            ps.setString(2, s.flow());
+            ps.setString(3, s.flow());
+            ps.setObject(4, s.startedAfter());
+            ps.setObject(5, s.startedAfter());
+            ps.setObject(6, s.startedBefore());
+            ps.setObject(7, s.startedBefore());
+            ps.setString(8, s.errorContains());
+            ps.setString(9, s.errorContains());
+            ps.setObject(10, after == null ? null : after.startedAt());
+            ps.setObject(11, after == null ? null : after.startedAt());
+            ps.setObject(12, after == null ? null : after.runId());
+            ps.setInt(13, limit);
+            return refs(ps);
+        }
+    }
+
+    /** A flow's runs that finished before {@code cutoff}, after {@code after}, by (finish time, run_id). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<RunRef> prunableRuns(String flow, java.time.OffsetDateTime cutoff, RunRef after, int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT r.run_id,"
+                + " coalesce(r.completed_at, r.failed_at, r.cancelled_at) AS finished FROM pgflow.runs r"
+                + " WHERE r.flow_slug = ? AND r.status IN ('completed', 'failed', 'cancelled')"
+                + " AND coalesce(r.completed_at, r.failed_at, r.cancelled_at) < ?"
+                + " AND (CAST(? AS timestamptz) IS NULL OR (coalesce(r.completed_at, r.failed_at, r.cancelled_at), r.run_id)"
+                + "      > (?, CAST(? AS uuid)))"
+                + " ORDER BY 2, 1 LIMIT ?")) {
+            ps.setString(1, flow);
+            ps.setObject(2, cutoff);
+            ps.setObject(3, after == null ? null : after.startedAt());
+            ps.setObject(4, after == null ? null : after.startedAt());
+            ps.setObject(5, after == null ? null : after.runId());
+            ps.setInt(6, limit);
+            return refs(ps);
+        }
+    }
+
+    private static List<RunRef> refs(PreparedStatement ps) throws SQLException {
+        List<RunRef> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new RunRef(rs.getObject(1, java.util.UUID.class), rs.getObject(2, java.time.OffsetDateTime.class)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes the runs with their step states and tasks to {@code file} (gzip-compressed JSON lines,
+     * one run per line: {@code {"run": {...}, "steps": [...], "tasks": [...]}}; written to a
+     * temporary file and moved into place), then deletes them, in this one transaction. The rows are
+     * locked first, so the file holds exactly what is deleted. Returns how many runs.
+     */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public int exportAndDelete(List<java.util.UUID> runs, java.nio.file.Path file) throws SQLException, java.io.IOException {
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        int count = 0;
+        try (Connection c = dataSource.getConnection()) {
+            java.sql.Array ids = c.createArrayOf("uuid", runs.toArray());
+            try (PreparedStatement lock = c.prepareStatement("SELECT 1 FROM pgflow.runs r WHERE r.run_id = ANY (?) FOR UPDATE")) {
+                lock.setArray(1, ids);
+                lock.executeQuery().close();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT jsonb_build_object('run', to_jsonb(r),"
+                    + " 'steps', coalesce((SELECT jsonb_agg(to_jsonb(ss) ORDER BY ss.step_slug) FROM pgflow.step_states ss"
+                    + "   WHERE ss.run_id = r.run_id), '[]'::jsonb),"
+                    + " 'tasks', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.step_slug, t.task_index) FROM pgflow.step_tasks t"
+                    + "   WHERE t.run_id = r.run_id), '[]'::jsonb))::text"
+                    + " FROM pgflow.runs r WHERE r.run_id = ANY (?) ORDER BY r.run_id");
+                 var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.util.zip.GZIPOutputStream(
+                         java.nio.file.Files.newOutputStream(partial)), java.nio.charset.StandardCharsets.UTF_8))) {
+                ps.setArray(1, ids);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.write(rs.getString(1));
+                        out.write('\n');
+                        count++;
+                    }
+                }
+            }
+            java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            for (String table : List.of("pgflow.step_tasks", "pgflow.step_states", "pgflow.runs")) {
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " x WHERE x.run_id = ANY (?)")) {
+                    del.setArray(1, ids);
+                    del.executeUpdate();
+                }
+            }
+        }
+        return count;
+    }
+
+    /** Records a one-time event (a day's scheduled job): true for the first caller of all servers. */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public boolean claimOnce(String key) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pgflow_internal.job_items (instance_key, item_key, outcome) VALUES ('schedule', ?, 'claimed') ON CONFLICT DO NOTHING")) {
+            ps.setString(1, key);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Whether the flow has a root map step (its input must be an array). Read outside any chunk's
+     * transaction: the engine's data source must not join the job repository's.
+     */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public boolean hasRootMap(String flow) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = ? AND s.step_type = 'map' AND s.deps_count = 0)")) {
+            ps.setString(1, flow);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Every flow's slug, in order (for the prune job's partitions). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<String> flowSlugs() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT f.flow_slug FROM pgflow.flows f ORDER BY f.flow_slug"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
             }
         }
         return out;

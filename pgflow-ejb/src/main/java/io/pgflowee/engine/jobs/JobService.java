@@ -35,7 +35,7 @@ import jakarta.inject.Inject;
 public class JobService {
 
     /** The jobs of this application. */
-    public static final Set<String> JOBS = Set.of("pgflow-backfill");
+    public static final Set<String> JOBS = new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-prune"));
 
     @Inject
     FlowQueries flows;
@@ -69,6 +69,14 @@ public class JobService {
         }
     }
 
+    /** The job parameter that names a job instance everywhere: {@code instanceKey}, a UUID the server sets at start. */
+    public static final String INSTANCE_KEY = "instanceKey";
+
+    /** The instance key of the running job (see {@link #INSTANCE_KEY}). */
+    public static String instanceKey(jakarta.batch.runtime.context.JobContext job) {
+        return operator().getParameters(job.getExecutionId()).getProperty(INSTANCE_KEY);
+    }
+
     private static JobOperator operator() {
         return BatchRuntime.getJobOperator();
     }
@@ -84,17 +92,66 @@ public class JobService {
                 p.setProperty(k, v.trim());
             }
         });
-        checkBackfill(p);
+        switch (job) {
+            case "pgflow-backfill" -> checkBackfill(p);
+            case "pgflow-bulk-retry" -> checkBulkRetry(p);
+            default -> checkPrune(p);
+        }
+        // what the job's runs and records are keyed by: unique across job repositories (instance ids are
+        // not: a second server's or a new repository starts again at 1), kept by restarts (same parameters)
+        p.setProperty(INSTANCE_KEY, java.util.UUID.randomUUID().toString());
         return operator().start(job, p);
     }
 
-    private void checkBackfill(Properties p) throws JobRefusal {
-        Set<String> known = Set.of("flow", "path", "sql", "format", "chunkSize", "skipLimit");
+    private static void known(Properties p, String job, String... names) throws JobRefusal {
+        Set<String> known = new java.util.TreeSet<>(Set.of(names));
         for (String name : p.stringPropertyNames()) {
             if (!known.contains(name)) {
-                throw new JobRefusal("unknown parameter '" + name + "' of pgflow-backfill: its parameters are " + known, false);
+                throw new JobRefusal("unknown parameter '" + name + "' of " + job + ": its parameters are " + known, false);
             }
         }
+    }
+
+    private void checkBulkRetry(Properties p) throws JobRefusal {
+        known(p, "pgflow-bulk-retry", "flow", "status", "startedAfter", "startedBefore", "errorContains", "mode", "chunkSize");
+        String flow = p.getProperty("flow");
+        if (flow != null && !flows.exists(flow)) {
+            throw new JobRefusal("flow '" + flow + "' does not exist", false);
+        }
+        try {
+            RunSelection.of(p);
+        } catch (IllegalArgumentException e) {
+            throw new JobRefusal(e.getMessage(), false);
+        }
+        String mode = p.getProperty("mode", "retry");
+        if (!mode.equals("retry") && !mode.equals("restart")) {
+            throw new JobRefusal("mode must be retry (in place) or restart (as new runs), got '" + mode + "'", false);
+        }
+        positive(p, "chunkSize", 1, 10_000);
+    }
+
+    private void checkPrune(Properties p) throws JobRefusal {
+        known(p, "pgflow-prune", "flows", "retention", "exportDir", "chunkSize");
+        for (String flow : p.getProperty("flows", "").split(",")) {
+            if (!flow.isBlank() && !flows.exists(flow.trim())) {
+                throw new JobRefusal("flow '" + flow.trim() + "' does not exist", false);
+            }
+        }
+        String retention = p.getProperty("retention");
+        if (retention != null) {
+            try {
+                if (java.time.Duration.parse(retention).isNegative()) {
+                    throw new java.time.format.DateTimeParseException("negative", retention, 0);
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new JobRefusal("retention must be an ISO-8601 duration such as P30D or PT12H, got '" + retention + "'", false);
+            }
+        }
+        positive(p, "chunkSize", 1, 10_000);
+    }
+
+    private void checkBackfill(Properties p) throws JobRefusal {
+        known(p, "pgflow-backfill", "flow", "path", "sql", "format", "chunkSize", "skipLimit");
         String flow = p.getProperty("flow");
         if (flow == null) {
             throw new JobRefusal("parameter 'flow' is required: the flow to start runs of", false);
@@ -221,7 +278,7 @@ public class JobService {
                         s.getPersistentUserData() == null ? null : s.getPersistentUserData().toString()));
             }
             try {
-                skipped = database.skips(instanceId, 1000);
+                skipped = p == null || p.getProperty(INSTANCE_KEY) == null ? List.of() : database.skips(p.getProperty(INSTANCE_KEY), 1000);
             } catch (SQLException ex) {
                 skipped = List.<String[]>of(new String[] {"?", "skipped items not readable: " + ex.getMessage()});
             }

@@ -1,0 +1,56 @@
+package io.pgflowee.engine.jobs;
+
+import java.io.Serializable;
+import java.util.List;
+
+import jakarta.batch.api.chunk.AbstractItemWriter;
+import jakarta.batch.runtime.BatchRuntime;
+import jakarta.batch.runtime.context.JobContext;
+import jakarta.batch.runtime.context.StepContext;
+import jakarta.enterprise.context.Dependent;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/**
+ * Retries (or restarts) each run of a chunk, each in its own transaction with its record in
+ * {@code pgflow_internal.job_items}, so a chunk read again after a crash acts on none twice; counts
+ * what happened in the step's persistent data (added up over the job instance's executions).
+ */
+@Named
+@Dependent
+public class BulkRetryWriter extends AbstractItemWriter {
+
+    @Inject
+    JobContext job;
+
+    @Inject
+    StepContext step;
+
+    @Inject
+    JobDatabase database;
+
+    /** Runs acted on, refused by the engine, and found done by an earlier execution. */
+    public record Counts(long acted, long refused, long doneBefore) implements Serializable {
+        @Override
+        public String toString() {
+            return "runs acted on " + acted + ", refused " + refused + ", done before " + doneBefore;
+        }
+    }
+
+    @Override
+    public void writeItems(List<Object> items) throws Exception {
+        boolean restart = "restart".equals(BatchRuntime.getJobOperator().getParameters(job.getExecutionId()).getProperty("mode"));
+        Counts c = step.getPersistentUserData() instanceof Counts before ? before : new Counts(0, 0, 0);
+        long acted = c.acted();
+        long refused = c.refused();
+        long doneBefore = c.doneBefore();
+        for (Object item : items) {
+            switch (database.actOnce(JobService.instanceKey(job), ((RunRef) item).runId(), restart)) {
+                case ACTED -> acted++;
+                case REFUSED -> refused++;
+                case DONE_BEFORE -> doneBefore++;
+            }
+        }
+        step.setPersistentUserData(new Counts(acted, refused, doneBefore));
+    }
+}

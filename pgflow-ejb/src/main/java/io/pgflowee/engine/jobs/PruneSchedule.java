@@ -1,0 +1,52 @@
+package io.pgflowee.engine.jobs;
+
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import jakarta.ejb.Schedule;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+
+/**
+ * With {@code pgflow.prune.daily=true}, starts pgflow-prune every day at 03:00 UTC, on one server
+ * only: the first server to record the day in {@code pgflow_internal.job_items} starts it.
+ */
+@Singleton
+public class PruneSchedule {
+
+    private static final Logger LOG = Logger.getLogger(PruneSchedule.class.getName());
+
+    @Inject
+    @ConfigProperty(name = "pgflow.prune.daily", defaultValue = "false")
+    boolean daily;
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    JobDatabase database;
+
+    @Schedule(hour = "3", minute = "0", timezone = "UTC", persistent = false)
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    void pruneDaily() {
+        if (!daily) {
+            return;
+        }
+        try {
+            if (database.claimOnce("pgflow-prune-daily:" + LocalDate.now(ZoneOffset.UTC))) {
+                long execution = jobs.start("pgflow-prune", Map.of());
+                LOG.info("PGFLOW-091 daily pgflow-prune started as execution " + execution);
+            }
+        } catch (SQLException | JobService.JobRefusal | RuntimeException e) {
+            LOG.log(Level.WARNING, "PGFLOW-092 daily pgflow-prune not started: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.pgflowee.engine.jobs;
+
+import java.io.Serializable;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** A run a job acts on, with the time that orders it (keyset: started_at for bulk jobs, the finish time for pruning; then run_id). */
+public record RunRef(UUID runId, OffsetDateTime startedAt) implements Serializable {
+
+    /** The checkpoint text of this run: {@code <started_at>|<run_id>}. */
+    String checkpoint() {
+        return startedAt + "|" + runId;
+    }
+}
