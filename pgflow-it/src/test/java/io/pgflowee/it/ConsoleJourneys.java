@@ -270,6 +270,21 @@ final class ConsoleJourneys {
             assertEquals("read 3 · written 2 · skipped 1 (runs created 2, found already started 0)", text(wait, firstRow + " td:nth-child(6)"));
             assertEquals("line 3: has 3 fields, the header has 2", text(wait, firstRow + " .pg-error-text"));
             copyToDocs(browser.screenshot("console-jobs"), "console-jobs.png");
+
+            // the other jobs start from their forms; a wrong parameter is refused under the form
+            d.findElement(By.id("retry:after")).sendKeys("yesterday");
+            click(wait, By.id("retry:start-retry"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("retry:refusal-message"), "startedAfter"));
+            assertEquals("startedAfter must be an ISO-8601 time with an offset (2026-11-28T00:00:00Z), got 'yesterday'",
+                    text(wait, "[id='retry:refusal-message']"));
+            d.findElement(By.id("prune:flows")).sendKeys("greet_many");
+            d.findElement(By.id("prune:retention")).clear();
+            d.findElement(By.id("prune:retention")).sendKeys("P3650D");
+            click(wait, By.id("prune:start-prune"));
+            confirm(d, wait);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Started pgflow-prune as execution "));
+            wait.until(d2 -> text(wait, firstRow + " td:nth-child(2)").replaceAll("\\s+", "").startsWith("pgflow-prune")
+                    && "COMPLETED".equals(text(wait, firstRow + " .pg-state")));
         });
     }
 

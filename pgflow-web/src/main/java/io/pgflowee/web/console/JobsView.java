@@ -91,6 +91,19 @@ public class JobsView implements Serializable {
     private Integer skipLimit = 100;
     private transient List<ExecutionLine> lines;
 
+    // pgflow-bulk-retry
+    private String retryFlow;
+    private String retryStatus = "failed";
+    private String retryAfter;
+    private String retryBefore;
+    private String retryError;
+    private String retryMode = "retry";
+
+    // pgflow-prune
+    private String pruneFlows;
+    private String pruneRetention = "P30D";
+    private String pruneExportDir;
+
     public List<ExecutionLine> getExecutions() {
         if (lines == null) {
             lines = new ArrayList<>();
@@ -121,6 +134,7 @@ public class JobsView implements Serializable {
 
     private static String parameters(Map<String, String> p) {
         Map<String, String> shown = new LinkedHashMap<>(p);
+        shown.remove(JobService.INSTANCE_KEY);
         return shown.toString().replaceAll("^\\{|\\}$", "");
     }
 
@@ -176,6 +190,37 @@ public class JobsView implements Serializable {
         } catch (JobService.JobRefusal e) {
             Messages.fieldError("start:" + (e.getMessage().startsWith("path") ? "path" : e.getMessage().startsWith("the query") ? "sql"
                     : e.getMessage().contains("flow") ? "flow" : "source"), e.getMessage());
+        }
+        refresh();
+    }
+
+    public void startBulkRetry() {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("flow", retryFlow);
+        params.put("status", retryStatus);
+        params.put("startedAfter", retryAfter);
+        params.put("startedBefore", retryBefore);
+        params.put("errorContains", retryError);
+        params.put("mode", retryMode);
+        startJob("pgflow-bulk-retry", params, "retry:");
+    }
+
+    public void startPrune() {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("flows", pruneFlows);
+        params.put("retention", pruneRetention);
+        params.put("exportDir", pruneExportDir);
+        startJob("pgflow-prune", params, "prune:");
+    }
+
+    private void startJob(String job, Map<String, String> params, String form) {
+        if (!mayRunJobs()) {
+            return;
+        }
+        try {
+            Messages.info("Started " + job + " as execution " + jobs.start(job, params) + ".");
+        } catch (JobService.JobRefusal e) {
+            Messages.fieldError(form + "refusal", e.getMessage());
         }
         refresh();
     }
@@ -238,5 +283,77 @@ public class JobsView implements Serializable {
 
     public void setSkipLimit(Integer skipLimit) {
         this.skipLimit = skipLimit;
+    }
+
+    public String getRetryFlow() {
+        return retryFlow;
+    }
+
+    public void setRetryFlow(String v) {
+        retryFlow = v;
+    }
+
+    public String getRetryStatus() {
+        return retryStatus;
+    }
+
+    public void setRetryStatus(String v) {
+        retryStatus = v;
+    }
+
+    public String getRetryAfter() {
+        return retryAfter;
+    }
+
+    public void setRetryAfter(String v) {
+        retryAfter = v;
+    }
+
+    public String getRetryBefore() {
+        return retryBefore;
+    }
+
+    public void setRetryBefore(String v) {
+        retryBefore = v;
+    }
+
+    public String getRetryError() {
+        return retryError;
+    }
+
+    public void setRetryError(String v) {
+        retryError = v;
+    }
+
+    public String getRetryMode() {
+        return retryMode;
+    }
+
+    public void setRetryMode(String v) {
+        retryMode = v;
+    }
+
+    public String getPruneFlows() {
+        return pruneFlows;
+    }
+
+    public void setPruneFlows(String v) {
+        pruneFlows = v;
+    }
+
+    public String getPruneRetention() {
+        return pruneRetention;
+    }
+
+    public void setPruneRetention(String v) {
+        pruneRetention = v;
+    }
+
+    public String getPruneExportDir() {
+        return pruneExportDir;
+    }
+
+    public void setPruneExportDir(String v) {
+        pruneExportDir = v;
     }
 }
