@@ -44,6 +44,8 @@ class EarOnPayaraServerIT {
             // the job repository in PostgreSQL: the one command the README gives
             asadmin(log, "--port", admin, "multimode", "--file",
                     TARGET.resolve("../../pgflow-ear/src/main/payara/pgflow-batch.asadmin").normalize().toString());
+            // the batch runtime reads its configuration when the server starts
+            asadmin(log, "restart-domain", "--domaindir", DOMAINS.toString(), DOMAIN);
             // users of the domain's file realm, with pgflow roles by group (pgflow.security.serverRealm=true)
             asadmin(log, "--port", admin, "create-system-properties", "pgflow.security.serverRealm=true");
             for (String[] user : new String[][] {{"realm-operator", "pgflow-operator"}, {"realm-viewer", "pgflow-viewer"}}) {
@@ -139,10 +141,16 @@ class EarOnPayaraServerIT {
                 Thread.sleep(100);
             }
             assertThat(jobNow.body()).contains("\"status\":\"COMPLETED\"").contains("\"data\":\"runs created 1, found already started 0\"");
+            // Payara Server names its repository tables without Micro's "jbatch" prefix
             try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement();
-                 var rs = st.executeQuery("select count(*) from public.executioninstancedata")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("executions in the PostgreSQL job repository").isPositive();
+                 var rs = st.executeQuery("select table_schema, table_name from information_schema.tables"
+                         + " where lower(table_name) = 'executioninstancedata'")) {
+                assertThat(rs.next()).as("the job repository's tables in PostgreSQL").isTrue();
+                try (var st2 = c.createStatement(); var count = st2.executeQuery("select count(*) from \"" + rs.getString(1) + "\".\""
+                        + rs.getString(2) + "\"")) {
+                    count.next();
+                    assertThat(count.getLong(1)).as("executions in the PostgreSQL job repository").isPositive();
+                }
             }
 
             // and in a real browser: the dashboard counts the run, its page shows the greeting
