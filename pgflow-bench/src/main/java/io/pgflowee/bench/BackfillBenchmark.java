@@ -1,0 +1,103 @@
+package io.pgflowee.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * pgflow-backfill's throughput on a running server: writes a CSV of {@code items} people (default
+ * 100,000), pauses greet_user (so the workers do not run the new runs meanwhile), starts the job
+ * with {@code chunkSize} (default 500) over REST and times it from the job's own start and end;
+ * then deletes the runs it made and resumes the flow. Prints the database calibration first.
+ *
+ * <pre>
+ * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.BackfillBenchmark \
+ *   -Dexec.args="http=http://localhost:8080 url=jdbc:postgresql://localhost:15432/postgres adminPassword=$(cat ~/.pgflow/admin-password)"
+ * </pre>
+ */
+public final class BackfillBenchmark {
+
+    private BackfillBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>();
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        String http = opts.getOrDefault("http", "http://localhost:8080");
+        int items = Integer.parseInt(opts.getOrDefault("items", "100000"));
+        int chunk = Integer.parseInt(opts.getOrDefault("chunkSize", "500"));
+        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + opts.get("adminPassword")).getBytes(StandardCharsets.UTF_8));
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres"));
+        ds.setUser(opts.getOrDefault("user", "postgres"));
+        ds.setPassword(opts.getOrDefault("password", "postgres"));
+        Calibration.print(ds, 4, 5);
+
+        Path csv = Files.createTempFile("backfill-bench", ".csv");
+        StringBuilder b = new StringBuilder("first_name,last_name\n");
+        for (int i = 1; i <= items; i++) {
+            b.append("Bench").append(',').append(i).append('\n');
+        }
+        Files.writeString(csv, b);
+        sql(ds, "select pgflow.pause_flow('greet_user')");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> started = client.send(HttpRequest.newBuilder(URI.create(http + "/api/jobs/pgflow-backfill"))
+                .header("Authorization", auth).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"flow\": \"greet_user\", \"path\": \"" + csv + "\", \"chunkSize\": " + chunk + "}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (started.statusCode() != 202) {
+            throw new IllegalStateException("start refused: " + started.statusCode() + " " + started.body());
+        }
+        String location = started.headers().firstValue("Location").orElseThrow();
+        String key = field(started.body(), "instanceKey");
+        String body;
+        do {
+            Thread.sleep(500);
+            body = client.send(HttpRequest.newBuilder(URI.create(location)).header("Authorization", auth).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } while (body.contains("\"status\":\"STARTED\"") || body.contains("\"status\":\"STARTING\""));
+        long ms = java.time.Duration.between(java.time.OffsetDateTime.parse(field(body, "startedAt")),
+                java.time.OffsetDateTime.parse(field(body, "endedAt"))).toMillis();
+        System.out.printf("# backfill of %,d CSV lines into greet_user (paused), chunk %d, %d cores: %s in %.1f s = %,.0f runs/s (%s)%n",
+                items, chunk, Runtime.getRuntime().availableProcessors(), field(body, "status"), ms / 1000.0, items * 1000.0 / ms,
+                field(body, "data"));
+        // leave the database as it was
+        String runs = "(select run_id from pgflow.runs where idempotency_key like 'backfill:" + key + ":%')";
+        sql(ds, "delete from pgflow.step_tasks where run_id in " + runs);
+        sql(ds, "delete from pgflow.step_states where run_id in " + runs);
+        sql(ds, "delete from pgflow.runs where run_id in " + runs);
+        sql(ds, "select pgflow.resume_flow('greet_user')");
+        Files.delete(csv);
+        System.exit(0);
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return m.group(1);
+    }
+
+    private static void sql(PGSimpleDataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}
