@@ -1036,8 +1036,10 @@ class PayaraMicroIT {
             long jsonJob = job(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\", \"path\": \"" + jsonl
                     + "\", \"skipLimit\": 2}", null), 202).getJsonNumber("executionId").longValue();
             awaitTrue(() -> jobStatus(jsonJob).equals("FAILED"), "the job failed past its skip limit");
-            JsonArray skipped = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + jsonJob)), 200)
-                    .getJsonArray("skipped");
+            JsonObject failed = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + jsonJob)), 200);
+            JsonArray skipped = failed.getJsonArray("skipped");
+            assertTrue(failed.getString("failure").startsWith("line 4: invalid JSON at line 1, column 11 (offset 10): ")
+                    && failed.getString("failure").endsWith(" (one item more than the skip limit)"), failed.toString());
             assertEquals(2, skipped.size(), skipped.toString());
             assertTrue(skipped.getJsonObject(0).getString("reason").startsWith("line 2: invalid JSON at line 1, column "), skipped.toString());
             assertTrue(skipped.getJsonObject(1).getString("reason").startsWith("line 3: invalid JSON at line 1, column "), skipped.toString());

@@ -46,7 +46,7 @@ public class JobService {
     /** An execution as the API and the console show it. */
     public record ExecutionView(long executionId, long instanceId, String job, String status, String exitStatus,
                                 java.util.Date createdAt, java.util.Date startedAt, java.util.Date endedAt, Map<String, String> parameters,
-                                List<StepView> steps, List<String[]> skipped) {
+                                List<StepView> steps, List<String[]> skipped, String failure) {
     }
 
     /** A step execution: status, the runtime's counts (read, write, process skip, commit, rollback...), its own data. */
@@ -283,7 +283,16 @@ public class JobService {
                 skipped = List.<String[]>of(new String[] {"?", "skipped items not readable: " + ex.getMessage()});
             }
         }
+        String failure = null;
+        List<String[]> items = new ArrayList<>();
+        for (String[] k : skipped) {
+            if (k[0].equals(JobFailures.ITEM)) {
+                failure = k[1];
+            } else {
+                items.add(k);
+            }
+        }
         return new ExecutionView(e.getExecutionId(), instanceId, e.getJobName(), String.valueOf(e.getBatchStatus()), e.getExitStatus(),
-                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, skipped);
+                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, items, failure);
     }
 }

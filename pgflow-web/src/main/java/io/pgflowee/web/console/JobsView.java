@@ -120,7 +120,10 @@ public class JobsView implements Serializable {
                         progress.append(" (").append(s.data()).append(')');
                     }
                 }
-                List<String> skipped = e.skipped().stream().map(k -> k[1]).toList();
+                List<String> skipped = new ArrayList<>(e.skipped().stream().map(k -> k[1]).toList());
+                if (e.failure() != null) {
+                    skipped.add("failed: " + e.failure());
+                }
                 lines.add(new ExecutionLine(e.executionId(), e.instanceId(), e.job(), e.status(), time(e.startedAt()), time(e.endedAt()),
                         progress.toString(), parameters(e.parameters()), skipped));
             }

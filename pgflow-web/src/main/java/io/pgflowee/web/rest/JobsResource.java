@@ -262,6 +262,7 @@ public class JobsResource {
         add(o, "createdAt", time(e.createdAt()));
         add(o, "startedAt", time(e.startedAt()));
         add(o, "endedAt", time(e.endedAt()));
+        add(o, "failure", e.failure());
         return o.add("parameters", params).add("steps", steps).add("skipped", skipped).build();
     }
 
