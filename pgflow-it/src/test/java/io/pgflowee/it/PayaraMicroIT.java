@@ -219,6 +219,17 @@ class PayaraMicroIT {
                 lastError);
         assertEquals(List.of("completed null"), query("select status, error_message from pgflow.step_states where run_id = '" + run + "'"));
         assertEquals(3, ItFlows.FLAKY_ATTEMPTS.size());
+        // the API lists both failed attempts with their errors
+        JsonArray earlier = Json.createReader(new StringReader(getAs("it-viewer", "it-viewer-secret", base.toURI().resolve("api/runs/" + run))
+                .body())).readObject().getJsonArray("steps").getJsonObject(0).getJsonArray("tasks").getJsonObject(0)
+                .getJsonArray("earlierAttempts");
+        assertEquals(2, earlier.size(), earlier.toString());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(i + 1, earlier.getJsonObject(i).getInt("attempt"));
+            assertEquals("failed", earlier.getJsonObject(i).getString("outcome"));
+            assertTrue(earlier.getJsonObject(i).getString("errorMessage").startsWith("java.lang.IllegalStateException: service unavailable"
+                    + " (attempt " + (i + 1) + ")"), earlier.toString());
+        }
         // backoff floor(baseDelay 1 * 2^n): 2 s after the first failure, 4 s after the second
         long firstGap = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ItFlows.FLAKY_ATTEMPTS.get(1) - ItFlows.FLAKY_ATTEMPTS.get(0));
         long secondGap = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ItFlows.FLAKY_ATTEMPTS.get(2) - ItFlows.FLAKY_ATTEMPTS.get(1));

@@ -39,7 +39,13 @@ final class ApiSchemas {
                 @Schema(description = "Attempts so far") int attempts, Object output,
                 @Schema(description = "The last attempt's error (kept after a later success)") String errorMessage,
                 String queuedAt, String startedAt, String completedAt, String failedAt, String cancelledAt,
-                @Schema(description = "The worker of the latest attempt") String lastWorkerId) {
+                @Schema(description = "The worker of the latest attempt") String lastWorkerId,
+                @Schema(description = "Earlier attempts that ended without completing the task, oldest first") List<Attempt> earlierAttempts) {
+    }
+
+    @Schema(name = "Attempt", description = "An attempt of a task that ended without completing it.")
+    record Attempt(int attempt, @Schema(description = "failed (the handler failed) or lease expired (its worker stopped or hung)") String outcome,
+                   String workerId, String errorMessage, String startedAt, String endedAt) {
     }
 
     @Schema(name = "StepState", description = "One step of a run, with its tasks.")

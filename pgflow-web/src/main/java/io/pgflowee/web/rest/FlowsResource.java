@@ -257,7 +257,7 @@ public class FlowsResource {
         try {
             StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
             UUID id = started.run().runId();
-            String run = runQueries.detail(id).map(d -> RunJson.detail(d).toString())
+            String run = runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
                     .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
             if (!started.created()) {
                 return Response.ok(run).contentLocation(uri.getBaseUriBuilder().path("runs").path(id.toString()).build()).build();

@@ -3,11 +3,13 @@ package io.pgflowee.web.rest;
 import io.pgflowee.api.json.Jsonp;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 
 import io.pgflowee.engine.model.RunRecord;
 import io.pgflowee.engine.model.StepStateRecord;
 import io.pgflowee.engine.model.TaskRecord;
 import io.pgflowee.engine.query.RunDetail;
+import io.pgflowee.engine.query.TaskAttempt;
 import io.pgflowee.engine.query.RunPage;
 import io.pgflowee.engine.query.StatusTotals;
 import jakarta.json.JsonArrayBuilder;
@@ -40,8 +42,12 @@ final class RunJson {
         return json;
     }
 
-    /** {@code {"run": ..., "steps": [...]}}, steps in step order with their tasks. */
-    static JsonObject detail(RunDetail detail) {
+    /**
+     * {@code {"run": ..., "steps": [...]}}, steps in step order with their tasks; each task lists its
+     * earlier attempts that ended without completing it ({@code earlierAttempts}: attempt, outcome
+     * {@code failed} or {@code lease expired}, workerId, errorMessage, startedAt, endedAt).
+     */
+    static JsonObject detail(RunDetail detail, List<TaskAttempt> attempts) {
         JsonArrayBuilder steps = Jsonp.createArrayBuilder();
         for (RunDetail.StepDetail s : detail.steps()) {
             StepStateRecord st = s.state();
@@ -69,7 +75,18 @@ final class RunJson {
                 time(task, "failedAt", t.failedAt());
                 time(task, "cancelledAt", t.cancelledAt());
                 text(task, "lastWorkerId", t.lastWorkerId() == null ? null : t.lastWorkerId().toString());
-                tasks.add(task);
+                JsonArrayBuilder earlier = Jsonp.createArrayBuilder();
+                for (TaskAttempt a : attempts) {
+                    if (a.stepSlug().equals(t.stepSlug()) && a.taskIndex() == t.taskIndex()) {
+                        JsonObjectBuilder attempt = Jsonp.createObjectBuilder().add("attempt", a.attempt()).add("outcome", a.outcome());
+                        text(attempt, "workerId", a.workerId() == null ? null : a.workerId().toString());
+                        text(attempt, "errorMessage", a.errorMessage());
+                        time(attempt, "startedAt", a.startedAt());
+                        time(attempt, "endedAt", a.endedAt());
+                        earlier.add(attempt);
+                    }
+                }
+                tasks.add(task.add("earlierAttempts", earlier));
             }
             steps.add(step.add("tasks", tasks));
         }

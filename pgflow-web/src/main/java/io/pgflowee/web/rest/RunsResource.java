@@ -130,7 +130,7 @@ public class RunsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
         UUID runId = runId(id, "/api/runs/" + id);
-        return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d).toString()).build())
+        return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d, runs.attempts(runId)).toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
     }
 
@@ -235,7 +235,7 @@ public class RunsResource {
                 case INVALID -> Problems.problem(422, "Refused", e.getMessage(), instance, e.hint());
             };
         }
-        String json = runs.detail(result.runId()).map(d -> RunJson.detail(d).toString())
+        String json = runs.detail(result.runId()).map(d -> RunJson.detail(d, runs.attempts(result.runId())).toString())
                 .orElseThrow(() -> new IllegalStateException("run " + result.runId() + " cannot be read"));
         return created ? Response.created(uri.getBaseUriBuilder().path("runs").path(result.runId().toString()).build()).entity(json).build()
                 : Response.ok(json).build();
