@@ -35,7 +35,8 @@ import jakarta.inject.Inject;
 public class JobService {
 
     /** The jobs of this application. */
-    public static final Set<String> JOBS = new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-prune"));
+    public static final Set<String> JOBS = java.util.Collections.unmodifiableSortedSet(
+            new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-prune")));
 
     @Inject
     FlowQueries flows;
@@ -206,20 +207,23 @@ public class JobService {
 
     /** The latest executions of this application's jobs, newest first. */
     public List<ExecutionView> recent(int max) {
-        List<ExecutionView> all = new ArrayList<>();
+        return recent(max, false);
+    }
+
+    /** The latest executions, newest first; with {@code detail}, each with its steps and skipped items too. */
+    public List<ExecutionView> recent(int max, boolean detail) {
+        List<JobExecution> all = new ArrayList<>();
         for (String job : JOBS) {
             try {
                 for (var instance : operator().getJobInstances(job, 0, max)) {
-                    for (JobExecution e : operator().getJobExecutions(instance)) {
-                        all.add(view(e, false));
-                    }
+                    all.addAll(operator().getJobExecutions(instance));
                 }
             } catch (NoSuchJobException e) {
                 // never started
             }
         }
-        all.sort(Comparator.comparingLong(ExecutionView::executionId).reversed());
-        return all.size() > max ? all.subList(0, max) : all;
+        all.sort(Comparator.comparingLong(JobExecution::getExecutionId).reversed());
+        return all.stream().limit(max).map(e -> view(e, detail)).toList();
     }
 
     public Optional<ExecutionView> execution(long executionId) {

@@ -11,4 +11,10 @@ public record RunRef(UUID runId, OffsetDateTime startedAt) implements Serializab
     String checkpoint() {
         return startedAt + "|" + runId;
     }
+
+    /** The run of a {@link #checkpoint()} text. */
+    static RunRef fromCheckpoint(String checkpoint) {
+        String[] at = checkpoint.split("\\|", 2);
+        return new RunRef(UUID.fromString(at[1]), OffsetDateTime.parse(at[0]));
+    }
 }

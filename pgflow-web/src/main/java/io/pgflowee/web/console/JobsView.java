@@ -1,13 +1,11 @@
 package io.pgflowee.web.console;
 
 import java.io.Serializable;
-import java.text.SimpleDateFormat;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
 
 import io.pgflowee.engine.jobs.JobService;
 import io.pgflowee.engine.query.FlowQueries;
@@ -107,8 +105,7 @@ public class JobsView implements Serializable {
     public List<ExecutionLine> getExecutions() {
         if (lines == null) {
             lines = new ArrayList<>();
-            for (JobService.ExecutionView brief : jobs.recent(25)) {
-                JobService.ExecutionView e = jobs.execution(brief.executionId()).orElse(brief);
+            for (JobService.ExecutionView e : jobs.recent(25, true)) {
                 StringBuilder progress = new StringBuilder();
                 for (JobService.StepView s : e.steps()) {
                     Map<String, Long> m = s.metrics();
@@ -142,12 +139,7 @@ public class JobsView implements Serializable {
     }
 
     private static String time(Date d) {
-        if (d == null) {
-            return "";
-        }
-        SimpleDateFormat f = new SimpleDateFormat("yyyy-MM-dd HH:mm:ss");
-        f.setTimeZone(TimeZone.getTimeZone("UTC"));
-        return f.format(d);
+        return d == null ? "" : Times.shown(d.toInstant().atOffset(java.time.ZoneOffset.UTC));
     }
 
     public void refresh() {
@@ -180,21 +172,14 @@ public class JobsView implements Serializable {
     }
 
     public void start() {
-        if (!mayRunJobs()) {
-            return;
-        }
         Map<String, String> params = new LinkedHashMap<>();
         params.put("flow", flow);
         params.put(source.equals("sql") ? "sql" : "path", source.equals("sql") ? sql : path);
         params.put("chunkSize", chunkSize == null ? null : chunkSize.toString());
         params.put("skipLimit", skipLimit == null ? null : skipLimit.toString());
-        try {
-            Messages.info("Started pgflow-backfill as execution " + jobs.start("pgflow-backfill", params) + ".");
-        } catch (JobService.JobRefusal e) {
-            Messages.fieldError("start:" + (e.getMessage().startsWith("path") ? "path" : e.getMessage().startsWith("the query") ? "sql"
-                    : e.getMessage().contains("flow") ? "flow" : "source"), e.getMessage());
-        }
-        refresh();
+        // the refusal goes next to the field it names
+        startJob("pgflow-backfill", params, refusal -> "start:" + (refusal.startsWith("path") ? "path"
+                : refusal.startsWith("the query") ? "sql" : refusal.contains("flow") ? "flow" : "source"));
     }
 
     public void startBulkRetry() {
@@ -205,7 +190,7 @@ public class JobsView implements Serializable {
         params.put("startedBefore", retryBefore);
         params.put("errorContains", retryError);
         params.put("mode", retryMode);
-        startJob("pgflow-bulk-retry", params, "retry:");
+        startJob("pgflow-bulk-retry", params, refusal -> "retry:refusal");
     }
 
     public void startPrune() {
@@ -213,17 +198,18 @@ public class JobsView implements Serializable {
         params.put("flows", pruneFlows);
         params.put("retention", pruneRetention);
         params.put("exportDir", pruneExportDir);
-        startJob("pgflow-prune", params, "prune:");
+        startJob("pgflow-prune", params, refusal -> "prune:refusal");
     }
 
-    private void startJob(String job, Map<String, String> params, String form) {
+    /** Starts the job; a refusal is shown at the client id {@code fieldOf} gives for its message. */
+    private void startJob(String job, Map<String, String> params, java.util.function.UnaryOperator<String> fieldOf) {
         if (!mayRunJobs()) {
             return;
         }
         try {
             Messages.info("Started " + job + " as execution " + jobs.start(job, params) + ".");
         } catch (JobService.JobRefusal e) {
-            Messages.fieldError(form + "refusal", e.getMessage());
+            Messages.fieldError(fieldOf.apply(e.getMessage()), e.getMessage());
         }
         refresh();
     }

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.text.SimpleDateFormat;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TimeZone;
 import java.util.UUID;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -258,28 +256,15 @@ public class JobsResource {
         }
         JsonObjectBuilder o = Jsonp.createObjectBuilder().add("executionId", e.executionId()).add("instanceId", e.instanceId())
                 .add("job", e.job()).add("status", e.status());
-        add(o, "exitStatus", e.exitStatus());
-        add(o, "createdAt", time(e.createdAt()));
-        add(o, "startedAt", time(e.startedAt()));
-        add(o, "endedAt", time(e.endedAt()));
-        add(o, "failure", e.failure());
+        RunJson.text(o, "exitStatus", e.exitStatus());
+        RunJson.time(o, "createdAt", utc(e.createdAt()));
+        RunJson.time(o, "startedAt", utc(e.startedAt()));
+        RunJson.time(o, "endedAt", utc(e.endedAt()));
+        RunJson.text(o, "failure", e.failure());
         return o.add("parameters", params).add("steps", steps).add("skipped", skipped).build();
     }
 
-    private static void add(JsonObjectBuilder o, String name, String value) {
-        if (value == null) {
-            o.addNull(name);
-        } else {
-            o.add(name, value);
-        }
-    }
-
-    private static String time(Date d) {
-        if (d == null) {
-            return null;
-        }
-        SimpleDateFormat f = new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-        f.setTimeZone(TimeZone.getTimeZone("UTC"));
-        return f.format(d);
+    private static java.time.OffsetDateTime utc(Date d) {
+        return d == null ? null : d.toInstant().atOffset(java.time.ZoneOffset.UTC);
     }
 }

@@ -1,0 +1,61 @@
+package io.pgflowee.engine.jobs;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+import jakarta.batch.api.chunk.AbstractItemReader;
+
+/**
+ * Reads runs in keyset order, {@value #PAGE} per query, and checkpoints the last run read
+ * ({@link RunRef#checkpoint()}), so a restart continues after it whatever changed meanwhile. A
+ * subclass says which runs come next ({@link #next}) and may end early ({@link #nothingToRead}).
+ */
+abstract class RunKeysetReader extends AbstractItemReader {
+
+    static final int PAGE = 500;
+
+    private final Deque<RunRef> page = new ArrayDeque<>();
+    private RunRef last;
+    private boolean done;
+
+    /** The next at most {@code limit} runs after {@code after} (null: from the first). */
+    abstract List<RunRef> next(RunRef after, int limit) throws Exception;
+
+    /** Prepares the reader (job parameters, a cutoff); called by {@link #open} before anything is read. */
+    void prepare() {
+    }
+
+    /** Reads nothing at all (for example a partition without a flow). */
+    final void nothingToRead() {
+        done = true;
+    }
+
+    @Override
+    public final void open(Serializable checkpoint) {
+        prepare();
+        if (checkpoint != null) {
+            last = RunRef.fromCheckpoint(checkpoint.toString());
+        }
+    }
+
+    @Override
+    public final Object readItem() throws Exception {
+        if (page.isEmpty() && !done) {
+            List<RunRef> runs = next(last, PAGE);
+            page.addAll(runs);
+            done = runs.size() < PAGE;
+        }
+        RunRef next = page.poll();
+        if (next != null) {
+            last = next;
+        }
+        return next;
+    }
+
+    @Override
+    public final Serializable checkpointInfo() {
+        return last == null ? null : last.checkpoint();
+    }
+}
