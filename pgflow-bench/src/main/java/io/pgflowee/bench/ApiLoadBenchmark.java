@@ -15,7 +15,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -51,11 +50,7 @@ public final class ApiLoadBenchmark {
     private static final Pattern AT = Pattern.compile("\"at\":\"([^\"]+)\"");
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         String http = opts.getOrDefault("http", "http://localhost:8080");
         String url = opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres");
         String dbUser = opts.getOrDefault("user", "postgres");

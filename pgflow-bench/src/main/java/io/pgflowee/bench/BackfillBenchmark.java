@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,11 +33,7 @@ public final class BackfillBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         String http = opts.getOrDefault("http", "http://localhost:8080");
         int items = Integer.parseInt(opts.getOrDefault("items", "100000"));
         int chunk = Integer.parseInt(opts.getOrDefault("chunkSize", "500"));

@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,11 +43,7 @@ public final class ConsoleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         String http = opts.getOrDefault("http", "http://localhost:8080");
         String url = opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres");
         String user = opts.getOrDefault("consoleUser", "admin");
@@ -133,12 +128,8 @@ public final class ConsoleBenchmark {
             times.add(System.nanoTime() - t0);
         }
         Collections.sort(times);
-        System.out.printf("%-42s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  (%,d bytes)%n", what, pct(times, 50), pct(times, 95),
+        System.out.printf("%-42s p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms  (%,d bytes)%n", what, BenchOptions.percentileMillis(times, 50), BenchOptions.percentileMillis(times, 95),
                 times.get(times.size() - 1) / 1e6, bytes);
-    }
-
-    private static double pct(List<Long> sorted, int p) {
-        return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)) / 1e6;
     }
 
     private static String enc(String s) {

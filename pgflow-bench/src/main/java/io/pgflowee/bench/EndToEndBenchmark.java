@@ -10,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,11 +34,7 @@ import java.util.regex.Pattern;
 public final class EndToEndBenchmark {
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         String url = opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres");
         String user = opts.getOrDefault("user", "postgres");
         String password = opts.getOrDefault("password", "postgres");

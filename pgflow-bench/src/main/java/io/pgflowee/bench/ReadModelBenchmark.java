@@ -40,11 +40,7 @@ public final class ReadModelBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new java.util.HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         int runs = Integer.parseInt(opts.getOrDefault("runs", "1000000"));
         int iterations = Integer.parseInt(opts.getOrDefault("iterations", "60"));
         only = opts.get("only");
@@ -133,12 +129,8 @@ public final class ReadModelBenchmark {
             }
         }
         Collections.sort(times);
-        System.out.printf("%-52s p50 %7.2f ms  p95 %7.2f ms  max %7.2f ms%n", what, pct(times, 50), pct(times, 95),
+        System.out.printf("%-52s p50 %7.2f ms  p95 %7.2f ms  max %7.2f ms%n", what, BenchOptions.percentileMillis(times, 50), BenchOptions.percentileMillis(times, 95),
                 times.get(times.size() - 1) / 1e6);
-    }
-
-    private static double pct(List<Long> sorted, int p) {
-        return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)) / 1e6;
     }
 
     private static List<UUID> sampleRunIds(DataSource ds, int n) throws Exception {

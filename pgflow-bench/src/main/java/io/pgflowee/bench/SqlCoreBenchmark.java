@@ -53,11 +53,7 @@ public final class SqlCoreBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new java.util.HashMap<>();
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         int[] workers = Arrays.stream(opts.getOrDefault("workers", "1,4").split(",")).mapToInt(Integer::parseInt).toArray();
         int runs = Integer.parseInt(opts.getOrDefault("runs", "2000"));
         int fanoutRuns = Integer.parseInt(opts.getOrDefault("fanoutRuns", "100"));
@@ -309,7 +305,7 @@ public final class SqlCoreBenchmark {
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         System.out.printf("pickup (start_flow call to claim returning the task), %d idle workers, %d samples: p50 %.2f ms, p95 %.2f ms, max %.2f ms%n",
-                workers, sorted.size(), pct(sorted, 50), pct(sorted, 95), sorted.get(sorted.size() - 1) / 1e6);
+                workers, sorted.size(), BenchOptions.percentileMillis(sorted, 50), BenchOptions.percentileMillis(sorted, 95), sorted.get(sorted.size() - 1) / 1e6);
     }
 
     /** Chain throughput with a concurrency limit of {@code maxRunning} on the flow (removed afterwards). */
@@ -414,7 +410,7 @@ public final class SqlCoreBenchmark {
         System.out.printf("fair pickup: %d busy workers draining a map of %,d tasks (%.0f map tasks/s); %d new one-task runs"
                         + " started every 20 ms, %d claimed: start-to-claim p50 %.2f ms, p95 %.2f ms, max %.2f ms;"
                         + " ~%,d map tasks still unclaimed when the last new run was started%n",
-                workers, width, mapTasksDone.get() / drainSeconds, started, sorted.size(), pct(sorted, 50), pct(sorted, 95),
+                workers, width, mapTasksDone.get() / drainSeconds, started, sorted.size(), BenchOptions.percentileMillis(sorted, 50), BenchOptions.percentileMillis(sorted, 95),
                 sorted.get(sorted.size() - 1) / 1e6, queuedAtLastPickup);
     }
 
@@ -481,11 +477,6 @@ public final class SqlCoreBenchmark {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static double pct(List<Long> sorted, int p) {
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, i)) / 1e6;
     }
 
     private static void exec(Connection c, String... sql) throws SQLException {

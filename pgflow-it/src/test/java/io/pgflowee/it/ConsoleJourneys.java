@@ -113,15 +113,10 @@ final class ConsoleJourneys {
     static void operatorStartsFailsRetriesAndCancels(URL base) throws Exception {
         createBrokenTable();
         journey("operator", (d, wait, browser) -> {
-            d.get(base.toString());
-            signIn(d, "it-operator", "it-operator-secret");
-            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
 
             // bad JSON: checked while typing, and refused by the server next to the field (no error page)
-            d.get(base + "flow.xhtml?slug=greet_user");
-            WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
-            input.clear();
-            input.sendKeys("{\"first_name\": \"Alice\",");
+            typeStartInput(d, wait, base, "greet_user", "{\"first_name\": \"Alice\",");
             assertTrue(d.findElement(By.id("input-check")).getText().startsWith("Not valid JSON: "),
                     d.findElement(By.id("input-check")).getText());
             d.findElement(By.id("start:start-run")).click();
@@ -130,21 +125,13 @@ final class ConsoleJourneys {
             assertEquals("pgflow · Flow greet_user", d.getTitle());
 
             // the engine's refusal: a root map given an object
-            d.get(base + "flow.xhtml?slug=greet_many");
-            input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
-            input.clear();
-            input.sendKeys("{\"first_name\": \"Alice\"}");
+            typeStartInput(d, wait, base, "greet_many", "{\"first_name\": \"Alice\"}");
             d.findElement(By.id("start:start-run")).click();
             refused = refusal(d, wait);
             assertEquals("Flow greet_many has root map steps but input is not an array (got object)", refused);
 
             // the seed's hello world from the form: the run page follows the run live
-            d.get(base + "flow.xhtml?slug=greet_user");
-            input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
-            input.clear();
-            input.sendKeys("{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
-            d.findElement(By.id("start:start-run")).click();
-            wait.until(ExpectedConditions.titleIs("pgflow · Run"));
+            startFromForm(d, wait, base, "greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}");
             ((JavascriptExecutor) d).executeScript("window.pgSamePage = true;");
             wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
             assertEquals("{\"greeting\": \"Hello, Alice Smith!\"}", text(wait, "#run-output"));
@@ -197,9 +184,7 @@ final class ConsoleJourneys {
         waitFor(() -> scalar(failed) == 3L);
         setBroken(batch, false);
         journey("bulk-retry", (d, wait, browser) -> {
-            d.get(base.toString());
-            signIn(d, "it-operator", "it-operator-secret");
-            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
             d.get(base + "runs.xhtml?flow=it_console&status=failed");
             WebElement contains = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:inputContains")));
             contains.sendKeys("{\"batch\": \"" + batch + "\"}");
@@ -220,9 +205,7 @@ final class ConsoleJourneys {
     static void viewerSeesNoActions(URL base) throws Exception {
         String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' and status in ('failed', 'cancelled') limit 1");
         journey("viewer", (d, wait, browser) -> {
-            d.get(base.toString());
-            signIn(d, "it-viewer", "it-viewer-secret");
-            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            signInToDashboard(d, wait, base, "it-viewer", "it-viewer-secret");
             d.get(base + "run.xhtml?id=" + run);
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-status")));
             assertTrue(d.findElements(By.cssSelector("#run-actions button")).isEmpty(), "no run actions for a viewer");
@@ -256,9 +239,7 @@ final class ConsoleJourneys {
         Path csv = Files.createTempFile("console-backfill", ".csv");
         Files.writeString(csv, "first_name,last_name\nAda,Lovelace\nno,last,name\nAlan,Turing\n");
         journey("jobs", (d, wait, browser) -> {
-            d.get(base.toString());
-            signIn(d, "it-admin", "it-admin-secret");
-            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            signInToDashboard(d, wait, base, "it-admin", "it-admin-secret");
             click(wait, By.id("nav-jobs"));
             wait.until(ExpectedConditions.titleIs("pgflow · Batch jobs"));
             new org.openqa.selenium.support.ui.Select(d.findElement(By.id("start:flow_input"))).selectByValue("greet_user");
@@ -294,9 +275,7 @@ final class ConsoleJourneys {
      */
     static void helloWorldInTheEar(URL base, String user, String password, String runId, String output) throws Exception {
         journey("ear", (d, wait, browser) -> {
-            d.get(base.toString());
-            signIn(d, user, password);
-            wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
+            signInToDashboard(d, wait, base, user, password);
             wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
             long completed = scalar("select count(*) from pgflow.runs where flow_slug = 'greet_user'"
                     + " and completed_at >= date_trunc('minute', now()) - interval '59 minutes'");
@@ -316,14 +295,20 @@ final class ConsoleJourneys {
 
     // ---- helpers
 
-    private static String startFromForm(WebDriver d, WebDriverWait wait, URL base, String flow, String json) {
+    /** Opens the flow's page and types {@code json} into its start form (not sent yet). */
+    private static void typeStartInput(WebDriver d, WebDriverWait wait, URL base, String flow, String json) {
         d.get(base + "flow.xhtml?slug=" + flow);
         WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("start:input")));
         input.clear();
         input.sendKeys(json);
+    }
+
+    /** Starts a run of the flow from its form; the run's id, from the run page the form opens. */
+    private static String startFromForm(WebDriver d, WebDriverWait wait, URL base, String flow, String json) {
+        typeStartInput(d, wait, base, flow, json);
         d.findElement(By.id("start:start-run")).click();
         wait.until(ExpectedConditions.titleIs("pgflow · Run"));
-        return d.findElement(By.id("run-id")).getText();
+        return text(wait, "#run-id");
     }
 
     /** The start form's message next to the input, once the server has answered. */
@@ -393,6 +378,13 @@ final class ConsoleJourneys {
         } catch (org.openqa.selenium.StaleElementReferenceException e) {
             return List.of();
         }
+    }
+
+    /** Opens the console, signs in and waits for the dashboard. */
+    private static void signInToDashboard(WebDriver d, WebDriverWait wait, URL base, String user, String password) {
+        d.get(base.toString());
+        signIn(d, user, password);
+        wait.until(ExpectedConditions.titleIs("pgflow · Dashboard"));
     }
 
     private static void signIn(WebDriver d, String user, String password) {

@@ -947,24 +947,7 @@ class PayaraMicroIT {
 
     @Test
     void anUnexpectedFailureAnswers500WithAnErrorIdThatTheLogHasAndNoStackTraceOrMessage() throws Exception {
-        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger errors = java.util.logging.Logger.getLogger("io.pgflowee.web.rest.ApiErrors");
-        errors.addHandler(capture);
-        try {
+        try (CapturedLog log = new CapturedLog("io.pgflowee.web.rest.ApiErrors")) {
             HttpResponse<String> r = getAs("it-viewer", "it-viewer-secret", base.toURI().resolve("api/it/failing"));
             assertEquals(500, r.statusCode(), r.body());
             assertEquals("application/problem+json", r.headers().firstValue("content-type").orElse(""));
@@ -976,13 +959,11 @@ class PayaraMicroIT {
             assertEquals("/api/it/failing", problem.getString("instance"));
             assertTrue(!r.body().contains("hunter2") && !r.body().contains("IllegalStateException") && !r.body().contains("at io."),
                     "no message or stack trace in the answer: " + r.body());
-            awaitTrue(() -> !logged.isEmpty(), "the error logged");
-            java.util.logging.LogRecord record = logged.get(0);
+            awaitTrue(() -> !log.records.isEmpty(), "the error logged");
+            java.util.logging.LogRecord record = log.records.get(0);
             assertEquals(java.util.logging.Level.SEVERE, record.getLevel());
             assertEquals("PGFLOW-081 error " + errorId + " answering /api/it/failing", record.getMessage());
             assertEquals(ItFailingResource.SECRET_MESSAGE, record.getThrown().getMessage(), "the log has the exception");
-        } finally {
-            errors.removeHandler(capture);
         }
     }
 
@@ -1170,24 +1151,7 @@ class PayaraMicroIT {
 
     @Test
     void aConsolePageThatFailsShowsTheErrorPageWithAnIdThatTheLogHasAndNoStackTrace() throws Exception {
-        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger errors = java.util.logging.Logger.getLogger("io.pgflowee.web.console.ConsoleExceptionHandlerFactory");
-        errors.addHandler(capture);
-        try {
+        try (CapturedLog log = new CapturedLog("io.pgflowee.web.console.ConsoleExceptionHandlerFactory")) {
             HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
             browser.send(HttpRequest.newBuilder(base.toURI().resolve("login")).header("Content-Type", "application/x-www-form-urlencoded")
@@ -1203,12 +1167,10 @@ class PayaraMicroIT {
             assertTrue(r.body().contains("<strong id=\"error-id\" class=\"pg-id\">" + errorId + "</strong>"), r.body());
             assertTrue(!r.body().contains("hunter2") && !r.body().contains("IllegalStateException") && !r.body().contains("at io."),
                     "no message or stack trace on the page: " + r.body());
-            awaitTrue(() -> !logged.isEmpty(), "the error logged");
-            assertEquals(java.util.logging.Level.SEVERE, logged.get(0).getLevel());
-            assertEquals("PGFLOW-084 console error " + errorId + " on /it-failing.xhtml", logged.get(0).getMessage());
-            assertTrue(String.valueOf(logged.get(0).getThrown()).contains(ItFailingResource.SECRET_MESSAGE), "the log has the exception");
-        } finally {
-            errors.removeHandler(capture);
+            awaitTrue(() -> !log.records.isEmpty(), "the error logged");
+            assertEquals(java.util.logging.Level.SEVERE, log.records.get(0).getLevel());
+            assertEquals("PGFLOW-084 console error " + errorId + " on /it-failing.xhtml", log.records.get(0).getMessage());
+            assertTrue(String.valueOf(log.records.get(0).getThrown()).contains(ItFailingResource.SECRET_MESSAGE), "the log has the exception");
         }
     }
 
@@ -1441,6 +1403,31 @@ class PayaraMicroIT {
         ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.signInDashboardSignOut(base);
+    }
+
+    /** The records a logger publishes while this is open (closing removes the handler again). */
+    private static final class CapturedLog extends java.util.logging.Handler implements AutoCloseable {
+        final List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.logging.Logger logger;
+
+        CapturedLog(String loggerName) {
+            logger = java.util.logging.Logger.getLogger(loggerName);
+            logger.addHandler(this);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord record) {
+            records.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String title, String detail) {

@@ -1,0 +1,27 @@
+package io.pgflowee.bench;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What every benchmark program shares: its {@code name=value} arguments, and nearest-rank percentiles. */
+final class BenchOptions {
+
+    private BenchOptions() {
+    }
+
+    /** {@code name=value} arguments by name; a bare {@code name} maps to the empty string. */
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> opts = new HashMap<>();
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            opts.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        return opts;
+    }
+
+    /** The {@code p}-th percentile (nearest rank) of sorted nanosecond durations, in milliseconds. */
+    static double percentileMillis(List<Long> sortedNanos, int p) {
+        return sortedNanos.get(Math.max(0, (int) Math.ceil(p / 100.0 * sortedNanos.size()) - 1)) / 1e6;
+    }
+}
