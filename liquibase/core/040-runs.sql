@@ -361,6 +361,21 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-new-run-id runOnChange:true splitStatements:false
+-- _new_run_id(): a version 7 UUID (RFC 9562): the first 48 bits are the Unix time in milliseconds,
+-- the rest gen_random_uuid()'s random bits. Run ids made this way grow with time, so new runs,
+-- step states and tasks land at the right edge of their primary keys (run_id first) instead of on
+-- random pages of indexes that hold every run ever kept: inserts touch a few hot pages, not the whole
+-- index. The first 12 hex digits of a run id are its start's millisecond. Callers may still pass any uuid.
+CREATE OR REPLACE FUNCTION pgflow._new_run_id()
+RETURNS uuid
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0')
+          || '7' || substr(r.hex, 14, 3) || substr(r.hex, 17, 16))::uuid
+  FROM (SELECT replace(gen_random_uuid()::text, '-', '') AS hex) r
+$$;
+
 --changeset pgflow:040-idempotent-repeat runOnChange:true splitStatements:false
 -- _idempotent_repeat(existing, input): the existing run of a repeated idempotent start, or
 -- unique_violation when the repeat carries another input than the run it names.
@@ -402,7 +417,7 @@ DECLARE
   v_flow constant text := start_flow.flow_slug;
   v_input constant jsonb := start_flow.input;
   v_key constant text := start_flow.idempotency_key;
-  v_run_id uuid := coalesce(start_flow.run_id, gen_random_uuid());
+  v_run_id uuid := coalesce(start_flow.run_id, pgflow._new_run_id());
   v_steps int;
   v_root_map boolean;
   v_conditions boolean;
@@ -527,5 +542,199 @@ BEGIN
                                                        start_flow_with_states.run_id,
                                                        start_flow_with_states.idempotency_key) r;
   RETURN pgflow.get_run_with_states(v_run_id);
+END;
+$$;
+
+--changeset pgflow:040-start-flows runOnChange:true splitStatements:false
+-- start_flows(flow_slug, inputs, idempotency_keys) starts one run per input in one call and returns
+-- (item, run_id, created) per input, in input order (item counts from 1). Each item gets what
+-- start_flow(flow_slug, inputs[i], NULL, idempotency_keys[i]) called item by item would give: a key
+-- that names an existing run of the flow returns that run (created false; another input is a
+-- unique_violation naming the key and the run), a key repeated within the call returns the first
+-- item's run. idempotency_keys is NULL (no keys) or one key or NULL per input.
+-- The work is set-based: one INSERT of the runs, one of their step states (root steps inserted
+-- started), one of the root tasks, at most one wake-up of idle workers; start_flow's statements per
+-- run are taken only for runs whose roots have conditions or empty maps, or while someone
+-- subscribed to all runs' events. Errors are start_flow's, prefixed with the refused item
+-- ('Flow "f", item 3: ...'): first the inputs and keys themselves, then keys used before with
+-- another input. Nothing is started when an item is refused.
+CREATE OR REPLACE FUNCTION pgflow.start_flows(flow_slug text, inputs jsonb[], idempotency_keys text[] DEFAULT NULL)
+RETURNS TABLE (item int, run_id uuid, created boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_flow constant text := start_flows.flow_slug;
+  v_steps int;
+  v_root_map boolean;
+  v_conditions boolean;
+  v_bad record;
+  v_bad_item int;
+  v_bad_code text;
+  v_bad_message text;
+  v_ids uuid[];
+  v_new uuid[];
+  v_new_inputs jsonb[];
+  v_step_by_step boolean;
+  v_events boolean;
+  v_run uuid;
+  v_visible boolean;
+BEGIN
+  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
+         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
+  INTO v_steps, v_root_map, v_conditions
+  FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
+  WHERE f.flow_slug = v_flow
+  GROUP BY f.flow_slug;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      CONSTRAINT = 'runs_flow_slug_fkey',
+      MESSAGE = format('Flow "%s" does not exist', v_flow),
+      HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
+  END IF;
+  IF start_flows.inputs IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
+      MESSAGE = format('Flow "%s": inputs must not be NULL (pass an array with one input per run)', v_flow);
+  END IF;
+  IF start_flows.idempotency_keys IS NOT NULL
+     AND coalesce(cardinality(start_flows.idempotency_keys), 0) <> coalesce(cardinality(start_flows.inputs), 0) THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+      MESSAGE = format('Flow "%s": idempotency_keys has %s elements but inputs has %s; give one key (or NULL) per input',
+                       v_flow, coalesce(cardinality(start_flows.idempotency_keys), 0), coalesce(cardinality(start_flows.inputs), 0));
+  END IF;
+  IF coalesce(cardinality(start_flows.inputs), 0) = 0 THEN
+    RETURN;
+  END IF;
+
+  -- the inputs and keys themselves, in start_flow's order; the first refused item names the error
+  WITH items AS (
+    SELECT i.ord::int AS item, i.input, start_flows.idempotency_keys[i.ord] AS key
+    FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
+  ), seen AS (
+    SELECT it.*,
+           CASE WHEN it.key IS NOT NULL THEN first_value(it.item) OVER w END AS first_item,
+           CASE WHEN it.key IS NOT NULL THEN first_value(it.input) OVER w END AS first_input
+    FROM items it
+    WINDOW w AS (PARTITION BY it.key ORDER BY it.item)
+  ), judged AS (
+    SELECT s.item,
+           CASE WHEN s.key = '' OR length(s.key) > 200 THEN '22023'
+                WHEN s.first_item < s.item AND s.first_input IS DISTINCT FROM s.input THEN '23505'
+                WHEN s.first_item < s.item THEN NULL
+                WHEN v_root_map AND (s.input IS NULL OR jsonb_typeof(s.input) <> 'array') THEN 'P0001'
+                WHEN s.input IS NULL THEN '23502'
+           END AS code,
+           CASE WHEN s.key = '' THEN 'idempotency_key must not be empty (pass NULL for a start without a key)'
+                WHEN length(s.key) > 200 THEN format('idempotency_key is %s characters long; at most 200 are allowed', length(s.key))
+                WHEN s.first_item < s.item AND s.first_input IS DISTINCT FROM s.input THEN
+                  format('Idempotency key "%s" of flow "%s" was already used by item %s with a different input', s.key, v_flow, s.first_item)
+                WHEN s.first_item < s.item THEN NULL
+                WHEN v_root_map AND s.input IS NULL THEN format('Flow %s has root map steps but input is NULL', v_flow)
+                WHEN v_root_map AND jsonb_typeof(s.input) <> 'array' THEN
+                  format('Flow %s has root map steps but input is not an array (got %s)', v_flow, jsonb_typeof(s.input))
+                WHEN s.input IS NULL THEN 'input must not be NULL (pass ''{}''::jsonb for a flow without input)'
+           END AS message,
+           s.key IS NULL OR s.first_item = s.item AS fresh
+    FROM seen s
+  )
+  SELECT (array_agg(j.item ORDER BY j.item) FILTER (WHERE j.code IS NOT NULL))[1],
+         (array_agg(j.code ORDER BY j.item) FILTER (WHERE j.code IS NOT NULL))[1],
+         (array_agg(j.message ORDER BY j.item) FILTER (WHERE j.code IS NOT NULL))[1],
+         array_agg(CASE WHEN j.fresh THEN pgflow._new_run_id() END ORDER BY j.item)
+  INTO v_bad_item, v_bad_code, v_bad_message, v_ids
+  FROM judged j;
+  IF v_bad_item IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = v_bad_code, MESSAGE = format('Flow "%s", item %s: %s', v_flow, v_bad_item, v_bad_message);
+  END IF;
+
+  -- a key of the flow used before (or by a concurrent start that committed first) inserts nothing
+  WITH inserted AS (
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key)
+    SELECT v_ids[i.ord], v_flow, i.input, v_steps, start_flows.idempotency_keys[i.ord]
+    FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
+    WHERE v_ids[i.ord] IS NOT NULL
+    ORDER BY i.ord
+    ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING run_id, input
+  )
+  SELECT coalesce(array_agg(ins.run_id), '{}'), coalesce(array_agg(ins.input), '{}') INTO v_new, v_new_inputs FROM inserted ins;
+
+  IF cardinality(v_new) < cardinality(array_remove(v_ids, NULL)) THEN
+    -- the run a used key names must carry the same input
+    SELECT i.ord::int AS item, r.run_id AS run, r.idempotency_key AS key INTO v_bad
+    FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
+    JOIN pgflow.runs r ON r.flow_slug = v_flow AND r.idempotency_key = start_flows.idempotency_keys[i.ord]
+    WHERE r.input IS DISTINCT FROM i.input AND NOT (r.run_id = ANY (v_new))
+    ORDER BY i.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'idx_runs_idempotency_key',
+        MESSAGE = format('Flow "%s", item %s: Idempotency key "%s" of flow "%s" was already used by run %s with a different input',
+                         v_flow, v_bad.item, v_bad.key, v_flow, v_bad.run),
+        HINT = 'Use a new key for a new input, or repeat the original input to get the existing run back.';
+    END IF;
+  END IF;
+
+  IF cardinality(v_new) > 0 THEN
+    v_step_by_step := v_conditions OR v_steps = 0
+      OR EXISTS (SELECT 1 FROM pgflow_internal.event_subscriptions es
+                 WHERE es.expires_at > clock_timestamp() AND (es.run_id IS NULL OR es.run_id = ANY (v_new)))
+      OR (v_root_map AND EXISTS (SELECT 1 FROM unnest(v_new_inputs) AS n(input) WHERE jsonb_array_length(n.input) = 0));
+    IF v_step_by_step THEN
+      -- run by run, exactly as start_flow starts a run
+      INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
+      SELECT s.flow_slug, n.run_id, s.step_slug, s.deps_count,
+             CASE WHEN s.step_type = 'single' THEN 1
+                  WHEN s.deps_count = 0 AND jsonb_typeof(n.input) = 'array' THEN jsonb_array_length(n.input)
+                  END
+      FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
+      JOIN pgflow.steps s ON s.flow_slug = v_flow
+      ORDER BY n.ord, s.step_index;
+      FOREACH v_run IN ARRAY v_new LOOP
+        v_events := pgflow._events_wanted(v_run);
+        IF v_events THEN
+          PERFORM pgflow._emit_run(v_run, v_flow, 'started');
+        END IF;
+        PERFORM pgflow._advance_run(v_run, v_flow, v_events, v_conditions);
+      END LOOP;
+    ELSE
+      -- no conditions, no empty maps, nobody watching: the root steps are inserted started, with
+      -- their tasks, which is where start_flow's _advance_run would take them
+      WITH states AS (
+        INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks, status, started_at, remaining_tasks)
+        SELECT s.flow_slug, n.run_id, s.step_slug, s.deps_count, t.tasks,
+               CASE WHEN s.deps_count = 0 THEN 'started' ELSE 'created' END,
+               CASE WHEN s.deps_count = 0 THEN now() END,
+               CASE WHEN s.deps_count = 0 THEN t.tasks END
+        FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
+        JOIN pgflow.steps s ON s.flow_slug = v_flow
+        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type = 'single' THEN 1
+                                        WHEN s.deps_count = 0 THEN jsonb_array_length(n.input) END AS tasks) t
+        ORDER BY n.ord, s.step_index
+        RETURNING flow_slug, run_id, step_slug, status, initial_tasks
+      ), queued AS (
+        INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+        SELECT st.flow_slug, st.run_id, st.step_slug, i,
+               CASE WHEN coalesce(s.opt_start_delay, 0) > 0 THEN clock_timestamp() + make_interval(secs => s.opt_start_delay)
+                    ELSE clock_timestamp() END
+        FROM states st
+        JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
+        CROSS JOIN LATERAL generate_series(0, st.initial_tasks - 1) AS i
+        WHERE st.status = 'started'
+        RETURNING visible_at
+      )
+      SELECT bool_or(q.visible_at <= clock_timestamp()) INTO v_visible FROM queued q;
+      IF coalesce(v_visible, false) THEN
+        PERFORM pgflow._notify_tasks(v_flow);
+      END IF;
+    END IF;
+  END IF;
+
+  RETURN QUERY
+  SELECT i.ord::int, coalesce(n.run_id, r.run_id), n.run_id IS NOT NULL
+  FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
+  LEFT JOIN unnest(v_new) AS n(run_id) ON n.run_id = v_ids[i.ord]
+  LEFT JOIN pgflow.runs r ON n.run_id IS NULL AND r.flow_slug = v_flow AND r.idempotency_key = start_flows.idempotency_keys[i.ord]
+  ORDER BY i.ord;
 END;
 $$;

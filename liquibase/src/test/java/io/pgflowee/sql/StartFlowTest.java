@@ -152,4 +152,24 @@ class StartFlowTest extends SqlEngineTest {
         assertThat((Boolean) db.one("select started_at between now() - interval '1 minute' and now()"
                 + " and completed_at is null and failed_at is null from pgflow.runs where run_id = ?", run)).isTrue();
     }
+
+    @Test
+    void runIdsAreVersion7UuidsThatGrowWithTime() {
+        twoRootsAndAJoin();
+        java.sql.Timestamp before = db.one("select date_trunc('milliseconds', clock_timestamp())");
+        UUID first = start("f", "{}");
+        db.exec("select pg_sleep(0.002)");
+        UUID viaMany = db.one("select run_id from pgflow.start_flows('f', array['{}']::jsonb[])");
+        java.sql.Timestamp after = db.one("select clock_timestamp()");
+
+        for (UUID id : java.util.List.of(first, viaMany)) {
+            assertThat(id.version()).isEqualTo(7);
+            assertThat(id.variant()).isEqualTo(2);
+            long millis = id.getMostSignificantBits() >>> 16;
+            assertThat(millis).isBetween(before.getTime(), after.getTime());
+        }
+        assertThat((Boolean) db.one("select ?::uuid < ?::uuid", first, viaMany)).as("a later millisecond sorts later").isTrue();
+        assertThat((Long) db.one("select count(distinct r.run_id) from generate_series(1, 200) g cross join lateral pgflow.start_flow('f', jsonb_build_object('n', g)) r"))
+                .isEqualTo(200L);
+    }
 }

@@ -49,6 +49,35 @@ public class EngineOperations {
                 rs -> new StartedRun(RunRow.read(rs), rs.getBoolean(RunRow.COLUMN_COUNT + 1)), flowSlug, inputJson, runId, idempotencyKey);
     }
 
+    /** One item of {@link #startFlows}: its run, and whether this call created it. */
+    public record StartedItem(int item, UUID runId, boolean created) {
+    }
+
+    /**
+     * {@code start_flows(flow_slug, inputs, idempotency_keys)}: a run per input in one set-based call
+     * (each as {@link #startFlow} would start it, keys included), in input order. A refused item
+     * refuses the whole call, naming the item (counted from 1). {@code keys} is null or one key
+     * (or null) per input.
+     */
+    public java.util.List<StartedItem> startFlows(String flowSlug, java.util.List<String> inputsJson, java.util.List<String> keys)
+            throws EngineRefusal, SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select item, run_id, created from pgflow.start_flows(?, ?::text[]::jsonb[], ?::text[])")) {
+            ps.setString(1, flowSlug);
+            ps.setArray(2, c.createArrayOf("text", inputsJson.toArray()));
+            ps.setArray(3, keys == null ? null : c.createArrayOf("text", keys.toArray()));
+            java.util.List<StartedItem> out = new java.util.ArrayList<>(inputsJson.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StartedItem(rs.getInt(1), rs.getObject(2, UUID.class), rs.getBoolean(3)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw refusalOr(e);
+        }
+    }
+
     /** {@code cancel_run(run_id, reason)}: the cancelled run (unchanged when it was cancelled already). */
     public RunRow cancelRun(UUID runId, String reason) throws EngineRefusal, SQLException {
         return one("select " + RunRow.COLUMNS + " from pgflow.cancel_run(?, ?) r", RunRow::read, runId, reason);

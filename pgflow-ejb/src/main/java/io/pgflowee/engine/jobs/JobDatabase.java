@@ -11,7 +11,6 @@ import javax.sql.DataSource;
 
 import io.pgflowee.engine.control.EngineOperations;
 import io.pgflowee.engine.control.EngineRefusal;
-import io.pgflowee.engine.control.StartedRun;
 import io.pgflowee.engine.db.PgflowDataSource;
 import jakarta.annotation.Resource;
 import jakarta.ejb.SessionContext;
@@ -43,16 +42,22 @@ public class JobDatabase {
     }
 
     /**
-     * Starts a run of {@code flow} per item, keyed {@code <keyPrefix><item key>}, all in one
-     * transaction: an engine refusal rolls the chunk back and is thrown.
+     * Starts a run of {@code flow} per item, keyed {@code <keyPrefix><item key>}, with one
+     * set-based {@code start_flows} call in one transaction: an engine refusal rolls the chunk back
+     * and is thrown.
      */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public Started startRuns(String flow, List<BackfillItem> items, String keyPrefix) throws EngineRefusal, SQLException {
         int created = 0;
         int existing = 0;
+        List<String> inputs = new ArrayList<>(items.size());
+        List<String> keys = new ArrayList<>(items.size());
+        for (BackfillItem item : items) {
+            inputs.add(item.json());
+            keys.add(keyPrefix + item.key());
+        }
         try {
-            for (BackfillItem item : items) {
-                StartedRun run = engine.startFlow(flow, item.json(), null, keyPrefix + item.key());
+            for (EngineOperations.StartedItem run : engine.startFlows(flow, inputs, keys)) {
                 if (run.created()) {
                     created++;
                 } else {
