@@ -30,6 +30,7 @@ import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.Step;
 import java.util.List;
+import java.util.Map;
 import io.pgflowee.engine.system.SystemInfoService;
 import io.pgflowee.engine.worker.WorkerManager;
 import jakarta.inject.Inject;
@@ -49,7 +50,7 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, ItFailingResource.class, ItFailingResource.Console.class)
+                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ItFailingResource.class, ItFailingResource.Console.class)
                 .addAsWebResource(new org.jboss.shrinkwrap.api.asset.StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
 
@@ -1065,6 +1066,72 @@ class PayaraMicroIT {
                     completedAgain.body());
             assertProblem(postAs("it-admin", "api/jobs/nope", "{}", null), 404, "Unknown job",
                     "unknown job 'nope': the jobs are [pgflow-backfill, pgflow-bulk-retry, pgflow-prune]");
+        }
+    }
+
+    @Test
+    @RunAsClient
+    void aBackfillWhoseServerIsKilledMidJobIsRestartedHereFromItsCheckpointAndStartsEachItemExactlyOnce() throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres");
+             MicroProcess other = MicroProcess.start("batch", true, "-Dpgflow.workers.enabled=false",
+                     "-Dpgflow.jobs.serverLostAfterSeconds=6")) {
+            ItSql.rows(db, "select pgflow.pause_flow('it_backfill')");
+            java.nio.file.Path csv = java.nio.file.Files.createTempFile("it-backfill-kill", ".csv");
+            StringBuilder lines = new StringBuilder("name,n\n");
+            for (int i = 1; i <= 10_000; i++) {
+                lines.append("killed ").append(i).append(',').append(i).append('\n');
+            }
+            java.nio.file.Files.writeString(csv, lines);
+            other.awaitReady();
+
+            // the job runs on the other server, in small chunks, until a tenth of it is done; then SIGKILL
+            JsonObject first = job(HttpClient.newHttpClient().send(HttpRequest.newBuilder(other.uri("api/jobs/pgflow-backfill"))
+                    .header("Content-Type", "application/json").header("Authorization", basic("it-admin", "it-admin-secret"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"flow\": \"it_backfill\", \"path\": \"" + csv + "\", \"chunkSize\": 10}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()), 202);
+            long execution = first.getJsonNumber("executionId").longValue();
+            String key = first.getJsonObject("parameters").getString("instanceKey");
+            String runsOfJob = "select count(*) from pgflow.runs where idempotency_key like 'backfill:" + key + ":%'";
+            awaitTrue(() -> Long.parseLong(ItSql.rows(db, runsOfJob).get(0).get("count")) >= 1000, "a tenth of the runs started");
+            assertEquals(137, other.kill(), "killed by SIGKILL");
+            long atKill = Long.parseLong(ItSql.rows(db, runsOfJob).get(0).get("count"));
+            assertTrue(atKill >= 1000 && atKill < 10_000, "runs when the server was killed: " + atKill);
+
+            // this server sees the execution still STARTED on the dead one, and refuses to restart it while its heartbeat is fresh
+            JsonObject orphan = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + execution)), 200);
+            assertEquals("STARTED", orphan.getString("status"));
+            assertTrue(orphan.getString("server").endsWith("/" + other.process.pid()), orphan.toString());
+            HttpResponse<String> tooSoon = postAs("it-admin", "api/jobs/" + execution + "/restart", "", null);
+            assertEquals(409, tooSoon.statusCode(), tooSoon.body());
+            assertTrue(tooSoon.body().matches(".*\"detail\":\"execution " + execution + " is STARTED on server [^\"]+/" + other.process.pid()
+                    + " \\(last heartbeat \\d+ s ago\\): stop it there, or restart it once that server is lost \\(no heartbeat for 6 s\\)\".*"),
+                    tooSoon.body());
+
+            // once its heartbeat is 6 s old it counts as lost: restarted here, from its last checkpoint
+            awaitTrue(() -> job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + execution)), 200)
+                    .getBoolean("serverLost"), "the killed server counted as lost");
+            JsonObject again = job(postAs("it-admin", "api/jobs/" + execution + "/restart", "", null), 202);
+            long restarted = again.getJsonNumber("executionId").longValue();
+            assertEquals(first.getJsonNumber("instanceId").longValue(), again.getJsonNumber("instanceId").longValue(), "the same job instance");
+            awaitTrue(() -> jobStatus(restarted).equals("COMPLETED"), "the restarted job completed");
+
+            assertEquals(List.of(Map.of("n", "10000", "keys", "10000", "first", "2", "last", "10001")), ItSql.rows(db,
+                    "select count(*) as n, count(distinct idempotency_key) as keys, min(split_part(idempotency_key, ':', 3)::int) as first,"
+                    + " max(split_part(idempotency_key, ':', 3)::int) as last from pgflow.runs where idempotency_key like 'backfill:" + key + ":%'"));
+            JsonObject lost = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + execution)), 200);
+            assertEquals("FAILED", lost.getString("status"), lost.toString());
+            assertEquals("SERVER_LOST", lost.getString("exitStatus"), lost.toString());
+            assertEquals(false, lost.getBoolean("serverLost"), lost.toString());
+            JsonObject done = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + restarted)), 200);
+            // the chunk the killed server had started runs for but not yet checkpointed was read again: its runs were found, not started twice
+            java.util.regex.Matcher counts = java.util.regex.Pattern.compile("runs created (\\d+), found already started (\\d+)")
+                    .matcher(done.getJsonArray("steps").getJsonObject(0).getString("data"));
+            assertTrue(counts.matches(), done.toString());
+            long created = Long.parseLong(counts.group(1));
+            long found = Long.parseLong(counts.group(2));
+            assertEquals(10_000, created + found, done.toString());
+            assertTrue(found <= 10, "at most one chunk found already started: " + done);
+            assertTrue(!done.getString("server").endsWith("/" + other.process.pid()), "restarted on this server: " + done);
         }
     }
 

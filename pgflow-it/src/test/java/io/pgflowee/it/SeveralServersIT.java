@@ -2,27 +2,14 @@ package io.pgflowee.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.exporter.ZipExporter;
-import org.jboss.shrinkwrap.api.importer.ZipImporter;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,20 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class SeveralServersIT {
 
-    private static final Path TARGET = Path.of(System.getProperty("it.target", "target"));
     private static final int RUNS = 200;
 
-    private final List<Process> servers = new ArrayList<>();
+    private final List<MicroProcess> servers = new ArrayList<>();
 
     @AfterEach
     void stopServers() throws InterruptedException {
-        for (Process server : servers) {
-            if (server.isAlive()) {
-                server.destroy(); // SIGTERM: Payara's shutdown hook stops the workers
-                if (!server.waitFor(120, TimeUnit.SECONDS)) {
-                    server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
-            }
+        for (MicroProcess server : servers) {
+            server.close();
         }
     }
 
@@ -59,17 +40,12 @@ class SeveralServersIT {
         exec("create table if not exists it_executions (id bigserial primary key, run_id uuid not null,"
                 + " step_slug text not null, server text not null, started_at timestamptz not null default clock_timestamp(),"
                 + " ended_at timestamptz)");
-        Path war = TARGET.resolve("several-servers/pgflow.war");
-        Files.createDirectories(war.getParent());
-        ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(TARGET.resolve("pgflow.war").toFile()).as(WebArchive.class)
-                .addClasses(ItFlows.class).as(ZipExporter.class).exportTo(war.toFile(), true);
-
-        int portA = freePort();
-        Process a = start("A", portA, war);
-        int portB = freePort();
-        Process b = start("B", portB, war);
-        awaitReady(portA);
-        awaitReady(portB);
+        MicroProcess a = MicroProcess.start("A", false);
+        servers.add(a);
+        MicroProcess b = MicroProcess.start("B", false);
+        servers.add(b);
+        a.awaitReady();
+        b.awaitReady();
         assertThat(one("select count(*) from pgflow.workers where queue_name = 'it_shared' and stopped_at is null")).isEqualTo("2");
 
         exec("select count(*) from generate_series(1, " + RUNS + ") g, lateral pgflow.start_flow('it_shared', jsonb_build_object('n', g))");
@@ -87,9 +63,7 @@ class SeveralServersIT {
             }
             Thread.sleep(20);
         }
-        a.destroyForcibly();
-        assertThat(a.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(a.exitValue()).as("server A killed by SIGKILL").isEqualTo(128 + 9);
+        assertThat(a.kill()).as("server A killed by SIGKILL").isEqualTo(128 + 9);
         long killedAt = System.currentTimeMillis();
         assertThat(before).as("executions when A was killed").containsKey("a_running");
         assertThat(Integer.parseInt(before.get("a_running"))).as("A had tasks in flight: %s", before).isGreaterThanOrEqualTo(1);
@@ -133,44 +107,7 @@ class SeveralServersIT {
         // A's worker was never marked stopped (no shutdown ran); B's still heartbeats
         assertThat(one("select count(*) from pgflow.workers where queue_name = 'it_shared' and stopped_at is null"
                 + " and last_heartbeat > now() - interval '6 seconds'")).isEqualTo("1");
-        assertThat(b.isAlive()).isTrue();
-    }
-
-    private Process start(String name, int port, Path war) throws IOException {
-        Path log = TARGET.resolve("several-servers/server-" + name + ".log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-Dit.server=" + name, "-Dpgflow.flows.autoCompile=true", "-Dhazelcast.phone.home.enabled=false",
-                "-jar", TARGET.resolve("payara-micro.jar").toString(), "--deploy", war.toString(), "--contextroot", "/",
-                "--port", Integer.toString(port), "--nocluster", "--disablephonehome")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        servers.add(p);
-        return p;
-    }
-
-    private static void awaitReady(int port) throws Exception {
-        URI ready = URI.create("http://localhost:" + port + "/health/ready");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(45);
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-                last = r.statusCode() + " " + r.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(1000);
-        }
-        throw new AssertionError(ready + " not ready within 45 min: " + last);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        assertThat(b.process.isAlive()).isTrue();
     }
 
     private static Connection connect() throws Exception {

@@ -310,4 +310,59 @@ public class JobDatabase {
         }
         return out;
     }
+
+    /** The server running an execution and how long ago it last said so (see {@link JobExecutions}). */
+    public record Owner(String server, java.util.UUID serverId, double secondsSinceHeartbeat, boolean ended) {
+    }
+
+    /** Records that this server runs the execution (again, after a restart on it). */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public void recordExecution(String instanceKey, long executionId, java.util.UUID serverId, String server) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pgflow_internal.job_executions (instance_key, execution_id, server_id, server) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT (instance_key, execution_id) DO UPDATE SET server_id = excluded.server_id, server = excluded.server,"
+                        + " heartbeat_at = now(), ended_at = NULL")) {
+            ps.setString(1, instanceKey);
+            ps.setLong(2, executionId);
+            ps.setObject(3, serverId);
+            ps.setString(4, server);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records that the execution ended on its server. */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public void endExecution(String instanceKey, long executionId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE pgflow_internal.job_executions SET ended_at = now() WHERE instance_key = ? AND execution_id = ?")) {
+            ps.setString(1, instanceKey);
+            ps.setLong(2, executionId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The heartbeat of every execution this server runs; how many there are. */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public int heartbeat(java.util.UUID serverId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE pgflow_internal.job_executions SET heartbeat_at = now() WHERE server_id = ? AND ended_at IS NULL")) {
+            ps.setObject(1, serverId);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Who runs (or ran) the execution, if a server recorded it. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public java.util.Optional<Owner> owner(String instanceKey, long executionId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT server, server_id, extract(epoch FROM clock_timestamp() - heartbeat_at)::float8, ended_at IS NOT NULL"
+                        + " FROM pgflow_internal.job_executions WHERE instance_key = ? AND execution_id = ?")) {
+            ps.setString(1, instanceKey);
+            ps.setLong(2, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of(new Owner(rs.getString(1), rs.getObject(2, java.util.UUID.class), rs.getDouble(3),
+                        rs.getBoolean(4))) : java.util.Optional.empty();
+            }
+        }
+    }
 }

@@ -44,10 +44,18 @@ public class JobService {
     @Inject
     JobDatabase database;
 
+    @Inject
+    JobExecutions executions;
+
+    @Inject
+    JobRepository repository;
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(JobService.class.getName());
+
     /** An execution as the API and the console show it. */
     public record ExecutionView(long executionId, long instanceId, String job, String status, String exitStatus,
                                 java.util.Date createdAt, java.util.Date startedAt, java.util.Date endedAt, Map<String, String> parameters,
-                                List<StepView> steps, List<String[]> skipped, String failure) {
+                                List<StepView> steps, List<String[]> skipped, String failure, String server, boolean serverLost) {
     }
 
     /** A step execution: status, the runtime's counts (read, write, process skip, commit, rollback...), its own data. */
@@ -245,15 +253,58 @@ public class JobService {
         }
     }
 
-    /** Restarts a stopped or failed execution from its last checkpoint: the new execution's id. */
+    /**
+     * Restarts a stopped or failed execution from its last checkpoint: the new execution's id. An
+     * execution still STARTED whose server is lost (no heartbeat for
+     * {@code pgflow.jobs.serverLostAfterSeconds}: killed, crashed) is first marked FAILED with exit
+     * status SERVER_LOST, then restarted here; one whose server is alive is refused.
+     */
     public long restart(long executionId) throws JobRefusal {
         requireOurs(executionId);
+        JobExecution execution = operator().getJobExecution(executionId);
+        jakarta.batch.runtime.BatchStatus status = execution.getBatchStatus();
+        if (running(status)) {
+            JobExecutions.Owner owner = owner(execution).orElseThrow(() -> new JobRefusal("execution " + executionId + " is " + status
+                    + " and no server recorded running it, so it cannot be told from a running one; stop it on its server", true));
+            if (owner.thisServer()) {
+                throw new JobRefusal("execution " + executionId + " is " + status + " on this server (" + owner.server() + "); stop it first",
+                        true);
+            }
+            if (!owner.lost()) {
+                throw new JobRefusal(String.format(java.util.Locale.ROOT, "execution %d is %s on server %s (last heartbeat %.0f s ago):"
+                        + " stop it there, or restart it once that server is lost (no heartbeat for %d s)", executionId, status, owner.server(),
+                        owner.secondsSinceHeartbeat(), executions.lostAfterSeconds()), true);
+            }
+            repository.markLost(executionId, execution.getCreateTime());
+            LOG.warning(String.format(java.util.Locale.ROOT, "PGFLOW-096 job %s execution %d: its server %s is lost (no heartbeat for %.0f s);"
+                    + " marked FAILED (SERVER_LOST), restarting it from its last checkpoint", execution.getJobName(), executionId,
+                    owner.server(), owner.secondsSinceHeartbeat()));
+        }
         try {
             return operator().restart(executionId, operator().getParameters(executionId));
         } catch (JobRestartException | jakarta.batch.operations.JobExecutionAlreadyCompleteException
                  | jakarta.batch.operations.JobExecutionIsRunningException e) {
             throw new JobRefusal("execution " + executionId + " cannot be restarted (" + operator().getJobExecution(executionId)
                     .getBatchStatus() + "): " + e.getMessage(), true);
+        }
+    }
+
+    private static boolean running(jakarta.batch.runtime.BatchStatus status) {
+        return status == jakarta.batch.runtime.BatchStatus.STARTING || status == jakarta.batch.runtime.BatchStatus.STARTED
+                || status == jakarta.batch.runtime.BatchStatus.STOPPING;
+    }
+
+    /** The server recorded as running the execution. */
+    private Optional<JobExecutions.Owner> owner(JobExecution e) throws JobRefusal {
+        Properties p = e.getJobParameters();
+        String key = p == null ? null : p.getProperty(INSTANCE_KEY);
+        if (key == null) {
+            return Optional.empty();
+        }
+        try {
+            return executions.owner(key, e.getExecutionId());
+        } catch (SQLException ex) {
+            throw new JobRefusal("the server of execution " + e.getExecutionId() + " cannot be read: " + ex.getMessage(), true);
         }
     }
 
@@ -296,7 +347,18 @@ public class JobService {
                 items.add(k);
             }
         }
+        String server = null;
+        boolean lost = false;
+        try {
+            Optional<JobExecutions.Owner> owner = owner(e);
+            if (owner.isPresent()) {
+                server = owner.get().server();
+                lost = running(e.getBatchStatus()) && owner.get().lost();
+            }
+        } catch (JobRefusal ex) {
+            server = "? (" + ex.getMessage() + ")";
+        }
         return new ExecutionView(e.getExecutionId(), instanceId, e.getJobName(), String.valueOf(e.getBatchStatus()), e.getExitStatus(),
-                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, items, failure);
+                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, items, failure, server, lost);
     }
 }

@@ -26,7 +26,8 @@ public class JobsView implements Serializable {
 
     /** One execution (getters: Faces' EL 5 does not read record components). */
     public record ExecutionLine(long executionId, long instanceId, String job, String status, String startedAt, String endedAt,
-                                String progress, String parameters, List<String> skipped) implements Serializable {
+                                String progress, String parameters, List<String> skipped, String server, boolean serverLost)
+            implements Serializable {
         public long getExecutionId() {
             return executionId;
         }
@@ -63,12 +64,22 @@ public class JobsView implements Serializable {
             return skipped;
         }
 
+        /** The server that runs (or ran) the execution, host/pid. */
+        public String getServer() {
+            return server;
+        }
+
+        /** Shown STARTED, but its server stopped beating: it may be restarted on this one. */
+        public boolean isServerLost() {
+            return serverLost;
+        }
+
         public boolean isRunning() {
-            return status.equals("STARTED") || status.equals("STARTING");
+            return (status.equals("STARTED") || status.equals("STARTING")) && !serverLost;
         }
 
         public boolean isRestartable() {
-            return status.equals("STOPPED") || status.equals("FAILED");
+            return status.equals("STOPPED") || status.equals("FAILED") || serverLost;
         }
     }
 
@@ -85,7 +96,7 @@ public class JobsView implements Serializable {
     private String source = "path";
     private String path;
     private String sql;
-    private Integer chunkSize = 100;
+    private Integer chunkSize = 500;
     private Integer skipLimit = 100;
     private transient List<ExecutionLine> lines;
 
@@ -122,7 +133,7 @@ public class JobsView implements Serializable {
                     skipped.add("failed: " + e.failure());
                 }
                 lines.add(new ExecutionLine(e.executionId(), e.instanceId(), e.job(), e.status(), time(e.startedAt()), time(e.endedAt()),
-                        progress.toString(), parameters(e.parameters()), skipped));
+                        progress.toString(), parameters(e.parameters()), skipped, e.server(), e.serverLost()));
             }
         }
         return lines;

@@ -145,7 +145,7 @@ public class JobsResource {
     @APIResponse(responseCode = "400", description = "A parameter is missing or wrong", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response upload(@Parameter(description = "The flow to start runs of", required = true, example = "greet_user") @QueryParam("flow") String flow,
-                           @Parameter(description = "Items per chunk (1-10000, default 100)") @QueryParam("chunkSize") String chunkSize,
+                           @Parameter(description = "Items per chunk (1-10000, default 500)") @QueryParam("chunkSize") String chunkSize,
                            @Parameter(description = "How many invalid items may be skipped (default 100)") @QueryParam("skipLimit") String skipLimit,
                            @Context jakarta.ws.rs.core.HttpHeaders headers, InputStream body) throws IOException {
         String instance = "/api/jobs/pgflow-backfill/upload";
@@ -261,6 +261,8 @@ public class JobsResource {
         RunJson.time(o, "startedAt", utc(e.startedAt()));
         RunJson.time(o, "endedAt", utc(e.endedAt()));
         RunJson.text(o, "failure", e.failure());
+        RunJson.text(o, "server", e.server());
+        o.add("serverLost", e.serverLost());
         return o.add("parameters", params).add("steps", steps).add("skipped", skipped).build();
     }
 
