@@ -58,7 +58,9 @@ final class MicroProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-Dit.server=" + name, "-Dpgflow.flows.autoCompile=true", "-Dhazelcast.phone.home.enabled=false"));
         command.addAll(List.of(properties));
-        command.addAll(List.of("-jar", TARGET.resolve("payara-micro.jar").toString(), "--deploy", war.toString(), "--contextroot", "/",
+        // deployed as Arquillian deploys (application and context root "pgflow"): Jakarta Batch tags job
+        // instances with the application's name, and only that application may see or restart them
+        command.addAll(List.of("-jar", TARGET.resolve("payara-micro.jar").toString(), "--deploy", war.toString(),
                 "--port", Integer.toString(port), "--nocluster", "--disablephonehome"));
         if (jobRepository) {
             command.addAll(List.of("--postbootcommandfile", TARGET.resolve("it-post-boot.asadmin").toString(),
@@ -69,8 +71,9 @@ final class MicroProcess implements AutoCloseable {
         return new MicroProcess(name, port, p);
     }
 
+    /** A path of the application (context root /pgflow). */
     URI uri(String path) {
-        return URI.create("http://localhost:" + port + "/" + path);
+        return URI.create("http://localhost:" + port + "/pgflow/" + path);
     }
 
     /** Waits until /health/ready answers 200 (at most 45 minutes: a loaded CI machine is slow to boot). */
@@ -82,7 +85,7 @@ final class MicroProcess implements AutoCloseable {
                 throw new AssertionError("server " + name + " exited with " + process.exitValue() + "; see " + TARGET.resolve("servers"));
             }
             try {
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri("health/ready"))
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health/ready"))
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return this;

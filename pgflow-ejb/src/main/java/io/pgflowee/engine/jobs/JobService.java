@@ -240,6 +240,10 @@ public class JobService {
             return JOBS.contains(e.getJobName()) ? Optional.of(view(e, true)) : Optional.empty();
         } catch (NoSuchJobExecutionException e) {
             return Optional.empty();
+        } catch (jakarta.batch.operations.JobSecurityException e) {
+            // an execution of another application in a shared job repository (Jakarta Batch tags each
+            // job instance with the name of the application that started it): not one of ours here
+            return Optional.empty();
         }
     }
 
