@@ -11,8 +11,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Base64;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -60,18 +58,18 @@ public final class BackfillBenchmark {
             throw new IllegalStateException("start refused: " + started.statusCode() + " " + started.body());
         }
         String location = started.headers().firstValue("Location").orElseThrow();
-        String key = field(started.body(), "instanceKey");
+        String key = BenchOptions.field(started.body(), "instanceKey");
         String body;
         do {
             Thread.sleep(500);
             body = client.send(HttpRequest.newBuilder(URI.create(location)).header("Authorization", auth).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } while (body.contains("\"status\":\"STARTED\"") || body.contains("\"status\":\"STARTING\""));
-        long ms = java.time.Duration.between(java.time.OffsetDateTime.parse(field(body, "startedAt")),
-                java.time.OffsetDateTime.parse(field(body, "endedAt"))).toMillis();
+        long ms = java.time.Duration.between(java.time.OffsetDateTime.parse(BenchOptions.field(body, "startedAt")),
+                java.time.OffsetDateTime.parse(BenchOptions.field(body, "endedAt"))).toMillis();
         System.out.printf("# backfill of %,d CSV lines into greet_user (paused), chunk %d, %d cores: %s in %.1f s = %,.0f runs/s (%s)%n",
-                items, chunk, Runtime.getRuntime().availableProcessors(), field(body, "status"), ms / 1000.0, items * 1000.0 / ms,
-                field(body, "data"));
+                items, chunk, Runtime.getRuntime().availableProcessors(), BenchOptions.field(body, "status"), ms / 1000.0, items * 1000.0 / ms,
+                BenchOptions.field(body, "data"));
         // leave the database as it was
         String runs = "(select run_id from pgflow.runs where idempotency_key like 'backfill:" + key + ":%')";
         sql(ds, "delete from pgflow.step_tasks where run_id in " + runs);
@@ -80,14 +78,6 @@ public final class BackfillBenchmark {
         sql(ds, "select pgflow.resume_flow('greet_user')");
         Files.delete(csv);
         System.exit(0);
-    }
-
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + name + " in " + json);
-        }
-        return m.group(1);
     }
 
     private static void sql(PGSimpleDataSource ds, String sql) throws Exception {

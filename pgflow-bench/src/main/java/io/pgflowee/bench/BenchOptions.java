@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What every benchmark program shares: its {@code name=value} arguments, and nearest-rank percentiles. */
+/** What every benchmark program shares: its {@code name=value} arguments, nearest-rank percentiles, fields of the API's answers. */
 final class BenchOptions {
 
     private BenchOptions() {
@@ -23,5 +23,14 @@ final class BenchOptions {
     /** The {@code p}-th percentile (nearest rank) of sorted nanosecond durations, in milliseconds. */
     static double percentileMillis(List<Long> sortedNanos, int p) {
         return sortedNanos.get(Math.max(0, (int) Math.ceil(p / 100.0 * sortedNanos.size()) - 1)) / 1e6;
+    }
+
+    /** The first string field {@code name} of a JSON text (the API's compact answers); fails when there is none. */
+    static String field(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return m.group(1);
     }
 }

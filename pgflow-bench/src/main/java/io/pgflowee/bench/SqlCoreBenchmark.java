@@ -1,5 +1,7 @@
 package io.pgflowee.bench;
 
+import static io.pgflowee.bench.CoreWorker.exec;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -142,7 +144,8 @@ public final class SqlCoreBenchmark {
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
-            Thread t = new Thread(() -> work(flow, expected, completed, roundTrips), "worker-" + i);
+            Thread t = new Thread(() -> CoreWorker.run(ds, flow, batch, batchCompletion, () -> completed.get() >= expected, completed, roundTrips),
+                    "worker-" + i);
             threads.add(t);
             t.start();
         }
@@ -162,82 +165,6 @@ public final class SqlCoreBenchmark {
                         + " start_flow: %.0f runs/s%n",
                 flow, workers, runs, expected, expected / seconds, seconds, (double) roundTrips.get() / expected,
                 (double) commits / expected, runs / startSeconds);
-    }
-
-    private void work(String flow, long expected, AtomicLong completed, AtomicLong roundTrips) {
-        UUID me = UUID.randomUUID();
-        try (Connection c = ds.getConnection();
-             PreparedStatement claim = c.prepareStatement(
-                     "select run_id, step_slug, task_index, input from pgflow.claim_tasks(?, ?, ?)");
-             PreparedStatement completeOne = c.prepareStatement("select 1 from pgflow.complete_task(?, ?, ?, ?::jsonb)");
-             PreparedStatement completeMany = c.prepareStatement(
-                     "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::jsonb[])")) {
-            exec(c, "select pgflow.register_worker('" + me + "', '" + flow + "', 'bench')");
-            claim.setString(1, flow);
-            claim.setObject(2, me);
-            claim.setInt(3, batch);
-            while (completed.get() < expected) {
-                List<Object[]> tasks = new ArrayList<>();
-                try (ResultSet rs = claim.executeQuery()) {
-                    while (rs.next()) {
-                        tasks.add(new Object[] {rs.getObject(1), rs.getString(2), rs.getInt(3), rs.getString(4)});
-                    }
-                }
-                roundTrips.incrementAndGet();
-                if (tasks.isEmpty()) {
-                    Thread.sleep(1);
-                    continue;
-                }
-                if (batchCompletion) {
-                    Object[] ids = new Object[tasks.size()];
-                    String[] steps = new String[tasks.size()];
-                    Integer[] indexes = new Integer[tasks.size()];
-                    String[] outputs = new String[tasks.size()];
-                    for (int i = 0; i < tasks.size(); i++) {
-                        Object[] t = tasks.get(i);
-                        ids[i] = t[0];
-                        steps[i] = (String) t[1];
-                        indexes[i] = (Integer) t[2];
-                        outputs[i] = handler((String) t[1], (String) t[3]);
-                    }
-                    completeMany.setArray(1, c.createArrayOf("uuid", ids));
-                    completeMany.setArray(2, c.createArrayOf("text", steps));
-                    completeMany.setArray(3, c.createArrayOf("int4", indexes));
-                    completeMany.setArray(4, c.createArrayOf("jsonb", outputs));
-                    try (ResultSet rs = completeMany.executeQuery()) {
-                        rs.next();
-                    }
-                    roundTrips.incrementAndGet();
-                } else {
-                    for (Object[] t : tasks) {
-                        completeOne.setObject(1, t[0]);
-                        completeOne.setString(2, (String) t[1]);
-                        completeOne.setInt(3, (Integer) t[2]);
-                        completeOne.setString(4, handler((String) t[1], (String) t[3]));
-                        try (ResultSet rs = completeOne.executeQuery()) {
-                            rs.next();
-                        }
-                        roundTrips.incrementAndGet();
-                    }
-                }
-                completed.addAndGet(tasks.size());
-            }
-            exec(c, "select pgflow.mark_worker_stopped('" + me + "')");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The benchmark's "handlers": the root of the fan-out returns 50 items, everything else a small object. */
-    private static String handler(String step, String input) {
-        if (step.equals("root")) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < 50; i++) {
-                sb.append(i == 0 ? "" : ",").append(i);
-            }
-            return sb.append(']').toString();
-        }
-        return "{\"ok\": true}";
     }
 
     private void pickupLatency(int workers, int samples) throws Exception {
@@ -479,11 +406,4 @@ public final class SqlCoreBenchmark {
         }
     }
 
-    private static void exec(Connection c, String... sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 }
