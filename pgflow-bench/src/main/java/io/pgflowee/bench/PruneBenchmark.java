@@ -114,7 +114,7 @@ public final class PruneBenchmark {
         }
         System.out.printf("pgflow-prune of %,d runs (%,d rows with their step states and tasks), chunk %d: %s in %.1f s = %,.0f runs/s,"
                         + " %,.0f rows/s; export %d files, %,.1f MB (%s)%n", runs, runs * 5L, chunk, BenchOptions.field(body, "status"), ms / 1000.0,
-                runs * 1000.0 / ms, runs * 5000.0 / ms, files, bytes / 1e6, BenchOptions.field(body, "data"));
+                runs * 1000.0 / ms, runs * 5000.0 / ms, files, bytes / 1e6, body.replaceAll(".*\"steps\":(\\[.*?\\]),\"skipped.*", "$1"));
         System.out.printf("SQL core workload beside the prune: %,.0f tasks/s (%.0f %% of alone)%n", beside, 100 * beside / alone);
         double after = workload(ds, workers, () -> false, seconds * 1000L);
         System.out.printf("SQL core workload alone again: %,.0f tasks/s%n", after);

@@ -248,7 +248,9 @@ final class ConsoleJourneys {
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Started pgflow-backfill as execution "));
             String firstRow = "[id='jobs:executions_data'] tr:first-child";
             wait.until(d2 -> "COMPLETED".equals(text(wait, firstRow + " .pg-state")));
-            assertEquals("read 3 · written 2 · skipped 1 (runs created 2, found already started 0)", text(wait, firstRow + " td:nth-child(6)"));
+            String progress = text(wait, firstRow + " td:nth-child(6)");
+            assertTrue(progress.matches("read 3 · written 2 · skipped 1 \\(runs created 2, found already started 0\\) · took [0-9.]+ (ms|s)"),
+                    progress);
             assertEquals("line 3: has 3 fields, the header has 2", text(wait, firstRow + " .pg-error-text"));
             copyToDocs(browser.screenshot("console-jobs"), "console-jobs.png");
 
@@ -258,6 +260,12 @@ final class ConsoleJourneys {
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("retry:refusal-message"), "startedAfter"));
             assertEquals("startedAfter must be an ISO-8601 time with an offset (2026-11-28T00:00:00Z), got 'yesterday'",
                     text(wait, "[id='retry:refusal-message']"));
+            d.findElement(By.id("stuck:olderThan")).clear();
+            d.findElement(By.id("stuck:olderThan")).sendKeys("6 hours");
+            click(wait, By.id("stuck:start-stuck"));
+            confirm(d, wait);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("stuck:refusal-message"), "olderThan"));
+            assertEquals("olderThan must be an ISO-8601 duration such as PT6H or P2D, got '6 hours'", text(wait, "[id='stuck:refusal-message']"));
             d.findElement(By.id("prune:flows")).sendKeys("greet_many");
             d.findElement(By.id("prune:retention")).clear();
             d.findElement(By.id("prune:retention")).sendKeys("P3650D");
@@ -266,6 +274,9 @@ final class ConsoleJourneys {
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Started pgflow-prune as execution "));
             wait.until(d2 -> text(wait, firstRow + " td:nth-child(2)").replaceAll("\\s+", "").startsWith("pgflow-prune")
                     && "COMPLETED".equals(text(wait, firstRow + " .pg-state")));
+            // a partition per flow, with what it pruned
+            String pruned = text(wait, firstRow + " td:nth-child(6)");
+            assertTrue(pruned.matches("read 0 · written 0 · skipped 0 · partitions: greet_many 0 done · took [0-9.]+ (ms|s)"), pruned);
         });
     }
 

@@ -61,6 +61,9 @@ class PayaraMicroIT {
     SystemInfoService systemInfo;
 
     @Inject
+    io.pgflowee.engine.jobs.PruneSchedule pruneSchedule;
+
+    @Inject
     SchemaMigrator migrator;
 
     @Inject
@@ -1065,7 +1068,7 @@ class PayaraMicroIT {
             assertTrue(completedAgain.body().contains("\"detail\":\"execution " + restarted + " cannot be restarted (COMPLETED)"),
                     completedAgain.body());
             assertProblem(postAs("it-admin", "api/jobs/nope", "{}", null), 404, "Unknown job",
-                    "unknown job 'nope': the jobs are [pgflow-backfill, pgflow-bulk-retry, pgflow-prune]");
+                    "unknown job 'nope': the jobs are [pgflow-backfill, pgflow-bulk-retry, pgflow-cancel-stuck, pgflow-prune]");
         }
     }
 
@@ -1136,6 +1139,26 @@ class PayaraMicroIT {
     }
 
     @Test
+    void theDailyPruneIsScheduledFor3UtcAndStartsOnceADayWhicheverServerAsksFirst() throws Exception {
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        java.time.OffsetDateTime next = pruneSchedule.nextRun().orElseThrow().toInstant().atOffset(java.time.ZoneOffset.UTC);
+        assertEquals(java.time.LocalTime.of(3, 0), next.toLocalTime(), next.toString());
+        assertTrue(next.isAfter(now) && !next.isAfter(now.plusDays(1)), next + " is the next 03:00 UTC after " + now);
+        assertEquals(false, pruneSchedule.isDaily(), "off unless pgflow.prune.daily=true");
+
+        // the day is claimed in the database: the first caller of all servers starts the prune, later ones nothing
+        java.time.LocalDate day = java.time.LocalDate.of(2099, 1, 1);
+        long execution = pruneSchedule.startFor(day).orElseThrow();
+        assertEquals(java.util.Optional.empty(), pruneSchedule.startFor(day));
+        jakarta.batch.operations.JobOperator operator = jakarta.batch.runtime.BatchRuntime.getJobOperator();
+        assertEquals("pgflow-prune", operator.getJobExecution(execution).getJobName());
+        awaitTrue(() -> operator.getJobExecution(execution).getBatchStatus() == jakarta.batch.runtime.BatchStatus.COMPLETED,
+                "the daily prune completed");
+        assertEquals(List.of("daily"), query("select 'daily' from pgflow_internal.job_items where instance_key = 'schedule'"
+                + " and item_key = 'pgflow-prune-daily:2099-01-01'"));
+    }
+
+    @Test
     void bulkRetryActsOnEveryMatchingRunOnceAndPruneExportsExactlyWhatItDeletes() throws Exception {
         // three doomed runs fail; a bulk retry by flow, time and error text retries exactly them
         String since = query("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").get(0);
@@ -1164,6 +1187,25 @@ class PayaraMicroIT {
         assertProblem(postAs("it-admin", "api/jobs/pgflow-bulk-retry", "{\"status\": \"completed\"}", null), 400, "Invalid job parameters",
                 "status must be failed, cancelled or both (failed,cancelled), got 'completed'");
 
+        // cancel-stuck: a run still started 7 hours after its start is cancelled with the reason; a fresh one is left alone
+        engine.pauseFlow("it_backfill");
+        String stuck = query("select run_id::text from pgflow.start_flow('it_backfill', '{\"stuck\": 1}')").get(0);
+        String fresh = query("select run_id::text from pgflow.start_flow('it_backfill', '{\"stuck\": 2}')").get(0);
+        query("with r as (update pgflow.runs set started_at = started_at - interval '7 hours' where run_id = '" + stuck + "' returning 1)"
+                + " select count(*)::text from r");
+        long cancel = job(postAs("it-admin", "api/jobs/pgflow-cancel-stuck", "{\"flow\": \"it_backfill\", \"olderThan\": \"PT6H\"}", null), 202)
+                .getJsonNumber("executionId").longValue();
+        awaitTrue(() -> jobStatus(cancel).equals("COMPLETED"), "the cancel-stuck job completed");
+        assertEquals(List.of("cancelled stuck: still running PT6H after its start (pgflow-cancel-stuck)", "started null"),
+                query("select status || ' ' || coalesce(cancel_reason, 'null') from pgflow.runs where run_id in ('" + stuck + "', '" + fresh
+                        + "') order by input->>'stuck'"));
+        assertEquals("runs acted on 1, refused 0, done before 0", job(getAs("it-admin", "it-admin-secret",
+                base.toURI().resolve("api/jobs/" + cancel)), 200).getJsonArray("steps").getJsonObject(0).getString("data"));
+        assertProblem(postAs("it-admin", "api/jobs/pgflow-cancel-stuck", "{\"olderThan\": \"6 hours\"}", null), 400, "Invalid job parameters",
+                "olderThan must be an ISO-8601 duration such as PT6H or P2D, got '6 hours'");
+        assertProblem(postAs("it-admin", "api/jobs/pgflow-cancel-stuck", "{}", null), 400, "Invalid job parameters",
+                "parameter 'olderThan' is required: how long ago a still started run must have begun, as an ISO-8601 duration (PT6H, P2D)");
+
         // prune: four runs finished 40 days ago go to the export and out of the tables; two newer stay
         List<String> runs = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -1177,9 +1219,16 @@ class PayaraMicroIT {
         query("with r as (update pgflow.runs set started_at = started_at - interval '40 days', completed_at = completed_at - interval '40 days'"
                 + " where run_id in " + oldIds + " returning 1) select count(*)::text from r");
         java.nio.file.Path exports = java.nio.file.Files.createTempDirectory("it-prune");
-        long prune = job(postAs("it-admin", "api/jobs/pgflow-prune", "{\"flows\": \"it_prune\", \"retention\": \"P30D\","
+        long prune = job(postAs("it-admin", "api/jobs/pgflow-prune", "{\"flows\": \"it_prune,it_doomed\", \"retention\": \"P30D\","
                 + " \"exportDir\": \"" + exports + "\"}", null), 202).getJsonNumber("executionId").longValue();
         awaitTrue(() -> jobStatus(prune).equals("COMPLETED"), "the prune completed");
+        // a partition per flow, with what each pruned (it_doomed's runs are all newer than 30 days)
+        JsonObject pruned = job(getAs("it-admin", "it-admin-secret", base.toURI().resolve("api/jobs/" + prune)), 200);
+        assertEquals("[{\"partition\":\"it_doomed\",\"items\":0,\"done\":true},{\"partition\":\"it_prune\",\"items\":4,\"done\":true}]",
+                pruned.getJsonArray("partitions").toString());
+        assertEquals(4, pruned.getJsonArray("steps").getJsonObject(0).getJsonObject("metrics").getJsonNumber("WRITE_COUNT").longValue());
+        assertTrue(pruned.getJsonNumber("elapsedSeconds").longValue() >= 0 && pruned.getJsonNumber("elapsedSeconds").longValue() < 600,
+                pruned.toString());
         assertEquals(List.of(runs.get(4) + "," + runs.get(5)), query("select string_agg(run_id::text, ',' order by input->>'n') from pgflow.runs"
                 + " where flow_slug = 'it_prune'"));
         assertEquals(List.of("0 0"), query("select (select count(*) from pgflow.step_states where run_id in " + oldIds + ") || ' ' ||"

@@ -12,7 +12,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /**
- * Retries (or restarts) each run of a chunk, each in its own transaction with its record in
+ * Retries, restarts or cancels (pgflow-cancel-stuck) each run of a chunk, each in its own transaction with its record in
  * {@code pgflow_internal.job_items}, so a chunk read again after a crash acts on none twice; counts
  * what happened in the step's persistent data (added up over the job instance's executions).
  */
@@ -39,13 +39,15 @@ public class BulkRetryWriter extends AbstractItemWriter {
 
     @Override
     public void writeItems(List<Object> items) throws Exception {
-        boolean restart = "restart".equals(BatchRuntime.getJobOperator().getParameters(job.getExecutionId()).getProperty("mode"));
+        java.util.Properties params = BatchRuntime.getJobOperator().getParameters(job.getExecutionId());
+        JobDatabase.Action action = JobDatabase.Action.of(params.getProperty("mode"));
+        String reason = params.getProperty("reason");
         Counts c = step.getPersistentUserData() instanceof Counts before ? before : new Counts(0, 0, 0);
         long acted = c.acted();
         long refused = c.refused();
         long doneBefore = c.doneBefore();
         for (Object item : items) {
-            switch (database.actOnce(JobService.instanceKey(job), ((RunRef) item).runId(), restart)) {
+            switch (database.actOnce(JobService.instanceKey(job), ((RunRef) item).runId(), action, reason)) {
                 case ACTED -> acted++;
                 case REFUSED -> refused++;
                 case DONE_BEFORE -> doneBefore++;

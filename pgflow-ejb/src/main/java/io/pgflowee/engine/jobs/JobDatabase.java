@@ -138,27 +138,43 @@ public class JobDatabase {
         ACTED, REFUSED, DONE_BEFORE
     }
 
+    /** What a bulk job does to each run. */
+    public enum Action {
+        RETRY("retried"), RESTART("restarted"), CANCEL("cancelled");
+
+        final String outcome;
+
+        Action(String outcome) {
+            this.outcome = outcome;
+        }
+
+        /** The action of a job's {@code mode} parameter (retry when absent). */
+        static Action of(String mode) {
+            return mode == null ? RETRY : valueOf(mode.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     /**
-     * Retries (or restarts) one run for a job instance, once: the run's record in
-     * {@code pgflow_internal.job_items} commits with the action, so a chunk read again finds it done.
-     * A refusal (the run was retried meanwhile) rolls this transaction back and is counted.
+     * Retries, restarts or cancels (with {@code reason}) one run for a job instance, once: the run's
+     * record in {@code pgflow_internal.job_items} commits with the action, so a chunk read again finds
+     * it done. A refusal (the run was retried or ended meanwhile) rolls this transaction back and is counted.
      */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
-    public Outcome actOnce(String instanceKey, java.util.UUID runId, boolean restart) throws SQLException {
+    public Outcome actOnce(String instanceKey, java.util.UUID runId, Action action, String reason) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO pgflow_internal.job_items (instance_key, item_key, outcome) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
             ps.setString(1, instanceKey);
             ps.setString(2, runId.toString());
-            ps.setString(3, restart ? "restarted" : "retried");
+            ps.setString(3, action.outcome);
             if (ps.executeUpdate() == 0) {
                 return Outcome.DONE_BEFORE;
             }
         }
         try {
-            if (restart) {
-                engine.restartRun(runId);
-            } else {
-                engine.retryRun(runId);
+            switch (action) {
+                case RESTART -> engine.restartRun(runId);
+                case CANCEL -> engine.cancelRun(runId, reason); // a run that ended meanwhile is refused
+                default -> engine.retryRun(runId);
             }
             return Outcome.ACTED;
         } catch (EngineRefusal e) {
@@ -233,7 +249,8 @@ public class JobDatabase {
      * locked first, so the file holds exactly what is deleted. Returns how many runs.
      */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
-    public int exportAndDelete(List<java.util.UUID> runs, java.nio.file.Path file) throws SQLException, java.io.IOException {
+    public int exportAndDelete(List<java.util.UUID> runs, java.nio.file.Path file, String instanceKey, String partition)
+            throws SQLException, java.io.IOException {
         java.nio.file.Files.createDirectories(file.getParent());
         java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".partial");
         int count = 0;
@@ -267,6 +284,14 @@ public class JobDatabase {
                     del.setArray(1, ids);
                     del.executeUpdate();
                 }
+            }
+            try (PreparedStatement progress = c.prepareStatement("INSERT INTO pgflow_internal.job_partitions (instance_key, partition, items)"
+                    + " VALUES (?, ?, ?) ON CONFLICT (instance_key, partition) DO UPDATE"
+                    + " SET items = job_partitions.items + excluded.items, updated_at = now()")) {
+                progress.setString(1, instanceKey);
+                progress.setString(2, partition);
+                progress.setLong(3, count);
+                progress.executeUpdate();
             }
         }
         return count;
@@ -364,5 +389,39 @@ public class JobDatabase {
                         rs.getBoolean(4))) : java.util.Optional.empty();
             }
         }
+    }
+
+    /** A partition of a job instance: items done, whether it read everything, seconds since its last progress. */
+    public record Partition(String partition, long items, boolean done, double secondsSinceUpdate) {
+    }
+
+    /** Records that a partition started (items unchanged) or read everything ({@code done}). */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public void partition(String instanceKey, String partition, boolean done) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pgflow_internal.job_partitions (instance_key, partition, done) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (instance_key, partition) DO UPDATE SET done = excluded.done, updated_at = now()")) {
+            ps.setString(1, instanceKey);
+            ps.setString(2, partition);
+            ps.setBoolean(3, done);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The partitions of a job instance, by name. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<Partition> partitions(String instanceKey) throws SQLException {
+        List<Partition> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT partition, items, done, extract(epoch FROM clock_timestamp() - updated_at)::float8"
+                        + " FROM pgflow_internal.job_partitions WHERE instance_key = ? ORDER BY partition")) {
+            ps.setString(1, instanceKey);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Partition(rs.getString(1), rs.getLong(2), rs.getBoolean(3), rs.getDouble(4)));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -36,7 +36,7 @@ public class JobService {
 
     /** The jobs of this application. */
     public static final Set<String> JOBS = java.util.Collections.unmodifiableSortedSet(
-            new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-prune")));
+            new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-cancel-stuck", "pgflow-prune")));
 
     @Inject
     FlowQueries flows;
@@ -55,7 +55,13 @@ public class JobService {
     /** An execution as the API and the console show it. */
     public record ExecutionView(long executionId, long instanceId, String job, String status, String exitStatus,
                                 java.util.Date createdAt, java.util.Date startedAt, java.util.Date endedAt, Map<String, String> parameters,
-                                List<StepView> steps, List<String[]> skipped, String failure, String server, boolean serverLost) {
+                                List<StepView> steps, List<String[]> skipped, String failure, String server, boolean serverLost,
+                                List<JobDatabase.Partition> partitions) {
+
+        /** Seconds from start to end, or to now while it runs; null before it started. */
+        public Long elapsedSeconds() {
+            return startedAt == null ? null : ((endedAt == null ? System.currentTimeMillis() : endedAt.getTime()) - startedAt.getTime()) / 1000;
+        }
     }
 
     /** A step execution: status, the runtime's counts (read, write, process skip, commit, rollback...), its own data. */
@@ -104,6 +110,7 @@ public class JobService {
         switch (job) {
             case "pgflow-backfill" -> checkBackfill(p);
             case "pgflow-bulk-retry" -> checkBulkRetry(p);
+            case "pgflow-cancel-stuck" -> checkCancelStuck(p);
             default -> checkPrune(p);
         }
         // what the job's runs and records are keyed by: unique across job repositories (instance ids are
@@ -135,6 +142,39 @@ public class JobService {
         String mode = p.getProperty("mode", "retry");
         if (!mode.equals("retry") && !mode.equals("restart")) {
             throw new JobRefusal("mode must be retry (in place) or restart (as new runs), got '" + mode + "'", false);
+        }
+        positive(p, "chunkSize", 1, 10_000);
+    }
+
+    /**
+     * pgflow-cancel-stuck: olderThan (required) becomes the fixed cutoff startedBefore (now minus it),
+     * so a restart cancels the same runs; mode cancel selects started runs; reason defaults to one
+     * that names the limit.
+     */
+    private void checkCancelStuck(Properties p) throws JobRefusal {
+        known(p, "pgflow-cancel-stuck", "flow", "olderThan", "reason", "chunkSize");
+        String flow = p.getProperty("flow");
+        if (flow != null && !flows.exists(flow)) {
+            throw new JobRefusal("flow '" + flow + "' does not exist", false);
+        }
+        String olderThan = p.getProperty("olderThan");
+        if (olderThan == null) {
+            throw new JobRefusal("parameter 'olderThan' is required: how long ago a still started run must have begun, as an ISO-8601"
+                    + " duration (PT6H, P2D)", false);
+        }
+        java.time.Duration limit;
+        try {
+            limit = java.time.Duration.parse(olderThan);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new JobRefusal("olderThan must be an ISO-8601 duration such as PT6H or P2D, got '" + olderThan + "'", false);
+        }
+        if (limit.isNegative() || limit.isZero()) {
+            throw new JobRefusal("olderThan must be longer than zero, got '" + olderThan + "'", false);
+        }
+        p.setProperty("mode", "cancel");
+        p.setProperty("startedBefore", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(limit).toString());
+        if (p.getProperty("reason") == null) {
+            p.setProperty("reason", "stuck: still running " + olderThan + " after its start (pgflow-cancel-stuck)");
         }
         positive(p, "chunkSize", 1, 10_000);
     }
@@ -327,6 +367,7 @@ public class JobService {
         }
         List<StepView> steps = new ArrayList<>();
         List<String[]> skipped = List.of();
+        List<JobDatabase.Partition> partitions = List.of();
         if (detail) {
             for (StepExecution s : operator().getStepExecutions(e.getExecutionId())) {
                 Map<String, Long> metrics = new LinkedHashMap<>();
@@ -340,6 +381,11 @@ public class JobService {
                 skipped = p == null || p.getProperty(INSTANCE_KEY) == null ? List.of() : database.skips(p.getProperty(INSTANCE_KEY), 1000);
             } catch (SQLException ex) {
                 skipped = List.<String[]>of(new String[] {"?", "skipped items not readable: " + ex.getMessage()});
+            }
+            try {
+                partitions = p == null || p.getProperty(INSTANCE_KEY) == null ? List.of() : database.partitions(p.getProperty(INSTANCE_KEY));
+            } catch (SQLException ex) {
+                partitions = List.of(new JobDatabase.Partition("? (not readable: " + ex.getMessage() + ")", 0, false, 0));
             }
         }
         String failure = null;
@@ -363,6 +409,6 @@ public class JobService {
             server = "? (" + ex.getMessage() + ")";
         }
         return new ExecutionView(e.getExecutionId(), instanceId, e.getJobName(), String.valueOf(e.getBatchStatus()), e.getExitStatus(),
-                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, items, failure, server, lost);
+                e.getCreateTime(), e.getStartTime(), e.getEndTime(), params, steps, items, failure, server, lost, partitions);
     }
 }

@@ -56,6 +56,20 @@ public class PrunableRunsReader extends RunKeysetReader {
     }
 
     @Override
+    void started() throws Exception {
+        if (flow != null && !flow.isBlank()) {
+            database.partition(JobService.instanceKey(job), flow, false);
+        }
+    }
+
+    @Override
+    void finished() throws Exception {
+        if (flow != null && !flow.isBlank()) {
+            database.partition(JobService.instanceKey(job), flow, true);
+        }
+    }
+
+    @Override
     List<RunRef> next(RunRef after, int limit) throws Exception {
         return database.prunableRuns(flow, cutoff, after, limit);
     }

@@ -34,6 +34,9 @@ public class PruneSchedule {
     @Inject
     JobDatabase database;
 
+    @jakarta.annotation.Resource
+    jakarta.ejb.TimerService timers;
+
     @Schedule(hour = "3", minute = "0", timezone = "UTC", persistent = false)
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void pruneDaily() {
@@ -41,12 +44,34 @@ public class PruneSchedule {
             return;
         }
         try {
-            if (database.claimOnce("pgflow-prune-daily:" + LocalDate.now(ZoneOffset.UTC))) {
-                long execution = jobs.start("pgflow-prune", Map.of());
-                LOG.info("PGFLOW-091 daily pgflow-prune started as execution " + execution);
-            }
+            startFor(LocalDate.now(ZoneOffset.UTC)).ifPresent(execution ->
+                    LOG.info("PGFLOW-091 daily pgflow-prune started as execution " + execution));
         } catch (SQLException | JobService.JobRefusal | RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-092 daily pgflow-prune not started: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts the day's pgflow-prune (every flow, its configured retention) unless a server started
+     * it already: its execution id, or empty for every caller after the first of all servers.
+     */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public java.util.Optional<Long> startFor(LocalDate day) throws SQLException, JobService.JobRefusal {
+        if (!database.claimOnce("pgflow-prune-daily:" + day)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(jobs.start("pgflow-prune", Map.of()));
+    }
+
+    /** Whether the daily prune is on here ({@code pgflow.prune.daily}). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public boolean isDaily() {
+        return daily;
+    }
+
+    /** When the schedule fires next on this server (it starts a prune only when {@link #isDaily()}). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public java.util.Optional<java.util.Date> nextRun() {
+        return timers.getTimers().stream().map(jakarta.ejb.Timer::getNextTimeout).min(java.util.Comparator.naturalOrder());
     }
 }

@@ -65,7 +65,7 @@ public class PruneWriter extends AbstractItemWriter {
         Path dir = exportDir(BatchRuntime.getJobOperator().getParameters(job.getExecutionId()).getProperty("exportDir"), config)
                 .resolve(flow);
         Path file = dir.resolve(JobService.instanceKey(job) + "-" + runs.get(0) + ".jsonl.gz");
-        int deleted = database.exportAndDelete(runs, file);
+        int deleted = database.exportAndDelete(runs, file, JobService.instanceKey(job), flow);
         Counts before = step.getPersistentUserData() instanceof Counts c ? c : new Counts(0);
         step.setPersistentUserData(new Counts(before.pruned() + deleted));
     }

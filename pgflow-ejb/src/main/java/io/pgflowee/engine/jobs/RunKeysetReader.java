@@ -19,6 +19,7 @@ abstract class RunKeysetReader extends AbstractItemReader {
     private final Deque<RunRef> page = new ArrayDeque<>();
     private RunRef last;
     private boolean done;
+    private boolean exhausted;
 
     /** The next at most {@code limit} runs after {@code after} (null: from the first). */
     abstract List<RunRef> next(RunRef after, int limit) throws Exception;
@@ -27,17 +28,26 @@ abstract class RunKeysetReader extends AbstractItemReader {
     void prepare() {
     }
 
+    /** Called by {@link #open} after {@link #prepare}: the reader is about to read. */
+    void started() throws Exception {
+    }
+
+    /** Called by {@link #close} when every run was read (not when the step stopped or failed first). */
+    void finished() throws Exception {
+    }
+
     /** Reads nothing at all (for example a partition without a flow). */
     final void nothingToRead() {
         done = true;
     }
 
     @Override
-    public final void open(Serializable checkpoint) {
+    public final void open(Serializable checkpoint) throws Exception {
         prepare();
         if (checkpoint != null) {
             last = RunRef.fromCheckpoint(checkpoint.toString());
         }
+        started();
     }
 
     @Override
@@ -50,8 +60,17 @@ abstract class RunKeysetReader extends AbstractItemReader {
         RunRef next = page.poll();
         if (next != null) {
             last = next;
+        } else {
+            exhausted = true;
         }
         return next;
+    }
+
+    @Override
+    public final void close() throws Exception {
+        if (exhausted) {
+            finished();
+        }
     }
 
     @Override

@@ -13,15 +13,22 @@ import java.util.Properties;
 public record RunSelection(String flow, List<String> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
                            String errorContains) {
 
-    /** From job parameters; an invalid one throws IllegalArgumentException naming it. */
+    /**
+     * From job parameters; an invalid one throws IllegalArgumentException naming it. The runs of
+     * pgflow-cancel-stuck ({@code mode=cancel}) are the started ones; the others' are failed and/or cancelled.
+     */
     public static RunSelection of(Properties p) {
         List<String> statuses = new ArrayList<>();
-        for (String s : p.getProperty("status", "failed").split(",")) {
-            String status = s.trim();
-            if (!status.equals("failed") && !status.equals("cancelled")) {
-                throw new IllegalArgumentException("status must be failed, cancelled or both (failed,cancelled), got '" + status + "'");
+        if ("cancel".equals(p.getProperty("mode"))) {
+            statuses.add("started");
+        } else {
+            for (String s : p.getProperty("status", "failed").split(",")) {
+                String status = s.trim();
+                if (!status.equals("failed") && !status.equals("cancelled")) {
+                    throw new IllegalArgumentException("status must be failed, cancelled or both (failed,cancelled), got '" + status + "'");
+                }
+                statuses.add(status);
             }
-            statuses.add(status);
         }
         return new RunSelection(blankToNull(p.getProperty("flow")), List.copyOf(statuses), time(p, "startedAfter"), time(p, "startedBefore"),
                 blankToNull(p.getProperty("errorContains")));

@@ -92,6 +92,9 @@ public class JobsView implements Serializable {
     @Inject
     transient ConsoleUser user;
 
+    @Inject
+    transient io.pgflowee.engine.jobs.PruneSchedule schedule;
+
     private String flow;
     private String source = "path";
     private String path;
@@ -113,6 +116,11 @@ public class JobsView implements Serializable {
     private String pruneRetention = "P30D";
     private String pruneExportDir;
 
+    // pgflow-cancel-stuck
+    private String stuckFlow;
+    private String stuckOlderThan = "PT6H";
+    private String stuckReason;
+
     public List<ExecutionLine> getExecutions() {
         if (lines == null) {
             lines = new ArrayList<>();
@@ -127,6 +135,14 @@ public class JobsView implements Serializable {
                     if (s.data() != null) {
                         progress.append(" (").append(s.data()).append(')');
                     }
+                }
+                if (!e.partitions().isEmpty()) {
+                    progress.append(" · partitions: ").append(String.join(", ", e.partitions().stream().map(p -> p.partition() + " "
+                            + p.items() + (p.done() ? " done" : e.status().equals("STARTED") ? " (running)" : " (not finished)")).toList()));
+                }
+                if (e.startedAt() != null) {
+                    progress.append(" · ").append(e.endedAt() == null ? "running for " : "took ").append(Times.duration(java.time.Duration.ofMillis(
+                            (e.endedAt() == null ? System.currentTimeMillis() : e.endedAt().getTime()) - e.startedAt().getTime())));
                 }
                 List<String> skipped = new ArrayList<>(e.skipped().stream().map(k -> k[1]).toList());
                 if (e.failure() != null) {
@@ -210,6 +226,14 @@ public class JobsView implements Serializable {
         params.put("retention", pruneRetention);
         params.put("exportDir", pruneExportDir);
         startJob("pgflow-prune", params, refusal -> "prune:refusal");
+    }
+
+    public void startCancelStuck() {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("flow", stuckFlow);
+        params.put("olderThan", stuckOlderThan);
+        params.put("reason", stuckReason);
+        startJob("pgflow-cancel-stuck", params, refusal -> "stuck:refusal");
     }
 
     /** Starts the job; a refusal is shown at the client id {@code fieldOf} gives for its message. */
@@ -355,5 +379,38 @@ public class JobsView implements Serializable {
 
     public void setPruneExportDir(String v) {
         pruneExportDir = v;
+    }
+
+    /** The daily prune's state on this server, for the prune form. */
+    public String getPruneSchedule() {
+        if (!schedule.isDaily()) {
+            return "Daily prune: off on this server (pgflow.prune.daily=true starts it at 03:00 UTC, on one server of the pool).";
+        }
+        return "Daily prune: on, every flow with its retention; next at " + schedule.nextRun()
+                .map(d -> Times.shown(d.toInstant().atOffset(java.time.ZoneOffset.UTC)) + " UTC").orElse("? (no timer)") + ".";
+    }
+
+    public String getStuckFlow() {
+        return stuckFlow;
+    }
+
+    public void setStuckFlow(String v) {
+        stuckFlow = v;
+    }
+
+    public String getStuckOlderThan() {
+        return stuckOlderThan;
+    }
+
+    public void setStuckOlderThan(String v) {
+        stuckOlderThan = v;
+    }
+
+    public String getStuckReason() {
+        return stuckReason;
+    }
+
+    public void setStuckReason(String v) {
+        stuckReason = v;
     }
 }

@@ -263,7 +263,14 @@ public class JobsResource {
         RunJson.text(o, "failure", e.failure());
         RunJson.text(o, "server", e.server());
         o.add("serverLost", e.serverLost());
-        return o.add("parameters", params).add("steps", steps).add("skipped", skipped).build();
+        if (e.elapsedSeconds() != null) {
+            o.add("elapsedSeconds", e.elapsedSeconds());
+        }
+        JsonArrayBuilder partitions = Jsonp.createArrayBuilder();
+        for (var p : e.partitions()) {
+            partitions.add(Jsonp.createObjectBuilder().add("partition", p.partition()).add("items", p.items()).add("done", p.done()));
+        }
+        return o.add("parameters", params).add("steps", steps).add("partitions", partitions).add("skipped", skipped).build();
     }
 
     private static java.time.OffsetDateTime utc(Date d) {
