@@ -21,7 +21,10 @@ import jakarta.json.stream.JsonParsingException;
  * @param statuses only these statuses
  * @param startedAfter started at or after
  * @param startedBefore started before
- * @param runIdPrefix the run id starts with these hexadecimal digits (dashes ignored)
+ * @param runIdPrefix the run id starts with these hexadecimal digits (dashes ignored), or, written with
+ *        an ellipsis first ({@code …9ba16cad} or {@code ...9ba16cad}), ends with them: run ids are
+ *        version 7 UUIDs whose first 12 digits are the start's millisecond, so the console shows
+ *        their random end
  * @param inputContains the run input contains this JSON ({@code input @> value}), for example
  *        {@code {"customer": "c-42"}}
  */
@@ -30,15 +33,20 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
 
     public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null);
 
+    /** Before hexadecimal digits in {@code runIdPrefix}: the run id ends with them. */
+    public static final String ELLIPSIS = "\u2026";
+
     public RunFilter {
         statuses = statuses == null || statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
         if (runIdPrefix != null) {
-            String hex = runIdPrefix.replace("-", "").toLowerCase(Locale.ROOT);
-            if (hex.isEmpty() ? !runIdPrefix.isEmpty() : !hex.matches("[0-9a-f]{1,32}")) {
-                throw new InvalidQueryException("runIdPrefix '" + runIdPrefix
-                        + "' is not the start of a run id: use 1 to 32 hexadecimal digits (dashes are ignored)");
+            String trimmed = runIdPrefix.strip();
+            boolean end = trimmed.startsWith(ELLIPSIS) || trimmed.startsWith("...");
+            String hex = trimmed.substring(trimmed.startsWith(ELLIPSIS) ? 1 : end ? 3 : 0).replace("-", "").toLowerCase(Locale.ROOT);
+            if (hex.isEmpty() ? !trimmed.isEmpty() : !hex.matches("[0-9a-f]{1,32}")) {
+                throw new InvalidQueryException("runIdPrefix '" + runIdPrefix + "' is not the start of a run id (or, after an ellipsis,"
+                        + " its end): use 1 to 32 hexadecimal digits (dashes are ignored), or …9ba16cad");
             }
-            runIdPrefix = hex.isEmpty() ? null : hex;
+            runIdPrefix = hex.isEmpty() ? null : end ? ELLIPSIS + hex : hex;
         }
         if (inputContains != null) {
             if (inputContains.isBlank()) {
@@ -97,7 +105,11 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
             conditions.add("r.started_at < CAST(? AS timestamptz)");
             params.add(startedBefore.toString());
         }
-        if (runIdPrefix != null) {
+        if (runIdPrefix != null && runIdPrefix.startsWith(ELLIPSIS)) {
+            // the random end of a run id: a text match (cheap with other conditions, a scan of the runs without)
+            conditions.add("replace(CAST(r.run_id AS text), '-', '') LIKE ?");
+            params.add("%" + runIdPrefix.substring(1));
+        } else if (runIdPrefix != null) {
             // a prefix is a range of the primary key: no text scan of run ids
             conditions.add("r.run_id BETWEEN CAST(? AS uuid) AND CAST(? AS uuid)");
             params.add(uuidText(runIdPrefix, '0'));
@@ -108,6 +120,11 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
             params.add(inputContains);
         }
         return new Where(conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions), params);
+    }
+
+    /** How the console shows a run id short: an ellipsis and its last 8 digits (the random part of a version 7 UUID). */
+    public static String shortId(String runId) {
+        return runId == null ? "" : ELLIPSIS + runId.substring(runId.length() - 8);
     }
 
     private static String uuidText(String prefix, char pad) {

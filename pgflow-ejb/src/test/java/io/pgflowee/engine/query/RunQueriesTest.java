@@ -147,9 +147,13 @@ class RunQueriesTest {
         assertThat(ids(queries.page(RunFilter.ALL.withInputContaining("{\"customer\": \"c-42\"}"), null, 50))).containsExactly(other);
         assertThat(ids(queries.page(RunFilter.ALL.withInputContaining("{\"n\": 3}"), null, 50)))
                 .containsExactly(runs.get(RunStatus.CANCELLED));
-        String prefix = other.toString().substring(0, 9); // 8 digits and the dash
-        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(prefix.toUpperCase()), null, 50))).containsExactly(other);
-        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(other.toString()), null, 50))).containsExactly(other);
+        // run ids are version 7 UUIDs: runs started together share their first digits (the millisecond), not their end
+        String end = other.toString().substring(28);
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix("\u2026" + end.toUpperCase()), null, 50))).containsExactly(other);
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix("..." + end), null, 50))).containsExactly(other);
+        assertThat(RunFilter.shortId(other.toString())).isEqualTo("\u2026" + end);
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(other.toString().substring(0, 4)), null, 50))).hasSize(5);
+        assertThat(ids(queries.page(RunFilter.ALL.withRunIdPrefix(other.toString().toUpperCase()), null, 50))).containsExactly(other);
 
         StatusTotals totals = queries.page(RunFilter.ALL.withFlow("qa").withStatuses(Set.of(RunStatus.FAILED)), null, 50).totals();
         assertThat(totals.exact()).isTrue();

@@ -43,7 +43,7 @@ public class RunsView implements Serializable {
         }
 
         public String getShortId() {
-            return runId.substring(0, 8);
+            return io.pgflowee.engine.query.RunFilter.shortId(runId);
         }
 
         public String getFlowSlug() {

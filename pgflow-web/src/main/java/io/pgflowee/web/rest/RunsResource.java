@@ -83,7 +83,7 @@ public class RunsResource {
                          @Parameter(description = "Started at or after (ISO-8601 with an offset)", example = "2026-11-28T00:00:00Z")
                          @QueryParam("startedAfter") String startedAfter,
                          @Parameter(description = "Started before (ISO-8601 with an offset)") @QueryParam("startedBefore") String startedBefore,
-                         @Parameter(description = "The run id starts with these hex digits", example = "0f8a6c1e")
+                         @Parameter(description = "The run id starts with these hex digits, or, after an ellipsis (… or ...), ends with them", example = "…9ba16cad")
                          @QueryParam("runIdPrefix") String runIdPrefix,
                          @Parameter(description = "The run input contains this JSON", example = "{\"first_name\": \"Alice\"}")
                          @QueryParam("inputContains") String inputContains,
