@@ -30,9 +30,11 @@ import io.pgflowee.api.json.JsonCodec;
 import jakarta.json.JsonValue;
 
 /**
- * The worker of one flow: registers in {@code pgflow.workers}, claims tasks in batches while it
- * has free handler slots, runs each handler on the managed executor with its timeout enforced
- * (interrupt, then {@code fail_task}), reports {@code complete_task} / {@code fail_task}, heartbeats,
+ * The worker of one flow: registers in {@code pgflow.workers}, claims tasks while it has free
+ * handler slots ({@link ClaimLoop}: a freed slot claims again at once while tasks wait), runs each
+ * handler on the managed executor with its timeout enforced (interrupt, then {@code fail_task}),
+ * reports completions in batches ({@link ReportBatcher}: one {@code complete_tasks} call per few
+ * milliseconds) and failures one by one ({@code fail_task}), heartbeats,
  * cancels the handlers of runs cancelled meanwhile ({@code cancel_run}: checked every
  * {@code cancelCheckInterval} while handlers run; interrupt, nothing reported), and on
  * {@link #stop()} stops claiming, lets running handlers finish up to the shutdown timeout and marks
@@ -42,10 +44,6 @@ final class FlowWorker {
 
     private static final Logger LOG = Logger.getLogger(FlowWorker.class.getName());
     private static final int STACK_FRAMES = 8;
-
-    /** A task as claim_tasks returned it. */
-    record Task(UUID runId, String stepSlug, int taskIndex, String input, String flowInput, int attempt, int timeoutSeconds) {
-    }
 
     /**
      * A handler running a task on a pooled thread: whether the task's run was cancelled meanwhile,
@@ -85,8 +83,8 @@ final class FlowWorker {
     private final String functionName;
     private final Semaphore slots;
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private final AtomicBoolean polling = new AtomicBoolean();
-    private final AtomicBoolean wakeUps = new AtomicBoolean();
+    private final ClaimLoop claims;
+    private final ReportBatcher completions;
     /** Set when the shutdown grace period ended with handlers still running: they are cancelled. */
     private final AtomicBoolean graceOver = new AtomicBoolean();
     private final Map<Task, RunningHandler> running = new ConcurrentHashMap<>();
@@ -112,6 +110,19 @@ final class FlowWorker {
         this.codec = codec;
         this.functionName = functionName;
         this.slots = new Semaphore(settings.maxConcurrent());
+        this.claims = new ClaimLoop(slots, settings.batchSize(), this::claim, this::submit, scheduler, stopping::get, this::claimFailed);
+        this.completions = new ReportBatcher(new ReportBatcher.Reports() {
+            @Override
+            public void completeAll(List<ReportBatcher.Completion> batch) throws SQLException {
+                completeTasks(batch);
+            }
+
+            @Override
+            public void completeOne(ReportBatcher.Completion c) throws SQLException {
+                call("select pgflow.complete_task(?, ?, ?, ?::jsonb)", c.task().runId(), c.task().stepSlug(), c.task().taskIndex(), c.output());
+            }
+        }, scheduler, settings.reportLinger(), settings.reportBatchSize(), (c, e) -> LOG.log(Level.WARNING, "PGFLOW-033 could not report task "
+                + describe(c.task()) + " (" + e.getMessage() + "); its lease will return it to the queue"));
     }
 
     UUID workerId() {
@@ -124,7 +135,7 @@ final class FlowWorker {
 
     void start() throws SQLException {
         call("select pgflow.register_worker(?, ?, ?)", workerId, flow.slug(), functionName);
-        loops.add(scheduler.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
+        loops.add(scheduler.scheduleWithFixedDelay(claims::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
         loops.add(scheduler.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatInterval().toMillis(),
                 settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
         loops.add(scheduler.scheduleWithFixedDelay(this::cancelHandlersOfCancelledRuns, settings.cancelCheckInterval().toMillis(),
@@ -135,56 +146,21 @@ final class FlowWorker {
     /** A wake-up from {@code pgflow_tasks}: claim now instead of at the next poll. */
     void wake() {
         if (!stopping.get()) {
-            wakeUps.set(true);
             try {
-                scheduler.execute(this::poll);
+                scheduler.execute(claims::poll);
             } catch (RuntimeException e) {
                 // the scheduler is shutting down; the poll loop is gone too
             }
         }
     }
 
-    /** Claims while there are free slots and tasks to claim; one poll at a time. */
-    private void poll() {
-        if (!polling.compareAndSet(false, true)) {
-            return; // the running poll sees the wake-up flag and claims again
+    private void claimFailed(Exception e) {
+        String problem = e.getMessage();
+        if (problem == null || !problem.equals(lastPollProblem)) {
+            LOG.log(Level.WARNING, "PGFLOW-031 worker " + workerId + " (flow " + flow.slug() + ") cannot claim tasks: "
+                    + problem + " (retrying every " + settings.pollInterval().toMillis() + " ms)");
         }
-        try {
-            do {
-                wakeUps.set(false);
-                claimWhileSlotsAndTasks();
-            } while (wakeUps.get() && !stopping.get());
-        } finally {
-            polling.set(false);
-        }
-    }
-
-    private void claimWhileSlotsAndTasks() {
-        try {
-            while (!stopping.get()) {
-                int free = slots.availablePermits();
-                if (free == 0) {
-                    return;
-                }
-                int asked = Math.min(settings.batchSize(), free);
-                List<Task> tasks = claim(asked);
-                for (Task task : tasks) {
-                    slots.acquireUninterruptibly();
-                    submit(task);
-                }
-                lastPollProblem = null;
-                if (tasks.size() < asked) {
-                    return;
-                }
-            }
-        } catch (Exception e) {
-            String problem = e.getMessage();
-            if (problem == null || !problem.equals(lastPollProblem)) {
-                LOG.log(Level.WARNING, "PGFLOW-031 worker " + workerId + " (flow " + flow.slug() + ") cannot claim tasks: "
-                        + problem + " (retrying every " + settings.pollInterval().toMillis() + " ms)");
-            }
-            lastPollProblem = problem;
-        }
+        lastPollProblem = problem;
     }
 
     private List<Task> claim(int max) throws SQLException {
@@ -205,6 +181,7 @@ final class FlowWorker {
             if (metrics != null) {
                 metrics.claimed(flow.slug(), System.nanoTime() - t0);
             }
+            lastPollProblem = null;
             return tasks;
         }
     }
@@ -272,7 +249,7 @@ final class FlowWorker {
                 report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler returned after its "
                         + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
             } else {
-                report("select pgflow.complete_task(?, ?, ?, ?::jsonb)", task, output);
+                completions.complete(task, output);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
@@ -283,6 +260,7 @@ final class FlowWorker {
             }
             handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
             slots.release();
+            claims.slotFreed();
         }
     }
 
@@ -335,6 +313,18 @@ final class FlowWorker {
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "PGFLOW-033 could not report task " + describe(task) + " (" + e.getMessage()
                     + "); its lease will return it to the queue");
+        }
+    }
+
+    /** One {@code complete_tasks} call for a batch of completions. */
+    private void completeTasks(List<ReportBatcher.Completion> batch) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])")) {
+            ps.setArray(1, c.createArrayOf("uuid", batch.stream().map(b -> b.task().runId()).toArray()));
+            ps.setArray(2, c.createArrayOf("text", batch.stream().map(b -> b.task().stepSlug()).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", batch.stream().map(b -> b.task().taskIndex()).toArray()));
+            ps.setArray(4, c.createArrayOf("text", batch.stream().map(ReportBatcher.Completion::output).toArray()));
+            ps.executeQuery().close();
         }
     }
 
@@ -403,6 +393,7 @@ final class FlowWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        completions.flush(); // what the finished handlers returned, before the worker counts as stopped
         if (drained) {
             slots.release(settings.maxConcurrent());
             LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped");

@@ -16,14 +16,23 @@ import org.eclipse.microprofile.config.Config;
  * @param shutdownTimeout how long running handlers may finish at shutdown (default 30 s)
  * @param cancelCheckInterval how often the tasks of running handlers are checked for a cancelled run
  *        (default 1 s; one query per interval while handlers run, none while idle)
+ * @param reportLinger how long a completion may wait for others to be reported with it in one
+ *        {@code complete_tasks} call (default 2 ms; 0 reports each at once)
+ * @param reportBatchSize completions reported in one call at most (default 50)
  */
 public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
-                             Duration shutdownTimeout, Duration cancelCheckInterval) {
+                             Duration shutdownTimeout, Duration cancelCheckInterval, Duration reportLinger, int reportBatchSize) {
+
+    /** With the default report linger (2 ms) and batch (50). */
+    public WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval, Duration shutdownTimeout,
+                          Duration cancelCheckInterval) {
+        this(maxConcurrent, batchSize, pollInterval, heartbeatInterval, shutdownTimeout, cancelCheckInterval, Duration.ofMillis(2), 50);
+    }
 
     public WorkerSettings {
-        if (maxConcurrent < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("pgflow.worker maxConcurrent and batchSize must be at least 1, got "
-                    + maxConcurrent + " and " + batchSize);
+        if (maxConcurrent < 1 || batchSize < 1 || reportBatchSize < 1) {
+            throw new IllegalArgumentException("pgflow.worker maxConcurrent, batchSize and reportBatchSize must be at least 1, got "
+                    + maxConcurrent + ", " + batchSize + " and " + reportBatchSize);
         }
     }
 
@@ -35,7 +44,9 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
                 Duration.ofMillis(integer(config, flowSlug, "pollIntervalMs", 200)),
                 Duration.ofMillis(integer(config, flowSlug, "heartbeatIntervalMs", 5000)),
                 Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)),
-                Duration.ofMillis(integer(config, flowSlug, "cancelCheckIntervalMs", 1000)));
+                Duration.ofMillis(integer(config, flowSlug, "cancelCheckIntervalMs", 1000)),
+                Duration.ofMillis(integer(config, flowSlug, "reportLingerMs", 2)),
+                integer(config, flowSlug, "reportBatchSize", 50));
     }
 
     private static int integer(Config config, String flowSlug, String key, int defaultValue) {

@@ -1,0 +1,185 @@
+package io.pgflowee.engine.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker's claim loop (back-pressure) and completion batching, without a database. */
+class ClaimLoopAndReportBatcherTest {
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopScheduler() {
+        scheduler.shutdownNow();
+    }
+
+    private static Task task(int i) {
+        return new Task(new UUID(0, i), "s", i, "{}", "{}", 1, 60);
+    }
+
+    /** A queue of tasks that claims take from, recording what each claim asked for. */
+    private static final class FakeQueue implements ClaimLoop.Claims {
+        final Deque<Task> queued = new ArrayDeque<>();
+        final List<Integer> asked = Collections.synchronizedList(new ArrayList<>());
+
+        FakeQueue(int tasks) {
+            for (int i = 0; i < tasks; i++) {
+                queued.add(task(i));
+            }
+        }
+
+        @Override
+        public synchronized List<Task> claim(int max) {
+            asked.add(max);
+            List<Task> out = new ArrayList<>();
+            while (out.size() < max && !queued.isEmpty()) {
+                out.add(queued.poll());
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void aFreedSlotClaimsAtOnceWhileTheQueueHasTasksAndNotWithoutSlotsOrAfterStop() {
+        Semaphore slots = new Semaphore(3);
+        FakeQueue queue = new FakeQueue(5);
+        List<Task> started = new ArrayList<>();
+        AtomicBoolean stopping = new AtomicBoolean();
+        ClaimLoop loop = new ClaimLoop(slots, 10, queue, started::add, Runnable::run, stopping::get, e -> { });
+
+        loop.poll();
+        assertThat(queue.asked).as("as many as slots are free, in one call").containsExactly(3);
+        assertThat(started).hasSize(3);
+        assertThat(slots.availablePermits()).isZero();
+        assertThat(loop.lastClaimFull()).isTrue();
+
+        loop.poll();
+        assertThat(queue.asked).as("no slot free: no claim").containsExactly(3);
+
+        slots.release(2); // two handlers ended
+        loop.slotFreed();
+        assertThat(queue.asked).as("the last claim was full: claim again at once, for both free slots").containsExactly(3, 2);
+        assertThat(started).hasSize(5);
+
+        slots.release(1);
+        loop.slotFreed();
+        assertThat(queue.asked).containsExactly(3, 2, 1);
+        assertThat(loop.lastClaimFull()).as("the queue ran dry").isFalse();
+        slots.release(1);
+        loop.slotFreed();
+        assertThat(queue.asked).as("the last claim was not full: the poll interval or a wake-up claims next").containsExactly(3, 2, 1);
+
+        queue.queued.add(task(9));
+        stopping.set(true);
+        loop.poll();
+        loop.slotFreed();
+        assertThat(queue.asked).as("stopping: no claim").containsExactly(3, 2, 1);
+    }
+
+    @Test
+    void claimsAskForAtMostTheBatchSizeAndAFailedClaimFallsBackToPolling() {
+        Semaphore slots = new Semaphore(8);
+        FakeQueue queue = new FakeQueue(20);
+        List<Exception> problems = new ArrayList<>();
+        ClaimLoop loop = new ClaimLoop(slots, 3, queue, t -> { }, Runnable::run, () -> false, problems::add);
+
+        loop.poll();
+        assertThat(queue.asked).as("3 + 3 + 2 slots, in batches of at most 3").containsExactly(3, 3, 2);
+
+        ClaimLoop failing = new ClaimLoop(new Semaphore(2), 3, max -> {
+            throw new SQLException("connection refused");
+        }, t -> { }, Runnable::run, () -> false, problems::add);
+        failing.poll();
+        assertThat(problems).extracting(Exception::getMessage).containsExactly("connection refused");
+        assertThat(failing.lastClaimFull()).isFalse();
+    }
+
+    /** Records the calls a batcher makes; batch calls fail when told to. */
+    private static final class FakeReports implements ReportBatcher.Reports {
+        final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> singles = Collections.synchronizedList(new ArrayList<>());
+        volatile boolean batchFails;
+        volatile int badTask = -1;
+
+        @Override
+        public void completeAll(List<ReportBatcher.Completion> batch) throws SQLException {
+            if (batchFails) {
+                throw new SQLException("one of the batch is bad");
+            }
+            batches.add(batch.stream().map(c -> c.task().taskIndex()).toList());
+        }
+
+        @Override
+        public void completeOne(ReportBatcher.Completion c) throws SQLException {
+            if (c.task().taskIndex() == badTask) {
+                throw new SQLException("task " + badTask + " is bad");
+            }
+            singles.add(c.task().taskIndex());
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(condition.getAsBoolean()).isTrue();
+    }
+
+    @Test
+    void completionsWithinTheLingerGoInOneCallAndAFullBatchGoesAtOnce() throws Exception {
+        FakeReports reports = new FakeReports();
+        List<String> lost = new ArrayList<>();
+        ReportBatcher batcher = new ReportBatcher(reports, scheduler, Duration.ofMillis(200), 4, (c, e) -> lost.add(e.getMessage()));
+
+        batcher.complete(task(1), "1");
+        batcher.complete(task(2), "2");
+        batcher.complete(task(3), "3");
+        assertThat(reports.batches).as("lingering").isEmpty();
+        assertThat(batcher.pending()).isEqualTo(3);
+        batcher.complete(task(4), "4");
+        await(() -> reports.batches.size() == 1);
+        assertThat(reports.batches).as("the fourth filled the batch").containsExactly(List.of(1, 2, 3, 4));
+
+        batcher.complete(task(5), "5");
+        await(() -> reports.batches.size() == 2);
+        assertThat(reports.batches.get(1)).as("after the linger, alone").containsExactly(5);
+        assertThat(reports.singles).isEmpty();
+        assertThat(lost).isEmpty();
+    }
+
+    @Test
+    void aFailedBatchIsReportedOneByOneSoOneBadTaskHoldsNoOtherBack() {
+        FakeReports reports = new FakeReports();
+        reports.batchFails = true;
+        reports.badTask = 2;
+        List<String> lost = new ArrayList<>();
+        ReportBatcher batcher = new ReportBatcher(reports, scheduler, Duration.ofSeconds(60), 50,
+                (c, e) -> lost.add(c.task().taskIndex() + ": " + e.getMessage()));
+        for (int i = 1; i <= 4; i++) {
+            batcher.complete(task(i), String.valueOf(i));
+        }
+
+        batcher.flush(); // as at shutdown: on the calling thread, before the linger
+
+        assertThat(reports.batches).isEmpty();
+        assertThat(reports.singles).containsExactly(1, 3, 4);
+        assertThat(lost).containsExactly("2: task 2 is bad");
+        assertThat(batcher.pending()).isZero();
+    }
+}
