@@ -226,15 +226,33 @@ END;
 $$;
 
 --changeset pgflow:050-complete-tasks runOnChange:true splitStatements:false
--- complete_tasks(run_ids, step_slugs, task_indexes, outputs): complete_task for each element, in
--- one transaction and one round trip, processed in (run_id, step_slug, task_index) order so that
--- concurrent batches lock step states in the same order. Returns the task rows.
+-- complete_tasks(run_ids, step_slugs, task_indexes, outputs): what complete_task does for each
+-- element, in one transaction and one round trip, with the tasks and step states locked in
+-- (run_id, step_slug, task_index) order so that concurrent batches lock in the same order. Returns
+-- the task rows in that order. Set-based (one UPDATE of the tasks, one of the step states, one
+-- release of children, one start of ready steps, one completion of finished runs, one wake-up per
+-- flow) when nothing in the batch needs complete_task's special cases; element by element through
+-- complete_task when one does: a task given twice, a live subscription to one of the runs' events,
+-- a step that feeds a map (its task count and TYPE_VIOLATION), a flow with conditions on dependent
+-- steps (a condition may fail the run between two elements). The results are the same either way.
 CREATE OR REPLACE FUNCTION pgflow.complete_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], outputs jsonb[])
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_item record;
+  v_r uuid[];
+  v_s text[];
+  v_i int[];
+  v_o jsonb[];
+  v_live boolean[];
+  v_fast boolean;
+  v_done_runs uuid[];
+  v_done_steps text[];
+  v_done_flows text[];
+  v_runs uuid[];
+  v_flow text;
+  v_wake text[];
 BEGIN
   IF cardinality(run_ids) IS DISTINCT FROM cardinality(step_slugs)
      OR cardinality(run_ids) IS DISTINCT FROM cardinality(task_indexes)
@@ -242,11 +260,125 @@ BEGIN
     RAISE EXCEPTION 'complete_tasks: run_ids (%), step_slugs (%), task_indexes (%) and outputs (%) must have the same length',
       cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs);
   END IF;
-  FOR v_item IN
-    SELECT u.r, u.s, u.i, u.o FROM unnest(run_ids, step_slugs, task_indexes, outputs) AS u(r, s, i, o) ORDER BY 1, 2, 3
-  LOOP
-    RETURN QUERY SELECT * FROM pgflow.complete_task(v_item.r, v_item.s, v_item.i, v_item.o);
-  END LOOP;
+
+  -- every task and its step state locked in key order, with what complete_task would look at
+  SELECT array_agg(x.r ORDER BY x.r, x.s, x.i), array_agg(x.s ORDER BY x.r, x.s, x.i), array_agg(x.i ORDER BY x.r, x.s, x.i),
+         array_agg(x.o ORDER BY x.r, x.s, x.i), array_agg(x.live ORDER BY x.r, x.s, x.i),
+         count(*) = count(DISTINCT (x.r, x.s, x.i))
+         AND NOT coalesce(bool_or(x.live AND (x.feeds_map OR x.conditional_flow)), false)
+         AND NOT EXISTS (SELECT 1 FROM pgflow_internal.event_subscriptions es
+                         WHERE es.expires_at > clock_timestamp() AND (es.run_id IS NULL OR es.run_id = ANY (complete_tasks.run_ids)))
+  INTO v_r, v_s, v_i, v_o, v_live, v_fast
+  FROM (
+    SELECT u.r, u.s, u.i, u.o,
+           t.status = 'started' AND ss.status = 'started' AND r.status NOT IN ('failed', 'cancelled') AS live,
+           EXISTS (SELECT 1 FROM pgflow.deps d JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
+                   WHERE d.flow_slug = t.flow_slug AND d.dep_slug = t.step_slug AND c.step_type = 'map') AS feeds_map,
+           EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug AND c.deps_count > 0
+                     AND (c.required_input_pattern IS NOT NULL OR c.forbidden_input_pattern IS NOT NULL)) AS conditional_flow
+    FROM unnest(complete_tasks.run_ids, complete_tasks.step_slugs, complete_tasks.task_indexes, complete_tasks.outputs) AS u(r, s, i, o)
+    JOIN pgflow.step_tasks t ON t.run_id = u.r AND t.step_slug = u.s AND t.task_index = u.i
+    JOIN pgflow.runs r ON r.run_id = t.run_id
+    JOIN pgflow.step_states ss ON ss.run_id = t.run_id AND ss.step_slug = t.step_slug
+    ORDER BY u.r, u.s, u.i
+    FOR UPDATE OF t, ss
+  ) x;
+
+  IF NOT coalesce(v_fast, true) THEN
+    FOR v_item IN
+      SELECT u.r, u.s, u.i, u.o FROM unnest(run_ids, step_slugs, task_indexes, outputs) AS u(r, s, i, o) ORDER BY 1, 2, 3
+    LOOP
+      RETURN QUERY SELECT * FROM pgflow.complete_task(v_item.r, v_item.s, v_item.i, v_item.o);
+    END LOOP;
+    RETURN;
+  END IF;
+
+  IF true = ANY (v_live) THEN
+    UPDATE pgflow.step_tasks t SET status = 'completed', completed_at = greatest(now(), t.started_at), output = x.o
+    FROM unnest(v_r, v_s, v_i, v_o, v_live) AS x(r, s, i, o, live)
+    WHERE x.live AND t.run_id = x.r AND t.step_slug = x.s AND t.task_index = x.i;
+
+    -- each step state loses as many remaining tasks as this batch completed of it
+    WITH per_step AS (
+      SELECT x.r AS run_id, x.s AS step_slug, count(*)::int AS n, (array_agg(x.o))[1] AS output
+      FROM unnest(v_r, v_s, v_o, v_live) AS x(r, s, o, live)
+      WHERE x.live
+      GROUP BY x.r, x.s
+    ), updated AS (
+      UPDATE pgflow.step_states ss
+      SET remaining_tasks = ss.remaining_tasks - p.n,
+          status = CASE WHEN ss.remaining_tasks = p.n THEN 'completed' ELSE ss.status END,
+          completed_at = CASE WHEN ss.remaining_tasks = p.n THEN now() END,
+          output = CASE WHEN ss.remaining_tasks > p.n THEN NULL
+                        WHEN st.step_type = 'map' THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
+                                                        FROM pgflow.step_tasks t
+                                                        WHERE t.run_id = ss.run_id AND t.step_slug = ss.step_slug)
+                        ELSE p.output END
+      FROM per_step p, pgflow.steps st
+      WHERE ss.run_id = p.run_id AND ss.step_slug = p.step_slug AND st.flow_slug = ss.flow_slug AND st.step_slug = ss.step_slug
+      RETURNING ss.run_id, ss.step_slug, ss.flow_slug, ss.remaining_tasks = 0 AS done
+    )
+    SELECT array_agg(u.run_id) FILTER (WHERE u.done), array_agg(u.step_slug) FILTER (WHERE u.done),
+           array_agg(u.flow_slug) FILTER (WHERE u.done)
+    INTO v_done_runs, v_done_steps, v_done_flows
+    FROM updated u;
+  END IF;
+
+  IF v_done_runs IS NOT NULL THEN
+    -- children of the completed steps: one remaining dependency fewer per completed parent
+    UPDATE pgflow.step_states c SET remaining_deps = c.remaining_deps - x.n
+    FROM (SELECT dn.run_id, d.step_slug, count(*)::int AS n
+          FROM unnest(v_done_runs, v_done_steps, v_done_flows) AS dn(run_id, step_slug, flow_slug)
+          JOIN pgflow.deps d ON d.flow_slug = dn.flow_slug AND d.dep_slug = dn.step_slug
+          GROUP BY dn.run_id, d.step_slug) x
+    WHERE c.run_id = x.run_id AND c.step_slug = x.step_slug;
+
+    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - x.n
+    FROM (SELECT dn.run_id, count(*)::int AS n FROM unnest(v_done_runs) AS dn(run_id) GROUP BY dn.run_id) x
+    WHERE r.run_id = x.run_id;
+
+    v_runs := ARRAY(SELECT DISTINCT dn.run_id FROM unnest(v_done_runs) AS dn(run_id) ORDER BY 1);
+
+    -- the steps that became ready start, with their tasks (as _start_ready_steps does run by run)
+    WITH started AS (
+      UPDATE pgflow.step_states ss
+      SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
+      WHERE ss.run_id = ANY (v_runs) AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
+      RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
+    ), planned AS (
+      SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
+      FROM started st
+      JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
+    ), inserted AS (
+      INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+      SELECT p.flow_slug, p.run_id, p.step_slug, i,
+             CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
+      FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
+      ORDER BY p.run_id, p.step_slug, i
+      RETURNING 1
+    )
+    SELECT array_agg(DISTINCT p.flow_slug) FILTER (WHERE p.delay = 0) INTO v_wake FROM planned p;
+
+    -- runs with nothing left complete, their output the object of their leaf steps' outputs
+    UPDATE pgflow.runs r
+    SET status = 'completed', completed_at = now(),
+        output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
+                  FROM pgflow.step_states ss
+                  WHERE ss.run_id = r.run_id AND ss.status = 'completed'
+                    AND NOT EXISTS (SELECT 1 FROM pgflow.deps d WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
+    WHERE r.run_id = ANY (v_runs) AND r.status = 'started' AND r.remaining_steps = 0;
+
+    IF v_wake IS NOT NULL THEN
+      FOREACH v_flow IN ARRAY v_wake LOOP
+        PERFORM pgflow._notify_tasks(v_flow);
+      END LOOP;
+    END IF;
+  END IF;
+
+  RETURN QUERY
+  SELECT t.* FROM unnest(v_r, v_s, v_i) WITH ORDINALITY AS x(r, s, i, ord)
+  JOIN pgflow.step_tasks t ON t.run_id = x.r AND t.step_slug = x.s AND t.task_index = x.i
+  ORDER BY x.ord;
 END;
 $$;
 
