@@ -24,7 +24,10 @@ import java.util.regex.Pattern;
  * {@code greet_user} runs from SQL at steady rates and reports, per rate, the start-to-completed
  * latency p50 / p95 (database timestamps: {@code runs.completed_at - runs.started_at}), the
  * completed steps per second over the measured window, the backlog left when the window closed,
- * and the server's heap in use ({@code /health/live}).
+ * the server's heap in use ({@code /health/live}), and the CPU time per completed step of the Payara
+ * process and of PostgreSQL's processes (from /proc; all on this machine). {@code rates=auto} looks
+ * for the highest sustained rate (from {@code from}, default 100, up by half while the backlog at the
+ * window's end stays under a second's worth and p50 under a second).
  *
  * <pre>
  * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.EndToEndBenchmark \
@@ -49,12 +52,60 @@ public final class EndToEndBenchmark {
         System.out.printf("# end-to-end: greet_user (2 steps) started from SQL at steady rates (start_flows every 10 ms), %d s per rate, server %s, database %s, %d client cores%n",
                 seconds, http, url, Runtime.getRuntime().availableProcessors());
         System.out.println("# heap before: " + heap(http));
+        if (rates.length == 1 && rates[0].equals("auto")) {
+            // the highest sustained rate: up by half while the backlog at the window's end stays under a
+            // second's worth of runs and p50 under a second, then report the last rate that held
+            double rate = Double.parseDouble(opts.getOrDefault("from", "100"));
+            System.out.println("# warm-up (JIT, pools, caches), not judged:");
+            measure(url, user, password, http, rate / 2, seconds);
+            double held = 0;
+            while (true) {
+                Result r = measure(url, user, password, http, rate, seconds);
+                if (r.backlog() > rate || r.p50() > 1000) {
+                    break;
+                }
+                held = rate;
+                rate *= 1.5;
+            }
+            System.out.printf("# highest sustained rate found: %.0f runs/s (%.0f steps/s)%n", held, 2 * held);
+            return;
+        }
         for (String r : rates) {
             measure(url, user, password, http, Double.parseDouble(r), seconds);
         }
     }
 
-    private static void measure(String url, String user, String password, String http, double rate, int seconds) throws Exception {
+    private static final java.util.function.Predicate<String> PAYARA = cmd -> cmd.contains("payara-micro");
+    private static final java.util.function.Predicate<String> POSTGRES = cmd -> cmd.startsWith("postgres") || cmd.contains("/bin/postgres ");
+
+    /** What one rate did. */
+    private record Result(long backlog, double p50) {
+    }
+
+    /** CPU seconds (user + system) of the processes whose command line matches, from /proc. */
+    static double cpuSeconds(java.util.function.Predicate<String> which) {
+        double ticks = 0;
+        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (procs == null) {
+            return Double.NaN;
+        }
+        for (java.io.File proc : procs) {
+            try {
+                String cmdline = new String(java.nio.file.Files.readAllBytes(proc.toPath().resolve("cmdline"))).replace('\0', ' ');
+                if (!which.test(cmdline)) {
+                    continue;
+                }
+                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            } catch (java.io.IOException | RuntimeException e) {
+                // the process ended meanwhile
+            }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    private static Result measure(String url, String user, String password, String http, double rate, int seconds) throws Exception {
         List<UUID> runs = Collections.synchronizedList(new ArrayList<>());
         ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor();
         try (Connection c = DriverManager.getConnection(url, user, password)) {
@@ -63,6 +114,8 @@ public final class EndToEndBenchmark {
             PreparedStatement start = c.prepareStatement("select run_id from pgflow.start_flows('greet_user',"
                     + " array(select jsonb_build_object('first_name', 'Alice', 'last_name', 'Smith ' || g) from generate_series(?, ?) g))");
             int[] n = {0};
+            double payaraCpu = cpuSeconds(PAYARA);
+            double postgresCpu = cpuSeconds(POSTGRES);
             long windowStart = System.nanoTime();
             starter.scheduleAtFixedRate(() -> {
                 try {
@@ -89,6 +142,8 @@ public final class EndToEndBenchmark {
             UUID[] ids = runs.toArray(new UUID[0]);
             long backlog = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'started'", ids);
             long stepsInWindow = count(c, "select count(*) from pgflow.step_states where run_id = any(?) and status = 'completed'", ids);
+            double payaraCpuPerStep = (cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
+            double postgresCpuPerStep = (cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
             String heap = heap(http);
             // let the backlog drain (at most 120 s) so every run has a latency
             long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -108,10 +163,12 @@ public final class EndToEndBenchmark {
             }
             long failed = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'failed'", ids);
             System.out.printf("offered %.0f runs/s: started %d runs in %.1f s; completed %.0f steps/s in the window; backlog %d runs at window end;"
-                            + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s%n",
+                            + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s;"
+                            + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included)%n",
                     rate, ids.length, window, stepsInWindow / window, backlog,
                     pct(latencies, 50), pct(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                    latencies.size(), failed, heap);
+                    latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep);
+            return new Result(backlog, pct(latencies, 50));
         }
     }
 
