@@ -394,6 +394,30 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-flow-to-start runOnChange:true splitStatements:false
+-- _flow_to_start(flow_slug): what starting a run of the flow needs to know (its number of steps,
+-- whether a root step is a map, whether a root step has a condition), or the error of a start of a
+-- flow that does not exist (foreign_key_violation on runs_flow_slug_fkey, with a hint).
+CREATE OR REPLACE FUNCTION pgflow._flow_to_start(p_flow_slug text, OUT steps int, OUT root_map boolean, OUT root_conditions boolean)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
+         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
+  INTO steps, root_map, root_conditions
+  FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
+  WHERE f.flow_slug = p_flow_slug
+  GROUP BY f.flow_slug;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      CONSTRAINT = 'runs_flow_slug_fkey',
+      MESSAGE = format('Flow "%s" does not exist', p_flow_slug),
+      HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
+  END IF;
+END;
+$$;
+
 --changeset pgflow:040-start-flow runOnChange:true splitStatements:false
 -- start_flow(flow_slug, input, run_id, idempotency_key) returns the run (one row). In one
 -- transaction: checks the flow exists and that a flow with root map steps gets an array, inserts
@@ -425,19 +449,7 @@ DECLARE
   v_input_length int;
   v_existing pgflow.runs;
 BEGIN
-  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
-         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
-  INTO v_steps, v_root_map, v_conditions
-  FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
-  WHERE f.flow_slug = v_flow
-  GROUP BY f.flow_slug;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING
-      ERRCODE = 'foreign_key_violation',
-      CONSTRAINT = 'runs_flow_slug_fkey',
-      MESSAGE = format('Flow "%s" does not exist', v_flow),
-      HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
-  END IF;
+  SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
 
   IF v_key IS NOT NULL THEN
     IF v_key = '' THEN
@@ -580,19 +592,7 @@ DECLARE
   v_run uuid;
   v_visible boolean;
 BEGIN
-  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
-         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
-  INTO v_steps, v_root_map, v_conditions
-  FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
-  WHERE f.flow_slug = v_flow
-  GROUP BY f.flow_slug;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING
-      ERRCODE = 'foreign_key_violation',
-      CONSTRAINT = 'runs_flow_slug_fkey',
-      MESSAGE = format('Flow "%s" does not exist', v_flow),
-      HINT = 'Apply the flow''s changelog (liquibase/flows/) or call pgflow.create_flow and pgflow.add_step first; SELECT flow_slug FROM pgflow.flows lists the known flows.';
-  END IF;
+  SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
   IF start_flows.inputs IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
       MESSAGE = format('Flow "%s": inputs must not be NULL (pass an array with one input per run)', v_flow);

@@ -4,12 +4,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.Base64;
 import java.util.Map;
 
 import org.postgresql.ds.PGSimpleDataSource;
@@ -35,11 +33,8 @@ public final class BackfillBenchmark {
         String http = opts.getOrDefault("http", "http://localhost:8080");
         int items = Integer.parseInt(opts.getOrDefault("items", "100000"));
         int chunk = Integer.parseInt(opts.getOrDefault("chunkSize", "500"));
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + opts.get("adminPassword")).getBytes(StandardCharsets.UTF_8));
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres"));
-        ds.setUser(opts.getOrDefault("user", "postgres"));
-        ds.setPassword(opts.getOrDefault("password", "postgres"));
+        String auth = BenchOptions.adminAuthorization(opts);
+        PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
 
         Path csv = Files.createTempFile("backfill-bench", ".csv");

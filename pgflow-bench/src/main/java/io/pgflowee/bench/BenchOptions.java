@@ -33,4 +33,19 @@ final class BenchOptions {
         }
         return m.group(1);
     }
+
+    /** The database of the options {@code url}, {@code user} and {@code password} (defaults: the launcher's). */
+    static org.postgresql.ds.PGSimpleDataSource dataSource(Map<String, String> opts) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setUrl(opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres"));
+        ds.setUser(opts.getOrDefault("user", "postgres"));
+        ds.setPassword(opts.getOrDefault("password", "postgres"));
+        return ds;
+    }
+
+    /** The HTTP Basic header of the launcher's admin with the option {@code adminPassword}. */
+    static String adminAuthorization(Map<String, String> opts) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + opts.get("adminPassword"))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

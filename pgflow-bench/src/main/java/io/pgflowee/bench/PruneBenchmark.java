@@ -6,14 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,11 +48,8 @@ public final class PruneBenchmark {
         int workers = Integer.parseInt(opts.getOrDefault("workers", "4"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "30"));
         int chunk = Integer.parseInt(opts.getOrDefault("chunkSize", "1000"));
-        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + opts.get("adminPassword")).getBytes(StandardCharsets.UTF_8));
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres"));
-        ds.setUser(opts.getOrDefault("user", "postgres"));
-        ds.setPassword(opts.getOrDefault("password", "postgres"));
+        String auth = BenchOptions.adminAuthorization(opts);
+        PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
 
         try (Connection c = ds.getConnection()) {
