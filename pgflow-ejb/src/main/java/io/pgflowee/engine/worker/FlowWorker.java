@@ -1,13 +1,10 @@
 package io.pgflowee.engine.worker;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,15 +21,14 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import io.pgflowee.api.flow.Flow;
-import io.pgflowee.api.flow.Step;
 import io.pgflowee.api.flow.TaskContext;
 import io.pgflowee.api.json.JsonCodec;
-import jakarta.json.JsonValue;
 
 /**
  * The worker of one flow: registers in {@code pgflow.workers}, claims tasks while it has free
  * handler slots ({@link ClaimLoop}: a freed slot claims again at once while tasks wait), runs each
- * handler on the managed executor with its timeout enforced (interrupt, then {@code fail_task}),
+ * handler on the managed executor ({@link TaskExecution}: its timeout enforced by interrupt, then
+ * {@code fail_task}; the context it sees),
  * reports completions in batches ({@link ReportBatcher}: one {@code complete_tasks} call per few
  * milliseconds) and failures one by one ({@code fail_task}), heartbeats,
  * cancels the handlers of runs cancelled meanwhile ({@code cancel_run}: checked every
@@ -43,35 +39,6 @@ import jakarta.json.JsonValue;
 final class FlowWorker {
 
     private static final Logger LOG = Logger.getLogger(FlowWorker.class.getName());
-    private static final int STACK_FRAMES = 8;
-
-    /**
-     * A handler running a task on a pooled thread: whether the task's run was cancelled meanwhile,
-     * and the one way to interrupt it. Interrupts (timeout, run cancelled, shutdown grace over) reach
-     * the thread only until the handler has {@link #finish() finished}, so a late one cannot hit the
-     * next task that the pool gives the same thread.
-     */
-    private static final class RunningHandler {
-        private final Thread thread = Thread.currentThread();
-        private final AtomicBoolean runCancelled = new AtomicBoolean();
-        private boolean finished;
-
-        AtomicBoolean runCancelled() {
-            return runCancelled;
-        }
-
-        synchronized void interruptIfRunning() {
-            if (!finished) {
-                thread.interrupt();
-            }
-        }
-
-        /** Called by the handler's own thread when it is done: no interrupt after this, and a pending one is cleared. */
-        synchronized void finish() {
-            finished = true;
-            Thread.interrupted();
-        }
-    }
 
     private final Flow<?> flow;
     private final UUID workerId = UUID.randomUUID();
@@ -89,6 +56,7 @@ final class FlowWorker {
     private final AtomicBoolean graceOver = new AtomicBoolean();
     private final Map<Task, RunningHandler> running = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
+    private final TaskExecution execution;
     private volatile String lastPollProblem;
     private final io.pgflowee.engine.metrics.PgflowMetrics metrics;
 
@@ -110,6 +78,17 @@ final class FlowWorker {
         this.codec = codec;
         this.functionName = functionName;
         this.slots = new Semaphore(settings.maxConcurrent());
+        this.execution = new TaskExecution(flow, codec, scheduler, running, graceOver, new TaskExecution.Outcomes() {
+            @Override
+            public void completed(Task task, String output) {
+                completions.complete(task, output);
+            }
+
+            @Override
+            public void failed(Task task, String error) {
+                report("select pgflow.fail_task(?, ?, ?, ?)", task, error);
+            }
+        }, metrics);
         this.claims = new ClaimLoop(slots, settings.batchSize(), this::claim, this::submit, scheduler, stopping::get, this::claimFailed);
         this.completions = new ReportBatcher(new ReportBatcher.Reports() {
             @Override
@@ -186,86 +165,20 @@ final class FlowWorker {
         }
     }
 
-    private void measure(Task task, String outcome, long startNanos) {
-        if (metrics != null) {
-            metrics.taskFinished(flow.slug(), task.stepSlug(), outcome, System.nanoTime() - startNanos);
-        }
-    }
-
     private void submit(Task task) {
         try {
-            executor.submit(() -> run(task));
+            executor.submit(() -> {
+                try {
+                    execution.run(task);
+                } finally {
+                    slots.release();
+                    claims.slotFreed();
+                }
+            });
         } catch (RuntimeException e) {
             slots.release();
             LOG.log(Level.WARNING, "PGFLOW-032 could not start task " + describe(task) + "; its lease will return it: " + e);
         }
-    }
-
-    private void run(Task task) {
-        Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
-        AtomicBoolean timedOut = new AtomicBoolean();
-        RunningHandler handler = new RunningHandler();
-        ScheduledFuture<?> watchdog = null;
-        running.put(task, handler);
-        try {
-            watchdog = scheduler.schedule(() -> {
-                timedOut.set(true);
-                handler.interruptIfRunning();
-            }, task.timeoutSeconds(), TimeUnit.SECONDS);
-            Step<?> step = flow.stepNamed(task.stepSlug());
-            JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
-            TaskContext context = new Context(task, flowInput, deadline, timedOut, handler.runCancelled());
-            String output;
-            long t0 = System.nanoTime();
-            try {
-                output = step.execute(JsonCodec.parse(task.input()), context, codec);
-            } catch (Throwable e) {
-                watchdog.cancel(false);
-                measure(task, timedOut.get() ? "timed_out" : "failed", t0);
-                if (handler.runCancelled().get()) {
-                    ignoreCancelled(task, "threw " + e);
-                    return;
-                }
-                if (graceOver.get() && !timedOut.get()) {
-                    // cancelled by the shutdown, not failed by its handler: not reported, so the
-                    // attempt is not counted as a failure; the lease returns the task
-                    LOG.info(() -> "PGFLOW-039 task " + describe(task) + " was cancelled by the shutdown (" + e
-                            + "); it returns to the queue when its lease expires");
-                    return;
-                }
-                if (timedOut.get()) {
-                    report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler was still running after its "
-                            + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
-                } else {
-                    report("select pgflow.fail_task(?, ?, ?, ?)", task, errorMessage(e));
-                }
-                return;
-            }
-            watchdog.cancel(false);
-            measure(task, timedOut.get() ? "timed_out" : "completed", t0);
-            if (handler.runCancelled().get()) {
-                ignoreCancelled(task, "returned");
-            } else if (timedOut.get()) {
-                report("select pgflow.fail_task(?, ?, ?, ?)", task, "Task timed out: the handler returned after its "
-                        + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
-            } else {
-                completions.complete(task, output);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
-        } finally {
-            running.remove(task);
-            if (watchdog != null) {
-                watchdog.cancel(false);
-            }
-            handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
-            slots.release();
-            claims.slotFreed();
-        }
-    }
-
-    private void ignoreCancelled(Task task, String outcome) {
-        LOG.info(() -> "PGFLOW-043 task " + describe(task) + " " + outcome + " after its run was cancelled: not reported");
     }
 
     /**
@@ -326,20 +239,6 @@ final class FlowWorker {
             ps.setArray(4, c.createArrayOf("text", batch.stream().map(ReportBatcher.Completion::output).toArray()));
             ps.executeQuery().close();
         }
-    }
-
-    static String errorMessage(Throwable e) {
-        StringWriter trace = new StringWriter();
-        e.printStackTrace(new PrintWriter(trace));
-        String[] lines = trace.toString().split("\\R");
-        StringBuilder message = new StringBuilder(e.getClass().getName()).append(": ").append(e.getMessage());
-        for (int i = 1; i < lines.length && i <= STACK_FRAMES; i++) {
-            message.append('\n').append(lines[i]);
-        }
-        if (lines.length > STACK_FRAMES + 1) {
-            message.append("\n\t...");
-        }
-        return message.toString();
     }
 
     private void heartbeat() {
@@ -422,68 +321,6 @@ final class FlowWorker {
     }
 
     private String describe(Task task) {
-        return flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] of run " + task.runId();
-    }
-
-    /** What a handler sees of its task. */
-    private final class Context implements TaskContext {
-        private final Task task;
-        private final JsonValue flowInput;
-        private final Instant deadline;
-        private final AtomicBoolean timedOut;
-        private final AtomicBoolean runCancelled;
-
-        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut, AtomicBoolean runCancelled) {
-            this.task = task;
-            this.flowInput = flowInput;
-            this.deadline = deadline;
-            this.timedOut = timedOut;
-            this.runCancelled = runCancelled;
-        }
-
-        @Override
-        public String flowSlug() {
-            return flow.slug();
-        }
-
-        @Override
-        public UUID runId() {
-            return task.runId();
-        }
-
-        @Override
-        public String stepSlug() {
-            return task.stepSlug();
-        }
-
-        @Override
-        public int taskIndex() {
-            return task.taskIndex();
-        }
-
-        @Override
-        public int attempt() {
-            return task.attempt();
-        }
-
-        @Override
-        public JsonValue flowInput() {
-            return flowInput;
-        }
-
-        @Override
-        public <T> T flowInput(Class<T> type) {
-            return type.cast(codec.decode(flowInput, type));
-        }
-
-        @Override
-        public Instant deadline() {
-            return deadline;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return timedOut.get() || runCancelled.get() || graceOver.get() || Thread.currentThread().isInterrupted();
-        }
+        return execution.describe(task);
     }
 }

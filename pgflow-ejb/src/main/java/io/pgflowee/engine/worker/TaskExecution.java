@@ -1,0 +1,209 @@
+package io.pgflowee.engine.worker;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.pgflowee.api.flow.Flow;
+import io.pgflowee.api.flow.Step;
+import io.pgflowee.api.flow.TaskContext;
+import io.pgflowee.api.json.JsonCodec;
+import jakarta.json.JsonValue;
+
+/**
+ * Runs claimed tasks' handlers for one flow's worker: the timeout watchdog (interrupt, then a
+ * timed-out failure), the {@link TaskContext} a handler sees, the registry of running handlers
+ * that cancellation and shutdown interrupt, and what becomes of each outcome: a result or a
+ * failure to report, or nothing when the run was cancelled or the shutdown cancelled the handler.
+ */
+final class TaskExecution {
+
+    private static final Logger LOG = Logger.getLogger(TaskExecution.class.getName());
+    private static final int STACK_FRAMES = 8;
+
+    /** Where outcomes go: completions to the batcher, failures to fail_task. */
+    interface Outcomes {
+        void completed(Task task, String output);
+
+        void failed(Task task, String error);
+    }
+
+    private final Flow<?> flow;
+    private final JsonCodec codec;
+    private final ScheduledExecutorService scheduler;
+    private final Map<Task, RunningHandler> running;
+    private final AtomicBoolean graceOver;
+    private final Outcomes outcomes;
+    private final io.pgflowee.engine.metrics.PgflowMetrics metrics;
+
+    TaskExecution(Flow<?> flow, JsonCodec codec, ScheduledExecutorService scheduler, Map<Task, RunningHandler> running,
+                  AtomicBoolean graceOver, Outcomes outcomes, io.pgflowee.engine.metrics.PgflowMetrics metrics) {
+        this.flow = flow;
+        this.codec = codec;
+        this.scheduler = scheduler;
+        this.running = running;
+        this.graceOver = graceOver;
+        this.outcomes = outcomes;
+        this.metrics = metrics;
+    }
+
+    /** Runs the task's handler on the calling thread and hands its outcome on; the caller frees its slot after. */
+    void run(Task task) {
+        Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
+        AtomicBoolean timedOut = new AtomicBoolean();
+        RunningHandler handler = new RunningHandler();
+        ScheduledFuture<?> watchdog = null;
+        running.put(task, handler);
+        try {
+            watchdog = scheduler.schedule(() -> {
+                timedOut.set(true);
+                handler.interruptIfRunning();
+            }, task.timeoutSeconds(), TimeUnit.SECONDS);
+            Step<?> step = flow.stepNamed(task.stepSlug());
+            JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
+            TaskContext context = new Context(task, flowInput, deadline, timedOut, handler.runCancelled());
+            String output;
+            long t0 = System.nanoTime();
+            try {
+                output = step.execute(JsonCodec.parse(task.input()), context, codec);
+            } catch (Throwable e) {
+                watchdog.cancel(false);
+                measure(task, timedOut.get() ? "timed_out" : "failed", t0);
+                if (handler.runCancelled().get()) {
+                    ignoreCancelled(task, "threw " + e);
+                    return;
+                }
+                if (graceOver.get() && !timedOut.get()) {
+                    // cancelled by the shutdown, not failed by its handler: not reported, so the
+                    // attempt is not counted as a failure; the lease returns the task
+                    LOG.info(() -> "PGFLOW-039 task " + describe(task) + " was cancelled by the shutdown (" + e
+                            + "); it returns to the queue when its lease expires");
+                    return;
+                }
+                if (timedOut.get()) {
+                    outcomes.failed(task, "Task timed out: the handler was still running after its "
+                            + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
+                } else {
+                    outcomes.failed(task, errorMessage(e));
+                }
+                return;
+            }
+            watchdog.cancel(false);
+            measure(task, timedOut.get() ? "timed_out" : "completed", t0);
+            if (handler.runCancelled().get()) {
+                ignoreCancelled(task, "returned");
+            } else if (timedOut.get()) {
+                outcomes.failed(task, "Task timed out: the handler returned after its "
+                        + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
+            } else {
+                outcomes.completed(task, output);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
+        } finally {
+            running.remove(task);
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+            handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
+        }
+    }
+
+    private void ignoreCancelled(Task task, String outcome) {
+        LOG.info(() -> "PGFLOW-043 task " + describe(task) + " " + outcome + " after its run was cancelled: not reported");
+    }
+
+    private void measure(Task task, String outcome, long startNanos) {
+        if (metrics != null) {
+            metrics.taskFinished(flow.slug(), task.stepSlug(), outcome, System.nanoTime() - startNanos);
+        }
+    }
+
+    static String errorMessage(Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        String[] lines = trace.toString().split("\\R");
+        StringBuilder message = new StringBuilder(e.getClass().getName()).append(": ").append(e.getMessage());
+        for (int i = 1; i < lines.length && i <= STACK_FRAMES; i++) {
+            message.append('\n').append(lines[i]);
+        }
+        if (lines.length > STACK_FRAMES + 1) {
+            message.append("\n\t...");
+        }
+        return message.toString();
+    }
+
+    String describe(Task task) {
+        return flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] of run " + task.runId();
+    }
+
+    /** What a handler sees of its task. */
+    private final class Context implements TaskContext {
+        private final Task task;
+        private final JsonValue flowInput;
+        private final Instant deadline;
+        private final AtomicBoolean timedOut;
+        private final AtomicBoolean runCancelled;
+
+        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut, AtomicBoolean runCancelled) {
+            this.task = task;
+            this.flowInput = flowInput;
+            this.deadline = deadline;
+            this.timedOut = timedOut;
+            this.runCancelled = runCancelled;
+        }
+
+        @Override
+        public String flowSlug() {
+            return flow.slug();
+        }
+
+        @Override
+        public UUID runId() {
+            return task.runId();
+        }
+
+        @Override
+        public String stepSlug() {
+            return task.stepSlug();
+        }
+
+        @Override
+        public int taskIndex() {
+            return task.taskIndex();
+        }
+
+        @Override
+        public int attempt() {
+            return task.attempt();
+        }
+
+        @Override
+        public JsonValue flowInput() {
+            return flowInput;
+        }
+
+        @Override
+        public <T> T flowInput(Class<T> type) {
+            return type.cast(codec.decode(flowInput, type));
+        }
+
+        @Override
+        public Instant deadline() {
+            return deadline;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return timedOut.get() || runCancelled.get() || graceOver.get() || Thread.currentThread().isInterrupted();
+        }
+    }
+}
