@@ -33,47 +33,55 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-start-ready-steps-of runOnChange:true splitStatements:false
+-- _start_ready_steps_of(run_ids) starts every ready step of the given runs (created, no remaining
+-- deps, a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued
+-- task per index 0..n-1 visible after the step's start_delay. Returns the steps it started, with
+-- whether their tasks are claimable now. Does not check the runs' status and sends nothing (callers do).
+CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
+RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
+LANGUAGE sql VOLATILE
+AS $$
+  WITH started AS (
+    UPDATE pgflow.step_states ss
+    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
+    WHERE ss.run_id = ANY (p_run_ids) AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
+    RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
+  ), planned AS (
+    SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
+    FROM started st
+    JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
+  ), inserted AS (
+    INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+    SELECT p.flow_slug, p.run_id, p.step_slug, i,
+           CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
+    FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
+    ORDER BY p.run_id, p.step_slug, i
+    RETURNING 1
+  )
+  SELECT p.run_id, p.flow_slug, p.step_slug, p.delay = 0 FROM planned p
+$$;
+
 --changeset pgflow:040-start-ready-steps-internal runOnChange:true splitStatements:false
--- _start_ready_steps(run_id, events) starts every ready step of a run (created, no remaining deps,
--- a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued task
--- per index 0..n-1 visible after the step's start_delay. Returns true when some task is
+-- _start_ready_steps(run_id, events) starts every ready step of a run (_start_ready_steps_of) and
+-- emits step:started for each, in step-slug order, when asked. Returns true when some task is
 -- claimable now (the caller may wake idle workers). Does not check the run status (callers do).
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps(p_run_id uuid, p_events boolean)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  v_slugs text[];
-  v_flow text;
-  v_visible_now boolean;
-  v_slug text;
+  v_step record;
+  v_visible_now boolean := false;
 BEGIN
-  WITH started AS (
-    UPDATE pgflow.step_states ss
-    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
-    WHERE ss.run_id = p_run_id AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
-    RETURNING ss.flow_slug, ss.step_slug, ss.initial_tasks
-  ), planned AS (
-    SELECT st.flow_slug, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
-    FROM started st
-    JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
-  ), inserted AS (
-    INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
-    SELECT p.flow_slug, p_run_id, p.step_slug, i,
-           CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
-    FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
-    RETURNING 1
-  )
-  SELECT array_agg(p.step_slug ORDER BY p.step_slug), min(p.flow_slug), bool_or(p.delay = 0)
-  INTO v_slugs, v_flow, v_visible_now
-  FROM planned p;
-
-  IF p_events AND v_slugs IS NOT NULL THEN
-    FOREACH v_slug IN ARRAY v_slugs LOOP
-      PERFORM pgflow._emit_step(p_run_id, v_flow, v_slug, 'started');
-    END LOOP;
-  END IF;
-  RETURN coalesce(v_visible_now, false);
+  FOR v_step IN SELECT s.flow_slug, s.step_slug, s.visible_now FROM pgflow._start_ready_steps_of(ARRAY[p_run_id]) s ORDER BY s.step_slug
+  LOOP
+    IF p_events THEN
+      PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
+    END IF;
+    v_visible_now := v_visible_now OR v_step.visible_now;
+  END LOOP;
+  RETURN v_visible_now;
 END;
 $$;
 
@@ -94,6 +102,25 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-complete-finished-runs runOnChange:true splitStatements:false
+-- _complete_finished_runs(run_ids): each started run with no remaining steps -> completed, output =
+-- object of the completed leaf steps' outputs (NULL when none completed). Returns the runs it
+-- completed; sends nothing (callers do).
+CREATE OR REPLACE FUNCTION pgflow._complete_finished_runs(p_run_ids uuid[])
+RETURNS TABLE (run_id uuid, flow_slug text)
+LANGUAGE sql VOLATILE
+AS $$
+  UPDATE pgflow.runs r
+  SET status = 'completed', completed_at = now(),
+      output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
+                FROM pgflow.step_states ss
+                WHERE ss.run_id = r.run_id AND ss.status = 'completed'
+                  AND NOT EXISTS (SELECT 1 FROM pgflow.deps d
+                                  WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
+  WHERE r.run_id = ANY (p_run_ids) AND r.status = 'started' AND r.remaining_steps = 0
+  RETURNING r.run_id, r.flow_slug
+$$;
+
 --changeset pgflow:040-maybe-complete-run runOnChange:true splitStatements:false
 -- maybe_complete_run(run_id): a started run with no remaining steps -> completed, output = object
 -- of the completed leaf steps' outputs (NULL when none completed). Only a started run completes.
@@ -104,15 +131,7 @@ AS $$
 DECLARE
   v_flow text;
 BEGIN
-  UPDATE pgflow.runs r
-  SET status = 'completed', completed_at = now(),
-      output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
-                FROM pgflow.step_states ss
-                WHERE ss.run_id = r.run_id AND ss.status = 'completed'
-                  AND NOT EXISTS (SELECT 1 FROM pgflow.deps d
-                                  WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
-  WHERE r.run_id = maybe_complete_run.run_id AND r.status = 'started' AND r.remaining_steps = 0
-  RETURNING r.flow_slug INTO v_flow;
+  SELECT c.flow_slug INTO v_flow FROM pgflow._complete_finished_runs(ARRAY[maybe_complete_run.run_id]) c;
   IF FOUND AND pgflow._events_wanted(maybe_complete_run.run_id) THEN
     PERFORM pgflow._emit_run(maybe_complete_run.run_id, v_flow, 'completed');
   END IF;

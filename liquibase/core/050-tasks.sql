@@ -339,34 +339,9 @@ BEGIN
 
     v_runs := ARRAY(SELECT DISTINCT dn.run_id FROM unnest(v_done_runs) AS dn(run_id) ORDER BY 1);
 
-    -- the steps that became ready start, with their tasks (as _start_ready_steps does run by run)
-    WITH started AS (
-      UPDATE pgflow.step_states ss
-      SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
-      WHERE ss.run_id = ANY (v_runs) AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
-      RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
-    ), planned AS (
-      SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
-      FROM started st
-      JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
-    ), inserted AS (
-      INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
-      SELECT p.flow_slug, p.run_id, p.step_slug, i,
-             CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
-      FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
-      ORDER BY p.run_id, p.step_slug, i
-      RETURNING 1
-    )
-    SELECT array_agg(DISTINCT p.flow_slug) FILTER (WHERE p.delay = 0) INTO v_wake FROM planned p;
-
-    -- runs with nothing left complete, their output the object of their leaf steps' outputs
-    UPDATE pgflow.runs r
-    SET status = 'completed', completed_at = now(),
-        output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
-                  FROM pgflow.step_states ss
-                  WHERE ss.run_id = r.run_id AND ss.status = 'completed'
-                    AND NOT EXISTS (SELECT 1 FROM pgflow.deps d WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
-    WHERE r.run_id = ANY (v_runs) AND r.status = 'started' AND r.remaining_steps = 0;
+    -- the steps that became ready start, with their tasks; runs with nothing left complete
+    SELECT array_agg(DISTINCT st.flow_slug) FILTER (WHERE st.visible_now) INTO v_wake FROM pgflow._start_ready_steps_of(v_runs) st;
+    PERFORM pgflow._complete_finished_runs(v_runs);
 
     IF v_wake IS NOT NULL THEN
       FOREACH v_flow IN ARRAY v_wake LOOP
