@@ -1,9 +1,5 @@
 package io.pgflowee.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,24 +40,11 @@ public final class BackfillBenchmark {
         }
         Files.writeString(csv, b);
         sql(ds, "select pgflow.pause_flow('greet_user')");
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> started = client.send(HttpRequest.newBuilder(URI.create(http + "/api/jobs/pgflow-backfill"))
-                .header("Authorization", auth).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"flow\": \"greet_user\", \"path\": \"" + csv + "\", \"chunkSize\": " + chunk + "}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        if (started.statusCode() != 202) {
-            throw new IllegalStateException("start refused: " + started.statusCode() + " " + started.body());
-        }
-        String location = started.headers().firstValue("Location").orElseThrow();
-        String key = BenchOptions.field(started.body(), "instanceKey");
-        String body;
-        do {
-            Thread.sleep(500);
-            body = client.send(HttpRequest.newBuilder(URI.create(location)).header("Authorization", auth).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } while (body.contains("\"status\":\"STARTED\"") || body.contains("\"status\":\"STARTING\""));
-        long ms = java.time.Duration.between(java.time.OffsetDateTime.parse(BenchOptions.field(body, "startedAt")),
-                java.time.OffsetDateTime.parse(BenchOptions.field(body, "endedAt"))).toMillis();
+        ApiJobs jobs = new ApiJobs(http, auth);
+        String[] started = jobs.start("pgflow-backfill", "{\"flow\": \"greet_user\", \"path\": \"" + csv + "\", \"chunkSize\": " + chunk + "}");
+        String key = BenchOptions.field(started[0], "instanceKey");
+        String body = jobs.awaitEnd(started[1]);
+        long ms = ApiJobs.millis(body);
         System.out.printf("# backfill of %,d CSV lines into greet_user (paused), chunk %d, %d cores: %s in %.1f s = %,.0f runs/s (%s)%n",
                 items, chunk, Runtime.getRuntime().availableProcessors(), BenchOptions.field(body, "status"), ms / 1000.0, items * 1000.0 / ms,
                 BenchOptions.field(body, "data"));

@@ -2,10 +2,6 @@ package io.pgflowee.bench;
 
 import static io.pgflowee.bench.CoreWorker.exec;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -70,24 +66,14 @@ public final class PruneBenchmark {
         System.out.printf("SQL core workload alone (%d workers, 3-step chain): %,.0f tasks/s%n", workers, alone);
 
         Path exports = Files.createTempDirectory("prune-bench");
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> started = client.send(HttpRequest.newBuilder(URI.create(http + "/api/jobs/pgflow-prune"))
-                .header("Authorization", auth).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"flows\": \"bench_prune\", \"retention\": \"P30D\", \"exportDir\": \"" + exports
-                        + "\", \"chunkSize\": " + chunk + "}")).build(), HttpResponse.BodyHandlers.ofString());
-        if (started.statusCode() != 202) {
-            throw new IllegalStateException("start refused: " + started.statusCode() + " " + started.body());
-        }
-        String location = started.headers().firstValue("Location").orElseThrow();
+        ApiJobs jobs = new ApiJobs(http, auth);
+        String location = jobs.start("pgflow-prune", "{\"flows\": \"bench_prune\", \"retention\": \"P30D\", \"exportDir\": \"" + exports
+                + "\", \"chunkSize\": " + chunk + "}")[1];
         AtomicBoolean jobDone = new AtomicBoolean();
         String[] last = new String[1];
         Thread poller = new Thread(() -> {
             try {
-                do {
-                    Thread.sleep(500);
-                    last[0] = client.send(HttpRequest.newBuilder(URI.create(location)).header("Authorization", auth).build(),
-                            HttpResponse.BodyHandlers.ofString()).body();
-                } while (last[0].contains("\"status\":\"STARTED\"") || last[0].contains("\"status\":\"STARTING\""));
+                last[0] = jobs.awaitEnd(location);
             } catch (Exception e) {
                 last[0] = e.toString();
             }
@@ -97,8 +83,7 @@ public final class PruneBenchmark {
         double beside = workload(ds, workers, jobDone::get, Long.MAX_VALUE);
         poller.join();
         String body = last[0];
-        long ms = java.time.Duration.between(java.time.OffsetDateTime.parse(BenchOptions.field(body, "startedAt")),
-                java.time.OffsetDateTime.parse(BenchOptions.field(body, "endedAt"))).toMillis();
+        long ms = ApiJobs.millis(body);
         long files;
         try (var list = Files.walk(exports)) {
             files = list.filter(p -> p.toString().endsWith(".jsonl.gz")).count();

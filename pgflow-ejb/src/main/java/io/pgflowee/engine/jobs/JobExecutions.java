@@ -1,6 +1,5 @@
 package io.pgflowee.engine.jobs;
 
-import java.net.InetAddress;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.UUID;
@@ -98,10 +97,7 @@ public class JobExecutions {
     }
 
     private static String serverName() {
-        try {
-            return InetAddress.getLocalHost().getHostName() + "/" + ProcessHandle.current().pid();
-        } catch (Exception e) {
-            return "pid " + ProcessHandle.current().pid();
-        }
+        return io.pgflowee.engine.system.ThisProcess.hostName().map(host -> host + "/").orElse("pid ")
+                + io.pgflowee.engine.system.ThisProcess.pid();
     }
 }

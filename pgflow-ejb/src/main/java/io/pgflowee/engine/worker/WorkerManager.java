@@ -1,6 +1,5 @@
 package io.pgflowee.engine.worker;
 
-import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -168,10 +167,7 @@ public class WorkerManager {
     }
 
     private static String functionName() {
-        try {
-            return "pgflow-ee@" + InetAddress.getLocalHost().getHostName() + "/" + ProcessHandle.current().pid();
-        } catch (Exception e) {
-            return "pgflow-ee/" + ProcessHandle.current().pid();
-        }
+        return io.pgflowee.engine.system.ThisProcess.hostName().map(host -> "pgflow-ee@" + host + "/")
+                .orElse("pgflow-ee/") + io.pgflowee.engine.system.ThisProcess.pid();
     }
 }

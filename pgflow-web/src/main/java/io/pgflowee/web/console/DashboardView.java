@@ -70,6 +70,10 @@ public class DashboardView {
             return runId;
         }
 
+        public String getShortId() {
+            return io.pgflowee.engine.query.RunFilter.shortId(runId);
+        }
+
         public String getStep() {
             return step;
         }
