@@ -40,8 +40,11 @@ $$;
 -- whether their tasks are claimable now. Does not check the runs' status and sends nothing (callers do).
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
 AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH started AS (
     UPDATE pgflow.step_states ss
     SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
@@ -59,7 +62,8 @@ AS $$
     ORDER BY p.run_id, p.step_slug, i
     RETURNING 1
   )
-  SELECT p.run_id, p.flow_slug, p.step_slug, p.delay = 0 FROM planned p
+  SELECT p.run_id, p.flow_slug, p.step_slug, p.delay = 0 FROM planned p;
+END;
 $$;
 
 --changeset pgflow:040-start-ready-steps-internal runOnChange:true splitStatements:false
@@ -108,8 +112,11 @@ $$;
 -- completed; sends nothing (callers do).
 CREATE OR REPLACE FUNCTION pgflow._complete_finished_runs(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
 AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   UPDATE pgflow.runs r
   SET status = 'completed', completed_at = now(),
       output = (SELECT jsonb_object_agg(ss.step_slug, ss.output)
@@ -118,7 +125,8 @@ AS $$
                   AND NOT EXISTS (SELECT 1 FROM pgflow.deps d
                                   WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
   WHERE r.run_id = ANY (p_run_ids) AND r.status = 'started' AND r.remaining_steps = 0
-  RETURNING r.run_id, r.flow_slug
+  RETURNING r.run_id, r.flow_slug;
+END;
 $$;
 
 --changeset pgflow:040-maybe-complete-run runOnChange:true splitStatements:false
