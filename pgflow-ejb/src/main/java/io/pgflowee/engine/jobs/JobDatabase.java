@@ -74,14 +74,9 @@ public class JobDatabase {
     /** Records a skipped item (once per item, however often its chunk is read again). */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public void recordSkip(String instanceKey, String itemKey, String reason) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pgflow_internal.job_skips (instance_key, item_key, reason) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (instance_key, item_key) DO UPDATE SET reason = excluded.reason")) {
-            ps.setString(1, instanceKey);
-            ps.setString(2, itemKey);
-            ps.setString(3, reason.length() > 2000 ? reason.substring(0, 2000) + "…" : reason);
-            ps.executeUpdate();
-        }
+        update("INSERT INTO pgflow_internal.job_skips (instance_key, item_key, reason) VALUES (?, ?, ?)"
+                + " ON CONFLICT (instance_key, item_key) DO UPDATE SET reason = excluded.reason",
+                instanceKey, itemKey, reason.length() > 2000 ? reason.substring(0, 2000) + "…" : reason);
     }
 
     /** The skipped items of a job instance, by key. */
@@ -300,11 +295,8 @@ public class JobDatabase {
     /** Records a one-time event (a day's scheduled job): true for the first caller of all servers. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public boolean claimOnce(String key) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pgflow_internal.job_items (instance_key, item_key, outcome) VALUES ('schedule', ?, 'claimed') ON CONFLICT DO NOTHING")) {
-            ps.setString(1, key);
-            return ps.executeUpdate() == 1;
-        }
+        return update("INSERT INTO pgflow_internal.job_items (instance_key, item_key, outcome) VALUES ('schedule', ?, 'claimed')"
+                + " ON CONFLICT DO NOTHING", key) == 1;
     }
 
     /**
@@ -343,37 +335,22 @@ public class JobDatabase {
     /** Records that this server runs the execution (again, after a restart on it). */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public void recordExecution(String instanceKey, long executionId, java.util.UUID serverId, String server) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pgflow_internal.job_executions (instance_key, execution_id, server_id, server) VALUES (?, ?, ?, ?)"
-                        + " ON CONFLICT (instance_key, execution_id) DO UPDATE SET server_id = excluded.server_id, server = excluded.server,"
-                        + " heartbeat_at = now(), ended_at = NULL")) {
-            ps.setString(1, instanceKey);
-            ps.setLong(2, executionId);
-            ps.setObject(3, serverId);
-            ps.setString(4, server);
-            ps.executeUpdate();
-        }
+        update("INSERT INTO pgflow_internal.job_executions (instance_key, execution_id, server_id, server) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (instance_key, execution_id) DO UPDATE SET server_id = excluded.server_id, server = excluded.server,"
+                + " heartbeat_at = now(), ended_at = NULL", instanceKey, executionId, serverId, server);
     }
 
     /** Records that the execution ended on its server. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public void endExecution(String instanceKey, long executionId) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE pgflow_internal.job_executions SET ended_at = now() WHERE instance_key = ? AND execution_id = ?")) {
-            ps.setString(1, instanceKey);
-            ps.setLong(2, executionId);
-            ps.executeUpdate();
-        }
+        update("UPDATE pgflow_internal.job_executions SET ended_at = now() WHERE instance_key = ? AND execution_id = ?",
+                instanceKey, executionId);
     }
 
     /** The heartbeat of every execution this server runs; how many there are. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public int heartbeat(java.util.UUID serverId) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE pgflow_internal.job_executions SET heartbeat_at = now() WHERE server_id = ? AND ended_at IS NULL")) {
-            ps.setObject(1, serverId);
-            return ps.executeUpdate();
-        }
+        return update("UPDATE pgflow_internal.job_executions SET heartbeat_at = now() WHERE server_id = ? AND ended_at IS NULL", serverId);
     }
 
     /** Who runs (or ran) the execution, if a server recorded it. */
@@ -398,14 +375,8 @@ public class JobDatabase {
     /** Records that a partition started (items unchanged) or read everything ({@code done}). */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public void partition(String instanceKey, String partition, boolean done) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pgflow_internal.job_partitions (instance_key, partition, done) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (instance_key, partition) DO UPDATE SET done = excluded.done, updated_at = now()")) {
-            ps.setString(1, instanceKey);
-            ps.setString(2, partition);
-            ps.setBoolean(3, done);
-            ps.executeUpdate();
-        }
+        update("INSERT INTO pgflow_internal.job_partitions (instance_key, partition, done) VALUES (?, ?, ?)"
+                + " ON CONFLICT (instance_key, partition) DO UPDATE SET done = excluded.done, updated_at = now()", instanceKey, partition, done);
     }
 
     /** The partitions of a job instance, by name. */
@@ -423,5 +394,15 @@ public class JobDatabase {
             }
         }
         return out;
+    }
+
+    /** One statement on a connection of its own (in the caller's transaction attribute); the rows it changed. */
+    private int update(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            return ps.executeUpdate();
+        }
     }
 }
