@@ -40,18 +40,20 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       (the cost of the per-flow claim lock) and with one that does.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|throughput]}.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|throughput] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
     private final DataSource ds;
     private final int batch;
     private final boolean batchCompletion;
+    private final boolean stats;
 
-    private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion) {
+    private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion, boolean stats) {
         this.ds = ds;
         this.batch = batch;
         this.batchCompletion = batchCompletion;
+        this.stats = stats;
     }
 
     public static void main(String[] args) throws Exception {
@@ -63,8 +65,17 @@ public final class SqlCoreBenchmark {
         boolean batchCompletion = !"single".equals(opts.getOrDefault("mode", "batch"));
         int pickups = Integer.parseInt(opts.getOrDefault("pickups", "200"));
         int finished = Integer.parseInt(opts.getOrDefault("finished", "1000000"));
+        boolean stats = "on".equals(opts.get("stats"));
 
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        if (stats) {
+            // database time per task from pg_stat_statements: top-level calls (what workers send)
+            // and, with track=all, the statements inside the functions, foreign-key checks included
+            builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                    .setServerConfig("pg_stat_statements.track", "all")
+                    .setServerConfig("pg_stat_statements.max", "10000");
+        }
+        try (EmbeddedPostgres pg = builder
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("fsync", "on")
                 .setServerConfig("max_connections", "100")
@@ -87,7 +98,12 @@ public final class SqlCoreBenchmark {
                         "select pgflow.add_step('fanout', 'join', ARRAY['each'])",
                         "select pgflow.create_flow('ping')", "select pgflow.add_step('ping', 'pong')");
             }
-            SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion);
+            if (stats) {
+                try (Connection c = ds.getConnection()) {
+                    exec(c, "create extension pg_stat_statements");
+                }
+            }
+            SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion, stats);
             bench.calibrate(4, 5);
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
@@ -138,8 +154,18 @@ public final class SqlCoreBenchmark {
         }
         double startSeconds = (System.nanoTime() - startNanos) / 1e9;
         long expected = (long) runs * tasksPerRun;
+        try (Connection c = ds.getConnection()) {
+            // statistics as autovacuum keeps them on a live database: without them the first run's
+            // cached plans are made for empty tables (sequential scans that stay when the tables grow)
+            exec(c, "analyze pgflow.runs, pgflow.step_states, pgflow.step_tasks");
+        }
         AtomicLong completed = new AtomicLong();
         AtomicLong roundTrips = new AtomicLong();
+        if (stats) {
+            try (Connection c = ds.getConnection()) {
+                exec(c, "select pg_stat_statements_reset()");
+            }
+        }
         long commitsBefore = commits();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
@@ -165,6 +191,40 @@ public final class SqlCoreBenchmark {
                         + " start_flow: %.0f runs/s%n",
                 flow, workers, runs, expected, expected / seconds, seconds, (double) roundTrips.get() / expected,
                 (double) commits / expected, runs / startSeconds);
+        if (stats) {
+            databaseTime(expected);
+        }
+    }
+
+    /**
+     * Prints the database time per completed task from pg_stat_statements (reset before the
+     * workers started, so start_flow is not in it): the top-level calls the workers made, then the
+     * statements inside them that cost most, with how often they ran per task.
+     */
+    private void databaseTime(long tasks) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("select sum(total_exec_time), sum(calls) from pg_stat_statements"
+                    + " where toplevel and query not like '%pg_stat_statements%' and query ~* 'claim_tasks|complete_task|register_worker|mark_worker'")) {
+                rs.next();
+                System.out.printf("  database time per task: %.3f ms (%.2f top-level calls/task)%n",
+                        rs.getDouble(1) / tasks, rs.getDouble(2) / tasks);
+            }
+            try (ResultSet rs = st.executeQuery("select coalesce(sum(total_exec_time), 0), coalesce(sum(calls), 0),"
+                    + " string_agg(DISTINCT substring(query from 'FROM ONLY (\\S+)'), ', ')"
+                    + " from pg_stat_statements where query like '%FROM ONLY%FOR KEY SHARE OF%'")) {
+                rs.next();
+                System.out.printf("  of which foreign-key checks: %.3f ms (%.2f per task; tables %s)%n",
+                        rs.getDouble(1) / tasks, rs.getDouble(2) / tasks, rs.getString(3));
+            }
+            try (ResultSet rs = st.executeQuery("select total_exec_time, calls, regexp_replace(query, '\\s+', ' ', 'g')"
+                    + " from pg_stat_statements where not toplevel order by total_exec_time desc limit 12")) {
+                while (rs.next()) {
+                    String q = rs.getString(3);
+                    System.out.printf("    %.3f ms/task, %.2f calls/task: %s%n", rs.getDouble(1) / tasks, rs.getDouble(2) / tasks,
+                            q.length() > 110 ? q.substring(0, 110) + "..." : q);
+                }
+            }
+        }
     }
 
     private void pickupLatency(int workers, int samples) throws Exception {
