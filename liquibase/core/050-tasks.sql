@@ -105,6 +105,43 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:050-fail-tasks runOnChange:true splitStatements:false
+-- fail_tasks(run_ids, step_slugs, task_indexes, error_messages): what fail_task does for each
+-- element, in one transaction and one round trip (a worker's failures of a few milliseconds go
+-- together, as its completions do with complete_tasks). The tasks and their step states are locked
+-- first in (run_id, step_slug, task_index) order, the order complete_tasks locks in, so that
+-- concurrent batches cannot deadlock; then each element goes through fail_task in that order
+-- (failures are rare and each can fail a run or skip steps: no set-based path). Returns the task
+-- rows in that order; unknown tasks return nothing, as with fail_task.
+CREATE OR REPLACE FUNCTION pgflow.fail_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], error_messages text[])
+RETURNS SETOF pgflow.step_tasks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_item record;
+BEGIN
+  IF cardinality(run_ids) IS DISTINCT FROM cardinality(step_slugs)
+     OR cardinality(run_ids) IS DISTINCT FROM cardinality(task_indexes)
+     OR cardinality(run_ids) IS DISTINCT FROM cardinality(error_messages) THEN
+    RAISE EXCEPTION 'fail_tasks: run_ids (%), step_slugs (%), task_indexes (%) and error_messages (%) must have the same length',
+      cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(error_messages);
+  END IF;
+
+  PERFORM 1
+  FROM unnest(fail_tasks.run_ids, fail_tasks.step_slugs, fail_tasks.task_indexes) AS u(r, s, i)
+  JOIN pgflow.step_tasks t ON t.run_id = u.r AND t.step_slug = u.s AND t.task_index = u.i
+  JOIN pgflow.step_states ss ON ss.run_id = t.run_id AND ss.step_slug = t.step_slug
+  ORDER BY u.r, u.s, u.i
+  FOR UPDATE OF t, ss;
+
+  FOR v_item IN
+    SELECT u.r, u.s, u.i, u.e FROM unnest(run_ids, step_slugs, task_indexes, error_messages) AS u(r, s, i, e) ORDER BY 1, 2, 3
+  LOOP
+    RETURN QUERY SELECT * FROM pgflow.fail_task(v_item.r, v_item.s, v_item.i, v_item.e);
+  END LOOP;
+END;
+$$;
+
 --changeset pgflow:050-complete-task runOnChange:true splitStatements:false
 -- complete_task(run_id, step_slug, task_index, output) returns the task row (none for an unknown
 -- task). Locks the task and its step state (not the run: map siblings of one step serialise on

@@ -195,7 +195,9 @@ public final class EndToEndBenchmark {
                     .send(HttpRequest.newBuilder(URI.create(http + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
             Matcher used = Pattern.compile("\"heapUsedMiB\":\"?(\\d+)").matcher(r.body());
             Matcher max = Pattern.compile("\"heapMaxMiB\":\"?(\\d+)").matcher(r.body());
-            return (used.find() ? used.group(1) : "?") + " MiB used of " + (max.find() ? max.group(1) : "?") + " MiB";
+            Matcher afterGc = Pattern.compile("\"heapAfterGcMiB\":\"?(\\d+)").matcher(r.body());
+            return (used.find() ? used.group(1) : "?") + " MiB used of " + (max.find() ? max.group(1) : "?") + " MiB, "
+                    + (afterGc.find() ? afterGc.group(1) : "?") + " MiB after the last GC";
         } catch (Exception e) {
             return "unknown (" + e.getMessage() + ")";
         }

@@ -7,38 +7,45 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * A worker's completions, reported together: a completion waits at most {@code linger} (or until
- * {@code maxBatch} are waiting) and goes with the others in one {@code complete_tasks} call. When a
- * batch call fails, its completions are reported one by one, so that one bad task cannot hold the
- * others back; one that still fails is logged, and its lease returns the task (as after a crash
- * between handler and report: nothing is lost, the task runs again). One report is in flight at a
- * time, in the order the handlers ended.
+ * A worker's outcomes, reported together: a completion or failure waits at most {@code linger} (or
+ * until {@code maxBatch} are waiting) and goes with the others of its kind in one call
+ * ({@code complete_tasks}, {@code fail_tasks}; completions first). When a batch call fails, its
+ * reports are made one by one, so that one bad task cannot hold the others back; one that still
+ * fails is logged, and its lease returns the task (as after a crash between handler and report:
+ * nothing is lost, the task runs again). One batch is in flight at a time, in the order the
+ * handlers ended.
  */
 final class ReportBatcher {
 
-    /** A handler's output, to report. */
-    record Completion(Task task, String output) {
+    /** A handler's outcome, to report: its output, or (when {@code error} is not null) its failure. */
+    record Report(Task task, String output, String error) {
+        boolean failure() {
+            return error != null;
+        }
     }
 
     /** The database calls. */
     interface Reports {
-        void completeAll(List<Completion> batch) throws Exception;
+        void completeAll(List<Report> completions) throws Exception;
 
-        void completeOne(Completion completion) throws Exception;
+        void failAll(List<Report> failures) throws Exception;
+
+        /** One completion or failure on its own. */
+        void reportOne(Report report) throws Exception;
     }
 
     private final Reports reports;
     private final ScheduledExecutorService scheduler;
     private final long lingerMicros;
     private final int maxBatch;
-    private final BiConsumer<Completion, Exception> lost;
-    private final List<Completion> pending = new ArrayList<>();
+    private final BiConsumer<Report, Exception> lost;
+    private final List<Report> pending = new ArrayList<>();
     private final Object sending = new Object();
     private boolean flushScheduled;
 
-    /** @param lost told of a completion that could not be reported (its lease will return the task) */
+    /** @param lost told of an outcome that could not be reported (its lease will return the task) */
     ReportBatcher(Reports reports, ScheduledExecutorService scheduler, java.time.Duration linger, int maxBatch,
-                  BiConsumer<Completion, Exception> lost) {
+                  BiConsumer<Report, Exception> lost) {
         this.reports = reports;
         this.scheduler = scheduler;
         this.lingerMicros = Math.max(0, linger.toNanos() / 1000);
@@ -48,10 +55,19 @@ final class ReportBatcher {
 
     /** Queues a completion; it is reported within the linger. */
     void complete(Task task, String output) {
+        add(new Report(task, output, null));
+    }
+
+    /** Queues a failure (the handler's error); it is reported within the linger. */
+    void fail(Task task, String error) {
+        add(new Report(task, null, java.util.Objects.requireNonNull(error, "error")));
+    }
+
+    private void add(Report report) {
         boolean full;
         boolean schedule = false;
         synchronized (this) {
-            pending.add(new Completion(task, output));
+            pending.add(report);
             full = pending.size() >= maxBatch;
             if (!full && !flushScheduled) {
                 flushScheduled = true;
@@ -73,17 +89,18 @@ final class ReportBatcher {
     void flush() {
         synchronized (sending) {
             while (true) {
-                List<Completion> batch;
+                List<Report> batch;
                 synchronized (this) {
                     if (pending.isEmpty()) {
                         flushScheduled = false;
                         return;
                     }
-                    List<Completion> head = pending.subList(0, Math.min(maxBatch, pending.size()));
+                    List<Report> head = pending.subList(0, Math.min(maxBatch, pending.size()));
                     batch = new ArrayList<>(head);
                     head.clear();
                 }
-                send(batch);
+                send(batch.stream().filter(r -> !r.failure()).toList(), reports::completeAll);
+                send(batch.stream().filter(Report::failure).toList(), reports::failAll);
             }
         }
     }
@@ -93,9 +110,17 @@ final class ReportBatcher {
         return pending.size();
     }
 
-    private void send(List<Completion> batch) {
+    /** A call with reports of one kind. */
+    private interface BatchCall {
+        void send(List<Report> batch) throws Exception;
+    }
+
+    private void send(List<Report> batch, BatchCall call) {
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
-            reports.completeAll(batch);
+            call.send(batch);
             return;
         } catch (Exception e) {
             if (batch.size() == 1) {
@@ -103,11 +128,11 @@ final class ReportBatcher {
                 return;
             }
         }
-        for (Completion c : batch) {
+        for (Report r : batch) {
             try {
-                reports.completeOne(c);
+                reports.reportOne(r);
             } catch (Exception e) {
-                lost.accept(c, e);
+                lost.accept(r, e);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.pgflowee.engine.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -112,20 +113,34 @@ class ClaimLoopAndReportBatcherTest {
     /** Records the calls a batcher makes; batch calls fail when told to. */
     private static final class FakeReports implements ReportBatcher.Reports {
         final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+        final List<List<String>> failureBatches = Collections.synchronizedList(new ArrayList<>());
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
         final List<Integer> singles = Collections.synchronizedList(new ArrayList<>());
         volatile boolean batchFails;
         volatile int badTask = -1;
 
         @Override
-        public void completeAll(List<ReportBatcher.Completion> batch) throws SQLException {
+        public void completeAll(List<ReportBatcher.Report> batch) throws SQLException {
+            calls.add("complete_tasks");
             if (batchFails) {
                 throw new SQLException("one of the batch is bad");
             }
+            assertThat(batch).noneMatch(ReportBatcher.Report::failure);
             batches.add(batch.stream().map(c -> c.task().taskIndex()).toList());
         }
 
         @Override
-        public void completeOne(ReportBatcher.Completion c) throws SQLException {
+        public void failAll(List<ReportBatcher.Report> batch) throws SQLException {
+            calls.add("fail_tasks");
+            if (batchFails) {
+                throw new SQLException("one of the batch is bad");
+            }
+            failureBatches.add(batch.stream().map(c -> c.task().taskIndex() + ": " + c.error()).toList());
+        }
+
+        @Override
+        public void reportOne(ReportBatcher.Report c) throws SQLException {
+            calls.add(c.failure() ? "fail_task" : "complete_task");
             if (c.task().taskIndex() == badTask) {
                 throw new SQLException("task " + badTask + " is bad");
             }
@@ -175,11 +190,44 @@ class ClaimLoopAndReportBatcherTest {
             batcher.complete(task(i), String.valueOf(i));
         }
 
+        batcher.fail(task(5), "boom 5");
+        batcher.fail(task(6), "boom 6");
+
         batcher.flush(); // as at shutdown: on the calling thread, before the linger
 
         assertThat(reports.batches).isEmpty();
-        assertThat(reports.singles).containsExactly(1, 3, 4);
+        assertThat(reports.failureBatches).isEmpty();
+        assertThat(reports.singles).containsExactly(1, 3, 4, 5, 6);
+        assertThat(reports.calls).containsExactly("complete_tasks", "complete_task", "complete_task", "complete_task", "complete_task",
+                "fail_tasks", "fail_task", "fail_task");
         assertThat(lost).containsExactly("2: task 2 is bad");
         assertThat(batcher.pending()).isZero();
+    }
+
+    @Test
+    void failuresWithinTheLingerGoInOneFailTasksCallBesideTheCompletions() throws Exception {
+        FakeReports reports = new FakeReports();
+        List<String> lost = new ArrayList<>();
+        ReportBatcher batcher = new ReportBatcher(reports, scheduler, Duration.ofMillis(200), 50, (c, e) -> lost.add(e.getMessage()));
+
+        batcher.fail(task(1), "boom 1");
+        batcher.complete(task(2), "2");
+        batcher.fail(task(3), "boom 3");
+        batcher.complete(task(4), "4");
+        assertThat(reports.calls).as("lingering").isEmpty();
+        assertThat(batcher.pending()).isEqualTo(4);
+        await(() -> reports.calls.size() == 2);
+
+        assertThat(reports.calls).as("completions first, then failures, one call each").containsExactly("complete_tasks", "fail_tasks");
+        assertThat(reports.batches).containsExactly(List.of(2, 4));
+        assertThat(reports.failureBatches).containsExactly(List.of("1: boom 1", "3: boom 3"));
+        assertThat(reports.singles).isEmpty();
+        assertThat(lost).isEmpty();
+
+        batcher.fail(task(5), "boom 5");
+        await(() -> reports.calls.size() == 3);
+        assertThat(reports.calls.get(2)).as("a failure alone: no completion call").isEqualTo("fail_tasks");
+        assertThat(reports.failureBatches.get(1)).containsExactly("5: boom 5");
+        assertThatThrownBy(() -> batcher.fail(task(6), null)).isInstanceOf(NullPointerException.class).hasMessage("error");
     }
 }

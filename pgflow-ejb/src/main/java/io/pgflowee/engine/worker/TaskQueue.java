@@ -1,0 +1,135 @@
+package io.pgflowee.engine.worker;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+/**
+ * Every SQL call of one worker: registration, claims, batched and single reports, the check for
+ * cancelled runs, heartbeats and the stop mark. One connection from the pool per call, returned at
+ * once; no state beyond the worker's identity.
+ */
+final class TaskQueue implements ReportBatcher.Reports {
+
+    private final DataSource dataSource;
+    private final String flowSlug;
+    private final UUID workerId;
+
+    TaskQueue(DataSource dataSource, String flowSlug, UUID workerId) {
+        this.dataSource = dataSource;
+        this.flowSlug = flowSlug;
+        this.workerId = workerId;
+    }
+
+    void register(String functionName) throws SQLException {
+        call("select pgflow.register_worker(?, ?, ?)", workerId, flowSlug, functionName);
+    }
+
+    /** {@code claim_tasks} for up to {@code max} tasks. */
+    List<Task> claim(int max) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select run_id, step_slug, task_index, input::text, flow_input::text,"
+                     + " attempts_count, timeout_seconds from pgflow.claim_tasks(?, ?, ?)")) {
+            ps.setString(1, flowSlug);
+            ps.setObject(2, workerId);
+            ps.setInt(3, max);
+            List<Task> tasks = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
+                            rs.getString(5), rs.getInt(6), rs.getInt(7)));
+                }
+            }
+            return tasks;
+        }
+    }
+
+    /** One {@code complete_tasks} call. */
+    @Override
+    public void completeAll(List<ReportBatcher.Report> completions) throws SQLException {
+        batch("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])", completions,
+                ReportBatcher.Report::output);
+    }
+
+    /** One {@code fail_tasks} call. */
+    @Override
+    public void failAll(List<ReportBatcher.Report> failures) throws SQLException {
+        batch("select count(*) from pgflow.fail_tasks(?::uuid[], ?::text[], ?::int[], ?::text[])", failures, ReportBatcher.Report::error);
+    }
+
+    /** {@code complete_task} or {@code fail_task}. */
+    @Override
+    public void reportOne(ReportBatcher.Report r) throws SQLException {
+        Task t = r.task();
+        if (r.failure()) {
+            call("select pgflow.fail_task(?, ?, ?, ?)", t.runId(), t.stepSlug(), t.taskIndex(), r.error());
+        } else {
+            call("select pgflow.complete_task(?, ?, ?, ?::jsonb)", t.runId(), t.stepSlug(), t.taskIndex(), r.output());
+        }
+    }
+
+    private void batch(String sql, List<ReportBatcher.Report> reports, java.util.function.Function<ReportBatcher.Report, String> value)
+            throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("uuid", reports.stream().map(r -> r.task().runId()).toArray()));
+            ps.setArray(2, c.createArrayOf("text", reports.stream().map(r -> r.task().stepSlug()).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", reports.stream().map(r -> r.task().taskIndex()).toArray()));
+            ps.setArray(4, c.createArrayOf("text", reports.stream().map(value).toArray()));
+            ps.executeQuery().close();
+        }
+    }
+
+    /** The tasks among {@code tasks} whose run was cancelled ({@code cancel_run} marks them cancelled). */
+    List<Task> cancelledAmong(List<Task> tasks) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select t.run_id, t.step_slug, t.task_index from pgflow.step_tasks t"
+                     + " join unnest(?::uuid[], ?::text[], ?::int[]) as mine(run_id, step_slug, task_index)"
+                     + " on t.run_id = mine.run_id and t.step_slug = mine.step_slug and t.task_index = mine.task_index"
+                     + " where t.status = 'cancelled'")) {
+            ps.setArray(1, c.createArrayOf("uuid", tasks.stream().map(Task::runId).toArray()));
+            ps.setArray(2, c.createArrayOf("text", tasks.stream().map(Task::stepSlug).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", tasks.stream().map(Task::taskIndex).toArray()));
+            List<Task> cancelled = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID runId = rs.getObject(1, UUID.class);
+                    String stepSlug = rs.getString(2);
+                    int taskIndex = rs.getInt(3);
+                    tasks.stream().filter(t -> t.runId().equals(runId) && t.stepSlug().equals(stepSlug) && t.taskIndex() == taskIndex)
+                            .forEach(cancelled::add);
+                }
+            }
+            return cancelled;
+        }
+    }
+
+    /** {@code heartbeat}: false when the worker was marked stopped or deprecated. */
+    boolean heartbeat() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select pgflow.heartbeat(?)")) {
+            ps.setObject(1, workerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    void markStopped() throws SQLException {
+        call("select pgflow.mark_worker_stopped(?)", workerId);
+    }
+
+    private void call(String sql, Object... params) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            ps.execute();
+        }
+    }
+}
