@@ -41,6 +41,10 @@ $$;
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
+-- and one plan for all calls: with custom plans (chosen while the planner guesses the array's size)
+-- the statement was planned anew on every call, which cost twice its execution when complete_task
+-- starts one run's steps (SqlCoreBenchmark stats=on, docs/performance.md)
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -113,6 +117,7 @@ $$;
 CREATE OR REPLACE FUNCTION pgflow._complete_finished_runs(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
+SET plan_cache_mode = force_generic_plan -- as _start_ready_steps_of
 AS $$
 #variable_conflict use_column
 BEGIN
