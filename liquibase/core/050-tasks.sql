@@ -435,6 +435,11 @@ DECLARE
   v_running int;
   v_expired record;
   v_claimed int;
+  -- the time the claim compares visible_at with: a variable, not clock_timestamp() in the statements
+  -- (a volatile function cannot bound an index scan: the scans of idx_step_tasks_started and
+  -- idx_step_tasks_queued read every entry of the flow, dead ones of finished tasks included, and
+  -- filtered them; with a variable they read only the entries due)
+  v_now timestamptz := clock_timestamp();
 BEGIN
   SELECT w.idle, w.stopped_at INTO v_worker_row FROM pgflow.workers w WHERE w.worker_id = v_worker;
   IF NOT FOUND THEN
@@ -457,7 +462,7 @@ BEGIN
     FROM pgflow.step_tasks t
     JOIN pgflow.steps s ON s.flow_slug = t.flow_slug AND s.step_slug = t.step_slug
     JOIN pgflow.flows f ON f.flow_slug = t.flow_slug
-    WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= clock_timestamp()
+    WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= v_now
       AND t.attempts_count >= coalesce(s.opt_max_attempts, f.opt_max_attempts)
     FOR UPDATE OF t SKIP LOCKED
   LOOP
@@ -473,33 +478,35 @@ BEGIN
     -- serialise the claims of this flow, then count what runs now (commits before the lock are seen)
     SELECT f.max_running INTO v_flow_row.max_running FROM pgflow.flows f WHERE f.flow_slug = v_flow FOR NO KEY UPDATE;
     IF v_flow_row.max_running IS NOT NULL THEN
+      v_now := clock_timestamp();
       SELECT count(*) INTO v_running FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at > clock_timestamp();
+      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at > v_now;
       v_max := least(v_max, greatest(v_flow_row.max_running - v_running, 0));
     END IF;
   END IF;
 
   IF v_max > 0 THEN
+    v_now := clock_timestamp(); -- after the expired leases were failed and the flow's claim lock was taken
     v_oldest := (v_max + (random() < 0.5)::int) / 2;
     RETURN QUERY
     WITH expired AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 0 AS rank
       FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= clock_timestamp()
+      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at <= v_now
       ORDER BY t.visible_at
       LIMIT v_max
       FOR UPDATE SKIP LOCKED
     ), oldest AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 1 AS rank
       FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
+      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
       ORDER BY t.visible_at
       LIMIT v_oldest
       FOR UPDATE SKIP LOCKED
     ), fair AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 2 AS rank
       FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= clock_timestamp()
+      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
         AND NOT EXISTS (SELECT 1 FROM oldest o
                         WHERE o.run_id = t.run_id AND o.step_slug = t.step_slug AND o.task_index = t.task_index)
       ORDER BY t.task_index, t.visible_at

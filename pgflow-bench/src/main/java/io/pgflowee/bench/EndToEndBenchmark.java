@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,10 +25,13 @@ import java.util.regex.Pattern;
  * {@code greet_user} runs from SQL at steady rates and reports, per rate, the start-to-completed
  * latency p50 / p95 (database timestamps: {@code runs.completed_at - runs.started_at}), the
  * completed steps per second over the measured window, the backlog left when the window closed,
- * the server's heap in use ({@code /health/live}), and the CPU time per completed step of the Payara
- * process and of PostgreSQL's processes (from /proc; all on this machine). {@code rates=auto} looks
- * for the highest sustained rate (from {@code from}, default 100, up by half while the backlog at the
- * window's end stays under a second's worth and p50 under a second).
+ * the server's heap in use and after its last collection ({@code /health/live}), the CPU time per
+ * completed step of the Payara process and of PostgreSQL's processes (from /proc; all on this
+ * machine), commits per step ({@code pg_stat_database}) and, when the database loads
+ * {@code pg_stat_statements}, the database time per step. {@code rates=auto} looks for the highest
+ * sustained rate (from {@code from}, default 100, up by half while the backlog at the window's end
+ * stays under a second's worth and p50 under a second, then twice halfway between the last rate that
+ * held and the first that did not).
  *
  * <pre>
  * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.EndToEndBenchmark \
@@ -61,11 +65,20 @@ public final class EndToEndBenchmark {
             double held = 0;
             while (true) {
                 Result r = measure(url, user, password, http, rate, seconds);
-                if (r.backlog() > rate || r.p50() > 1000) {
+                if (!r.sustained(rate)) {
                     break;
                 }
                 held = rate;
                 rate *= 1.5;
+            }
+            // then twice halfway between the last rate that held and the first that did not
+            for (int i = 0; i < 2 && held > 0; i++) {
+                double mid = Math.round((held + rate) / 2);
+                if (measure(url, user, password, http, mid, seconds).sustained(mid)) {
+                    held = mid;
+                } else {
+                    rate = mid;
+                }
             }
             System.out.printf("# highest sustained rate found: %.0f runs/s (%.0f steps/s)%n", held, 2 * held);
             return;
@@ -80,6 +93,10 @@ public final class EndToEndBenchmark {
 
     /** What one rate did. */
     private record Result(long backlog, double p50) {
+        /** Held: at the window's end less than a second's worth of runs waits, and the median run took under a second. */
+        boolean sustained(double rate) {
+            return backlog <= rate && p50 <= 1000;
+        }
     }
 
     /** CPU seconds (user + system) of the processes whose command line matches, from /proc. */
@@ -114,6 +131,8 @@ public final class EndToEndBenchmark {
             PreparedStatement start = c.prepareStatement("select run_id from pgflow.start_flows('greet_user',"
                     + " array(select jsonb_build_object('first_name', 'Alice', 'last_name', 'Smith ' || g) from generate_series(?, ?) g))");
             int[] n = {0};
+            boolean statements = resetStatements(c);
+            long commitsBefore = count(c, "select xact_commit from pg_stat_database where datname = current_database()", new UUID[0]);
             double payaraCpu = cpuSeconds(PAYARA);
             double postgresCpu = cpuSeconds(POSTGRES);
             long windowStart = System.nanoTime();
@@ -144,6 +163,19 @@ public final class EndToEndBenchmark {
             long stepsInWindow = count(c, "select count(*) from pgflow.step_states where run_id = any(?) and status = 'completed'", ids);
             double payaraCpuPerStep = (cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
             double postgresCpuPerStep = (cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
+            long commits = count(c, "select xact_commit from pg_stat_database where datname = current_database()", new UUID[0]) - commitsBefore;
+            String database = String.format("commits per step %.2f (the starter's included)", (double) commits / Math.max(stepsInWindow, 1));
+            if (statements) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select"
+                        + " sum(total_exec_time) filter (where query ~ 'claim_tasks|complete_task|fail_task'),"
+                        + " sum(calls) filter (where query ~ 'claim_tasks|complete_task|fail_task'), sum(total_exec_time)"
+                        + " from pg_stat_statements where toplevel and dbid = (select oid from pg_database where datname = current_database())")) {
+                    rs.next();
+                    database += String.format("; database time per step: %.3f ms in the workers' calls (%.2f calls/step), %.3f ms in all"
+                            + " statements (the starter's and the server's others included)", rs.getDouble(1) / Math.max(stepsInWindow, 1),
+                            rs.getDouble(2) / Math.max(stepsInWindow, 1), rs.getDouble(3) / Math.max(stepsInWindow, 1));
+                }
+            }
             String heap = heap(http);
             // let the backlog drain (at most 120 s) so every run has a latency
             long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -164,17 +196,29 @@ public final class EndToEndBenchmark {
             long failed = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'failed'", ids);
             System.out.printf("offered %.0f runs/s: started %d runs in %.1f s; completed %.0f steps/s in the window; backlog %d runs at window end;"
                             + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s;"
-                            + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included)%n",
+                            + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included); %s%n",
                     rate, ids.length, window, stepsInWindow / window, backlog,
                     pct(latencies, 50), pct(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                    latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep);
+                    latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep, database);
             return new Result(backlog, pct(latencies, 50));
+        }
+    }
+
+    /** Resets pg_stat_statements when the database has it (shared_preload_libraries); false when it has not. */
+    private static boolean resetStatements(Connection c) {
+        try (Statement st = c.createStatement()) {
+            st.execute("select pg_stat_statements_reset()");
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 
     private static long count(Connection c, String sql, UUID[] ids) throws Exception {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("uuid", ids));
+            if (sql.contains("?")) {
+                ps.setArray(1, c.createArrayOf("uuid", ids));
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

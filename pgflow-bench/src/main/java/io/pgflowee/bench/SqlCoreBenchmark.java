@@ -40,7 +40,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       (the cost of the per-flow claim lock) and with one that does.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|throughput] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -107,6 +107,10 @@ public final class SqlCoreBenchmark {
             bench.calibrate(4, 5);
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
+                return;
+            }
+            if ("pickup".equals(opts.get("only"))) {
+                bench.pickupLatency(4, pickups);
                 return;
             }
             if ("throughput".equals(opts.get("only"))) {
