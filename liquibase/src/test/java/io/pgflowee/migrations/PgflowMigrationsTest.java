@@ -32,6 +32,22 @@ class PgflowMigrationsTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("pgflow/db/core/001-schema.sql");
             }
+            // the queue's autovacuum settings (090-table-settings.sql)
+            try (var st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select c.relname, array_to_string(c.reloptions, ' ') from pg_class c"
+                         + " where c.relnamespace = 'pgflow'::regnamespace and c.relname in ('step_tasks', 'step_states', 'runs')"
+                         + " order by 1")) {
+                List<String> options = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    options.add(rs.getString(1) + ": " + rs.getString(2));
+                }
+                assertThat(options).containsExactly(
+                        "runs: autovacuum_vacuum_scale_factor=0.05 autovacuum_analyze_scale_factor=0.05 autovacuum_vacuum_cost_limit=1000",
+                        "step_states: autovacuum_vacuum_scale_factor=0.05 autovacuum_analyze_scale_factor=0.05 autovacuum_vacuum_cost_limit=1000",
+                        "step_tasks: autovacuum_vacuum_scale_factor=0.01 autovacuum_vacuum_threshold=5000"
+                                + " autovacuum_vacuum_insert_scale_factor=0.05 autovacuum_analyze_scale_factor=0.02"
+                                + " autovacuum_vacuum_cost_limit=1000 vacuum_index_cleanup=on");
+            }
         }
     }
 
