@@ -32,6 +32,8 @@ final class ClaimLoop {
     private final Consumer<Exception> problem;
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
+    /** A poll handed to the executor and not begun yet: at most one waits there. */
+    private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean lastClaimFull;
 
     /**
@@ -67,12 +69,32 @@ final class ClaimLoop {
 
     /** A handler ended and gave its slot back: claim at once when the last claim found the queue full. */
     void slotFreed() {
-        if (lastClaimFull && !stopping.getAsBoolean()) {
-            try {
-                executor.execute(this::poll);
-            } catch (RuntimeException e) {
-                // the executor is shutting down: so is the worker
-            }
+        if (lastClaimFull) {
+            trigger();
+        }
+    }
+
+    /**
+     * Claims soon on the executor (a wake-up, a freed slot): a claim running now goes round again,
+     * otherwise one poll is handed to the executor, unless one already waits there. However many
+     * handlers end or wake-ups arrive, at most one poll waits in the executor's queue (without this,
+     * every ended handler queued one: 60,000 and more at 2,000 tasks/s behind a busy scheduler).
+     */
+    void trigger() {
+        if (stopping.getAsBoolean()) {
+            return;
+        }
+        again.set(true);
+        if (polling.get() || !queued.compareAndSet(false, true)) {
+            return; // the running claim sees again (it checks it after it stops), or the queued poll will run
+        }
+        try {
+            executor.execute(() -> {
+                queued.set(false);
+                poll();
+            });
+        } catch (RuntimeException e) {
+            queued.set(false); // the executor is shutting down: so is the worker
         }
     }
 

@@ -53,6 +53,8 @@ final class FlowWorker {
     private final AtomicBoolean graceOver = new AtomicBoolean();
     private final Map<Task, RunningHandler> running = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
+    /** The timeout sweep: runs until the last handler has finished, also during the shutdown grace period. */
+    private volatile ScheduledFuture<?> timeouts;
     private final TaskExecution execution;
     private volatile String lastPollProblem;
     private final io.pgflowee.engine.metrics.PgflowMetrics metrics;
@@ -74,7 +76,7 @@ final class FlowWorker {
         this.functionName = functionName;
         this.slots = new Semaphore(settings.maxConcurrent());
         this.queue = new TaskQueue(dataSource, flow.slug(), workerId);
-        this.execution = new TaskExecution(flow, codec, scheduler, running, graceOver, new TaskExecution.Outcomes() {
+        this.execution = new TaskExecution(flow, codec, running, graceOver, new TaskExecution.Outcomes() {
             @Override
             public void completed(Task task, String output) {
                 reports.complete(task, output);
@@ -101,6 +103,8 @@ final class FlowWorker {
 
     void start() throws SQLException {
         queue.register(functionName);
+        timeouts = scheduler.scheduleWithFixedDelay(execution::timeOutOverdue, TaskExecution.SWEEP_MILLIS, TaskExecution.SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
         loops.add(scheduler.scheduleWithFixedDelay(claims::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
         loops.add(scheduler.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatInterval().toMillis(),
                 settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
@@ -111,13 +115,7 @@ final class FlowWorker {
 
     /** A wake-up from {@code pgflow_tasks}: claim now instead of at the next poll. */
     void wake() {
-        if (!stopping.get()) {
-            try {
-                scheduler.execute(claims::poll);
-            } catch (RuntimeException e) {
-                // the scheduler is shutting down; the poll loop is gone too
-            }
-        }
+        claims.trigger();
     }
 
     private void claimFailed(Exception e) {
@@ -224,6 +222,9 @@ final class FlowWorker {
             Thread.currentThread().interrupt();
         }
         reports.flush(); // what the finished handlers returned, before the worker counts as stopped
+        if (timeouts != null) {
+            timeouts.cancel(false);
+        }
         if (drained) {
             slots.release(settings.maxConcurrent());
             LOG.info(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped");

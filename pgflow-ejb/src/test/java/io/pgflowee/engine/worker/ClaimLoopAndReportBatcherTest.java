@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +95,71 @@ class ClaimLoopAndReportBatcherTest {
     }
 
     @Test
+    void triggersWhileAPollWaitsOrRunsQueueNoMorePollsAndNoneIsLost() throws Exception {
+        Semaphore slots = new Semaphore(100);
+        FakeQueue queue = new FakeQueue(0);
+        List<Runnable> handedToExecutor = new ArrayList<>();
+        ClaimLoop loop = new ClaimLoop(slots, 10, queue, t -> { }, handedToExecutor::add, () -> false, e -> { });
+
+        for (int i = 0; i < 1000; i++) {
+            loop.trigger(); // a thousand handlers ended, or wake-ups arrived, while the executor was busy
+        }
+        assertThat(handedToExecutor).as("one poll waits in the executor, not a thousand").hasSize(1);
+        assertThat(queue.asked).isEmpty();
+
+        handedToExecutor.get(0).run();
+        assertThat(queue.asked).as("the waiting poll claimed once").containsExactly(10);
+        loop.trigger();
+        assertThat(handedToExecutor).as("after it began, the next trigger hands a new poll over").hasSize(2);
+
+        // a trigger while a claim runs: no new poll, the running one goes round again (nothing lost)
+        CountDownLatch inClaim = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> asked = Collections.synchronizedList(new ArrayList<>());
+        ClaimLoop blocking = new ClaimLoop(slots, 10, max -> {
+            asked.add(max);
+            if (asked.size() == 1) {
+                inClaim.countDown();
+                release.await();
+            }
+            return List.of();
+        }, t -> { }, handedToExecutor::add, () -> false, e -> { });
+        Thread poller = new Thread(blocking::poll);
+        poller.start();
+        assertThat(inClaim.await(5, TimeUnit.SECONDS)).isTrue();
+        int handedBefore = handedToExecutor.size();
+        blocking.trigger();
+        blocking.trigger();
+        assertThat(handedToExecutor).as("a claim runs: nothing handed over").hasSize(handedBefore);
+        release.countDown();
+        poller.join(5000);
+        assertThat(asked).as("the running poll went round once more for the triggers").containsExactly(10, 10);
+    }
+
+    @Test
+    void aHandlerPastItsDeadlineIsTimedOutAndInterruptedOnceAndNotBefore() throws Exception {
+        RunningHandler due = new RunningHandler(0);
+        RunningHandler later = new RunningHandler(TimeUnit.HOURS.toNanos(1));
+        long now = System.nanoTime();
+
+        assertThat(later.timeOutIfDue(now)).isFalse();
+        assertThat(later.timedOut()).isFalse();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+
+        assertThat(due.timeOutIfDue(now)).isTrue();
+        assertThat(due.timedOut()).isTrue();
+        assertThat(Thread.interrupted()).as("its thread (this one) was interrupted").isTrue();
+        assertThat(due.timeOutIfDue(now)).as("once").isFalse();
+        assertThat(Thread.interrupted()).isFalse();
+
+        due.finish();
+        RunningHandler finished = new RunningHandler(0);
+        finished.finish();
+        assertThat(finished.timeOutIfDue(System.nanoTime())).as("marked, but a finished handler's thread is not interrupted").isTrue();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
     void claimsAskForAtMostTheBatchSizeAndAFailedClaimFallsBackToPolling() {
         Semaphore slots = new Semaphore(8);
         FakeQueue queue = new FakeQueue(20);
@@ -121,21 +188,23 @@ class ClaimLoopAndReportBatcherTest {
 
         @Override
         public void completeAll(List<ReportBatcher.Report> batch) throws SQLException {
-            calls.add("complete_tasks");
             if (batchFails) {
+                calls.add("complete_tasks");
                 throw new SQLException("one of the batch is bad");
             }
             assertThat(batch).noneMatch(ReportBatcher.Report::failure);
             batches.add(batch.stream().map(c -> c.task().taskIndex()).toList());
+            calls.add("complete_tasks"); // last: a test that waits for the call sees what it recorded
         }
 
         @Override
         public void failAll(List<ReportBatcher.Report> batch) throws SQLException {
-            calls.add("fail_tasks");
             if (batchFails) {
+                calls.add("fail_tasks");
                 throw new SQLException("one of the batch is bad");
             }
             failureBatches.add(batch.stream().map(c -> c.task().taskIndex() + ": " + c.error()).toList());
+            calls.add("fail_tasks");
         }
 
         @Override
