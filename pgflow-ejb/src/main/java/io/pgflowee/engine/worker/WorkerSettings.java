@@ -9,16 +9,19 @@ import org.eclipse.microprofile.config.Config;
  * A worker's settings, from MicroProfile Config: {@code pgflow.worker.<flow>.<key>}, else
  * {@code pgflow.worker.<key>}, else the default.
  *
- * @param maxConcurrent handlers running at once (default 10)
- * @param batchSize tasks claimed per {@code claim_tasks} call (default 10)
+ * @param maxConcurrent handlers running at once (default 50: with 10, slots freed one claim at a time
+ *        capped greet_user at 563 runs/s on this machine type, with 50 it sustained 928; see
+ *        docs/performance.md; lower it for handlers that are heavy on CPU or memory)
+ * @param batchSize tasks claimed per {@code claim_tasks} call at most (default 50; a claim asks for as
+ *        many as slots are free)
  * @param pollInterval pause between claims while idle (default 200 ms)
  * @param heartbeatInterval between heartbeats (default 5 s: the seed's Worker Activity query looks 6 s back)
  * @param shutdownTimeout how long running handlers may finish at shutdown (default 30 s)
  * @param cancelCheckInterval how often the tasks of running handlers are checked for a cancelled run
  *        (default 1 s; one query per interval while handlers run, none while idle)
- * @param reportLinger how long a completion may wait for others to be reported with it in one
- *        {@code complete_tasks} call (default 2 ms; 0 reports each at once)
- * @param reportBatchSize completions reported in one call at most (default 50)
+ * @param reportLinger how long a completion or failure may wait for others to be reported with it in
+ *        one {@code complete_tasks} / {@code fail_tasks} call (default 2 ms; 0 reports each at once)
+ * @param reportBatchSize outcomes reported in one call at most (default 50)
  */
 public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
                              Duration shutdownTimeout, Duration cancelCheckInterval, Duration reportLinger, int reportBatchSize) {
@@ -39,8 +42,8 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
     /** The settings of {@code flowSlug}'s worker. */
     public static WorkerSettings of(Config config, String flowSlug) {
         return new WorkerSettings(
-                integer(config, flowSlug, "maxConcurrent", 10),
-                integer(config, flowSlug, "batchSize", 10),
+                integer(config, flowSlug, "maxConcurrent", 50),
+                integer(config, flowSlug, "batchSize", 50),
                 Duration.ofMillis(integer(config, flowSlug, "pollIntervalMs", 200)),
                 Duration.ofMillis(integer(config, flowSlug, "heartbeatIntervalMs", 5000)),
                 Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)),
