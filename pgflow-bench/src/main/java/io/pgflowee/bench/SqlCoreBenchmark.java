@@ -39,7 +39,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       drains (fair claiming), and chain throughput with a concurrency limit that never binds
  *       (the cost of the per-flow claim lock) and with one that does.</li>
  * </ul>
- * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=10]
+ * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
  * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
@@ -61,7 +61,7 @@ public final class SqlCoreBenchmark {
         int[] workers = Arrays.stream(opts.getOrDefault("workers", "1,4").split(",")).mapToInt(Integer::parseInt).toArray();
         int runs = Integer.parseInt(opts.getOrDefault("runs", "2000"));
         int fanoutRuns = Integer.parseInt(opts.getOrDefault("fanoutRuns", "100"));
-        int batch = Integer.parseInt(opts.getOrDefault("batch", "10"));
+        int batch = Integer.parseInt(opts.getOrDefault("batch", "50")); // the workers' default batchSize
         boolean batchCompletion = !"single".equals(opts.getOrDefault("mode", "batch"));
         int pickups = Integer.parseInt(opts.getOrDefault("pickups", "200"));
         int finished = Integer.parseInt(opts.getOrDefault("finished", "1000000"));
