@@ -117,14 +117,6 @@ class FailTasksTest extends SqlEngineTest {
         }
     }
 
-    private java.sql.Array array(String type, Object[] values) {
-        try (var c = db.dataSource().getConnection()) {
-            return c.createArrayOf(type, values);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Every run of the flow with its step states, tasks and ended attempts, by input, without ids and times. */
     private List<Map<String, Object>> documents(String flow) {
         return db.rows("select r.input::text as input, jsonb_build_object("

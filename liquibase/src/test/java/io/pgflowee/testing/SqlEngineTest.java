@@ -123,6 +123,15 @@ public abstract class SqlEngineTest {
                 + (p.contains("\"step_slug\"") ? " " + p.replaceAll(".*\"step_slug\": \"([^\"]+)\".*", "$1") : "")).toList();
     }
 
+    /** A JDBC array of {@code type} (for the batch functions' array parameters). */
+    protected java.sql.Array array(String type, Object[] values) {
+        try (var c = db.dataSource().getConnection()) {
+            return c.createArrayOf(type, values);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs the statements of a flow definition (create_flow / add_step calls). */
     protected void define(String... statements) {
         for (String sql : statements) {
