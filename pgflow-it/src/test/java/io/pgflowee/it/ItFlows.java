@@ -194,6 +194,17 @@ public final class ItFlows {
         }
     }
 
+    /** For the test of a flow changed in the database behind the server's back: one step (the test gives the database two). */
+    @ApplicationScoped
+    public static class Changed implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_changed", JsonValue.class);
+            flow.step("only", JsonValue.class).run(in -> in);
+            return flow;
+        }
+    }
+
     /** Each it_events task takes one permit, so a test moves the run one step at a time. */
     static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
 

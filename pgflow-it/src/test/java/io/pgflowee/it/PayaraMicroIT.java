@@ -690,6 +690,34 @@ class PayaraMicroIT {
     }
 
     @Test
+    void startingARunOfAFlowThatDiffersFromTheDatabaseAnswers409WithTheDifferencesAndTheFix() throws Exception {
+        // the database's it_changed gets a second step behind the server's back; the server checks again
+        query("select count(*) from pgflow.delete_flow_and_data('it_changed')");
+        query("select flow_slug from pgflow.create_flow('it_changed')");
+        query("select step_slug from pgflow.add_step('it_changed', 'only')");
+        query("select step_slug from pgflow.add_step('it_changed', 'extra', ARRAY['only'])");
+        registry.verifyAll();
+        try {
+            String refusal = registry.refusalToStart("it_changed").orElseThrow();
+            assertEquals("flow 'it_changed' differs from the flow in the database and will not run (first = Java, second = database):"
+                    + " Step count differs: 1 vs 2; Step at index 1: missing in first shape (second has 'extra'). Flows are immutable once"
+                    + " applied: give the changed flow a new slug (for example it_changed_v2), or in development delete the old one with"
+                    + " SELECT pgflow.delete_flow_and_data('it_changed') and restart. Until then a run started here would wait: no worker"
+                    + " of this server runs the flow.", refusal);
+            assertProblem(post("api/flows/it_changed/runs", "{}"), 409, "Flow differs from the database", refusal);
+            assertEquals(List.of("0"), query("select count(*) from pgflow.runs where flow_slug = 'it_changed'"), "nothing was started");
+            // from SQL it stays allowed: another server may run the database's version
+            assertEquals(1, query("select run_id from pgflow.start_flow('it_changed', '{}')").size());
+            assertTrue(registry.refusalToStart("greet_user").isEmpty(), "a verified flow starts");
+        } finally {
+            query("select count(*) from pgflow.delete_flow_and_data('it_changed')");
+            registry.verifyAll(); // auto-compilation (on in these tests) creates it again from Java
+        }
+        assertTrue(registry.refusalToStart("it_changed").isEmpty());
+        assertEquals(201, post("api/flows/it_changed/runs", "{}").statusCode());
+    }
+
+    @Test
     @RunAsClient
     void restListsFlowsWithTheirStepsAndWhetherThisServerRunsThem() throws Exception {
         assertEquals(201, post("api/flows/greet_user/runs", "{\"first_name\": \"Flo\", \"last_name\": \"Lister\"}").statusCode());

@@ -142,6 +142,21 @@ public class FlowRegistry {
         return list;
     }
 
+    /**
+     * Why this server refuses to start a run of {@code slug}, or empty when it may: a registered flow
+     * whose Java definition differs from the database ({@link FlowStatus.State#MISMATCH}) is not run
+     * by this server's workers, so a run started here would wait with no hint. {@code start_flow}
+     * from SQL stays allowed (another server may run the database's version).
+     */
+    public Optional<String> refusalToStart(String slug) {
+        FlowStatus status = statuses.get(slug);
+        if (status == null || status.state() != FlowStatus.State.MISMATCH) {
+            return Optional.empty();
+        }
+        // the status message names the differences and the fix (a new slug, or delete_flow_and_data and restart)
+        return Optional.of(status.message() + ". Until then a run started here would wait: no worker of this server runs the flow.");
+    }
+
     /** True when the flow is registered and matches the database. */
     public boolean isRunnable(String slug) {
         FlowStatus status = statuses.get(slug);

@@ -313,6 +313,11 @@ public class FlowView implements Serializable {
             Messages.fieldError("start:input", "Not valid JSON: " + e.getMessage().replaceFirst("^invalid JSON:? ?", ""));
             return null;
         }
+        java.util.Optional<String> refusal = registry.refusalToStart(slug);
+        if (refusal.isPresent()) {
+            Messages.fieldError("start:input", refusal.get());
+            return null;
+        }
         try {
             StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey);
             return "run?faces-redirect=true&id=" + started.run().runId();

@@ -224,7 +224,8 @@ public class FlowsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such flow",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "The runId exists, or the Idempotency-Key was used with another input",
+    @APIResponse(responseCode = "409", description = "The runId exists, the Idempotency-Key was used with another input, or this"
+            + " server's definition of the flow differs from the database (the detail names the differences and the fix)",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
@@ -253,6 +254,10 @@ public class FlowsResource {
             JsonCodec.parse(body);
         } catch (IllegalArgumentException e) {
             return Problems.problem(400, "Malformed JSON", "the run input is not valid JSON: " + e.getMessage(), instance, null);
+        }
+        java.util.Optional<String> refusal = registry.refusalToStart(slug);
+        if (refusal.isPresent()) {
+            return Problems.problem(409, "Flow differs from the database", refusal.get(), instance, null);
         }
         try {
             StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
