@@ -715,6 +715,24 @@ class PayaraMicroIT {
         }
         assertTrue(registry.refusalToStart("it_changed").isEmpty());
         assertEquals(201, post("api/flows/it_changed/runs", "{}").statusCode());
+
+        // a flow that no server runs (only in the database): the API says no live worker serves it or its run
+        query("select flow_slug from pgflow.create_flow('it_nobody')");
+        query("select step_slug from pgflow.add_step('it_nobody', 'waits')");
+        try {
+            String waiting = query("select run_id from pgflow.start_flow('it_nobody', '{}')").get(0);
+            HttpResponse<String> flow = get(base.toURI().resolve("api/flows/it_nobody"));
+            assertEquals(200, flow.statusCode(), flow.body());
+            assertEquals(0, Json.createReader(new StringReader(flow.body())).readObject().getJsonNumber("liveWorkers").longValue());
+            HttpResponse<String> run = get(base.toURI().resolve("api/runs/" + waiting));
+            JsonObject detail = Json.createReader(new StringReader(run.body())).readObject();
+            assertEquals("started", detail.getJsonObject("run").getString("status"));
+            assertEquals(0, detail.getJsonNumber("liveWorkers").longValue(), run.body());
+            assertEquals(0, workerQueries.liveWorkers("it_nobody"));
+            assertTrue(workerQueries.liveWorkers("it_changed") >= 1, "it_changed was compiled again and its worker beats");
+        } finally {
+            query("select count(*) from pgflow.delete_flow_and_data('it_nobody')");
+        }
     }
 
     @Test
@@ -726,6 +744,7 @@ class PayaraMicroIT {
         JsonObject greet = Json.createReader(new StringReader(r.body())).readArray().getValuesAs(JsonObject.class).stream()
                 .filter(f -> f.getString("slug").equals("greet_user")).findFirst().orElseThrow();
         assertEquals("verified", greet.getString("status"));
+        assertTrue(greet.getJsonNumber("liveWorkers").longValue() >= 1, greet.toString());
         assertEquals(3, greet.getInt("maxAttempts"));
         assertEquals(60, greet.getInt("timeout"));
         assertEquals(List.of("full_name []", "greeting [\"full_name\"]"), greet.getJsonArray("steps").getValuesAs(JsonObject.class)

@@ -49,6 +49,26 @@ public class WorkerQueries {
         return running;
     }
 
+    /**
+     * Live workers per flow (as {@link #workers()} counts them live), by flow slug; a flow without a
+     * live worker is absent: its runs wait until a server that runs it starts.
+     */
+    public java.util.Map<String, Long> liveWorkersByFlow() {
+        java.util.Map<String, Long> live = new java.util.HashMap<>();
+        for (Object o : em.createNativeQuery("SELECT w.queue_name, count(*) FROM pgflow.workers w"
+                + " WHERE w.stopped_at IS NULL AND w.deprecated_at IS NULL AND w.last_heartbeat >= now() - make_interval(secs => ?1)"
+                + " GROUP BY w.queue_name").setParameter(1, (double) LIVE_WITHIN.toSeconds()).getResultList()) {
+            Object[] r = (Object[]) o;
+            live.put((String) r[0], Rows.num(r[1]));
+        }
+        return live;
+    }
+
+    /** Live workers of one flow. */
+    public long liveWorkers(String flowSlug) {
+        return liveWorkersByFlow().getOrDefault(flowSlug, 0L);
+    }
+
     /** Every worker: live ones first, then by flow and newest start. */
     public List<WorkerView> workers() {
         OffsetDateTime now = Rows.databaseNow(em);

@@ -22,7 +22,12 @@ public class FlowsView {
 
     /** One flow (getters: Faces' EL 5 does not read record components). */
     public record FlowLine(String slug, String state, String stateMessage, int steps, String options, String paused, String limit,
-                           long started, long completed, long failed, long cancelled, boolean exact) {
+                           long started, long completed, long failed, long cancelled, boolean exact, long liveWorkers) {
+        /** Live workers of the flow on all servers (0: its runs wait). */
+        public long getLiveWorkers() {
+            return liveWorkers;
+        }
+
         public String getSlug() {
             return slug;
         }
@@ -78,6 +83,9 @@ public class FlowsView {
     @Inject
     FlowRegistry registry;
 
+    @Inject
+    io.pgflowee.engine.query.WorkerQueries workers;
+
     private List<FlowLine> lines;
 
     public List<FlowLine> getFlows() {
@@ -85,6 +93,7 @@ public class FlowsView {
             Map<String, FlowStatus> here = registry.statuses().stream().collect(Collectors.toMap(FlowStatus::slug, Function.identity(),
                     (a, b) -> a));
             lines = new ArrayList<>();
+            Map<String, Long> live = workers.liveWorkersByFlow();
             for (FlowQueries.FlowSummary f : flows.flows()) {
                 String slug = f.flow().flowSlug();
                 Optional<FlowStatus> status = Optional.ofNullable(here.get(slug));
@@ -96,7 +105,8 @@ public class FlowsView {
                         + f.flow().timeout() + " s", f.flow().pausedAt() == null ? "" : "paused since " + Times.shown(f.flow().pausedAt()),
                         f.flow().maxRunning() == null ? "none" : String.valueOf(f.flow().maxRunning()),
                         runs.getOrDefault(RunStatus.STARTED, 0L), runs.getOrDefault(RunStatus.COMPLETED, 0L),
-                        runs.getOrDefault(RunStatus.FAILED, 0L), runs.getOrDefault(RunStatus.CANCELLED, 0L), f.runs().exact()));
+                        runs.getOrDefault(RunStatus.FAILED, 0L), runs.getOrDefault(RunStatus.CANCELLED, 0L), f.runs().exact(),
+                        live.getOrDefault(slug, 0L)));
             }
         }
         return lines;

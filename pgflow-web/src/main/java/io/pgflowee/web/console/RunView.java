@@ -182,6 +182,9 @@ public class RunView implements Serializable {
     transient RunActions actions;
 
     @Inject
+    transient io.pgflowee.engine.query.WorkerQueries workers;
+
+    @Inject
     transient ConsoleUser user;
 
     private String id;
@@ -243,6 +246,18 @@ public class RunView implements Serializable {
 
     public String getStatus() {
         return run().status().dbValue();
+    }
+
+    /**
+     * For a started run whose flow has no live worker on any server: what the page says (the run
+     * waits until a server that runs the flow starts); null otherwise.
+     */
+    public String getNoWorker() {
+        if (!"started".equals(getStatus()) || workers.liveWorkers(getFlowSlug()) > 0) {
+            return null;
+        }
+        return "No live worker serves flow " + getFlowSlug() + " on any server: this run waits until a server that runs the flow"
+                + " starts (or the flow is resumed there). See Workers.";
     }
 
     public String getStartedAt() {

@@ -58,7 +58,9 @@ final class ApiSchemas {
     }
 
     @Schema(name = "RunDetail", description = "A run with its steps in step order.")
-    record RunDetail(Run run, List<StepState> steps) {
+    record RunDetail(Run run, List<StepState> steps,
+                     @Schema(description = "GET /api/runs/{id} only: live workers (on all servers) of the run's flow; 0 for a started"
+                             + " run means it waits until a server that runs the flow starts") Long liveWorkers) {
     }
 
     @Schema(name = "StatusTotals", description = "Runs per status for the filter without its status condition; exact up to 20,000"
@@ -88,7 +90,9 @@ final class ApiSchemas {
                 @Schema(description = "When pause_flow paused it, or null") String pausedAt,
                 @Schema(description = "The set_flow_concurrency limit, or null") Integer maxRunning, List<Step> steps,
                 StatusTotals runs,
-                @Schema(description = "Whether this server runs it: verified, compiled, missing, mismatch or not registered") String status) {
+                @Schema(description = "Whether this server runs it: verified, compiled, missing, mismatch or not registered") String status,
+                @Schema(description = "Live workers of the flow on all servers (not stopped, a heartbeat within 15 s); 0: its runs wait")
+                long liveWorkers) {
     }
 
     @Schema(name = "Worker", description = "A worker of one flow on one server.")

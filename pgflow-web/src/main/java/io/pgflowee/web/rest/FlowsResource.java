@@ -65,19 +65,24 @@ public class FlowsResource {
     @Inject
     FlowRegistry registry;
 
+    @Inject
+    io.pgflowee.engine.query.WorkerQueries workerQueries;
+
     @Context
     UriInfo uri;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "listFlows", summary = "List flows", description = "Every flow in the database with its options, steps, runs per status and"
-            + " whether this server runs it.")
+    @Operation(operationId = "listFlows", summary = "List flows", description = "Every flow in the database with its options, steps, runs per status,"
+            + " whether this server runs it, and how many live workers (on all servers) serve it.")
     @APIResponse(responseCode = "200", description = "The flows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Flow.class)))
     public String list() {
         JsonArrayBuilder out = Jsonp.createArrayBuilder();
+        java.util.Map<String, Long> live = workerQueries.liveWorkersByFlow();
         for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
-            out.add(flowJson(flow).add("status", serverStatus(flow.flow().flowSlug())));
+            out.add(flowJson(flow).add("status", serverStatus(flow.flow().flowSlug()))
+                    .add("liveWorkers", live.getOrDefault(flow.flow().flowSlug(), 0L)));
         }
         return out.build().toString();
     }
@@ -91,7 +96,8 @@ public class FlowsResource {
     @APIResponse(responseCode = "404", description = "No such flow in the database",
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
-        return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug)).build().toString()).build())
+        return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug))
+                        .add("liveWorkers", workerQueries.liveWorkers(slug)).build().toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
                         "GET /api/flows lists the flows in the database"));
     }

@@ -61,6 +61,9 @@ public class RunsResource {
     RunQueries runs;
 
     @Inject
+    io.pgflowee.engine.query.WorkerQueries workers;
+
+    @Inject
     EngineOperations engine;
 
     @Inject
@@ -130,7 +133,10 @@ public class RunsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
         UUID runId = runId(id, "/api/runs/" + id);
-        return runs.detail(runId).map(d -> Response.ok(RunJson.detail(d, runs.attempts(runId)).toString()).build())
+        // liveWorkers: how many live workers (all servers) serve the run's flow; 0 for a started run
+        // means it waits until a server that runs the flow starts
+        return runs.detail(runId).map(d -> Response.ok(io.pgflowee.api.json.Jsonp.createObjectBuilder(RunJson.detail(d, runs.attempts(runId)))
+                        .add("liveWorkers", workers.liveWorkers(d.run().flowSlug())).build().toString()).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
     }
 
