@@ -105,6 +105,22 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:050-require-batch-lengths runOnChange:true splitStatements:false
+-- _require_batch_lengths(function, last_name, lengths): the batch functions' (complete_tasks,
+-- fail_tasks) check that their four arrays have one element per task; raises naming each length.
+CREATE OR REPLACE FUNCTION pgflow._require_batch_lengths(p_function text, p_last_name text, p_lengths int[])
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF p_lengths[1] IS DISTINCT FROM p_lengths[2] OR p_lengths[1] IS DISTINCT FROM p_lengths[3]
+     OR p_lengths[1] IS DISTINCT FROM p_lengths[4] THEN
+    RAISE EXCEPTION '%: run_ids (%), step_slugs (%), task_indexes (%) and % (%) must have the same length',
+      p_function, p_lengths[1], p_lengths[2], p_lengths[3], p_last_name, p_lengths[4];
+  END IF;
+END;
+$$;
+
 --changeset pgflow:050-fail-tasks runOnChange:true splitStatements:false
 -- fail_tasks(run_ids, step_slugs, task_indexes, error_messages): what fail_task does for each
 -- element, in one transaction and one round trip (a worker's failures of a few milliseconds go
@@ -120,12 +136,8 @@ AS $$
 DECLARE
   v_item record;
 BEGIN
-  IF cardinality(run_ids) IS DISTINCT FROM cardinality(step_slugs)
-     OR cardinality(run_ids) IS DISTINCT FROM cardinality(task_indexes)
-     OR cardinality(run_ids) IS DISTINCT FROM cardinality(error_messages) THEN
-    RAISE EXCEPTION 'fail_tasks: run_ids (%), step_slugs (%), task_indexes (%) and error_messages (%) must have the same length',
-      cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(error_messages);
-  END IF;
+  PERFORM pgflow._require_batch_lengths('fail_tasks', 'error_messages',
+    ARRAY[cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(error_messages)]);
 
   PERFORM 1
   FROM unnest(fail_tasks.run_ids, fail_tasks.step_slugs, fail_tasks.task_indexes) AS u(r, s, i)
@@ -291,12 +303,8 @@ DECLARE
   v_flow text;
   v_wake text[];
 BEGIN
-  IF cardinality(run_ids) IS DISTINCT FROM cardinality(step_slugs)
-     OR cardinality(run_ids) IS DISTINCT FROM cardinality(task_indexes)
-     OR cardinality(run_ids) IS DISTINCT FROM cardinality(outputs) THEN
-    RAISE EXCEPTION 'complete_tasks: run_ids (%), step_slugs (%), task_indexes (%) and outputs (%) must have the same length',
-      cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs);
-  END IF;
+  PERFORM pgflow._require_batch_lengths('complete_tasks', 'outputs',
+    ARRAY[cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs)]);
 
   -- every task and its step state locked in key order, with what complete_task would look at
   SELECT array_agg(x.r ORDER BY x.r, x.s, x.i), array_agg(x.s ORDER BY x.r, x.s, x.i), array_agg(x.i ORDER BY x.r, x.s, x.i),
