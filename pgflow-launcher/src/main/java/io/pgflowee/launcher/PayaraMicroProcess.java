@@ -93,8 +93,10 @@ final class PayaraMicroProcess {
     }
 
     /**
-     * Waits until readiness answers UP. Fails early when Payara exits, and after the timeout with
-     * the last readiness answer (which names what is missing).
+     * Waits until readiness answers UP, printing each reason readiness gives for being DOWN as soon as
+     * it appears ({@link ReadinessReasons}: a flow that differs from the database, an unreachable
+     * database, with the fix). Fails early when Payara exits, and after the timeout with the last
+     * readiness answer.
      */
     void awaitReady(int timeoutSeconds) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -102,6 +104,8 @@ final class PayaraMicroProcess {
         URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         String last = "no answer yet";
+        // what readiness says is wrong, printed as it appears (each reason once) instead of after the timeout
+        ReadinessReasons reasons = new ReadinessReasons(reason -> System.out.println("pgflow: not ready yet: " + reason));
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new LaunchException("PGFLOW-009 Payara Micro exited with code " + process.exitValue()
@@ -114,6 +118,7 @@ final class PayaraMicroProcess {
                     return;
                 }
                 last = "HTTP " + r.statusCode() + " " + r.body();
+                reasons.seen(r.body());
             } catch (IOException e) {
                 last = e.getClass().getSimpleName();
             }

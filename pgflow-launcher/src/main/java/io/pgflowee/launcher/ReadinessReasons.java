@@ -1,0 +1,94 @@
+package io.pgflowee.launcher;
+
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+/**
+ * What a DOWN readiness answer says is wrong, as lines a user can act on, each told once while the
+ * launcher waits: a flow that differs from the database or is missing ({@code pgflow-flows}), an
+ * unreachable database or unapplied schema ({@code pgflow-database}). The answer's own messages
+ * name the fix; the launcher prints them as they appear instead of after its timeout.
+ */
+final class ReadinessReasons {
+
+    private final Consumer<String> out;
+    private final Set<String> told = new LinkedHashSet<>();
+
+    ReadinessReasons(Consumer<String> out) {
+        this.out = out;
+    }
+
+    /** Tells each reason of this readiness answer that was not told before. */
+    void seen(String body) {
+        for (String reason : reasons(body)) {
+            if (told.add(reason)) {
+                out.accept(reason);
+            }
+        }
+    }
+
+    /** The reasons told so far, in order. */
+    List<String> told() {
+        return List.copyOf(told);
+    }
+
+    /**
+     * The reasons in a readiness answer: for each DOWN check, its data entries that say what is wrong
+     * (a flow's state other than verified or compiled; a reason). Empty for an answer that is not
+     * the health JSON (the server still starting).
+     */
+    static List<String> reasons(String body) {
+        List<String> reasons = new ArrayList<>();
+        JsonObject answer;
+        try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
+            answer = reader.readObject();
+        } catch (RuntimeException e) {
+            return reasons;
+        }
+        JsonValue checks = answer.get("checks");
+        if (checks == null || checks.getValueType() != JsonValue.ValueType.ARRAY) {
+            return reasons;
+        }
+        for (JsonValue c : checks.asJsonArray()) {
+            if (c.getValueType() != JsonValue.ValueType.OBJECT || !"DOWN".equals(string(c.asJsonObject().get("status")))) {
+                continue;
+            }
+            JsonObject check = c.asJsonObject();
+            JsonValue data = check.get("data");
+            if (data == null || data.getValueType() != JsonValue.ValueType.OBJECT) {
+                reasons.add(string(check.get("name")) + " is DOWN");
+                continue;
+            }
+            for (Map.Entry<String, JsonValue> e : data.asJsonObject().entrySet()) {
+                String value = string(e.getValue());
+                if (e.getKey().startsWith("flow.")) {
+                    // "<state>: <message>" for a flow that does not run; the message names the fix
+                    int colon = value.indexOf(": ");
+                    String state = colon < 0 ? value : value.substring(0, colon);
+                    String message = colon < 0 ? "flow " + e.getKey().substring(5) + " is " + value : value.substring(colon + 2);
+                    switch (state) {
+                        case "verified", "compiled" -> { }
+                        case "missing" -> reasons.add("PGFLOW-022 " + message);
+                        default -> reasons.add("PGFLOW-023 " + message);
+                    }
+                } else if (e.getKey().equals("reason")) {
+                    reasons.add(string(check.get("name")) + ": " + value);
+                }
+            }
+        }
+        return reasons;
+    }
+
+    private static String string(JsonValue v) {
+        return v instanceof JsonString s ? s.getString() : String.valueOf(v);
+    }
+}
