@@ -76,7 +76,8 @@ final class ReadinessReasons {
                     String state = colon < 0 ? value : value.substring(0, colon);
                     String message = colon < 0 ? "flow " + e.getKey().substring(5) + " is " + value : value.substring(colon + 2);
                     switch (state) {
-                        case "verified", "compiled" -> { }
+                        // unchecked: waiting for the schema, whose own reason the database check gives
+                        case "verified", "compiled", "unchecked" -> { }
                         case "missing" -> reasons.add("PGFLOW-022 " + message);
                         default -> reasons.add("PGFLOW-023 " + message);
                     }

@@ -25,7 +25,10 @@ class ReadinessReasonsTest {
 
         reasons.seen("<html>starting</html>"); // Payara's page before the application is deployed: nothing to say
         reasons.seen("{\"status\":\"DOWN\",\"checks\":[{\"name\":\"pgflow-database\",\"status\":\"DOWN\","
-                + "\"data\":{\"database\":\"db:5432/app\",\"reason\":\"cannot connect to db:5432/app: Connection refused\"}}]}");
+                + "\"data\":{\"database\":\"db:5432/app\",\"reason\":\"cannot connect to db:5432/app: Connection refused\"}},"
+                // flows wait for the schema: the database check says why, the flows are not told
+                + "{\"name\":\"pgflow-flows\",\"status\":\"DOWN\",\"data\":{\"flow.greet_user\":\"unchecked: flow 'greet_user' is"
+                + " not checked yet: waiting for the pgflow schema\"}}]}");
         reasons.seen(MISMATCH);
         reasons.seen(MISMATCH); // polled again: told once
 
