@@ -28,6 +28,7 @@ final class PayaraMicroProcess {
     private final String javaOpts;
     private final Path home;
     private Process process;
+    private Path log;
 
     PayaraMicroProcess(Path payaraJar, Path war, Path home, int httpPort, String javaOpts) {
         this.payaraJar = payaraJar;
@@ -71,9 +72,20 @@ final class PayaraMicroProcess {
                 "--port", Integer.toString(httpPort),
                 "--nocluster",
                 "--disablephonehome"));
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        // Payara's output goes to the server log file; the console gets pgflow's lines, warnings,
+        // errors and the ready line (ServerLog)
+        log = ServerLog.prepare(home);
+        Path log = this.log;
+        System.out.println("pgflow: server log: " + log);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT);
         builder.environment().putAll(environment);
         process = builder.start();
+        Process started = process;
+        Thread pump = new Thread(() -> new ServerLog().pump(started.getInputStream(), log, System.out),
+                "pgflow-server-log");
+        pump.setDaemon(true);
+        pump.start();
         Files.writeString(pidFile, process.pid() + "\n");
     }
 
@@ -109,7 +121,7 @@ final class PayaraMicroProcess {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new LaunchException("PGFLOW-009 Payara Micro exited with code " + process.exitValue()
-                        + " while starting; its log is above");
+                        + " while starting; the errors are above, the whole log is in " + log);
             }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).build(),
