@@ -79,12 +79,8 @@ class CompleteTasksTest extends SqlEngineTest {
             for (int from = 0; from < tasks.size(); ) {
                 int to = Math.min(tasks.size(), from + 1 + random.nextInt(30));
                 List<Map<String, Object>> batch = tasks.subList(from, to);
-                db.exec("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])",
-                        array("uuid", batch.stream().map(t -> t.get("run_id")).toArray()),
-                        array("text", batch.stream().map(t -> t.get("step_slug")).toArray()),
-                        array("int4", batch.stream().map(t -> t.get("task_index")).toArray()),
-                        array("text", batch.stream().map(t -> output((String) t.get("step_slug"), (Integer) t.get("task_index"),
-                                (String) t.get("input"), random)).toArray()));
+                batch("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])", batch,
+                        t -> output((String) t.get("step_slug"), (Integer) t.get("task_index"), (String) t.get("input"), random));
                 calls++;
                 from = to;
             }

@@ -96,21 +96,14 @@ class FailTasksTest extends SqlEngineTest {
             }
             Collections.shuffle(failures, random);
             if (!completions.isEmpty()) {
-                db.exec("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])",
-                        array("uuid", completions.stream().map(t -> t.get("run_id")).toArray()),
-                        array("text", completions.stream().map(t -> t.get("step_slug")).toArray()),
-                        array("int4", completions.stream().map(t -> t.get("task_index")).toArray()),
-                        array("text", completions.stream().map(t -> output((String) t.get("step_slug"), (Integer) t.get("task_index"))).toArray()));
+                batch("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])", completions,
+                        t -> output((String) t.get("step_slug"), (Integer) t.get("task_index")));
                 calls++;
             }
             for (int from = 0; from < failures.size(); ) {
                 int to = Math.min(failures.size(), from + 1 + random.nextInt(20));
                 List<Map<String, Object>> batch = failures.subList(from, to);
-                db.exec("select count(*) from pgflow.fail_tasks(?::uuid[], ?::text[], ?::int[], ?::text[])",
-                        array("uuid", batch.stream().map(t -> t.get("run_id")).toArray()),
-                        array("text", batch.stream().map(t -> t.get("step_slug")).toArray()),
-                        array("int4", batch.stream().map(t -> t.get("task_index")).toArray()),
-                        array("text", batch.stream().map(t -> t.get("error")).toArray()));
+                batch("select count(*) from pgflow.fail_tasks(?::uuid[], ?::text[], ?::int[], ?::text[])", batch, t -> t.get("error"));
                 calls++;
                 from = to;
             }

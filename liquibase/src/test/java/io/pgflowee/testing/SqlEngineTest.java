@@ -123,8 +123,21 @@ public abstract class SqlEngineTest {
                 + (p.contains("\"step_slug\"") ? " " + p.replaceAll(".*\"step_slug\": \"([^\"]+)\".*", "$1") : "")).toList();
     }
 
+    /**
+     * One call of a batch function ({@code complete_tasks}, {@code fail_tasks}) for {@code tasks}
+     * (rows with run_id, step_slug and task_index): {@code sql} takes the run ids, step slugs and
+     * task indexes as arrays, then {@code value} of each task as a text array.
+     */
+    protected void batch(String sql, List<Map<String, Object>> tasks, java.util.function.Function<Map<String, Object>, Object> value) {
+        db.exec(sql,
+                array("uuid", tasks.stream().map(t -> t.get("run_id")).toArray()),
+                array("text", tasks.stream().map(t -> t.get("step_slug")).toArray()),
+                array("int4", tasks.stream().map(t -> t.get("task_index")).toArray()),
+                array("text", tasks.stream().map(value).toArray()));
+    }
+
     /** A JDBC array of {@code type} (for the batch functions' array parameters). */
-    protected java.sql.Array array(String type, Object[] values) {
+    private java.sql.Array array(String type, Object[] values) {
         try (var c = db.dataSource().getConnection()) {
             return c.createArrayOf(type, values);
         } catch (SQLException e) {

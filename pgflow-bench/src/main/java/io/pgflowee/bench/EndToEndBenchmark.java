@@ -132,7 +132,7 @@ public final class EndToEndBenchmark {
                     + " array(select jsonb_build_object('first_name', 'Alice', 'last_name', 'Smith ' || g) from generate_series(?, ?) g))");
             int[] n = {0};
             boolean statements = resetStatements(c);
-            long commitsBefore = count(c, "select xact_commit from pg_stat_database where datname = current_database()", new UUID[0]);
+            long commitsBefore = commits(c);
             double payaraCpu = cpuSeconds(PAYARA);
             double postgresCpu = cpuSeconds(POSTGRES);
             long windowStart = System.nanoTime();
@@ -163,7 +163,7 @@ public final class EndToEndBenchmark {
             long stepsInWindow = count(c, "select count(*) from pgflow.step_states where run_id = any(?) and status = 'completed'", ids);
             double payaraCpuPerStep = (cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
             double postgresCpuPerStep = (cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
-            long commits = count(c, "select xact_commit from pg_stat_database where datname = current_database()", new UUID[0]) - commitsBefore;
+            long commits = commits(c) - commitsBefore;
             String database = String.format("commits per step %.2f (the starter's included)", (double) commits / Math.max(stepsInWindow, 1));
             if (statements) {
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select"
@@ -214,11 +214,18 @@ public final class EndToEndBenchmark {
         }
     }
 
+    /** Transactions committed in the database so far. */
+    private static long commits(Connection c) throws Exception {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select xact_commit from pg_stat_database where datname = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static long count(Connection c, String sql, UUID[] ids) throws Exception {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (sql.contains("?")) {
-                ps.setArray(1, c.createArrayOf("uuid", ids));
-            }
+            ps.setArray(1, c.createArrayOf("uuid", ids));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

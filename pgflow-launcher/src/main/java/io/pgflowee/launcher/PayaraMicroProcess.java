@@ -74,8 +74,8 @@ final class PayaraMicroProcess {
                 "--disablephonehome"));
         // Payara's output goes to the server log file; the console gets pgflow's lines, warnings,
         // errors and the ready line (ServerLog)
-        log = ServerLog.prepare(home);
-        Path log = this.log;
+        Path log = ServerLog.prepare(home);
+        this.log = log;
         System.out.println("pgflow: server log: " + log);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.INHERIT);

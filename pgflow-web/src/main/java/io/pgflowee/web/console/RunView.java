@@ -196,6 +196,8 @@ public class RunView implements Serializable {
     private transient List<StepLine> steps;
     private transient String dag;
     private transient String timeline;
+    /** {@link #getNoWorker()}, once read (null: not read yet). */
+    private transient Optional<String> noWorker;
 
     public String getId() {
         return id;
@@ -253,11 +255,13 @@ public class RunView implements Serializable {
      * waits until a server that runs the flow starts); null otherwise.
      */
     public String getNoWorker() {
-        if (!"started".equals(getStatus()) || workers.liveWorkers(getFlowSlug()) > 0) {
-            return null;
+        // read once per rendering of the run (the page asks twice: rendered and value), like the run itself
+        if (noWorker == null) {
+            noWorker = Optional.ofNullable(!"started".equals(getStatus()) || workers.liveWorkers(getFlowSlug()) > 0 ? null
+                    : "No live worker serves flow " + getFlowSlug() + " on any server: this run waits until a server that runs"
+                    + " the flow starts (or the flow is resumed there). See Workers.");
         }
-        return "No live worker serves flow " + getFlowSlug() + " on any server: this run waits until a server that runs the flow"
-                + " starts (or the flow is resumed there). See Workers.";
+        return noWorker.orElse(null);
     }
 
     public String getStartedAt() {
@@ -442,6 +446,7 @@ public class RunView implements Serializable {
         steps = null;
         dag = null;
         timeline = null;
+        noWorker = null;
     }
 
     public void cancel() {
