@@ -22,8 +22,11 @@ import io.pgflowee.api.flow.FlowDefinition;
  * and writes (or, with {@code --check}, verifies) {@code <out>/<slug>.sql} and {@code <out>/changelog.xml}.
  *
  * <pre>
- * FlowCompilerCli --classes target/classes --out ../liquibase/flows [--check] [flow_slug ...]
+ * FlowCompilerCli --classes target/classes --out ../liquibase/flows [--check] [--allow-none] [flow_slug ...]
  * </pre>
+ *
+ * {@code --allow-none} accepts a module with no flow yet (the user's {@code flows} module as shipped):
+ * without it, finding no flow is a usage error, since it usually means the wrong directory.
  *
  * Exit status: 0 when everything was written or is up to date, 1 when {@code --check} found a
  * missing or different changelog (each one listed), 2 on a usage or definition error.
@@ -50,6 +53,7 @@ public final class FlowCompilerCli {
         List<Path> classDirs = new ArrayList<>();
         Path outDir = null;
         boolean check = false;
+        boolean allowNone = false;
         List<String> only = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -70,6 +74,7 @@ public final class FlowCompilerCli {
                     outDir = Path.of(args[i]).toAbsolutePath().normalize();
                 }
                 case "--check" -> check = true;
+                case "--allow-none" -> allowNone = true;
                 default -> {
                     if (a.startsWith("--")) {
                         return usage("unknown option " + a);
@@ -85,6 +90,10 @@ public final class FlowCompilerCli {
         }
         Map<String, Flow<?>> flows;
         try {
+            if (allowNone && only.isEmpty() && classDirs.stream().noneMatch(Files::isDirectory)) {
+                out.println("pgflow compile: no flows yet in " + classDirs + " (no classes compiled)");
+                return 0;
+            }
             flows = discover(classDirs);
         } catch (RuntimeException e) {
             err.println("pgflow compile: " + e.getMessage());
@@ -98,6 +107,10 @@ public final class FlowCompilerCli {
                 }
             }
             flows.keySet().retainAll(only);
+        }
+        if (flows.isEmpty() && allowNone) {
+            out.println("pgflow compile: no flows yet in " + classDirs + " (add a class that implements FlowDefinition)");
+            return 0;
         }
         if (flows.isEmpty()) {
             err.println("pgflow compile: no FlowDefinition class found in " + classDirs);
@@ -261,7 +274,7 @@ public final class FlowCompilerCli {
 
     private int usage(String problem) {
         err.println("pgflow compile: " + problem);
-        err.println("usage: FlowCompilerCli --classes <dir> --out <dir> [--check] [flow_slug ...]");
+        err.println("usage: FlowCompilerCli --classes <dir> --out <dir> [--check] [--allow-none] [flow_slug ...]");
         return 2;
     }
 }

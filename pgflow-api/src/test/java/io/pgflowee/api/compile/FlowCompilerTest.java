@@ -125,4 +125,26 @@ class FlowCompilerTest {
         Result missing = cli("--classes", dir.resolve("absent").toString(), "--out", dir.toString());
         assertThat(missing.err()).startsWith("pgflow compile: classes directory " + dir.resolve("absent") + " does not exist");
     }
+
+    @Test
+    void aModuleWithoutFlowsIsAnErrorUnlessAllowed() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("classes"));
+        Path out = dir.resolve("flows");
+        Result refused = cli("--classes", empty.toString(), "--out", out.toString());
+        assertThat(refused.status()).isEqualTo(2);
+        assertThat(refused.err()).isEqualTo("pgflow compile: no FlowDefinition class found in [" + empty + "]" + System.lineSeparator());
+
+        // the shipped flows module before the user's first flow: nothing to write, nothing to check
+        Result allowed = cli("--allow-none", "--classes", empty.toString(), "--out", out.toString());
+        assertThat(allowed.status()).isZero();
+        assertThat(allowed.out()).isEqualTo("pgflow compile: no flows yet in [" + empty
+                + "] (add a class that implements FlowDefinition)" + System.lineSeparator());
+        assertThat(out).doesNotExist();
+        Result checked = cli("--allow-none", "--check", "--classes", dir.resolve("absent").toString(), "--out", out.toString());
+        assertThat(checked.status()).isZero();
+        assertThat(checked.out()).isEqualTo("pgflow compile: no flows yet in [" + dir.resolve("absent")
+                + "] (no classes compiled)" + System.lineSeparator());
+        // a named flow that is not there stays an error
+        assertThat(cli("--allow-none", "--classes", empty.toString(), "--out", out.toString(), "nope").status()).isEqualTo(2);
+    }
 }
