@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.migrations.PgflowMigrations;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
@@ -19,13 +20,16 @@ import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.ejb.TransactionManagement;
 import jakarta.ejb.TransactionManagementType;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 /**
  * Applies the pgflow changelogs at deployment, before any other bean touches the database
  * ({@code pgflow.migrate=true}, the default). When the database cannot be reached the deployment
  * still succeeds, readiness stays DOWN with the reason, and the migration is retried every
- * ten seconds until it succeeds.
+ * ten seconds until it succeeds. The same timer checks flows that do not run again (and migrates
+ * again when one is missing from the database, so a flow deleted with {@code delete_flow_and_data}
+ * is created anew from its changelog): fixing the database is enough, no restart.
  */
 @Startup
 @Singleton
@@ -55,6 +59,12 @@ public class SchemaMigrator {
     @Inject
     DatabaseSettings database;
 
+    @Inject
+    Instance<FlowRegistry> flows;
+
+    /** The flow problems for which the migration was last run again (to run it once per new situation). */
+    private String remigratedFor = "";
+
     private final AtomicReference<Status> status =
             new AtomicReference<>(new Status(State.PENDING, "migrations not attempted yet"));
 
@@ -71,7 +81,23 @@ public class SchemaMigrator {
 
     @Schedule(second = "*/10", minute = "*", hour = "*", persistent = false)
     void retryUntilApplied() {
-        if (status.get().state() == State.FAILED) {
+        State state = status.get().state();
+        if (state == State.FAILED) {
+            attempt();
+            return;
+        }
+        if (state != State.APPLIED && state != State.DISABLED) {
+            return;
+        }
+        FlowRegistry registry = flows.get();
+        if (registry.problems().isEmpty()) {
+            remigratedFor = "";
+            return;
+        }
+        registry.recheck();
+        String problems = registry.problems();
+        if (state == State.APPLIED && problems.contains("=MISSING") && !problems.equals(remigratedFor)) {
+            remigratedFor = problems;
             attempt();
         }
     }

@@ -96,6 +96,34 @@ public class FlowRegistry {
         flowsVerified.fire(new FlowsVerified((int) statuses.values().stream().filter(FlowStatus::runnable).count()));
     }
 
+    /**
+     * Checks the flows that do not run again (a flow deleted with {@code delete_flow_and_data}, or
+     * changed back, in another session), and starts their workers when one became runnable: the
+     * server recovers without a restart. Called every ten seconds while {@link #problems()} is not empty.
+     */
+    public void recheck() {
+        long before = statuses.values().stream().filter(FlowStatus::runnable).count();
+        verifyAll();
+        long after = statuses.values().stream().filter(FlowStatus::runnable).count();
+        if (after > before) {
+            flowsVerified.fire(new FlowsVerified((int) after));
+        }
+    }
+
+    /**
+     * The registered flows that do not run for a reason the database may resolve (missing, differing,
+     * or not checked), as {@code slug=STATE} sorted by slug; empty when every valid flow runs.
+     */
+    public String problems() {
+        StringBuilder problems = new StringBuilder();
+        for (FlowStatus status : statuses()) {
+            if (!status.runnable() && status.state() != FlowStatus.State.INVALID) {
+                problems.append(problems.length() == 0 ? "" : " ").append(status.slug()).append('=').append(status.state());
+            }
+        }
+        return problems.toString();
+    }
+
     /** Compares every registered flow with the database now. */
     public synchronized void verifyAll() {
         try (Connection c = dataSource.getConnection()) {
