@@ -46,6 +46,16 @@ public final class PgflowMigrations {
      * @throws MigrationException naming the changeset that failed and the database's message
      */
     public static void apply(Connection connection) {
+        apply(connection, false);
+    }
+
+    /**
+     * {@link #apply(Connection)}; {@code quiet} silences Liquibase's own logging, for the caller that
+     * retries a failed migration every few seconds and reports the outcome itself (the failure is
+     * in the {@link MigrationException} either way). Liquibase's summary goes to its log, never to
+     * standard output.
+     */
+    public static void apply(Connection connection, boolean quiet) {
         ClassLoader loader = PgflowMigrations.class.getClassLoader();
         Boolean autoCommit = null;
         boolean locked = false;
@@ -59,10 +69,14 @@ public final class PgflowMigrations {
             locked = true;
             Database database = DatabaseFactory.getInstance()
                     .findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            Map<String, Object> scope = Map.of(
+            Map<String, Object> scope = new java.util.HashMap<>(Map.of(
                     Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(loader),
+                    Scope.Attr.ui.name(), new liquibase.ui.LoggerUIService(),
                     "liquibase.analytics.enabled", Boolean.FALSE,
-                    "liquibase.showBanner", Boolean.FALSE);
+                    "liquibase.showBanner", Boolean.FALSE));
+            if (quiet) {
+                scope.put(Scope.Attr.logService.name(), new liquibase.logging.core.NoOpLogService());
+            }
             Scope.child(scope, () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
                     .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
                     .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, MASTER_CHANGELOG)

@@ -702,7 +702,7 @@ class PayaraMicroIT {
             assertEquals("flow 'it_changed' differs from the flow in the database and will not run (first = Java, second = database):"
                     + " Step count differs: 1 vs 2; Step at index 1: missing in first shape (second has 'extra'). Flows are immutable once"
                     + " applied: give the changed flow a new slug (for example it_changed_v2), or in development delete the old one with"
-                    + " SELECT pgflow.delete_flow_and_data('it_changed') and restart. Until then a run started here would wait: no worker"
+                    + " SELECT pgflow.delete_flow_and_data('it_changed'): the server checks again within 10 s, no restart needed. Until then a run started here would wait: no worker"
                     + " of this server runs the flow.", refusal);
             assertProblem(post("api/flows/it_changed/runs", "{}"), 409, "Flow differs from the database", refusal);
             assertEquals(List.of("0"), query("select count(*) from pgflow.runs where flow_slug = 'it_changed'"), "nothing was started");

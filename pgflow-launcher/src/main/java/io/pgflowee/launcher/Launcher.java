@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -31,13 +32,16 @@ public final class Launcher {
 
     private static final int PAYARA_STOP_SECONDS = 60;
 
+    /** Set by the shutdown hook: the reload watcher stops reacting. */
+    private static volatile boolean stopping;
+
     private Launcher() {
     }
 
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try {
-            run(Settings.from(System.getenv()));
+            run(withArguments(Settings.from(System.getenv()), args));
         } catch (LaunchException e) {
             System.err.println("pgflow: " + e.getMessage());
             System.exit(1);
@@ -49,6 +53,18 @@ public final class Launcher {
             e.printStackTrace();
             System.exit(1);
         }
+    }
+
+    /** The command line: {@code --no-reload} (reload on change is on by default in a source tree). */
+    static Settings withArguments(Settings settings, String... args) {
+        for (String arg : args) {
+            switch (arg) {
+                case "--no-reload" -> settings = settings.withoutReload();
+                default -> throw new LaunchException("PGFLOW-006 unknown argument '" + arg
+                        + "'; the launcher takes --no-reload (settings are environment variables, see the README)");
+            }
+        }
+        return settings;
     }
 
     static void run(Settings settings) throws Exception {
@@ -63,6 +79,7 @@ public final class Launcher {
                 here.resolve("pgflow.war"), settings.home(), settings.httpPort(), settings.javaOpts());
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
             payara.stop(PAYARA_STOP_SECONDS);
             if (postgres != null) {
                 postgres.stop();
@@ -96,12 +113,20 @@ public final class Launcher {
         AdminUser.Admin admin = AdminUser.resolve(settings.home(), System.getenv("PGFLOW_ADMIN_PASSWORD"));
         String moreUsers = System.getenv("PGFLOW_USERS");
         env.put("PGFLOW_USERS", (moreUsers == null || moreUsers.isBlank() ? "" : moreUsers + ",") + admin.usersEntry());
+        Reloader reloader = null;
+        if (settings.reload()) {
+            java.util.Optional<Path> root = Reloader.sourceRoot(settings.sourceDir(), here);
+            if (root.isPresent()) {
+                reloader = new Reloader(root.get(), settings.home(), settings.buildArgs());
+            }
+        }
         long start = System.nanoTime();
-        payara.start(env);
-        payara.awaitReady(settings.startupTimeoutSeconds());
-
         String base = "http://localhost:" + settings.httpPort();
-        System.out.printf("%n"
+        String reloadLine = reloader != null
+                ? "on: a change under " + reloader.root() + " is rebuilt and redeployed (--no-reload turns it off)"
+                : settings.reload() ? "off: not started from a source tree (PGFLOW_SOURCE_DIR names one)" : "off (--no-reload)";
+        String psql = psqlConnectionString(url, user, postgres != null ? password : null);
+        java.util.function.Consumer<String> banner = ready -> System.out.printf("%n"
                 + "pgflow is ready (%d s)%n"
                 + "  Console   %s/%n"
                 + "  API       %s/api/system%n"
@@ -109,15 +134,85 @@ public final class Launcher {
                 + "  psql      psql \"%s\"%n"
                 + "  Sign-in   %s%n"
                 + "%s"
+                + "  Flows     %s%n"
+                + "  Reload    %s%n"
                 + "Press Ctrl-C to stop.%n%n",
                 (System.nanoTime() - start) / 1_000_000_000L, base, base, base,
-                psqlConnectionString(url, user, postgres != null ? password : null), admin.describe(),
+                psql, admin.describe(),
                 postgres != null ? "  Data      " + postgres.dataDirectory() + " (embedded PostgreSQL 17 on port "
-                        + postgres.port() + ")" + System.lineSeparator() : "");
+                        + postgres.port() + ")" + System.lineSeparator() : "",
+                ReadinessReasons.flowVerdicts(ready), reloadLine);
+        payara.start(env);
+        if (reloader != null) {
+            watch(payara, reloader, env, banner);
+            return;
+        }
+        banner.accept(payara.awaitReady(settings.startupTimeoutSeconds()));
         int exit = payara.waitFor();
         if (exit != 0 && exit != 143 && exit != 130) {
             System.err.println("pgflow: Payara Micro exited with code " + exit);
             System.exit(exit);
+        }
+    }
+
+    /**
+     * Reload on change, until the launcher stops. Waits for readiness (printing its reasons as they
+     * appear; no timeout: a change or a fix in the database may come), then prints the banner. Each
+     * settled change is built; a good build restarts Payara with it (PostgreSQL stays up) and, once
+     * ready, prints each flow's verdict; a failed build is printed and the server keeps running the
+     * last good build. A Payara that exits is reported, and the next change starts it again.
+     */
+    private static void watch(PayaraMicroProcess payara, Reloader reloader, Map<String, String> env,
+            java.util.function.Consumer<String> banner) throws Exception {
+        boolean everReady = false;
+        boolean down = false;
+        PayaraMicroProcess.Readiness starting = payara.readiness();
+        long restartedAt = 0;
+        long builtIn = 0;
+        while (!stopping) {
+            if (!down && !payara.isAlive()) {
+                if (stopping) {
+                    return;
+                }
+                System.out.println("pgflow: " + (starting != null ? payara.exitedWhileStarting()
+                        : "Payara Micro exited with code " + payara.exitCode() + "; the whole log is in the server log")
+                        + ". Fix the cause: the next change rebuilds and starts it again (Ctrl-C stops).");
+                down = true;
+                starting = null;
+            }
+            List<String> changes = reloader.settledChanges();
+            if (!changes.isEmpty() && !stopping) {
+                System.out.println("pgflow: changed: " + Reloader.describe(changes));
+                if (Reloader.touchesLauncher(changes)) {
+                    System.out.println("pgflow: the launcher itself changed: restart ./pgflow to use it (the server is reloaded now)");
+                }
+                System.out.println("pgflow: building...");
+                long buildStart = System.nanoTime();
+                java.util.Optional<Path> war = reloader.build();
+                if (war.isPresent() && !stopping) {
+                    builtIn = (System.nanoTime() - buildStart) / 1_000_000;
+                    System.out.printf("pgflow: built in %.1f s; restarting Payara Micro (PostgreSQL stays up)%n", builtIn / 1000.0);
+                    payara.stop(PAYARA_STOP_SECONDS);
+                    restartedAt = System.nanoTime();
+                    payara.start(env, war.get());
+                    starting = payara.readiness();
+                    down = false;
+                }
+            }
+            if (starting != null && payara.isAlive()) {
+                String ready = starting.poll();
+                if (ready != null) {
+                    if (!everReady) {
+                        banner.accept(ready);
+                        everReady = true;
+                    } else {
+                        System.out.printf("pgflow: reloaded (build %.1f s, restart %.1f s); flows: %s%n", builtIn / 1000.0,
+                                (System.nanoTime() - restartedAt) / 1e9, ReadinessReasons.flowVerdicts(ready));
+                    }
+                    starting = null;
+                }
+            }
+            Thread.sleep(starting != null ? 250 : 1000);
         }
     }
 

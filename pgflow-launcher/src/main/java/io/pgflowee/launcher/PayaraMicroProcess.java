@@ -22,12 +22,12 @@ final class PayaraMicroProcess {
     static final String MARKER = "payara-micro.jar";
 
     private final Path payaraJar;
-    private final Path war;
+    private Path war;
     private final Path pidFile;
     private final int httpPort;
     private final String javaOpts;
     private final Path home;
-    private Process process;
+    private volatile Process process;
     private Path log;
 
     PayaraMicroProcess(Path payaraJar, Path war, Path home, int httpPort, String javaOpts) {
@@ -45,6 +45,12 @@ final class PayaraMicroProcess {
             System.out.println("pgflow: stopping Payara Micro (pid " + stale.pid() + ") left running by an earlier launcher");
             Processes.stop(stale, 60);
         });
+    }
+
+    /** Starts Payara Micro again with another build of the WAR (a reload). */
+    void start(Map<String, String> environment, Path newWar) throws IOException {
+        this.war = newWar;
+        start(environment);
     }
 
     void start(Map<String, String> environment) throws IOException {
@@ -109,35 +115,70 @@ final class PayaraMicroProcess {
      * it appears ({@link ReadinessReasons}: a flow that differs from the database, an unreachable
      * database, with the fix). Fails early when Payara exits, and after the timeout with the last
      * readiness answer.
+     *
+     * @return readiness's UP answer (it lists each flow's verdict)
      */
-    void awaitReady(int timeoutSeconds) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
+    String awaitReady(int timeoutSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        String last = "no answer yet";
-        // what readiness says is wrong, printed as it appears (each reason once) instead of after the timeout
-        ReadinessReasons reasons = new ReadinessReasons(reason -> System.out.println("pgflow: not ready yet: " + reason));
+        Readiness readiness = readiness();
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new LaunchException("PGFLOW-009 Payara Micro exited with code " + process.exitValue()
-                        + " while starting; the errors are above, the whole log is in " + log);
+            if (!isAlive()) {
+                throw new LaunchException(exitedWhileStarting());
             }
+            String up = readiness.poll();
+            if (up != null) {
+                return up;
+            }
+            Thread.sleep(250);
+        }
+        throw new LaunchException("PGFLOW-009 pgflow was not ready after " + timeoutSeconds
+                + " s (PGFLOW_STARTUP_TIMEOUT); last readiness answer: " + readiness.last);
+    }
+
+    /** A readiness probe for this start: what readiness says is wrong is printed as it appears, each reason once. */
+    Readiness readiness() {
+        return new Readiness();
+    }
+
+    String exitedWhileStarting() {
+        return "PGFLOW-009 Payara Micro exited with code " + process.exitValue()
+                + " while starting; the errors are above, the whole log is in " + log;
+    }
+
+    final class Readiness {
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        private final URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
+        private final ReadinessReasons reasons =
+                new ReadinessReasons(reason -> System.out.println("pgflow: not ready yet: " + reason));
+        private String last = "no answer yet";
+
+        /** Asks once: readiness's answer when UP, else null (after printing any new reason). */
+        String poll() throws InterruptedException {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
-                    return;
+                    return r.body();
                 }
                 last = "HTTP " + r.statusCode() + " " + r.body();
                 reasons.seen(r.body());
             } catch (IOException e) {
                 last = e.getClass().getSimpleName();
             }
-            Thread.sleep(250);
+            return null;
         }
-        throw new LaunchException("PGFLOW-009 pgflow was not ready after " + timeoutSeconds
-                + " s (PGFLOW_STARTUP_TIMEOUT); last readiness answer: " + last);
+    }
+
+    boolean isAlive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** The exit code of a Payara that exited by itself (-1 when it was stopped or never started). */
+    int exitCode() {
+        Process p = process;
+        return p == null || p.isAlive() ? -1 : p.exitValue();
     }
 
     /** SIGTERM, then waits up to {@code seconds} for Payara's graceful shutdown. */

@@ -89,6 +89,34 @@ final class ReadinessReasons {
         return reasons;
     }
 
+    /**
+     * Each flow's verdict in a readiness answer ({@code pgflow-flows}), as {@code "slug state"} joined
+     * by commas ({@code "cart_invoice verified, my_flow compiled"}); for a flow that does not run, the
+     * state with its message. Empty when the answer lists no flow.
+     */
+    static String flowVerdicts(String body) {
+        List<String> verdicts = new ArrayList<>();
+        try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
+            JsonValue checks = reader.readObject().get("checks");
+            if (checks != null && checks.getValueType() == JsonValue.ValueType.ARRAY) {
+                for (JsonValue c : checks.asJsonArray()) {
+                    JsonValue data = c.getValueType() == JsonValue.ValueType.OBJECT ? c.asJsonObject().get("data") : null;
+                    if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT) {
+                        data.asJsonObject().forEach((key, value) -> {
+                            if (key.startsWith("flow.")) {
+                                verdicts.add(key.substring(5) + " " + string(value));
+                            }
+                        });
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return "";
+        }
+        verdicts.sort(null);
+        return String.join(", ", verdicts);
+    }
+
     private static String string(JsonValue v) {
         return v instanceof JsonString s ? s.getString() : String.valueOf(v);
     }

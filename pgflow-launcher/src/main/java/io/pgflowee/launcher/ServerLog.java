@@ -84,6 +84,12 @@ final class ServerLog {
                 return pendingPrefix + plain.trim();
             }
             case EVERY_LINE -> {
+                if (plain.endsWith("]]")) {
+                    // the record's end: what follows until the next record is not part of the error
+                    after = After.NOTHING;
+                    String last = plain.substring(0, plain.length() - 2);
+                    return last.isBlank() ? null : last;
+                }
                 return plain;
             }
             default -> {

@@ -15,7 +15,10 @@ record Settings(
         int embeddedPgPort,
         Path home,
         String javaOpts,
-        int startupTimeoutSeconds) {
+        int startupTimeoutSeconds,
+        boolean reload,
+        String sourceDir,
+        String buildArgs) {
 
     static final int DEFAULT_HTTP_PORT = 8080;
     static final int DEFAULT_EMBEDDED_PG_PORT = 15432;
@@ -31,7 +34,16 @@ record Settings(
                 Path.of(get(env, "PGFLOW_HOME", Path.of(System.getProperty("user.home"), ".pgflow").toString()))
                         .toAbsolutePath(),
                 get(env, "PGFLOW_JAVA_OPTS", "-Xmx1g"),
-                integer(env, "PGFLOW_STARTUP_TIMEOUT", DEFAULT_STARTUP_TIMEOUT));
+                integer(env, "PGFLOW_STARTUP_TIMEOUT", DEFAULT_STARTUP_TIMEOUT),
+                bool(env, "PGFLOW_RELOAD", true),
+                get(env, "PGFLOW_SOURCE_DIR", null),
+                get(env, "PGFLOW_BUILD_ARGS", ""));
+    }
+
+    /** The same settings with reload on change turned off ({@code ./pgflow --no-reload}). */
+    Settings withoutReload() {
+        return new Settings(dbUrl, dbUser, dbPassword, httpPort, embeddedPgPort, home, javaOpts, startupTimeoutSeconds,
+                false, sourceDir, buildArgs);
     }
 
     boolean embedded() {
@@ -45,6 +57,18 @@ record Settings(
         }
         String value = env.get(name);
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static boolean bool(Map<String, String> env, String name, boolean fallback) {
+        String value = get(env, name, null);
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.strip().toLowerCase()) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new LaunchException("PGFLOW-006 " + name + "=" + value + " is neither true nor false");
+        };
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {

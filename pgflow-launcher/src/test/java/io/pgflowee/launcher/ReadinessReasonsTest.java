@@ -15,7 +15,7 @@ class ReadinessReasonsTest {
             + "\"data\":{\"flow.greet_user\":\"verified\",\"flow.it_new\":\"compiled\",\"flow.order_fulfilment\":\"mismatch: flow"
             + " 'order_fulfilment' differs from the flow in the database and will not run (first = Java, second = database): Step count"
             + " differs: 5 vs 4. Flows are immutable once applied: give the changed flow a new slug (for example order_fulfilment_v2), or"
-            + " in development delete the old one with SELECT pgflow.delete_flow_and_data('order_fulfilment') and restart\","
+            + " in development delete the old one with SELECT pgflow.delete_flow_and_data('order_fulfilment'): the server checks again within 10 s, no restart needed\","
             + "\"flow.billing\":\"missing: flow 'billing' is not in the database\"}}]}";
 
     @Test
@@ -37,7 +37,7 @@ class ReadinessReasonsTest {
                 "PGFLOW-023 flow 'order_fulfilment' differs from the flow in the database and will not run (first = Java, second ="
                         + " database): Step count differs: 5 vs 4. Flows are immutable once applied: give the changed flow a new slug"
                         + " (for example order_fulfilment_v2), or in development delete the old one with SELECT"
-                        + " pgflow.delete_flow_and_data('order_fulfilment') and restart",
+                        + " pgflow.delete_flow_and_data('order_fulfilment'): the server checks again within 10 s, no restart needed",
                 "PGFLOW-022 flow 'billing' is not in the database");
         assertThat(reasons.told()).isEqualTo(printed);
     }
@@ -51,5 +51,17 @@ class ReadinessReasonsTest {
         assertThat(ReadinessReasons.reasons("[1, 2]")).isEmpty();
         assertThat(ReadinessReasons.reasons("{\"status\":\"DOWN\",\"checks\":[{\"name\":\"other\",\"status\":\"DOWN\"}]}"))
                 .containsExactly("other is DOWN");
+    }
+
+    @Test
+    void theFlowVerdictsOfAnAnswerAreListedForTheReadyLine() {
+        assertThat(ReadinessReasons.flowVerdicts("{\"status\":\"UP\",\"checks\":[{\"name\":\"pgflow-database\",\"status\":\"UP\","
+                + "\"data\":{\"migrations\":\"APPLIED\"}},{\"name\":\"pgflow-flows\",\"status\":\"UP\","
+                + "\"data\":{\"flow.cart_invoice\":\"verified\",\"flow.my_flow\":\"compiled\"}}]}"))
+                .isEqualTo("cart_invoice verified, my_flow compiled");
+        assertThat(ReadinessReasons.flowVerdicts(MISMATCH)).startsWith("billing missing: flow 'billing' is not in the database, greet_user verified, it_new compiled,"
+                + " order_fulfilment mismatch: flow 'order_fulfilment' differs");
+        assertThat(ReadinessReasons.flowVerdicts("{\"status\":\"UP\",\"checks\":[]}")).isEmpty();
+        assertThat(ReadinessReasons.flowVerdicts("not json")).isEmpty();
     }
 }

@@ -110,7 +110,8 @@ public class SchemaMigrator {
     private void attempt() {
         long start = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
-            PgflowMigrations.apply(c);
+            // a retry reports its outcome itself (PGFLOW-001 when the reason changes): Liquibase stays quiet
+            PgflowMigrations.apply(c, status.get().state() != State.PENDING);
             status.set(new Status(State.APPLIED, "migrations applied"));
             LOG.info(() -> String.format("PGFLOW-011 pgflow schema up to date at %s (%d ms)",
                     DatabaseProblems.where(database.url()), (System.nanoTime() - start) / 1_000_000));

@@ -181,7 +181,7 @@ public class FlowRegistry {
         if (status == null || status.state() != FlowStatus.State.MISMATCH) {
             return Optional.empty();
         }
-        // the status message names the differences and the fix (a new slug, or delete_flow_and_data and restart)
+        // the status message names the differences and the fix (a new slug, or delete_flow_and_data)
         return Optional.of(status.message() + ". Until then a run started here would wait: no worker of this server runs the flow.");
     }
 

@@ -55,7 +55,7 @@ public final class FlowVerifier {
                             + "' differs from the flow in the database and will not run (first = Java, second = database): "
                             + String.join("; ", differences) + ". Flows are immutable once applied: give the changed flow a new slug "
                             + "(for example " + flow.slug() + "_v2), or in development delete the old one with "
-                            + "SELECT pgflow.delete_flow_and_data('" + flow.slug() + "') and restart");
+                            + "SELECT pgflow.delete_flow_and_data('" + flow.slug() + "'): the server checks again within 10 s, no restart needed");
                 };
             }
         }

@@ -80,7 +80,7 @@ class FlowVerifierTest {
                 assertThat(status.message()).isEqualTo("flow 'changed' differs from the flow in the database and will not run"
                         + " (first = Java, second = database): Step at index 1: type differs 'map' vs 'single'. Flows are immutable"
                         + " once applied: give the changed flow a new slug (for example changed_v2), or in development delete the old"
-                        + " one with SELECT pgflow.delete_flow_and_data('changed') and restart");
+                        + " one with SELECT pgflow.delete_flow_and_data('changed'): the server checks again within 10 s, no restart needed");
             }
         }
         // nothing was touched

@@ -1,0 +1,188 @@
+package io.pgflowee.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reload on change: watches the application's sources ({@link SourceFingerprint}) while
+ * {@code ./pgflow} runs, and when they changed (and settled) builds the WAR the way {@code ./pgflow}
+ * does (flows compiled to {@code liquibase/flows} first) into {@code PGFLOW_HOME/reload/pgflow.war}.
+ * A failed build is printed and leaves the running server alone. The launcher restarts Payara with
+ * the new WAR; PostgreSQL stays up.
+ *
+ * <p>The build is {@code package}, not {@code install}: it does not touch the local Maven repository,
+ * nor the launcher's own jar (which this JVM runs from).
+ */
+final class Reloader {
+
+    private static final int BUILD_TIMEOUT_MINUTES = 15;
+    private static final int SHOWN_ERROR_LINES = 40;
+    private static final String CHANGELOGS = "liquibase/flows/";
+
+    private final Path root;
+    private final Path home;
+    private final List<String> buildArgs;
+    private final SourceFingerprint sources;
+    private Map<String, SourceFingerprint.Stamp> lastScan;
+    private String lastFingerprint;
+
+    Reloader(Path root, Path home, String buildArgs) {
+        this.root = root;
+        this.home = home;
+        this.buildArgs = buildArgs == null || buildArgs.isBlank() ? List.of() : List.of(buildArgs.trim().split("\\s+"));
+        this.sources = new SourceFingerprint(root);
+        this.lastScan = sources.scan();
+        this.lastFingerprint = sources.fingerprint();
+    }
+
+    /**
+     * The project whose sources to watch: {@code PGFLOW_SOURCE_DIR}, or the project the launcher jar
+     * was built in ({@code <root>/pgflow-launcher/target/pgflow-launcher.jar}, with {@code mvnw} and
+     * {@code pgflow-web} beside it). Empty when the launcher runs outside a source tree.
+     */
+    static Optional<Path> sourceRoot(String configured, Path installDirectory) {
+        Path candidate = configured != null && !configured.isBlank() ? Path.of(configured)
+                : installDirectory.getParent() == null ? null : installDirectory.getParent().getParent();
+        if (candidate == null) {
+            return Optional.empty();
+        }
+        candidate = candidate.toAbsolutePath().normalize();
+        boolean project = Files.isRegularFile(candidate.resolve("pom.xml")) && Files.isRegularFile(candidate.resolve("mvnw"))
+                && Files.isDirectory(candidate.resolve("pgflow-web"));
+        if (!project && configured != null && !configured.isBlank()) {
+            throw new LaunchException("PGFLOW-006 PGFLOW_SOURCE_DIR=" + configured
+                    + " is not the pgflow project (no pom.xml, mvnw and pgflow-web there)");
+        }
+        return project ? Optional.of(candidate) : Optional.empty();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /**
+     * What changed since the last look, once edits have settled (no change for half a second), as
+     * {@code "path (added|changed|removed)"}; empty when nothing did, or only stamps moved and every
+     * content is as it was.
+     */
+    List<String> settledChanges() throws InterruptedException {
+        Map<String, SourceFingerprint.Stamp> scan = sources.scan();
+        if (scan.equals(lastScan)) {
+            return List.of();
+        }
+        Map<String, SourceFingerprint.Stamp> previous;
+        do {
+            Thread.sleep(500);
+            previous = scan;
+            scan = sources.scan();
+        } while (!scan.equals(previous));
+        List<String> changes = SourceFingerprint.changes(lastScan, scan);
+        lastScan = scan;
+        String fingerprint = sources.fingerprint();
+        if (fingerprint.equals(lastFingerprint)) {
+            return List.of();
+        }
+        lastFingerprint = fingerprint;
+        return changes;
+    }
+
+    /** One line for a list of changes: the first few paths, then how many more. */
+    static String describe(List<String> changes) {
+        int shown = Math.min(changes.size(), 5);
+        String list = String.join(", ", changes.subList(0, shown));
+        return changes.size() > shown ? list + " and " + (changes.size() - shown) + " more" : list;
+    }
+
+    /** True when a change is in the launcher itself, which a reload cannot replace. */
+    static boolean touchesLauncher(List<String> changes) {
+        return changes.stream().anyMatch(c -> c.startsWith("pgflow-launcher/"));
+    }
+
+    /**
+     * Builds the WAR with the current sources. Returns it, or empty after printing the build's errors
+     * (the whole output is in {@code PGFLOW_HOME/logs/build.log}).
+     */
+    Optional<Path> build() throws IOException, InterruptedException {
+        Path log = home.resolve("logs").resolve("build.log");
+        Files.createDirectories(log.getParent());
+        Files.deleteIfExists(log);
+        Map<String, SourceFingerprint.Stamp> changelogsBefore = changelogs(sources.scan());
+        int status = maven(log, "package", "-DskipTests", "-Pcompile-flows", "-pl", "pgflow-web", "-am");
+        if (status == 0 && !changelogs(sources.scan()).equals(changelogsBefore)) {
+            // the flows were compiled after liquibase/ was packaged: package once more so the WAR has them
+            System.out.println("pgflow: building again (compiled flow changelogs changed)...");
+            status = maven(log, "package", "-DskipTests", "-pl", "pgflow-web", "-am");
+        }
+        // what the build wrote (compiled changelogs) is not a change to react to
+        lastScan = sources.scan();
+        lastFingerprint = sources.fingerprint();
+        if (status != 0) {
+            System.out.println("pgflow: the build failed (exit " + status + "); the running server keeps the last good build."
+                    + " Errors (whole output in " + log + "):");
+            errors(log).forEach(line -> System.out.println("  " + line));
+            return Optional.empty();
+        }
+        Path built = root.resolve("pgflow-web").resolve("target").resolve("pgflow.war");
+        if (!Files.isRegularFile(built)) {
+            System.out.println("pgflow: the build succeeded but wrote no " + built + "; the running server keeps the last good build");
+            return Optional.empty();
+        }
+        Path war = home.resolve("reload").resolve("pgflow.war");
+        Files.createDirectories(war.getParent());
+        Path partial = war.resolveSibling("pgflow.war.partial");
+        Files.copy(built, partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(partial, war, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return Optional.of(war);
+    }
+
+    private static Map<String, SourceFingerprint.Stamp> changelogs(Map<String, SourceFingerprint.Stamp> scan) {
+        Map<String, SourceFingerprint.Stamp> changelogs = new java.util.TreeMap<>(scan);
+        changelogs.keySet().removeIf(path -> !path.startsWith(CHANGELOGS));
+        return changelogs;
+    }
+
+    private int maven(Path log, String... goals) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(root.resolve("mvnw").toString(), "-B", "-T1"));
+        command.addAll(buildArgs);
+        command.addAll(List.of(goals));
+        Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        p.getOutputStream().close();
+        if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            Files.writeString(log, "[ERROR] the build took longer than " + BUILD_TIMEOUT_MINUTES + " minutes and was stopped\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    /**
+     * The lines of a failed build that say what is wrong: Maven's {@code [ERROR]} lines up to its
+     * help footer, and the flow compiler's own lines; the output's last lines when there are none.
+     */
+    static List<String> errors(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        List<String> errors = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith("[ERROR] -> [Help") || line.startsWith("[ERROR] To see the full stack trace")) {
+                break;
+            }
+            if ((line.startsWith("[ERROR]") && !line.equals("[ERROR] ")) || line.startsWith("pgflow compile")
+                    || line.startsWith("  missing:") || line.startsWith("  differs:")) {
+                errors.add(line);
+            }
+        }
+        if (errors.isEmpty()) {
+            errors = lines.subList(Math.max(0, lines.size() - 20), lines.size());
+        }
+        return errors.size() > SHOWN_ERROR_LINES ? errors.subList(0, SHOWN_ERROR_LINES) : errors;
+    }
+}
