@@ -170,7 +170,7 @@ final class Reloader {
      */
     static List<String> errors(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log);
-        List<String> errors = new ArrayList<>();
+        java.util.Set<String> errors = new java.util.LinkedHashSet<>(); // Maven repeats the compiler's lines
         for (String line : lines) {
             if (line.startsWith("[ERROR] -> [Help") || line.startsWith("[ERROR] To see the full stack trace")) {
                 break;
@@ -180,9 +180,8 @@ final class Reloader {
                 errors.add(line);
             }
         }
-        if (errors.isEmpty()) {
-            errors = lines.subList(Math.max(0, lines.size() - 20), lines.size());
-        }
-        return errors.size() > SHOWN_ERROR_LINES ? errors.subList(0, SHOWN_ERROR_LINES) : errors;
+        List<String> shown = errors.isEmpty() ? lines.subList(Math.max(0, lines.size() - 20), lines.size())
+                : new ArrayList<>(errors);
+        return shown.size() > SHOWN_ERROR_LINES ? shown.subList(0, SHOWN_ERROR_LINES) : shown;
     }
 }

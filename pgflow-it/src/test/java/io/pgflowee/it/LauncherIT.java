@@ -1,0 +1,342 @@
+package io.pgflowee.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import io.pgflowee.migrations.PgflowMigrations;
+
+/**
+ * The edit-run loop as a user lives it, with the real launcher jar ({@code ./pgflow} without its
+ * build step) as a process, against its own database and a copy of this project's sources:
+ *
+ * <ol>
+ *   <li>a flow in the database that differs from the one in the code: the launcher prints the DOWN
+ *       reason within seconds of readiness reporting it, and does not wait for its timeout;</li>
+ *   <li>{@code delete_flow_and_data} in the database: the server recovers by itself, no restart;</li>
+ *   <li>a changed handler and a new flow class in the {@code flows} module: rebuilt, redeployed,
+ *       the next runs give the new outputs;</li>
+ *   <li>a change that does not compile: the error is printed and the server keeps serving;</li>
+ *   <li>SIGTERM: Payara stopped, the launcher exits.</li>
+ * </ol>
+ */
+class LauncherIT {
+
+    private static final Path TARGET = Path.of(System.getProperty("it.target", "target")).toAbsolutePath();
+    private static final Path PROJECT = TARGET.resolve("../..").normalize();
+    private static final String PG_PORT = System.getProperty("it.pg.port", "5432");
+    private static final String DATABASE = "launcher_it";
+    private static final String DB_URL = "jdbc:postgresql://localhost:" + PG_PORT + "/" + DATABASE;
+    private static final Duration BOOT = Duration.ofSeconds(600);
+
+    /** The launcher's output lines with the time each arrived. */
+    private record Line(long at, String text) {
+    }
+
+    private final List<Line> output = new ArrayList<>();
+
+    @Test
+    void startupProblemsShowAtOnceTheDatabaseFixNeedsNoRestartAndEditsAreReloaded() throws Exception {
+        Path sources = copyOfTheSources();
+        Path home = Files.createTempDirectory(TARGET, "launcher-home");
+        prepareDatabase();
+        int http = freePort();
+
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", PROJECT.resolve("pgflow-launcher/target/pgflow-launcher.jar").toString())
+                .redirectErrorStream(true);
+        builder.environment().put("PGFLOW_HOME", home.toString());
+        builder.environment().put("PGFLOW_DB_URL", DB_URL);
+        builder.environment().put("PGFLOW_HTTP_PORT", Integer.toString(http));
+        builder.environment().put("PGFLOW_SOURCE_DIR", sources.toString());
+        builder.environment().put("PGFLOW_BUILD_ARGS", "-o");
+        builder.environment().put("PGFLOW_ADMIN_PASSWORD", "launcher-it-secret");
+        builder.environment().put("PGFLOW_JAVA_OPTS", "-Xmx512m");
+        Process launcher = builder.start();
+        launcher.getOutputStream().close();
+        Thread reader = new Thread(() -> read(launcher), "launcher-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // 1. the mismatch: readiness names it, and the launcher prints it within seconds, not at its timeout
+            String reason = "Flow 'greet_user' changed after it was applied: its compiled changelog no longer matches the flow in"
+                    + " the database (first = compiled, second = database): Step count differs: 2 vs 1";
+            long reported = awaitReadinessMentioning(http, reason);
+            Line printed = await(l -> l.text().startsWith("pgflow: not ready yet: pgflow-database: PGFLOW-001 applying"
+                    + " pgflow/db/changelog.xml failed: ERROR: " + reason), Duration.ofSeconds(30));
+            assertThat(printed.at() - reported).as("printed %d ms after readiness reported it", printed.at() - reported)
+                    .isLessThan(5_000);
+            assertThat(launcher.isAlive()).isTrue();
+            assertThat(lines()).noneMatch(l -> l.startsWith("pgflow is ready"));
+
+            // 2. fixing the database is enough: the server migrates again and becomes ready, no restart
+            sql("SELECT pgflow.delete_flow_and_data('greet_user')");
+            long fixed = System.currentTimeMillis();
+            Line ready = await(l -> l.text().startsWith("pgflow is ready"), Duration.ofSeconds(60));
+            assertThat(ready.at() - fixed).isLessThan(30_000);
+            assertThat(lines()).contains("  Flows     cart_invoice verified, greet_many verified, greet_user verified",
+                    "  Reload    on: a change under " + sources + " is rebuilt and redeployed (--no-reload turns it off)");
+            assertThat(lines()).filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in ")).hasSize(1);
+            assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
+                    .isEqualTo("{\"greeting\": \"Hello, Alice Smith!\"}");
+
+            // 3. edits: a changed handler in the examples, a new flow class in the flows module
+            Path greetUser = sources.resolve("pgflow-examples/src/main/java/io/pgflowee/examples/GreetUser.java");
+            Files.writeString(greetUser, Files.readString(greetUser).replace("\"Hello, \"", "\"Howdy, \""));
+            Files.writeString(sources.resolve("flows/src/main/java/com/example/flows/Shout.java"), """
+                    package com.example.flows;
+
+                    import io.pgflowee.api.flow.Flow;
+                    import io.pgflowee.api.flow.FlowDefinition;
+                    import jakarta.enterprise.context.ApplicationScoped;
+
+                    @ApplicationScoped
+                    public class Shout implements FlowDefinition {
+                        public record Input(String text) {
+                        }
+
+                        @Override
+                        public Flow<Input> flow() {
+                            Flow<Input> flow = Flow.define("shout", Input.class);
+                            flow.step("upper", String.class).run(in -> in.text().toUpperCase() + "!");
+                            return flow;
+                        }
+                    }
+                    """);
+            Line reloaded = await(l -> l.text().startsWith("pgflow: reloaded ("), BOOT);
+            assertThat(reloaded.text()).endsWith("; flows: cart_invoice verified, greet_many verified, greet_user verified,"
+                    + " shout verified");
+            assertThat(lines()).contains("pgflow: changed: flows/src/main/java/com/example/flows/Shout.java (added),"
+                            + " pgflow-examples/src/main/java/io/pgflowee/examples/GreetUser.java (changed)",
+                    "pgflow: building...", "pgflow: building again (compiled flow changelogs changed)...");
+            assertThat(Files.readString(sources.resolve("liquibase/flows/shout.sql")))
+                    .contains("SELECT pgflow.add_step('shout', 'upper');");
+            assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
+                    .isEqualTo("{\"greeting\": \"Howdy, Alice Smith!\"}");
+            assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"upper\": \"HI!\"}");
+
+            // 4. a change that does not compile: printed, and the server keeps running the last good build
+            int before = output.size();
+            Files.writeString(sources.resolve("flows/src/main/java/com/example/flows/Broken.java"),
+                    "package com.example.flows;\nclass Broken { int x = }\n");
+            Line failed = await(l -> l.text().startsWith("pgflow: the build failed"), BOOT);
+            assertThat(failed.text()).startsWith("pgflow: the build failed (exit 1); the running server keeps the last good build."
+                    + " Errors (whole output in " + home.resolve("logs/build.log") + "):");
+            await(l -> l.text().equals("  [ERROR] " + sources.resolve("flows/src/main/java/com/example/flows/Broken.java")
+                    + ":[2,24] illegal start of expression"), Duration.ofSeconds(10));
+            List<String> failure = lines().subList(before, lines().size());
+            assertThat(failure).noneMatch(l -> l.startsWith("pgflow: built in"));
+            // each error once (Maven repeats the compiler's lines in its summary)
+            assertThat(failure).filteredOn(l -> l.contains("Broken.java:[2,24]")).hasSize(1);
+            assertThat(get(http, "/health/ready").statusCode()).isEqualTo(200);
+            assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"upper\": \"STILL HERE!\"}");
+        } finally {
+            // 5. SIGTERM: Payara first, then the launcher
+            launcher.destroy();
+            assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            reader.join(10_000);
+            Path pid = home.resolve("payara.pid");
+            assertThat(pid).doesNotExist();
+        }
+        assertThat(lines()).endsWith("pgflow: stopped");
+    }
+
+    private void read(Process launcher) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (output) {
+                    output.add(new Line(System.currentTimeMillis(), line));
+                    output.notifyAll();
+                }
+                System.out.println("[launcher] " + line);
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+    }
+
+    private List<String> lines() {
+        synchronized (output) {
+            return output.stream().map(Line::text).toList();
+        }
+    }
+
+    private Line await(Predicate<Line> wanted, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (output) {
+            while (true) {
+                Optional<Line> found = output.stream().filter(wanted).findFirst();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new AssertionError("the launcher did not print the expected line within " + timeout
+                            + "; it printed:\n" + String.join("\n", output.stream().map(Line::text).toList()));
+                }
+                output.wait(left);
+            }
+        }
+    }
+
+    /** When readiness first answered DOWN with this reason (polled every 100 ms). */
+    private static long awaitReadinessMentioning(int http, String reason) throws Exception {
+        long deadline = System.nanoTime() + BOOT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = get(http, "/health/ready");
+                if (r.statusCode() == 503 && r.body().contains(reason)) {
+                    return System.currentTimeMillis();
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("readiness never reported: " + reason);
+    }
+
+    private static HttpResponse<String> get(int http, String path) throws IOException, InterruptedException {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + http + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts a run from SQL and waits for its output (the run must complete). */
+    private static String runOutput(String flow, String input) throws Exception {
+        String runId;
+        try (Connection c = connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT run_id FROM pgflow.start_flow('" + flow + "', '" + input + "'::jsonb)")) {
+            rs.next();
+            runId = rs.getString(1);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Connection c = connect(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT status, output::text FROM pgflow.runs WHERE run_id = '" + runId + "'")) {
+                rs.next();
+                if (!rs.getString(1).equals("started")) {
+                    assertThat(rs.getString(1)).as("run of " + flow).isEqualTo("completed");
+                    return rs.getString(2);
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the run " + runId + " of " + flow + " did not finish in 60 s");
+    }
+
+    /**
+     * Its own database with the schema and the shipped flows applied, then greet_user replaced by an
+     * older shape (one step, where the code has two): what a teammate's earlier version leaves behind.
+     */
+    private static void prepareDatabase() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + PG_PORT + "/postgres", "postgres", "postgres");
+                Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + DATABASE);
+        }
+        try (Connection c = connect()) {
+            PgflowMigrations.apply(c);
+        }
+        sql("SELECT pgflow.delete_flow_and_data('greet_user')");
+        sql("SELECT pgflow.create_flow('greet_user')");
+        sql("SELECT pgflow.add_step('greet_user', 'full_name')");
+    }
+
+    private static void sql(String statement) throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private static Connection connect() throws Exception {
+        return DriverManager.getConnection(DB_URL, "postgres", "postgres");
+    }
+
+    /**
+     * The project's sources (and the modules' build output, so the reload builds incrementally), as a
+     * user's working copy: the modules the WAR is built from, and the other modules' poms.
+     */
+    private static Path copyOfTheSources() throws IOException {
+        Path copy = TARGET.resolve("launcher-it-project");
+        deleteRecursively(copy);
+        Files.createDirectories(copy);
+        for (String file : List.of("pom.xml", "mvnw")) {
+            Files.copy(PROJECT.resolve(file), copy.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        for (String dir : List.of(".mvn", "liquibase", "pgflow-api", "pgflow-examples", "flows", "pgflow-ejb", "pgflow-web")) {
+            copyTree(PROJECT.resolve(dir), copy.resolve(dir));
+        }
+        for (String module : List.of("pgflow-ear", "pgflow-launcher", "pgflow-it", "pgflow-bench")) {
+            Files.createDirectories(copy.resolve(module));
+            Files.copy(PROJECT.resolve(module).resolve("pom.xml"), copy.resolve(module).resolve("pom.xml"));
+        }
+        return copy;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                String relative = from.relativize(dir).toString();
+                if (relative.equals("target/pgflow") || relative.startsWith("target/surefire")) {
+                    return FileVisitResult.SKIP_SUBTREE; // the exploded WAR and test reports: rebuilt or not needed
+                }
+                Files.createDirectories(to.resolve(relative));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!file.getFileName().toString().endsWith(".war")) {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
