@@ -158,13 +158,15 @@ class LauncherIT {
             assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"upper\": \"STILL HERE!\"}");
         } finally {
             // 5. SIGTERM: Payara first, then the launcher
-            launcher.destroy();
+            launcher.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output we still read)
             assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).isTrue();
             reader.join(10_000);
             Path pid = home.resolve("payara.pid");
             assertThat(pid).doesNotExist();
         }
         assertThat(lines()).endsWith("pgflow: stopped");
+        // gracefully: Payara said so before the launcher went
+        assertThat(Files.readString(home.resolve("logs/server.log"))).contains("Payara Micro STOPPED.");
     }
 
     private void read(Process launcher) {
