@@ -37,10 +37,16 @@ public final class FlowVerifier {
                     + "' is not in the database, so it will not run: apply its compiled changelog liquibase/flows/"
                     + flow.slug() + ".sql (compile it first, README \"Write a flow\"), or set pgflow.flows.autoCompile=true in development");
         }
-        try (PreparedStatement ps = connection.prepareStatement("with r as (select pgflow.ensure_flow_compiled(?, ?::jsonb, false) as j)"
-                + " select j->>'status', array(select jsonb_array_elements_text(j->'differences')) from r")) {
-            ps.setString(1, flow.slug());
-            ps.setString(2, shape);
+        // autoCompile creates a missing flow (ensure_flow_compiled, the schema owner's); otherwise the
+        // check only reads, so a server whose database role is pgflow_worker or pgflow_operator can run it
+        String sql = exists
+                ? "select case when cardinality(d) = 0 then 'verified' else 'mismatch' end, d"
+                        + " from (select pgflow.compare_flow_shapes(?::jsonb, pgflow.get_flow_shape(?)) as d) r"
+                : "with r as (select pgflow.ensure_flow_compiled(?, ?::jsonb, false) as j)"
+                        + " select j->>'status', array(select jsonb_array_elements_text(j->'differences')) from r";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(exists ? 2 : 1, flow.slug());
+            ps.setString(exists ? 1 : 2, shape);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String status = rs.getString(1);
