@@ -4,7 +4,7 @@
 --comment: roles pgflow_reader, pgflow_worker, pgflow_operator; the functions they call run as the schema owner (SECURITY DEFINER, fixed search_path); nothing else is executable by PUBLIC
 -- Three NOLOGIN roles to grant to the login roles of servers and people; none has rights on the
 -- engine's tables beyond reading them, every change goes through the functions granted here:
---   pgflow_reader    SELECT on the engine's tables; the read functions (get_run_with_states,
+--   pgflow_reader    SELECT on the engine's tables (pgflow and pgflow_internal); the read functions (get_run_with_states,
 --                    shapes), and subscribe_events / unsubscribe_events (live events in the console)
 --   pgflow_worker    pgflow_reader, and what a worker calls: register_worker, heartbeat,
 --                    mark_worker_stopped, claim_tasks, complete_task(s), fail_task(s)
@@ -14,7 +14,8 @@
 -- Everything else (create_flow, add_step, ensure_flow_compiled, delete_flow_and_data,
 -- prune_data_older_than, the internal _functions, ...) stays with the schema's owner: the role
 -- that applies these changelogs. The granted functions that change state are SECURITY DEFINER with
--- search_path fixed to pg_catalog, pgflow, pg_temp, so they act as the owner whoever calls them,
+-- search_path fixed to pg_catalog, pgflow, pg_temp (so are the read functions that use internal
+-- helpers: get_run_with_states and the shape functions), so they act as the owner whoever calls them,
 -- and a caller's own objects cannot stand in for the engine's. Runs on every migration (cheap):
 -- CREATE OR REPLACE FUNCTION in an earlier changelog resets SECURITY DEFINER, and a new function
 -- starts executable by PUBLIC.
@@ -27,9 +28,9 @@ DECLARE
   v_fn record;
   v_can_create boolean := EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolcreaterole));
   v_grants constant jsonb := '{
-    "pgflow_reader":   {"definer": ["subscribe_events", "unsubscribe_events"],
-                        "invoker": ["get_run_with_states", "get_flow_shape", "compare_flow_shapes", "is_valid_slug",
-                                    "calculate_retry_delay"]},
+    "pgflow_reader":   {"definer": ["subscribe_events", "unsubscribe_events", "get_run_with_states", "get_flow_shape",
+                                    "compare_flow_shapes"],
+                        "invoker": ["is_valid_slug", "calculate_retry_delay"]},
     "pgflow_worker":   {"definer": ["register_worker", "heartbeat", "mark_worker_stopped", "claim_tasks",
                                     "complete_task", "complete_tasks", "fail_task", "fail_tasks"]},
     "pgflow_operator": {"definer": ["start_flow", "start_flows", "start_flow_with_states", "cancel_run", "retry_run",
@@ -87,6 +88,9 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
     GRANT USAGE ON SCHEMA pgflow TO pgflow_reader;
     GRANT SELECT ON ALL TABLES IN SCHEMA pgflow TO pgflow_reader;
+    -- the engine's internal tables hold read-model data too (task attempts, event replay, job progress)
+    GRANT USAGE ON SCHEMA pgflow_internal TO pgflow_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA pgflow_internal TO pgflow_reader;
     FOREACH v_role IN ARRAY ARRAY['pgflow_worker', 'pgflow_operator'] LOOP
       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role)
          AND NOT pg_has_role(v_role, 'pgflow_reader', 'MEMBER') THEN

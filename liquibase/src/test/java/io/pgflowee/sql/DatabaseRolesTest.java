@@ -151,9 +151,15 @@ class DatabaseRolesTest {
             assertThat(column(c, "SELECT status FROM pgflow.runs WHERE run_id = '" + run + "'")).containsExactly("started");
             assertThat(column(c, "SELECT pgflow.get_run_with_states('" + run + "') -> 'run' ->> 'status'")).containsExactly("started");
             assertThat(column(c, "SELECT pgflow.subscribe_events(gen_random_uuid(), '" + run + "') > now()")).containsExactly("t");
+            // the servers' startup check of a flow, read-only (it uses internal helpers, as the owner)
+            assertThat(column(c, "SELECT cardinality(pgflow.compare_flow_shapes(pgflow.get_flow_shape('" + FLOW + "'),"
+                    + " pgflow.get_flow_shape('" + FLOW + "')))")).containsExactly("0");
             refused(c, "SELECT * FROM pgflow.start_flow('" + FLOW + "', '{}')", "permission denied for function start_flow");
             refused(c, "SELECT * FROM pgflow.claim_tasks('" + FLOW + "', gen_random_uuid(), 1)", "permission denied for function claim_tasks");
+            // the read model's internal tables (the run page's attempts)
+            assertThat(column(c, "SELECT count(*) FROM pgflow_internal.task_attempts WHERE run_id = '" + run + "'")).containsExactly("0");
             refused(c, "UPDATE pgflow.runs SET status = 'failed' RETURNING run_id", "permission denied for table runs");
+            refused(c, "DELETE FROM pgflow_internal.task_attempts RETURNING 1", "permission denied for table task_attempts");
         }
         try (Connection c = as("it_nobody")) {
             refused(c, "SELECT count(*) FROM pgflow.runs", "permission denied for schema pgflow");
@@ -167,7 +173,7 @@ class DatabaseRolesTest {
         List<java.util.Map<String, Object>> definers = db.rows("SELECT p.proname, array_to_string(p.proconfig, ',') AS config"
                 + " FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace AND p.prosecdef ORDER BY 1");
         assertThat(definers).extracting(r -> r.get("proname")).containsExactlyInAnyOrder("cancel_run", "claim_tasks",
-                "complete_task", "complete_tasks", "fail_task", "fail_tasks", "heartbeat", "mark_worker_stopped", "pause_flow", "prune_data_older_than",
+                "compare_flow_shapes", "get_flow_shape", "get_run_with_states", "complete_task", "complete_tasks", "fail_task", "fail_tasks", "heartbeat", "mark_worker_stopped", "pause_flow", "prune_data_older_than",
                 "register_worker", "restart_run", "resume_flow", "retry_run", "set_flow_concurrency", "start_flow", "start_flow_with_states",
                 "start_flows", "subscribe_events", "unsubscribe_events");
         assertThat(definers).allSatisfy(r -> assertThat((String) r.get("config")).contains("search_path=pg_catalog, pgflow, pg_temp"));

@@ -30,10 +30,26 @@ public final class DatabaseProblems {
 
     /** One line naming the place, the setting and the cause of an unusable database. */
     public static String describe(String jdbcUrl, Throwable failure) {
+        if ("42501".equals(sqlState(failure))) {
+            // reachable, but this server's database role may not do it
+            return "PGFLOW-097 the database role of this server (PGFLOW_DB_USER) lacks a privilege at " + where(jdbcUrl) + ": "
+                    + rootMessage(failure) + ". Grant it pgflow_worker and pgflow_operator (README, \"Database roles\"),"
+                    + " or use the schema owner.";
+        }
         return "PGFLOW-002 cannot use the PostgreSQL database at " + where(jdbcUrl)
                 + " (set by pgflow.db.url, environment PGFLOW_DB_URL): " + rootMessage(failure)
                 + ". Start PostgreSQL there, or point PGFLOW_DB_URL, PGFLOW_DB_USER and"
                 + " PGFLOW_DB_PASSWORD at a reachable database.";
+    }
+
+    /** The SQLSTATE of the first {@link SQLException} in a failure chain, or null. */
+    static String sqlState(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException e && e.getSQLState() != null) {
+                return e.getSQLState();
+            }
+        }
+        return null;
     }
 
     /** The innermost non-empty message of a failure chain. */
