@@ -450,6 +450,30 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-input-limit runOnChange:true splitStatements:false
+-- _require_input_size(flow_slug, input, item): a run input larger than pgflow.max_input_bytes
+-- (a setting: ALTER DATABASE ... SET pgflow.max_input_bytes = ..., or per session; default 16 MiB,
+-- measured as JSON text in UTF-8, as a REST body or a handler's output is) is refused where it enters, with SQLSTATE 54000
+-- (program_limit_exceeded) naming the flow, the size, the limit and how to change it. item names
+-- the element of a start_flows call (NULL for start_flow).
+CREATE OR REPLACE FUNCTION pgflow._require_input_size(p_flow_slug text, p_input jsonb, p_item int)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  v_limit bigint := coalesce(nullif(current_setting('pgflow.max_input_bytes', true), '')::bigint, 16777216);
+  v_size bigint := octet_length(p_input::text);
+BEGIN
+  IF v_size > v_limit THEN
+    RAISE EXCEPTION USING ERRCODE = 'program_limit_exceeded',
+      MESSAGE = format('Flow "%s": the run input%s is %s bytes of JSON, over the limit of %s bytes (pgflow.max_input_bytes)',
+                       p_flow_slug, CASE WHEN p_item IS NULL THEN '' ELSE format(' of item %s', p_item) END, v_size, v_limit),
+      HINT = 'Keep large data outside the run and pass a reference to it (a file, an object store, a table), or raise the'
+             ' limit: ALTER DATABASE <database> SET pgflow.max_input_bytes = <bytes>';
+  END IF;
+END;
+$$;
+
 --changeset pgflow:040-start-flow runOnChange:true splitStatements:false
 -- start_flow(flow_slug, input, run_id, idempotency_key) returns the run (one row). In one
 -- transaction: checks the flow exists and that a flow with root map steps gets an array, inserts
@@ -482,6 +506,7 @@ DECLARE
   v_existing pgflow.runs;
 BEGIN
   SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
+  PERFORM pgflow._require_input_size(v_flow, v_input, NULL);
 
   IF v_key IS NOT NULL THEN
     IF v_key = '' THEN
@@ -638,6 +663,8 @@ BEGIN
   IF coalesce(cardinality(start_flows.inputs), 0) = 0 THEN
     RETURN;
   END IF;
+  PERFORM pgflow._require_input_size(v_flow, i.input, i.ord::int)
+  FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord);
 
   -- the inputs and keys themselves, in start_flow's order; the first refused item names the error
   WITH items AS (

@@ -100,6 +100,7 @@ class LauncherIT {
             long fixed = System.currentTimeMillis();
             Line ready = await(l -> l.text().startsWith("pgflow is ready"), Duration.ofSeconds(60));
             assertThat(ready.at() - fixed).isLessThan(30_000);
+            await(l -> l.text().equals("Press Ctrl-C to stop."), Duration.ofSeconds(10)); // the banner's last line
             assertThat(lines()).contains("  Flows     cart_invoice verified, greet_many verified, greet_user verified",
                     "  Reload    on: a change under " + sources + " is rebuilt and redeployed (--no-reload turns it off)");
             assertThat(lines()).filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in ")).hasSize(1);

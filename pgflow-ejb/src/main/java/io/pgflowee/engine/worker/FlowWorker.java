@@ -86,7 +86,7 @@ final class FlowWorker {
             public void failed(Task task, String error) {
                 reports.fail(task, error);
             }
-        }, metrics);
+        }, metrics, settings.maxOutputBytes());
         this.claims = new ClaimLoop(slots, settings.batchSize(), this::claim, this::submit, scheduler, stopping::get, this::claimFailed);
         this.reports = new ReportBatcher(queue, scheduler, settings.reportLinger(), settings.reportBatchSize(),
                 (r, e) -> LOG.log(Level.WARNING, "PGFLOW-033 could not report " + (r.failure() ? "the failure of" : "the completion of")

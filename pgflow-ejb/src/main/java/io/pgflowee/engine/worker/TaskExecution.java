@@ -42,7 +42,8 @@ final class TaskExecution {
     private final io.pgflowee.engine.metrics.PgflowMetrics metrics;
 
     TaskExecution(Flow<?> flow, JsonCodec codec, Map<Task, RunningHandler> running,
-                  AtomicBoolean graceOver, Outcomes outcomes, io.pgflowee.engine.metrics.PgflowMetrics metrics) {
+                  AtomicBoolean graceOver, Outcomes outcomes, io.pgflowee.engine.metrics.PgflowMetrics metrics, int maxOutputBytes) {
+        this.maxOutputBytes = maxOutputBytes;
         this.flow = flow;
         this.codec = codec;
         this.running = running;
@@ -52,6 +53,8 @@ final class TaskExecution {
     }
 
     /** Runs the task's handler on the calling thread and hands its outcome on; the caller frees its slot after. */
+    private final int maxOutputBytes;
+
     void run(Task task) {
         Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
         // the timeout is enforced by the worker's sweep (timeOutOverdue), not by a timer per task: a
@@ -95,6 +98,9 @@ final class TaskExecution {
             } else if (timedOut.get()) {
                 outcomes.failed(task, "Task timed out: the handler returned after its "
                         + task.timeoutSeconds() + " s timeout (attempt " + task.attempt() + ")");
+            } else if (output != null && (long) output.length() * 3 > maxOutputBytes
+                    && utf8Length(output, maxOutputBytes) > maxOutputBytes) { // 3 bytes a char at most: usually no count
+                outcomes.failed(task, outputTooLarge(flow.slug(), task.stepSlug(), output.length(), maxOutputBytes));
             } else {
                 outcomes.completed(task, output);
             }
@@ -128,6 +134,33 @@ final class TaskExecution {
         if (metrics != null) {
             metrics.taskFinished(flow.slug(), task.stepSlug(), outcome, System.nanoTime() - startNanos);
         }
+    }
+
+    /** The UTF-8 length of {@code s}, counted up to just past {@code limit} (no copy of a large output is made). */
+    static long utf8Length(String s, long limit) {
+        long bytes = 0;
+        for (int i = 0; i < s.length() && bytes <= limit; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /** Why an output over {@code pgflow.worker.maxOutputBytes} is not reported. */
+    static String outputTooLarge(String flowSlug, String stepSlug, int characters, int limit) {
+        return String.format(java.util.Locale.ROOT, "Output of step '%s' is more than %,d bytes of JSON (%,d characters), over"
+                + " the limit (pgflow.worker.maxOutputBytes, or pgflow.worker.%s.maxOutputBytes for this flow): keep large data"
+                + " outside the run (a file, an object store, a table) and return a reference to it", stepSlug, limit, characters,
+                flowSlug);
     }
 
     static String errorMessage(Throwable e) {

@@ -22,17 +22,28 @@ import org.eclipse.microprofile.config.Config;
  * @param reportLinger how long a completion or failure may wait for others to be reported with it in
  *        one {@code complete_tasks} / {@code fail_tasks} call (default 2 ms; 0 reports each at once)
  * @param reportBatchSize outcomes reported in one call at most (default 50)
+ * @param maxOutputBytes the largest handler output (UTF-8 JSON) a task may report (default 16 MiB);
+ *        a larger one fails the attempt with a message naming the limit, and nothing of it reaches
+ *        the database
  */
 public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
-                             Duration shutdownTimeout, Duration cancelCheckInterval, Duration reportLinger, int reportBatchSize) {
+                             Duration shutdownTimeout, Duration cancelCheckInterval, Duration reportLinger, int reportBatchSize,
+                             int maxOutputBytes) {
 
-    /** With the default report linger (2 ms) and batch (50). */
+    /** The default {@link #maxOutputBytes}: 16 MiB. */
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+    /** With the default report linger (2 ms), batch (50) and output limit (16 MiB). */
     public WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval, Duration shutdownTimeout,
                           Duration cancelCheckInterval) {
-        this(maxConcurrent, batchSize, pollInterval, heartbeatInterval, shutdownTimeout, cancelCheckInterval, Duration.ofMillis(2), 50);
+        this(maxConcurrent, batchSize, pollInterval, heartbeatInterval, shutdownTimeout, cancelCheckInterval, Duration.ofMillis(2), 50,
+                DEFAULT_MAX_OUTPUT_BYTES);
     }
 
     public WorkerSettings {
+        if (maxOutputBytes < 1) {
+            throw new IllegalArgumentException("pgflow.worker maxOutputBytes must be at least 1, got " + maxOutputBytes);
+        }
         if (maxConcurrent < 1 || batchSize < 1 || reportBatchSize < 1) {
             throw new IllegalArgumentException("pgflow.worker maxConcurrent, batchSize and reportBatchSize must be at least 1, got "
                     + maxConcurrent + ", " + batchSize + " and " + reportBatchSize);
@@ -49,7 +60,8 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
                 Duration.ofMillis(integer(config, flowSlug, "shutdownTimeoutMs", 30_000)),
                 Duration.ofMillis(integer(config, flowSlug, "cancelCheckIntervalMs", 1000)),
                 Duration.ofMillis(integer(config, flowSlug, "reportLingerMs", 2)),
-                integer(config, flowSlug, "reportBatchSize", 50));
+                integer(config, flowSlug, "reportBatchSize", 50),
+                integer(config, flowSlug, "maxOutputBytes", DEFAULT_MAX_OUTPUT_BYTES));
     }
 
     private static int integer(Config config, String flowSlug, String key, int defaultValue) {
