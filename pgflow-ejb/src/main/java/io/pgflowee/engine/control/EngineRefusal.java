@@ -54,7 +54,8 @@ public final class EngineRefusal extends Exception {
     /**
      * The refusal an engine error stands for, by SQLSTATE: {@code P0002} (no_data_found) and
      * {@code 23503} (unknown flow) are NOT_FOUND; {@code 55000} (wrong state) and {@code 23505}
-     * (taken) CONFLICT; {@code 22xxx}, {@code P0001} and other integrity errors INVALID. Anything
+     * (taken) CONFLICT; {@code 22xxx}, {@code P0001}, other integrity errors and {@code 54000} (an input
+     * over {@code pgflow.max_input_bytes}) INVALID. Anything
      * else (a lost connection, a bug) is not a refusal: empty.
      */
     public static Optional<EngineRefusal> of(SQLException e) {
@@ -71,7 +72,7 @@ public final class EngineRefusal extends Exception {
             kind = Kind.NOT_FOUND;
         } else if (state.equals("55000") || state.equals("23505")) {
             kind = Kind.CONFLICT;
-        } else if (state.startsWith("22") || state.startsWith("23") || state.equals("P0001")) {
+        } else if (state.startsWith("22") || state.startsWith("23") || state.equals("P0001") || state.equals("54000")) {
             kind = Kind.INVALID;
         } else {
             return Optional.empty();

@@ -92,6 +92,8 @@ class EngineOperationsTest {
         EngineRefusal notAnArray = catchThrowableOfType(() -> engine.startFlow("roots", "{}", null, null), EngineRefusal.class);
         EngineRefusal badLimit = catchThrowableOfType(() -> engine.setFlowConcurrency("ops", 0), EngineRefusal.class);
         EngineRefusal unknownPause = catchThrowableOfType(() -> engine.pauseFlow("nope"), EngineRefusal.class);
+        String huge = "{\"blob\": \"" + "x".repeat(17 * 1024 * 1024) + "\"}";
+        EngineRefusal tooLarge = catchThrowableOfType(() -> engine.startFlow("ops", huge, null, null), EngineRefusal.class);
 
         assertThat(notFound.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
         assertThat(notFound).hasMessage("Run " + unknown + " does not exist");
@@ -109,6 +111,10 @@ class EngineOperationsTest {
         assertThat(notAnArray).hasMessage("Flow roots has root map steps but input is not an array (got object)");
         assertThat(badLimit.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
         assertThat(unknownPause.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
+        assertThat(tooLarge.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        assertThat(tooLarge).hasMessage("Flow \"ops\": the run input is " + huge.length() + " bytes of JSON, over the limit of"
+                + " 16777216 bytes (pgflow.max_input_bytes)");
+        assertThat(tooLarge.hint()).endsWith("or raise the limit: ALTER DATABASE <database> SET pgflow.max_input_bytes = <bytes>");
         assertThat((Long) db.one("select count(*) from pgflow.runs")).isEqualTo(1L);
         assertThat((Object) db.one("select max_running from pgflow.flows where flow_slug = 'ops'")).isNull();
     }
