@@ -21,6 +21,12 @@ import org.junit.jupiter.api.Test;
  * "Deploy the EAR to an application server" is a promise to our users: this smoke test creates a
  * fresh Payara Server 6 domain (the distribution comes from Maven Central), deploys the built EAR,
  * and checks that readiness (database reachable, migrations applied) and the API answer.
+ *
+ * <p>The domain runs as a DBA would set it up (README, "Database roles"): the schema is applied by
+ * its owner beforehand, and the server connects as {@code pgflow_ear_app}, a login that is only a
+ * member of {@code pgflow_worker} and {@code pgflow_operator} (plus {@code CREATE} on {@code public}
+ * for the batch job repository), with {@code PGFLOW_MIGRATE=false}. Everything below (runs, events,
+ * metrics, the console, a batch job) works with those rights alone.
  */
 class EarOnPayaraServerIT {
 
@@ -28,12 +34,18 @@ class EarOnPayaraServerIT {
     private static final Path ASADMIN = TARGET.resolve("payara-server/payara6/bin/asadmin");
     private static final Path DOMAINS = TARGET.resolve("payara-domains");
     private static final String DOMAIN = "pgflowit";
+    private static final String APP_LOGIN = "pgflow_ear_app";
+    private static final String APP_PASSWORD = "ear-app-secret";
+    /** What the domain's processes get in their environment instead of the owner's credentials. */
+    private static final java.util.Map<String, String> LEAST_PRIVILEGE = java.util.Map.of(
+            "PGFLOW_DB_USER", APP_LOGIN, "PGFLOW_DB_PASSWORD", APP_PASSWORD, "PGFLOW_MIGRATE", "false");
 
     @Test
     void theEarDeploysOnPayaraServerAndBecomesReady() throws Exception {
         int portBase = freePortBase();
         Path log = TARGET.resolve("payara-server-it.log");
         deleteRecursively(DOMAINS);
+        leastPrivilegeLogin();
         asadmin(log, "create-domain", "--nopassword=true", "--portbase", Integer.toString(portBase),
                 "--domaindir", DOMAINS.toString(), DOMAIN);
         // the JDBC driver for the domain's own pool of the batch job repository (asadmin add-library, before the start)
@@ -63,7 +75,8 @@ class EarOnPayaraServerIT {
 
             String http = "http://localhost:" + (portBase + 80);
             HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(600));
-            assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"APPLIED\"").contains("\"flow.greet_user\":\"verified\"");
+            // the owner applied the schema; this server only checks it (pgflow.migrate=false) and its flows
+            assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"migrations\":\"DISABLED\"").contains("\"flow.greet_user\":\"verified\"");
 
             HttpResponse<String> anonymous = get(URI.create(http + "/api/system"), null);
             assertThat(anonymous.statusCode()).as("sign-in is required on Payara Server too").isEqualTo(401);
@@ -71,7 +84,7 @@ class EarOnPayaraServerIT {
             // it-admin is one of the users of PGFLOW_USERS (see the pom), which the domain inherits from this JVM
             HttpResponse<String> system = get(URI.create(http + "/api/system"), "it-admin:it-admin-secret");
             assertThat(system.statusCode()).isEqualTo(200);
-            assertThat(system.body()).contains("\"migrations\":\"APPLIED\"").contains("\"postgresVersion\":\"17.");
+            assertThat(system.body()).contains("\"migrations\":\"DISABLED\"").contains("\"postgresVersion\":\"17.");
 
             // users of the server's realm: the group gives the role
             assertThat(get(URI.create(http + "/api/flows"), "realm-viewer:realm-viewer-secret").statusCode()).isEqualTo(200);
@@ -173,6 +186,7 @@ class EarOnPayaraServerIT {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(LEAST_PRIVILEGE); // the domain (started by asadmin) inherits it
         // asadmin gives up on a deploy after 600 s by default ("No response from Domain Admin Server"),
         // which a loaded 2-core machine once needed; the DAS then aborted the half-loaded application.
         builder.environment().put("AS_ADMIN_READTIMEOUT", Long.toString(TimeUnit.MINUTES.toMillis(25)));
@@ -182,6 +196,28 @@ class EarOnPayaraServerIT {
             throw new AssertionError("asadmin " + args[0] + " did not finish in 1800 s; see " + log);
         }
         assertThat(p.exitValue()).as("asadmin %s exit code (log: %s)", args[0], log).isZero();
+    }
+
+    /**
+     * As the DBA: the schema applied by its owner, and a login for the servers with the engine's
+     * roles only (and CREATE on public, where Payara's batch runtime creates its job repository).
+     */
+    private static void leastPrivilegeLogin() throws java.sql.SQLException {
+        try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
+            io.pgflowee.migrations.PgflowMigrations.apply(c);
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + APP_LOGIN + "') THEN"
+                    + " CREATE ROLE " + APP_LOGIN + " LOGIN PASSWORD '" + APP_PASSWORD + "' IN ROLE pgflow_worker, pgflow_operator;"
+                    + " END IF; END $$");
+            st.execute("GRANT CREATE ON SCHEMA public TO " + APP_LOGIN);
+            try (var rs = st.executeQuery("SELECT rolsuper, pg_has_role('" + APP_LOGIN + "', 'pgflow_worker', 'MEMBER'),"
+                    + " pg_has_role('" + APP_LOGIN + "', 'pgflow_operator', 'MEMBER'),"
+                    + " has_function_privilege('" + APP_LOGIN + "', 'pgflow.delete_flow_and_data(text)', 'EXECUTE')"
+                    + " FROM pg_roles WHERE rolname = '" + APP_LOGIN + "'")) {
+                rs.next();
+                assertThat(List.of(rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4)))
+                        .as("not a superuser; worker and operator; no delete_flow_and_data").containsExactly(false, true, true, false);
+            }
+        }
     }
 
     private static HttpResponse<String> awaitStatus(URI uri, int status, Duration timeout) throws Exception {
