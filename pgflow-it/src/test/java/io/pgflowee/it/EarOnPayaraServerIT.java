@@ -44,7 +44,7 @@ class EarOnPayaraServerIT {
     void theEarDeploysOnPayaraServerAndBecomesReady() throws Exception {
         int portBase = freePortBase();
         Path log = TARGET.resolve("payara-server-it.log");
-        deleteRecursively(DOMAINS);
+        ItFiles.deleteRecursively(DOMAINS);
         leastPrivilegeLogin();
         asadmin(log, "create-domain", "--nopassword=true", "--portbase", Integer.toString(portBase),
                 "--domaindir", DOMAINS.toString(), DOMAIN);
@@ -277,14 +277,6 @@ class EarOnPayaraServerIT {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 }

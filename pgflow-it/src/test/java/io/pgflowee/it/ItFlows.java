@@ -172,14 +172,19 @@ public final class ItFlows {
         }
     }
 
+    /** A flow of one step that returns its input (several test flows differ only in their slugs). */
+    static Flow<JsonValue> echo(String flowSlug, String stepSlug) {
+        Flow<JsonValue> flow = Flow.define(flowSlug, JsonValue.class);
+        flow.step(stepSlug, JsonValue.class).run(in -> in);
+        return flow;
+    }
+
     /** For the batch job tests: the runs a backfill starts (the tests keep the flow paused, so nothing runs). */
     @ApplicationScoped
     public static class Backfill implements FlowDefinition {
         @Override
         public Flow<JsonValue> flow() {
-            Flow<JsonValue> flow = Flow.define("it_backfill", JsonValue.class);
-            flow.step("echo", JsonValue.class).run(in -> in);
-            return flow;
+            return echo("it_backfill", "echo");
         }
     }
 
@@ -188,9 +193,7 @@ public final class ItFlows {
     public static class Prune implements FlowDefinition {
         @Override
         public Flow<JsonValue> flow() {
-            Flow<JsonValue> flow = Flow.define("it_prune", JsonValue.class);
-            flow.step("keep", JsonValue.class).run(in -> in);
-            return flow;
+            return echo("it_prune", "keep");
         }
     }
 
@@ -199,9 +202,7 @@ public final class ItFlows {
     public static class Changed implements FlowDefinition {
         @Override
         public Flow<JsonValue> flow() {
-            Flow<JsonValue> flow = Flow.define("it_changed", JsonValue.class);
-            flow.step("only", JsonValue.class).run(in -> in);
-            return flow;
+            return echo("it_changed", "only");
         }
     }
 

@@ -289,7 +289,7 @@ class LauncherIT {
      */
     private static Path copyOfTheSources() throws IOException {
         Path copy = TARGET.resolve("launcher-it-project");
-        deleteRecursively(copy);
+        ItFiles.deleteRecursively(copy);
         Files.createDirectories(copy);
         for (String file : List.of("pom.xml", "mvnw")) {
             Files.copy(PROJECT.resolve(file), copy.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
@@ -324,17 +324,6 @@ class LauncherIT {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static int freePort() throws IOException {

@@ -30,7 +30,7 @@ public final class DatabaseProblems {
 
     /** One line naming the place, the setting and the cause of an unusable database. */
     public static String describe(String jdbcUrl, Throwable failure) {
-        if ("42501".equals(sqlState(failure))) {
+        if (privilegeDenied(failure) != null) {
             // reachable, but this server's database role may not do it
             return "PGFLOW-097 the database role of this server (PGFLOW_DB_USER) lacks a privilege at " + where(jdbcUrl) + ": "
                     + rootMessage(failure) + ". Grant it pgflow_worker and pgflow_operator (README, \"Database roles\"),"
@@ -42,11 +42,14 @@ public final class DatabaseProblems {
                 + " PGFLOW_DB_PASSWORD at a reachable database.";
     }
 
-    /** The SQLSTATE of the first {@link SQLException} in a failure chain, or null. */
-    static String sqlState(Throwable failure) {
+    /**
+     * PostgreSQL's message (its first line) when a failure chain holds a refused privilege
+     * (SQLSTATE 42501: the database was reached, this server's role may not do it), else null.
+     */
+    public static String privilegeDenied(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException e && e.getSQLState() != null) {
-                return e.getSQLState();
+            if (t instanceof SQLException e && "42501".equals(e.getSQLState())) {
+                return e.getMessage() == null ? "permission denied" : e.getMessage().lines().findFirst().orElse("").strip();
             }
         }
         return null;

@@ -91,7 +91,7 @@ public final class ApiErrors {
                 return problem(503, "Database unavailable", "the database cannot be reached; nothing was changed; retry later"
                         + " (error id " + errorId + ")", path, errorId);
             }
-            String denied = privilegeDenied(e);
+            String denied = io.pgflowee.engine.db.DatabaseProblems.privilegeDenied(e);
             if (denied != null) {
                 // the server's configuration, not a bug: say what to grant, not "failed unexpectedly"
                 LOG.warning("PGFLOW-097 error " + errorId + ": " + path + ": the server's database role lacks a privilege: " + denied);
@@ -103,16 +103,6 @@ public final class ApiErrors {
             LOG.log(Level.SEVERE, "PGFLOW-081 error " + errorId + " answering " + path, e);
             return problem(500, "Internal error", "the server failed unexpectedly; its log has the details under error id "
                     + errorId, path, errorId);
-        }
-
-        /** PostgreSQL's message when the failure is a refused privilege (SQLSTATE 42501), else null. */
-        static String privilegeDenied(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof SQLException sql && "42501".equals(sql.getSQLState())) {
-                    return sql.getMessage() == null ? "permission denied" : sql.getMessage().lines().findFirst().orElse("").strip();
-                }
-            }
-            return null;
         }
 
         private static boolean databaseUnreachable(Throwable e) {

@@ -1,0 +1,25 @@
+package io.pgflowee.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+
+/** File chores of the process-level tests. */
+final class ItFiles {
+
+    private ItFiles() {
+    }
+
+    /** Deletes a directory tree (nothing when it does not exist); fails on a file it cannot delete. */
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
