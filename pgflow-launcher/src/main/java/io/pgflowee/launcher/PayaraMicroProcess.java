@@ -28,6 +28,7 @@ final class PayaraMicroProcess {
     private final String javaOpts;
     private final Path home;
     private volatile Process process;
+    private volatile Thread pump;
     private Path log;
 
     PayaraMicroProcess(Path payaraJar, Path war, Path home, int httpPort, String javaOpts) {
@@ -92,6 +93,7 @@ final class PayaraMicroProcess {
                 "pgflow-server-log");
         pump.setDaemon(true);
         pump.start();
+        this.pump = pump;
         Files.writeString(pidFile, process.pid() + "\n");
     }
 
@@ -186,6 +188,12 @@ final class PayaraMicroProcess {
         if (process != null) {
             Processes.stop(process.toHandle(), seconds);
             process = null;
+            try {
+                // Payara's last lines ("Payara Micro STOPPED.") are still in the pipe: copy them before going
+                pump.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 Files.deleteIfExists(pidFile);
             } catch (IOException e) {
