@@ -166,8 +166,10 @@ class LauncherIT {
             assertThat(pid).doesNotExist();
         }
         assertThat(lines()).endsWith("pgflow: stopped");
-        // gracefully: Payara said so before the launcher went
-        assertThat(Files.readString(home.resolve("logs/server.log"))).contains("Payara Micro STOPPED.");
+        // gracefully: Payara went on SIGTERM, not killed after the 60 s grace period (Payara's own
+        // "Payara Micro STOPPED." line is not checked: its shutdown hook logs it only when nothing
+        // else in its JVM stopped the runtime first, which varies from run to run)
+        assertThat(lines().get(lines().size() - 2)).matches("pgflow: Payara Micro stopped \\(pid \\d+, \\d+\\.\\d s\\)");
     }
 
     private void read(Process launcher) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -186,7 +187,9 @@ final class PayaraMicroProcess {
     /** SIGTERM, then waits up to {@code seconds} for Payara's graceful shutdown. */
     synchronized void stop(int seconds) {
         if (process != null) {
-            Processes.stop(process.toHandle(), seconds);
+            long pid = process.pid();
+            long began = System.nanoTime();
+            boolean graceful = Processes.stop(process.toHandle(), seconds);
             process = null;
             try {
                 // Payara's last lines ("Payara Micro STOPPED.") are still in the pipe: copy them before going
@@ -194,6 +197,10 @@ final class PayaraMicroProcess {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            System.out.println(graceful
+                    ? String.format(Locale.ROOT, "pgflow: Payara Micro stopped (pid %d, %.1f s)",
+                            pid, (System.nanoTime() - began) / 1e9)
+                    : "pgflow: Payara Micro did not stop within " + seconds + " s; killed it (pid " + pid + ")");
             try {
                 Files.deleteIfExists(pidFile);
             } catch (IOException e) {

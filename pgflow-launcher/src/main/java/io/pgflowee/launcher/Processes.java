@@ -49,13 +49,15 @@ final class Processes {
         }
     }
 
-    /** Stops a process politely (SIGTERM), then forcibly after {@code seconds}. */
-    static void stop(ProcessHandle process, int seconds) {
+    /** Stops a process politely (SIGTERM), then forcibly after {@code seconds}; true when it went politely. */
+    static boolean stop(ProcessHandle process, int seconds) {
         process.destroy();
         try {
             process.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
         } catch (Exception e) {
             process.destroyForcibly();
+            return false;
         }
     }
 
