@@ -288,45 +288,94 @@ public final class ItFlows {
     }
 
     /**
-     * For {@link SeveralServersIT}: two steps of 300 ms; each execution is written to the table
-     * {@code it_executions} (which that test creates) with the server's name ({@code -Dit.server}),
-     * when it starts and when it ends, so the test can see which server ran what, and when.
+     * For {@link ChaosIT}: a root step {@code items} ({@code width} numbers from {@code n}), a map
+     * {@code square} over them, a conditional root step {@code bonus} (only for {@code "vip": true}),
+     * and {@code total} = the sum of the squares plus the bonus: {@link #chaosTotal}. Every handler
+     * sleeps a duration fixed per task between {@code minMs} and {@code maxMs}, fails its first
+     * attempt when {@link #chaosInjects} says so, and writes each execution (start, end, outcome,
+     * server, attempt) to {@code it_chaos_executions} (which that test creates).
      */
     @ApplicationScoped
-    public static class Shared implements FlowDefinition {
+    public static class Chaos implements FlowDefinition {
+
+        /** A run's input. */
+        public record Input(int n, int width, boolean vip, int minMs, int maxMs, int failPercent) {
+        }
 
         @Resource(lookup = "java:app/jdbc/pgflow")
         DataSource dataSource;
 
         @Override
-        public Flow<JsonValue> flow() {
-            Flow<JsonValue> flow = Flow.define("it_shared", JsonValue.class).timeout(10).maxAttempts(3);
-            Step<String> first = flow.step("first", String.class).run((in, ctx) -> execute(ctx.runId(), "first"));
-            flow.step("second", String.class).after(first).run((prev, ctx) -> execute(ctx.runId(), "second"));
+        public Flow<Input> flow() {
+            Flow<Input> flow = Flow.define("it_chaos", Input.class).maxAttempts(10).baseDelay(1).timeout(5);
+            Step<List<Integer>> items = flow.step("items", new TypeRef<List<Integer>>() { })
+                    .run((in, ctx) -> execute(ctx, () -> java.util.stream.IntStream.range(in.n(), in.n() + in.width()).boxed().toList()));
+            Step<List<Integer>> squares = flow.map("square", Integer.class).over(items)
+                    .run((x, ctx) -> execute(ctx, () -> x * x));
+            Step<Integer> bonus = flow.step("bonus", Integer.class).when("{\"vip\": true}")
+                    .run((in, ctx) -> execute(ctx, () -> 1000));
+            flow.step("total", Integer.class).after(squares, bonus)
+                    .run((sq, b, ctx) -> execute(ctx, () -> sq.stream().mapToInt(Integer::intValue).sum() + (b == null ? 0 : b)));
             return flow;
         }
 
-        private String execute(UUID run, String step) throws Exception {
-            String server = System.getProperty("it.server", "?");
+        private <T> T execute(TaskContext ctx, java.util.concurrent.Callable<T> result) throws Exception {
+            Input in = ctx.flowInput(Input.class);
+            int n = in.n();
             long id;
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement ps = c.prepareStatement("insert into it_executions (run_id, step_slug, server)"
-                         + " values (?, ?, ?) returning id")) {
-                ps.setObject(1, run);
-                ps.setString(2, step);
-                ps.setString(3, server);
+                 PreparedStatement ps = c.prepareStatement("insert into it_chaos_executions (run_id, step_slug, task_index, attempt, server, pid)"
+                         + " values (?, ?, ?, ?, ?, ?) returning id")) {
+                ps.setObject(1, ctx.runId());
+                ps.setString(2, ctx.stepSlug());
+                ps.setInt(3, ctx.taskIndex());
+                ps.setInt(4, ctx.attempt());
+                ps.setString(5, System.getProperty("it.server", "?"));
+                ps.setLong(6, ProcessHandle.current().pid());
                 try (var rs = ps.executeQuery()) {
                     rs.next();
                     id = rs.getLong(1);
                 }
             }
-            Thread.sleep(300);
+            Thread.sleep(chaosSleepMs(n, ctx.stepSlug(), ctx.taskIndex(), in.minMs(), in.maxMs()));
+            boolean injected = ctx.attempt() == 1 && chaosInjects(n, ctx.stepSlug(), ctx.taskIndex(), in.failPercent());
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement ps = c.prepareStatement("update it_executions set ended_at = clock_timestamp() where id = ?")) {
-                ps.setLong(1, id);
+                 PreparedStatement ps = c.prepareStatement("update it_chaos_executions set ended_at = clock_timestamp(), outcome = ? where id = ?")) {
+                ps.setString(1, injected ? "injected" : "ok");
+                ps.setLong(2, id);
                 ps.executeUpdate();
             }
-            return step + " by " + server;
+            if (injected) {
+                throw new IllegalStateException("injected failure of " + ctx.stepSlug() + "[" + ctx.taskIndex() + "] of run n=" + n);
+            }
+            return result.call();
         }
+    }
+
+    /** Whether it_chaos's handler fails the first attempt of this task: {@code percent} % of tasks, fixed per task. */
+    static boolean chaosInjects(int n, String step, int index, int percent) {
+        return Math.floorMod(mix(n, step, index, 1), 100) < percent;
+    }
+
+    /** How long it_chaos's handler of this task sleeps: between min and max ms, fixed per task. */
+    static long chaosSleepMs(int n, String step, int index, int minMs, int maxMs) {
+        return minMs + Math.floorMod(mix(n, step, index, 2), maxMs - minMs + 1);
+    }
+
+    /** it_chaos's output {@code total} for a run of this input. */
+    static long chaosTotal(int n, int width, boolean vip) {
+        long sum = 0;
+        for (int x = n; x < n + width; x++) {
+            sum += (long) x * x;
+        }
+        return sum + (vip ? 1000 : 0);
+    }
+
+    private static int mix(int n, String step, int index, int salt) {
+        int h = n * 0x9E3779B1 ^ step.hashCode() * 31 ^ index * 0x85EBCA6B ^ salt * 0xC2B2AE35;
+        h ^= h >>> 16;
+        h *= 0x7FEB352D;
+        h ^= h >>> 15;
+        return h;
     }
 }

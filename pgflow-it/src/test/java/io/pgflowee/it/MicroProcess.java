@@ -27,6 +27,8 @@ final class MicroProcess implements AutoCloseable {
 
     static final Path TARGET = Path.of(System.getProperty("it.target", "target"));
 
+    private static boolean warBuilt;
+
     final String name;
     final int port;
     final Process process;
@@ -45,10 +47,11 @@ final class MicroProcess implements AutoCloseable {
     static MicroProcess start(String name, boolean jobRepository, String... properties) throws IOException {
         Path war = TARGET.resolve("servers/pgflow.war");
         synchronized (MicroProcess.class) {
-            if (!Files.exists(war)) {
+            if (!warBuilt) { // once per test JVM: a WAR of an earlier build would lack changed test flows
                 Files.createDirectories(war.getParent());
                 ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(TARGET.resolve("pgflow.war").toFile()).as(WebArchive.class)
                         .addClasses(ItFlows.class).as(ZipExporter.class).exportTo(war.toFile(), true);
+                warBuilt = true;
             }
         }
         int port;

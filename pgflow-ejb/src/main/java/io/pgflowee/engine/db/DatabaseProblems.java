@@ -33,11 +33,11 @@ public final class DatabaseProblems {
         if (privilegeDenied(failure) != null) {
             // reachable, but this server's database role may not do it
             return "PGFLOW-097 the database role of this server (PGFLOW_DB_USER) lacks a privilege at " + where(jdbcUrl) + ": "
-                    + rootMessage(failure) + ". Grant it pgflow_worker and pgflow_operator (README, \"Database roles\"),"
+                    + clause(failure) + ". Grant it pgflow_worker and pgflow_operator (README, \"Database roles\"),"
                     + " or use the schema owner.";
         }
         return "PGFLOW-002 cannot use the PostgreSQL database at " + where(jdbcUrl)
-                + " (set by pgflow.db.url, environment PGFLOW_DB_URL): " + rootMessage(failure)
+                + " (set by pgflow.db.url, environment PGFLOW_DB_URL): " + clause(failure)
                 + ". Start PostgreSQL there, or point PGFLOW_DB_URL, PGFLOW_DB_USER and"
                 + " PGFLOW_DB_PASSWORD at a reachable database.";
     }
@@ -53,6 +53,11 @@ public final class DatabaseProblems {
             }
         }
         return null;
+    }
+
+    private static String clause(Throwable failure) {
+        // the driver ends some messages with a period ("This connection has been closed."); ours follows
+        return rootMessage(failure).replaceFirst("\\.$", "");
     }
 
     /** The innermost non-empty message of a failure chain. */

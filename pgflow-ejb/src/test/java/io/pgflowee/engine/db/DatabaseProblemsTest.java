@@ -24,7 +24,7 @@ class DatabaseProblemsTest {
     void anUnreachableDatabaseSaysWhereAndHowToPointElsewhere() {
         Exception failure = new SQLException("Connection to db:5432 refused.", "08001");
         assertThat(DatabaseProblems.describe(URL, failure)).isEqualTo("PGFLOW-002 cannot use the PostgreSQL database at db:5432/app"
-                + " (set by pgflow.db.url, environment PGFLOW_DB_URL): Connection to db:5432 refused.. Start PostgreSQL there, or point"
+                + " (set by pgflow.db.url, environment PGFLOW_DB_URL): Connection to db:5432 refused. Start PostgreSQL there, or point"
                 + " PGFLOW_DB_URL, PGFLOW_DB_USER and PGFLOW_DB_PASSWORD at a reachable database.");
     }
 

@@ -107,7 +107,10 @@ public final class ApiErrors {
 
         private static boolean databaseUnreachable(Throwable e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                // 08: connection exceptions; 57P01-57P03: the server is shutting down, crashed, or
+                // starting up (a restart of PostgreSQL ends every session with one of these)
+                if (t instanceof SQLException sql && sql.getSQLState() != null
+                        && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
                     return true;
                 }
                 String name = t.getClass().getName().toLowerCase(Locale.ROOT);
