@@ -474,6 +474,42 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:040-map-width-limit runOnChange:true splitStatements:false
+-- _max_map_width(): the most tasks one map step may have in a run: the setting pgflow.max_map_width
+-- (ALTER DATABASE ... SET pgflow.max_map_width = ..., or per session), default 100,000. Each element
+-- is a task row, and the step's output aggregates them all, so a runaway array (a bug that returns
+-- a million ids) is refused where it enters: start_flow / start_flows for a root map (SQLSTATE
+-- 54000, nothing started), complete_task for the step that feeds a map (fails the task, the step
+-- and the run, as a non-array output does).
+CREATE OR REPLACE FUNCTION pgflow._max_map_width()
+RETURNS int
+LANGUAGE sql STABLE
+AS $$
+  SELECT coalesce(nullif(current_setting('pgflow.max_map_width', true), '')::int, 100000)
+$$;
+
+-- _require_map_width(flow_slug, input, item): a root map's input array longer than _max_map_width()
+-- is refused with SQLSTATE 54000 naming the flow, the length, the limit and how to change it.
+CREATE OR REPLACE FUNCTION pgflow._require_map_width(p_flow_slug text, p_input jsonb, p_item int)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  v_limit int := pgflow._max_map_width();
+  v_width int;
+BEGIN
+  IF jsonb_typeof(p_input) = 'array' THEN
+    v_width := jsonb_array_length(p_input);
+    IF v_width > v_limit THEN
+      RAISE EXCEPTION USING ERRCODE = 'program_limit_exceeded',
+        MESSAGE = format('Flow "%s": the run input%s is an array of %s elements, but a map step takes at most %s (pgflow.max_map_width)',
+                         p_flow_slug, CASE WHEN p_item IS NULL THEN '' ELSE format(' of item %s', p_item) END, v_width, v_limit),
+        HINT = 'Split the work into several runs, or raise the limit: ALTER DATABASE <database> SET pgflow.max_map_width = <elements>';
+    END IF;
+  END IF;
+END;
+$$;
+
 --changeset pgflow:040-start-flow runOnChange:true splitStatements:false
 -- start_flow(flow_slug, input, run_id, idempotency_key) returns the run (one row). In one
 -- transaction: checks the flow exists and that a flow with root map steps gets an array, inserts
@@ -529,6 +565,7 @@ BEGIN
     ELSIF jsonb_typeof(v_input) <> 'array' THEN
       RAISE EXCEPTION 'Flow % has root map steps but input is not an array (got %)', v_flow, jsonb_typeof(v_input);
     END IF;
+    PERFORM pgflow._require_map_width(v_flow, v_input, NULL);
   END IF;
   IF v_input IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
@@ -665,6 +702,10 @@ BEGIN
   END IF;
   PERFORM pgflow._require_input_size(v_flow, i.input, i.ord::int)
   FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord);
+  IF v_root_map THEN
+    PERFORM pgflow._require_map_width(v_flow, i.input, i.ord::int)
+    FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord);
+  END IF;
 
   -- the inputs and keys themselves, in start_flow's order; the first refused item names the error
   WITH items AS (

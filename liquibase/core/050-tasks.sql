@@ -159,7 +159,8 @@ $$;
 -- task). Locks the task and its step state (not the run: map siblings of one step serialise on
 -- the step state only). Changes nothing when the run failed or was cancelled, the task is not started, or the step
 -- is no longer started (late or replayed calls). A single step whose map child still waits for
--- its task count must produce an array, else TYPE_VIOLATION fails task, step and run. Otherwise
+-- its task count must produce an array, else TYPE_VIOLATION fails task, step and run; an array
+-- longer than pgflow.max_map_width (_max_map_width) fails them likewise with MAP_WIDTH. Otherwise
 -- the task completes; the last task completes the step (output = the task output, or for a map
 -- the array of task outputs by task_index), releases its children (a dependent map learns its
 -- task count), and advances the run: conditions, taskless steps, new tasks, run completion.
@@ -199,7 +200,9 @@ BEGIN
     RETURN;
   END IF;
 
-  IF v_ctx.step_type = 'single' AND (v_output IS NULL OR jsonb_typeof(v_output) <> 'array') THEN
+  IF v_ctx.step_type = 'single' AND (v_output IS NULL OR jsonb_typeof(v_output) <> 'array'
+                                     OR CASE WHEN jsonb_typeof(v_output) = 'array'
+                                             THEN jsonb_array_length(v_output) > pgflow._max_map_width() ELSE false END) THEN
     SELECT d.step_slug INTO v_map_child
     FROM pgflow.deps d
     JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
@@ -207,16 +210,33 @@ BEGIN
     WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step AND c.step_type = 'map' AND cs.initial_tasks IS NULL
     ORDER BY c.step_index LIMIT 1;
     IF FOUND THEN
-      UPDATE pgflow.step_tasks t
-      SET status = 'failed', failed_at = greatest(now(), t.started_at), output = v_output,
-          error_message = format('[TYPE_VIOLATION] Produced %s instead of array', coalesce(jsonb_typeof(v_output), 'null'))
-      WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
-      RETURNING t.* INTO v_task;
-      UPDATE pgflow.step_states ss
-      SET status = 'failed', failed_at = now(),
-          error_message = format('[TYPE_VIOLATION] Map step %s expects array input but dependency %s produced %s',
-                                 v_map_child, v_step, coalesce(jsonb_typeof(v_output), 'null'))
-      WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+      IF jsonb_typeof(v_output) = 'array' THEN
+        -- an array too long for the map (pgflow.max_map_width): refused before a task row is made;
+        -- the output is not kept (it may be huge), its length is in the message
+        UPDATE pgflow.step_tasks t
+        SET status = 'failed', failed_at = greatest(now(), t.started_at),
+            error_message = format('[MAP_WIDTH] Produced an array of %s elements; map step %s takes at most %s (pgflow.max_map_width)',
+                                   jsonb_array_length(v_output), v_map_child, pgflow._max_map_width())
+        WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+        RETURNING t.* INTO v_task;
+        UPDATE pgflow.step_states ss
+        SET status = 'failed', failed_at = now(),
+            error_message = format('[MAP_WIDTH] Map step %s would get %s tasks from dependency %s, over the limit of %s'
+                                   ' (pgflow.max_map_width: split the work, or ALTER DATABASE <database> SET pgflow.max_map_width = <elements>)',
+                                   v_map_child, jsonb_array_length(v_output), v_step, pgflow._max_map_width())
+        WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+      ELSE
+        UPDATE pgflow.step_tasks t
+        SET status = 'failed', failed_at = greatest(now(), t.started_at), output = v_output,
+            error_message = format('[TYPE_VIOLATION] Produced %s instead of array', coalesce(jsonb_typeof(v_output), 'null'))
+        WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
+        RETURNING t.* INTO v_task;
+        UPDATE pgflow.step_states ss
+        SET status = 'failed', failed_at = now(),
+            error_message = format('[TYPE_VIOLATION] Map step %s expects array input but dependency %s produced %s',
+                                   v_map_child, v_step, coalesce(jsonb_typeof(v_output), 'null'))
+        WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
+      END IF;
       v_events := pgflow._events_wanted(v_run_id);
       IF v_events THEN
         PERFORM pgflow._emit_step(v_run_id, v_ctx.flow_slug, v_step, 'failed');
