@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -133,7 +132,7 @@ class ChaosIT {
         long began = System.currentTimeMillis();
         Path data = MicroProcess.TARGET.resolve("chaos-pg");
         ItFiles.deleteRecursively(data);
-        postgres = EmbeddedPostgres.builder().setPort(freePort()).setDataDirectory(data.toFile()).setCleanDataDirectory(true)
+        postgres = EmbeddedPostgres.builder().setPort(MicroProcess.freePort()).setDataDirectory(data.toFile()).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "300").setServerConfig("fsync", "off")
                 // a killed server's statements waiting for the frozen task table end within 100 ms
                 // instead of running when it is let go (see kill)
@@ -744,12 +743,6 @@ class ChaosIT {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +65,7 @@ class LauncherIT {
         Path sources = copyOfTheSources();
         Path home = Files.createTempDirectory(TARGET, "launcher-home");
         prepareDatabase();
-        int http = freePort();
+        int http = MicroProcess.freePort();
 
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", PROJECT.resolve("pgflow-launcher/target/pgflow-launcher.jar").toString())
@@ -326,11 +325,5 @@ class LauncherIT {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -54,10 +54,7 @@ final class MicroProcess implements AutoCloseable {
                 warBuilt = true;
             }
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-Dit.server=" + name, "-Dpgflow.flows.autoCompile=true", "-Dhazelcast.phone.home.enabled=false"));
         command.addAll(List.of(properties));
@@ -72,6 +69,13 @@ final class MicroProcess implements AutoCloseable {
         Path log = TARGET.resolve("servers/server-" + name + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new MicroProcess(name, port, p);
+    }
+
+    /** A TCP port free on this machine now (for a server, a database of a test's own). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     /** A path of the application (context root /pgflow). */
