@@ -57,7 +57,7 @@ public final class BurstBenchmark {
         Calibration.print(ds, 4, 5);
         System.out.printf("# burst: %d POST /api/flows/greet_user/runs within %.1f s, server %s, %d cores here (client and server share them)%n",
                 count, seconds, http, Runtime.getRuntime().availableProcessors());
-        System.out.println("# heap before: " + heapAfterGc(http) + " MiB after the last GC");
+        System.out.println("# heap before: " + ServerHealth.heapAfterGcMiB(http) + " MiB after the last GC");
 
         // the other flow, timed all along
         List<double[]> other = Collections.synchronizedList(new ArrayList<>());
@@ -101,7 +101,7 @@ public final class BurstBenchmark {
         }
         Collections.sort(latency);
         System.out.printf(Locale.ROOT, "sent %d requests in %.2f s; all answered after %.2f s; by status %s; latency p50 %.0f ms, p95 %.0f ms, max %.0f ms%n",
-                count, sending, answered, byStatus, pct(latency, 50), pct(latency, 95), latency.get(latency.size() - 1));
+                count, sending, answered, byStatus, ServerHealth.percentile(latency, 50), ServerHealth.percentile(latency, 95), latency.get(latency.size() - 1));
         firstBody.forEach((status, body) -> System.out.println("  first " + status + " answer: " + body));
 
         // until every run the burst started has completed
@@ -129,7 +129,7 @@ public final class BurstBenchmark {
         report("before the burst", other, 0, burstStart);
         report("during the burst (until every request was answered)", other, burstStart, burstEnd);
         report("after", other, burstEnd, Long.MAX_VALUE);
-        System.out.println("# heap after: " + heapAfterGc(http) + " MiB after the last GC");
+        System.out.println("# heap after: " + ServerHealth.heapAfterGcMiB(http) + " MiB after the last GC");
         System.exit(0);
     }
 
@@ -173,24 +173,6 @@ public final class BurstBenchmark {
         }
         Collections.sort(ms);
         System.out.printf(Locale.ROOT, "cart_invoice %s: %d runs, start to completed p50 %.0f ms, max %.0f ms%n", when, ms.size(),
-                pct(ms, 50), ms.isEmpty() ? Double.NaN : ms.get(ms.size() - 1));
-    }
-
-    private static double pct(List<Double> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
-    private static long heapAfterGc(String http) {
-        try {
-            String body = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-                    .send(HttpRequest.newBuilder(URI.create(http + "/health/live")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"heapAfterGcMiB\":\"?(\\d+)").matcher(body);
-            return m.find() ? Long.parseLong(m.group(1)) : -1;
-        } catch (Exception e) {
-            return -1;
-        }
+                ServerHealth.percentile(ms, 50), ms.isEmpty() ? Double.NaN : ms.get(ms.size() - 1));
     }
 }

@@ -1,9 +1,5 @@
 package io.pgflowee.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -198,9 +194,9 @@ public final class EndToEndBenchmark {
                             + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s;"
                             + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included); %s%n",
                     rate, ids.length, window, stepsInWindow / window, backlog,
-                    pct(latencies, 50), pct(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
+                    ServerHealth.percentile(latencies, 50), ServerHealth.percentile(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
                     latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep, database);
-            return new Result(backlog, pct(latencies, 50));
+            return new Result(backlog, ServerHealth.percentile(latencies, 50));
         }
     }
 
@@ -233,20 +229,12 @@ public final class EndToEndBenchmark {
         }
     }
 
-    private static double pct(List<Double> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
     private static String heap(String http) {
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-                    .send(HttpRequest.newBuilder(URI.create(http + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
-            Matcher used = Pattern.compile("\"heapUsedMiB\":\"?(\\d+)").matcher(r.body());
-            Matcher max = Pattern.compile("\"heapMaxMiB\":\"?(\\d+)").matcher(r.body());
-            Matcher afterGc = Pattern.compile("\"heapAfterGcMiB\":\"?(\\d+)").matcher(r.body());
+            String live = ServerHealth.live(http);
+            Matcher used = Pattern.compile("\"heapUsedMiB\":\"?(\\d+)").matcher(live);
+            Matcher max = Pattern.compile("\"heapMaxMiB\":\"?(\\d+)").matcher(live);
+            Matcher afterGc = Pattern.compile("\"heapAfterGcMiB\":\"?(\\d+)").matcher(live);
             return (used.find() ? used.group(1) : "?") + " MiB used of " + (max.find() ? max.group(1) : "?") + " MiB, "
                     + (afterGc.find() ? afterGc.group(1) : "?") + " MiB after the last GC";
         } catch (Exception e) {

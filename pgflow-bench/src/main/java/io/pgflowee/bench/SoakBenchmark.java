@@ -157,7 +157,7 @@ public final class SoakBenchmark {
             try (ResultSet rs = st.executeQuery("select n_live_tup, n_dead_tup, autovacuum_count from pg_stat_user_tables"
                     + " where relid = 'pgflow.step_tasks'::regclass")) {
                 rs.next();
-                return new Sample(minute, waiting, p50, p95, heapAfterGc(http), sessions, size, rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                return new Sample(minute, waiting, p50, p95, ServerHealth.heapAfterGcMiB(http), sessions, size, rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
         }
     }
@@ -167,18 +167,6 @@ public final class SoakBenchmark {
                 + " count(*) from pg_stat_activity where datname = current_database()")) {
             rs.next();
             return rs.getLong(1) + " / " + rs.getLong(2);
-        }
-    }
-
-    private static long heapAfterGc(String http) {
-        try {
-            String body = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
-                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(http + "/health/live")).build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            java.util.regex.Matcher afterGc = java.util.regex.Pattern.compile("\"heapAfterGcMiB\":\"?(\\d+)").matcher(body);
-            return afterGc.find() ? Long.parseLong(afterGc.group(1)) : -1;
-        } catch (Exception e) {
-            return -1;
         }
     }
 
