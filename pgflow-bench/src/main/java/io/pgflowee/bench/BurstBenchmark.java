@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and timed to completion, to show whether the server keeps serving other flows. Reports the
  * answers by status (with the first body of each non-201 status), their latency, how long until
  * every accepted run completed, the other flow's latency before, during and after, and the
- * server's heap after its last GC before and after.
+ * server's heap after its last GC before and after. {@code prefer=minimal} sends
+ * {@code Prefer: return=minimal} (the answer without the run's steps); {@code batch=100} sends the
+ * runs in requests of 100 inputs to {@code POST /api/flows/greet_user/runs/batch}.
  *
  * <pre>
  * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.BurstBenchmark \
@@ -48,6 +50,8 @@ public final class BurstBenchmark {
         String apiPassword = opts.containsKey("apiPassword") ? opts.get("apiPassword")
                 : Files.readString(Path.of(System.getProperty("user.home"), ".pgflow", "admin-password")).trim();
         int count = Integer.parseInt(opts.getOrDefault("count", "1000"));
+        int batch = Integer.parseInt(opts.getOrDefault("batch", "1"));
+        boolean minimal = "minimal".equals(opts.get("prefer"));
         double seconds = Double.parseDouble(opts.getOrDefault("seconds", "1"));
         String auth = "Basic " + Base64.getEncoder().encodeToString((apiUser + ":" + apiPassword).getBytes(StandardCharsets.UTF_8));
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
@@ -55,8 +59,10 @@ public final class BurstBenchmark {
         ds.setUser(dbUser);
         ds.setPassword(dbPassword);
         Calibration.print(ds, 4, 5);
-        System.out.printf("# burst: %d POST /api/flows/greet_user/runs within %.1f s, server %s, %d cores here (client and server share them)%n",
-                count, seconds, http, Runtime.getRuntime().availableProcessors());
+        System.out.printf("# burst: %d runs in %s within %.1f s%s, server %s, %d cores here (client and server share them)%n",
+                count, batch == 1 ? count + " POST /api/flows/greet_user/runs" : (count + batch - 1) / batch
+                        + " POST /api/flows/greet_user/runs/batch of " + batch, seconds, minimal ? ", Prefer: return=minimal" : "",
+                http, Runtime.getRuntime().availableProcessors());
         System.out.println("# heap before: " + ServerHealth.heapAfterGcMiB(http) + " MiB after the last GC");
 
         // the other flow, timed all along
@@ -72,15 +78,29 @@ public final class BurstBenchmark {
         Map<Integer, String> firstBody = Collections.synchronizedMap(new TreeMap<>());
         long burstStart = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            long due = t0 + (long) (i * seconds * 1e9 / count);
+        int requests = (count + batch - 1) / batch;
+        for (int i = 0; i < requests; i++) {
+            long due = t0 + (long) (i * seconds * 1e9 / requests);
             while (System.nanoTime() < due) {
                 Thread.onSpinWait();
             }
             long sent = System.nanoTime();
-            HttpRequest request = HttpRequest.newBuilder(URI.create(http + "/api/flows/greet_user/runs"))
-                    .header("Authorization", auth).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Burst\", \"last_name\": \"" + i + "\"}")).build();
+            HttpRequest.Builder builder;
+            if (batch == 1) {
+                builder = HttpRequest.newBuilder(URI.create(http + "/api/flows/greet_user/runs"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Burst\", \"last_name\": \"" + i + "\"}"));
+            } else {
+                StringBuilder inputs = new StringBuilder("[");
+                for (int j = i * batch; j < Math.min(count, (i + 1) * batch); j++) {
+                    inputs.append(j == i * batch ? "" : ",").append("{\"first_name\": \"Burst\", \"last_name\": \"").append(j).append("\"}");
+                }
+                builder = HttpRequest.newBuilder(URI.create(http + "/api/flows/greet_user/runs/batch"))
+                        .POST(HttpRequest.BodyPublishers.ofString(inputs.append(']').toString()));
+            }
+            if (minimal) {
+                builder.header("Prefer", "return=minimal");
+            }
+            HttpRequest request = builder.header("Authorization", auth).header("Content-Type", "application/json").build();
             answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
                 int status = e != null ? -1 : r.statusCode();
                 if (status != 201) {
@@ -101,7 +121,7 @@ public final class BurstBenchmark {
         }
         Collections.sort(latency);
         System.out.printf(Locale.ROOT, "sent %d requests in %.2f s; all answered after %.2f s; by status %s; latency p50 %.0f ms, p95 %.0f ms, max %.0f ms%n",
-                count, sending, answered, byStatus, ServerHealth.percentile(latency, 50), ServerHealth.percentile(latency, 95), latency.get(latency.size() - 1));
+                requests, sending, answered, byStatus, ServerHealth.percentile(latency, 50), ServerHealth.percentile(latency, 95), latency.get(latency.size() - 1));
         firstBody.forEach((status, body) -> System.out.println("  first " + status + " answer: " + body));
 
         // until every run the burst started has completed

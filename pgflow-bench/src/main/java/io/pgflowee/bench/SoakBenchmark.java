@@ -163,7 +163,7 @@ public final class SoakBenchmark {
     }
 
     private static String sessions(Connection m) throws Exception {
-        try (Statement st = m.createStatement(); ResultSet rs = st.executeQuery("select count(*) filter (where application_name = 'pgflow'),"
+        try (Statement st = m.createStatement(); ResultSet rs = st.executeQuery("select count(*) filter (where application_name like 'pgflow%'),"
                 + " count(*) from pg_stat_activity where datname = current_database()")) {
             rs.next();
             return rs.getLong(1) + " / " + rs.getLong(2);

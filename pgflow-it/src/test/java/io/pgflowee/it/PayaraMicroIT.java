@@ -420,6 +420,88 @@ class PayaraMicroIT {
     }
 
     @Test
+    void restStartsManyRunsInOneRequestAllOrNoneIdempotentlyAndAMinimalAnswerSkipsTheSteps() throws Exception {
+        String tag = "batch-" + java.util.UUID.randomUUID();
+        StringBuilder inputs = new StringBuilder("[");
+        for (int i = 1; i <= 50; i++) {
+            inputs.append(i == 1 ? "" : ",").append("{\"first_name\": \"B").append(i).append("\", \"last_name\": \"").append(tag).append("\"}");
+        }
+        String batch = inputs.append(']').toString();
+
+        HttpResponse<String> started = post("api/flows/greet_user/runs/batch", batch, tag);
+        assertEquals(201, started.statusCode(), started.body());
+        JsonObject body = Json.createReader(new StringReader(started.body())).readObject();
+        assertEquals("greet_user", body.getString("flowSlug"));
+        assertEquals(50, body.getInt("created"));
+        List<JsonObject> runs = body.getJsonArray("runs").getValuesAs(JsonObject.class);
+        assertEquals(java.util.stream.IntStream.rangeClosed(1, 50).boxed().toList(), runs.stream().map(r -> r.getInt("item")).toList());
+        assertTrue(runs.stream().allMatch(r -> r.getBoolean("created")), started.body());
+        for (JsonObject r : List.of(runs.get(0), runs.get(49))) {
+            assertEquals("completed", awaitRunEnd(r.getString("runId")));
+        }
+        int item = 1;
+        for (JsonObject r : runs) {
+            assertEquals(List.of("completed {\"greeting\": \"Hello, B" + item + " " + tag + "!\"} " + tag + "#" + item),
+                    query("select status, output::text, idempotency_key from pgflow.runs where run_id = '" + r.getString("runId") + "'"));
+            item++;
+        }
+
+        // the same request again (a client retrying after a lost answer): nothing new, the same runs, 200
+        HttpResponse<String> repeat = post("api/flows/greet_user/runs/batch", batch, tag);
+        assertEquals(200, repeat.statusCode(), repeat.body());
+        JsonObject again = Json.createReader(new StringReader(repeat.body())).readObject();
+        assertEquals(0, again.getInt("created"));
+        assertEquals(runs.stream().map(r -> r.getString("runId")).toList(),
+                again.getJsonArray("runs").getValuesAs(JsonObject.class).stream().map(r -> r.getString("runId")).toList());
+        assertEquals(List.of("50"), query("select count(*) from pgflow.runs where input->>'last_name' = '" + tag + "'"));
+
+        // all or none: a refused element names its position and nothing of the request starts
+        String mapTag = "batch-map-" + java.util.UUID.randomUUID();
+        HttpResponse<String> refused = post("api/flows/greet_many/runs/batch", "[[{\"first_name\": \"A\", \"last_name\": \""
+                + mapTag + "\"}], {\"tag\": \"" + mapTag + "\"}, []]");
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertTrue(Json.createReader(new StringReader(refused.body())).readObject().getString("detail").startsWith("Flow \"greet_many\", item 2: "),
+                refused.body());
+        assertEquals(List.of("0"), query("select count(*) from pgflow.runs where flow_slug = 'greet_many' and input::text like '%" + mapTag + "%'"));
+        assertProblem(post("api/flows/greet_user/runs/batch", "{\"first_name\": \"One\"}"), 400, "Not an array",
+                "the body must be a JSON array of run inputs, got a JSON object (to start one run, POST it to /api/flows/greet_user/runs)");
+        assertProblem(post("api/flows/greet_user/runs/batch", "[]"), 400, "No inputs", "the array is empty: send at least one run input");
+        assertProblem(post("api/flows/greet_user/runs/batch", "[{}, "), 400, "Malformed JSON",
+                Json.createReader(new StringReader(post("api/flows/greet_user/runs/batch", "[{}, ").body())).readObject().getString("detail"));
+        assertProblem(post("api/flows/greet_user/runs/batch", "[" + "{},".repeat(1000) + "{}]"), 413, "Too many inputs",
+                "the array has 1001 inputs; at most 1000 are started per request (pgflow.api.maxBatchRuns): split it");
+        assertProblem(post("api/flows/no_such_flow/runs/batch", "[{}]"), 404, "Unknown flow",
+                Json.createReader(new StringReader(post("api/flows/no_such_flow/runs", "{}").body())).readObject().getString("detail"));
+        assertProblem(post("api/flows/greet_user/runs/batch", "[{}]", "k".repeat(191)), 400, "Invalid idempotency key",
+                "the Idempotency-Key header of a batch must hold 1 to 190 characters (element i adds #i), got 191");
+
+        // Prefer: return=minimal answers with the run alone (no steps read back)
+        HttpRequest.Builder minimal = HttpRequest.newBuilder(base.toURI().resolve("api/flows/greet_user/runs"))
+                .header("Content-Type", "application/json").header("Authorization", basic("it-admin", "it-admin-secret"))
+                .header("Prefer", "respond-async, return=minimal")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Min\", \"last_name\": \"Imal\"}"));
+        HttpResponse<String> small = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(minimal.build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, small.statusCode(), small.body());
+        assertEquals("return=minimal", small.headers().firstValue("Preference-Applied").orElse(""), small.headers().toString());
+        JsonObject smallBody = Json.createReader(new StringReader(small.body())).readObject();
+        assertEquals(java.util.Set.of("run"), smallBody.keySet());
+        JsonObject smallRun = smallBody.getJsonObject("run");
+        String smallId = smallRun.getString("runId");
+        assertTrue(small.headers().firstValue("Location").orElse("").endsWith("/api/runs/" + smallId), small.headers().toString());
+        assertEquals("started greet_user 2 {\"first_name\":\"Min\",\"last_name\":\"Imal\"}", smallRun.getString("status") + " "
+                + smallRun.getString("flowSlug") + " " + smallRun.getInt("remainingSteps") + " " + smallRun.getJsonObject("input"));
+        assertEquals("completed", awaitRunEnd(smallId));
+        // the full answer of the same run has the same run fields as GET (minus what changed since)
+        JsonObject full = Json.createReader(new StringReader(get(base.toURI().resolve("api/runs/" + smallId)).body())).readObject();
+        assertEquals(smallRun.getString("startedAt"), full.getJsonObject("run").getString("startedAt"));
+        assertEquals(new java.util.TreeSet<>(smallRun.keySet()), new java.util.TreeSet<>(full.getJsonObject("run").keySet()));
+
+        // the workers hold their own pool: their sessions are named pgflow-workers, the API's pgflow
+        assertEquals(List.of("t"), query("select count(*) > 0 from pg_stat_activity where application_name = 'pgflow-workers'"));
+    }
+
+    @Test
     @RunAsClient
     void restListsRunsInFilteredPagesWithLinksAndTotalsAndServesFlowsAndWorkers() throws Exception {
         String tag = "list-" + java.util.UUID.randomUUID();
@@ -1523,6 +1605,8 @@ class PayaraMicroIT {
                 engine.pauseFlow("greet_user"); // what the viewer could not do, so its run waits like the others'
             }
             HttpResponse<String> started = postAs(user, "api/flows/greet_user/runs", "{\"first_name\": \"Ro\", \"last_name\": \"Le\"}", null);
+            wrong.addAll(expect(user, "api/flows/greet_user/runs/batch", "[{\"first_name\": \"Ro\", \"last_name\": \"Batch\"}]",
+                    user.equals("it-viewer") ? 403 : 201));
             if (started.statusCode() != (user.equals("it-viewer") ? 403 : 201)) {
                 wrong.add("start as " + user + ": " + started.statusCode());
             }

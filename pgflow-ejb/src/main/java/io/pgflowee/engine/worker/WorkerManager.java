@@ -42,7 +42,8 @@ public class WorkerManager {
     @Resource
     ManagedScheduledExecutorService scheduler;
 
-    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    /** The workers' own pool, so that API load cannot hold claims and completions back. */
+    @Resource(lookup = PgflowDataSource.WORKERS_JNDI_NAME)
     DataSource dataSource;
 
     @Inject

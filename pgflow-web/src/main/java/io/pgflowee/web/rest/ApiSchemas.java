@@ -63,6 +63,17 @@ final class ApiSchemas {
                              + " run means it waits until a server that runs the flow starts") Long liveWorkers) {
     }
 
+    @Schema(name = "StartedRuns", description = "POST /api/flows/{slug}/runs/batch: the runs, in input order.")
+    record StartedRuns(@Schema(example = "greet_user") String flowSlug,
+                       @Schema(description = "How many runs this request started (the rest were started by an earlier request with"
+                               + " the same Idempotency-Key)") int created,
+                       List<StartedItem> runs) {
+    }
+
+    @Schema(name = "StartedItem", description = "One input of a batch: its position (from 1), its run, whether this request started it.")
+    record StartedItem(int item, String runId, boolean created) {
+    }
+
     @Schema(name = "StatusTotals", description = "Runs per status for the filter without its status condition; exact up to 20,000"
             + " matching runs, PostgreSQL's estimates beyond.")
     record StatusTotals(long started, long completed, long failed, long cancelled,

@@ -238,7 +238,10 @@ public class FlowsResource {
     public Response start(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                           @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
                           @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")
-                          @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {
+                          @HeaderParam("Idempotency-Key") String idempotencyKey,
+                          @Parameter(description = "return=minimal: answer with the run only, without its steps (saves a read; for"
+                                  + " clients that start many runs)", example = "return=minimal") @HeaderParam("Prefer") String prefer,
+                          String body) throws SQLException {
         String instance = "/api/flows/" + slug + "/runs";
         UUID runId = null;
         if (runIdParam != null && !runIdParam.isBlank()) {
@@ -268,17 +271,127 @@ public class FlowsResource {
         try {
             StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
             UUID id = started.run().runId();
-            String run = runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
+            boolean minimal = prefersMinimal(prefer);
+            String run = minimal ? Jsonp.createObjectBuilder().add("run", RunJson.run(started.run())).build().toString()
+                    : runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
                     .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
-            if (!started.created()) {
-                return Response.ok(run).contentLocation(uri.getBaseUriBuilder().path("runs").path(id.toString()).build()).build();
+            Response.ResponseBuilder answer = started.created()
+                    ? Response.created(uri.getBaseUriBuilder().path("runs").path(id.toString()).build())
+                    : Response.ok().contentLocation(uri.getBaseUriBuilder().path("runs").path(id.toString()).build());
+            if (minimal) {
+                answer.header("Preference-Applied", "return=minimal");
             }
-            return Response.created(uri.getBaseUriBuilder().path("runs").path(id.toString()).build()).entity(run).build();
+            return answer.entity(run).build();
         } catch (EngineRefusal e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
                 case CONFLICT -> Problems.problem(409, "idx_runs_idempotency_key".equals(e.constraint())
                         ? "Idempotency key reused" : "Run exists", e.getMessage(), instance, e.hint());
+                case INVALID -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
+            };
+        }
+    }
+
+    /** {@code Prefer: return=minimal} (RFC 7240), among other preferences. */
+    static boolean prefersMinimal(String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            if (preference.trim().replace(" ", "").equalsIgnoreCase("return=minimal")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Inject
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pgflow.api.maxBatchRuns", defaultValue = "1000")
+    int maxBatchRuns;
+
+    @POST
+    @Path("{slug}/runs/batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "startRuns", summary = "Start many runs", description = "Starts one run per element of the body, a JSON array of"
+            + " run inputs, in one SQL call (pgflow.start_flows) and one transaction: all start or none does (a refused element is"
+            + " named by its position, counted from 1). At most pgflow.api.maxBatchRuns (1000) inputs per request. With an"
+            + " Idempotency-Key header K, element i gets the key K#i, so a repeated request starts nothing twice.")
+    @RequestBody(description = "The run inputs (a JSON array)", required = true,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
+                    value = "[{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}, {\"first_name\": \"Bob\", \"last_name\": \"Jones\"}]")))
+    @APIResponse(responseCode = "201", description = "Started: {\"flowSlug\", \"created\": n, \"runs\": [{\"item\", \"runId\", \"created\"}]}"
+            + " in input order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.StartedRuns.class)))
+    @APIResponse(responseCode = "200", description = "An idempotent repeat: every run had been started by an earlier request",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.StartedRuns.class)))
+    @APIResponse(responseCode = "400", description = "Empty or malformed body, not an array, an empty array, or a bad Idempotency-Key",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "409", description = "An idempotency key reused with another input, or this server's definition of the"
+            + " flow differs from the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "413", description = "More inputs than pgflow.api.maxBatchRuns, or a body over pgflow.api.maxBodyBytes",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "422", description = "The flow refuses an input (the detail names the item)",
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    public Response startMany(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
+                              @Parameter(description = "1 to 190 characters; element i is started with the key <key>#i")
+                              @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {
+        String instance = "/api/flows/" + slug + "/runs/batch";
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 190)) {
+            return Problems.problem(400, "Invalid idempotency key", "the Idempotency-Key header of a batch must hold 1 to 190 characters"
+                    + " (element i adds #i), got " + idempotencyKey.length(), instance, null);
+        }
+        if (body == null || body.isBlank()) {
+            return Problems.problem(400, "Missing inputs", "the request body is empty: send a JSON array of run inputs (for example [{}, {}])",
+                    instance, null);
+        }
+        jakarta.json.JsonValue parsed;
+        try {
+            parsed = JsonCodec.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Malformed JSON", "the body is not valid JSON: " + e.getMessage(), instance, null);
+        }
+        if (parsed.getValueType() != jakarta.json.JsonValue.ValueType.ARRAY) {
+            return Problems.problem(400, "Not an array", "the body must be a JSON array of run inputs, got a JSON "
+                    + parsed.getValueType().name().toLowerCase(java.util.Locale.ROOT) + " (to start one run, POST it to " + "/api/flows/"
+                    + slug + "/runs)", instance, null);
+        }
+        jakarta.json.JsonArray inputs = parsed.asJsonArray();
+        if (inputs.isEmpty()) {
+            return Problems.problem(400, "No inputs", "the array is empty: send at least one run input", instance, null);
+        }
+        if (inputs.size() > maxBatchRuns) {
+            return Problems.problem(413, "Too many inputs", "the array has " + inputs.size() + " inputs; at most " + maxBatchRuns
+                    + " are started per request (pgflow.api.maxBatchRuns): split it", instance, null);
+        }
+        java.util.Optional<String> refusal = registry.refusalToStart(slug);
+        if (refusal.isPresent()) {
+            return Problems.problem(409, "Flow differs from the database", refusal.get(), instance, null);
+        }
+        java.util.List<String> texts = new java.util.ArrayList<>(inputs.size());
+        java.util.List<String> keys = idempotencyKey == null ? null : new java.util.ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            texts.add(inputs.get(i).toString());
+            if (keys != null) {
+                keys.add(idempotencyKey + "#" + (i + 1));
+            }
+        }
+        try {
+            java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys);
+            JsonArrayBuilder runs = Jsonp.createArrayBuilder();
+            int created = 0;
+            for (EngineOperations.StartedItem item : started) {
+                runs.add(Jsonp.createObjectBuilder().add("item", item.item()).add("runId", item.runId().toString())
+                        .add("created", item.created()));
+                created += item.created() ? 1 : 0;
+            }
+            String json = Jsonp.createObjectBuilder().add("flowSlug", slug).add("created", created).add("runs", runs).build().toString();
+            return Response.status(created > 0 ? 201 : 200).entity(json).build();
+        } catch (EngineRefusal e) {
+            return switch (e.kind()) {
+                case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
+                case CONFLICT -> Problems.problem(409, "Idempotency key reused", e.getMessage(), instance, e.hint());
                 case INVALID -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
             };
         }

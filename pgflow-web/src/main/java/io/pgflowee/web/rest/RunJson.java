@@ -42,6 +42,24 @@ final class RunJson {
         return json;
     }
 
+    /** The same fields as {@link #run(RunRecord)}, from the row an engine function returned. */
+    static JsonObjectBuilder run(io.pgflowee.engine.control.RunRow r) {
+        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
+                .add("status", r.status()).add("input", io.pgflowee.api.json.JsonCodec.parse(r.input()))
+                .add("output", r.output() == null ? JsonValue.NULL : io.pgflowee.api.json.JsonCodec.parse(r.output()))
+                .add("remainingSteps", r.remainingSteps());
+        time(json, "startedAt", r.startedAt());
+        time(json, "completedAt", r.completedAt());
+        time(json, "failedAt", r.failedAt());
+        time(json, "cancelledAt", r.cancelledAt());
+        text(json, "cancelReason", r.cancelReason());
+        json.add("retryCount", r.retryCount());
+        time(json, "lastRetriedAt", r.lastRetriedAt());
+        text(json, "restartOfRunId", r.restartOfRunId() == null ? null : r.restartOfRunId().toString());
+        text(json, "idempotencyKey", r.idempotencyKey());
+        return json;
+    }
+
     /**
      * {@code {"run": ..., "steps": [...]}}, steps in step order with their tasks; each task lists its
      * earlier attempts that ended without completing it ({@code earlierAttempts}: attempt, outcome
