@@ -54,10 +54,10 @@ class PgflowMigrationsTest {
     @Test
     void severalServersMigratingAnEmptyDatabaseAtOnceAllSucceedAndApplyEachChangesetOnce() throws Exception {
         String name = "pgflow_concurrent_" + System.nanoTime();
-        try (Connection admin = PgflowDatabaseExtension.newConnection(); var st = admin.createStatement()) {
+        try (Connection admin = PgflowDatabaseExtension.adminConnection(); var st = admin.createStatement()) {
             st.execute("create database " + name);
         }
-        String url = PgflowDatabaseExtension.jdbcUrl().replace("/postgres?", "/" + name + "?");
+        String url = PgflowDatabaseExtension.jdbcUrl(name);
         assertThat(url).contains("/" + name + "?");
         java.util.concurrent.ExecutorService servers = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
@@ -81,11 +81,12 @@ class PgflowMigrationsTest {
                         .isEqualTo(count(c, "select count(distinct (id, author, filename)) from public.databasechangelog"))
                         .isGreaterThan(20);
                 assertThat(count(c, "select count(*) from information_schema.tables where table_schema = 'pgflow'")).isEqualTo(7);
-                assertThat(count(c, "select count(*) from pg_locks where locktype = 'advisory'")).as("the lock is released").isZero();
+                assertThat(count(c, "select count(*) from pg_locks where locktype = 'advisory'"
+                        + " and database = (select oid from pg_database where datname = current_database())")).as("the lock is released").isZero();
             }
         } finally {
             servers.shutdownNow();
-            try (Connection admin = PgflowDatabaseExtension.newConnection(); var st = admin.createStatement()) {
+            try (Connection admin = PgflowDatabaseExtension.adminConnection(); var st = admin.createStatement()) {
                 st.execute("drop database if exists " + name + " with (force)");
             }
         }

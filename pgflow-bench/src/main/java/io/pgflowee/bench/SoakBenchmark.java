@@ -109,6 +109,8 @@ public final class SoakBenchmark {
 
             long end = t0 + TimeUnit.MINUTES.toNanos(minutes);
             long next = t0;
+            Map<String, Long> sizesAfterWarmUp = null;
+            double warmUpMinute = 0;
             while (System.nanoTime() < end) {
                 next += TimeUnit.SECONDS.toNanos(every);
                 Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
@@ -117,6 +119,21 @@ public final class SoakBenchmark {
                 System.out.printf(Locale.ROOT, "%6.1f | %12d | %6.1f | %6.1f | %17d | %26s | %21d | %15d | %6d | %6.1f | %d%n",
                         sample.minute(), sample.waiting(), sample.p50(), sample.p95(), sample.heapAfterGc(), sessions(m),
                         sample.sizeMiB(), sample.tasksLive(), sample.tasksDead(), 100 * sample.deadRatio(), sample.autovacuums());
+                if (sizesAfterWarmUp == null && sample.minute() >= Math.min(keep + 3, minutes / 2.0)) {
+                    sizesAfterWarmUp = relationSizes(m);
+                    warmUpMinute = sample.minute();
+                }
+            }
+            if (sizesAfterWarmUp != null) {
+                Map<String, Long> last = relationSizes(m);
+                double span = (System.nanoTime() - t0) / 60e9 - warmUpMinute;
+                System.out.printf(Locale.ROOT, "# relation sizes (KiB) at minute %.1f and at the end, change per minute over %.1f min:%n",
+                        warmUpMinute, span);
+                for (Map.Entry<String, Long> e : last.entrySet()) {
+                    long before = sizesAfterWarmUp.getOrDefault(e.getKey(), 0L);
+                    System.out.printf(Locale.ROOT, "#   %-48s %9d %9d %+8.1f KiB/min%n", e.getKey(), before / 1024, e.getValue() / 1024,
+                            (e.getValue() - before) / 1024.0 / span);
+                }
             }
         } finally {
             starter.shutdownNow();
@@ -160,6 +177,20 @@ public final class SoakBenchmark {
                 return new Sample(minute, waiting, p50, p95, ServerHealth.heapAfterGcMiB(http), sessions, size, rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
         }
+    }
+
+    /** Every table and index of the engine's runtime tables, by size (bytes). */
+    private static Map<String, Long> relationSizes(Connection m) throws Exception {
+        Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+        try (Statement st = m.createStatement(); ResultSet rs = st.executeQuery("select c.relnamespace::regnamespace || '.' || c.relname"
+                + " || case when c.relkind = 'i' then ' (index)' else '' end, pg_relation_size(c.oid) from pg_class c"
+                + " where c.relnamespace in ('pgflow'::regnamespace, 'pgflow_internal'::regnamespace) and c.relkind in ('r', 'i')"
+                + " and pg_relation_size(c.oid) > 0 order by pg_relation_size(c.oid) desc")) {
+            while (rs.next()) {
+                sizes.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return sizes;
     }
 
     private static String sessions(Connection m) throws Exception {

@@ -14,19 +14,18 @@ import jakarta.persistence.Persistence;
  */
 public final class ReadModel {
 
-    private static EntityManagerFactory factory;
+    private static final Map<DataSource, EntityManagerFactory> FACTORIES = new java.util.IdentityHashMap<>();
 
     private ReadModel() {
     }
 
+    /** The unit on {@code dataSource} (each test class has a database of its own, so a unit of its own). */
     public static synchronized EntityManagerFactory factory(DataSource dataSource) {
-        if (factory == null) {
-            factory = Persistence.createEntityManagerFactory("pgflow", Map.of(
-                    "jakarta.persistence.transactionType", "RESOURCE_LOCAL",
-                    "jakarta.persistence.jtaDataSource", "",
-                    "jakarta.persistence.nonJtaDataSource", dataSource,
-                    "eclipselink.weaving", "false"));
-        }
-        return factory;
+        return FACTORIES.computeIfAbsent(dataSource, ds -> Persistence.createEntityManagerFactory("pgflow", Map.of(
+                "jakarta.persistence.transactionType", "RESOURCE_LOCAL",
+                "jakarta.persistence.jtaDataSource", "",
+                "jakarta.persistence.nonJtaDataSource", ds,
+                "eclipselink.session-name", "pgflow-test-" + FACTORIES.size(),
+                "eclipselink.weaving", "false")));
     }
 }

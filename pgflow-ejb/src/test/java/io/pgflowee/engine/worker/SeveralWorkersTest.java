@@ -202,7 +202,7 @@ class SeveralWorkersTest {
         // and may commit after the kill: wait until no other session is busy, then read what it held.
         long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while ((Long) db.one("select count(*) from pg_stat_activity where backend_type = 'client backend'"
-                + " and pid <> pg_backend_pid() and state <> 'idle'") > 0 && System.nanoTime() < quiet) {
+                + " and datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'") > 0 && System.nanoTime() < quiet) {
             Thread.sleep(20);
         }
 

@@ -23,7 +23,8 @@ import io.pgflowee.testing.PgflowDatabaseExtension;
 class WakeUpListenerTest {
 
     private static final String LISTENER_BACKEND =
-            "select pid from pg_stat_activity where application_name = 'pgflow wake-ups' and query ilike 'LISTEN%'";
+            "select pid from pg_stat_activity where application_name = 'pgflow wake-ups' and datname = current_database()"
+                    + " and query ilike 'LISTEN%'";
 
     @Test
     void deliversWakeUpsAndListensAgainAfterItsConnectionIsKilled(DataSource dataSource) throws Exception {
