@@ -19,7 +19,6 @@ import io.pgflowee.engine.flows.FlowsVerified;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
-import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import io.pgflowee.engine.db.DatabaseSettings;
@@ -39,8 +38,17 @@ public class WorkerManager {
     @Resource
     ManagedExecutorService executor;
 
-    @Resource
-    ManagedScheduledExecutorService scheduler;
+    /**
+     * Threads for the workers' timers: claim polls, report flushes, heartbeats, cancel checks,
+     * timeout sweeps. Not the server's default managed scheduled executor: Payara's has one thread
+     * for the whole server, so every flow's timers (and their database calls) queued behind each
+     * other, and a burst of one flow held another's completions back for seconds (BurstBenchmark).
+     */
+    @Inject
+    @ConfigProperty(name = "pgflow.workers.schedulerThreads", defaultValue = "4")
+    int schedulerThreads;
+
+    private java.util.concurrent.ScheduledThreadPoolExecutor scheduler;
 
     /** The workers' own pool, so that API load cannot hold claims and completions back. */
     @Resource(lookup = PgflowDataSource.WORKERS_JNDI_NAME)
@@ -86,6 +94,15 @@ public class WorkerManager {
         }
         startListener();
         warmUpJson();
+        if (scheduler == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(Math.max(1, schedulerThreads), runnable -> {
+                Thread thread = threads.newThread(runnable);
+                thread.setName("pgflow-worker-timers-" + n.incrementAndGet());
+                return thread;
+            });
+            scheduler.setRemoveOnCancelPolicy(true);
+        }
         for (Flow<?> flow : registry.flows()) {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
                 FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
@@ -165,6 +182,9 @@ public class WorkerManager {
                 .mapToLong(w -> w.shutdownTimeout().toNanos()).max().orElse(0);
         workers.values().forEach(w -> w.awaitDrained(deadline));
         workers.clear();
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
     }
 
     private static String functionName() {
