@@ -56,8 +56,6 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
     private static final String TEMPLATE = "pgflow_template";
 
     private static volatile EmbeddedPostgres server;
-    /** Databases: at most as many as test classes run at once (junit-platform.properties: 4). */
-    private static final int DATABASE_COUNT = Integer.getInteger("pgflow.test.databases", 4);
     private static final AtomicInteger CREATED = new AtomicInteger();
     private static final java.util.concurrent.BlockingQueue<ClassDatabase> FREE = new java.util.concurrent.LinkedBlockingQueue<>();
     private static final Map<Class<?>, ClassDatabase> LEASES = new ConcurrentHashMap<>();
@@ -65,7 +63,7 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
     private static final InheritableThreadLocal<ClassDatabase> CURRENT = new InheritableThreadLocal<>();
 
     /** A test class's own database and its pool. */
-    private record ClassDatabase(String name, String url, HikariDataSource pool) {
+    private record ClassDatabase(String url, HikariDataSource pool) {
     }
 
     /** The server, with the template database migrated; starts both on first call. */
@@ -101,12 +99,15 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
 
     /**
      * Leases a database to {@code testClass} for the whole class: a free one, else a new copy of the
-     * template while there are fewer than {@link #DATABASE_COUNT}, else waits for one to be freed.
+     * template while there are fewer than test classes may run at once (JUnit's fixed parallelism,
+     * junit-platform.properties; 1 when classes run one after the other), else waits for one to be
+     * freed.
      * A class never shares its database with a class running at the same time; classes that follow
      * each other in one database see what earlier ones left (as they did when the whole module
      * shared one database), and their pools' connections stay warm.
      */
-    private static ClassDatabase databaseOf(Class<?> testClass) {
+    private static ClassDatabase databaseOf(ExtensionContext context) {
+        Class<?> testClass = context.getRequiredTestClass();
         ClassDatabase leased = LEASES.get(testClass);
         if (leased != null) {
             return leased;
@@ -114,7 +115,7 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
         ClassDatabase db = FREE.poll();
         if (db == null) {
             synchronized (FREE) {
-                if (CREATED.get() < DATABASE_COUNT) {
+                if (CREATED.get() < atOnce(context)) {
                     db = newDatabase("pgflow_test_" + CREATED.incrementAndGet());
                 }
             }
@@ -138,14 +139,23 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
         } catch (SQLException e) {
             throw new IllegalStateException("could not create the test database " + name, e);
         }
+        String url = pg.getJdbcUrl("postgres", name);
         HikariConfig config = new HikariConfig();
         config.setPoolName("pgflow-tests-" + name);
-        config.setJdbcUrl(pg.getJdbcUrl("postgres", name));
+        config.setJdbcUrl(url);
         config.setMaximumPoolSize(24);
         config.setMinimumIdle(2);
         config.setConnectionTimeout(120_000);
         config.setInitializationFailTimeout(120_000);
-        return new ClassDatabase(name, pg.getJdbcUrl("postgres", name), new HikariDataSource(config));
+        return new ClassDatabase(url, new HikariDataSource(config));
+    }
+
+    /** How many test classes JUnit runs at once: its fixed parallelism when classes run concurrently, else 1. */
+    private static int atOnce(ExtensionContext context) {
+        boolean parallel = context.getConfigurationParameter("junit.jupiter.execution.parallel.enabled", Boolean::parseBoolean)
+                .orElse(false);
+        return parallel ? context.getConfigurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism",
+                Integer::parseInt).orElse(1) : 1;
     }
 
     /** The database of the test class running on this thread. */
@@ -198,12 +208,12 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        CURRENT.set(databaseOf(context.getRequiredTestClass()));
+        CURRENT.set(databaseOf(context));
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        CURRENT.set(databaseOf(context.getRequiredTestClass()));
+        CURRENT.set(databaseOf(context));
     }
 
     @Override
@@ -222,6 +232,6 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return databaseOf(context.getRequiredTestClass()).pool();
+        return databaseOf(context).pool();
     }
 }

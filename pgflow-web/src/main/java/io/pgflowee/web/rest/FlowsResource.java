@@ -275,9 +275,8 @@ public class FlowsResource {
             String run = minimal ? Jsonp.createObjectBuilder().add("run", RunJson.run(started.run())).build().toString()
                     : runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
                     .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
-            Response.ResponseBuilder answer = started.created()
-                    ? Response.created(uri.getBaseUriBuilder().path("runs").path(id.toString()).build())
-                    : Response.ok().contentLocation(uri.getBaseUriBuilder().path("runs").path(id.toString()).build());
+            java.net.URI location = uri.getBaseUriBuilder().path("runs").path(id.toString()).build();
+            Response.ResponseBuilder answer = started.created() ? Response.created(location) : Response.ok().contentLocation(location);
             if (minimal) {
                 answer.header("Preference-Applied", "return=minimal");
             }

@@ -27,36 +27,35 @@ final class RunJson {
     }
 
     static JsonObjectBuilder run(RunRecord r) {
-        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
-                .add("status", r.status().dbValue()).add("input", r.input()).add("output", orNull(r.output()))
-                .add("remainingSteps", r.remainingSteps());
-        time(json, "startedAt", r.startedAt());
-        time(json, "completedAt", r.completedAt());
-        time(json, "failedAt", r.failedAt());
-        time(json, "cancelledAt", r.cancelledAt());
-        text(json, "cancelReason", r.cancelReason());
-        json.add("retryCount", r.retryCount());
-        time(json, "lastRetriedAt", r.lastRetriedAt());
-        text(json, "restartOfRunId", r.restartOfRunId() == null ? null : r.restartOfRunId().toString());
-        text(json, "idempotencyKey", r.idempotencyKey());
-        return json;
+        return run(r.runId(), r.flowSlug(), r.status().dbValue(), r.input(), r.output(), r.remainingSteps(), r.startedAt(),
+                r.completedAt(), r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(),
+                r.restartOfRunId(), r.idempotencyKey());
     }
 
     /** The same fields as {@link #run(RunRecord)}, from the row an engine function returned. */
     static JsonObjectBuilder run(io.pgflowee.engine.control.RunRow r) {
-        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runId", r.runId().toString()).add("flowSlug", r.flowSlug())
-                .add("status", r.status()).add("input", io.pgflowee.api.json.JsonCodec.parse(r.input()))
-                .add("output", r.output() == null ? JsonValue.NULL : io.pgflowee.api.json.JsonCodec.parse(r.output()))
-                .add("remainingSteps", r.remainingSteps());
-        time(json, "startedAt", r.startedAt());
-        time(json, "completedAt", r.completedAt());
-        time(json, "failedAt", r.failedAt());
-        time(json, "cancelledAt", r.cancelledAt());
-        text(json, "cancelReason", r.cancelReason());
-        json.add("retryCount", r.retryCount());
-        time(json, "lastRetriedAt", r.lastRetriedAt());
-        text(json, "restartOfRunId", r.restartOfRunId() == null ? null : r.restartOfRunId().toString());
-        text(json, "idempotencyKey", r.idempotencyKey());
+        return run(r.runId(), r.flowSlug(), r.status(), io.pgflowee.api.json.JsonCodec.parse(r.input()),
+                r.output() == null ? null : io.pgflowee.api.json.JsonCodec.parse(r.output()), r.remainingSteps(), r.startedAt(),
+                r.completedAt(), r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(),
+                r.restartOfRunId(), r.idempotencyKey());
+    }
+
+    /** A run's fields, in the API's order and names (read model and engine rows alike). */
+    private static JsonObjectBuilder run(java.util.UUID runId, String flowSlug, String status, JsonValue input, JsonValue output,
+                                         int remainingSteps, OffsetDateTime startedAt, OffsetDateTime completedAt,
+                                         OffsetDateTime failedAt, OffsetDateTime cancelledAt, String cancelReason, int retryCount,
+                                         OffsetDateTime lastRetriedAt, java.util.UUID restartOfRunId, String idempotencyKey) {
+        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("runId", runId.toString()).add("flowSlug", flowSlug)
+                .add("status", status).add("input", input).add("output", orNull(output)).add("remainingSteps", remainingSteps);
+        time(json, "startedAt", startedAt);
+        time(json, "completedAt", completedAt);
+        time(json, "failedAt", failedAt);
+        time(json, "cancelledAt", cancelledAt);
+        text(json, "cancelReason", cancelReason);
+        json.add("retryCount", retryCount);
+        time(json, "lastRetriedAt", lastRetriedAt);
+        text(json, "restartOfRunId", restartOfRunId == null ? null : restartOfRunId.toString());
+        text(json, "idempotencyKey", idempotencyKey);
         return json;
     }
 
