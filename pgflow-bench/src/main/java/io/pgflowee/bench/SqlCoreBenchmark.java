@@ -234,6 +234,9 @@ public final class SqlCoreBenchmark {
     private void pickupLatency(int workers, int samples) throws Exception {
         Map<UUID, Long> startedAt = new ConcurrentHashMap<>();
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        List<Long> startCalls = Collections.synchronizedList(new ArrayList<>());
+        List<Long> wakeUps = Collections.synchronizedList(new ArrayList<>());
+        List<Long> claimCalls = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch ready = new CountDownLatch(workers);
         List<Thread> threads = new ArrayList<>();
@@ -248,6 +251,7 @@ public final class SqlCoreBenchmark {
                     ready.countDown();
                     while (!stop.get()) {
                         List<UUID> got = new ArrayList<>();
+                        long claimBegan = System.nanoTime();
                         try (ResultSet rs = claim.executeQuery()) {
                             long now = System.nanoTime();
                             while (rs.next()) {
@@ -255,6 +259,8 @@ public final class SqlCoreBenchmark {
                                 Long t0 = startedAt.remove(run);
                                 if (t0 != null) {
                                     latencies.add(now - t0);
+                                    claimCalls.add(now - claimBegan);
+                                    wakeUps.add(claimBegan - t0);
                                 }
                                 got.add(run);
                             }
@@ -278,13 +284,20 @@ public final class SqlCoreBenchmark {
         }
         ready.await(30, TimeUnit.SECONDS);
         Thread.sleep(300);
+        if (stats) {
+            try (Connection c = ds.getConnection()) {
+                exec(c, "select pg_stat_statements_reset()");
+            }
+        }
         try (Connection c = ds.getConnection(); PreparedStatement start = c.prepareStatement(
                 "select run_id from pgflow.start_flow('ping', '{}', ?)")) {
             for (int i = 0; i < samples; i++) {
                 UUID run = UUID.randomUUID();
-                startedAt.put(run, System.nanoTime());
+                long t0 = System.nanoTime();
+                startedAt.put(run, t0);
                 start.setObject(1, run);
                 start.executeQuery().close();
+                startCalls.add(System.nanoTime() - t0);
                 Thread.sleep(25);
             }
         }
@@ -297,6 +310,27 @@ public final class SqlCoreBenchmark {
         Collections.sort(sorted);
         System.out.printf("pickup (start_flow call to claim returning the task), %d idle workers, %d samples: p50 %.2f ms, p95 %.2f ms, max %.2f ms%n",
                 workers, sorted.size(), BenchOptions.percentileMillis(sorted, 50), BenchOptions.percentileMillis(sorted, 95), sorted.get(sorted.size() - 1) / 1e6);
+        // where it goes: the start_flow call (its commit included), from the call to the winning
+        // claim's first byte sent (the notification's way and the worker's wake-up), and that claim
+        System.out.printf("  of which: start_flow call p50 %.2f ms; start to claim sent p50 %.2f ms; the winning claim call p50 %.2f ms%n",
+                median(startCalls), median(wakeUps), median(claimCalls));
+        if (stats) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "select mean_exec_time, calls, toplevel, regexp_replace(query, '\\s+', ' ', 'g') from pg_stat_statements"
+                            + " where query not like '%pg_stat_statements%' order by total_exec_time desc limit 14")) {
+                while (rs.next()) {
+                    String q = rs.getString(4);
+                    System.out.printf("    %s %.3f ms x %d: %s%n", rs.getBoolean(3) ? "call" : "  in", rs.getDouble(1), rs.getLong(2),
+                            q.length() > 120 ? q.substring(0, 120) + "..." : q);
+                }
+            }
+        }
+    }
+
+    private static double median(List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return BenchOptions.percentileMillis(sorted, 50);
     }
 
     /** Chain throughput with a concurrency limit of {@code maxRunning} on the flow (removed afterwards). */
