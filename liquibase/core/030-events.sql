@@ -81,11 +81,22 @@ $$;
 -- was not full). Busy
 -- workers claim again right after reporting, so under load no NOTIFY (and no commit
 -- serialisation) is paid; idle workers wake within milliseconds instead of a poll interval.
+-- Inside complete_tasks_and_claim (transaction-local setting pgflow.wake_deferral starts with '|')
+-- the flow is only noted ('|flow|...'): that function claims first and wakes the others only when
+-- its claim may have left tasks behind.
 CREATE OR REPLACE FUNCTION pgflow._notify_tasks(p_flow_slug text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+  v_deferral constant text := current_setting('pgflow.wake_deferral', true);
 BEGIN
+  IF v_deferral LIKE '|%' THEN
+    IF position('|' || p_flow_slug || '|' IN v_deferral) = 0 THEN
+      PERFORM set_config('pgflow.wake_deferral', v_deferral || p_flow_slug || '|', true);
+    END IF;
+    RETURN;
+  END IF;
   IF EXISTS (SELECT 1 FROM pgflow.workers w
              WHERE w.queue_name = p_flow_slug AND w.idle AND w.stopped_at IS NULL)
      AND NOT EXISTS (SELECT 1 FROM pgflow.flows f WHERE f.flow_slug = p_flow_slug AND f.paused_at IS NOT NULL) THEN

@@ -600,3 +600,54 @@ BEGIN
   END IF;
 END;
 $$;
+
+--changeset pgflow:050-complete-tasks-and-claim runOnChange:true splitStatements:false
+-- complete_tasks_and_claim(worker_id, max_tasks, run_ids, step_slugs, task_indexes, outputs):
+-- complete_tasks for the batch, then claim_tasks(<the worker's flow>, worker_id, max_tasks), in
+-- one transaction; returns the claimed tasks (claim_tasks' rows). A busy worker reports and takes
+-- its next tasks in one call and one commit: the steps its completions made ready are claimed in
+-- the transaction that queued them (no NOTIFY, no wake-up, no second claim), which takes a run's
+-- hand-over from one step to the next from milliseconds to nothing. The wake-up for other workers
+-- of the flow (NOTIFY pgflow_tasks, to idle ones) is sent only when the claim took as many tasks as
+-- it asked for (tasks may be left); the wake-ups of other flows as complete_tasks sends them.
+-- A worker marked stopped completes and claims nothing (a draining server reports what its
+-- handlers returned); max_tasks 0 or null: completes only. An unknown worker is an error, and
+-- nothing is completed.
+CREATE OR REPLACE FUNCTION pgflow.complete_tasks_and_claim(worker_id uuid, max_tasks int, run_ids uuid[], step_slugs text[],
+                                                           task_indexes int[], outputs jsonb[])
+RETURNS SETOF pgflow.step_task_record
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_worker record;
+  v_max constant int := greatest(coalesce(complete_tasks_and_claim.max_tasks, 0), 0);
+  v_claiming boolean;
+  v_claimed int := 0;
+  v_deferred text;
+  v_flow text;
+BEGIN
+  SELECT w.queue_name, w.stopped_at INTO v_worker FROM pgflow.workers w WHERE w.worker_id = complete_tasks_and_claim.worker_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING
+      ERRCODE = 'foreign_key_violation',
+      MESSAGE = format('Worker %s is not registered: call pgflow.register_worker(%L, <flow slug>, <function name>)'
+                       ' before complete_tasks_and_claim', complete_tasks_and_claim.worker_id, complete_tasks_and_claim.worker_id);
+  END IF;
+  v_claiming := v_max > 0 AND v_worker.stopped_at IS NULL;
+
+  PERFORM set_config('pgflow.wake_deferral', '|', true);
+  PERFORM count(*) FROM pgflow.complete_tasks(run_ids, step_slugs, task_indexes, outputs);
+  IF v_claiming THEN
+    RETURN QUERY SELECT * FROM pgflow.claim_tasks(v_worker.queue_name, complete_tasks_and_claim.worker_id, v_max);
+    GET DIAGNOSTICS v_claimed = ROW_COUNT;
+  END IF;
+  v_deferred := current_setting('pgflow.wake_deferral', true);
+  PERFORM set_config('pgflow.wake_deferral', '', true);
+
+  FOR v_flow IN SELECT f FROM unnest(string_to_array(v_deferred, '|')) AS f WHERE f <> '' LOOP
+    IF v_flow <> v_worker.queue_name OR NOT v_claiming OR v_claimed = v_max THEN
+      PERFORM pgflow._notify_tasks(v_flow);
+    END IF;
+  END LOOP;
+END;
+$$;

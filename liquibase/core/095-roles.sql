@@ -7,7 +7,7 @@
 --   pgflow_reader    SELECT on the engine's tables (pgflow and pgflow_internal); the read functions (get_run_with_states,
 --                    shapes), and subscribe_events / unsubscribe_events (live events in the console)
 --   pgflow_worker    pgflow_reader, and what a worker calls: register_worker, heartbeat,
---                    mark_worker_stopped, claim_tasks, complete_task(s), fail_task(s)
+--                    mark_worker_stopped, claim_tasks, complete_task(s), complete_tasks_and_claim, fail_task(s)
 --   pgflow_operator  pgflow_reader, and start_flow(s), start_flow_with_states, cancel_run,
 --                    retry_run, restart_run, pause_flow, resume_flow, set_flow_concurrency; and
 --                    the batch jobs' bookkeeping tables (pgflow_internal.job_*: select, insert, update)
@@ -32,7 +32,7 @@ DECLARE
                                     "compare_flow_shapes"],
                         "invoker": ["is_valid_slug", "calculate_retry_delay"]},
     "pgflow_worker":   {"definer": ["register_worker", "heartbeat", "mark_worker_stopped", "claim_tasks",
-                                    "complete_task", "complete_tasks", "fail_task", "fail_tasks"]},
+                                    "complete_task", "complete_tasks", "complete_tasks_and_claim", "fail_task", "fail_tasks"]},
     "pgflow_operator": {"definer": ["start_flow", "start_flows", "start_flow_with_states", "cancel_run", "retry_run",
                                     "restart_run", "pause_flow", "resume_flow", "set_flow_concurrency"]}
   }'::jsonb;

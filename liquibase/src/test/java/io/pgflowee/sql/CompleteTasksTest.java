@@ -16,13 +16,14 @@ import io.pgflowee.testing.SqlEngineTest;
 
 /**
  * complete_tasks(run_ids, step_slugs, task_indexes, outputs): the same results as complete_task
- * called element by element, whether it takes its set-based way or complete_task's.
+ * called element by element, whether it takes its set-based way or complete_task's; and so has
+ * complete_tasks_and_claim, whose claims take the tasks its completions made ready.
  */
 class CompleteTasksTest extends SqlEngineTest {
 
-    /** Two copies (…_one, …_set) of every shape: a chain, two roots and a join, a map, a condition. */
-    private void flowsOfEveryShapeTwice() {
-        for (String copy : List.of("one", "set")) {
+    /** Three copies (…_one, …_set, …_claim) of every shape: a chain, two roots and a join, a map, a condition. */
+    private void flowsOfEveryShapeThrice() {
+        for (String copy : List.of("one", "set", "claim")) {
             define("select pgflow.create_flow('chain_" + copy + "')",
                    "select pgflow.add_step('chain_" + copy + "', 'a')",
                    "select pgflow.add_step('chain_" + copy + "', 'b', ARRAY['a'])",
@@ -87,6 +88,42 @@ class CompleteTasksTest extends SqlEngineTest {
         }
     }
 
+    /**
+     * Claims once, then completes what it holds in shuffled batches with complete_tasks_and_claim,
+     * each call asking for up to 10 tasks and holding what it got, until the queue is empty.
+     */
+    private int drainClaiming(String flow, Random random) {
+        registerWorker(flow);
+        int calls = 0;
+        List<Map<String, Object>> held = new ArrayList<>();
+        while (true) {
+            if (held.isEmpty()) {
+                db.exec("update pgflow.step_tasks set visible_at = clock_timestamp() where flow_slug = ? and status = 'queued'"
+                        + " and visible_at > clock_timestamp() and visible_at <> 'infinity'", flow);
+                held.addAll(db.rows("select run_id, step_slug, task_index, input::text as input from pgflow.claim_tasks(?, ?, 10)",
+                        flow, worker));
+                if (held.isEmpty()) {
+                    if ((Long) db.one("select count(*) from pgflow.step_tasks where flow_slug = ? and status = 'queued'"
+                            + " and visible_at <> 'infinity'", flow) == 0) {
+                        return calls;
+                    }
+                    continue;
+                }
+            }
+            Collections.shuffle(held, random);
+            List<Map<String, Object>> batch = new ArrayList<>(held.subList(0, Math.min(held.size(), 1 + random.nextInt(30))));
+            held.subList(0, batch.size()).clear();
+            held.addAll(db.rows("select run_id, step_slug, task_index, input::text as input"
+                            + " from pgflow.complete_tasks_and_claim(?, 10, ?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])",
+                    worker, array("uuid", batch.stream().map(t -> t.get("run_id")).toArray()),
+                    array("text", batch.stream().map(t -> t.get("step_slug")).toArray()),
+                    array("int4", batch.stream().map(t -> t.get("task_index")).toArray()),
+                    array("text", batch.stream().map(t -> output((String) t.get("step_slug"), (Integer) t.get("task_index"),
+                            (String) t.get("input"), random)).toArray())));
+            calls++;
+        }
+    }
+
     /** Every run of the flow with its step states and tasks, by input, without ids and times. */
     private List<Map<String, Object>> documents(String flow) {
         return db.rows("select r.input::text as input, jsonb_build_object("
@@ -104,27 +141,32 @@ class CompleteTasksTest extends SqlEngineTest {
 
     @Test
     void aRandomWorkloadCompletedInShuffledBatchesEqualsCompletingItElementByElement() {
-        flowsOfEveryShapeTwice();
+        flowsOfEveryShapeThrice();
         Random random = new Random(20261128);
         for (String shape : List.of("chain", "join", "fan", "cond")) {
             for (int i = 0; i < 40; i++) {
                 String input = "{\"n\": " + random.nextInt(3) + ", \"k\": " + i + "}";
                 start(shape + "_one", input);
                 start(shape + "_set", input);
+                start(shape + "_claim", input);
             }
             // a cancelled run: its tasks change nothing, either way
             UUID cancelledOne = start(shape + "_one", "{\"cancelled\": true}");
             UUID cancelledSet = start(shape + "_set", "{\"cancelled\": true}");
             cancel(cancelledOne, "test");
             cancel(cancelledSet, "test");
+            cancel(start(shape + "_claim", "{\"cancelled\": true}"), "test");
 
             int oneCalls = drain(shape + "_one", false, new Random(1));
             int setCalls = drain(shape + "_set", true, new Random(2));
+            int claimCalls = drainClaiming(shape + "_claim", new Random(3));
 
             List<Map<String, Object>> one = documents(shape + "_one");
             List<Map<String, Object>> set = documents(shape + "_set");
             assertThat(set).as(shape).hasSize(41).isEqualTo(one);
             assertThat(setCalls).as(shape + ": fewer calls in batches").isLessThan(oneCalls);
+            assertThat(documents(shape + "_claim")).as(shape + " with complete_tasks_and_claim").isEqualTo(one);
+            assertThat(claimCalls).as(shape + ": fewer calls completing and claiming together").isLessThan(oneCalls);
         }
         // the workload reached what it should: completed runs everywhere, failed conditions, map outputs
         assertThat((Long) db.one("select count(*) from pgflow.runs where flow_slug = 'chain_set' and status = 'completed'")).isEqualTo(40L);

@@ -137,7 +137,7 @@ public abstract class SqlEngineTest {
     }
 
     /** A JDBC array of {@code type} (for the batch functions' array parameters). */
-    private java.sql.Array array(String type, Object[] values) {
+    protected java.sql.Array array(String type, Object[] values) {
         try (var c = db.dataSource().getConnection()) {
             return c.createArrayOf(type, values);
         } catch (SQLException e) {
