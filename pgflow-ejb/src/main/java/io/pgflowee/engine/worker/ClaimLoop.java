@@ -14,9 +14,11 @@ import java.util.function.Consumer;
  * again. Three things trigger it: the poll interval (the fallback of an idle worker), a wake-up
  * ({@code pgflow_tasks}), and a freed slot when the last claim was full ({@link #slotFreed()}): a
  * busy worker that saw queued tasks claims again as soon as a handler ends, without waiting for the
- * next poll.
+ * next poll. It also takes the tasks claimed with a batch of completions ({@link ReportBatcher.NextTasks}):
+ * the free slots are reserved for that call, and a claim that found them reserved runs again once
+ * they are given back.
  */
-final class ClaimLoop {
+final class ClaimLoop implements ReportBatcher.NextTasks {
 
     /** One {@code claim_tasks} call. */
     interface Claims {
@@ -35,6 +37,10 @@ final class ClaimLoop {
     /** A poll handed to the executor and not begun yet: at most one waits there. */
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean lastClaimFull;
+    /** Reservations for claims made with reports, not given back yet. */
+    private final java.util.concurrent.atomic.AtomicInteger reservations = new java.util.concurrent.atomic.AtomicInteger();
+    /** A claim found no free slot while a reservation held some: claim again when it ends. */
+    private final AtomicBoolean missedWhileReserved = new AtomicBoolean();
 
     /**
      * @param slots the worker's handler slots; the loop takes one per task it starts (the handler gives it back)
@@ -98,6 +104,40 @@ final class ClaimLoop {
         }
     }
 
+    /** Takes the free slots (at most the batch size) for a claim made with a report; none while stopping. */
+    @Override
+    public int reserve() {
+        if (stopping.getAsBoolean()) {
+            return 0;
+        }
+        reservations.incrementAndGet();
+        int taken = takeFreeSlots();
+        if (taken == 0) {
+            reservations.decrementAndGet();
+        }
+        return taken;
+    }
+
+    /**
+     * Starts the tasks a report claimed (their slots were reserved), gives the unused slots back
+     * and claims again when a claim missed them or this one was full.
+     */
+    @Override
+    public void claimed(List<Task> tasks, int reserved) {
+        if (reserved == 0) {
+            return;
+        }
+        for (Task task : tasks) {
+            start.accept(task);
+        }
+        slots.release(reserved - tasks.size());
+        reservations.decrementAndGet();
+        lastClaimFull = tasks.size() == reserved;
+        if (missedWhileReserved.getAndSet(false) || lastClaimFull) {
+            trigger();
+        }
+    }
+
     /** Whether the last claim got all it asked for (tasks are likely waiting). */
     boolean lastClaimFull() {
         return lastClaimFull;
@@ -106,17 +146,30 @@ final class ClaimLoop {
     private void claimWhileSlotsAndTasks() {
         try {
             while (!stopping.getAsBoolean()) {
-                int free = slots.availablePermits();
-                if (free == 0) {
+                // the slots are taken before the claim (and the unused ones given back after it), so
+                // that this claim and one made with a report never hold more tasks than there are slots
+                int asked = takeFreeSlots();
+                if (asked == 0) {
+                    if (reservations.get() > 0) {
+                        missedWhileReserved.set(true); // the reservation's end claims again
+                        if (reservations.get() == 0 && slots.availablePermits() > 0) {
+                            continue; // it ended meanwhile, perhaps before it could see the flag
+                        }
+                    }
                     return; // lastClaimFull stays as it was: the next freed slot claims again if it was full
                 }
-                int asked = Math.min(batchSize, free);
-                List<Task> tasks = claims.claim(asked);
+                List<Task> tasks;
+                try {
+                    tasks = claims.claim(asked);
+                } catch (Exception e) {
+                    slots.release(asked);
+                    throw e;
+                }
                 lastClaimFull = tasks.size() == asked;
                 for (Task task : tasks) {
-                    slots.acquireUninterruptibly();
                     start.accept(task);
                 }
+                slots.release(asked - tasks.size());
                 if (!lastClaimFull) {
                     return;
                 }
@@ -125,5 +178,14 @@ final class ClaimLoop {
             lastClaimFull = false; // back to polling until a claim works again
             problem.accept(e);
         }
+    }
+
+    /** Takes the free slots, at most the batch size; returns how many. */
+    private int takeFreeSlots() {
+        int taken = 0;
+        while (taken < batchSize && slots.tryAcquire()) {
+            taken++;
+        }
+        return taken;
     }
 }

@@ -88,7 +88,8 @@ final class FlowWorker {
             }
         }, metrics, settings.maxOutputBytes());
         this.claims = new ClaimLoop(slots, settings.batchSize(), this::claim, this::submit, scheduler, stopping::get, this::claimFailed);
-        this.reports = new ReportBatcher(queue, scheduler, settings.reportLinger(), settings.reportBatchSize(),
+        this.reports = new ReportBatcher(queue, settings.claimWithReports() ? claims : ReportBatcher.NextTasks.NONE, scheduler,
+                settings.reportLinger(), settings.reportBatchSize(),
                 (r, e) -> LOG.log(Level.WARNING, "PGFLOW-033 could not report " + (r.failure() ? "the failure of" : "the completion of")
                         + " task " + describe(r.task()) + " (" + e.getMessage() + "); its lease will return it to the queue"));
     }

@@ -13,7 +13,9 @@ import java.util.function.BiConsumer;
  * reports are made one by one, so that one bad task cannot hold the others back; one that still
  * fails is logged, and its lease returns the task (as after a crash between handler and report:
  * nothing is lost, the task runs again). One batch is in flight at a time, in the order the
- * handlers ended.
+ * handlers ended. A batch of completions can also claim the worker's next tasks ({@link NextTasks}:
+ * the free slots are taken before the call, the claimed tasks start in them after it, the slots
+ * left over go back, also when the call fails).
  */
 final class ReportBatcher {
 
@@ -26,7 +28,8 @@ final class ReportBatcher {
 
     /** The database calls. */
     interface Reports {
-        void completeAll(List<Report> completions) throws Exception;
+        /** Completes the batch and claims up to {@code claim} tasks in the same call (none when 0); returns them. */
+        List<Task> completeAll(List<Report> completions, int claim) throws Exception;
 
         void failAll(List<Report> failures) throws Exception;
 
@@ -34,7 +37,28 @@ final class ReportBatcher {
         void reportOne(Report report) throws Exception;
     }
 
+    /** Where the tasks claimed with a batch of completions go. */
+    interface NextTasks {
+        /** Takes free slots for the tasks a report may claim; 0: claim nothing. */
+        int reserve();
+
+        /** Starts the tasks claimed with a report, each in one of the {@code reserved} slots, and gives the others back. */
+        void claimed(List<Task> tasks, int reserved);
+
+        NextTasks NONE = new NextTasks() {
+            @Override
+            public int reserve() {
+                return 0;
+            }
+
+            @Override
+            public void claimed(List<Task> tasks, int reserved) {
+            }
+        };
+    }
+
     private final Reports reports;
+    private final NextTasks next;
     private final ScheduledExecutorService scheduler;
     private final long lingerMicros;
     private final int maxBatch;
@@ -43,10 +67,20 @@ final class ReportBatcher {
     private final Object sending = new Object();
     private boolean flushScheduled;
 
-    /** @param lost told of an outcome that could not be reported (its lease will return the task) */
+    /** Without claiming: {@link NextTasks#NONE}. */
     ReportBatcher(Reports reports, ScheduledExecutorService scheduler, java.time.Duration linger, int maxBatch,
                   BiConsumer<Report, Exception> lost) {
+        this(reports, NextTasks.NONE, scheduler, linger, maxBatch, lost);
+    }
+
+    /**
+     * @param next takes the tasks claimed with completions
+     * @param lost told of an outcome that could not be reported (its lease will return the task)
+     */
+    ReportBatcher(Reports reports, NextTasks next, ScheduledExecutorService scheduler, java.time.Duration linger, int maxBatch,
+                  BiConsumer<Report, Exception> lost) {
         this.reports = reports;
+        this.next = next;
         this.scheduler = scheduler;
         this.lingerMicros = Math.max(0, linger.toNanos() / 1000);
         this.maxBatch = Math.max(1, maxBatch);
@@ -99,7 +133,7 @@ final class ReportBatcher {
                     batch = new ArrayList<>(head);
                     head.clear();
                 }
-                send(batch.stream().filter(r -> !r.failure()).toList(), reports::completeAll);
+                sendCompletions(batch.stream().filter(r -> !r.failure()).toList());
                 send(batch.stream().filter(Report::failure).toList(), reports::failAll);
             }
         }
@@ -113,6 +147,20 @@ final class ReportBatcher {
     /** A call with reports of one kind. */
     private interface BatchCall {
         void send(List<Report> batch) throws Exception;
+    }
+
+    /** Completions, claiming into the slots {@link NextTasks#reserve()} took; the slots go back whatever happens. */
+    private void sendCompletions(List<Report> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        int reserved = next.reserve();
+        List<Task> claimed = new ArrayList<>();
+        try {
+            send(batch, completions -> claimed.addAll(reports.completeAll(completions, reserved)));
+        } finally {
+            next.claimed(claimed, reserved);
+        }
     }
 
     private void send(List<Report> batch, BatchCall call) {

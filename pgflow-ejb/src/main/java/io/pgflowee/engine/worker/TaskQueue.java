@@ -39,22 +39,38 @@ final class TaskQueue implements ReportBatcher.Reports {
             ps.setString(1, flowSlug);
             ps.setObject(2, workerId);
             ps.setInt(3, max);
-            List<Task> tasks = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
-                            rs.getString(5), rs.getInt(6), rs.getInt(7)));
-                }
-            }
-            return tasks;
+            return tasks(ps);
         }
     }
 
-    /** One {@code complete_tasks} call. */
+    private static List<Task> tasks(PreparedStatement claim) throws SQLException {
+        List<Task> tasks = new ArrayList<>();
+        try (ResultSet rs = claim.executeQuery()) {
+            while (rs.next()) {
+                tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
+                        rs.getString(5), rs.getInt(6), rs.getInt(7)));
+            }
+        }
+        return tasks;
+    }
+
+    /** One {@code complete_tasks} call, or with {@code claim} > 0 one {@code complete_tasks_and_claim} call. */
     @Override
-    public void completeAll(List<ReportBatcher.Report> completions) throws SQLException {
-        batch("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])", completions,
-                ReportBatcher.Report::output);
+    public List<Task> completeAll(List<ReportBatcher.Report> completions, int claim) throws SQLException {
+        if (claim <= 0) {
+            batch("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])", completions,
+                    ReportBatcher.Report::output);
+            return List.of();
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("select run_id, step_slug, task_index, input::text, flow_input::text,"
+                     + " attempts_count, timeout_seconds"
+                     + " from pgflow.complete_tasks_and_claim(?, ?, ?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])")) {
+            ps.setObject(1, workerId);
+            ps.setInt(2, claim);
+            setReports(c, ps, 3, completions, ReportBatcher.Report::output);
+            return tasks(ps);
+        }
     }
 
     /** One {@code fail_tasks} call. */
@@ -77,12 +93,18 @@ final class TaskQueue implements ReportBatcher.Reports {
     private void batch(String sql, List<ReportBatcher.Report> reports, java.util.function.Function<ReportBatcher.Report, String> value)
             throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("uuid", reports.stream().map(r -> r.task().runId()).toArray()));
-            ps.setArray(2, c.createArrayOf("text", reports.stream().map(r -> r.task().stepSlug()).toArray()));
-            ps.setArray(3, c.createArrayOf("int4", reports.stream().map(r -> r.task().taskIndex()).toArray()));
-            ps.setArray(4, c.createArrayOf("text", reports.stream().map(value).toArray()));
+            setReports(c, ps, 1, reports, value);
             ps.executeQuery().close();
         }
+    }
+
+    /** The reports' run ids, step slugs, task indexes and values as four array parameters from {@code first} on. */
+    private static void setReports(Connection c, PreparedStatement ps, int first, List<ReportBatcher.Report> reports,
+                                   java.util.function.Function<ReportBatcher.Report, String> value) throws SQLException {
+        ps.setArray(first, c.createArrayOf("uuid", reports.stream().map(r -> r.task().runId()).toArray()));
+        ps.setArray(first + 1, c.createArrayOf("text", reports.stream().map(r -> r.task().stepSlug()).toArray()));
+        ps.setArray(first + 2, c.createArrayOf("int4", reports.stream().map(r -> r.task().taskIndex()).toArray()));
+        ps.setArray(first + 3, c.createArrayOf("text", reports.stream().map(value).toArray()));
     }
 
     /** The tasks among {@code tasks} whose run was cancelled ({@code cancel_run} marks them cancelled). */

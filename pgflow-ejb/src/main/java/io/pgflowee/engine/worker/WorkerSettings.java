@@ -25,19 +25,22 @@ import org.eclipse.microprofile.config.Config;
  * @param maxOutputBytes the largest handler output (UTF-8 JSON) a task may report (default 16 MiB);
  *        a larger one fails the attempt with a message naming the limit, and nothing of it reaches
  *        the database
+ * @param claimWithReports whether a batch of completions also claims the worker's next tasks, into
+ *        its free slots, in the same call ({@code complete_tasks_and_claim}; default true): the steps
+ *        the completions made ready start without a wake-up or a second transaction
  */
 public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval,
                              Duration shutdownTimeout, Duration cancelCheckInterval, Duration reportLinger, int reportBatchSize,
-                             int maxOutputBytes) {
+                             int maxOutputBytes, boolean claimWithReports) {
 
     /** The default {@link #maxOutputBytes}: 16 MiB. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
-    /** With the default report linger (2 ms), batch (50) and output limit (16 MiB). */
+    /** With the default report linger (2 ms), batch (50), output limit (16 MiB), claiming with reports. */
     public WorkerSettings(int maxConcurrent, int batchSize, Duration pollInterval, Duration heartbeatInterval, Duration shutdownTimeout,
                           Duration cancelCheckInterval) {
         this(maxConcurrent, batchSize, pollInterval, heartbeatInterval, shutdownTimeout, cancelCheckInterval, Duration.ofMillis(2), 50,
-                DEFAULT_MAX_OUTPUT_BYTES);
+                DEFAULT_MAX_OUTPUT_BYTES, true);
     }
 
     public WorkerSettings {
@@ -61,7 +64,9 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
                 Duration.ofMillis(integer(config, flowSlug, "cancelCheckIntervalMs", 1000)),
                 Duration.ofMillis(integer(config, flowSlug, "reportLingerMs", 2)),
                 integer(config, flowSlug, "reportBatchSize", 50),
-                integer(config, flowSlug, "maxOutputBytes", DEFAULT_MAX_OUTPUT_BYTES));
+                integer(config, flowSlug, "maxOutputBytes", DEFAULT_MAX_OUTPUT_BYTES),
+                config.getOptionalValue("pgflow.worker." + flowSlug + ".claimWithReports", Boolean.class)
+                        .orElseGet(() -> config.getOptionalValue("pgflow.worker.claimWithReports", Boolean.class).orElse(true)));
     }
 
     private static int integer(Config config, String flowSlug, String key, int defaultValue) {

@@ -186,15 +186,32 @@ class ClaimLoopAndReportBatcherTest {
         volatile boolean batchFails;
         volatile int badTask = -1;
 
+        /** What the calls' claims take from (complete_tasks_and_claim), and what each asked for. */
+        final Deque<Task> claimable = new ArrayDeque<>();
+        final List<Integer> claimsAsked = Collections.synchronizedList(new ArrayList<>());
+        /** Runs inside the next completion call (a wake-up arriving meanwhile). */
+        volatile Runnable during;
+
         @Override
-        public void completeAll(List<ReportBatcher.Report> batch) throws SQLException {
+        public List<Task> completeAll(List<ReportBatcher.Report> batch, int claim) throws SQLException {
+            claimsAsked.add(claim);
+            if (during != null) {
+                during.run();
+            }
             if (batchFails) {
                 calls.add("complete_tasks");
                 throw new SQLException("one of the batch is bad");
             }
             assertThat(batch).noneMatch(ReportBatcher.Report::failure);
             batches.add(batch.stream().map(c -> c.task().taskIndex()).toList());
+            List<Task> claimed = new ArrayList<>();
+            synchronized (claimable) {
+                while (claimed.size() < claim && !claimable.isEmpty()) {
+                    claimed.add(claimable.poll());
+                }
+            }
             calls.add("complete_tasks"); // last: a test that waits for the call sees what it recorded
+            return claimed;
         }
 
         @Override
@@ -298,5 +315,98 @@ class ClaimLoopAndReportBatcherTest {
         assertThat(reports.calls.get(2)).as("a failure alone: no completion call").isEqualTo("fail_tasks");
         assertThat(reports.failureBatches.get(1)).containsExactly("5: boom 5");
         assertThatThrownBy(() -> batcher.fail(task(6), null)).isInstanceOf(NullPointerException.class).hasMessage("error");
+    }
+
+    @Test
+    void completionsClaimIntoTheFreeSlotsAndGiveTheUnusedBackAlsoWhenTheCallFailsAndNotWhileStopping() {
+        Semaphore slots = new Semaphore(5);
+        List<Task> started = new ArrayList<>();
+        List<Runnable> handedToExecutor = new ArrayList<>();
+        AtomicBoolean stopping = new AtomicBoolean();
+        ClaimLoop loop = new ClaimLoop(slots, 4, new FakeQueue(0), started::add, handedToExecutor::add, stopping::get, e -> { });
+        FakeReports reports = new FakeReports();
+        reports.claimable.add(task(10));
+        reports.claimable.add(task(11));
+        List<String> lost = new ArrayList<>();
+        ReportBatcher batcher = new ReportBatcher(reports, loop, scheduler, Duration.ofSeconds(60), 50, (c, e) -> lost.add(e.getMessage()));
+
+        batcher.complete(task(1), "1");
+        batcher.flush();
+        assertThat(reports.claimsAsked).as("the free slots, at most the batch size").containsExactly(4);
+        assertThat(started).extracting(Task::taskIndex).containsExactly(10, 11);
+        assertThat(slots.availablePermits()).as("two slots hold the claimed tasks, the other two came back").isEqualTo(3);
+        assertThat(loop.lastClaimFull()).isFalse();
+        assertThat(handedToExecutor).as("not full: no claim after it").isEmpty();
+
+        for (int i = 12; i < 20; i++) {
+            reports.claimable.add(task(i));
+        }
+        batcher.complete(task(2), "2");
+        batcher.flush();
+        assertThat(reports.claimsAsked).containsExactly(4, 3);
+        assertThat(started).extracting(Task::taskIndex).containsExactly(10, 11, 12, 13, 14);
+        assertThat(slots.availablePermits()).isZero();
+        assertThat(loop.lastClaimFull()).as("got all it asked for: tasks may be left").isTrue();
+        assertThat(handedToExecutor).as("so the loop claims again (it finds no free slot, a freed one claims)").hasSize(1);
+
+        slots.release(2); // two handlers ended
+        reports.batchFails = true;
+        batcher.complete(task(3), "3");
+        batcher.complete(task(4), "4");
+        batcher.flush();
+        assertThat(reports.claimsAsked).containsExactly(4, 3, 2);
+        assertThat(reports.singles).as("the failed batch, one by one").containsExactly(3, 4);
+        assertThat(slots.availablePermits()).as("the reserved slots came back").isEqualTo(2);
+        assertThat(started).hasSize(5);
+
+        reports.batchFails = false;
+        stopping.set(true);
+        batcher.complete(task(5), "5");
+        batcher.flush();
+        assertThat(reports.claimsAsked).as("stopping: completes only").containsExactly(4, 3, 2, 0);
+        assertThat(slots.availablePermits()).isEqualTo(2);
+        assertThat(lost).isEmpty();
+    }
+
+    @Test
+    void aClaimThatFoundTheSlotsReservedByAReportRunsAgainWhenTheyComeBack() {
+        Semaphore slots = new Semaphore(3);
+        FakeQueue queue = new FakeQueue(5);
+        List<Task> started = new ArrayList<>();
+        List<Runnable> handedToExecutor = new ArrayList<>();
+        ClaimLoop loop = new ClaimLoop(slots, 10, queue, started::add, handedToExecutor::add, () -> false, e -> { });
+        FakeReports reports = new FakeReports();
+        reports.during = loop::poll; // a wake-up while the report's call holds every free slot
+        ReportBatcher batcher = new ReportBatcher(reports, loop, scheduler, Duration.ofSeconds(60), 50, (c, e) -> { });
+
+        batcher.complete(task(1), "1");
+        batcher.flush();
+
+        assertThat(reports.claimsAsked).containsExactly(3);
+        assertThat(queue.asked).as("the wake-up found no free slot").isEmpty();
+        assertThat(slots.availablePermits()).as("the report claimed nothing: its slots came back").isEqualTo(3);
+        assertThat(handedToExecutor).as("and the missed claim was handed over").hasSize(1);
+        handedToExecutor.get(0).run();
+        assertThat(queue.asked).containsExactly(3);
+        assertThat(started).hasSize(3);
+    }
+
+    @Test
+    void aClaimHoldsItsSlotsWhileItRunsSoAReportsClaimCannotTakeThemTooAndTheTasksNeverOutnumberTheSlots() {
+        Semaphore slots = new Semaphore(4);
+        List<Integer> reservedDuringTheClaim = new ArrayList<>();
+        ClaimLoop[] loop = new ClaimLoop[1];
+        FakeQueue queue = new FakeQueue(3);
+        List<Task> started = new ArrayList<>();
+        loop[0] = new ClaimLoop(slots, 10, max -> {
+            reservedDuringTheClaim.add(loop[0].reserve()); // a report's claim at the same moment
+            return queue.claim(max);
+        }, started::add, Runnable::run, () -> false, e -> { });
+
+        loop[0].poll();
+
+        assertThat(reservedDuringTheClaim).as("no slot left for the report's claim").containsExactly(0);
+        assertThat(started).hasSize(3);
+        assertThat(slots.availablePermits()).as("3 running, the fourth slot given back").isEqualTo(1);
     }
 }
