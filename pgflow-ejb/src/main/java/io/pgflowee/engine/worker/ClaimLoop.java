@@ -104,10 +104,16 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
         }
     }
 
-    /** Takes the free slots (at most the batch size) for a claim made with a report; none while stopping. */
+    /**
+     * Takes the free slots (at most the batch size) for a claim made with a report; none while
+     * stopping, and none while the last claim was full: with tasks waiting, this loop claims as
+     * handlers end, beside the reports (measured: claiming only with the reports, one call at a
+     * time, sustained 10-20 % fewer steps/s at saturation; at moderate load the reports' claims
+     * take a run's next step without a wake-up).
+     */
     @Override
     public int reserve() {
-        if (stopping.getAsBoolean()) {
+        if (stopping.getAsBoolean() || lastClaimFull) {
             return 0;
         }
         reservations.incrementAndGet();

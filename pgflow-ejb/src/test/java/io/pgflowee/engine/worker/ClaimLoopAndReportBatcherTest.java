@@ -350,11 +350,19 @@ class ClaimLoopAndReportBatcherTest {
         assertThat(handedToExecutor).as("so the loop claims again (it finds no free slot, a freed one claims)").hasSize(1);
 
         slots.release(2); // two handlers ended
+        batcher.complete(task(3), "3");
+        batcher.flush();
+        assertThat(reports.claimsAsked).as("tasks wait: the claim loop claims as handlers end, the report only completes")
+                .containsExactly(4, 3, 0);
+        loop.poll(); // the claim loop finds the queue empty
+        assertThat(loop.lastClaimFull()).isFalse();
+        assertThat(slots.availablePermits()).isEqualTo(2);
+
         reports.batchFails = true;
         batcher.complete(task(3), "3");
         batcher.complete(task(4), "4");
         batcher.flush();
-        assertThat(reports.claimsAsked).containsExactly(4, 3, 2);
+        assertThat(reports.claimsAsked).containsExactly(4, 3, 0, 2);
         assertThat(reports.singles).as("the failed batch, one by one").containsExactly(3, 4);
         assertThat(slots.availablePermits()).as("the reserved slots came back").isEqualTo(2);
         assertThat(started).hasSize(5);
@@ -363,7 +371,7 @@ class ClaimLoopAndReportBatcherTest {
         stopping.set(true);
         batcher.complete(task(5), "5");
         batcher.flush();
-        assertThat(reports.claimsAsked).as("stopping: completes only").containsExactly(4, 3, 2, 0);
+        assertThat(reports.claimsAsked).as("stopping: completes only").containsExactly(4, 3, 0, 2, 0);
         assertThat(slots.availablePermits()).isEqualTo(2);
         assertThat(lost).isEmpty();
     }
