@@ -26,25 +26,38 @@ final class CoreWorker {
      */
     static void run(DataSource ds, String flow, int batch, boolean batchCompletion, BooleanSupplier done, AtomicLong completed,
                     AtomicLong roundTrips) {
+        run(ds, flow, batch, batchCompletion, false, done, completed, roundTrips);
+    }
+
+    /**
+     * As above; with {@code claimWithCompletion} each batch's completion also claims the next batch
+     * ({@code complete_tasks_and_claim}), and {@code claim_tasks} is called only when that found nothing.
+     */
+    static void run(DataSource ds, String flow, int batch, boolean batchCompletion, boolean claimWithCompletion, BooleanSupplier done,
+                    AtomicLong completed, AtomicLong roundTrips) {
         UUID me = UUID.randomUUID();
         try (Connection c = ds.getConnection();
              PreparedStatement claim = c.prepareStatement(
                      "select run_id, step_slug, task_index, input from pgflow.claim_tasks(?, ?, ?)");
              PreparedStatement completeOne = c.prepareStatement("select 1 from pgflow.complete_task(?, ?, ?, ?::jsonb)");
              PreparedStatement completeMany = c.prepareStatement(
-                     "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::jsonb[])")) {
+                     "select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::jsonb[])");
+             PreparedStatement completeAndClaim = c.prepareStatement("select run_id, step_slug, task_index, input"
+                     + " from pgflow.complete_tasks_and_claim(?, ?, ?::uuid[], ?::text[], ?::int[], ?::jsonb[])")) {
             exec(c, "select pgflow.register_worker('" + me + "', '" + flow + "', 'bench')");
             claim.setString(1, flow);
             claim.setObject(2, me);
             claim.setInt(3, batch);
+            completeAndClaim.setObject(1, me);
+            completeAndClaim.setInt(2, batch);
+            List<Object[]> next = new ArrayList<>();
             while (!done.getAsBoolean()) {
-                List<Object[]> tasks = new ArrayList<>();
-                try (ResultSet rs = claim.executeQuery()) {
-                    while (rs.next()) {
-                        tasks.add(new Object[] {rs.getObject(1), rs.getString(2), rs.getInt(3), rs.getString(4)});
-                    }
+                List<Object[]> tasks = next;
+                next = new ArrayList<>();
+                if (tasks.isEmpty()) {
+                    rows(claim, tasks);
+                    roundTrips.incrementAndGet();
                 }
-                roundTrips.incrementAndGet();
                 if (tasks.isEmpty()) {
                     Thread.sleep(1);
                     continue;
@@ -61,12 +74,20 @@ final class CoreWorker {
                         indexes[i] = (Integer) t[2];
                         outputs[i] = handler((String) t[1], (String) t[3]);
                     }
-                    completeMany.setArray(1, c.createArrayOf("uuid", ids));
-                    completeMany.setArray(2, c.createArrayOf("text", steps));
-                    completeMany.setArray(3, c.createArrayOf("int4", indexes));
-                    completeMany.setArray(4, c.createArrayOf("jsonb", outputs));
-                    try (ResultSet rs = completeMany.executeQuery()) {
-                        rs.next();
+                    if (claimWithCompletion) {
+                        completeAndClaim.setArray(3, c.createArrayOf("uuid", ids));
+                        completeAndClaim.setArray(4, c.createArrayOf("text", steps));
+                        completeAndClaim.setArray(5, c.createArrayOf("int4", indexes));
+                        completeAndClaim.setArray(6, c.createArrayOf("jsonb", outputs));
+                        rows(completeAndClaim, next);
+                    } else {
+                        completeMany.setArray(1, c.createArrayOf("uuid", ids));
+                        completeMany.setArray(2, c.createArrayOf("text", steps));
+                        completeMany.setArray(3, c.createArrayOf("int4", indexes));
+                        completeMany.setArray(4, c.createArrayOf("jsonb", outputs));
+                        try (ResultSet rs = completeMany.executeQuery()) {
+                            rs.next();
+                        }
                     }
                     roundTrips.incrementAndGet();
                 } else {
@@ -86,6 +107,15 @@ final class CoreWorker {
             exec(c, "select pgflow.mark_worker_stopped('" + me + "')");
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The claimed tasks a call returned (run_id, step_slug, task_index, input). */
+    private static void rows(PreparedStatement call, List<Object[]> into) throws SQLException {
+        try (ResultSet rs = call.executeQuery()) {
+            while (rs.next()) {
+                into.add(new Object[] {rs.getObject(1), rs.getString(2), rs.getInt(3), rs.getString(4)});
+            }
         }
     }
 

@@ -47,9 +47,11 @@ public final class SqlCoreBenchmark {
     private final DataSource ds;
     private final int batch;
     private final boolean batchCompletion;
+    private final boolean claimWithCompletion;
     private final boolean stats;
 
-    private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion, boolean stats) {
+    private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion, boolean claimWithCompletion, boolean stats) {
+        this.claimWithCompletion = claimWithCompletion;
         this.ds = ds;
         this.batch = batch;
         this.batchCompletion = batchCompletion;
@@ -63,6 +65,8 @@ public final class SqlCoreBenchmark {
         int fanoutRuns = Integer.parseInt(opts.getOrDefault("fanoutRuns", "100"));
         int batch = Integer.parseInt(opts.getOrDefault("batch", "50")); // the workers' default batchSize
         boolean batchCompletion = !"single".equals(opts.getOrDefault("mode", "batch"));
+        // mode=claiming: each batch's completion claims the next batch (complete_tasks_and_claim)
+        boolean claimWithCompletion = "claiming".equals(opts.get("mode"));
         int pickups = Integer.parseInt(opts.getOrDefault("pickups", "200"));
         int finished = Integer.parseInt(opts.getOrDefault("finished", "1000000"));
         boolean stats = "on".equals(opts.get("stats"));
@@ -89,7 +93,8 @@ public final class SqlCoreBenchmark {
                     rs.next();
                     System.out.printf("# %s%n# synchronous_commit=%s fsync=%s, %d cores, batch=%d, completion=%s%n",
                             rs.getString(1), rs.getString(2), rs.getString(3),
-                            Runtime.getRuntime().availableProcessors(), batch, batchCompletion ? "complete_tasks (one call per claimed batch)" : "complete_task (one call per task)");
+                            Runtime.getRuntime().availableProcessors(), batch, claimWithCompletion ? "complete_tasks_and_claim (each batch's completion claims the next)"
+                                    : batchCompletion ? "complete_tasks (one call per claimed batch)" : "complete_task (one call per task)");
                 }
                 exec(c, "select pgflow.create_flow('chain')", "select pgflow.add_step('chain', 's1')",
                         "select pgflow.add_step('chain', 's2', ARRAY['s1'])", "select pgflow.add_step('chain', 's3', ARRAY['s2'])",
@@ -103,14 +108,14 @@ public final class SqlCoreBenchmark {
                     exec(c, "create extension pg_stat_statements");
                 }
             }
-            SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion, stats);
+            SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion, claimWithCompletion, stats);
             bench.calibrate(4, 5);
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
                 return;
             }
             if ("pickup".equals(opts.get("only"))) {
-                bench.pickupLatency(4, pickups);
+                bench.pickupLatency(Integer.parseInt(opts.getOrDefault("pickupWorkers", "4")), pickups);
                 return;
             }
             if ("throughput".equals(opts.get("only"))) {
@@ -139,7 +144,7 @@ public final class SqlCoreBenchmark {
                 bench.throughput("chain", runs, 3, workers[workers.length - 1]);
                 exec(c, "delete from pgflow_internal.event_subscriptions");
             }
-            bench.pickupLatency(4, pickups);
+            bench.pickupLatency(Integer.parseInt(opts.getOrDefault("pickupWorkers", "4")), pickups);
             bench.claimCost(finished);
         }
     }
@@ -174,7 +179,7 @@ public final class SqlCoreBenchmark {
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
-            Thread t = new Thread(() -> CoreWorker.run(ds, flow, batch, batchCompletion, () -> completed.get() >= expected, completed, roundTrips),
+            Thread t = new Thread(() -> CoreWorker.run(ds, flow, batch, batchCompletion, claimWithCompletion, () -> completed.get() >= expected, completed, roundTrips),
                     "worker-" + i);
             threads.add(t);
             t.start();
