@@ -572,25 +572,32 @@ BEGIN
       MESSAGE = format('Flow "%s": input must not be NULL (pass ''{}''::jsonb for a flow without input)', v_flow);
   END IF;
 
-  BEGIN
-    IF v_key IS NULL THEN
-      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
-      VALUES (v_run_id, v_flow, v_input, v_steps);
-    ELSE
+  IF v_key IS NULL THEN
+    -- no EXCEPTION block on the common path: one would make every start a subtransaction (a
+    -- savepoint and a subtransaction id for the insert)
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
+    VALUES (v_run_id, v_flow, v_input, v_steps)
+    ON CONFLICT (run_id) DO NOTHING;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
+        MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
+    END IF;
+  ELSE
+    BEGIN
       INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key)
       VALUES (v_run_id, v_flow, v_input, v_steps, v_key)
       ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
-      IF NOT FOUND THEN
-        -- a concurrent start with the same key committed first (ON CONFLICT waited for it)
-        SELECT r.* INTO STRICT v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
-        RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
-        RETURN;
-      END IF;
+    EXCEPTION WHEN unique_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
+        MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
+    END;
+    IF NOT FOUND THEN
+      -- a concurrent start with the same key committed first (ON CONFLICT waited for it)
+      SELECT r.* INTO STRICT v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
+      RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
+      RETURN;
     END IF;
-  EXCEPTION WHEN unique_violation THEN
-    RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
-      MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
-  END;
+  END IF;
 
   -- computed here, not inside the INSERT's CASE: the planner folds functions of constants early
   IF jsonb_typeof(v_input) = 'array' THEN

@@ -172,4 +172,35 @@ class StartFlowTest extends SqlEngineTest {
         assertThat((Long) db.one("select count(distinct r.run_id) from generate_series(1, 200) g cross join lateral pgflow.start_flow('f', jsonb_build_object('n', g)) r"))
                 .isEqualTo(200L);
     }
+
+    /**
+     * The run checks of every start and completion ("run_id = $1 AND status = 'started'") find the
+     * run by an index condition on run_id, also with statistics from when few runs were unfinished
+     * and thousands unfinished now (a partial index on flow_slug was once picked and walked them all).
+     */
+    @Test
+    void aRunsChecksFindItByItsIdWhateverTheBacklogAndTheStatistics() throws SQLException {
+        // statistics taken when every run had finished (a flow without steps completes at its start)
+        define("select pgflow.create_flow('done')", "select pgflow.create_flow('backlog')", "select pgflow.add_step('backlog', 'only')");
+        db.exec("select count(*) from generate_series(1, 5000) g, lateral pgflow.start_flow('done', jsonb_build_object('g', g))");
+        db.exec("analyze pgflow.runs");
+        db.exec("select count(*) from generate_series(1, 5000) g, lateral pgflow.start_flow('backlog', jsonb_build_object('g', g))");
+        UUID run = start("backlog", "{}");
+
+        java.util.List<String> plan = new java.util.ArrayList<>();
+        try (java.sql.Connection c = db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("set plan_cache_mode = force_generic_plan");
+            st.execute("prepare check_run(uuid) as select 1 from pgflow.runs r where r.run_id = $1 and r.status = 'started'"
+                    + " and r.remaining_steps = 0");
+            try (java.sql.ResultSet rs = st.executeQuery("explain (costs off) execute check_run('" + run + "')")) {
+                while (rs.next()) {
+                    plan.add(rs.getString(1).trim());
+                }
+            }
+            st.execute("deallocate check_run");
+            st.execute("reset plan_cache_mode");
+        }
+        assertThat(plan).as(String.join("\n", plan)).anyMatch(line -> line.startsWith("Index Cond: (run_id = $1)"));
+        assertThat((Long) db.one("select count(*) from pgflow.runs where flow_slug = 'backlog' and status = 'started'")).isEqualTo(5001L);
+    }
 }
