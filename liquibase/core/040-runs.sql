@@ -408,6 +408,19 @@ AS $$
   FROM (SELECT replace(gen_random_uuid()::text, '-', '') AS hex) r
 $$;
 
+--changeset pgflow:040-run-exists runOnChange:true splitStatements:false
+-- _run_exists(run_id): the error of a start whose caller-chosen run_id is taken (unique_violation on
+-- runs_pkey), raised by both of start_flow's inserts (with and without an idempotency key).
+CREATE OR REPLACE FUNCTION pgflow._run_exists(p_run_id uuid)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
+    MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', p_run_id);
+END;
+$$;
+
 --changeset pgflow:040-idempotent-repeat runOnChange:true splitStatements:false
 -- _idempotent_repeat(existing, input): the existing run of a repeated idempotent start, or
 -- unique_violation when the repeat carries another input than the run it names.
@@ -579,8 +592,7 @@ BEGIN
     VALUES (v_run_id, v_flow, v_input, v_steps)
     ON CONFLICT (run_id) DO NOTHING;
     IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
-        MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
+      PERFORM pgflow._run_exists(v_run_id);
     END IF;
   ELSE
     BEGIN
@@ -588,8 +600,7 @@ BEGIN
       VALUES (v_run_id, v_flow, v_input, v_steps, v_key)
       ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
     EXCEPTION WHEN unique_violation THEN
-      RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'runs_pkey',
-        MESSAGE = format('Run %s already exists; start_flow needs a new run_id (or none)', v_run_id);
+      PERFORM pgflow._run_exists(v_run_id);
     END;
     IF NOT FOUND THEN
       -- a concurrent start with the same key committed first (ON CONFLICT waited for it)

@@ -38,6 +38,18 @@ class CompleteTasksAndClaimTest extends SqlEngineTest {
                 array("int4", runs.stream().map(r -> 0).toArray()), array("text", outputs));
     }
 
+    /** A connection that LISTENs on pgflow_tasks (read with {@code drain}). */
+    private static Connection wakeUps() throws SQLException {
+        Connection listener = PgflowDatabaseExtension.newConnection();
+        try {
+            listener.createStatement().execute("listen pgflow_tasks");
+            return listener;
+        } catch (SQLException e) {
+            listener.close();
+            throw e;
+        }
+    }
+
     /** The other worker claims and finds nothing: it counts as idle (new tasks of the flow would wake it). */
     private void otherIsIdle() {
         assertThat(db.rows("select * from pgflow.claim_tasks('c', ?, 5)", other)).isEmpty();
@@ -49,8 +61,7 @@ class CompleteTasksAndClaimTest extends SqlEngineTest {
         UUID r2 = start("c", "{\"n\": 2}");
         assertThat(claim("c", 10)).hasSize(2);
         otherIsIdle();
-        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
-            listener.createStatement().execute("listen pgflow_tasks");
+        try (Connection listener = wakeUps()) {
 
             List<Map<String, Object>> next = completeAndClaim(worker, 10, List.of(r1, r2), "a", "{\"x\": 1}", "{\"x\": 2}");
 
@@ -77,8 +88,7 @@ class CompleteTasksAndClaimTest extends SqlEngineTest {
         List<UUID> runs = List.of(start("c", "{}"), start("c", "{}"), start("c", "{}"));
         assertThat(claim("c", 10)).hasSize(3);
         otherIsIdle();
-        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
-            listener.createStatement().execute("listen pgflow_tasks");
+        try (Connection listener = wakeUps()) {
 
             List<Map<String, Object>> next = completeAndClaim(worker, 2, runs, "a", "1", "2", "3");
 
@@ -95,8 +105,7 @@ class CompleteTasksAndClaimTest extends SqlEngineTest {
         UUID r2 = start("c", "{}");
         assertThat(claim("c", 10)).hasSize(2);
         otherIsIdle();
-        try (Connection listener = PgflowDatabaseExtension.newConnection()) {
-            listener.createStatement().execute("listen pgflow_tasks");
+        try (Connection listener = wakeUps()) {
 
             assertThat(completeAndClaim(worker, 0, List.of(r1), "a", "1")).isEmpty();
             assertThat(task(r1, "b", 0)).containsEntry("status", "queued");

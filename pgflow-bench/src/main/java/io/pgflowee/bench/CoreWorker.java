@@ -75,16 +75,10 @@ final class CoreWorker {
                         outputs[i] = handler((String) t[1], (String) t[3]);
                     }
                     if (claimWithCompletion) {
-                        completeAndClaim.setArray(3, c.createArrayOf("uuid", ids));
-                        completeAndClaim.setArray(4, c.createArrayOf("text", steps));
-                        completeAndClaim.setArray(5, c.createArrayOf("int4", indexes));
-                        completeAndClaim.setArray(6, c.createArrayOf("jsonb", outputs));
+                        setBatch(c, completeAndClaim, 3, ids, steps, indexes, outputs);
                         rows(completeAndClaim, next);
                     } else {
-                        completeMany.setArray(1, c.createArrayOf("uuid", ids));
-                        completeMany.setArray(2, c.createArrayOf("text", steps));
-                        completeMany.setArray(3, c.createArrayOf("int4", indexes));
-                        completeMany.setArray(4, c.createArrayOf("jsonb", outputs));
+                        setBatch(c, completeMany, 1, ids, steps, indexes, outputs);
                         try (ResultSet rs = completeMany.executeQuery()) {
                             rs.next();
                         }
@@ -108,6 +102,15 @@ final class CoreWorker {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A batch's run ids, step slugs, task indexes and outputs as four array parameters from {@code first} on. */
+    private static void setBatch(Connection c, PreparedStatement call, int first, Object[] ids, String[] steps, Integer[] indexes,
+                                 String[] outputs) throws SQLException {
+        call.setArray(first, c.createArrayOf("uuid", ids));
+        call.setArray(first + 1, c.createArrayOf("text", steps));
+        call.setArray(first + 2, c.createArrayOf("int4", indexes));
+        call.setArray(first + 3, c.createArrayOf("jsonb", outputs));
     }
 
     /** The claimed tasks a call returned (run_id, step_slug, task_index, input). */

@@ -68,6 +68,7 @@ public final class SqlCoreBenchmark {
         // mode=claiming: each batch's completion claims the next batch (complete_tasks_and_claim)
         boolean claimWithCompletion = "claiming".equals(opts.get("mode"));
         int pickups = Integer.parseInt(opts.getOrDefault("pickups", "200"));
+        int pickupWorkers = Integer.parseInt(opts.getOrDefault("pickupWorkers", "4")); // idle workers that LISTEN
         int finished = Integer.parseInt(opts.getOrDefault("finished", "1000000"));
         boolean stats = "on".equals(opts.get("stats"));
 
@@ -115,7 +116,7 @@ public final class SqlCoreBenchmark {
                 return;
             }
             if ("pickup".equals(opts.get("only"))) {
-                bench.pickupLatency(Integer.parseInt(opts.getOrDefault("pickupWorkers", "4")), pickups);
+                bench.pickupLatency(pickupWorkers, pickups);
                 return;
             }
             if ("throughput".equals(opts.get("only"))) {
@@ -144,7 +145,7 @@ public final class SqlCoreBenchmark {
                 bench.throughput("chain", runs, 3, workers[workers.length - 1]);
                 exec(c, "delete from pgflow_internal.event_subscriptions");
             }
-            bench.pickupLatency(Integer.parseInt(opts.getOrDefault("pickupWorkers", "4")), pickups);
+            bench.pickupLatency(pickupWorkers, pickups);
             bench.claimCost(finished);
         }
     }

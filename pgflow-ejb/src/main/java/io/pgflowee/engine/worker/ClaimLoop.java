@@ -133,12 +133,8 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
         if (reserved == 0) {
             return;
         }
-        for (Task task : tasks) {
-            start.accept(task);
-        }
-        slots.release(reserved - tasks.size());
+        startInTakenSlots(tasks, reserved);
         reservations.decrementAndGet();
-        lastClaimFull = tasks.size() == reserved;
         if (missedWhileReserved.getAndSet(false) || lastClaimFull) {
             trigger();
         }
@@ -171,11 +167,7 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
                     slots.release(asked);
                     throw e;
                 }
-                lastClaimFull = tasks.size() == asked;
-                for (Task task : tasks) {
-                    start.accept(task);
-                }
-                slots.release(asked - tasks.size());
+                startInTakenSlots(tasks, asked);
                 if (!lastClaimFull) {
                     return;
                 }
@@ -184,6 +176,18 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
             lastClaimFull = false; // back to polling until a claim works again
             problem.accept(e);
         }
+    }
+
+    /**
+     * Starts claimed tasks in the {@code taken} slots a claim took before it ran, gives the unused
+     * back, and records whether the claim got all it asked for.
+     */
+    private void startInTakenSlots(List<Task> tasks, int taken) {
+        lastClaimFull = tasks.size() == taken;
+        for (Task task : tasks) {
+            start.accept(task);
+        }
+        slots.release(taken - tasks.size());
     }
 
     /** Takes the free slots, at most the batch size; returns how many. */

@@ -34,14 +34,17 @@ final class TaskQueue implements ReportBatcher.Reports {
     /** {@code claim_tasks} for up to {@code max} tasks. */
     List<Task> claim(int max) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select run_id, step_slug, task_index, input::text, flow_input::text,"
-                     + " attempts_count, timeout_seconds from pgflow.claim_tasks(?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement(TASK_COLUMNS + " from pgflow.claim_tasks(?, ?, ?)")) {
             ps.setString(1, flowSlug);
             ps.setObject(2, workerId);
             ps.setInt(3, max);
             return tasks(ps);
         }
     }
+
+    /** What {@link #tasks} reads of a claimed task, in its order. */
+    private static final String TASK_COLUMNS = "select run_id, step_slug, task_index, input::text, flow_input::text,"
+            + " attempts_count, timeout_seconds";
 
     private static List<Task> tasks(PreparedStatement claim) throws SQLException {
         List<Task> tasks = new ArrayList<>();
@@ -63,8 +66,7 @@ final class TaskQueue implements ReportBatcher.Reports {
             return List.of();
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("select run_id, step_slug, task_index, input::text, flow_input::text,"
-                     + " attempts_count, timeout_seconds"
+             PreparedStatement ps = c.prepareStatement(TASK_COLUMNS
                      + " from pgflow.complete_tasks_and_claim(?, ?, ?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])")) {
             ps.setObject(1, workerId);
             ps.setInt(2, claim);

@@ -65,12 +65,16 @@ public record WorkerSettings(int maxConcurrent, int batchSize, Duration pollInte
                 Duration.ofMillis(integer(config, flowSlug, "reportLingerMs", 2)),
                 integer(config, flowSlug, "reportBatchSize", 50),
                 integer(config, flowSlug, "maxOutputBytes", DEFAULT_MAX_OUTPUT_BYTES),
-                config.getOptionalValue("pgflow.worker." + flowSlug + ".claimWithReports", Boolean.class)
-                        .orElseGet(() -> config.getOptionalValue("pgflow.worker.claimWithReports", Boolean.class).orElse(true)));
+                value(config, flowSlug, "claimWithReports", Boolean.class, true));
     }
 
     private static int integer(Config config, String flowSlug, String key, int defaultValue) {
-        Optional<Integer> perFlow = config.getOptionalValue("pgflow.worker." + flowSlug + "." + key, Integer.class);
-        return perFlow.orElseGet(() -> config.getOptionalValue("pgflow.worker." + key, Integer.class).orElse(defaultValue));
+        return value(config, flowSlug, key, Integer.class, defaultValue);
+    }
+
+    /** {@code pgflow.worker.<flow>.<key>}, else {@code pgflow.worker.<key>}, else the default. */
+    private static <T> T value(Config config, String flowSlug, String key, Class<T> type, T defaultValue) {
+        Optional<T> perFlow = config.getOptionalValue("pgflow.worker." + flowSlug + "." + key, type);
+        return perFlow.orElseGet(() -> config.getOptionalValue("pgflow.worker." + key, type).orElse(defaultValue));
     }
 }
