@@ -70,3 +70,38 @@ pgflow.checkJson = function (field, messageId) {
         message.textContent = 'Not valid JSON: ' + e.message;
     }
 };
+
+/*
+ * What a page follows live, from its marker element (no inline script: the console's
+ * Content-Security-Policy allows none): <span id="pg-live" data-follow="all|run|flow">, with
+ * data-run for a run page; a runs list reads its flow filter from #live-flow. The page's
+ * p:remoteCommand pgRefresh re-renders its live parts.
+ */
+document.addEventListener('DOMContentLoaded', function () {
+    var marker = document.getElementById('pg-live');
+    if (!marker) {
+        return;
+    }
+    var follow = marker.dataset.follow;
+    var concerns;
+    if (follow === 'run') {
+        concerns = function (r) { return r.run === marker.dataset.run; };
+    } else if (follow === 'flow') {
+        concerns = function (r) {
+            var filter = document.getElementById('live-flow');
+            var flow = filter ? filter.dataset.flow : '';
+            return !flow || r.flow === flow;
+        };
+    } else {
+        concerns = function () { return true; };
+    }
+    pgflow.live(concerns, function () { if (window.pgRefresh) { window.pgRefresh(); } });
+});
+
+/* JSON fields check themselves as the user types: data-json-check names the element for the message. */
+document.addEventListener('keyup', function (e) {
+    var field = e.target;
+    if (field && field.dataset && field.dataset.jsonCheck) {
+        pgflow.checkJson(field, field.dataset.jsonCheck);
+    }
+});

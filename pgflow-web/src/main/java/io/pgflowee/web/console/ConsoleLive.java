@@ -47,14 +47,17 @@ public class ConsoleLive {
     ManagedScheduledExecutorService scheduler;
 
     private final List<AsyncContext> pages = new CopyOnWriteArrayList<>();
+    /** The HTTP session of each open page's stream: a session that ends (sign-out, time limit) ends its streams at once. */
+    private final Map<AsyncContext, String> sessions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<UUID, String> moved = new LinkedHashMap<>();
     private boolean movedAll;
     private ScheduledFuture<?> pendingSend;
     private ScheduledFuture<?> keepAlive;
     private RunEventHub.Watch watch;
 
-    /** A page opened its stream: starts watching when it is the first. */
-    void open(AsyncContext page) throws IOException, SQLException {
+    /** A page of session {@code sessionId} opened its stream: starts watching when it is the first. */
+    void open(AsyncContext page, String sessionId) throws IOException, SQLException {
+        sessions.put(page, sessionId);
         synchronized (this) {
             if (watch == null) {
                 watch = hub.watchAll(new RunEventHub.Watcher() {
@@ -78,6 +81,7 @@ public class ConsoleLive {
 
     /** A page's stream ended (closed, timed out, failed): stops watching after the last one. */
     void close(AsyncContext page) {
+        sessions.remove(page);
         RunEventHub.Watch ended = null;
         synchronized (this) {
             if (pages.remove(page) && pages.isEmpty() && watch != null) {
@@ -90,6 +94,24 @@ public class ConsoleLive {
         if (ended != null) {
             ended.close();
         }
+    }
+
+    /** Ends every stream of a session that ended (signed out, timed out); returns how many there were. */
+    public int endSession(String sessionId) {
+        int ended = 0;
+        for (Map.Entry<AsyncContext, String> e : sessions.entrySet()) {
+            if (e.getValue().equals(sessionId)) {
+                AsyncContext page = e.getKey();
+                close(page);
+                try {
+                    page.complete();
+                } catch (IllegalStateException done) {
+                    // completed already
+                }
+                ended++;
+            }
+        }
+        return ended;
     }
 
     /** How many console pages follow the live feed now. */

@@ -58,7 +58,13 @@ public class ConsoleLiveServlet extends HttpServlet {
             }
         });
         try {
-            live.open(page);
+            jakarta.servlet.http.HttpSession session = request.getSession(false);
+            if (session == null) { // the sign-in check let no request without a session through; never stream to one
+                response.setStatus(401);
+                page.complete();
+                return;
+            }
+            live.open(page, session.getId());
         } catch (SQLException e) {
             LOG.warning("PGFLOW-083 console live feed unavailable: " + e.getMessage());
             live.close(page);

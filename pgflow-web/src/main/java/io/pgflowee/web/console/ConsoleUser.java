@@ -23,6 +23,12 @@ public class ConsoleUser {
         return Role.highest(request::isUserInRole).map(Role::roleName).orElse("");
     }
 
+    /** The session's token, which the sign-out form sends back (another site cannot know it). */
+    public String getToken() {
+        io.pgflowee.web.security.ConsoleSignIn signIn = io.pgflowee.web.security.ConsoleSignIn.of(request.getSession(false));
+        return signIn == null ? "" : signIn.token();
+    }
+
     /** Whether the user may start, cancel, retry, restart, pause and limit (operator or admin). */
     public boolean isOperator() {
         return request.isUserInRole(Role.OPERATOR.roleName());

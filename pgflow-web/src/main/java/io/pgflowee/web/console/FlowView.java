@@ -1,5 +1,7 @@
 package io.pgflowee.web.console;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -248,18 +250,21 @@ public class FlowView implements Serializable {
         this.maxRunning = maxRunning;
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void pause() {
         if (user.mayAct("pause flows")) {
             control(() -> engine.pauseFlow(slug), "Paused " + slug + ": nothing of it is claimed until it is resumed.");
         }
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void resume() {
         if (user.mayAct("resume flows")) {
             control(() -> engine.resumeFlow(slug), "Resumed " + slug + ".");
         }
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void limit() {
         if (user.mayAct("limit flows")) {
             control(() -> engine.setFlowConcurrency(slug, maxRunning), maxRunning == null ? "Removed the concurrency limit of " + slug + "."
@@ -302,6 +307,7 @@ public class FlowView implements Serializable {
     }
 
     /** Starts a run and opens it; bad JSON and the engine's refusals are shown next to the input. */
+    @RolesAllowed(Role.Name.OPERATOR)
     public String start() {
         if (!user.mayAct("start runs")) {
             return null;

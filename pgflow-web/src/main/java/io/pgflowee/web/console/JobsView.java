@@ -1,5 +1,7 @@
 package io.pgflowee.web.console;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Date;
@@ -169,10 +171,12 @@ public class JobsView implements Serializable {
         return d == null ? "" : Times.shown(d.toInstant().atOffset(java.time.ZoneOffset.UTC));
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void refresh() {
         lines = null;
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void stop(long executionId) {
         if (!mayRunJobs()) {
             return;
@@ -186,6 +190,7 @@ public class JobsView implements Serializable {
         refresh();
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void restart(long executionId) {
         if (!mayRunJobs()) {
             return;
@@ -198,6 +203,7 @@ public class JobsView implements Serializable {
         refresh();
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void start() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("flow", flow);
@@ -209,6 +215,7 @@ public class JobsView implements Serializable {
                 : refusal.startsWith("the query") ? "sql" : refusal.contains("flow") ? "flow" : "source"));
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void startBulkRetry() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("flow", retryFlow);
@@ -220,6 +227,7 @@ public class JobsView implements Serializable {
         startJob("pgflow-bulk-retry", params, refusal -> "retry:refusal");
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void startPrune() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("flows", pruneFlows);
@@ -228,6 +236,7 @@ public class JobsView implements Serializable {
         startJob("pgflow-prune", params, refusal -> "prune:refusal");
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     public void startCancelStuck() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("flow", stuckFlow);

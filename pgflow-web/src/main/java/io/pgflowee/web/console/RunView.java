@@ -1,5 +1,7 @@
 package io.pgflowee.web.console;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.io.Serializable;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -440,6 +442,7 @@ public class RunView implements Serializable {
     // ---- actions
 
     /** Re-reads the run (the live feed saw it move). */
+    @RolesAllowed(Role.Name.VIEWER)
     public void refresh() {
         loaded = false;
         detail = null;
@@ -449,6 +452,7 @@ public class RunView implements Serializable {
         noWorker = null;
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void cancel() {
         if (!user.mayAct("cancel runs")) {
             return;
@@ -456,6 +460,7 @@ public class RunView implements Serializable {
         report(actions.cancel(List.of(runId), "cancelled in the console by " + user.getName()), "Cancelled");
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void retry() {
         if (!user.mayAct("retry runs")) {
             return;
@@ -464,6 +469,7 @@ public class RunView implements Serializable {
     }
 
     /** Restarts the run as a new run and opens it. */
+    @RolesAllowed(Role.Name.OPERATOR)
     public String restart() {
         if (!user.mayAct("restart runs")) {
             return null;

@@ -1,5 +1,7 @@
 package io.pgflowee.web.console;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.io.Serializable;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -238,11 +240,13 @@ public class RunsView implements Serializable {
         return page().previousCursor() != null;
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void search() {
         cursor = null;
         reload();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void clear() {
         flow = null;
         statuses = new ArrayList<>();
@@ -253,21 +257,25 @@ public class RunsView implements Serializable {
         search();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void older() {
         cursor = page().nextCursor();
         reload();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void newer() {
         cursor = page().previousCursor();
         reload();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void first() {
         search();
     }
 
     /** Re-reads the current page (the live feed saw one of the shown flows move). */
+    @RolesAllowed(Role.Name.VIEWER)
     public void refresh() {
         page = null;
         lines = null;
@@ -296,6 +304,7 @@ public class RunsView implements Serializable {
      * {@code selected} or {@code matching}. Counts the runs it would change (retry: failed and
      * cancelled ones; cancel: started ones); the page then asks for confirmation.
      */
+    @RolesAllowed(Role.Name.OPERATOR)
     public void prepare(String action, String scope) {
         pendingAction = null;
         pendingRuns = List.of();
@@ -345,6 +354,7 @@ public class RunsView implements Serializable {
         return (pendingAction.equals("retry") ? "Retry " : "Cancel ") + n + (n == 1 ? " run?" : " runs?");
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     public void execute() {
         if (pendingAction == null || !user.mayAct(pendingAction.equals("retry") ? "retry runs" : "cancel runs")) {
             return;
@@ -362,6 +372,7 @@ public class RunsView implements Serializable {
         reload();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     public void dismiss() {
         pendingAction = null;
         pendingRuns = List.of();

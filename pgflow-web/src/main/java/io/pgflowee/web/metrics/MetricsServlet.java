@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 
 import io.pgflowee.engine.metrics.PgflowMetrics;
 import jakarta.inject.Inject;
-import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -15,7 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * signed-in pgflow user (any role, HTTP Basic) unless {@code pgflow.metrics.public=true}; see
  * {@link io.pgflowee.web.security.ApiAuthentication}.
  */
-@WebServlet(urlPatterns = "/metrics", name = "pgflow-metrics")
+// registered by MetricsRegistration (its security constraint depends on pgflow.metrics.public)
 public class MetricsServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;

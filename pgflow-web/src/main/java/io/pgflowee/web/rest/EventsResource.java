@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -31,6 +33,7 @@ public class EventsResource {
     @Inject
     FlowQueries flows;
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(operationId = "followFlowEvents", summary = "Follow a flow's runs live", description = "Server-sent events of every run of the flow: run:started,"

@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import io.pgflowee.api.json.Jsonp;
 
 import java.sql.SQLException;
@@ -71,6 +73,7 @@ public class FlowsResource {
     @Context
     UriInfo uri;
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "listFlows", summary = "List flows", description = "Every flow in the database with its options, steps, runs per status,"
@@ -87,6 +90,7 @@ public class FlowsResource {
         return out.build().toString();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Path("{slug}")
     @Produces(MediaType.APPLICATION_JSON)
@@ -102,6 +106,7 @@ public class FlowsResource {
                         "GET /api/flows lists the flows in the database"));
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/pause")
     @Produces(MediaType.APPLICATION_JSON)
@@ -114,6 +119,7 @@ public class FlowsResource {
         return control(slug, "/api/flows/" + slug + "/pause", true);
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/resume")
     @Produces(MediaType.APPLICATION_JSON)
@@ -126,6 +132,7 @@ public class FlowsResource {
         return control(slug, "/api/flows/" + slug + "/resume", false);
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/concurrency")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -211,6 +218,7 @@ public class FlowsResource {
         return json.add("steps", steps).add("runs", RunJson.totals(summary.runs()));
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/runs")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -308,6 +316,7 @@ public class FlowsResource {
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pgflow.api.maxBatchRuns", defaultValue = "1000")
     int maxBatchRuns;
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/runs/batch")
     @Consumes(MediaType.APPLICATION_JSON)

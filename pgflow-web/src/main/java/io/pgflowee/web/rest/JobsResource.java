@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,7 +38,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
@@ -51,9 +52,6 @@ public class JobsResource {
     JobService jobs;
 
     @Context
-    SecurityContext security;
-
-    @Context
     UriInfo uri;
 
     /** Where uploaded backfill files are kept ({@code pgflow.jobs.uploadDir}); a restarted job reads the same file. */
@@ -61,13 +59,7 @@ public class JobsResource {
     @ConfigProperty(name = "pgflow.jobs.uploadDir")
     java.util.Optional<String> uploadDir;
 
-    private void requireAdmin(String instance) {
-        if (!security.isUserInRole("pgflow-admin")) {
-            throw new WebApplicationException(Problems.problem(403, "Forbidden", "user '" + security.getUserPrincipal().getName()
-                    + "' is not pgflow-admin; batch jobs need pgflow-admin", instance, null));
-        }
-    }
-
+    @RolesAllowed(Role.Name.ADMIN)
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "listJobExecutions", summary = "The latest batch job executions",
@@ -75,7 +67,6 @@ public class JobsResource {
     @APIResponse(responseCode = "200", description = "Executions", content = @Content(mediaType = MediaType.APPLICATION_JSON))
     @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public String list(@Parameter(description = "At most this many (1-200)", example = "20") @QueryParam("limit") Integer limit) {
-        requireAdmin("/api/jobs");
         int max = limit == null ? 20 : limit;
         if (max < 1 || max > 200) {
             throw new WebApplicationException(Problems.problem(400, "Invalid limit", "limit must be between 1 and 200, got " + max,
@@ -86,6 +77,7 @@ public class JobsResource {
         return Jsonp.createObjectBuilder().add("executions", out).build().toString();
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     @GET
     @Path("{executionId}")
     @Produces(MediaType.APPLICATION_JSON)
@@ -97,11 +89,11 @@ public class JobsResource {
     @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public String get(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId;
-        requireAdmin(instance);
         return jobs.execution(id(executionId, instance)).map(e -> json(e).toString()).orElseThrow(() -> new WebApplicationException(
                 Problems.problem(404, "Unknown job execution", "no execution " + executionId + " of the pgflow jobs", instance, null)));
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     @POST
     @Path("{job}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -115,7 +107,6 @@ public class JobsResource {
     public Response start(@Parameter(description = "The job", required = true, example = "pgflow-backfill") @PathParam("job") String job,
                           String body) {
         String instance = "/api/jobs/" + job;
-        requireAdmin(instance);
         JsonValue parsed;
         try {
             parsed = JsonCodec.parse(body == null || body.isBlank() ? "{}" : body);
@@ -133,6 +124,7 @@ public class JobsResource {
         return started(job, params, instance);
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     @POST
     @Path("pgflow-backfill/upload")
     @Consumes({"text/csv", "application/x-ndjson"})
@@ -149,7 +141,6 @@ public class JobsResource {
                            @Parameter(description = "How many invalid items may be skipped (default 100)") @QueryParam("skipLimit") String skipLimit,
                            @Context jakarta.ws.rs.core.HttpHeaders headers, InputStream body) throws IOException {
         String instance = "/api/jobs/pgflow-backfill/upload";
-        requireAdmin(instance);
         boolean csv = headers.getMediaType() != null && headers.getMediaType().getSubtype().equals("csv");
         java.nio.file.Path dir = java.nio.file.Path.of(uploadDir.orElse(System.getProperty("java.io.tmpdir") + "/pgflow-uploads"));
         Files.createDirectories(dir);
@@ -164,6 +155,7 @@ public class JobsResource {
         return started("pgflow-backfill", params, instance);
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     @POST
     @Path("{executionId}/stop")
     @Produces(MediaType.APPLICATION_JSON)
@@ -175,7 +167,6 @@ public class JobsResource {
     @APIResponse(responseCode = "409", description = "Not running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response stop(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/stop";
-        requireAdmin(instance);
         long id = id(executionId, instance);
         try {
             jobs.stop(id);
@@ -185,6 +176,7 @@ public class JobsResource {
         return Response.accepted(json(jobs.execution(id).orElseThrow()).toString()).build();
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
     @POST
     @Path("{executionId}/restart")
     @Produces(MediaType.APPLICATION_JSON)
@@ -196,7 +188,6 @@ public class JobsResource {
     @APIResponse(responseCode = "409", description = "Running or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response restart(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/restart";
-        requireAdmin(instance);
         long id = id(executionId, instance);
         try {
             return accepted(jobs.restart(id));

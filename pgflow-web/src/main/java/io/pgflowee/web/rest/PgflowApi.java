@@ -12,4 +12,10 @@ import jakarta.ws.rs.core.Application;
         description = "Start runs of flows, list and read runs, flows and workers. JSON field names are camelCase; errors are"
                 + " application/problem+json."))
 public class PgflowApi extends Application {
+
+    /** No WADL: the API is described by /openapi, and an endpoint nobody uses is one less to guard. */
+    @Override
+    public java.util.Map<String, Object> getProperties() {
+        return java.util.Map.of("jersey.config.server.wadl.disableWadl", true);
+    }
 }

@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
@@ -72,6 +74,7 @@ public class RunsResource {
     @Context
     UriInfo uri;
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "listRuns", summary = "List runs", description = "Runs newest first (started_at, then run id), filtered, in keyset pages."
@@ -120,6 +123,7 @@ public class RunsResource {
         return response.build();
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
@@ -140,6 +144,7 @@ public class RunsResource {
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
     }
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -164,6 +169,7 @@ public class RunsResource {
         streams.openRun(runId, lastEventId, sink, sse, instance);
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/cancel")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -203,6 +209,7 @@ public class RunsResource {
         return act(id, instance, runId -> engine.cancelRun(runId, why), false);
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/retry")
     @Produces(MediaType.APPLICATION_JSON)
@@ -216,6 +223,7 @@ public class RunsResource {
         return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
     }
 
+    @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/restart")
     @Produces(MediaType.APPLICATION_JSON)

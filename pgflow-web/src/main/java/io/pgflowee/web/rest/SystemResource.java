@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import java.sql.SQLException;
 
 import io.pgflowee.engine.system.SystemInfoService;
@@ -18,6 +20,7 @@ public class SystemResource {
     @Inject
     SystemInfoService systemInfo;
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "getSystem", summary = "Describe the server and its database",
             description = "Versions, the database this server uses (without credentials) and whether its schema is in place.")

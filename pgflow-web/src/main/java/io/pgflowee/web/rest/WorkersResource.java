@@ -1,5 +1,7 @@
 package io.pgflowee.web.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.pgflowee.web.security.Role;
 import io.pgflowee.api.json.Jsonp;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -30,6 +32,7 @@ public class WorkersResource {
     @Inject
     WorkerQueries workers;
 
+    @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "listWorkers", summary = "List workers", description = "Every worker of every server, live ones first.")

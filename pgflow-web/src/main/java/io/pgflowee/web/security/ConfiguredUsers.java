@@ -44,6 +44,9 @@ public class ConfiguredUsers implements IdentityStore {
     @ConfigProperty(name = "pgflow.users", defaultValue = "")
     String configured;
 
+    /** A hash no password matches in practice, checked for unknown names so that they take as long as known ones. */
+    private static final String UNKNOWN_USER_HASH = PasswordHashes.hash(java.util.UUID.randomUUID().toString());
+
     private final Map<String, User> users = new LinkedHashMap<>();
     private final Map<String, Long> recentlyVerified = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Boolean>> checking = new ConcurrentHashMap<>();
@@ -85,6 +88,7 @@ public class ConfiguredUsers implements IdentityStore {
     Optional<Role> verify(String name, String password) {
         User user = users.get(name);
         if (user == null) {
+            hashCheck.test(password, UNKNOWN_USER_HASH); // as slow as a known name's check: no telling names apart by time
             return Optional.empty();
         }
         String key = digest(name + '\u0000' + password + '\u0000' + user.hash());

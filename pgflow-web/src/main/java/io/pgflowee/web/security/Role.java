@@ -5,11 +5,22 @@ import java.util.List;
 /** The API's roles; each implies the ones before it (an admin is also an operator and a viewer). */
 public enum Role {
     /** Reads everything. */
-    VIEWER("pgflow-viewer"),
+    VIEWER(Name.VIEWER),
     /** Also starts, cancels, retries, restarts runs and pauses flows. */
-    OPERATOR("pgflow-operator"),
+    OPERATOR(Name.OPERATOR),
     /** Everything, including batch jobs. */
-    ADMIN("pgflow-admin");
+    ADMIN(Name.ADMIN);
+
+    /**
+     * The role names as constants, for declarations: {@code @RolesAllowed(Role.Name.OPERATOR)} on a
+     * REST method or a console action. A caller holds every role its own implies, so naming the
+     * lowest role that may do a thing is enough.
+     */
+    public interface Name {
+        String VIEWER = "pgflow-viewer";
+        String OPERATOR = "pgflow-operator";
+        String ADMIN = "pgflow-admin";
+    }
 
     private final String name;
 
