@@ -130,13 +130,30 @@ class EarOnPayaraServerIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(signInPage.uri().getPath()).isEqualTo("/login.xhtml");
             assertThat(signInPage.body()).contains("id=\"sign-in-button\"");
-            HttpResponse<String> dashboard = browser.send(HttpRequest.newBuilder(URI.create(http + "/login"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("username=realm-viewer&password=realm-viewer-secret")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> dashboard = ConsoleSignIns.signIn(browser, URI.create(http + "/"), "realm-viewer", "realm-viewer-secret", null);
             assertThat(dashboard.statusCode()).isEqualTo(200);
             assertThat(dashboard.body()).contains("<title>pgflow · Dashboard</title>").contains("realm-viewer (pgflow-viewer)")
                     .contains(">greet_user<");
+
+            // the same security rules as on Payara Micro (SecurityIT has the full set): odd spellings reach nothing anonymously
+            HttpClient raw = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // follows no redirect
+            for (String spelling : List.of("/runs.xhtml;x", "/runs.xhtm%6c", "/jakarta.faces.resource/../runs.xhtml", "//runs.xhtml",
+                    "/metrics;x", "//metrics", "/./metrics", "/%6detrics", "/metrics/", "/console/live;x", "/api;x/runs", "//api/runs")) {
+                HttpResponse<String> r = raw.send(HttpRequest.newBuilder(URI.create(http + spelling)).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(spelling).isIn(302, 401, 404);
+                assertThat(r.headers().firstValue("Location").orElse(http + "/login.xhtml")).as(spelling).startsWith(http + "/login.xhtml");
+                assertThat(r.body()).as(spelling).doesNotContain("greet_user").doesNotContain("# TYPE pgflow_");
+            }
+            assertThat(dashboard.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp -> assertThat(csp)
+                    .contains("frame-ancestors 'none'").matches(".*script-src 'self' 'nonce-[A-Za-z0-9+/=]+';?"));
+            assertThat(dashboard.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+            assertThat(dashboard.headers().firstValue("Cache-Control")).hasValue("no-store");
+            assertThat(dashboard.previousResponse().orElseThrow().headers().allValues("Set-Cookie"))
+                    .anyMatch(c -> c.matches("JSESSIONID=\\w+; Path=/; HttpOnly; SameSite=Strict"));
+            HttpResponse<String> signOutWithoutToken = browser.send(HttpRequest.newBuilder(URI.create(http + "/logout"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(signOutWithoutToken.statusCode()).as("sign-out needs the session's token").isEqualTo(403);
 
             // a batch job in the EAR: a backfill of an uploaded CSV, its history in the PostgreSQL job repository
             HttpResponse<String> backfill = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest

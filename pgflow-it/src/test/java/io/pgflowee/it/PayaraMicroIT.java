@@ -50,7 +50,7 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ItFailingResource.class, ItFailingResource.Console.class)
+                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ConsoleSignIns.class, ItFailingResource.class, ItFailingResource.Console.class)
                 .addAsWebResource(new org.jboss.shrinkwrap.api.asset.StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
 
@@ -1190,7 +1190,7 @@ class PayaraMicroIT {
 
             // refusals: admin only, and parameters named
             assertProblem(postAs("it-operator", "api/jobs/pgflow-backfill", "{\"flow\": \"it_backfill\"}", null), 403, "Forbidden",
-                    "user 'it-operator' is not pgflow-admin; batch jobs need pgflow-admin");
+                    "user 'it-operator' may not POST /api/jobs/pgflow-backfill: it needs pgflow-admin");
             assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{}", null), 400, "Invalid job parameters",
                     "parameter 'flow' is required: the flow to start runs of");
             assertProblem(postAs("it-admin", "api/jobs/pgflow-backfill", "{\"flow\": \"nope\"}", null), 400, "Invalid job parameters",
@@ -1214,7 +1214,7 @@ class PayaraMicroIT {
     void aBackfillWhoseServerIsKilledMidJobIsRestartedHereFromItsCheckpointAndStartsEachItemExactlyOnce() throws Exception {
         try (java.sql.Connection db = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres");
              MicroProcess other = MicroProcess.start("batch", true, "-Dpgflow.workers.enabled=false",
-                     "-Dpgflow.jobs.serverLostAfterSeconds=6")) {
+                     "-Dpgflow.jobs.serverLostAfterSeconds=6", "-Dpgflow.metrics.public=true")) {
             ItSql.rows(db, "select pgflow.pause_flow('it_backfill')");
             java.nio.file.Path csv = java.nio.file.Files.createTempFile("it-backfill-kill", ".csv");
             StringBuilder lines = new StringBuilder("name,n\n");
@@ -1223,6 +1223,13 @@ class PayaraMicroIT {
             }
             java.nio.file.Files.writeString(csv, lines);
             other.awaitReady();
+            // this server's /metrics is public (pgflow.metrics.public=true): a scraper reads it without sign-in, and nothing else opens
+            HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(other.uri("metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scraped.statusCode());
+            assertTrue(scraped.body().contains("# TYPE pgflow_runs_started_total counter"), scraped.body());
+            assertEquals(401, HttpClient.newHttpClient().send(HttpRequest.newBuilder(other.uri("api/runs")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
 
             // the job runs on the other server, in small chunks, until a tenth of it is done; then SIGKILL
             JsonObject first = job(HttpClient.newHttpClient().send(HttpRequest.newBuilder(other.uri("api/jobs/pgflow-backfill"))
@@ -1407,9 +1414,7 @@ class PayaraMicroIT {
         try (CapturedLog log = new CapturedLog("io.pgflowee.web.console.ConsoleExceptionHandlerFactory")) {
             HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
-            browser.send(HttpRequest.newBuilder(base.toURI().resolve("login")).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("username=it-viewer&password=it-viewer-secret")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            ConsoleSignIns.signIn(browser, base.toURI(), "it-viewer", "it-viewer-secret", null);
             HttpResponse<String> r = browser.send(HttpRequest.newBuilder(base.toURI().resolve("it-failing.xhtml?render")).build(),
                     HttpResponse.BodyHandlers.ofString());
 

@@ -18,6 +18,8 @@ import jakarta.ws.rs.ext.Provider;
  * {@code @DenyAll}, on the method or its class) before the request body is read: a caller without
  * the role gets 403 problem details naming the role needed. A method that declares nothing is
  * refused for everyone (deny by default; the test of every endpoint's declaration fails first).
+ * Payara's Jersey enforces {@code @RolesAllowed} as well (answering "Caller not in requested role");
+ * this check runs just before it, so that the answer says which role is needed.
  */
 @Provider
 public class DeclaredRoles implements DynamicFeature {
@@ -34,11 +36,11 @@ public class DeclaredRoles implements DynamicFeature {
             LOG.severe("PGFLOW-057 " + resource.getResourceClass().getSimpleName() + "." + resource.getResourceMethod().getName()
                     + " declares no role (@RolesAllowed, @PermitAll or @DenyAll): every request to it is refused");
         }
-        context.register(new Check(declared), Priorities.AUTHORIZATION);
+        context.register(new Check(declared), Priorities.AUTHORIZATION - 1);
     }
 
     /** The check of one method's declaration. */
-    @Priority(Priorities.AUTHORIZATION)
+    @Priority(Priorities.AUTHORIZATION - 1)
     static final class Check implements ContainerRequestFilter {
 
         private final RoleDeclaration declared;

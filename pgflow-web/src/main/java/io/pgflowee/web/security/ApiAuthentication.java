@@ -88,15 +88,15 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
     @ConfigProperty(name = "pgflow.security.trustForwardedHeaders", defaultValue = "false")
     boolean trustForwarded;
 
-    /** {@code pgflow.security.session.idleMinutes}: a console session without a request for this long ends. */
+    /** {@code pgflow.security.session.idleSeconds}: a console session without a request for this long ends (30 min). */
     @Inject
-    @ConfigProperty(name = "pgflow.security.session.idleMinutes", defaultValue = "30")
-    int idleMinutes;
+    @ConfigProperty(name = "pgflow.security.session.idleSeconds", defaultValue = "1800")
+    int idleSeconds;
 
-    /** {@code pgflow.security.session.maxHours}: a console session ends this long after sign-in, active or not. */
+    /** {@code pgflow.security.session.maxSeconds}: a console session ends this long after sign-in, active or not (12 h). */
     @Inject
-    @ConfigProperty(name = "pgflow.security.session.maxHours", defaultValue = "12")
-    int maxHours;
+    @ConfigProperty(name = "pgflow.security.session.maxSeconds", defaultValue = "43200")
+    int maxSeconds;
 
     private final Map<String, Long> successLogged = new ConcurrentHashMap<>();
 
@@ -208,7 +208,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         long now = System.currentTimeMillis();
         session.setAttribute(SESSION_KEY, new ConsoleSignIn(name, role.get(), now, ConsoleSignIn.newToken()));
         session.setAttribute(ConsoleSignIn.LAST_ACTIVITY, now);
-        session.setMaxInactiveInterval(idleMinutes * 60);
+        session.setMaxInactiveInterval(idleSeconds);
         SecurityHeaders.sessionCookie(request, response, session.getId(), secure);
         SecurityHeaders.expireCookie(request, response, SIGN_IN_COOKIE, secure);
         response.sendRedirect(base + AccessPolicy.localTarget(next));
@@ -229,10 +229,10 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         }
         long now = System.currentTimeMillis();
         Object lastActivity = session.getAttribute(ConsoleSignIn.LAST_ACTIVITY);
-        boolean idle = lastActivity instanceof Long last && now - last > idleMinutes * 60_000L;
-        if (idle || now - user.signedInAt() > maxHours * 3_600_000L) {
-            LOG.info("PGFLOW-052 console session of '" + printable(user.name()) + "' ended: " + (idle ? "idle" : "older than "
-                    + maxHours + " h"));
+        boolean idle = lastActivity instanceof Long last && now - last > idleSeconds * 1000L;
+        if (idle || now - user.signedInAt() > maxSeconds * 1000L) {
+            LOG.info("PGFLOW-052 console session of '" + printable(user.name()) + "' ended: " + (idle ? "idle for " + idleSeconds + " s"
+                    : "older than " + maxSeconds + " s"));
             session.invalidate();
             return toSignIn(request, response, path, "expired");
         }
@@ -277,7 +277,8 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
             return AuthenticationStatus.SEND_FAILURE;
         }
         String query = request.getQueryString();
-        String next = "GET".equals(request.getMethod()) && !path.equals("/") ? path + (query == null ? "" : "?" + query) : null;
+        boolean dashboard = path.equals("/") || path.equals("/index.xhtml") && query == null; // where a sign-in leads anyway
+        String next = "GET".equals(request.getMethod()) && !dashboard ? path + (query == null ? "" : "?" + query) : null;
         String target = request.getContextPath() + "/login.xhtml" + (why.isEmpty() ? "" : "?" + why)
                 + (next == null ? "" : (why.isEmpty() ? "?" : "&") + "next=" + URLEncoder.encode(AccessPolicy.localTarget(next), StandardCharsets.UTF_8));
         if ("partial/ajax".equals(request.getHeader("Faces-Request"))) {

@@ -31,6 +31,9 @@ public class DeclaredRolesGuard implements Serializable {
     @Inject
     HttpServletRequest request;
 
+    /** The current Faces request, if any (tests outside a Faces runtime give none). */
+    transient java.util.function.Supplier<FacesContext> faces = FacesContext::getCurrentInstance;
+
     @AroundInvoke
     public Object check(InvocationContext call) throws Exception {
         RoleDeclaration declared = RoleDeclaration.of(call.getMethod(), call.getMethod().getDeclaringClass())
@@ -42,11 +45,11 @@ public class DeclaredRolesGuard implements Serializable {
         String role = Role.highest(request::isUserInRole).map(Role::roleName).orElse("none");
         LOG.warning("PGFLOW-057 refused " + call.getMethod().getDeclaringClass().getSimpleName() + "." + call.getMethod().getName()
                 + " to '" + who + "' (" + role + "): needs " + declared.describe());
-        FacesContext faces = FacesContext.getCurrentInstance();
-        if (faces == null) {
+        FacesContext page = faces == null ? FacesContext.getCurrentInstance() : faces.get();
+        if (page == null) {
             throw new SecurityException(call.getMethod().getName() + " needs " + declared.describe());
         }
-        faces.addMessage(null, new FacesMessage(FacesMessage.SEVERITY_ERROR, "Your role " + role + " may not do this: it needs "
+        page.addMessage(null, new FacesMessage(FacesMessage.SEVERITY_ERROR, "Your role " + role + " may not do this: it needs "
                 + declared.describe() + ".", null));
         return null;
     }
