@@ -263,8 +263,8 @@ public final class ItFlows {
     }
 
     /**
-     * A first attempt that ignores its shutdown grace period (2 s here, {@code
-     * pgflow.worker.it_stuck.shutdownTimeoutMs}); later attempts finish at once.
+     * The first execution ignores its shutdown grace period (2 s here, {@code
+     * pgflow.worker.it_stuck.shutdownTimeoutMs}) until it is cancelled; later executions finish at once.
      */
     @ApplicationScoped
     public static class Stuck implements FlowDefinition {
@@ -272,7 +272,7 @@ public final class ItFlows {
         public Flow<JsonValue> flow() {
             Flow<JsonValue> flow = Flow.define("it_stuck", JsonValue.class).timeout(15).maxAttempts(3);
             flow.step("work", String.class).run((in, ctx) -> {
-                if (ctx.attempt() > 1) {
+                if (!STUCK_CANCELLED.isEmpty()) {
                     return "finished on attempt " + ctx.attempt();
                 }
                 STUCK_RUNNING.incrementAndGet();
@@ -282,6 +282,27 @@ public final class ItFlows {
                     STUCK_RUNNING.decrementAndGet();
                 }
                 return "not reached";
+            });
+            return flow;
+        }
+    }
+
+    /**
+     * For {@link ServerLifecycleIT}: on the server named {@code a} ({@code -Dit.server=a}) the step
+     * works {@code seconds} (input), elsewhere it finishes at once; it answers the server's name. An
+     * interrupt ends it (a cancelled handler).
+     */
+    @ApplicationScoped
+    public static class Lifecycle implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_lifecycle", JsonValue.class).maxAttempts(1).timeout(600);
+            flow.step("work", String.class).run(in -> {
+                String server = System.getProperty("it.server", "arquillian");
+                if (server.equals("a")) {
+                    Thread.sleep(1000L * ((jakarta.json.JsonObject) in).getInt("seconds"));
+                }
+                return server;
             });
             return flow;
         }

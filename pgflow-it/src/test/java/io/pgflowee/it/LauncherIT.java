@@ -169,6 +169,13 @@ class LauncherIT {
         // "Payara Micro STOPPED." line is not checked: its shutdown hook logs it only when nothing
         // else in its JVM stopped the runtime first, which varies from run to run)
         assertThat(lines().get(lines().size() - 2)).matches("pgflow: Payara Micro stopped \\(pid \\d+, \\d+\\.\\d s\\)");
+        // every worker of every Payara this launcher ran (the reloads' too) was stopped gracefully: marked stopped, not left to time out
+        try (Connection c = connect(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE stopped_at IS NULL) || ' of ' || count(*) FROM pgflow.workers")) {
+            rs.next();
+            assertThat(rs.getString(1)).matches("0 of [1-9]\\d*");
+        }
+        assertThat(Files.readString(home.resolve("logs/server.log"))).contains("PGFLOW-045 SIGTERM: stopping the workers gracefully");
     }
 
     private void read(Process launcher) {

@@ -149,12 +149,12 @@ class PayaraMicroIT {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_prune",
-                "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_lifecycle",
+                "it_prune", "it_slow", "it_stuck"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",
                         "it_cancel: COMPILED", "it_changed: COMPILED", "it_chaos: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
-                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_prune: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
+                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_lifecycle: COMPILED", "it_prune: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
         assertEquals(List.of("full_name", "greeting"),
@@ -322,7 +322,7 @@ class PayaraMicroIT {
     }
 
     @Test
-    void aHandlerStillRunningWhenTheShutdownGraceEndsIsCancelledAndItsTaskComesBackAfterTheLease() throws Exception {
+    void aHandlerStillRunningWhenTheShutdownGraceEndsIsCancelledAndItsTaskIsHandedBackAtOnceWithoutLosingTheAttempt() throws Exception {
         String stopped = workers.workerIds().get("it_stuck").toString();
         String run = query("select run_id::text from pgflow.start_flow('it_stuck', '{}'::jsonb)").get(0);
         awaitTrue(() -> ItFlows.STUCK_RUNNING.get() == 1, "the it_stuck handler running");
@@ -334,14 +334,16 @@ class PayaraMicroIT {
         assertTrue(waited >= 1900, "stopWorker returned after " + waited + " ms, before the 2 s grace");
         awaitTrue(() -> ItFlows.STUCK_CANCELLED.size() == 1, "the handler saw its cancellation");
         assertEquals(List.of("interrupted, cancelled=true"), ItFlows.STUCK_CANCELLED);
-        // not failed by the shutdown (no attempt lost, no error): it stays with the stopped worker until its lease ends
-        assertEquals(List.of("started 1 null " + stopped), query("select status, attempts_count, error_message, last_worker_id"
-                + " from pgflow.step_tasks where run_id = '" + run + "'"));
+        // not failed by the shutdown (no error), handed back at once (release_tasks): queued, claimable now, the attempt not counted
+        assertEquals(List.of("queued 0 null " + stopped + " t"), query("select status, attempts_count, error_message, last_worker_id,"
+                + " visible_at <= clock_timestamp() from pgflow.step_tasks where run_id = '" + run + "'"));
+        assertEquals(List.of("1 released " + stopped), query("select attempt, outcome, worker_id from pgflow_internal.task_attempts"
+                + " where run_id = '" + run + "'"));
 
         workers.startWorkers();
         String next = workers.workerIds().get("it_stuck").toString();
         assertEquals("completed", awaitRunEnd(run));
-        assertEquals(List.of("completed 2 \"finished on attempt 2\" null " + next), query("select status, attempts_count, output::text,"
+        assertEquals(List.of("completed 1 \"finished on attempt 1\" null " + next), query("select status, attempts_count, output::text,"
                 + " error_message, last_worker_id from pgflow.step_tasks where run_id = '" + run + "'"));
     }
 

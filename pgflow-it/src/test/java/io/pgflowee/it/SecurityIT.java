@@ -45,6 +45,7 @@ import io.pgflowee.api.security.PasswordHashes;
 class SecurityIT {
 
     private static final String MARKER = "Zebulon";
+    private static final String DATABASE = "security_it";
     private static final Pattern TOKEN = Pattern.compile("name=\"token\" value=\"([^\"]+)\"");
 
     private static MicroProcess server;
@@ -53,8 +54,13 @@ class SecurityIT {
 
     @BeforeAll
     static void start() throws Exception {
+        // a database of its own: this server compiles the test flows there, and the other classes' servers find theirs as they expect
+        try (Connection c = DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
+            st.execute("drop database if exists " + DATABASE + " with (force)");
+            st.execute("create database " + DATABASE);
+        }
         String users = System.getenv("PGFLOW_USERS") + ",it-locked:pgflow-operator:" + PasswordHashes.hash("it-locked-secret");
-        server = MicroProcess.start("security", false, "-Dpgflow.users=" + users,
+        server = MicroProcess.start("security", false, "-Dpgflow.db.url=" + url(), "-Dpgflow.users=" + users,
                 "-Dpgflow.security.throttle.baseDelayMs=2000", "-Dpgflow.security.throttle.maxDelayMs=3000",
                 "-Dpgflow.security.throttle.lockAfter=8", "-Dpgflow.security.throttle.addressFreeFailures=60",
                 "-Dpgflow.security.trustForwardedHeaders=true", "-Dpgflow.security.session.idleSeconds=5",
@@ -522,11 +528,15 @@ class SecurityIT {
     }
 
     private static String sql(String query) throws Exception {
-        try (Connection c = DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres");
+        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres");
              var st = c.createStatement(); var rs = st.executeQuery(query)) {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    private static String url() {
+        return ItDatabase.jdbcUrl().replaceFirst("/postgres$", "/" + DATABASE);
     }
 
     private static void awaitStatus(String run, String status) throws Exception {

@@ -63,7 +63,9 @@ class RebuildDecisionTest {
         write("mvnw", "#!/bin/sh\n"
                 + "echo \"$*\" >> builds.log\n"
                 + "if [ -f fail-build ]; then echo '[ERROR] COMPILATION ERROR' >&2; exit 1; fi\n"
-                + "if [ -f writes-changelog ]; then rm writes-changelog; echo 'compiled' > liquibase/flows/my_flow.sql; fi\n"
+                // a real build takes seconds; without the pause the changelog could get the same (coarse, per clock tick)
+                // modification time as the script's mark file, and `find -newer` would not see it (a flaky failure under load)
+                + "if [ -f writes-changelog ]; then rm writes-changelog; sleep 0.1; echo 'compiled' > liquibase/flows/my_flow.sql; fi\n"
                 + "mkdir -p pgflow-launcher/target && cp '" + jar + "' pgflow-launcher/target/pgflow-launcher.jar\n");
         Files.setPosixFilePermissions(project.resolve("mvnw"), PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -197,6 +197,11 @@ final class FlowWorker {
         awaitDrained(System.nanoTime() + settings.shutdownTimeout().toNanos());
     }
 
+    /** Reports, marks stopped and hands back through {@code direct} connections from now on (see {@link TaskQueue#useConnectionsOf}). */
+    void useConnectionsOf(DataSource direct) {
+        queue.useConnectionsOf(direct);
+    }
+
     /** Stops claiming and marks the worker stopped in pgflow.workers; running handlers go on. */
     void beginStop() {
         stopping.set(true);
@@ -211,7 +216,8 @@ final class FlowWorker {
     /**
      * Waits until running handlers have finished, or until {@code deadlineNanos} ({@link System#nanoTime()});
      * handlers still running then are cancelled ({@link TaskContext#isCancelled()} turns true and
-     * their threads are interrupted) and their tasks return to the queue when their leases expire.
+     * their threads are interrupted) and their tasks are handed back ({@code release_tasks}):
+     * claimable by another server at once, the attempt not counted.
      *
      * @return true when every handler had finished
      */
@@ -233,11 +239,23 @@ final class FlowWorker {
             graceOver.set(true);
             int cancelled = running.size();
             running.values().forEach(RunningHandler::interruptIfRunning);
+            int released = release();
             LOG.warning(() -> "PGFLOW-036 worker " + workerId + " (flow " + flow.slug() + ") stopped; " + cancelled
-                    + " handler(s) still running after the shutdown grace period were cancelled: their tasks return"
-                    + " to the queue when their leases expire");
+                    + " handler(s) still running after the shutdown grace period were cancelled, " + released
+                    + " task(s) handed back to the queue (claimable at once, the attempt not counted)");
         }
         return drained;
+    }
+
+    /** Hands back what this worker still holds; -1 when the database could not be reached (the leases expire then). */
+    private int release() {
+        try {
+            return queue.release();
+        } catch (SQLException e) {
+            LOG.warning("PGFLOW-035 worker " + workerId + " could not hand back its tasks (they return when their leases expire): "
+                    + e.getMessage());
+            return -1;
+        }
     }
 
     Duration shutdownTimeout() {

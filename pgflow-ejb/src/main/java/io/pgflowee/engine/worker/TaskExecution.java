@@ -78,10 +78,10 @@ final class TaskExecution {
                     return;
                 }
                 if (graceOver.get() && !timedOut.get()) {
-                    // cancelled by the shutdown, not failed by its handler: not reported, so the
-                    // attempt is not counted as a failure; the lease returns the task
+                    // cancelled by the shutdown, not failed by its handler: not reported; the stopping
+                    // worker hands the task back (release_tasks), the attempt not counted
                     LOG.info(() -> "PGFLOW-039 task " + describe(task) + " was cancelled by the shutdown (" + e
-                            + "); it returns to the queue when its lease expires");
+                            + "); it is handed back to the queue");
                     return;
                 }
                 if (timedOut.get()) {

@@ -17,7 +17,7 @@ import javax.sql.DataSource;
  */
 final class TaskQueue implements ReportBatcher.Reports {
 
-    private final DataSource dataSource;
+    private volatile DataSource dataSource;
     private final String flowSlug;
     private final UUID workerId;
 
@@ -144,8 +144,27 @@ final class TaskQueue implements ReportBatcher.Reports {
         }
     }
 
+    /**
+     * From now on every call goes through {@code direct} (a stopping server: the container's pool is
+     * being torn down while the last reports and the hand-back still have to reach the database).
+     */
+    void useConnectionsOf(DataSource direct) {
+        this.dataSource = direct;
+    }
+
     void markStopped() throws SQLException {
         call("select pgflow.mark_worker_stopped(?)", workerId);
+    }
+
+    /** {@code release_tasks}: hands back every task this worker still holds (claimable at once, the attempt not counted). */
+    int release() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select pgflow.release_tasks(?)")) {
+            ps.setObject(1, workerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     private void call(String sql, Object... params) throws SQLException {

@@ -71,6 +71,11 @@ public class WorkerManager {
     io.pgflowee.engine.metrics.PgflowMetrics metrics;
 
     private WakeUpListener listener;
+    private Thread shutdownHook;
+    private StopSignals signals;
+    /** Connections of the workers' own for the last reports and the hand-back of a stop (see {@link #stopAll}). */
+    private org.postgresql.ds.PGSimpleDataSource direct;
+    private boolean stopped;
 
     private final Map<String, FlowWorker> workers = new ConcurrentHashMap<>();
     private final JsonCodec codec = JsonCodec.create();
@@ -89,7 +94,7 @@ public class WorkerManager {
      * flows are verified, and again after {@link #stopWorker(String)} or when flows were re-checked.
      */
     public synchronized void startWorkers() {
-        if (!enabled) {
+        if (!enabled || stopped) {
             return;
         }
         startListener();
@@ -102,6 +107,16 @@ public class WorkerManager {
                 return thread;
             });
             scheduler.setRemoveOnCancelPolicy(true);
+        }
+        if (shutdownHook == null) {
+            direct = new org.postgresql.ds.PGSimpleDataSource(); // read now, in the container: a stopping one may answer nothing
+            direct.setURL(database.url());
+            direct.setUser(database.user());
+            direct.setPassword(database.password());
+            signals = new StopSignals(this::stopAll);
+            signals.install();
+            shutdownHook = new Thread(this::stopOnJvmExit, "pgflow-graceful-stop");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         for (Flow<?> flow : registry.flows()) {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
@@ -170,13 +185,51 @@ public class WorkerManager {
         }
     }
 
+    /**
+     * A JVM exit that did not come through {@link StopSignals} (System.exit, a signal the platform
+     * did not let us take): Payara Micro's exit does not undeploy the application, so
+     * {@code @PreDestroy} would never run. This hook stops the workers as an undeploy does, as far as
+     * the server, stopping at the same time, still lets it.
+     */
+    private void stopOnJvmExit() {
+        if (!stopped) {
+            LOG.info("PGFLOW-045 the JVM is exiting: stopping the workers");
+        }
+        stopAll();
+    }
+
     @PreDestroy
-    void stopAll() {
+    void undeploy() {
+        if (signals != null) {
+            signals.uninstall();
+        }
+        Thread hook = shutdownHook;
+        if (hook != null && Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook); // an undeploy: a redeployed application registers its own
+            } catch (IllegalStateException exiting) {
+                // the JVM is exiting: the hook runs (or ran) stopAll too; stopAll does its work once
+            }
+        }
+        stopAll();
+    }
+
+    synchronized void stopAll() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         if (listener != null) {
             listener.stop();
         }
-        // on this (container) thread: every worker stops claiming and is marked stopped first, then
-        // all running handlers get one shared grace period (the longest shutdownTimeout)
+        // the last reports and the hand-back go through connections of their own: on SIGTERM the
+        // container's pool may already be torn down while the handlers finish (measured: every pooled
+        // connection invalid 4 s into a stop, and the completion of a 5 s handler was lost)
+        if (direct != null) {
+            workers.values().forEach(w -> w.useConnectionsOf(direct));
+        }
+        // every worker stops claiming and is marked stopped first, then all running handlers get one
+        // shared grace period (the longest shutdownTimeout)
         workers.values().forEach(FlowWorker::beginStop);
         long deadline = System.nanoTime() + workers.values().stream()
                 .mapToLong(w -> w.shutdownTimeout().toNanos()).max().orElse(0);

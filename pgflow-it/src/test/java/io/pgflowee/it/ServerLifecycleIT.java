@@ -1,0 +1,119 @@
+package io.pgflowee.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stopping a server as users do (SIGTERM from a service manager, Ctrl-C, a reload): its workers stop
+ * claiming and are marked stopped, running handlers get their shutdown timeout, and what is still
+ * running then is handed back at once, so the next server takes it within seconds instead of after
+ * the lease. Plain Payara Micro processes ({@link MicroProcess}) on a database of their own.
+ */
+class ServerLifecycleIT {
+
+    private static final String DATABASE = "lifecycle_it";
+
+    @BeforeAll
+    static void database() throws Exception {
+        try (Connection c = DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
+            st.execute("drop database if exists " + DATABASE + " with (force)");
+            st.execute("create database " + DATABASE);
+        }
+    }
+
+    @Test
+    void sigtermLetsARunningHandlerFinishAndAHandlerPastTheGraceIsHandedBackToTheNextServerWithinTwoSeconds() throws Exception {
+        // 1. a 5 s handler, SIGTERM after 1 s: it finishes and reports before the server exits; the worker is marked stopped
+        String shortRun;
+        long exitedAfterMs;
+        try (MicroProcess a = start("a")) {
+            a.awaitReady();
+            shortRun = sql("select run_id::text from pgflow.start_flow('it_lifecycle', '{\"seconds\": 5}')");
+            awaitSql("select status from pgflow.step_tasks where run_id = '" + shortRun + "'", "started");
+            Thread.sleep(1000);
+            long t0 = System.nanoTime();
+            a.process.destroy(); // SIGTERM
+            assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            exitedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        }
+        assertThat(sql("select status || ' ' || output::text from pgflow.runs where run_id = '" + shortRun + "'"))
+                .isEqualTo("completed {\"work\": \"a\"}");
+        assertThat(exitedAfterMs).as("the server waited for the handler").isGreaterThanOrEqualTo(3000);
+        assertThat(sql("select count(*) filter (where stopped_at is null) || ' of ' || count(*) from pgflow.workers"))
+                .as("every worker of the stopped server is marked stopped").matches("0 of \\d+");
+        String log = Files.readString(MicroProcess.TARGET.resolve("servers/server-a.log"));
+        assertThat(log).contains("PGFLOW-045 SIGTERM: stopping the workers gracefully before the server stops")
+                .containsPattern("PGFLOW-036 worker [0-9a-f-]+ \\(flow it_lifecycle\\) stopped");
+
+        // 2. a 2-minute handler with a 3 s grace: handed back at SIGTERM, taken by server b within 2 s of a's exit
+        String longRun;
+        List<String> timing = new ArrayList<>();
+        try (MicroProcess a = start("a", "-Dpgflow.worker.it_lifecycle.shutdownTimeoutMs=3000")) {
+            a.awaitReady();
+            longRun = sql("select run_id::text from pgflow.start_flow('it_lifecycle', '{\"seconds\": 120}')");
+            awaitSql("select status from pgflow.step_tasks where run_id = '" + longRun + "'", "started");
+            try (MicroProcess b = start("b")) { // started after a took the task: b cannot have claimed it first
+                b.awaitReady();
+                assertThat(sql("select status from pgflow.step_tasks where run_id = '" + longRun + "'")).isEqualTo("started");
+                String signalled = sql("select clock_timestamp()::text");
+                a.process.destroy();
+                assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                String aExited = sql("select clock_timestamp()::text");
+                awaitSql("select status from pgflow.runs where run_id = '" + longRun + "'", "completed");
+                timing.add(sql("select round(extract(epoch from (t.completed_at - '" + aExited + "'::timestamptz)) * 1000)::text"
+                        + " from pgflow.step_tasks t where t.run_id = '" + longRun + "'"));
+                timing.add(sql("select round(extract(epoch from (t.completed_at - '" + signalled + "'::timestamptz)) * 1000)::text"
+                        + " from pgflow.step_tasks t where t.run_id = '" + longRun + "'"));
+            }
+        }
+        assertThat(sql("select output::text from pgflow.runs where run_id = '" + longRun + "'")).isEqualTo("{\"work\": \"b\"}");
+        assertThat(sql("select attempts_count || ' ' || (select string_agg(attempt || ' ' || outcome, ', ') from pgflow_internal.task_attempts"
+                + " where run_id = t.run_id) from pgflow.step_tasks t where run_id = '" + longRun + "'"))
+                .as("max_attempts 1, and the handed-back attempt did not count").isEqualTo("1 1 released");
+        long takenAfterMs = Long.parseLong(timing.get(0));
+        long sinceSignalMs = Long.parseLong(timing.get(1));
+        System.out.println("ServerLifecycleIT: the handed-back task completed on b " + sinceSignalMs + " ms after SIGTERM to a (grace 3 s), "
+                + takenAfterMs + " ms after a's process ended");
+        assertThat(takenAfterMs).as("completed by b, relative to a's exit (ms)").isLessThan(2000);
+        assertThat(sinceSignalMs).as("completed by b after the 3 s grace, not after the 605 s lease").isBetween(3000L, 5000L);
+    }
+
+    private static MicroProcess start(String name, String... properties) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-Dpgflow.db.url=" + url()));
+        all.addAll(List.of(properties));
+        return MicroProcess.start(name, false, all.toArray(String[]::new));
+    }
+
+    private static String url() {
+        return ItDatabase.jdbcUrl().replaceFirst("/postgres$", "/" + DATABASE);
+    }
+
+    private static String sql(String query) throws Exception {
+        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres"); var st = c.createStatement();
+             var rs = st.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void awaitSql(String query, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        String now = null;
+        while (System.nanoTime() < deadline) {
+            now = sql(query);
+            if (expected.equals(now)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(query + " gave " + now + ", not " + expected + ", for 120 s");
+    }
+}
