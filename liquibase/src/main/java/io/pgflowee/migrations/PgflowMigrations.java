@@ -56,6 +56,59 @@ public final class PgflowMigrations {
      * standard output.
      */
     public static void apply(Connection connection, boolean quiet) {
+        update(connection, quiet, MASTER_CHANGELOG);
+    }
+
+    /** The engine core's changelog (schema and SQL functions), without the flows. */
+    public static final String CORE_CHANGELOG = "pgflow/db/core/changelog.xml";
+    /** The compiled flows' changelog: one include per flow. */
+    public static final String FLOWS_CHANGELOG = "pgflow/db/flows/changelog.xml";
+
+    /** A compiled flow whose changelog could not be applied, and why (the database's message). */
+    public record FlowProblem(String changelog, String message) {
+    }
+
+    /**
+     * The core, then each compiled flow on its own: a flow whose changelog cannot be applied (it
+     * changed after it was applied, or its SQL fails) is skipped and reported, and every other flow
+     * is applied. A failure of the core is thrown, as from {@link #apply}. The same changeset files
+     * are recorded as through the master changelog. Flows are applied quietly (the caller reports).
+     *
+     * @return the flows that were not applied, in changelog order (empty when all were)
+     */
+    public static java.util.List<FlowProblem> applyEachFlowOnItsOwn(Connection connection, boolean quiet) {
+        update(connection, quiet, CORE_CHANGELOG);
+        java.util.List<FlowProblem> problems = new java.util.ArrayList<>();
+        for (String flow : flowChangelogs()) {
+            try {
+                update(connection, true, flow);
+            } catch (MigrationException e) {
+                problems.add(new FlowProblem(flow, rootMessage(e)));
+            }
+        }
+        return problems;
+    }
+
+    /** The compiled flows' changelogs in the order the flows changelog includes them. */
+    static java.util.List<String> flowChangelogs() {
+        String text;
+        try (java.io.InputStream in = PgflowMigrations.class.getClassLoader().getResourceAsStream(FLOWS_CHANGELOG)) {
+            if (in == null) {
+                return java.util.List.of();
+            }
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new MigrationException("PGFLOW-001 cannot read " + FLOWS_CHANGELOG + ": " + e.getMessage(), e);
+        }
+        java.util.List<String> files = new java.util.ArrayList<>();
+        java.util.regex.Matcher include = java.util.regex.Pattern.compile("<include\\s+file=\"([^\"]+)\"").matcher(text);
+        while (include.find()) {
+            files.add("pgflow/db/flows/" + include.group(1));
+        }
+        return files;
+    }
+
+    private static void update(Connection connection, boolean quiet, String changelog) {
         ClassLoader loader = PgflowMigrations.class.getClassLoader();
         Boolean autoCommit = null;
         boolean locked = false;
@@ -79,11 +132,11 @@ public final class PgflowMigrations {
             }
             Scope.child(scope, () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
                     .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
-                    .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, MASTER_CHANGELOG)
+                    .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, changelog)
                     .execute());
             migrated = true;
         } catch (Exception e) {
-            throw new MigrationException("PGFLOW-001 applying " + MASTER_CHANGELOG + " failed: "
+            throw new MigrationException("PGFLOW-001 applying " + changelog + " failed: "
                     + rootMessage(e), e);
         } finally {
             if (locked) {

@@ -52,6 +52,61 @@ class PgflowMigrationsTest {
     }
 
     @Test
+    void aFlowThatChangedAfterItWasAppliedIsSkippedAndReportedWhileTheCoreAndEveryOtherFlowAreApplied(DataSource db) throws Exception {
+        try (Connection c = db.getConnection(); var st = c.createStatement()) {
+            String rows = "select count(*) || ' ' || count(distinct (id, author, filename)) from public.databasechangelog";
+            String before;
+            try (ResultSet rs = st.executeQuery(rows)) {
+                rs.next();
+                before = rs.getString(1);
+            }
+            assertThat(PgflowMigrations.applyEachFlowOnItsOwn(c, true)).as("nothing wrong").isEmpty();
+            try (ResultSet rs = st.executeQuery(rows)) {
+                rs.next();
+                assertThat(rs.getString(1)).as("the same changesets, recorded under the same file names").isEqualTo(before);
+            }
+
+            // greet_user differs in the database (one step instead of two); cart_invoice was deleted
+            try {
+                changeFlowsAndApply(st, c);
+            } finally {
+                st.execute("select pgflow.delete_flow_and_data('greet_user')"); // the class's other tests expect the compiled flows
+                PgflowMigrations.applyEachFlowOnItsOwn(c, true);
+            }
+        }
+    }
+
+    private static void changeFlowsAndApply(java.sql.Statement st, Connection c) throws Exception {
+        {
+            st.execute("select pgflow.delete_flow_and_data('greet_user')");
+            st.execute("select pgflow.create_flow('greet_user')");
+            st.execute("select pgflow.add_step('greet_user', 'full_name')");
+            st.execute("select pgflow.delete_flow_and_data('cart_invoice')");
+
+            List<PgflowMigrations.FlowProblem> problems = PgflowMigrations.applyEachFlowOnItsOwn(c, true);
+
+            assertThat(problems).extracting(PgflowMigrations.FlowProblem::changelog).containsExactly("pgflow/db/flows/greet_user.sql");
+            assertThat(problems.get(0).message()).startsWith("ERROR: Flow 'greet_user' changed after it was applied: its compiled"
+                    + " changelog no longer matches the flow in the database (first = compiled, second = database): Step count differs: 2 vs 1");
+            try (ResultSet rs = st.executeQuery("select string_agg(flow_slug || ':' || (select count(*) from pgflow.steps s"
+                    + " where s.flow_slug = f.flow_slug), ' ' order by flow_slug) from pgflow.flows f"
+                    + " where flow_slug in ('cart_invoice', 'greet_many', 'greet_user')")) {
+                rs.next();
+                assertThat(rs.getString(1)).as("cart_invoice applied again, greet_user left as it is")
+                        .isEqualTo("cart_invoice:4 greet_many:2 greet_user:1");
+            }
+
+            // the database fixed: the flow is applied
+            st.execute("select pgflow.delete_flow_and_data('greet_user')");
+            assertThat(PgflowMigrations.applyEachFlowOnItsOwn(c, true)).isEmpty();
+            try (ResultSet rs = st.executeQuery("select count(*) from pgflow.steps where flow_slug = 'greet_user'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void severalServersMigratingAnEmptyDatabaseAtOnceAllSucceedAndApplyEachChangesetOnce() throws Exception {
         String name = "pgflow_concurrent_" + System.nanoTime();
         try (Connection admin = PgflowDatabaseExtension.adminConnection(); var st = admin.createStatement()) {

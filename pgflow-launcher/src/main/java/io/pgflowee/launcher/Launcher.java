@@ -31,6 +31,8 @@ import java.util.Properties;
 public final class Launcher {
 
     private static final int PAYARA_STOP_SECONDS = 60;
+    /** How often a running server's readiness is read for flows that stop or start running. */
+    private static final long FLOW_WATCH_MS = 3000;
 
     /** Set by the shutdown hook: the reload watcher stops reacting. */
     private static volatile boolean stopping;
@@ -147,7 +149,17 @@ public final class Launcher {
             watch(payara, reloader, env, banner);
             return;
         }
-        banner.accept(payara.awaitReady(settings.startupTimeoutSeconds()));
+        String ready = payara.awaitReady(settings.startupTimeoutSeconds());
+        banner.accept(ready);
+        FlowWatch flows = new FlowWatch(System.out::println);
+        flows.seen(ready);
+        while (payara.isAlive() && !stopping) { // a flow that stops or starts running is told, the others go on
+            Thread.sleep(FLOW_WATCH_MS);
+            String answer = payara.readinessAnswer();
+            if (answer != null && !stopping) {
+                flows.seen(answer);
+            }
+        }
         int exit = payara.waitFor();
         if (exit != 0 && exit != 143 && exit != 130) {
             System.err.println("pgflow: Payara Micro exited with code " + exit);
@@ -166,6 +178,8 @@ public final class Launcher {
             java.util.function.Consumer<String> banner) throws Exception {
         boolean everReady = false;
         boolean down = false;
+        FlowWatch flows = new FlowWatch(System.out::println);
+        long watchedAt = 0;
         PayaraMicroProcess.Readiness starting = payara.readiness();
         long restartedAt = 0;
         long builtIn = 0;
@@ -209,8 +223,16 @@ public final class Launcher {
                         System.out.printf("pgflow: reloaded (build %.1f s, restart %.1f s); flows: %s%n", builtIn / 1000.0,
                                 (System.nanoTime() - restartedAt) / 1e9, ReadinessReasons.flowVerdicts(ready));
                     }
+                    flows.seen(ready);
+                    watchedAt = System.nanoTime();
                     starting = null;
                 }
+            } else if (everReady && !down && payara.isAlive() && System.nanoTime() - watchedAt > FLOW_WATCH_MS * 1_000_000) {
+                String answer = payara.readinessAnswer();
+                if (answer != null && !stopping) {
+                    flows.seen(answer);
+                }
+                watchedAt = System.nanoTime();
             }
             Thread.sleep(starting != null ? 250 : 1000);
         }

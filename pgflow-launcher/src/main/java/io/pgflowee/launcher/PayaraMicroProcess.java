@@ -138,6 +138,20 @@ final class PayaraMicroProcess {
                 + " s (PGFLOW_STARTUP_TIMEOUT); last readiness answer: " + readiness.last);
     }
 
+    /** Readiness's answer now, UP or DOWN (null when the server does not answer). */
+    String readinessAnswer() {
+        try {
+            return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build()
+                    .send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/health/ready"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** A readiness probe for this start: what readiness says is wrong is printed as it appears, each reason once. */
     Readiness readiness() {
         return new Readiness();

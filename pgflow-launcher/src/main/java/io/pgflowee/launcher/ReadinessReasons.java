@@ -89,13 +89,15 @@ final class ReadinessReasons {
         return reasons;
     }
 
-    /**
-     * Each flow's verdict in a readiness answer ({@code pgflow-flows}), as {@code "slug state"} joined
-     * by commas ({@code "cart_invoice verified, my_flow compiled"}); for a flow that does not run, the
-     * state with its message. Empty when the answer lists no flow.
-     */
-    static String flowVerdicts(String body) {
-        List<String> verdicts = new ArrayList<>();
+    /** Whether a flow's readiness value ({@code "verified"}, {@code "mismatch: ..."}) says it runs (or waits for the schema). */
+    static boolean runs(String value) {
+        String state = value.contains(": ") ? value.substring(0, value.indexOf(": ")) : value;
+        return state.equals("verified") || state.equals("compiled") || state.equals("unchecked");
+    }
+
+    /** Each flow's readiness value by slug ({@code "greet_user" -> "verified"}), sorted; empty when the answer lists none. */
+    static Map<String, String> flowStates(String body) {
+        Map<String, String> states = new java.util.TreeMap<>();
         try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
             JsonValue checks = reader.readObject().get("checks");
             if (checks != null && checks.getValueType() == JsonValue.ValueType.ARRAY) {
@@ -104,16 +106,28 @@ final class ReadinessReasons {
                     if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT) {
                         data.asJsonObject().forEach((key, value) -> {
                             if (key.startsWith("flow.")) {
-                                verdicts.add(key.substring(5) + " " + string(value));
+                                states.put(key.substring(5), string(value));
                             }
                         });
                     }
                 }
             }
         } catch (RuntimeException e) {
-            return "";
+            return Map.of();
         }
-        verdicts.sort(null);
+        return states;
+    }
+
+    /**
+     * Each flow's verdict in a readiness answer ({@code pgflow-flows}), as {@code "slug state"} joined
+     * by commas ({@code "cart_invoice verified, my_flow compiled"}); a flow that does not run shows
+     * its state and "not running" (its message is told on a line of its own). Empty when the answer
+     * lists no flow.
+     */
+    static String flowVerdicts(String body) {
+        List<String> verdicts = new ArrayList<>();
+        flowStates(body).forEach((slug, value) -> verdicts.add(slug + " " + (runs(value) ? value
+                : (value.contains(": ") ? value.substring(0, value.indexOf(": ")) : value) + " (NOT RUNNING)")));
         return String.join(", ", verdicts);
     }
 

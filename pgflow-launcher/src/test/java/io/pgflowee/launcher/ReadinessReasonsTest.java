@@ -59,9 +59,31 @@ class ReadinessReasonsTest {
                 + "\"data\":{\"migrations\":\"APPLIED\"}},{\"name\":\"pgflow-flows\",\"status\":\"UP\","
                 + "\"data\":{\"flow.cart_invoice\":\"verified\",\"flow.my_flow\":\"compiled\"}}]}"))
                 .isEqualTo("cart_invoice verified, my_flow compiled");
-        assertThat(ReadinessReasons.flowVerdicts(MISMATCH)).startsWith("billing missing: flow 'billing' is not in the database, greet_user verified, it_new compiled,"
-                + " order_fulfilment mismatch: flow 'order_fulfilment' differs");
+        assertThat(ReadinessReasons.flowVerdicts(MISMATCH)).isEqualTo("billing missing (NOT RUNNING), greet_user verified, it_new compiled,"
+                + " order_fulfilment mismatch (NOT RUNNING)");
         assertThat(ReadinessReasons.flowVerdicts("{\"status\":\"UP\",\"checks\":[]}")).isEmpty();
         assertThat(ReadinessReasons.flowVerdicts("not json")).isEmpty();
+    }
+
+    @Test
+    void whileTheServerRunsAFlowThatStopsRunningIsToldOnceWithItsFixAndAgainWhenItRunsAgain() {
+        List<String> printed = new ArrayList<>();
+        FlowWatch flows = new FlowWatch(printed::add);
+        String ok = "{\"status\":\"UP\",\"checks\":[{\"name\":\"pgflow-flows\",\"status\":\"UP\",\"data\":{\"flow.greet_user\":\"verified\","
+                + "\"flow.order_fulfilment\":\"verified\"}}]}";
+        String broken = ok.replace("\"flow.order_fulfilment\":\"verified\"", "\"flow.order_fulfilment\":\"mismatch: flow 'order_fulfilment'"
+                + " differs from the flow in the database and will not run: Step count differs: 5 vs 4. Flows are immutable once applied\","
+                + "\"notRunning\":\"order_fulfilment\"");
+
+        flows.seen(ok);
+        flows.seen(broken);
+        flows.seen(broken); // read again: told once
+        flows.seen("<html>restarting</html>");
+        flows.seen(ok);
+
+        assertThat(printed).containsExactly(
+                "pgflow: flow order_fulfilment does not run (every other flow does): flow 'order_fulfilment' differs from the flow in the"
+                        + " database and will not run: Step count differs: 5 vs 4. Flows are immutable once applied",
+                "pgflow: flow order_fulfilment runs now (verified)");
     }
 }

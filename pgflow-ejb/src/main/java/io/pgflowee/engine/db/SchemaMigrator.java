@@ -1,6 +1,7 @@
 package io.pgflowee.engine.db;
 
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -110,9 +111,14 @@ public class SchemaMigrator {
     private void attempt() {
         long start = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
-            // a retry reports its outcome itself (PGFLOW-001 when the reason changes): Liquibase stays quiet
-            PgflowMigrations.apply(c, status.get().state() != State.PENDING);
-            status.set(new Status(State.APPLIED, "migrations applied"));
+            // a retry reports its outcome itself (PGFLOW-001 when the reason changes): Liquibase stays quiet.
+            // Each flow on its own: a flow whose changelog cannot be applied stays that flow's problem
+            // (reported here once, and by the flow checks: it does not run), every other flow migrates and runs
+            List<PgflowMigrations.FlowProblem> problems = PgflowMigrations.applyEachFlowOnItsOwn(c, status.get().state() != State.PENDING);
+            status.set(new Status(State.APPLIED, problems.isEmpty() ? "migrations applied"
+                    : "migrations applied, except " + problems.size() + " flow(s): " + problems.stream()
+                            .map(p -> flowOf(p.changelog())).collect(java.util.stream.Collectors.joining(", "))));
+            reportFlowProblems(problems);
             LOG.info(() -> String.format("PGFLOW-011 pgflow schema up to date at %s (%d ms)",
                     DatabaseProblems.where(database.url()), (System.nanoTime() - start) / 1_000_000));
         } catch (Exception e) {
@@ -120,6 +126,45 @@ public class SchemaMigrator {
             return;
         }
         schemaReady.fire(new SchemaReady(State.APPLIED));
+    }
+
+    /** Each flow that was not migrated, once per new reason, in one line: what is wrong and the fix (the database's hint). */
+    private void reportFlowProblems(List<PgflowMigrations.FlowProblem> problems) {
+        String now = problems.toString();
+        if (now.equals(reportedFlowProblems)) {
+            return;
+        }
+        reportedFlowProblems = now;
+        for (PgflowMigrations.FlowProblem p : problems) {
+            LOG.warning("PGFLOW-012 flow " + flowOf(p.changelog()) + " was not migrated (" + p.changelog() + "); it does not run here,"
+                    + " every other flow does: " + oneLine(p.message()));
+        }
+    }
+
+    private String reportedFlowProblems = "[]";
+
+    /** "greet_user" of "pgflow/db/flows/greet_user.sql". */
+    static String flowOf(String changelog) {
+        String file = changelog.substring(changelog.lastIndexOf('/') + 1);
+        return file.endsWith(".sql") ? file.substring(0, file.length() - 4) : file;
+    }
+
+    /** The database's message in one line: "ERROR: " and the "Where:" context dropped, the hint as "Fix: ...". */
+    static String oneLine(String message) {
+        StringBuilder line = new StringBuilder();
+        for (String part : message.split("\\R")) {
+            String p = part.strip();
+            if (p.startsWith("Where:") || p.isEmpty()) {
+                continue;
+            }
+            if (p.startsWith("Hint:")) {
+                p = "Fix: " + p.substring(5).strip();
+            } else if (p.startsWith("ERROR:")) {
+                p = p.substring(6).strip();
+            }
+            line.append(line.length() == 0 ? "" : " ").append(p);
+        }
+        return line.toString();
     }
 
     private void fail(Exception e) {

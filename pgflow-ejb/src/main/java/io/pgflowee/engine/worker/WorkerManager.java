@@ -228,12 +228,13 @@ public class WorkerManager {
         if (direct != null) {
             workers.values().forEach(w -> w.useConnectionsOf(direct));
         }
-        // every worker stops claiming and is marked stopped first, then all running handlers get one
-        // shared grace period (the longest shutdownTimeout)
+        // every worker stops claiming and is marked stopped first; then each worker's handlers get its
+        // own shutdownTimeout from now, the shortest first, so that a worker whose grace is over hands
+        // its tasks back then, not when the longest grace of the server ends
         workers.values().forEach(FlowWorker::beginStop);
-        long deadline = System.nanoTime() + workers.values().stream()
-                .mapToLong(w -> w.shutdownTimeout().toNanos()).max().orElse(0);
-        workers.values().forEach(w -> w.awaitDrained(deadline));
+        long began = System.nanoTime();
+        workers.values().stream().sorted(java.util.Comparator.comparing(FlowWorker::shutdownTimeout))
+                .forEach(w -> w.awaitDrained(began + w.shutdownTimeout().toNanos()));
         workers.clear();
         if (scheduler != null) {
             scheduler.shutdownNow();
