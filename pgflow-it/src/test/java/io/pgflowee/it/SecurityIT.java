@@ -264,6 +264,17 @@ class SecurityIT {
             assertThat(refused.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("JSESSIONID"));
         }
 
+        // a browser renders the sign-in page more than once (its favicon request is sent there too): every copy stays valid
+        HttpClient tabs = browser();
+        String first = ConsoleSignIns.formToken(tabs, base());
+        HttpResponse<String> again = tabs.send(HttpRequest.newBuilder(base().resolve("favicon.ico")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(again.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).contains("/pgflow/login.xhtml"));
+        assertThat(ConsoleSignIns.formToken(tabs, base())).isEqualTo(first);
+        HttpResponse<String> withFirst = tabs.send(HttpRequest.newBuilder(base().resolve("login")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(ConsoleSignIns.form("csrf", first, "username", "it-viewer", "password",
+                        "it-viewer-secret"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(withFirst.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/pgflow/"));
+
         ConsoleSignIns.signIn(browser, base(), "it-operator", "it-operator-secret", null);
         HttpResponse<String> dashboard = browser.send(HttpRequest.newBuilder(base()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(dashboard.statusCode()).isEqualTo(200);

@@ -128,8 +128,9 @@ public final class Launcher {
                 ? "on: a change under " + reloader.root() + " is rebuilt and redeployed (--no-reload turns it off)"
                 : settings.reload() ? "off: not started from a source tree (PGFLOW_SOURCE_DIR names one)" : "off (--no-reload)";
         String psql = psqlConnectionString(url, user, postgres != null ? password : null);
+        long startedAtMillis = System.currentTimeMillis();
         java.util.function.Consumer<String> banner = ready -> System.out.printf("%n"
-                + "pgflow is ready (%d s)%n"
+                + "pgflow is ready (%s)%n"
                 + "  Console   %s/%n"
                 + "  API       %s/api/system%n"
                 + "  Health    %s/health/ready%n"
@@ -139,7 +140,8 @@ public final class Launcher {
                 + "  Flows     %s%n"
                 + "  Reload    %s%n"
                 + "Press Ctrl-C to stop.%n%n",
-                (System.nanoTime() - start) / 1_000_000_000L, base, base, base,
+                readyAfter((System.nanoTime() - start) / 1_000_000_000L, startedAtMillis, System.getenv("PGFLOW_STARTED_AT")),
+                base, base, base,
                 psql, admin.describe(),
                 postgres != null ? "  Data      " + postgres.dataDirectory() + " (embedded PostgreSQL 17 on port "
                         + postgres.port() + ")" + System.lineSeparator() : "",
@@ -235,6 +237,20 @@ public final class Launcher {
                 watchedAt = System.nanoTime();
             }
             Thread.sleep(starting != null ? 250 : 1000);
+        }
+    }
+
+    /**
+     * "23 s", or "23 s; 311 s with the build" when {@code ./pgflow} built first ({@code PGFLOW_STARTED_AT}:
+     * when that command began, milliseconds since 1970, second precision).
+     */
+    static String readyAfter(long seconds, long launcherStartedMillis, String commandStartedAt) {
+        try {
+            long began = commandStartedAt == null ? launcherStartedMillis : Long.parseLong(commandStartedAt.trim());
+            long before = (launcherStartedMillis - began) / 1000;
+            return before >= 2 ? seconds + " s; " + (seconds + before) + " s with the build" : seconds + " s";
+        } catch (NumberFormatException e) {
+            return seconds + " s";
         }
     }
 

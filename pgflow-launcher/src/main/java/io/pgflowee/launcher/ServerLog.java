@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * Payara Micro's output: every line goes to the server log file ({@code $PGFLOW_HOME/logs/server.log},
  * the previous run's kept as {@code server.log.1}) without colour codes; the console gets one short
  * line per record that matters, {@code HH:MM:SS LEVEL message}: pgflow's own ({@code PGFLOW-nnn}),
- * warnings, errors (with their stack traces) and Payara's ready line. Never colour codes. Left out:
+ * warnings, errors (their first line: stack traces stay in the log) and Payara's ready line. Never colour codes. Left out:
  * Payara's warnings about expired certificates in its bundled trust store (NCLS-SECURITY-05054:
  * several hundred lines of certificate dumps that no user can act on).
  */
@@ -30,7 +30,17 @@ final class ServerLog {
             + ".*?\\[levelValue: \\d+\\] ?(.*)$");
     private static final String EXPIRED_CERTIFICATES = "NCLS-SECURITY-05054";
 
-    private enum After { NOTHING, FIRST_LINE, EVERY_LINE }
+    private enum After { NOTHING, FIRST_LINE }
+
+    /**
+     * Payara's warning that its runtime directory is a temporary one: harmless here (the launcher
+     * starts every run from the WAR and PGFLOW_HOME; nothing of pgflow is kept in that directory).
+     */
+    private static final String TEMPORARY_RUNTIME = "Payara Micro Runtime directory is located in a temporary file location";
+
+    private static boolean harmless(String message) {
+        return message.startsWith(TEMPORARY_RUNTIME);
+    }
 
     private After after = After.NOTHING;
     private String pendingPrefix;
@@ -60,42 +70,29 @@ final class ServerLog {
             String message = record.group(4).replaceFirst("^\\[\\[", "").trim();
             boolean severe = level.equals("SEVERE");
             boolean shown = message.contains("PGFLOW-") || severe
-                    || (level.equals("WARNING") && !record.group(3).equals(EXPIRED_CERTIFICATES))
+                    || (level.equals("WARNING") && !record.group(3).equals(EXPIRED_CERTIFICATES) && !harmless(message))
                     || (message.startsWith("Payara Micro") && message.contains(" ready in "));
             if (!shown) {
                 after = After.NOTHING;
                 return null;
             }
             String prefix = time + " " + level + " ";
-            if (message.isEmpty() && !severe) {
+            if (message.isEmpty()) {
                 after = After.FIRST_LINE;
                 pendingPrefix = prefix;
                 return null;
             }
-            after = severe ? After.EVERY_LINE : After.NOTHING;
-            return (prefix + message).trim();
+            after = After.NOTHING; // an error's stack trace stays in the server log
+            return (prefix + message).trim() + (severe ? " (details in the server log)" : "");
         }
         if (plain.isBlank() || plain.trim().equals("]]")) {
             return null;
         }
-        switch (after) {
-            case FIRST_LINE -> {
-                after = After.NOTHING;
-                return pendingPrefix + plain.trim();
-            }
-            case EVERY_LINE -> {
-                if (plain.endsWith("]]")) {
-                    // the record's end: what follows until the next record is not part of the error
-                    after = After.NOTHING;
-                    String last = plain.substring(0, plain.length() - 2);
-                    return last.isBlank() ? null : last;
-                }
-                return plain;
-            }
-            default -> {
-                return null;
-            }
+        if (after == After.FIRST_LINE) {
+            after = After.NOTHING;
+            return pendingPrefix + plain.trim() + (pendingPrefix.contains(" SEVERE ") ? " (details in the server log)" : "");
         }
+        return null;
     }
 
     /** Copies {@code output} to {@code log} (without colour codes) and the shown lines to {@code console}, until it ends. */

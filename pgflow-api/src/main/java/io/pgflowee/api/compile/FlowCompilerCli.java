@@ -91,7 +91,9 @@ public final class FlowCompilerCli {
         Map<String, Flow<?>> flows;
         try {
             if (allowNone && only.isEmpty() && classDirs.stream().noneMatch(Files::isDirectory)) {
-                out.println("pgflow compile: no flows yet in " + classDirs + " (no classes compiled)");
+                if (!check) { // the build's compile step said it already: the check of the same module stays quiet
+                    out.println("pgflow compile: no flows yet in " + classDirs + " (no classes compiled)");
+                }
                 return 0;
             }
             flows = discover(classDirs);
@@ -109,7 +111,9 @@ public final class FlowCompilerCli {
             flows.keySet().retainAll(only);
         }
         if (flows.isEmpty() && allowNone) {
-            out.println("pgflow compile: no flows yet in " + classDirs + " (add a class that implements FlowDefinition)");
+            if (!check) { // said once per build, by the compile step
+                out.println("pgflow compile: no flows yet in " + classDirs + " (add a class that implements FlowDefinition)");
+            }
             return 0;
         }
         if (flows.isEmpty()) {

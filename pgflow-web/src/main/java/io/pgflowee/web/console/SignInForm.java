@@ -30,8 +30,19 @@ public class SignInForm {
 
     private String token;
 
-    /** The form's token; the first call of a request also sets its cookie. */
+    /**
+     * The form's token: the browser's sign-in cookie when it has one (a browser renders the sign-in
+     * page more than once: for the favicon, or in another tab, and every copy of the form must stay
+     * valid), else a new one, set as that cookie.
+     */
     public String getToken() {
+        if (token == null && request.getCookies() != null) {
+            for (jakarta.servlet.http.Cookie c : request.getCookies()) {
+                if (c.getName().equals(ApiAuthentication.SIGN_IN_COOKIE) && c.getValue() != null && c.getValue().matches("[A-Za-z0-9_-]{43}")) {
+                    token = c.getValue();
+                }
+            }
+        }
         if (token == null) {
             token = ConsoleSignIn.newToken();
             boolean secure = request.isSecure() || trustForwarded && "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
