@@ -50,7 +50,7 @@ class PayaraMicroIT {
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
         return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
-                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ConsoleSignIns.class, ItFailingResource.class, ItFailingResource.Console.class)
+                .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ConsoleSignIns.class, ItWar.class, ItWar.Endpoint.class, ItFailingResource.class, ItFailingResource.Console.class)
                 .addAsWebResource(new org.jboss.shrinkwrap.api.asset.StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
 
@@ -605,32 +605,8 @@ class PayaraMicroIT {
 
     /** "get /api/runs/{id} takes input" and so on, for every JAX-RS resource method in the deployed WAR. */
     private static List<String> endpointsOfTheWar() throws Exception {
-        File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
-        List<String> endpoints = new java.util.ArrayList<>();
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(war);
-             java.net.URLClassLoader loader = new java.net.URLClassLoader(new URL[] {new URL("jar:" + war.toURI() + "!/WEB-INF/classes/")},
-                     PayaraMicroIT.class.getClassLoader())) {
-            for (String name : zip.stream().map(java.util.zip.ZipEntry::getName)
-                    .filter(n -> n.startsWith("WEB-INF/classes/") && n.endsWith(".class") && !n.contains("$")).toList()) {
-                Class<?> type = loader.loadClass(name.substring("WEB-INF/classes/".length(), name.length() - 6).replace('/', '.'));
-                jakarta.ws.rs.Path root = type.getAnnotation(jakarta.ws.rs.Path.class);
-                if (root == null) {
-                    continue;
-                }
-                for (java.lang.reflect.Method m : type.getDeclaredMethods()) {
-                    String verb = m.isAnnotationPresent(jakarta.ws.rs.GET.class) ? "get" : m.isAnnotationPresent(jakarta.ws.rs.POST.class)
-                            ? "post" : m.isAnnotationPresent(jakarta.ws.rs.PUT.class) ? "put"
-                            : m.isAnnotationPresent(jakarta.ws.rs.DELETE.class) ? "delete" : null;
-                    if (verb == null) {
-                        continue;
-                    }
-                    jakarta.ws.rs.Path sub = m.getAnnotation(jakarta.ws.rs.Path.class);
-                    endpoints.add(verb + " /api/" + root.value() + (sub == null ? "" : "/" + sub.value()) + " "
-                            + (m.getParameterCount() > 0 ? "takes input" : "no input"));
-                }
-            }
-        }
-        return endpoints;
+        return ItWar.endpoints().stream().map(e -> e.verb().toLowerCase(java.util.Locale.ROOT) + " " + e.path() + " "
+                + (e.takesInput() ? "takes input" : "no input")).toList();
     }
 
     @Test

@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.InputStream;
 import java.net.CookieManager;
 import java.net.URI;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -27,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -418,39 +413,14 @@ class SecurityIT {
         return Set.of(400, 401, 403, 404, 405).contains(status) ? null : "status " + status;
     }
 
-    /** The Faces pages of the deployed WAR (every .xhtml outside WEB-INF), except the sign-in page. */
+    /** The Faces pages of the deployed WAR, except the sign-in page. */
     static List<String> pages() throws Exception {
-        try (ZipFile war = new ZipFile(MicroProcess.TARGET.resolve("pgflow.war").toFile())) {
-            return war.stream().map(ZipEntry::getName).filter(n -> n.endsWith(".xhtml") && !n.contains("/") && !n.equals("login.xhtml"))
-                    .map(n -> "/" + n).sorted().toList();
-        }
+        return ItWar.pages().stream().filter(p -> !p.equals("/login.xhtml")).toList();
     }
 
     /** "POST /api/runs/{id}/retry" for every JAX-RS method in the deployed WAR's classes. */
     static List<String> endpoints() throws Exception {
-        Path war = MicroProcess.TARGET.resolve("pgflow.war");
-        List<String> endpoints = new ArrayList<>();
-        try (ZipFile zip = new ZipFile(war.toFile());
-             URLClassLoader loader = new URLClassLoader(new URL[] {new URL("jar:" + war.toUri() + "!/WEB-INF/classes/")},
-                     SecurityIT.class.getClassLoader())) {
-            for (String name : zip.stream().map(ZipEntry::getName)
-                    .filter(n -> n.startsWith("WEB-INF/classes/") && n.endsWith(".class") && !n.contains("$")).toList()) {
-                Class<?> type = loader.loadClass(name.substring("WEB-INF/classes/".length(), name.length() - 6).replace('/', '.'));
-                jakarta.ws.rs.Path root = type.getAnnotation(jakarta.ws.rs.Path.class);
-                if (root == null) {
-                    continue;
-                }
-                for (java.lang.reflect.Method m : type.getDeclaredMethods()) {
-                    String verb = m.isAnnotationPresent(jakarta.ws.rs.GET.class) ? "GET" : m.isAnnotationPresent(jakarta.ws.rs.POST.class)
-                            ? "POST" : m.isAnnotationPresent(jakarta.ws.rs.PUT.class) ? "PUT"
-                            : m.isAnnotationPresent(jakarta.ws.rs.DELETE.class) ? "DELETE" : null;
-                    if (verb != null) {
-                        jakarta.ws.rs.Path sub = m.getAnnotation(jakarta.ws.rs.Path.class);
-                        endpoints.add(verb + " /api/" + root.value() + (sub == null ? "" : "/" + sub.value()));
-                    }
-                }
-            }
-        }
+        List<String> endpoints = ItWar.endpoints().stream().map(e -> e.verb() + " " + e.path()).toList();
         assertThat(endpoints).as("the WAR's endpoints").hasSizeGreaterThanOrEqualTo(20);
         return endpoints;
     }

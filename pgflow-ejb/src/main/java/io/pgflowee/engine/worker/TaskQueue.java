@@ -135,13 +135,7 @@ final class TaskQueue implements ReportBatcher.Reports {
 
     /** {@code heartbeat}: false when the worker was marked stopped or deprecated. */
     boolean heartbeat() throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select pgflow.heartbeat(?)")) {
-            ps.setObject(1, workerId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return workerFunction("select pgflow.heartbeat(?)", Boolean.class);
     }
 
     /**
@@ -158,11 +152,16 @@ final class TaskQueue implements ReportBatcher.Reports {
 
     /** {@code release_tasks}: hands back every task this worker still holds (claimable at once, the attempt not counted). */
     int release() throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select pgflow.release_tasks(?)")) {
+        return workerFunction("select pgflow.release_tasks(?)", Integer.class);
+    }
+
+    /** The one value of a function of this worker ({@code select pgflow.f(worker_id)}). */
+    private <T> T workerFunction(String sql, Class<T> type) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, workerId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getInt(1);
+                return rs.getObject(1, type);
             }
         }
     }
