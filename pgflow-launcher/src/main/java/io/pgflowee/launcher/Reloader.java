@@ -32,6 +32,8 @@ final class Reloader {
     private final SourceFingerprint sources;
     private Map<String, SourceFingerprint.Stamp> lastScan;
     private String lastFingerprint;
+    /** The sources of the build the server runs: a change back to them needs no build and no restart. */
+    private String runningFingerprint;
 
     Reloader(Path root, Path home, String buildArgs) {
         this.root = root;
@@ -40,6 +42,7 @@ final class Reloader {
         this.sources = new SourceFingerprint(root);
         this.lastScan = sources.scan();
         this.lastFingerprint = sources.fingerprint();
+        this.runningFingerprint = lastFingerprint;
     }
 
     /**
@@ -90,6 +93,11 @@ final class Reloader {
             return List.of();
         }
         lastFingerprint = fingerprint;
+        if (fingerprint.equals(runningFingerprint)) { // for example a broken edit undone: the server runs these sources
+            System.out.println("pgflow: changed: " + describe(changes) + "; the sources are as the running server's build again:"
+                    + " nothing to rebuild");
+            return List.of();
+        }
         return changes;
     }
 
@@ -123,6 +131,9 @@ final class Reloader {
         // what the build wrote (compiled changelogs) is not a change to react to
         lastScan = sources.scan();
         lastFingerprint = sources.fingerprint();
+        if (status == 0) {
+            runningFingerprint = lastFingerprint; // the caller deploys it
+        }
         if (status != 0) {
             System.out.println("pgflow: the build failed (exit " + status + "); the running server keeps the last good build."
                     + " Errors (whole output in " + log + "):");

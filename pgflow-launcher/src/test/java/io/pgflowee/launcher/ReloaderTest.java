@@ -65,4 +65,33 @@ class ReloaderTest {
                 .hasMessage("PGFLOW-006 PGFLOW_SOURCE_DIR=" + dir.resolve("opt") + " is not the pgflow project (no pom.xml, mvnw and"
                         + " pgflow-web there)");
     }
+
+    @Test
+    void aBrokenEditUndoneNeedsNoBuildAndNoRestartAndAnotherChangeDoes(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(root.resolve("mvnw"), "#!/bin/sh\necho '[ERROR] COMPILATION ERROR : '\nexit 1\n"); // every build fails
+        Files.setPosixFilePermissions(root.resolve("mvnw"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path handler = Files.createDirectories(root.resolve("flows/src/main/java")).resolve("MyFlow.java");
+        Files.writeString(handler, "class MyFlow { /* the running build */ }\n");
+        Files.createDirectories(root.resolve("pgflow-web"));
+        Reloader reloader = new Reloader(root, Files.createTempDirectory("pgflow-home"), null); // outside the watched tree
+        java.io.PrintStream console = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true));
+        try {
+            Files.writeString(handler, "class MyFlow { broken( }\n");
+            assertThat(reloader.settledChanges()).containsExactly("flows/src/main/java/MyFlow.java (changed)");
+            assertThat(reloader.build()).as("the broken edit does not build").isEmpty();
+
+            Files.writeString(handler, "class MyFlow { /* the running build */ }\n"); // undone
+            assertThat(reloader.settledChanges()).isEmpty();
+
+            Files.writeString(handler, "class MyFlow { /* something new */ }\n");
+            assertThat(reloader.settledChanges()).containsExactly("flows/src/main/java/MyFlow.java (changed)");
+        } finally {
+            System.setOut(console);
+        }
+        assertThat(printed.toString()).contains("pgflow: changed: flows/src/main/java/MyFlow.java (changed); the sources are as the"
+                + " running server's build again: nothing to rebuild");
+    }
 }
