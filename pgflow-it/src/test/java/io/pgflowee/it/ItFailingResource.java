@@ -11,6 +11,7 @@ public class ItFailingResource {
     static final String SECRET_MESSAGE = "user=postgres password=hunter2 at jdbc:postgresql://db/pgflow";
 
     @GET
+    @jakarta.annotation.security.RolesAllowed("pgflow-viewer") // every endpoint declares its role (deny by default)
     public String fail() {
         throw new IllegalStateException(SECRET_MESSAGE);
     }
@@ -23,6 +24,7 @@ public class ItFailingResource {
             throw new IllegalStateException(SECRET_MESSAGE);
         }
 
+        @jakarta.annotation.security.RolesAllowed("pgflow-viewer")
         public void act() {
             throw new IllegalStateException(SECRET_MESSAGE);
         }

@@ -46,10 +46,28 @@ import jakarta.json.JsonObject;
 @ExtendWith(ArquillianExtension.class)
 class PayaraMicroIT {
 
+    /** Arquillian's in-container test runner: public in this test deployment only (see {@link #deployment()}). */
+    static final String ARQUILLIAN_RUNNER = "/ArquillianServletRunnerEE9";
+
+    /**
+     * The built WAR plus the test classes. Deny by default covers Arquillian's runner servlet too, so
+     * this deployment's web.xml makes that one path public, and the server makes it public for the
+     * second wall ({@code pgflow.security.publicPaths}, arquillian.xml). The WAR users deploy has neither.
+     */
     @Deployment
     static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
-        return ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class)
+        WebArchive archive = ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class);
+        String webXml;
+        try (java.io.InputStream in = archive.get("WEB-INF/web.xml").getAsset().openStream()) {
+            webXml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        archive.setWebXML(new org.jboss.shrinkwrap.api.asset.StringAsset(webXml.replaceFirst("  <security-role>",
+                "  <security-constraint><web-resource-collection><web-resource-name>arquillian</web-resource-name>"
+                        + "<url-pattern>" + ARQUILLIAN_RUNNER + "</url-pattern></web-resource-collection></security-constraint>\n  <security-role>")));
+        return archive
                 .addClasses(PayaraMicroIT.class, ItFlows.class, ItSql.class, MicroProcess.class, ConsoleSignIns.class, ItWar.class, ItWar.Endpoint.class, ItFailingResource.class, ItFailingResource.Console.class)
                 .addAsWebResource(new org.jboss.shrinkwrap.api.asset.StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }

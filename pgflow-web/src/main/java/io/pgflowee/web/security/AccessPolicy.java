@@ -37,23 +37,53 @@ public final class AccessPolicy {
 
     /** The area of a routed path; {@code metricsPublic} is {@code pgflow.metrics.public}. */
     public static Area area(String path, boolean metricsPublic) {
-        if (!canonical(path)) {
-            return Area.CONSOLE;
+        return area(path, metricsPublic, java.util.Set.of());
+    }
+
+    /**
+     * The area of a routed path, where {@code alsoPublic} are exact paths an operator made public
+     * ({@code pgflow.security.publicPaths}, for example a test harness's servlet; each must be
+     * public in {@code web.xml} too, or the container still refuses it).
+     */
+    public static Area area(String path, boolean metricsPublic, java.util.Set<String> alsoPublic) {
+        boolean canonical = canonical(path);
+        if (canonical) {
+            if (alsoPublic.contains(path)) {
+                return Area.PUBLIC;
+            }
+            if (path.equals("/login")) {
+                return Area.SIGN_IN;
+            }
+            if (path.equals("/login.xhtml") || path.startsWith("/jakarta.faces.resource/") && path.length() > 24
+                    || path.equals("/health") || path.startsWith("/health/") || path.equals("/openapi") || path.startsWith("/openapi/")) {
+                return Area.PUBLIC;
+            }
         }
-        if (path.equals("/login")) {
-            return Area.SIGN_IN;
-        }
-        if (path.equals("/login.xhtml") || path.startsWith("/jakarta.faces.resource/") && path.length() > 24
-                || path.equals("/health") || path.startsWith("/health/") || path.equals("/openapi") || path.startsWith("/openapi/")) {
-            return Area.PUBLIC;
-        }
-        if (path.equals("/metrics")) {
-            return metricsPublic ? Area.PUBLIC : Area.API;
-        }
+        // the API answers in its own terms whatever the spelling (401, then the resource's 400 or 404), never with the sign-in page
         if (path.equals("/api") || path.startsWith("/api/")) {
             return Area.API;
         }
+        if (path.equals("/metrics")) {
+            return metricsPublic && canonical ? Area.PUBLIC : Area.API;
+        }
         return Area.CONSOLE;
+    }
+
+    /** The exact, canonical paths of a comma-separated list; anything else in it is left out (and named in {@code refused}). */
+    public static java.util.Set<String> exactPaths(String list, java.util.List<String> refused) {
+        java.util.Set<String> paths = new java.util.LinkedHashSet<>();
+        for (String p : list == null ? new String[0] : list.split(",")) {
+            String path = p.strip();
+            if (path.isEmpty()) {
+                continue;
+            }
+            if (canonical(path) && !path.contains("*") && !path.equals("/")) {
+                paths.add(path);
+            } else {
+                refused.add(path);
+            }
+        }
+        return paths;
     }
 
     /** Whether a path is in the one spelling the public list compares with. */

@@ -98,7 +98,30 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
     @ConfigProperty(name = "pgflow.security.session.maxSeconds", defaultValue = "43200")
     int maxSeconds;
 
+    /**
+     * {@code pgflow.security.publicPaths}: exact paths besides the built-in public list that need no
+     * sign-in (comma-separated, for a servlet of your own such as a test harness's); each must be made
+     * public in {@code web.xml} too. Empty by default; wildcards and odd spellings are refused.
+     */
+    @Inject
+    @ConfigProperty(name = "pgflow.security.publicPaths", defaultValue = " ")
+    String publicPathsSetting;
+
+    private java.util.Set<String> alsoPublic;
+
     private final Map<String, Long> successLogged = new ConcurrentHashMap<>();
+
+    @jakarta.annotation.PostConstruct
+    void readPublicPaths() {
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        alsoPublic = AccessPolicy.exactPaths(publicPathsSetting, refused);
+        if (!refused.isEmpty()) {
+            LOG.warning("PGFLOW-058 pgflow.security.publicPaths: left out " + refused + " (only exact paths such as /my-probe)");
+        }
+        if (!alsoPublic.isEmpty()) {
+            LOG.info("PGFLOW-058 also public (pgflow.security.publicPaths): " + alsoPublic);
+        }
+    }
 
     @Override
     public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response, HttpMessageContext context) {
@@ -106,7 +129,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         boolean secure = SecurityHeaders.secure(request, trustForwarded);
         SecurityHeaders.apply(response, path, secure);
         try {
-            return switch (AccessPolicy.area(path, metricsPublic)) {
+            return switch (AccessPolicy.area(path, metricsPublic, alsoPublic)) {
                 case PUBLIC -> context.doNothing(); // the container still refuses what web.xml protects
                 case SIGN_IN -> signIn(request, response, secure);
                 case API -> api(request, response, context, path);

@@ -29,6 +29,13 @@ class AccessPolicyTest {
     }
 
     @Test
+    void anOddSpellingUnderTheApiStaysTheApisBasicSignIn() {
+        assertThat(AccessPolicy.area("/api/runs/%00/events", false)).isEqualTo(Area.API);
+        assertThat(AccessPolicy.area("/api/runs;x", true)).isEqualTo(Area.API);
+        assertThat(AccessPolicy.area("/metrics", true, java.util.Set.of())).isEqualTo(Area.PUBLIC);
+    }
+
+    @Test
     void oddSpellingsAreNeverPublic() {
         for (String path : List.of("//login.xhtml", "/./login.xhtml", "/jakarta.faces.resource/../runs.xhtml", "/login.xhtml;x",
                 "/login.xhtm%6c", "/health/..", "/health/.", "\\login.xhtml", "/health\\..\\runs.xhtml", "/health/\u0000",
@@ -47,5 +54,16 @@ class AccessPolicyTest {
             assertThat(AccessPolicy.localTarget(away)).as(away).isEqualTo("/");
         }
         assertThat(AccessPolicy.localTarget(null)).isEqualTo("/");
+    }
+
+    @Test
+    void anOperatorMayMakeExactPathsPublicButNoPatternOrOddSpelling() {
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        java.util.Set<String> extra = AccessPolicy.exactPaths(" /probe , /api/*, /, //x, /a;b, ", refused);
+        assertThat(extra).containsExactly("/probe");
+        assertThat(refused).containsExactly("/api/*", "/", "//x", "/a;b");
+        assertThat(AccessPolicy.area("/probe", false, extra)).isEqualTo(Area.PUBLIC);
+        assertThat(AccessPolicy.area("/probe/", false, extra)).isEqualTo(Area.CONSOLE);
+        assertThat(AccessPolicy.area("/probe;x", false, extra)).isEqualTo(Area.CONSOLE);
     }
 }
