@@ -76,7 +76,8 @@ class LauncherIT {
         builder.environment().put("PGFLOW_SOURCE_DIR", sources.toString());
         builder.environment().put("PGFLOW_BUILD_ARGS", "-o");
         builder.environment().put("PGFLOW_ADMIN_PASSWORD", "launcher-it-secret");
-        builder.environment().put("PGFLOW_JAVA_OPTS", "-Xmx512m");
+        // the flow "held" (added at the first reload) gives its handlers 2 s when Payara stops
+        builder.environment().put("PGFLOW_JAVA_OPTS", "-Xmx512m -Dpgflow.worker.held.shutdownTimeoutMs=2000");
         Process launcher = builder.start();
         launcher.getOutputStream().close();
         Thread reader = new Thread(() -> read(launcher), "launcher-output");
@@ -136,10 +137,37 @@ class LauncherIT {
                         }
                     }
                     """);
+            Files.writeString(sources.resolve("flows/src/main/java/com/example/flows/Held.java"), """
+                    package com.example.flows;
+
+                    import io.pgflowee.api.flow.Flow;
+                    import io.pgflowee.api.flow.FlowDefinition;
+                    import jakarta.enterprise.context.ApplicationScoped;
+
+                    @ApplicationScoped
+                    public class Held implements FlowDefinition {
+                        public record Input(String hold) {
+                        }
+
+                        @Override
+                        public Flow<Input> flow() {
+                            Flow<Input> flow = Flow.define("held", Input.class).maxAttempts(1).timeout(300);
+                            flow.step("work", String.class).run(in -> {
+                                while (java.nio.file.Files.exists(java.nio.file.Path.of(in.hold()))) {
+                                    Thread.sleep(100);
+                                }
+                                return "released";
+                            });
+                            return flow;
+                        }
+                    }
+                    """);
             Line reloaded = await(l -> l.text().startsWith("pgflow: reloaded ("), BOOT);
+            System.out.println("LauncherIT: " + reloaded.text());
             assertThat(reloaded.text()).endsWith("; flows: cart_invoice verified, greet_many verified, greet_user verified,"
-                    + " shout verified");
-            assertThat(lines()).contains("pgflow: changed: flows/src/main/java/com/example/flows/Shout.java (added),"
+                    + " held verified, shout verified");
+            assertThat(lines()).contains("pgflow: changed: flows/src/main/java/com/example/flows/Held.java (added),"
+                            + " flows/src/main/java/com/example/flows/Shout.java (added),"
                             + " pgflow-examples/src/main/java/io/pgflowee/examples/GreetUser.java (changed)",
                     "pgflow: building...", "pgflow: building again (compiled flow changelogs changed)...");
             assertThat(Files.readString(sources.resolve("liquibase/flows/shout.sql")))
@@ -147,6 +175,24 @@ class LauncherIT {
             assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
                     .isEqualTo("{\"greeting\": \"Howdy, Alice Smith!\"}");
             assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"upper\": \"HI!\"}");
+
+            // 3b. a reload while a run's handler runs: the stopping server hands the task back, the reloaded one finishes the run
+            Path hold = Files.createTempFile(TARGET, "hold", ".flag");
+            String held = sqlValue("SELECT run_id::text FROM pgflow.start_flow('held', '{\"hold\": \"" + hold + "\"}')");
+            awaitValue("SELECT status FROM pgflow.step_tasks WHERE run_id = '" + held + "'", "started");
+            String firstWorker = sqlValue("SELECT last_worker_id::text FROM pgflow.step_tasks WHERE run_id = '" + held + "'");
+            Path shout = sources.resolve("flows/src/main/java/com/example/flows/Shout.java");
+            Files.writeString(shout, Files.readString(shout).replace("+ \"!\"", "+ \"!!\""));
+            Line again = await(l -> l.text().startsWith("pgflow: reloaded (") && l.at() > reloaded.at(), BOOT);
+            System.out.println("LauncherIT: " + again.text());
+            awaitValue("SELECT count(*)::text FROM pgflow_internal.task_attempts WHERE run_id = '" + held + "' AND outcome = 'released'"
+                    + " AND worker_id = '" + firstWorker + "'", "1");
+            Files.delete(hold);
+            awaitValue("SELECT status FROM pgflow.runs WHERE run_id = '" + held + "'", "completed");
+            assertThat(sqlValue("SELECT attempts_count || ' ' || (last_worker_id <> '" + firstWorker + "') || ' ' || output::text"
+                    + " FROM pgflow.step_tasks WHERE run_id = '" + held + "'")).as("finished by the reloaded server, the handed-back attempt"
+                    + " not counted (max_attempts 1)").isEqualTo("1 true \"released\"");
+            assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"upper\": \"HI!!\"}");
 
             // 4. a change that does not compile: printed, and the server keeps running the last good build
             int before = output.size();
@@ -162,7 +208,7 @@ class LauncherIT {
             // each error once (Maven repeats the compiler's lines in its summary)
             assertThat(failure).filteredOn(l -> l.contains("Broken.java:[2,24]")).hasSize(1);
             assertThat(get(http, "/health/ready").statusCode()).isEqualTo(200);
-            assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"upper\": \"STILL HERE!\"}");
+            assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"upper\": \"STILL HERE!!\"}");
         } finally {
             // 5. SIGTERM: Payara first, then the launcher
             launcher.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output we still read)
@@ -269,6 +315,25 @@ class LauncherIT {
         sql("SELECT pgflow.delete_flow_and_data('greet_user')");
         sql("SELECT pgflow.create_flow('greet_user')");
         sql("SELECT pgflow.add_step('greet_user', 'full_name')");
+    }
+
+    private static String sqlValue(String query) throws Exception {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void awaitValue(String query, String expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String now = null;
+        while (System.nanoTime() < deadline) {
+            now = sqlValue(query);
+            if (expected.equals(now)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(query + " gave " + now + ", not " + expected + ", for 120 s");
     }
 
     private static void sql(String statement) throws Exception {
