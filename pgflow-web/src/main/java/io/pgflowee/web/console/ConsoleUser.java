@@ -38,16 +38,4 @@ public class ConsoleUser {
     public boolean isAdmin() {
         return request.isUserInRole(Role.ADMIN.roleName());
     }
-
-    /**
-     * Whether the user may act; if not, says so on the page ("Your role pgflow-viewer may not retry
-     * runs ..."). Every console action calls this first, so a forced request is refused too.
-     */
-    public boolean mayAct(String what) {
-        if (isOperator()) {
-            return true;
-        }
-        Messages.error("Your role " + getRole() + " may not " + what + ": that needs pgflow-operator or pgflow-admin.");
-        return false;
-    }
 }

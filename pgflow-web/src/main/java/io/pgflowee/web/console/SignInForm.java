@@ -36,19 +36,15 @@ public class SignInForm {
      * valid), else a new one, set as that cookie.
      */
     public String getToken() {
-        if (token == null && request.getCookies() != null) {
-            for (jakarta.servlet.http.Cookie c : request.getCookies()) {
-                if (c.getName().equals(ApiAuthentication.SIGN_IN_COOKIE) && c.getValue() != null && c.getValue().matches("[A-Za-z0-9_-]{43}")) {
-                    token = c.getValue();
-                }
-            }
+        String existing = token == null ? SecurityHeaders.cookieValue(request, ApiAuthentication.SIGN_IN_COOKIE) : null;
+        if (existing != null && existing.matches("[A-Za-z0-9_-]{43}")) {
+            token = existing;
         }
         if (token == null) {
             token = ConsoleSignIn.newToken();
-            boolean secure = request.isSecure() || trustForwarded && "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
             HttpServletResponse response = (HttpServletResponse) jakarta.faces.context.FacesContext.getCurrentInstance()
                     .getExternalContext().getResponse();
-            SecurityHeaders.cookie(request, response, ApiAuthentication.SIGN_IN_COOKIE, token, secure);
+            SecurityHeaders.cookie(request, response, ApiAuthentication.SIGN_IN_COOKIE, token, SecurityHeaders.secure(request, trustForwarded));
         }
         return token;
     }

@@ -64,7 +64,7 @@ public final class AccessPolicy {
             return Area.API;
         }
         if (path.equals("/metrics")) {
-            return metricsPublic && canonical ? Area.PUBLIC : Area.API;
+            return metricsPublic ? Area.PUBLIC : Area.API; // equal to "/metrics": canonical
         }
         return Area.CONSOLE;
     }

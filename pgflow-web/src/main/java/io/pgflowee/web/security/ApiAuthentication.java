@@ -323,15 +323,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
     /** The form's hidden {@code csrf} field equals its cookie (set when the form was rendered; another site can read neither). */
     private static boolean signInTokenMatches(HttpServletRequest request) {
         String field = request.getParameter("csrf");
-        if (field == null || field.length() < 16 || request.getCookies() == null) {
-            return false;
-        }
-        for (jakarta.servlet.http.Cookie c : request.getCookies()) {
-            if (c.getName().equals(SIGN_IN_COOKIE) && constantTimeEquals(c.getValue(), field)) {
-                return true;
-            }
-        }
-        return false;
+        return field != null && field.length() >= 16 && constantTimeEquals(SecurityHeaders.cookieValue(request, SIGN_IN_COOKIE), field);
     }
 
     /** A browser says the request comes from another site (Sec-Fetch-Site; absent in old browsers and non-browser clients). */

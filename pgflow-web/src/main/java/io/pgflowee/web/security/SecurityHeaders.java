@@ -52,7 +52,7 @@ public final class SecurityHeaders {
     }
 
     /** Whether the request came over HTTPS: to this server, or to a trusted proxy in front of it. */
-    static boolean secure(HttpServletRequest request, boolean trustForwarded) {
+    public static boolean secure(HttpServletRequest request, boolean trustForwarded) {
         return request.isSecure() || trustForwarded && "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
     }
 
@@ -62,19 +62,33 @@ public final class SecurityHeaders {
      * a later {@code Set-Cookie} of the same name and path replaces an earlier one in the browser.
      */
     static void sessionCookie(HttpServletRequest request, HttpServletResponse response, String id, boolean secure) {
-        response.addHeader("Set-Cookie", "JSESSIONID=" + id + "; Path=" + cookiePath(request) + "; HttpOnly; SameSite=Strict"
-                + (secure ? "; Secure" : ""));
+        cookie(request, response, "JSESSIONID", id, secure);
     }
 
     /** A cookie of the console's (strict, HttpOnly, Secure over HTTPS) with {@code value}, for this session of the browser. */
     public static void cookie(HttpServletRequest request, HttpServletResponse response, String name, String value, boolean secure) {
-        response.addHeader("Set-Cookie", name + "=" + value + "; Path=" + cookiePath(request) + "; HttpOnly; SameSite=Strict"
-                + (secure ? "; Secure" : ""));
+        setCookie(request, response, name + "=" + value, "", secure);
     }
 
     static void expireCookie(HttpServletRequest request, HttpServletResponse response, String name, boolean secure) {
-        response.addHeader("Set-Cookie", name + "=; Path=" + cookiePath(request) + "; Max-Age=0; HttpOnly; SameSite=Strict"
+        setCookie(request, response, name + "=", "; Max-Age=0", secure);
+    }
+
+    private static void setCookie(HttpServletRequest request, HttpServletResponse response, String nameAndValue, String maxAge, boolean secure) {
+        response.addHeader("Set-Cookie", nameAndValue + "; Path=" + cookiePath(request) + maxAge + "; HttpOnly; SameSite=Strict"
                 + (secure ? "; Secure" : ""));
+    }
+
+    /** The value of the request's cookie {@code name}, or null. */
+    public static String cookieValue(HttpServletRequest request, String name) {
+        if (request.getCookies() != null) {
+            for (jakarta.servlet.http.Cookie c : request.getCookies()) {
+                if (c.getName().equals(name)) {
+                    return c.getValue();
+                }
+            }
+        }
+        return null;
     }
 
     private static String cookiePath(HttpServletRequest request) {
