@@ -29,4 +29,26 @@ final class ItSql {
             return rows;
         }
     }
+
+    /** The first column of the first row of {@code query} on the database at {@code url} (user postgres), or null. */
+    static String value(String url, String query) throws SQLException {
+        try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", "postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** Waits (polling every 100 ms, at most 120 s) until {@link #value} gives {@code expected}. */
+    static void awaitValue(String url, String query, String expected) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        String now = null;
+        while (System.nanoTime() < deadline) {
+            now = value(url, query);
+            if (expected.equals(now)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(query + " gave " + now + ", not " + expected + ", for 120 s");
+    }
 }

@@ -304,11 +304,7 @@ class LauncherIT {
      * older shape (one step, where the code has two): what a teammate's earlier version leaves behind.
      */
     private static void prepareDatabase() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + PG_PORT + "/postgres", "postgres", "postgres");
-                Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-            s.execute("CREATE DATABASE " + DATABASE);
-        }
+        ItDatabase.fresh(DATABASE);
         try (Connection c = connect()) {
             PgflowMigrations.apply(c);
         }
@@ -318,22 +314,11 @@ class LauncherIT {
     }
 
     private static String sqlValue(String query) throws Exception {
-        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return ItSql.value(DB_URL, query);
     }
 
     private static void awaitValue(String query, String expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        String now = null;
-        while (System.nanoTime() < deadline) {
-            now = sqlValue(query);
-            if (expected.equals(now)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(query + " gave " + now + ", not " + expected + ", for 120 s");
+        ItSql.awaitValue(DB_URL, query, expected);
     }
 
     private static void sql(String statement) throws Exception {

@@ -10,8 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -50,10 +48,7 @@ class SecurityIT {
     @BeforeAll
     static void start() throws Exception {
         // a database of its own: this server compiles the test flows there, and the other classes' servers find theirs as they expect
-        try (Connection c = DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
-            st.execute("drop database if exists " + DATABASE + " with (force)");
-            st.execute("create database " + DATABASE);
-        }
+        ItDatabase.fresh(DATABASE);
         String users = System.getenv("PGFLOW_USERS") + ",it-locked:pgflow-operator:" + PasswordHashes.hash("it-locked-secret");
         server = MicroProcess.start("security", false, "-Dpgflow.db.url=" + url(), "-Dpgflow.users=" + users,
                 "-Dpgflow.security.throttle.baseDelayMs=2000", "-Dpgflow.security.throttle.maxDelayMs=3000",
@@ -509,11 +504,7 @@ class SecurityIT {
     }
 
     private static String sql(String query) throws Exception {
-        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres");
-             var st = c.createStatement(); var rs = st.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return ItSql.value(url(), query);
     }
 
     private static String url() {
@@ -521,15 +512,6 @@ class SecurityIT {
     }
 
     private static void awaitStatus(String run, String status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        String now = null;
-        while (System.nanoTime() < deadline) {
-            now = sql("select status from pgflow.runs where run_id = '" + run + "'");
-            if (status.equals(now)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("run " + run + " is " + now + ", not " + status + ", after 120 s");
+        ItSql.awaitValue(url(), "select status from pgflow.runs where run_id = '" + run + "'", status);
     }
 }

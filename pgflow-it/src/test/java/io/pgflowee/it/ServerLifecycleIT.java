@@ -3,8 +3,6 @@ package io.pgflowee.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +22,7 @@ class ServerLifecycleIT {
 
     @BeforeAll
     static void database() throws Exception {
-        try (Connection c = DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
-            st.execute("drop database if exists " + DATABASE + " with (force)");
-            st.execute("create database " + DATABASE);
-        }
+        ItDatabase.fresh(DATABASE);
     }
 
     @Test
@@ -98,22 +93,10 @@ class ServerLifecycleIT {
     }
 
     private static String sql(String query) throws Exception {
-        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres"); var st = c.createStatement();
-             var rs = st.executeQuery(query)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return ItSql.value(url(), query);
     }
 
     private static void awaitSql(String query, String expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        String now = null;
-        while (System.nanoTime() < deadline) {
-            now = sql(query);
-            if (expected.equals(now)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(query + " gave " + now + ", not " + expected + ", for 120 s");
+        ItSql.awaitValue(url(), query, expected);
     }
 }
