@@ -36,12 +36,18 @@ import io.pgflowee.migrations.PgflowMigrations;
  * build step) as a process, against its own database and a copy of this project's sources:
  *
  * <ol>
- *   <li>a flow in the database that differs from the one in the code: every other flow migrates and
- *       runs, and the launcher says in one line which flow does not run and the fix;</li>
+ *   <li>a flow in the database that differs from the one in the code, with a run in flight (so the
+ *       launcher does not replace it): every other flow migrates and runs, and the launcher says in
+ *       one line which flow does not run and the fix;</li>
  *   <li>{@code delete_flow_and_data} in the database: the server recovers by itself, no restart;</li>
- *   <li>a changed handler and a new flow class in the {@code flows} module: rebuilt, redeployed,
- *       the next runs give the new outputs;</li>
- *   <li>a change that does not compile: the error is printed and the server keeps serving;</li>
+ *   <li>a changed handler and new flow classes in the flow modules: compiled by the launcher,
+ *       redeployed inside the running Payara Micro, the next runs give the new outputs; a run whose
+ *       handler runs during a reload is handed back and finished by the new deployment; a new step
+ *       replaces the flow in the development database; each reload's time since the save is
+ *       printed ({@code LauncherIT: pgflow: reloaded ...});</li>
+ *   <li>a change that does not compile: the error is printed with file and line, the server keeps
+ *       serving;</li>
+ *   <li>a change outside the flow modules (a pom): built with Maven, redeployed the same way;</li>
  *   <li>SIGTERM: Payara stopped, the launcher exits.</li>
  * </ol>
  */
@@ -76,6 +82,7 @@ class LauncherIT {
         builder.environment().put("PGFLOW_SOURCE_DIR", sources.toString());
         builder.environment().put("PGFLOW_BUILD_ARGS", "-o");
         builder.environment().put("PGFLOW_ADMIN_PASSWORD", "launcher-it-secret");
+        builder.environment().put("PGFLOW_REPLACE_CHANGED_FLOWS", "true"); // what the embedded database has by default
         // the flow "held" (added at the first reload) gives its handlers 2 s when Payara stops
         builder.environment().put("PGFLOW_JAVA_OPTS", "-Xmx512m -Dpgflow.worker.held.shutdownTimeoutMs=2000");
         Process launcher = builder.start();
@@ -85,8 +92,12 @@ class LauncherIT {
         reader.start();
         try {
             // 1. one flow differs from the database: every other flow migrates and runs, the server is ready, and the launcher
-            //    says in one line, once, which flow does not run and how to fix it; no stack trace on the console
+            //    says in one line, once, which flow does not run and how to fix it; no stack trace on the console. The
+            //    launcher does not replace it: a run of it is in flight
             Line ready = await(l -> l.text().startsWith("pgflow is ready"), BOOT);
+            assertThat(lines()).contains("pgflow: flow 'greet_user' changed shape while 1 of its runs are in flight: not replaced,"
+                    + " so it does not run until they end and you replace it (SELECT pgflow.delete_flow_and_data('greet_user'),"
+                    + " which deletes its runs) or give it a new slug");
             Line told = await(l -> l.text().startsWith("pgflow: flow greet_user does not run (every other flow does): "),
                     Duration.ofSeconds(30));
             assertThat(told.text()).contains("Step count differs: 2 vs 1").contains("SELECT pgflow.delete_flow_and_data('greet_user')");
@@ -162,14 +173,18 @@ class LauncherIT {
                         }
                     }
                     """);
-            Line reloaded = await(l -> l.text().startsWith("pgflow: reloaded ("), BOOT);
-            System.out.println("LauncherIT: " + reloaded.text());
-            assertThat(reloaded.text()).endsWith("; flows: cart_invoice verified, greet_many verified, greet_user verified,"
+            Line reloaded = await(l -> l.text().startsWith("pgflow: reloaded "), BOOT);
+            System.out.println("LauncherIT: new flows and a handler: " + reloaded.text());
+            assertThat(reloaded.text()).matches("pgflow: reloaded \\d+\\.\\d s after the save \\(compiled flows, pgflow-examples in"
+                    + " \\d+\\.\\d s, redeploy \\d+\\.\\d s\\); flows: cart_invoice verified, greet_many verified, greet_user verified,"
                     + " held verified, shout verified");
             assertThat(lines()).contains("pgflow: changed: flows/src/main/java/com/example/flows/Held.java (added),"
                             + " flows/src/main/java/com/example/flows/Shout.java (added),"
-                            + " pgflow-examples/src/main/java/io/pgflowee/examples/GreetUser.java (changed)",
-                    "pgflow: building...", "pgflow: building again (compiled flow changelogs changed)...");
+                            + " pgflow-examples/src/main/java/io/pgflowee/examples/GreetUser.java (changed)");
+            assertThat(lines()).anyMatch(l -> l.matches("pgflow: compiled flows, pgflow-examples in \\d+\\.\\d s; redeploying in the"
+                    + " running Payara Micro \\(PostgreSQL stays up\\)"));
+            assertThat(lines()).as("one Payara start: the reload redeployed inside it")
+                    .filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in ")).hasSize(1);
             assertThat(Files.readString(sources.resolve("liquibase/flows/shout.sql")))
                     .contains("SELECT pgflow.add_step('shout', 'upper');");
             assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
@@ -183,8 +198,8 @@ class LauncherIT {
             String firstWorker = sqlValue("SELECT last_worker_id::text FROM pgflow.step_tasks WHERE run_id = '" + held + "'");
             Path shout = sources.resolve("flows/src/main/java/com/example/flows/Shout.java");
             Files.writeString(shout, Files.readString(shout).replace("+ \"!\"", "+ \"!!\""));
-            Line again = await(l -> l.text().startsWith("pgflow: reloaded (") && l.at() > reloaded.at(), BOOT);
-            System.out.println("LauncherIT: " + again.text());
+            Line again = await(l -> l.text().startsWith("pgflow: reloaded ") && l.at() > reloaded.at(), BOOT);
+            System.out.println("LauncherIT: a handler body: " + again.text());
             awaitValue("SELECT count(*)::text FROM pgflow_internal.task_attempts WHERE run_id = '" + held + "' AND outcome = 'released'"
                     + " AND worker_id = '" + firstWorker + "'", "1");
             Files.delete(hold);
@@ -194,21 +209,43 @@ class LauncherIT {
                     + " not counted (max_attempts 1)").isEqualTo("1 true \"released\"");
             assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"upper\": \"HI!!\"}");
 
-            // 4. a change that does not compile: printed, and the server keeps running the last good build
+            // 3c. a new step: the flow's shape changed, so the launcher replaces it in the development database (no run of it
+            //     is in flight) before the redeploy applies the new shape
+            Files.writeString(shout, Files.readString(shout)
+                    .replace("flow.step(\"upper\"", "io.pgflowee.api.flow.Step<String> upper = flow.step(\"upper\"")
+                    .replace("return flow;", "flow.step(\"count\", Integer.class).after(upper).run(String::length);\n        return flow;"));
+            Line reshaped = await(l -> l.text().startsWith("pgflow: reloaded ") && l.at() > again.at(), BOOT);
+            System.out.println("LauncherIT: a new step: " + reshaped.text());
+            assertThat(lines()).contains("pgflow: flow 'shout' changed shape: replaced it in the development database (its 2 finished"
+                    + " runs deleted); PGFLOW_REPLACE_CHANGED_FLOWS=false keeps changed flows instead");
+            assertThat(reshaped.text()).endsWith("held verified, shout verified");
+            assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"count\": 4}");
+
+            // 4. a change that does not compile: printed with file and line, and the server keeps running the last good build
             int before = output.size();
-            Files.writeString(sources.resolve("flows/src/main/java/com/example/flows/Broken.java"),
-                    "package com.example.flows;\nclass Broken { int x = }\n");
-            Line failed = await(l -> l.text().startsWith("pgflow: the build failed"), BOOT);
-            assertThat(failed.text()).startsWith("pgflow: the build failed (exit 1); the running server keeps the last good build."
-                    + " Errors (whole output in " + home.resolve("logs/build.log") + "):");
-            await(l -> l.text().equals("  [ERROR] " + sources.resolve("flows/src/main/java/com/example/flows/Broken.java")
-                    + ":[2,24] illegal start of expression"), Duration.ofSeconds(10));
+            Path broken = sources.resolve("flows/src/main/java/com/example/flows/Broken.java");
+            Files.writeString(broken, "package com.example.flows;\nclass Broken { int x = }\n");
+            await(l -> l.text().equals("pgflow: flows does not compile; the running server keeps the last good build:"), BOOT);
+            await(l -> l.text().equals("  flows/src/main/java/com/example/flows/Broken.java:2: illegal start of expression"),
+                    Duration.ofSeconds(10));
             List<String> failure = lines().subList(before, lines().size());
-            assertThat(failure).noneMatch(l -> l.startsWith("pgflow: built in"));
-            // each error once (Maven repeats the compiler's lines in its summary)
-            assertThat(failure).filteredOn(l -> l.contains("Broken.java:[2,24]")).hasSize(1);
+            assertThat(failure).noneMatch(l -> l.contains("redeploying"));
             assertThat(get(http, "/health/ready").statusCode()).isEqualTo(200);
-            assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"upper\": \"STILL HERE!!\"}");
+            assertThat(runOutput("shout", "{\"text\": \"still here\"}")).isEqualTo("{\"count\": 12}");
+
+            // 5. a change outside the flow modules (here a pom, and the broken class removed): Maven builds, the WAR is
+            //    redeployed inside the running Payara Micro the same way
+            Files.delete(broken);
+            Path flowsPom = sources.resolve("flows/pom.xml");
+            Files.writeString(flowsPom, Files.readString(flowsPom).replace("</project>", "<!-- touched by LauncherIT -->\n</project>"));
+            Line maven = await(l -> l.text().startsWith("pgflow: reloaded ") && l.at() > reshaped.at(), BOOT);
+            System.out.println("LauncherIT: a pom (Maven): " + maven.text());
+            assertThat(maven.text()).contains(" after the save (built with Maven in ");
+            assertThat(lines()).contains("pgflow: building with Maven (the change is not only in flow modules)...");
+            assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
+                    .isEqualTo("{\"greeting\": \"Howdy, Alice Smith!\"}");
+            assertThat(lines()).as("still one Payara start").filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in "))
+                    .hasSize(1);
         } finally {
             // 5. SIGTERM: Payara first, then the launcher
             launcher.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output we still read)
@@ -301,7 +338,8 @@ class LauncherIT {
 
     /**
      * Its own database with the schema and the shipped flows applied, then greet_user replaced by an
-     * older shape (one step, where the code has two): what a teammate's earlier version leaves behind.
+     * older shape (one step, where the code has two) with a run in flight: what a teammate's earlier
+     * version leaves behind.
      */
     private static void prepareDatabase() throws Exception {
         ItDatabase.fresh(DATABASE);
@@ -311,6 +349,7 @@ class LauncherIT {
         sql("SELECT pgflow.delete_flow_and_data('greet_user')");
         sql("SELECT pgflow.create_flow('greet_user')");
         sql("SELECT pgflow.add_step('greet_user', 'full_name')");
+        sql("SELECT pgflow.start_flow('greet_user', '{\"first_name\": \"Old\", \"last_name\": \"Shape\"}')");
     }
 
     private static String sqlValue(String query) throws Exception {

@@ -34,6 +34,9 @@ public final class Launcher {
     /** How often a running server's readiness is read for flows that stop or start running. */
     private static final long FLOW_WATCH_MS = 3000;
 
+    /** How long a redeploy inside the running Payara Micro may take before the launcher restarts Payara instead. */
+    private static final int REDEPLOY_SECONDS = 120;
+
     /** Set by the shutdown hook: the reload watcher stops reacting. */
     private static volatile boolean stopping;
 
@@ -146,11 +149,21 @@ public final class Launcher {
                 postgres != null ? "  Data      " + postgres.dataDirectory() + " (embedded PostgreSQL 17 on port "
                         + postgres.port() + ")" + System.lineSeparator() : "",
                 ReadinessReasons.flowVerdicts(ready), reloadLine);
-        payara.start(env);
         if (reloader != null) {
-            watch(payara, reloader, env, banner);
+            // Payara runs the WAR unzipped, so that a reload redeploys it in place (ExplodedWar)
+            Files.deleteIfExists(settings.home().resolve("reload").resolve("pgflow.war")); // what launchers before 0.2 reloaded
+            ExplodedWar war = new ExplodedWar(settings.home().resolve("reload").resolve("pgflow"));
+            String build = war.explode(here.resolve("pgflow.war"), reloader.fingerprint());
+            DevFlows devFlows = settings.replaceChangedFlows()
+                    ? new DevFlows(url, user, password, reloader.root().resolve("liquibase").resolve("flows"), System.out) : null;
+            if (devFlows != null) { // flows edited while the launcher was stopped, too
+                devFlows.replaceChanged(devFlows.compiledFlows());
+            }
+            payara.start(env, war.directory());
+            watch(payara, reloader, war, devFlows, build, env, banner);
             return;
         }
+        payara.start(env);
         String ready = payara.awaitReady(settings.startupTimeoutSeconds());
         banner.accept(ready);
         FlowWatch flows = new FlowWatch(System.out::println);
@@ -172,19 +185,25 @@ public final class Launcher {
     /**
      * Reload on change, until the launcher stops. Waits for readiness (printing its reasons as they
      * appear; no timeout: a change or a fix in the database may come), then prints the banner. Each
-     * settled change is built; a good build restarts Payara with it (PostgreSQL stays up) and, once
-     * ready, prints each flow's verdict; a failed build is printed and the server keeps running the
-     * last good build. A Payara that exits is reported, and the next change starts it again.
+     * settled change is built into the exploded WAR ({@link Reloader#rebuild}); a new build is
+     * redeployed inside the running Payara Micro (touching {@code .reload}: the old deployment stops
+     * its workers gracefully, the new one migrates and starts them) and, once readiness answers with
+     * the new build's id, each flow's verdict is printed with the time since the save. A failed build
+     * is printed and the server keeps running the last good build. Payara is restarted instead when
+     * it exited, when the last deployment never came up, or when a redeploy does not answer within
+     * {@link #REDEPLOY_SECONDS}.
      */
-    private static void watch(PayaraMicroProcess payara, Reloader reloader, Map<String, String> env,
-            java.util.function.Consumer<String> banner) throws Exception {
+    private static void watch(PayaraMicroProcess payara, Reloader reloader, ExplodedWar war, DevFlows devFlows, String firstBuild,
+            Map<String, String> env, java.util.function.Consumer<String> banner) throws Exception {
         boolean everReady = false;
         boolean down = false;
         FlowWatch flows = new FlowWatch(System.out::println);
         long watchedAt = 0;
-        PayaraMicroProcess.Readiness starting = payara.readiness();
-        long restartedAt = 0;
-        long builtIn = 0;
+        PayaraMicroProcess.Readiness starting = payara.readiness(firstBuild);
+        long deployedAt = 0;
+        long savedAt = 0;
+        boolean redeploying = false;
+        String built = "";
         while (!stopping) {
             if (!down && !payara.isAlive()) {
                 if (stopping) {
@@ -200,18 +219,28 @@ public final class Launcher {
             if (!changes.isEmpty() && !stopping) {
                 System.out.println("pgflow: changed: " + Reloader.describe(changes));
                 if (Reloader.touchesLauncher(changes)) {
-                    System.out.println("pgflow: the launcher itself changed: restart ./pgflow to use it (the server is reloaded now)");
+                    System.out.println("pgflow: the launcher itself changed: restart ./pgflow to use it");
                 }
-                System.out.println("pgflow: building...");
-                long buildStart = System.nanoTime();
-                java.util.Optional<Path> war = reloader.build();
-                if (war.isPresent() && !stopping) {
-                    builtIn = (System.nanoTime() - buildStart) / 1_000_000;
-                    System.out.printf("pgflow: built in %.1f s; restarting Payara Micro (PostgreSQL stays up)%n", builtIn / 1000.0);
-                    payara.stop(PAYARA_STOP_SECONDS);
-                    restartedAt = System.nanoTime();
-                    payara.start(env, war.get());
-                    starting = payara.readiness();
+                Reloader.Outcome outcome = reloader.rebuild(changes, war);
+                if (outcome.deploy() && !stopping) {
+                    if (devFlows != null) {
+                        devFlows.replaceChanged(outcome.changedFlows());
+                    }
+                    String build = war.newBuild(reloader.fingerprint());
+                    built = outcome.built();
+                    savedAt = reloader.savedAt();
+                    redeploying = !down && payara.isAlive() && starting == null;
+                    if (redeploying) {
+                        System.out.println("pgflow: " + built + "; redeploying in the running Payara Micro (PostgreSQL stays up)");
+                        war.touchReload();
+                    } else {
+                        System.out.println("pgflow: " + built + "; " + (down ? "starting" : "restarting") + " Payara Micro"
+                                + (down ? "" : " (the last deployment never came up)") + "; PostgreSQL stays up");
+                        payara.stop(PAYARA_STOP_SECONDS);
+                        payara.start(env, war.directory());
+                    }
+                    deployedAt = System.nanoTime();
+                    starting = payara.readiness(build);
                     down = false;
                 }
             }
@@ -222,12 +251,20 @@ public final class Launcher {
                         banner.accept(ready);
                         everReady = true;
                     } else {
-                        System.out.printf("pgflow: reloaded (build %.1f s, restart %.1f s); flows: %s%n", builtIn / 1000.0,
-                                (System.nanoTime() - restartedAt) / 1e9, ReadinessReasons.flowVerdicts(ready));
+                        System.out.printf(java.util.Locale.ROOT, "pgflow: reloaded %.1f s after the save (%s, %s %.1f s); flows: %s%n",
+                                (System.currentTimeMillis() - savedAt) / 1000.0, built, redeploying ? "redeploy" : "restart",
+                                (System.nanoTime() - deployedAt) / 1e9, ReadinessReasons.flowVerdicts(ready));
                     }
                     flows.seen(ready);
                     watchedAt = System.nanoTime();
                     starting = null;
+                } else if (redeploying && System.nanoTime() - deployedAt > REDEPLOY_SECONDS * 1_000_000_000L) {
+                    System.out.println("pgflow: the redeploy did not answer within " + REDEPLOY_SECONDS
+                            + " s (the server log says why); restarting Payara Micro");
+                    redeploying = false;
+                    payara.stop(PAYARA_STOP_SECONDS);
+                    payara.start(env, war.directory());
+                    deployedAt = System.nanoTime();
                 }
             } else if (everReady && !down && payara.isAlive() && System.nanoTime() - watchedAt > FLOW_WATCH_MS * 1_000_000) {
                 String answer = payara.readinessAnswer();
@@ -236,7 +273,7 @@ public final class Launcher {
                 }
                 watchedAt = System.nanoTime();
             }
-            Thread.sleep(starting != null ? 250 : 1000);
+            Thread.sleep(starting != null ? 100 : 300);
         }
     }
 

@@ -49,7 +49,7 @@ final class PayaraMicroProcess {
         });
     }
 
-    /** Starts Payara Micro again with another build of the WAR (a reload). */
+    /** Starts Payara Micro again with another build of the WAR, or the exploded WAR's directory (a reload). */
     void start(Map<String, String> environment, Path newWar) throws IOException {
         this.war = newWar;
         start(environment);
@@ -154,7 +154,12 @@ final class PayaraMicroProcess {
 
     /** A readiness probe for this start: what readiness says is wrong is printed as it appears, each reason once. */
     Readiness readiness() {
-        return new Readiness();
+        return new Readiness(null);
+    }
+
+    /** The same, for a deployment whose readiness answers with this build id (an answer of the one before it is not UP). */
+    Readiness readiness(String build) {
+        return new Readiness(build);
     }
 
     String exitedWhileStarting() {
@@ -168,15 +173,24 @@ final class PayaraMicroProcess {
         private final URI ready = URI.create("http://localhost:" + httpPort + "/health/ready");
         private final ReadinessReasons reasons =
                 new ReadinessReasons(reason -> System.out.println("pgflow: not ready yet: " + reason));
+        private final String build;
         private String last = "no answer yet";
+
+        Readiness(String build) {
+            this.build = build;
+        }
 
         /** Asks once: readiness's answer when UP, else null (after printing any new reason). */
         String poll() throws InterruptedException {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 && (build == null || build.equals(ReadinessReasons.build(r.body())))) {
                     return r.body();
+                }
+                if (r.statusCode() == 200) {
+                    last = "the deployment before build " + build + " still answers";
+                    return null;
                 }
                 last = "HTTP " + r.statusCode() + " " + r.body();
                 reasons.seen(r.body());

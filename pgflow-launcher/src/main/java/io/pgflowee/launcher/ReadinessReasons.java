@@ -118,6 +118,24 @@ final class ReadinessReasons {
         return states;
     }
 
+    /** The deployment's build id in a readiness answer ({@code pgflow-flows} data {@code "build"}), or null. */
+    static String build(String body) {
+        try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
+            JsonValue checks = reader.readObject().get("checks");
+            if (checks != null && checks.getValueType() == JsonValue.ValueType.ARRAY) {
+                for (JsonValue c : checks.asJsonArray()) {
+                    JsonValue data = c.getValueType() == JsonValue.ValueType.OBJECT ? c.asJsonObject().get("data") : null;
+                    if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT && data.asJsonObject().containsKey("build")) {
+                        return string(data.asJsonObject().get("build"));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     /**
      * Each flow's verdict in a readiness answer ({@code pgflow-flows}), as {@code "slug state"} joined
      * by commas ({@code "cart_invoice verified, my_flow compiled"}); a flow that does not run shows

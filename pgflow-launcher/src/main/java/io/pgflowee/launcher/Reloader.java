@@ -3,7 +3,6 @@ package io.pgflowee.launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,10 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reload on change: watches the application's sources ({@link SourceFingerprint}) while
- * {@code ./pgflow} runs, and when they changed (and settled) builds the WAR the way {@code ./pgflow}
- * does (flows compiled to {@code liquibase/flows} first) into {@code PGFLOW_HOME/reload/pgflow.war}.
- * A failed build is printed and leaves the running server alone. The launcher restarts Payara with
- * the new WAR; PostgreSQL stays up.
+ * {@code ./pgflow} runs, and when they changed (and settled) builds them into the
+ * {@link ExplodedWar} that Payara Micro runs: flow modules by the launcher itself
+ * ({@link FastBuild}, seconds), anything else with Maven the way {@code ./pgflow} does (flows
+ * compiled to {@code liquibase/flows} first). A failed build is printed and leaves the running
+ * server alone. The launcher then redeploys the application inside the running Payara Micro;
+ * PostgreSQL stays up.
  *
  * <p>The build is {@code package}, not {@code install}: it does not touch the local Maven repository,
  * nor the launcher's own jar (which this JVM runs from).
@@ -34,6 +35,8 @@ final class Reloader {
     private String lastFingerprint;
     /** The sources of the build the server runs: a change back to them needs no build and no restart. */
     private String runningFingerprint;
+    /** When the last settled change was saved (the newest modification time among its files), milliseconds since 1970. */
+    private long savedAt;
 
     Reloader(Path root, Path home, String buildArgs) {
         this.root = root;
@@ -71,7 +74,7 @@ final class Reloader {
     }
 
     /**
-     * What changed since the last look, once edits have settled (no change for half a second), as
+     * What changed since the last look, once edits have settled (no change for 0.3 s), as
      * {@code "path (added|changed|removed)"}; empty when nothing did, or only stamps moved and every
      * content is as it was.
      */
@@ -82,11 +85,17 @@ final class Reloader {
         }
         Map<String, SourceFingerprint.Stamp> previous;
         do {
-            Thread.sleep(500);
+            Thread.sleep(300);
             previous = scan;
             scan = sources.scan();
         } while (!scan.equals(previous));
         List<String> changes = SourceFingerprint.changes(lastScan, scan);
+        long saved = 0;
+        for (String change : changes) {
+            SourceFingerprint.Stamp stamp = scan.get(FastBuild.path(change));
+            saved = Math.max(saved, stamp == null ? System.currentTimeMillis() : stamp.modified());
+        }
+        savedAt = saved;
         lastScan = scan;
         String fingerprint = sources.fingerprint();
         if (fingerprint.equals(lastFingerprint)) {
@@ -114,7 +123,7 @@ final class Reloader {
     }
 
     /**
-     * Builds the WAR with the current sources. Returns it, or empty after printing the build's errors
+     * Builds the WAR with Maven from the current sources. Returns it ({@code pgflow-web/target/pgflow.war}), or empty after printing the build's errors
      * (the whole output is in {@code PGFLOW_HOME/logs/build.log}).
      */
     Optional<Path> build() throws IOException, InterruptedException {
@@ -128,12 +137,7 @@ final class Reloader {
             System.out.println("pgflow: building again (compiled flow changelogs changed)...");
             status = maven(log, "package", "-DskipTests", "-pl", "pgflow-web", "-am");
         }
-        // what the build wrote (compiled changelogs) is not a change to react to
-        lastScan = sources.scan();
-        lastFingerprint = sources.fingerprint();
-        if (status == 0) {
-            runningFingerprint = lastFingerprint; // the caller deploys it
-        }
+        accepted(status == 0); // the caller deploys a good build
         if (status != 0) {
             System.out.println("pgflow: the build failed (exit " + status + "); the running server keeps the last good build."
                     + " Errors (whole output in " + log + "):");
@@ -145,12 +149,81 @@ final class Reloader {
             System.out.println("pgflow: the build succeeded but wrote no " + built + "; the running server keeps the last good build");
             return Optional.empty();
         }
-        Path war = home.resolve("reload").resolve("pgflow.war");
-        Files.createDirectories(war.getParent());
-        Path partial = war.resolveSibling("pgflow.war.partial");
-        Files.copy(built, partial, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(partial, war, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return Optional.of(war);
+        return Optional.of(built);
+    }
+
+    /**
+     * What a settled change led to: {@code deploy} when the exploded WAR now holds a new build (the
+     * caller redeploys it), with how it was built and the flows whose compiled changelog changed.
+     */
+    record Outcome(boolean deploy, String built, List<String> changedFlows) {
+        static final Outcome NONE = new Outcome(false, "", List.of());
+    }
+
+    /**
+     * Builds these changes into the exploded WAR: tests only deploy nothing; changes to flow modules
+     * only are compiled by the launcher itself in seconds ({@link FastBuild}); any other change takes
+     * the full Maven build, whose WAR is copied into the exploded one file by file. A failed build is
+     * printed and leaves the exploded WAR as it was.
+     */
+    Outcome rebuild(List<String> changes, ExplodedWar war) throws IOException, InterruptedException {
+        long began = System.nanoTime();
+        FastBuild fast = new FastBuild(root, home.resolve("reload").resolve("classes"), System.out);
+        switch (fast.need(changes, war)) {
+            case NOTHING -> {
+                accepted(true);
+                System.out.println("pgflow: nothing the server runs changed (tests, the launcher): nothing to redeploy");
+                return Outcome.NONE;
+            }
+            case FAST -> {
+                FastBuild.Result result = fast.build(changes, war);
+                accepted(result.ok());
+                if (!result.ok()) {
+                    return Outcome.NONE;
+                }
+                if (!result.deploy()) {
+                    System.out.println("pgflow: compiled " + String.join(", ", result.modules())
+                            + " to the same classes and changelogs as the running build: nothing to redeploy");
+                    return Outcome.NONE;
+                }
+                return new Outcome(true, String.format(java.util.Locale.ROOT, "compiled %s in %.1f s",
+                        String.join(", ", result.modules()), (System.nanoTime() - began) / 1e9), result.changedFlows());
+            }
+            default -> {
+                System.out.println("pgflow: building with Maven (the change is not only in flow modules)...");
+                Map<String, byte[]> changelogsBefore = FastBuild.changelogs(root);
+                Optional<Path> built = build();
+                if (built.isEmpty()) {
+                    return Outcome.NONE;
+                }
+                List<String> changed = war.sync(built.get());
+                if (changed.isEmpty()) {
+                    System.out.println("pgflow: built the same WAR as the running one: nothing to redeploy");
+                    return Outcome.NONE;
+                }
+                return new Outcome(true, String.format(java.util.Locale.ROOT, "built with Maven in %.1f s",
+                        (System.nanoTime() - began) / 1e9), FastBuild.changedFlows(changelogsBefore, FastBuild.changelogs(root)));
+            }
+        }
+    }
+
+    /** After a build: what it wrote is not a change to react to; a good build is what the server runs next. */
+    private void accepted(boolean ok) {
+        lastScan = sources.scan();
+        lastFingerprint = sources.fingerprint();
+        if (ok) {
+            runningFingerprint = lastFingerprint;
+        }
+    }
+
+    /** When the files of the last settled change were saved (milliseconds since 1970). */
+    long savedAt() {
+        return savedAt;
+    }
+
+    /** The fingerprint of the sources the next deployment is built from. */
+    String fingerprint() {
+        return lastFingerprint;
     }
 
     private static Map<String, SourceFingerprint.Stamp> changelogs(Map<String, SourceFingerprint.Stamp> scan) {

@@ -18,7 +18,8 @@ record Settings(
         int startupTimeoutSeconds,
         boolean reload,
         String sourceDir,
-        String buildArgs) {
+        String buildArgs,
+        boolean replaceChangedFlows) {
 
     static final int DEFAULT_HTTP_PORT = 8080;
     static final int DEFAULT_EMBEDDED_PG_PORT = 15432;
@@ -37,13 +38,19 @@ record Settings(
                 integer(env, "PGFLOW_STARTUP_TIMEOUT", DEFAULT_STARTUP_TIMEOUT),
                 bool(env, "PGFLOW_RELOAD", true),
                 get(env, "PGFLOW_SOURCE_DIR", null),
-                get(env, "PGFLOW_BUILD_ARGS", ""));
+                get(env, "PGFLOW_BUILD_ARGS", ""),
+                // on by default with the embedded database only: an external one may be shared
+                bool(env, "PGFLOW_REPLACE_CHANGED_FLOWS", blank(get(env, "PGFLOW_DB_URL", null))));
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     /** The same settings with reload on change turned off ({@code ./pgflow --no-reload}). */
     Settings withoutReload() {
         return new Settings(dbUrl, dbUser, dbPassword, httpPort, embeddedPgPort, home, javaOpts, startupTimeoutSeconds,
-                false, sourceDir, buildArgs);
+                false, sourceDir, buildArgs, replaceChangedFlows);
     }
 
     boolean embedded() {

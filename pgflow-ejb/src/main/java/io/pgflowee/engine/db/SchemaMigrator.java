@@ -60,6 +60,10 @@ public class SchemaMigrator {
     @Inject
     DatabaseSettings database;
 
+    /** Liquibase runs on a thread of its own: see {@link #onThreadOfItsOwn}. */
+    @Resource
+    jakarta.enterprise.concurrent.ManagedThreadFactory threads;
+
     @Inject
     Instance<FlowRegistry> flows;
 
@@ -103,6 +107,28 @@ public class SchemaMigrator {
         }
     }
 
+    /**
+     * Runs Liquibase on a short-lived thread: Liquibase keeps its scope in an inheritable thread-local
+     * that it never removes, so run on the deploying thread (or an EJB timer thread) the value stayed
+     * on Payara's long-lived threads and every thread they started, and each undeploy of a reload
+     * logged eight "created a ThreadLocal ... but failed to remove it" SEVERE lines, and kept the old
+     * application's classes reachable.
+     */
+    private <T> T onThreadOfItsOwn(java.util.concurrent.Callable<T> work) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
+        Thread thread = threads.newThread(task);
+        thread.setName("pgflow-migrate");
+        thread.start();
+        try {
+            return task.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
     /** The current state of the schema. */
     public Status status() {
         return status.get();
@@ -114,7 +140,8 @@ public class SchemaMigrator {
             // a retry reports its outcome itself (PGFLOW-001 when the reason changes): Liquibase stays quiet.
             // Each flow on its own: a flow whose changelog cannot be applied stays that flow's problem
             // (reported here once, and by the flow checks: it does not run), every other flow migrates and runs
-            List<PgflowMigrations.FlowProblem> problems = PgflowMigrations.applyEachFlowOnItsOwn(c, status.get().state() != State.PENDING);
+            boolean quiet = status.get().state() != State.PENDING;
+            List<PgflowMigrations.FlowProblem> problems = onThreadOfItsOwn(() -> PgflowMigrations.applyEachFlowOnItsOwn(c, quiet));
             status.set(new Status(State.APPLIED, problems.isEmpty() ? "migrations applied"
                     : "migrations applied, except " + problems.size() + " flow(s): " + problems.stream()
                             .map(p -> flowOf(p.changelog())).collect(java.util.stream.Collectors.joining(", "))));

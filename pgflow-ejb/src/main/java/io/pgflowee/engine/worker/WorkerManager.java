@@ -214,6 +214,14 @@ public class WorkerManager {
         stopAll();
     }
 
+    /**
+     * Stops every worker of this server gracefully, once (later calls do nothing): what an undeploy,
+     * SIGTERM or the JVM's exit does, callable earlier by whoever knows the application is going.
+     */
+    public void stopGracefully() {
+        stopAll();
+    }
+
     synchronized void stopAll() {
         if (stopped) {
             return;
