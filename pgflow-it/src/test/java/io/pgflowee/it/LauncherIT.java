@@ -48,7 +48,8 @@ import io.pgflowee.migrations.PgflowMigrations;
  *   <li>a change that does not compile: the error is printed with file and line, the server keeps
  *       serving;</li>
  *   <li>a change outside the flow modules (a pom): built with Maven, redeployed the same way;</li>
- *   <li>SIGTERM: Payara stopped, the launcher exits.</li>
+ *   <li>SIGTERM with a handler running past its grace: its task is handed back (claimable at once,
+ *       the attempt not counted), every worker marked stopped, Payara stopped, the launcher exits.</li>
  * </ol>
  */
 class LauncherIT {
@@ -65,6 +66,8 @@ class LauncherIT {
     }
 
     private final List<Line> output = new ArrayList<>();
+    /** A run whose handler is still running when the launcher gets SIGTERM. */
+    private String heldAtStop;
 
     @Test
     void startupProblemsShowAtOnceTheDatabaseFixNeedsNoRestartAndEditsAreReloaded() throws Exception {
@@ -236,18 +239,28 @@ class LauncherIT {
             // 5. a change outside the flow modules (here a pom, and the broken class removed): Maven builds, the WAR is
             //    redeployed inside the running Payara Micro the same way
             Files.delete(broken);
+            Files.writeString(shout, Files.readString(shout).replace("Flow.define(\"shout\", Input.class)",
+                    "Flow.define(\"shout\", Input.class).maxAttempts(5)")); // an option: the flow stays, its option follows the code
             Path flowsPom = sources.resolve("flows/pom.xml");
             Files.writeString(flowsPom, Files.readString(flowsPom).replace("</project>", "<!-- touched by LauncherIT -->\n</project>"));
             Line maven = await(l -> l.text().startsWith("pgflow: reloaded ") && l.at() > reshaped.at(), BOOT);
             System.out.println("LauncherIT: a pom (Maven): " + maven.text());
             assertThat(maven.text()).contains(" after the save (built with Maven in ");
-            assertThat(lines()).contains("pgflow: building with Maven (the change is not only in flow modules)...");
+            assertThat(lines()).contains("pgflow: building with Maven (the change is not only in flow modules)...",
+                    "pgflow: flow 'shout' options changed: set them in the development database as the code has them (1 row)");
+            assertThat(sqlValue("SELECT opt_max_attempts || ' ' || (SELECT count(*) FROM pgflow.runs WHERE flow_slug = 'shout')"
+                    + " FROM pgflow.flows WHERE flow_slug = 'shout'")).as("max attempts as the code says, runs kept").isEqualTo("5 2");
             assertThat(runOutput("greet_user", "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}"))
                     .isEqualTo("{\"greeting\": \"Howdy, Alice Smith!\"}");
             assertThat(lines()).as("still one Payara start").filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in "))
                     .hasSize(1);
+
+            // 6. a handler still running at the SIGTERM below (held's grace is 2 s): handed back, not left to its lease
+            Path holdAtStop = Files.createTempFile(TARGET, "hold-at-stop", ".flag");
+            heldAtStop = sqlValue("SELECT run_id::text FROM pgflow.start_flow('held', '{\"hold\": \"" + holdAtStop + "\"}')");
+            awaitValue("SELECT status FROM pgflow.step_tasks WHERE run_id = '" + heldAtStop + "'", "started");
         } finally {
-            // 5. SIGTERM: Payara first, then the launcher
+            // 7. SIGTERM: Payara first, then the launcher
             launcher.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output we still read)
             assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).isTrue();
             reader.join(10_000);
@@ -266,6 +279,11 @@ class LauncherIT {
             assertThat(rs.getString(1)).matches("0 of [1-9]\\d*");
         }
         assertThat(Files.readString(home.resolve("logs/server.log"))).contains("PGFLOW-045 SIGTERM: stopping the workers gracefully");
+        // the handler that outlived its grace: its task is claimable again now, the attempt handed back and not counted
+        assertThat(sqlValue("SELECT status || ' ' || attempts_count || ' ' || (visible_at <= now()) FROM pgflow.step_tasks"
+                + " WHERE run_id = '" + heldAtStop + "'")).isEqualTo("queued 0 true");
+        assertThat(sqlValue("SELECT count(*)::text FROM pgflow_internal.task_attempts WHERE run_id = '" + heldAtStop + "'"
+                + " AND outcome = 'released'")).isEqualTo("1");
     }
 
     private void read(Process launcher) {

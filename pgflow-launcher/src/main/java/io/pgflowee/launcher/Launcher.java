@@ -250,6 +250,10 @@ public final class Launcher {
                     if (!everReady) {
                         banner.accept(ready);
                         everReady = true;
+                        Thread warmUp = new Thread(() -> reloader.warmUp(war), "pgflow-compiler-warm-up");
+                        warmUp.setDaemon(true);
+                        warmUp.setPriority(Thread.MIN_PRIORITY);
+                        warmUp.start();
                     } else {
                         System.out.printf(java.util.Locale.ROOT, "pgflow: reloaded %.1f s after the save (%s, %s %.1f s); flows: %s%n",
                                 (System.currentTimeMillis() - savedAt) / 1000.0, built, redeploying ? "redeploy" : "restart",

@@ -207,6 +207,11 @@ final class Reloader {
         }
     }
 
+    /** Warms the compiler of the fast reload up (see {@link FastBuild#warmUp}). */
+    void warmUp(ExplodedWar war) {
+        new FastBuild(root, home.resolve("reload").resolve("classes"), System.out).warmUp(war);
+    }
+
     /** After a build: what it wrote is not a change to react to; a good build is what the server runs next. */
     private void accepted(boolean ok) {
         lastScan = sources.scan();

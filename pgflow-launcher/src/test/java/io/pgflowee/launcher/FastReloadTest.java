@@ -161,6 +161,11 @@ class FastReloadTest {
                 + "--precondition-sql-check expectedResult:0 SELECT pgflow.verify_compiled_flow('my_flow', '{\"steps\":[]}'::jsonb)\n"
                 + "SELECT pgflow.create_flow('my_flow');\n");
         assertThat(DevFlows.shapeCheck(changelog)).contains("SELECT pgflow.verify_compiled_flow('my_flow', '{\"steps\":[]}'::jsonb)");
+        // the shape in it, quotes doubled as SQL writes them
+        assertThat(DevFlows.shape("SELECT pgflow.verify_compiled_flow('it''s', '{\"steps\":[{\"slug\":\"a\",\"options\":"
+                + "{\"timeout\":9}}],\"options\":{\"maxAttempts\":4},\"note\":\"O''Brien\"}'::jsonb)").orElseThrow().toString())
+                .isEqualTo("{\"steps\":[{\"slug\":\"a\",\"options\":{\"timeout\":9}}],\"options\":{\"maxAttempts\":4},\"note\":\"O'Brien\"}");
+        assertThat(DevFlows.shape("SELECT 1")).isEmpty();
         Files.writeString(changelog, "--liquibase formatted sql\n--changeset me:1\nSELECT 1;\n");
         assertThat(DevFlows.shapeCheck(changelog)).isEmpty();
         assertThat(DevFlows.shapeCheck(dir.resolve("gone.sql"))).isEmpty();
