@@ -48,8 +48,9 @@ import io.pgflowee.migrations.PgflowMigrations;
  *   <li>a change that does not compile: the error is printed with file and line, the server keeps
  *       serving;</li>
  *   <li>a change outside the flow modules (a pom): built with Maven, redeployed the same way;</li>
- *   <li>SIGTERM with a handler running past its grace: its task is handed back (claimable at once,
- *       the attempt not counted), every worker marked stopped, Payara stopped, the launcher exits.</li>
+ *   <li>SIGTERM with two handlers running: one ends within its grace and its run completes, the
+ *       other outlives it and its task is handed back (claimable at once, the attempt not counted);
+ *       every worker marked stopped, Payara stopped, the launcher exits.</li>
  * </ol>
  */
 class LauncherIT {
@@ -66,8 +67,11 @@ class LauncherIT {
     }
 
     private final List<Line> output = new ArrayList<>();
-    /** A run whose handler is still running when the launcher gets SIGTERM. */
+    /** A run whose handler is still running when the launcher gets SIGTERM, past its grace. */
     private String heldAtStop;
+    /** A run whose handler is running at the SIGTERM and ends within its grace (when this file goes). */
+    private String finishedAtStop;
+    private Path endsInGrace;
 
     @Test
     void startupProblemsShowAtOnceTheDatabaseFixNeedsNoRestartAndEditsAreReloaded() throws Exception {
@@ -255,13 +259,21 @@ class LauncherIT {
             assertThat(lines()).as("still one Payara start").filteredOn(l -> l.contains("Payara Micro") && l.contains(" ready in "))
                     .hasSize(1);
 
-            // 6. a handler still running at the SIGTERM below (held's grace is 2 s): handed back, not left to its lease
+            // 6. two handlers running at the SIGTERM below (held's grace is 2 s): one ends within the grace and reports, the
+            //    other does not and is handed back, not left to its lease
             Path holdAtStop = Files.createTempFile(TARGET, "hold-at-stop", ".flag");
             heldAtStop = sqlValue("SELECT run_id::text FROM pgflow.start_flow('held', '{\"hold\": \"" + holdAtStop + "\"}')");
-            awaitValue("SELECT status FROM pgflow.step_tasks WHERE run_id = '" + heldAtStop + "'", "started");
+            endsInGrace = Files.createTempFile(TARGET, "ends-in-grace", ".flag");
+            finishedAtStop = sqlValue("SELECT run_id::text FROM pgflow.start_flow('held', '{\"hold\": \"" + endsInGrace + "\"}')");
+            awaitValue("SELECT count(*)::text FROM pgflow.step_tasks WHERE run_id IN ('" + heldAtStop + "', '" + finishedAtStop + "')"
+                    + " AND status = 'started'", "2");
         } finally {
             // 7. SIGTERM: Payara first, then the launcher
             launcher.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output we still read)
+            if (endsInGrace != null) {
+                Thread.sleep(500);
+                Files.delete(endsInGrace); // its handler returns now, inside the 2 s grace of the stopping server
+            }
             assertThat(launcher.waitFor(120, TimeUnit.SECONDS)).isTrue();
             reader.join(10_000);
             Path pid = home.resolve("payara.pid");
@@ -279,6 +291,9 @@ class LauncherIT {
             assertThat(rs.getString(1)).matches("0 of [1-9]\\d*");
         }
         assertThat(Files.readString(home.resolve("logs/server.log"))).contains("PGFLOW-045 SIGTERM: stopping the workers gracefully");
+        // the handler that ended within its grace: reported by the stopping server, the run completed
+        assertThat(sqlValue("SELECT status || ' ' || output::text FROM pgflow.runs WHERE run_id = '" + finishedAtStop + "'"))
+                .isEqualTo("completed {\"work\": \"released\"}");
         // the handler that outlived its grace: its task is claimable again now, the attempt handed back and not counted
         assertThat(sqlValue("SELECT status || ' ' || attempts_count || ' ' || (visible_at <= now()) FROM pgflow.step_tasks"
                 + " WHERE run_id = '" + heldAtStop + "'")).isEqualTo("queued 0 true");
