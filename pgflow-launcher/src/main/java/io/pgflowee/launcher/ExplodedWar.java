@@ -149,7 +149,7 @@ final class ExplodedWar {
     private Path entry(String name) {
         Path target = dir.resolve(name).normalize();
         if (!target.startsWith(dir) || target.equals(dir)) {
-            throw new LaunchException("PGFLOW-006 the WAR has an entry outside its directory: " + name);
+            throw new LaunchException("PGFLOW-015 the WAR has an entry outside its directory: " + name);
         }
         return target;
     }

@@ -57,7 +57,7 @@ final class PayaraMicroProcess {
 
     void start(Map<String, String> environment) throws IOException {
         if (!Ports.isFree(httpPort)) {
-            throw new LaunchException("PGFLOW-004 HTTP port " + httpPort + " is in use by another program:"
+            throw new LaunchException("PGFLOW-013 HTTP port " + httpPort + " is in use by another program:"
                     + " stop it, or set PGFLOW_HTTP_PORT to a free port");
         }
         List<String> command = new ArrayList<>();
@@ -163,7 +163,7 @@ final class PayaraMicroProcess {
     }
 
     String exitedWhileStarting() {
-        return "PGFLOW-009 Payara Micro exited with code " + process.exitValue()
+        return "PGFLOW-014 Payara Micro exited with code " + process.exitValue()
                 + " while starting; the errors are above, the whole log is in " + log;
     }
 

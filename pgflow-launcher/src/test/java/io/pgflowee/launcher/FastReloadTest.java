@@ -140,7 +140,7 @@ class FastReloadTest {
 
         Path evil = dir.resolve("evil.war");
         Files.write(evil, jar(Map.of("../outside.txt", "x")));
-        assertThatThrownBy(() -> war.sync(evil)).hasMessage("PGFLOW-006 the WAR has an entry outside its directory: ../outside.txt");
+        assertThatThrownBy(() -> war.sync(evil)).hasMessage("PGFLOW-015 the WAR has an entry outside its directory: ../outside.txt");
         assertThat(dir.resolve("outside.txt")).doesNotExist();
     }
 

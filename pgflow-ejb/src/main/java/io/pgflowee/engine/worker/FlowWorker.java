@@ -252,7 +252,7 @@ final class FlowWorker {
         try {
             return queue.release();
         } catch (SQLException e) {
-            LOG.warning("PGFLOW-035 worker " + workerId + " could not hand back its tasks (they return when their leases expire): "
+            LOG.warning("PGFLOW-047 worker " + workerId + " could not hand back its tasks (they return when their leases expire): "
                     + e.getMessage());
             return -1;
         }

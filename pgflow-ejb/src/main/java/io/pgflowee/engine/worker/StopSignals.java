@@ -68,7 +68,7 @@ final class StopSignals {
             try {
                 gracefulStop.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "PGFLOW-045 the graceful stop failed; the server stops anyway", e);
+                LOG.log(Level.WARNING, "PGFLOW-048 the graceful stop failed; the server stops anyway", e);
             } finally {
                 thread.setContextClassLoader(before);
             }

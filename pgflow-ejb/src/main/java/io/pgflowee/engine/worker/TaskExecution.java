@@ -105,7 +105,7 @@ final class TaskExecution {
                 outcomes.completed(task, output);
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "PGFLOW-032 task " + describe(task) + " could not run; its lease will return it", e);
+            LOG.log(Level.WARNING, "PGFLOW-046 task " + describe(task) + " could not run; its lease will return it", e);
         } finally {
             running.remove(task);
             handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
