@@ -66,7 +66,7 @@ public final class Launcher {
             switch (arg) {
                 case "--no-reload" -> settings = settings.withoutReload();
                 default -> throw new LaunchException("PGFLOW-006 unknown argument '" + arg
-                        + "'; the launcher takes --no-reload (settings are environment variables, see the README)");
+                        + "'; the launcher takes --no-reload (settings are environment variables: docs/reference/configuration.md)");
             }
         }
         return settings;

@@ -28,7 +28,7 @@ class SettingsTest {
     void anUnknownArgumentOrReloadValueIsRefusedByName() {
         assertThatThrownBy(() -> Launcher.withArguments(Settings.from(Map.of()), "--reload-never"))
                 .hasMessage("PGFLOW-006 unknown argument '--reload-never'; the launcher takes --no-reload (settings are environment"
-                        + " variables, see the README)");
+                        + " variables: docs/reference/configuration.md)");
         assertThatThrownBy(() -> Settings.from(Map.of("PGFLOW_RELOAD", "sometimes")))
                 .hasMessage("PGFLOW-006 PGFLOW_RELOAD=sometimes is neither true nor false");
     }

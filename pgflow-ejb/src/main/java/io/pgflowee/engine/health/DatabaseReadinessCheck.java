@@ -52,7 +52,7 @@ public class DatabaseReadinessCheck implements HealthCheck {
                             || schema.state() == SchemaMigrator.State.DISABLED);
                 if (!ready) {
                     response.withData("reason", schemaPresent ? schema.message()
-                            : "PGFLOW-003 schema pgflow is missing: apply the changelogs (pgflow.migrate=true or the manual command in the README)");
+                            : "PGFLOW-003 schema pgflow is missing: apply the changelogs (pgflow.migrate=true, or by hand: docs/operations.md, \"Applying the schema by hand\")");
                 }
                 return response.status(ready).build();
             }

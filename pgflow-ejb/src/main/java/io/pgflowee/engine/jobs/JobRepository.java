@@ -48,7 +48,7 @@ public class JobRepository {
             ds = (DataSource) new InitialContext().lookup(dataSourceName);
         } catch (NamingException | ClassCastException e) {
             throw new JobService.JobRefusal("execution " + executionId + " cannot be marked failed: the job repository's data source "
-                    + dataSourceName + " is not found on this server (pgflow.jobs.repositoryDataSource; see the README's Bulk operations)",
+                    + dataSourceName + " is not found on this server (pgflow.jobs.repositoryDataSource; see docs/operations.md, Bulk operations)",
                     true);
         }
         try (Connection c = ds.getConnection()) {

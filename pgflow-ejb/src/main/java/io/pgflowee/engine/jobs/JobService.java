@@ -28,7 +28,7 @@ import jakarta.inject.Inject;
 /**
  * The engine's batch jobs through the Jakarta Batch {@link JobOperator}: start with checked
  * parameters, stop, restart, and what an execution did (status, step metrics, skipped items). The
- * job repository is the server's (kept in PostgreSQL, see the README's "Batch jobs"), so every
+ * job repository is the server's (kept in PostgreSQL, see docs/operations.md, "Bulk operations"), so every
  * server sees every execution and a restart can run on any of them.
  */
 @ApplicationScoped

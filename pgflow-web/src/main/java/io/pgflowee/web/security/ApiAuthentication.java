@@ -145,7 +145,7 @@ public class ApiAuthentication implements HttpAuthenticationMechanism {
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
             return refuse(response, 401, "Sign-in required", users.anyUser() || serverRealm
                     ? "send the credentials of a pgflow user with HTTP Basic (curl -u name:password)"
-                    : "no API users are configured: set pgflow.users (environment PGFLOW_USERS), see the README's 'Security'", path);
+                    : "no API users are configured: set pgflow.users (environment PGFLOW_USERS), see docs/operations.md, 'Security'", path);
         }
         String[] credentials;
         try {
