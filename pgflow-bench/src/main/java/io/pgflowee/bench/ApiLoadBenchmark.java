@@ -5,8 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -56,8 +54,7 @@ public final class ApiLoadBenchmark {
         String dbUser = opts.getOrDefault("user", "postgres");
         String dbPassword = opts.getOrDefault("password", "postgres");
         String apiUser = opts.getOrDefault("apiUser", "admin");
-        String apiPassword = opts.containsKey("apiPassword") ? opts.get("apiPassword")
-                : Files.readString(Path.of(System.getProperty("user.home"), ".pgflow", "admin-password")).trim();
+        String apiPassword = BenchOptions.adminPassword(opts, "apiPassword");
         int clients = Integer.parseInt(opts.getOrDefault("clients", "50"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
         int seed = Integer.parseInt(opts.getOrDefault("seed", "2000"));

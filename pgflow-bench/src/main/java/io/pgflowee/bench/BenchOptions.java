@@ -43,6 +43,20 @@ final class BenchOptions {
         return ds;
     }
 
+    /**
+     * The launcher admin's password: the option {@code key} when given, else the file the launcher
+     * keeps it in ({@code $PGFLOW_HOME/admin-password}, {@code ~/.pgflow} without {@code PGFLOW_HOME}).
+     */
+    static String adminPassword(Map<String, String> opts, String key) throws java.io.IOException {
+        if (opts.containsKey(key)) {
+            return opts.get(key);
+        }
+        String home = System.getenv("PGFLOW_HOME");
+        java.nio.file.Path dir = home == null || home.isBlank()
+                ? java.nio.file.Path.of(System.getProperty("user.home"), ".pgflow") : java.nio.file.Path.of(home);
+        return java.nio.file.Files.readString(dir.resolve("admin-password")).trim();
+    }
+
     /** The HTTP Basic header of the launcher's admin with the option {@code adminPassword}. */
     static String adminAuthorization(Map<String, String> opts) {
         return "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + opts.get("adminPassword"))

@@ -5,8 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -47,17 +45,13 @@ public final class BurstBenchmark {
         String dbUser = opts.getOrDefault("user", "postgres");
         String dbPassword = opts.getOrDefault("password", "postgres");
         String apiUser = opts.getOrDefault("apiUser", "admin");
-        String apiPassword = opts.containsKey("apiPassword") ? opts.get("apiPassword")
-                : Files.readString(Path.of(System.getProperty("user.home"), ".pgflow", "admin-password")).trim();
+        String apiPassword = BenchOptions.adminPassword(opts, "apiPassword");
         int count = Integer.parseInt(opts.getOrDefault("count", "1000"));
         int batch = Integer.parseInt(opts.getOrDefault("batch", "1"));
         boolean minimal = "minimal".equals(opts.get("prefer"));
         double seconds = Double.parseDouble(opts.getOrDefault("seconds", "1"));
         String auth = "Basic " + Base64.getEncoder().encodeToString((apiUser + ":" + apiPassword).getBytes(StandardCharsets.UTF_8));
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setUrl(url);
-        ds.setUser(dbUser);
-        ds.setPassword(dbPassword);
+        org.postgresql.ds.PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
         System.out.printf("# burst: %d runs in %s within %.1f s%s, server %s, %d cores here (client and server share them)%n",
                 count, batch == 1 ? count + " POST /api/flows/greet_user/runs" : (count + batch - 1) / batch

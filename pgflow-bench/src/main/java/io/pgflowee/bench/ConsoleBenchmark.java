@@ -7,8 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -47,15 +45,11 @@ public final class ConsoleBenchmark {
         String http = opts.getOrDefault("http", "http://localhost:8080");
         String url = opts.getOrDefault("url", "jdbc:postgresql://localhost:15432/postgres");
         String user = opts.getOrDefault("consoleUser", "admin");
-        String password = opts.containsKey("consolePassword") ? opts.get("consolePassword")
-                : Files.readString(Path.of(System.getProperty("user.home"), ".pgflow", "admin-password")).trim();
+        String password = BenchOptions.adminPassword(opts, "consolePassword");
         int runs = Integer.parseInt(opts.getOrDefault("runs", "1000000"));
         int iterations = Integer.parseInt(opts.getOrDefault("iterations", "40"));
 
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(url);
-        ds.setUser(opts.getOrDefault("user", "postgres"));
-        ds.setPassword(opts.getOrDefault("password", "postgres"));
+        PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
         long have = count(ds, "select count(*) from pgflow.flows where flow_slug = 'bench_a'");
         if (have == 0) {

@@ -44,10 +44,7 @@ public final class EndToEndBenchmark {
         String http = opts.getOrDefault("http", "http://localhost:8080");
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
         String[] rates = opts.getOrDefault("rates", "5,20,50").split(",");
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setUrl(url);
-        ds.setUser(user);
-        ds.setPassword(password);
+        org.postgresql.ds.PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
         System.out.printf("# end-to-end: greet_user (2 steps) started from SQL at steady rates (start_flows every 10 ms), %d s per rate, server %s, database %s, %d client cores%n",
                 seconds, http, url, Runtime.getRuntime().availableProcessors());

@@ -50,10 +50,7 @@ public final class SoakBenchmark {
         int minutes = Integer.parseInt(opts.getOrDefault("minutes", "30"));
         int every = Integer.parseInt(opts.getOrDefault("every", "60"));
         int keep = Integer.parseInt(opts.getOrDefault("keep", "5"));
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setUrl(url);
-        ds.setUser(user);
-        ds.setPassword(password);
+        org.postgresql.ds.PGSimpleDataSource ds = BenchOptions.dataSource(opts);
         Calibration.print(ds, 4, 5);
         System.out.printf("# soak: greet_user (2 steps) at %.0f runs/s from SQL (start_flows every 10 ms) for %d min; finished runs older than"
                 + " %d min pruned every minute; server %s, database %s, %d client cores%n", rate, minutes, keep, http, url,
