@@ -164,8 +164,8 @@ class RebuildDecisionTest {
         assertThat(twice.output()).isEqualTo("pgflow: building (sources changed since the last build)...\n"
                 + "pgflow: building again (compiled flow changelogs changed)...\n");
         assertThat(twice.commands()).containsExactly(
-                "-q -B -T1 install -DskipTests -Pcompile-flows -pl pgflow-launcher -am",
-                "-q -B -T1 install -DskipTests -pl pgflow-launcher -am");
+                "-q -B -T1 install -DskipTests -Dcheckstyle.skip -Pcompile-flows -pl pgflow-launcher -am",
+                "-q -B -T1 install -DskipTests -Dcheckstyle.skip -pl pgflow-launcher -am");
         assertThat(pgflowBuild().builds()).isZero();
 
         write("pgflow-ejb/src/main/java/Engine.java", "does not compile\n");
@@ -184,7 +184,7 @@ class RebuildDecisionTest {
     void theBuildCompilesFlowsAndInstallsTheLauncherWithItsModulesWithTheUsersMavenArguments() throws Exception {
         Outcome first = pgflowBuild(Map.of("PGFLOW_BUILD_ARGS", "-o -Dmaven.repo.local=/tmp/m2"));
         assertThat(first.commands()).containsExactly(
-                "-q -B -T1 -o -Dmaven.repo.local=/tmp/m2 install -DskipTests -Pcompile-flows -pl pgflow-launcher -am");
+                "-q -B -T1 -o -Dmaven.repo.local=/tmp/m2 install -DskipTests -Dcheckstyle.skip -Pcompile-flows -pl pgflow-launcher -am");
     }
 
     @Test

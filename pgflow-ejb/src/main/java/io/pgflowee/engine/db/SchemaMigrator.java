@@ -10,7 +10,6 @@ import javax.sql.DataSource;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.migrations.PgflowMigrations;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
@@ -21,7 +20,6 @@ import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.ejb.TransactionManagement;
 import jakarta.ejb.TransactionManagementType;
-import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 /**
@@ -64,12 +62,6 @@ public class SchemaMigrator {
     @Resource
     jakarta.enterprise.concurrent.ManagedThreadFactory threads;
 
-    @Inject
-    Instance<FlowRegistry> flows;
-
-    /** The flow problems for which the migration was last run again (to run it once per new situation). */
-    private String remigratedFor = "";
-
     private final AtomicReference<Status> status =
             new AtomicReference<>(new Status(State.PENDING, "migrations not attempted yet"));
 
@@ -86,25 +78,23 @@ public class SchemaMigrator {
 
     @Schedule(second = "*/10", minute = "*", hour = "*", persistent = false)
     void retryUntilApplied() {
-        State state = status.get().state();
-        if (state == State.FAILED) {
-            attempt();
-            return;
-        }
-        if (state != State.APPLIED && state != State.DISABLED) {
-            return;
-        }
-        FlowRegistry registry = flows.get();
-        if (registry.problems().isEmpty()) {
-            remigratedFor = "";
-            return;
-        }
-        registry.recheck();
-        String problems = registry.problems();
-        if (state == State.APPLIED && problems.contains("=MISSING") && !problems.equals(remigratedFor)) {
-            remigratedFor = problems;
+        if (status.get().state() == State.FAILED) {
             attempt();
         }
+    }
+
+    /**
+     * Applies the changelogs again when this server migrates and they were applied: for a flow that
+     * went missing from the database ({@code delete_flow_and_data} in another session), whose
+     * compiled changelog then creates it again ({@code FlowRecheck} in the flows package asks).
+     * Returns whether it ran.
+     */
+    public boolean migrateAgain() {
+        if (status.get().state() != State.APPLIED) {
+            return false;
+        }
+        attempt();
+        return true;
     }
 
     /**

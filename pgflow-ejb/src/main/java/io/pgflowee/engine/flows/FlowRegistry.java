@@ -99,7 +99,8 @@ public class FlowRegistry {
     /**
      * Checks the flows that do not run again (a flow deleted with {@code delete_flow_and_data}, or
      * changed back, in another session), and starts their workers when one became runnable: the
-     * server recovers without a restart. Called every ten seconds while {@link #problems()} is not empty.
+     * server recovers without a restart. Called every ten seconds while {@link #notRunning()} is not empty
+     * ({@link FlowRecheck}).
      */
     public void recheck() {
         long before = statuses.values().stream().filter(FlowStatus::runnable).count();
@@ -112,16 +113,16 @@ public class FlowRegistry {
 
     /**
      * The registered flows that do not run for a reason the database may resolve (missing, differing,
-     * or not checked), as {@code slug=STATE} sorted by slug; empty when every valid flow runs.
+     * or not checked), by slug with their state; empty when every valid flow runs.
      */
-    public String problems() {
-        StringBuilder problems = new StringBuilder();
+    public java.util.SortedMap<String, FlowStatus.State> notRunning() {
+        java.util.SortedMap<String, FlowStatus.State> notRunning = new java.util.TreeMap<>();
         for (FlowStatus status : statuses()) {
             if (!status.runnable() && status.state() != FlowStatus.State.INVALID) {
-                problems.append(problems.length() == 0 ? "" : " ").append(status.slug()).append('=').append(status.state());
+                notRunning.put(status.slug(), status.state());
             }
         }
-        return problems.toString();
+        return notRunning;
     }
 
     /** Compares every registered flow with the database now. */

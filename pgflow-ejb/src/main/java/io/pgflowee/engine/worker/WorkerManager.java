@@ -215,10 +215,10 @@ public class WorkerManager {
     }
 
     /**
-     * Stops every worker of this server gracefully, once (later calls do nothing): what an undeploy,
-     * SIGTERM or the JVM's exit does, callable earlier by whoever knows the application is going.
+     * The application is being undeployed and its resources still work (the web module says so
+     * first): every worker stops gracefully now, once; {@code @PreDestroy} later does nothing more.
      */
-    public void stopGracefully() {
+    void onApplicationStopping(@Observes io.pgflowee.engine.system.ApplicationStopping event) {
         stopAll();
     }
 

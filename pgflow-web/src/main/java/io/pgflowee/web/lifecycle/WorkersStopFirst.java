@@ -1,6 +1,7 @@
 package io.pgflowee.web.lifecycle;
 
-import io.pgflowee.engine.worker.WorkerManager;
+import io.pgflowee.engine.system.ApplicationStopping;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -12,17 +13,18 @@ import jakarta.servlet.annotation.WebListener;
  * ({@code @DataSourceDefinition}) before CDI's {@code @PreDestroy} runs, so workers stopped only
  * there tried to claim on a pool that was gone (three {@code RAR5114} warnings per reload) and sent
  * their last reports through connections of their own. The web module stops first; its listener
- * stops the workers gracefully (claims end, handlers get their {@code shutdownTimeoutMs}, unfinished
- * tasks are handed back) before anything else goes.
+ * fires {@link ApplicationStopping}, on which the engine stops the workers gracefully (claims end,
+ * handlers get their {@code shutdownTimeoutMs}, unfinished tasks are handed back) before anything
+ * else goes. The web module does not know the workers: it only says the application is stopping.
  */
 @WebListener
 public class WorkersStopFirst implements ServletContextListener {
 
     @Inject
-    WorkerManager workers;
+    Event<ApplicationStopping> stopping;
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
-        workers.stopGracefully();
+        stopping.fire(new ApplicationStopping());
     }
 }
