@@ -57,17 +57,60 @@ public final class Converters {
         }
     }
 
-    @Converter
-    public static class StepTypeConverter extends EnumConverter<StepType> {
-        public StepTypeConverter() {
-            super(StepType.class, "pgflow.steps.step_type");
+    /**
+     * Maps an enum of the flow DSL ({@code io.pgflowee.api.flow}) to the text value the SQL functions
+     * store ({@code sqlValue()}) and back: the read model speaks the DSL's own types, not copies of them.
+     */
+    abstract static class DslEnumConverter<E extends Enum<E>> implements AttributeConverter<E, String> {
+        private final Class<E> type;
+        private final String column;
+        private final java.util.function.Function<E, String> sql;
+
+        DslEnumConverter(Class<E> type, String column, java.util.function.Function<E, String> sql) {
+            this.type = type;
+            this.column = column;
+            this.sql = sql;
+        }
+
+        @Override
+        public String convertToDatabaseColumn(E value) {
+            return value == null ? null : sql.apply(value);
+        }
+
+        @Override
+        public E convertToEntityAttribute(String value) {
+            if (value == null) {
+                return null;
+            }
+            for (E e : type.getEnumConstants()) {
+                if (sql.apply(e).equals(value)) {
+                    return e;
+                }
+            }
+            throw new IllegalStateException("pgflow: " + column + " holds '" + value + "', which this server does not know (known: "
+                    + java.util.Arrays.stream(type.getEnumConstants()).map(sql).collect(java.util.stream.Collectors.joining(", "))
+                    + "); is the database schema newer than this server?");
         }
     }
 
     @Converter
-    public static class SkipModeConverter extends EnumConverter<SkipMode> {
-        public SkipModeConverter() {
-            super(SkipMode.class, "pgflow.steps.when_unmet/when_exhausted");
+    public static class StepTypeConverter extends DslEnumConverter<io.pgflowee.api.flow.StepType> {
+        public StepTypeConverter() {
+            super(io.pgflowee.api.flow.StepType.class, "pgflow.steps.step_type", io.pgflowee.api.flow.StepType::sqlValue);
+        }
+    }
+
+    @Converter
+    public static class WhenUnmetConverter extends DslEnumConverter<io.pgflowee.api.flow.WhenUnmet> {
+        public WhenUnmetConverter() {
+            super(io.pgflowee.api.flow.WhenUnmet.class, "pgflow.steps.when_unmet", io.pgflowee.api.flow.WhenUnmet::sqlValue);
+        }
+    }
+
+    @Converter
+    public static class WhenExhaustedConverter extends DslEnumConverter<io.pgflowee.api.flow.WhenExhausted> {
+        public WhenExhaustedConverter() {
+            super(io.pgflowee.api.flow.WhenExhausted.class, "pgflow.steps.when_exhausted", io.pgflowee.api.flow.WhenExhausted::sqlValue);
         }
     }
 

@@ -7,6 +7,9 @@ import java.util.Objects;
 
 import jakarta.json.JsonValue;
 import jakarta.persistence.Column;
+import io.pgflowee.api.flow.StepType;
+import io.pgflowee.api.flow.WhenExhausted;
+import io.pgflowee.api.flow.WhenUnmet;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EntityListeners;
@@ -88,12 +91,12 @@ public class StepRecord {
     private JsonValue forbiddenInputPattern;
 
     @Column(name = "when_unmet")
-    @Convert(converter = Converters.SkipModeConverter.class)
-    private SkipMode whenUnmet;
+    @Convert(converter = Converters.WhenUnmetConverter.class)
+    private WhenUnmet whenUnmet;
 
     @Column(name = "when_exhausted")
-    @Convert(converter = Converters.SkipModeConverter.class)
-    private SkipMode whenExhausted;
+    @Convert(converter = Converters.WhenExhaustedConverter.class)
+    private WhenExhausted whenExhausted;
 
     @Column(name = "created_at")
     private OffsetDateTime createdAt;
@@ -152,11 +155,11 @@ public class StepRecord {
         return forbiddenInputPattern;
     }
 
-    public SkipMode whenUnmet() {
+    public WhenUnmet whenUnmet() {
         return whenUnmet;
     }
 
-    public SkipMode whenExhausted() {
+    public WhenExhausted whenExhausted() {
         return whenExhausted;
     }
 

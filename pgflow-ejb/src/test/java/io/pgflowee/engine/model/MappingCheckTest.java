@@ -81,7 +81,7 @@ class MappingCheckTest {
         }
         boolean ok = switch (udt) {
             case "uuid" -> type == UUID.class;
-            case "text" -> type == String.class || (type.isEnum() && DbValue.class.isAssignableFrom(type) && converted);
+            case "text" -> type == String.class || (type.isEnum() && converted);
             case "int4" -> type == int.class || type == Integer.class;
             case "bool" -> type == boolean.class || type == Boolean.class;
             case "timestamptz" -> type == OffsetDateTime.class;
@@ -90,7 +90,7 @@ class MappingCheckTest {
         };
         return ok ? null : "expected " + switch (udt) {
             case "uuid" -> "UUID";
-            case "text" -> "String or a DbValue enum with a converter";
+            case "text" -> "String or an enum with a converter (DbValue, or a DSL enum)";
             case "int4" -> "int or Integer";
             case "bool" -> "boolean";
             case "timestamptz" -> "OffsetDateTime";

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.pgflowee.engine.model.ReadModel;
 import io.pgflowee.engine.model.RunStatus;
-import io.pgflowee.engine.model.SkipMode;
-import io.pgflowee.engine.model.StepType;
+import io.pgflowee.api.flow.StepType;
+import io.pgflowee.api.flow.WhenExhausted;
 import io.pgflowee.engine.query.DashboardQueries.Dashboard;
 import io.pgflowee.engine.query.DashboardQueries.MinuteCounts;
 import io.pgflowee.engine.query.FlowQueries.FlowSummary;
@@ -95,7 +95,7 @@ class OverviewQueriesTest {
         assertThat(qa.steps()).extracting(s -> s.step().stepSlug() + " " + s.step().stepType() + " " + s.dependsOn())
                 .containsExactly("a SINGLE []", "b SINGLE [a]", "each MAP [a]");
         assertThat(qa.steps().get(1).step().timeout()).isEqualTo(5);
-        assertThat(qa.steps().get(2).step().whenExhausted()).isEqualTo(SkipMode.SKIP);
+        assertThat(qa.steps().get(2).step().whenExhausted()).isEqualTo(WhenExhausted.SKIP);
         assertThat(qa.steps().get(2).step().stepType()).isEqualTo(StepType.MAP);
         assertThat(qa.runs().exact()).isTrue();
         assertThat(qa.runs().counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 1L, RunStatus.COMPLETED, 1L,

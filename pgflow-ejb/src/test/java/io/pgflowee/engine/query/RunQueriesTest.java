@@ -24,7 +24,7 @@ import io.pgflowee.engine.model.RunRecord;
 import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.model.SkipReason;
 import io.pgflowee.engine.model.StepStatus;
-import io.pgflowee.engine.model.StepType;
+import io.pgflowee.api.flow.StepType;
 import io.pgflowee.engine.model.TaskStatus;
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;

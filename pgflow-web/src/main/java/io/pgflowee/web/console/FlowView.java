@@ -188,10 +188,10 @@ public class FlowView implements Serializable {
         var f = flow().flow();
         for (FlowQueries.StepSummary s : flow().steps()) {
             StepRecord st = s.step();
-            lines.add(new StepLine(st.stepSlug(), st.stepType().dbValue(), String.join(", ", s.dependsOn()),
+            lines.add(new StepLine(st.stepSlug(), st.stepType().sqlValue(), String.join(", ", s.dependsOn()),
                     orDefault(st.maxAttempts(), f.maxAttempts(), ""), orDefault(st.baseDelay(), f.baseDelay(), " s"),
                     orDefault(st.timeout(), f.timeout(), " s"), st.startDelay() == null ? "" : st.startDelay() + " s",
-                    condition(st), st.whenUnmet().dbValue(), st.whenExhausted().dbValue()));
+                    condition(st), st.whenUnmet().sqlValue(), st.whenExhausted().sqlValue()));
         }
         return lines;
     }
@@ -216,7 +216,7 @@ public class FlowView implements Serializable {
         for (FlowQueries.StepSummary s : flow().steps()) {
             StepRecord st = s.step();
             String cond = st.requiredInputPattern() != null || st.forbiddenInputPattern() != null ? " · conditional" : "";
-            nodes.add(new Diagrams.Node(st.stepSlug(), s.dependsOn(), null, st.stepType().dbValue() + cond));
+            nodes.add(new Diagrams.Node(st.stepSlug(), s.dependsOn(), null, st.stepType().sqlValue() + cond));
         }
         return Diagrams.dag(nodes, "Steps of flow " + slug + ": " + String.join(", ", nodes.stream().map(n -> n.slug()
                 + (n.dependsOn().isEmpty() ? "" : " after " + String.join(" and ", n.dependsOn()))).toList()));

@@ -15,7 +15,7 @@ import java.util.UUID;
 import io.pgflowee.api.json.Jsonp;
 import io.pgflowee.engine.control.EngineRefusal;
 import io.pgflowee.engine.model.RunRecord;
-import io.pgflowee.engine.model.StepType;
+import io.pgflowee.api.flow.StepType;
 import io.pgflowee.engine.model.TaskRecord;
 import io.pgflowee.engine.query.FlowQueries;
 import io.pgflowee.engine.query.RunDetail;

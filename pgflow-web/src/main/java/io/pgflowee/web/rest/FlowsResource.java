@@ -201,12 +201,12 @@ public class FlowsResource {
         for (FlowQueries.StepSummary s : summary.steps()) {
             StepRecord step = s.step();
             JsonObjectBuilder json = Jsonp.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
-                    .add("type", step.stepType().dbValue()).add("dependencies", Jsonp.createArrayBuilder(s.dependsOn()));
+                    .add("type", step.stepType().sqlValue()).add("dependencies", Jsonp.createArrayBuilder(s.dependsOn()));
             RunJson.number(json, "maxAttempts", step.maxAttempts());
             RunJson.number(json, "baseDelay", step.baseDelay());
             RunJson.number(json, "timeout", step.timeout());
             RunJson.number(json, "startDelay", step.startDelay());
-            json.add("whenUnmet", step.whenUnmet().dbValue()).add("whenExhausted", step.whenExhausted().dbValue());
+            json.add("whenUnmet", step.whenUnmet().sqlValue()).add("whenExhausted", step.whenExhausted().sqlValue());
             json.add("if", RunJson.orNull(step.requiredInputPattern())).add("ifNot", RunJson.orNull(step.forbiddenInputPattern()));
             steps.add(json);
         }

@@ -69,7 +69,7 @@ final class RunJson {
         for (RunDetail.StepDetail s : detail.steps()) {
             StepStateRecord st = s.state();
             JsonObjectBuilder step = Jsonp.createObjectBuilder().add("stepSlug", st.stepSlug()).add("stepIndex", s.step().stepIndex())
-                    .add("stepType", s.step().stepType().dbValue()).add("status", st.status().dbValue());
+                    .add("stepType", s.step().stepType().sqlValue()).add("status", st.status().dbValue());
             number(step, "initialTasks", st.initialTasks());
             number(step, "remainingTasks", st.remainingTasks());
             step.add("remainingDeps", st.remainingDeps()).add("output", orNull(st.output()));
