@@ -328,10 +328,6 @@ public class JobDatabase {
         return out;
     }
 
-    /** The server running an execution and how long ago it last said so (see {@link JobExecutions}). */
-    public record Owner(String server, java.util.UUID serverId, double secondsSinceHeartbeat, boolean ended) {
-    }
-
     /** Records that this server runs the execution (again, after a restart on it). */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public void recordExecution(String instanceKey, long executionId, java.util.UUID serverId, String server) throws SQLException {
@@ -355,14 +351,14 @@ public class JobDatabase {
 
     /** Who runs (or ran) the execution, if a server recorded it. */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
-    public java.util.Optional<Owner> owner(String instanceKey, long executionId) throws SQLException {
+    public java.util.Optional<ExecutionOwner> owner(String instanceKey, long executionId) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT server, server_id, extract(epoch FROM clock_timestamp() - heartbeat_at)::float8, ended_at IS NOT NULL"
                         + " FROM pgflow_internal.job_executions WHERE instance_key = ? AND execution_id = ?")) {
             ps.setString(1, instanceKey);
             ps.setLong(2, executionId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? java.util.Optional.of(new Owner(rs.getString(1), rs.getObject(2, java.util.UUID.class), rs.getDouble(3),
+                return rs.next() ? java.util.Optional.of(new ExecutionOwner(rs.getString(1), rs.getObject(2, java.util.UUID.class), rs.getDouble(3),
                         rs.getBoolean(4))) : java.util.Optional.empty();
             }
         }

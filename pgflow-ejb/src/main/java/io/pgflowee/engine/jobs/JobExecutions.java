@@ -2,7 +2,6 @@ package io.pgflowee.engine.jobs;
 
 import java.sql.SQLException;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -29,11 +28,11 @@ public class JobExecutions {
 
     private static final Logger LOG = Logger.getLogger(JobExecutions.class.getName());
 
-    private final UUID serverId = UUID.randomUUID();
-    private final String server = serverName();
-
     @Inject
     JobDatabase database;
+
+    @Inject
+    io.pgflowee.engine.system.ServerIdentity identity;
 
     @Inject
     @ConfigProperty(name = "pgflow.jobs.serverLostAfterSeconds", defaultValue = "30")
@@ -44,13 +43,9 @@ public class JobExecutions {
 
     private ScheduledFuture<?> heartbeat;
 
-    /** What a server knows about an execution's server. */
-    public record Owner(String server, double secondsSinceHeartbeat, boolean ended, boolean thisServer, boolean lost) {
-    }
-
     /** Called as an execution starts on this server (the job listener {@link JobOwnership}). */
     public void started(String instanceKey, long executionId) throws SQLException {
-        database.recordExecution(instanceKey, executionId, serverId, server);
+        database.recordExecution(instanceKey, executionId, identity.id(), identity.name());
         startHeartbeat();
     }
 
@@ -59,14 +54,23 @@ public class JobExecutions {
         database.endExecution(instanceKey, executionId);
     }
 
+    /** The execution's server as recorded. */
+    public Optional<ExecutionOwner> owner(String instanceKey, long executionId) throws SQLException {
+        return database.owner(instanceKey, executionId);
+    }
+
+    /** Whether the execution's server is this one (this deployment of it). */
+    public boolean isThisServer(ExecutionOwner owner) {
+        return owner.serverId().equals(identity.id());
+    }
+
     /**
-     * The execution's server as recorded, with whether it is lost: another server that has not
-     * beaten for the limit, or that recorded the end of an execution the repository still shows
-     * running (it died between the two writes).
+     * Whether the execution's server is lost: another server that has not beaten for the limit, or
+     * that recorded the end of an execution the repository still shows running (it died between the
+     * two writes).
      */
-    public Optional<Owner> owner(String instanceKey, long executionId) throws SQLException {
-        return database.owner(instanceKey, executionId).map(o -> new Owner(o.server(), o.secondsSinceHeartbeat(), o.ended(),
-                o.serverId().equals(serverId), !o.serverId().equals(serverId) && (o.ended() || o.secondsSinceHeartbeat() > lostAfterSeconds)));
+    public boolean isLost(ExecutionOwner owner) {
+        return !isThisServer(owner) && (owner.ended() || owner.secondsSinceHeartbeat() > lostAfterSeconds);
     }
 
     public int lostAfterSeconds() {
@@ -82,9 +86,9 @@ public class JobExecutions {
 
     private void beat() {
         try {
-            database.heartbeat(serverId);
+            database.heartbeat(identity.id());
         } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.WARNING, "PGFLOW-094 batch job heartbeat of " + server + " failed: " + e.getMessage()
+            LOG.log(Level.WARNING, "PGFLOW-094 batch job heartbeat of " + identity.name() + " failed: " + e.getMessage()
                     + " (its running executions count as lost after " + lostAfterSeconds + " s without one)");
         }
     }
@@ -94,10 +98,5 @@ public class JobExecutions {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-    }
-
-    private static String serverName() {
-        return io.pgflowee.engine.system.ThisProcess.hostName().map(host -> host + "/").orElse("pid ")
-                + io.pgflowee.engine.system.ThisProcess.pid();
     }
 }

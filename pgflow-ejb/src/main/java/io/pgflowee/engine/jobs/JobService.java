@@ -308,13 +308,13 @@ public class JobService {
         JobExecution execution = operator().getJobExecution(executionId);
         jakarta.batch.runtime.BatchStatus status = execution.getBatchStatus();
         if (running(status)) {
-            JobExecutions.Owner owner = owner(execution).orElseThrow(() -> new JobRefusal("execution " + executionId + " is " + status
+            ExecutionOwner owner = owner(execution).orElseThrow(() -> new JobRefusal("execution " + executionId + " is " + status
                     + " and no server recorded running it, so it cannot be told from a running one; stop it on its server", true));
-            if (owner.thisServer()) {
+            if (executions.isThisServer(owner)) {
                 throw new JobRefusal("execution " + executionId + " is " + status + " on this server (" + owner.server() + "); stop it first",
                         true);
             }
-            if (!owner.lost()) {
+            if (!executions.isLost(owner)) {
                 throw new JobRefusal(String.format(java.util.Locale.ROOT, "execution %d is %s on server %s (last heartbeat %.0f s ago):"
                         + " stop it there, or restart it once that server is lost (no heartbeat for %d s)", executionId, status, owner.server(),
                         owner.secondsSinceHeartbeat(), executions.lostAfterSeconds()), true);
@@ -339,7 +339,7 @@ public class JobService {
     }
 
     /** The server recorded as running the execution. */
-    private Optional<JobExecutions.Owner> owner(JobExecution e) throws JobRefusal {
+    private Optional<ExecutionOwner> owner(JobExecution e) throws JobRefusal {
         Properties p = e.getJobParameters();
         String key = p == null ? null : p.getProperty(INSTANCE_KEY);
         if (key == null) {
@@ -400,10 +400,10 @@ public class JobService {
         String server = null;
         boolean lost = false;
         try {
-            Optional<JobExecutions.Owner> owner = owner(e);
+            Optional<ExecutionOwner> owner = owner(e);
             if (owner.isPresent()) {
                 server = owner.get().server();
-                lost = running(e.getBatchStatus()) && owner.get().lost();
+                lost = running(e.getBatchStatus()) && executions.isLost(owner.get());
             }
         } catch (JobRefusal ex) {
             server = "? (" + ex.getMessage() + ")";

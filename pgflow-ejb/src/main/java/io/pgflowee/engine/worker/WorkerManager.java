@@ -68,6 +68,9 @@ public class WorkerManager {
     DatabaseSettings database;
 
     @Inject
+    io.pgflowee.engine.system.ServerIdentity identity;
+
+    @Inject
     io.pgflowee.engine.metrics.PgflowMetrics metrics;
 
     private WakeUpListener listener;
@@ -121,7 +124,7 @@ public class WorkerManager {
         for (Flow<?> flow : registry.flows()) {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
                 FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
-                        WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, functionName(), metrics);
+                        WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, identity.workerFunctionName(), metrics);
                 try {
                     worker.start();
                     workers.put(flow.slug(), worker);
@@ -247,10 +250,5 @@ public class WorkerManager {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
-    }
-
-    private static String functionName() {
-        return io.pgflowee.engine.system.ThisProcess.hostName().map(host -> "pgflow-ee@" + host + "/")
-                .orElse("pgflow-ee/") + io.pgflowee.engine.system.ThisProcess.pid();
     }
 }
