@@ -1,0 +1,198 @@
+package io.pgflowee.engine.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.pgflowee.engine.db.DatabaseSettings;
+import io.pgflowee.testing.Db;
+import io.pgflowee.testing.PgflowDatabaseExtension;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+
+/**
+ * The server's event pipe without a server: a real {@link RunEventHub} on embedded PostgreSQL 17,
+ * its managed executors stood in for by plain ones. A watched run's transitions arrive in commit
+ * order with their exact types and steps; a watch is a subscription in the database while it lasts
+ * and none after; a lost LISTEN connection comes back by itself, tells the watchers to re-read, and
+ * events flow again; a run's history read from the tables gives the same events.
+ */
+@ExtendWith(PgflowDatabaseExtension.class)
+class RunEventHubTest {
+
+    private static final String LISTENER_BACKEND = "select pid from pg_stat_activity where application_name = 'pgflow events'"
+            + " and datname = current_database() and query ilike 'LISTEN%'";
+
+    private Db db;
+    private RunEventHub hub;
+    private ScheduledThreadPoolExecutor scheduler;
+
+    @BeforeEach
+    void hub(DataSource dataSource) {
+        PgflowDatabaseExtension.resetRuntimeData(dataSource);
+        db = new Db(dataSource);
+        scheduler = new ScheduledThreadPoolExecutor(1);
+        hub = new RunEventHub();
+        hub.dataSource = dataSource;
+        hub.scheduler = managed(ManagedScheduledExecutorService.class, scheduler);
+        hub.threads = managed(ManagedThreadFactory.class, (java.util.concurrent.ThreadFactory) Thread::new);
+        hub.database = new DatabaseSettings() {
+            @Override
+            public String url() {
+                return PgflowDatabaseExtension.jdbcUrl();
+            }
+
+            @Override
+            public String user() {
+                return "postgres";
+            }
+
+            @Override
+            public String password() {
+                return "";
+            }
+        };
+        db.exec("select pgflow.create_flow('ev_chain', timeout => 60)");
+        db.exec("select pgflow.add_step('ev_chain', 'first')");
+        db.exec("select pgflow.add_step('ev_chain', 'second', ARRAY['first'])");
+    }
+
+    @AfterEach
+    void stop() {
+        hub.stop();
+        scheduler.shutdownNow();
+    }
+
+    @Test
+    void aWatchedRunsTransitionsArriveInOrderAndItsHistoryGivesTheSameEvents() throws Exception {
+        UUID run = UUID.randomUUID();
+        BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
+        try (RunEventHub.Watch watch = hub.watch(run, null, watcher(events, new CountDownLatch(1)))) {
+            assertThat((Long) db.one("select count(*) from pgflow_internal.event_subscriptions where run_id = ?", run))
+                    .as("the run is subscribed while watched").isEqualTo(1L);
+            db.exec("select pgflow.start_flow('ev_chain', '{\"n\": 1}'::jsonb, ?)", run);
+            finish(run);
+
+            List<String> seen = take(events, 6);
+            assertThat(seen).containsExactly("run:started", "step:started first", "step:completed first", "step:started second",
+                    "step:completed second", "run:completed");
+            List<RunEvent> history = hub.runHistory(run, 0).orElseThrow();
+            assertThat(history.stream().map(RunEventHubTest::describe).toList()).as("the tables tell the same story").isEqualTo(seen);
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // released in the background, at once
+        while ((Long) db.one("select count(*) from pgflow_internal.event_subscriptions where run_id = ?", run) > 0
+                && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat((Long) db.one("select count(*) from pgflow_internal.event_subscriptions where run_id = ?", run))
+                .as("no subscription once nobody watches").isZero();
+    }
+
+    @Test
+    void aLostListenerReconnectsTellsTheWatchersToReReadAndEventsFlowAgain() throws Exception {
+        BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
+        CountDownLatch reconnected = new CountDownLatch(1);
+        try (RunEventHub.Watch watch = hub.watch(null, "ev_chain", watcher(events, reconnected))) {
+            UUID before = UUID.randomUUID();
+            db.exec("select pgflow.start_flow('ev_chain', '{}'::jsonb, ?)", before);
+            assertThat(take(events, 2)).containsExactly("run:started", "step:started first");
+
+            int backend = listenerBackend(-1);
+            assertThat((Boolean) db.one("select pg_terminate_backend(?)", backend)).isTrue();
+            assertThat(reconnected.await(60, TimeUnit.SECONDS)).as("watchers told to re-read after the reconnect").isTrue();
+            assertThat(listenerBackend(backend)).as("a new LISTEN backend").isNotEqualTo(backend);
+
+            UUID after = UUID.randomUUID();
+            db.exec("select pgflow.start_flow('ev_chain', '{}'::jsonb, ?)", after);
+            RunEvent next = events.poll(30, TimeUnit.SECONDS);
+            assertThat(next).isNotNull();
+            assertThat(next.runId()).isEqualTo(after);
+            assertThat(describe(next)).isEqualTo("run:started");
+        }
+    }
+
+    /** Claims and completes every task of the run, one claim at a time, as a worker would. */
+    private void finish(UUID run) {
+        UUID worker = UUID.randomUUID();
+        db.exec("select pgflow.register_worker(?, 'ev_chain', 'test')", worker);
+        for (int i = 0; i < 10 && !"completed".equals(db.one("select status from pgflow.runs where run_id = ?", run)); i++) {
+            for (var task : db.rows("select step_slug from pgflow.claim_tasks('ev_chain', ?, 5)", worker)) {
+                db.exec("select pgflow.complete_task(?, ?, 0, '\"done\"'::jsonb)", run, task.get("step_slug"));
+            }
+        }
+    }
+
+    private static RunEventHub.Watcher watcher(BlockingQueue<RunEvent> events, CountDownLatch reconnected) {
+        return new RunEventHub.Watcher() {
+            @Override
+            public void event(RunEvent event) {
+                events.add(event);
+            }
+
+            @Override
+            public void reconnected() {
+                reconnected.countDown();
+            }
+        };
+    }
+
+    private static List<String> take(BlockingQueue<RunEvent> events, int count) throws InterruptedException {
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            RunEvent e = events.poll(30, TimeUnit.SECONDS);
+            assertThat(e).as("event " + (i + 1) + " of " + count + " after " + seen).isNotNull();
+            seen.add(describe(e));
+        }
+        return seen;
+    }
+
+    private static String describe(RunEvent e) {
+        return e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug();
+    }
+
+    private int listenerBackend(int previous) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < until) {
+            for (var row : db.rows(LISTENER_BACKEND)) {
+                int pid = (Integer) row.get("pid");
+                if (pid != previous) {
+                    return pid;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the event listener did not LISTEN (again) within 60 s");
+    }
+
+    /** A Jakarta Concurrency interface answered by a plain Java object with the same methods (the managed extras are not used). */
+    private static <T> T managed(Class<T> type, Object plain) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            try {
+                Class<?> owner = plain instanceof ScheduledExecutorService ? ScheduledExecutorService.class
+                        : java.util.concurrent.ThreadFactory.class;
+                return owner.getMethod(method.getName(), method.getParameterTypes()).invoke(plain, args);
+            } catch (NoSuchMethodException e) {
+                throw new UnsupportedOperationException(method + " is not needed by RunEventHub", e);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
+    }
+}
