@@ -75,6 +75,36 @@ public final class ApiErrors {
         }
     }
 
+    /**
+     * The engine's refusals of every endpoint, in one place: the status by the refusal's kind (404,
+     * 409, 422), the title from the resource method's {@link Refusals}, the engine's message as the
+     * detail and its hint. Nothing was changed: the refused call's transaction rolled back.
+     */
+    @Provider
+    public static class RefusalMapper implements ExceptionMapper<io.pgflowee.engine.control.EngineRefusal> {
+
+        static final String IDEMPOTENCY_KEY_INDEX = "idx_runs_idempotency_key";
+
+        @Context
+        UriInfo uri;
+
+        @Context
+        jakarta.ws.rs.container.ResourceInfo resource;
+
+        @Override
+        public Response toResponse(io.pgflowee.engine.control.EngineRefusal e) {
+            String path = "/api/" + uri.getPath().replaceFirst("^/", "");
+            Refusals titles = resource == null || resource.getResourceMethod() == null ? null
+                    : resource.getResourceMethod().getAnnotation(Refusals.class);
+            return switch (e.kind()) {
+                case NOT_FOUND -> Problems.problem(404, titles == null ? "Not found" : titles.notFound(), e.getMessage(), path, e.hint());
+                case CONFLICT -> Problems.problem(409, IDEMPOTENCY_KEY_INDEX.equals(e.constraint()) ? "Idempotency key reused"
+                        : titles == null ? "Conflict" : titles.conflict(), e.getMessage(), path, e.hint());
+                case INVALID -> Problems.problem(422, titles == null ? "Refused" : titles.invalid(), e.getMessage(), path, e.hint());
+            };
+        }
+    }
+
     /** Anything else: 503 when the database cannot be reached, otherwise 500 with an error id that is also logged. */
     @Provider
     public static class UnexpectedMapper implements ExceptionMapper<Throwable> {
@@ -96,7 +126,7 @@ public final class ApiErrors {
                 // the server's configuration, not a bug: say what to grant, not "failed unexpectedly"
                 LOG.warning("PGFLOW-097 error " + errorId + ": " + path + ": the server's database role lacks a privilege: " + denied);
                 return problem(500, "Database privilege missing", "the server's database role (PGFLOW_DB_USER) may not do this: "
-                        + denied + ". Grant it pgflow_operator and pgflow_worker (README, \"Database roles\");"
+                        + denied + ". Grant it pgflow_operator and pgflow_worker (docs/operations.md, \"Database roles\");"
                         + " the batch jobs' repository also needs CREATE on schema public the first time (error id " + errorId + ")",
                         path, errorId);
             }

@@ -109,32 +109,35 @@ public class FlowsResource {
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/pause")
+    @Refusals(notFound = "Unknown flow")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "pauseFlow", summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
             + " can still be started and queue up; running tasks finish. Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response pause(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
-            throws SQLException {
-        return control(slug, "/api/flows/" + slug + "/pause", true);
+            throws SQLException, EngineRefusal {
+        return control(slug, true);
     }
 
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/resume")
+    @Refusals(notFound = "Unknown flow")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "resumeFlow", summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
             + " Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response resume(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
-            throws SQLException {
-        return control(slug, "/api/flows/" + slug + "/resume", false);
+            throws SQLException, EngineRefusal {
+        return control(slug, false);
     }
 
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/concurrency")
+    @Refusals(notFound = "Unknown flow")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "setFlowConcurrency", summary = "Limit a flow's concurrency", description = "pgflow.set_flow_concurrency: at most maxRunning tasks of the"
@@ -147,7 +150,7 @@ public class FlowsResource {
     @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
-                                String body) throws SQLException {
+                                String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/concurrency";
         String shape = "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}";
         Integer limit;
@@ -167,24 +170,15 @@ public class FlowsResource {
         } catch (IllegalArgumentException | ClassCastException | ArithmeticException e) {
             return Problems.problem(400, "Invalid body", shape, instance, null);
         }
-        try {
-            engine.setFlowConcurrency(slug, limit);
-        } catch (EngineRefusal e) {
-            return e.kind() == EngineRefusal.Kind.NOT_FOUND ? Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint())
-                    : Problems.problem(422, "Refused", e.getMessage(), instance, e.hint());
-        }
+        engine.setFlowConcurrency(slug, limit); // a refusal: ApiErrors.RefusalMapper, with this method's @Refusals
         return get(slug);
     }
 
-    private Response control(String slug, String instance, boolean pause) throws SQLException {
-        try {
-            if (pause) {
-                engine.pauseFlow(slug);
-            } else {
-                engine.resumeFlow(slug);
-            }
-        } catch (EngineRefusal e) {
-            return Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
+    private Response control(String slug, boolean pause) throws SQLException, EngineRefusal {
+        if (pause) {
+            engine.pauseFlow(slug);
+        } else {
+            engine.resumeFlow(slug);
         }
         return get(slug);
     }
@@ -221,6 +215,7 @@ public class FlowsResource {
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/runs")
+    @Refusals(notFound = "Unknown flow", conflict = "Run exists", invalid = "Input rejected")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "startRun", summary = "Start a run", description = "Starts a run of the flow with the body as its input (one SQL call:"
@@ -249,7 +244,7 @@ public class FlowsResource {
                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                           @Parameter(description = "return=minimal: answer with the run only, without its steps (saves a read; for"
                                   + " clients that start many runs)", example = "return=minimal") @HeaderParam("Prefer") String prefer,
-                          String body) throws SQLException {
+                          String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/runs";
         UUID runId = null;
         if (runIdParam != null && !runIdParam.isBlank()) {
@@ -276,27 +271,18 @@ public class FlowsResource {
         if (refusal.isPresent()) {
             return Problems.problem(409, "Flow differs from the database", refusal.get(), instance, null);
         }
-        try {
-            StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
-            UUID id = started.run().runId();
-            boolean minimal = prefersMinimal(prefer);
-            String run = minimal ? Jsonp.createObjectBuilder().add("run", RunJson.run(started.run())).build().toString()
-                    : runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
-                    .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
-            java.net.URI location = uri.getBaseUriBuilder().path("runs").path(id.toString()).build();
-            Response.ResponseBuilder answer = started.created() ? Response.created(location) : Response.ok().contentLocation(location);
-            if (minimal) {
-                answer.header("Preference-Applied", "return=minimal");
-            }
-            return answer.entity(run).build();
-        } catch (EngineRefusal e) {
-            return switch (e.kind()) {
-                case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
-                case CONFLICT -> Problems.problem(409, "idx_runs_idempotency_key".equals(e.constraint())
-                        ? "Idempotency key reused" : "Run exists", e.getMessage(), instance, e.hint());
-                case INVALID -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
-            };
+        StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
+        UUID id = started.run().runId();
+        boolean minimal = prefersMinimal(prefer);
+        String run = minimal ? Jsonp.createObjectBuilder().add("run", RunJson.run(started.run())).build().toString()
+                : runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
+                .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
+        java.net.URI location = uri.getBaseUriBuilder().path("runs").path(id.toString()).build();
+        Response.ResponseBuilder answer = started.created() ? Response.created(location) : Response.ok().contentLocation(location);
+        if (minimal) {
+            answer.header("Preference-Applied", "return=minimal");
         }
+        return answer.entity(run).build();
     }
 
     /** {@code Prefer: return=minimal} (RFC 7240), among other preferences. */
@@ -319,6 +305,7 @@ public class FlowsResource {
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/runs/batch")
+    @Refusals(notFound = "Unknown flow", conflict = "Idempotency key reused", invalid = "Input rejected")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "startRuns", summary = "Start many runs", description = "Starts one run per element of the body, a JSON array of"
@@ -344,7 +331,7 @@ public class FlowsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     public Response startMany(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                               @Parameter(description = "1 to 190 characters; element i is started with the key <key>#i")
-                              @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException {
+                              @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/runs/batch";
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 190)) {
             return Problems.problem(400, "Invalid idempotency key", "the Idempotency-Key header of a batch must hold 1 to 190 characters"
@@ -385,23 +372,15 @@ public class FlowsResource {
                 keys.add(idempotencyKey + "#" + (i + 1));
             }
         }
-        try {
-            java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys);
-            JsonArrayBuilder runs = Jsonp.createArrayBuilder();
-            int created = 0;
-            for (EngineOperations.StartedItem item : started) {
-                runs.add(Jsonp.createObjectBuilder().add("item", item.item()).add("runId", item.runId().toString())
-                        .add("created", item.created()));
-                created += item.created() ? 1 : 0;
-            }
-            String json = Jsonp.createObjectBuilder().add("flowSlug", slug).add("created", created).add("runs", runs).build().toString();
-            return Response.status(created > 0 ? 201 : 200).entity(json).build();
-        } catch (EngineRefusal e) {
-            return switch (e.kind()) {
-                case NOT_FOUND -> Problems.problem(404, "Unknown flow", e.getMessage(), instance, e.hint());
-                case CONFLICT -> Problems.problem(409, "Idempotency key reused", e.getMessage(), instance, e.hint());
-                case INVALID -> Problems.problem(422, "Input rejected", e.getMessage(), instance, e.hint());
-            };
+        java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys);
+        JsonArrayBuilder runs = Jsonp.createArrayBuilder();
+        int created = 0;
+        for (EngineOperations.StartedItem item : started) {
+            runs.add(Jsonp.createObjectBuilder().add("item", item.item()).add("runId", item.runId().toString())
+                    .add("created", item.created()));
+            created += item.created() ? 1 : 0;
         }
+        String json = Jsonp.createObjectBuilder().add("flowSlug", slug).add("created", created).add("runs", runs).build().toString();
+        return Response.status(created > 0 ? 201 : 200).entity(json).build();
     }
 }

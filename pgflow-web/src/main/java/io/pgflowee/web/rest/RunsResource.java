@@ -172,6 +172,7 @@ public class RunsResource {
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/cancel")
+    @Refusals(notFound = "Unknown run")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "cancelRun", summary = "Cancel a run", description = "pgflow.cancel_run: the run and its unfinished steps and tasks become cancelled;"
@@ -184,7 +185,7 @@ public class RunsResource {
             content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response cancel(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body) throws java.sql.SQLException {
+    public Response cancel(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body) throws java.sql.SQLException, EngineRefusal {
         String instance = "/api/runs/" + id + "/cancel";
         String reason = null;
         if (body != null && !body.isBlank()) {
@@ -212,6 +213,7 @@ public class RunsResource {
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/retry")
+    @Refusals(notFound = "Unknown run")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "retryRun", summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
             + " completed steps and tasks keep their outputs. Operator or admin.")
@@ -219,36 +221,28 @@ public class RunsResource {
     @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException {
+    public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
     }
 
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{id}/restart")
+    @Refusals(notFound = "Unknown run")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "restartRun", summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
             + " input, linked by restartOfRunId. Operator or admin.")
     @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException {
+    public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
     }
 
     /** An operator function on run {@code id}: the resulting run (200, or 201 with its Location) or the engine's refusal. */
-    private Response act(String id, String instance, Action action, boolean created) throws java.sql.SQLException {
+    private Response act(String id, String instance, Action action, boolean created) throws java.sql.SQLException, EngineRefusal {
         UUID runId = runId(id, instance);
-        RunRow result;
-        try {
-            result = action.apply(runId);
-        } catch (EngineRefusal e) {
-            return switch (e.kind()) {
-                case NOT_FOUND -> Problems.problem(404, "Unknown run", e.getMessage(), instance, e.hint());
-                case CONFLICT -> Problems.problem(409, "Not possible in this state", e.getMessage(), instance, e.hint());
-                case INVALID -> Problems.problem(422, "Refused", e.getMessage(), instance, e.hint());
-            };
-        }
+        RunRow result = action.apply(runId); // a refusal: ApiErrors.RefusalMapper, with the method's @Refusals
         String json = runs.detail(result.runId()).map(d -> RunJson.detail(d, runs.attempts(result.runId())).toString())
                 .orElseThrow(() -> new IllegalStateException("run " + result.runId() + " cannot be read"));
         return created ? Response.created(uri.getBaseUriBuilder().path("runs").path(result.runId().toString()).build()).entity(json).build()
