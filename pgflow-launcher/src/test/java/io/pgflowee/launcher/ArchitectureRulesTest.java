@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,25 +44,18 @@ class ArchitectureRulesTest {
 
     /** "file:line: match" for every match of {@code pattern} in the Java files under {@code dir}. */
     private static List<String> references(String dir, String pattern) throws IOException {
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isDirectory(root.resolve(dir))) {
-            root = root.getParent();
-        }
-        assertThat(root).as(dir + " above " + Path.of("").toAbsolutePath()).isNotNull();
+        Path root = ProjectTree.root();
         Pattern p = Pattern.compile(pattern);
         List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root.resolve(dir))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-                List<String> lines = Files.readAllLines(file);
-                for (int i = 0; i < lines.size(); i++) {
-                    String line = lines.get(i).strip();
-                    if (line.startsWith("*") || line.startsWith("//") || line.startsWith("/*")) {
-                        continue;
-                    }
-                    Matcher m = p.matcher(lines.get(i));
-                    if (m.find()) {
-                        found.add(root.relativize(file) + ":" + (i + 1) + ": " + m.group());
-                    }
+        for (Path file : ProjectTree.files(dir, ".java")) {
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < lines.size(); i++) {
+                if (ProjectTree.isComment(lines.get(i))) {
+                    continue;
+                }
+                Matcher m = p.matcher(lines.get(i));
+                if (m.find()) {
+                    found.add(root.relativize(file) + ":" + (i + 1) + ": " + m.group());
                 }
             }
         }

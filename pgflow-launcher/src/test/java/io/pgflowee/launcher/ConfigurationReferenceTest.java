@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,23 +34,20 @@ class ConfigurationReferenceTest {
 
     @Test
     void theReferenceListsExactlyTheSettingsTheCodeReads() throws IOException {
-        Path root = projectRoot();
+        Path root = ProjectTree.root();
         Set<String> read = new TreeSet<>();
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path file : files.filter(f -> f.toString().contains("/src/main/java/") && !f.toString().contains("/target/")
-                    && f.toString().endsWith(".java")).toList()) {
-                String text = Files.readString(file);
-                find(CONFIG_PROPERTY, text, "", read);
-                find(LOOKUP, text, "", read);
-                if (file.endsWith("WorkerSettings.java")) {
-                    find(WORKER_KEY, text, "pgflow.worker.", read);
-                }
-                if (file.endsWith("SignInThrottle.java")) {
-                    find(THROTTLE_KEY, text, "pgflow.security.throttle.", read);
-                }
-                if (file.toString().contains("/pgflow-launcher/")) {
-                    find(VARIABLE, text, "", read);
-                }
+        for (Path file : ProjectTree.mainSources(".java")) {
+            String text = Files.readString(file);
+            find(CONFIG_PROPERTY, text, "", read);
+            find(LOOKUP, text, "", read);
+            if (file.endsWith("WorkerSettings.java")) {
+                find(WORKER_KEY, text, "pgflow.worker.", read);
+            }
+            if (file.endsWith("SignInThrottle.java")) {
+                find(THROTTLE_KEY, text, "pgflow.security.throttle.", read);
+            }
+            if (file.toString().contains("/pgflow-launcher/")) {
+                find(VARIABLE, text, "", read);
             }
         }
         find(SCRIPT_VARIABLE, Files.readString(root.resolve("pgflow")), "", read);
@@ -87,12 +83,4 @@ class ConfigurationReferenceTest {
         }
     }
 
-    private static Path projectRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("docs/reference/configuration.md"))) {
-            dir = dir.getParent();
-        }
-        assertThat(dir).as("the project root above " + Path.of("").toAbsolutePath()).isNotNull();
-        return dir;
-    }
 }

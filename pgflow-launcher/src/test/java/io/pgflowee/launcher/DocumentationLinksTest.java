@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -24,28 +23,23 @@ class DocumentationLinksTest {
 
     @Test
     void everyRelativeLinkPointsAtAFile() throws IOException {
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("DEVELOPING.md"))) {
-            root = root.getParent();
-        }
-        assertThat(root).isNotNull();
-        Path project = root;
+        Path project = ProjectTree.root();
         List<String> dead = new ArrayList<>();
         int checked = 0;
-        try (Stream<Path> files = Files.walk(project)) {
-            for (Path doc : files.filter(f -> f.toString().endsWith(".md") && !f.toString().contains("/target/")
-                    && !f.toString().contains("/node_modules/") && !f.toString().contains("/.git/")).sorted().toList()) {
-                Matcher m = LINK.matcher(Files.readString(doc));
-                while (m.find()) {
-                    String target = m.group(1);
-                    if (target.contains("://") || target.startsWith("#") || target.startsWith("mailto:")) {
-                        continue;
-                    }
-                    String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
-                    checked++;
-                    if (!Files.exists(doc.getParent().resolve(file).normalize())) {
-                        dead.add(project.relativize(doc) + ": " + target);
-                    }
+        for (Path doc : ProjectTree.files(".", ".md")) {
+            if (doc.toString().contains("/node_modules/")) {
+                continue;
+            }
+            Matcher m = LINK.matcher(Files.readString(doc));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.contains("://") || target.startsWith("#") || target.startsWith("mailto:")) {
+                    continue;
+                }
+                String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
+                checked++;
+                if (!Files.exists(doc.getParent().resolve(file).normalize())) {
+                    dead.add(project.relativize(doc) + ": " + target);
                 }
             }
         }

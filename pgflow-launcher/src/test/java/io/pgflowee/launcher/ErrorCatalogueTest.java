@@ -13,7 +13,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,8 +30,8 @@ class ErrorCatalogueTest {
 
     @Test
     void everyCodeHasOneRowThatNamesEveryClassWritingIt() throws IOException {
-        Path root = projectRoot();
-        Map<String, Set<String>> written = written(root);
+        Path root = ProjectTree.root();
+        Map<String, Set<String>> written = written();
         Map<String, Set<String>> catalogued = new TreeMap<>();
         List<String> problems = new ArrayList<>();
         for (String line : Files.readAllLines(root.resolve("docs/reference/errors.md"))) {
@@ -64,34 +63,22 @@ class ErrorCatalogueTest {
     }
 
     /** Each code in the main sources (comments aside) with the classes (file names) that write it. */
-    private static Map<String, Set<String>> written(Path root) throws IOException {
+    private static Map<String, Set<String>> written() throws IOException {
         Map<String, Set<String>> codes = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path file : files.filter(f -> f.toString().contains("/src/main/") && !f.toString().contains("/target/")
-                    && (f.toString().endsWith(".java") || f.toString().endsWith(".xhtml"))).toList()) {
-                String name = file.getFileName().toString();
-                String owner = name.substring(0, name.lastIndexOf('.'));
-                for (String line : Files.readAllLines(file)) {
-                    String code = line.strip();
-                    if (code.startsWith("//") || code.startsWith("*") || code.startsWith("/*")) {
-                        continue;
-                    }
-                    Matcher m = CODE.matcher(line);
-                    while (m.find()) {
-                        codes.computeIfAbsent(m.group(), k -> new TreeSet<>()).add(owner);
-                    }
+        for (Path file : ProjectTree.mainSources(".java", ".xhtml")) {
+            String name = file.getFileName().toString();
+            String owner = name.substring(0, name.lastIndexOf('.'));
+            for (String line : Files.readAllLines(file)) {
+                if (ProjectTree.isComment(line)) {
+                    continue;
+                }
+                Matcher m = CODE.matcher(line);
+                while (m.find()) {
+                    codes.computeIfAbsent(m.group(), k -> new TreeSet<>()).add(owner);
                 }
             }
         }
         return codes;
     }
 
-    private static Path projectRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("docs/reference/errors.md"))) {
-            dir = dir.getParent();
-        }
-        assertThat(dir).as("the project root (with docs/reference/errors.md) above " + Path.of("").toAbsolutePath()).isNotNull();
-        return dir;
-    }
 }

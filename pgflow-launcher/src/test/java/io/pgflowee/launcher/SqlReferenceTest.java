@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,25 +25,19 @@ class SqlReferenceTest {
 
     @Test
     void everyPublicFunctionHasARowInTheIndex() throws IOException {
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("docs/reference/sql.md"))) {
-            root = root.getParent();
-        }
-        assertThat(root).isNotNull();
+        Path root = ProjectTree.root();
         Set<String> defined = new TreeSet<>();
-        try (Stream<Path> files = Files.list(root.resolve("liquibase/core"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".sql")).sorted().toList()) {
-                String sql = Files.readString(file);
-                Matcher d = DEFINED.matcher(sql);
-                while (d.find()) {
-                    defined.add(d.group(1));
-                }
-                Matcher x = DROPPED.matcher(sql);
-                while (x.find()) {
-                    String dropped = x.group(1);
-                    if (!sql.substring(x.end()).contains("FUNCTION pgflow." + dropped + "(")) {
-                        defined.remove(dropped);
-                    }
+        for (Path file : ProjectTree.files("liquibase/core", ".sql")) {
+            String sql = Files.readString(file);
+            Matcher d = DEFINED.matcher(sql);
+            while (d.find()) {
+                defined.add(d.group(1));
+            }
+            Matcher x = DROPPED.matcher(sql);
+            while (x.find()) {
+                String dropped = x.group(1);
+                if (!sql.substring(x.end()).contains("FUNCTION pgflow." + dropped + "(")) {
+                    defined.remove(dropped);
                 }
             }
         }
