@@ -109,7 +109,14 @@ public final class PgflowMigrations {
     }
 
     private static void update(Connection connection, boolean quiet, String changelog) {
-        ClassLoader loader = PgflowMigrations.class.getClassLoader();
+        update(connection, quiet, changelog, new ClassLoaderResourceAccessor(PgflowMigrations.class.getClassLoader()));
+    }
+
+    /**
+     * Applies {@code changelog} as read through {@code changelogs} (the classpath in production; a
+     * release's changelogs as they shipped in the upgrade test), under the migration lock.
+     */
+    static void update(Connection connection, boolean quiet, String changelog, liquibase.resource.ResourceAccessor changelogs) {
         Boolean autoCommit = null;
         boolean locked = false;
         boolean migrated = false;
@@ -123,7 +130,7 @@ public final class PgflowMigrations {
             Database database = DatabaseFactory.getInstance()
                     .findCorrectDatabaseImplementation(new JdbcConnection(connection));
             Map<String, Object> scope = new java.util.HashMap<>(Map.of(
-                    Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(loader),
+                    Scope.Attr.resourceAccessor.name(), changelogs,
                     Scope.Attr.ui.name(), new liquibase.ui.LoggerUIService(),
                     "liquibase.analytics.enabled", Boolean.FALSE,
                     "liquibase.showBanner", Boolean.FALSE));

@@ -22,12 +22,6 @@ import liquibase.Scope;
 import liquibase.changelog.ChangeLogParameters;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
-import liquibase.command.CommandScope;
-import liquibase.command.core.UpdateCommandStep;
-import liquibase.command.core.helpers.DbUrlConnectionArgumentsCommandStep;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
 import liquibase.parser.ChangeLogParserFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.resource.DirectoryResourceAccessor;
@@ -50,7 +44,7 @@ import liquibase.resource.ResourceAccessor;
 class UpgradeFromReleaseTest {
 
     private static final String RELEASE = "0.1.0";
-    private static final String MASTER = "pgflow/db/changelog.xml";
+    private static final String MASTER = PgflowMigrations.MASTER_CHANGELOG;
 
     @Test
     void noChangesetThatShippedIsEditedOrRemovedExceptThoseThatRunOnChange() throws Exception {
@@ -85,7 +79,7 @@ class UpgradeFromReleaseTest {
 
         // 1. release 0.1.0's schema, flows defined and runs left in flight by its servers
         try (Connection c = ds.getConnection()) {
-            apply(c, release(RELEASE));
+            PgflowMigrations.update(c, false, MASTER, release(RELEASE));
         }
         db.exec("select pgflow.create_flow('upgrade_chain', max_attempts => 3, timeout => 60)");
         db.exec("select pgflow.add_step('upgrade_chain', 'first')");
@@ -198,16 +192,6 @@ class UpgradeFromReleaseTest {
     private static ResourceAccessor release(String version) throws URISyntaxException, java.io.FileNotFoundException {
         return new DirectoryResourceAccessor(Path.of(UpgradeFromReleaseTest.class.getResource("/releases/" + version + "/" + MASTER).toURI())
                 .getParent().getParent().getParent());
-    }
-
-    private static void apply(Connection c, ResourceAccessor changelogs) throws Exception {
-        Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-        Scope.child(Map.of(Scope.Attr.resourceAccessor.name(), changelogs, "liquibase.analytics.enabled", Boolean.FALSE,
-                "liquibase.showBanner", Boolean.FALSE), () -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
-                .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
-                .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, MASTER)
-                .execute());
-        c.setAutoCommit(true);
     }
 
     /** Every changeset of the master changelog by {@code filepath::id::author}. */
