@@ -98,42 +98,39 @@ final class ReadinessReasons {
     /** Each flow's readiness value by slug ({@code "greet_user" -> "verified"}), sorted; empty when the answer lists none. */
     static Map<String, String> flowStates(String body) {
         Map<String, String> states = new java.util.TreeMap<>();
-        try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
-            JsonValue checks = reader.readObject().get("checks");
-            if (checks != null && checks.getValueType() == JsonValue.ValueType.ARRAY) {
-                for (JsonValue c : checks.asJsonArray()) {
-                    JsonValue data = c.getValueType() == JsonValue.ValueType.OBJECT ? c.asJsonObject().get("data") : null;
-                    if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT) {
-                        data.asJsonObject().forEach((key, value) -> {
-                            if (key.startsWith("flow.")) {
-                                states.put(key.substring(5), string(value));
-                            }
-                        });
-                    }
+        for (JsonObject data : checkData(body)) {
+            data.forEach((key, value) -> {
+                if (key.startsWith("flow.")) {
+                    states.put(key.substring(5), string(value));
                 }
-            }
-        } catch (RuntimeException e) {
-            return Map.of();
+            });
         }
         return states;
     }
 
     /** The deployment's build id in a readiness answer ({@code pgflow-flows} data {@code "build"}), or null. */
     static String build(String body) {
+        return checkData(body).stream().filter(data -> data.containsKey("build")).findFirst()
+                .map(data -> string(data.get("build"))).orElse(null);
+    }
+
+    /** The {@code data} object of each check of a readiness answer, in order; empty for an answer that is not the health JSON. */
+    private static List<JsonObject> checkData(String body) {
+        List<JsonObject> all = new ArrayList<>();
         try (var reader = jakarta.json.Json.createReader(new StringReader(body == null ? "" : body))) {
             JsonValue checks = reader.readObject().get("checks");
             if (checks != null && checks.getValueType() == JsonValue.ValueType.ARRAY) {
                 for (JsonValue c : checks.asJsonArray()) {
                     JsonValue data = c.getValueType() == JsonValue.ValueType.OBJECT ? c.asJsonObject().get("data") : null;
-                    if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT && data.asJsonObject().containsKey("build")) {
-                        return string(data.asJsonObject().get("build"));
+                    if (data != null && data.getValueType() == JsonValue.ValueType.OBJECT) {
+                        all.add(data.asJsonObject());
                     }
                 }
             }
         } catch (RuntimeException e) {
-            return null;
+            return List.of();
         }
-        return null;
+        return all;
     }
 
     /**
