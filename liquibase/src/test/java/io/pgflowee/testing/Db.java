@@ -72,6 +72,26 @@ public final class Db {
         }
     }
 
+    /**
+     * The process id of the backend of {@code applicationName} (its JDBC {@code ApplicationName}) that
+     * has run {@code LISTEN} in this database, other than {@code previous} (-1: any): waits up to 60 s
+     * for it, for tests of listeners that reconnect.
+     */
+    public int awaitListener(String applicationName, int previous) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < until) {
+            for (Map<String, Object> row : rows("select pid from pg_stat_activity where application_name = ?"
+                    + " and datname = current_database() and query ilike 'LISTEN%'", applicationName)) {
+                int pid = (Integer) row.get("pid");
+                if (pid != previous) {
+                    return pid;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("'" + applicationName + "' did not LISTEN (again) within 60 s");
+    }
+
     /** The error the statement raises; fails when it succeeds. */
     public SQLException error(String sql, Object... params) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = prepare(c, sql, params)) {

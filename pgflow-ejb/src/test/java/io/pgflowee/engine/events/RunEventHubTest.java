@@ -37,9 +37,6 @@ import jakarta.enterprise.concurrent.ManagedThreadFactory;
 @ExtendWith(PgflowDatabaseExtension.class)
 class RunEventHubTest {
 
-    private static final String LISTENER_BACKEND = "select pid from pg_stat_activity where application_name = 'pgflow events'"
-            + " and datname = current_database() and query ilike 'LISTEN%'";
-
     private Db db;
     private RunEventHub hub;
     private ScheduledThreadPoolExecutor scheduler;
@@ -114,10 +111,10 @@ class RunEventHubTest {
             db.exec("select pgflow.start_flow('ev_chain', '{}'::jsonb, ?)", before);
             assertThat(take(events, 2)).containsExactly("run:started", "step:started first");
 
-            int backend = listenerBackend(-1);
+            int backend = db.awaitListener("pgflow events", -1);
             assertThat((Boolean) db.one("select pg_terminate_backend(?)", backend)).isTrue();
             assertThat(reconnected.await(60, TimeUnit.SECONDS)).as("watchers told to re-read after the reconnect").isTrue();
-            assertThat(listenerBackend(backend)).as("a new LISTEN backend").isNotEqualTo(backend);
+            assertThat(db.awaitListener("pgflow events", backend)).as("a new LISTEN backend").isNotEqualTo(backend);
 
             UUID after = UUID.randomUUID();
             db.exec("select pgflow.start_flow('ev_chain', '{}'::jsonb, ?)", after);
@@ -165,20 +162,6 @@ class RunEventHubTest {
 
     private static String describe(RunEvent e) {
         return e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug();
-    }
-
-    private int listenerBackend(int previous) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < until) {
-            for (var row : db.rows(LISTENER_BACKEND)) {
-                int pid = (Integer) row.get("pid");
-                if (pid != previous) {
-                    return pid;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the event listener did not LISTEN (again) within 60 s");
     }
 
     /** A Jakarta Concurrency interface answered by a plain Java object with the same methods (the managed extras are not used). */

@@ -34,12 +34,12 @@ class WakeUpListenerTest {
         Thread thread = new Thread(listener, "wake-up-listener-test");
         thread.start();
         try {
-            int first = awaitListenerBackend(db, -1);
+            int first = db.awaitListener("pgflow wake-ups", -1);
             db.exec("select pg_notify('pgflow_tasks', 'greet_user')");
             assertThat(woken.poll(30, TimeUnit.SECONDS)).isEqualTo("greet_user");
 
             assertThat((Boolean) db.one("select pg_terminate_backend(?)", first)).isTrue();
-            int second = awaitListenerBackend(db, first);
+            int second = db.awaitListener("pgflow wake-ups", first);
             assertThat(second).as("a new backend").isNotEqualTo(first);
             db.exec("select pg_notify('pgflow_tasks', 'cart_invoice')");
             assertThat(woken.poll(30, TimeUnit.SECONDS)).isEqualTo("cart_invoice");
@@ -54,20 +54,5 @@ class WakeUpListenerTest {
             Thread.sleep(50); // the backend ends just after the client closes the socket
         }
         assertThat(db.rows(LISTENER_BACKEND)).as("its connection is closed").isEmpty();
-    }
-
-    /** Waits (up to 60 s) for the listener's backend, other than {@code previous}, to have run LISTEN. */
-    private static int awaitListenerBackend(Db db, int previous) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < until) {
-            for (var row : db.rows(LISTENER_BACKEND)) {
-                int pid = (Integer) row.get("pid");
-                if (pid != previous) {
-                    return pid;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the wake-up listener did not LISTEN (again) within 60 s");
     }
 }
