@@ -1,5 +1,9 @@
 package io.pgflowee.it;
 
+import io.pgflowee.it.support.ItFlows;
+import io.pgflowee.it.support.ItSql;
+import io.pgflowee.it.support.ItFiles;
+import io.pgflowee.it.support.MicroProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -459,7 +463,7 @@ class ChaosIT {
 
     /**
      * How often the server's wake-up LISTEN connection reconnected, from its log. (The run-event
-     * listener connects only while someone watches events; its reconnection is PayaraMicroIT's.)
+     * listener connects only while someone watches events; its reconnection is EventsAndMetricsIT's.)
      */
     private static int listenersBack(MicroProcess server) throws IOException {
         String log = Files.readString(MicroProcess.TARGET.resolve("servers/server-" + server.name + ".log"));

@@ -1,5 +1,9 @@
 package io.pgflowee.it;
 
+import io.pgflowee.it.support.ItDatabase;
+import io.pgflowee.it.support.ItFiles;
+import io.pgflowee.it.support.ConsoleSignIns;
+import io.pgflowee.it.support.ConsoleJourneys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

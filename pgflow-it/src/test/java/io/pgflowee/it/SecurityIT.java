@@ -1,5 +1,10 @@
 package io.pgflowee.it;
 
+import io.pgflowee.it.support.ItDatabase;
+import io.pgflowee.it.support.ItSql;
+import io.pgflowee.it.support.ItWar;
+import io.pgflowee.it.support.MicroProcess;
+import io.pgflowee.it.support.ConsoleSignIns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;

@@ -1,5 +1,8 @@
 package io.pgflowee.it;
 
+import io.pgflowee.it.support.ItDatabase;
+import io.pgflowee.it.support.ItSql;
+import io.pgflowee.it.support.MicroProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

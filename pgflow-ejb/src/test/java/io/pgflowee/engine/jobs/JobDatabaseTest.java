@@ -20,7 +20,7 @@ import io.pgflowee.testing.PgflowDatabaseExtension;
  * The batch jobs' own bookkeeping without a server, on embedded PostgreSQL 17: which server runs an
  * execution and when it counts as lost, skipped items kept once with their latest reason, a day's
  * scheduled job claimed by one server only, and a bulk action applied once per run however often
- * its chunk is read again. (The jobs themselves run in Payara: PayaraMicroIT.)
+ * its chunk is read again. (The jobs themselves run in Payara: JobsIT.)
  */
 @ExtendWith(PgflowDatabaseExtension.class)
 class JobDatabaseTest {

@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,13 +6,13 @@ import java.nio.file.Path;
 import java.util.Comparator;
 
 /** File chores of the process-level tests. */
-final class ItFiles {
+public final class ItFiles {
 
     private ItFiles() {
     }
 
     /** Deletes a directory tree (nothing when it does not exist); fails on a file it cannot delete. */
-    static void deleteRecursively(Path dir) throws IOException {
+    public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.JsonValue;
 
 /**
- * Flows that exist only in {@link PayaraMicroIT}'s deployment, to drive the workers through
+ * Flows that exist only in the shared server's test classes ({@link ItDeployment})'s deployment, to drive the workers through
  * retries, failures, timeouts, a large map and shutdowns on the real server. They are CDI beans
  * like a user's flows; the test server runs with {@code pgflow.flows.autoCompile=true} (see
  * arquillian.xml) because they have no changelog. What their handlers observe is kept in static
@@ -28,19 +28,19 @@ import jakarta.json.JsonValue;
 public final class ItFlows {
 
     /** System.nanoTime() of each attempt of it_flaky. */
-    static final List<Long> FLAKY_ATTEMPTS = new CopyOnWriteArrayList<>();
+    public static final List<Long> FLAKY_ATTEMPTS = new CopyOnWriteArrayList<>();
     /** Interrupts it_slow's handler saw, and whether its context said cancelled then. */
-    static final List<String> SLOW_INTERRUPTS = new CopyOnWriteArrayList<>();
+    public static final List<String> SLOW_INTERRUPTS = new CopyOnWriteArrayList<>();
     /** it_graceful's handlers running now, and the most that ever ran at once. */
-    static final AtomicInteger GRACEFUL_RUNNING = new AtomicInteger();
-    static final AtomicInteger GRACEFUL_MAX_RUNNING = new AtomicInteger();
+    public static final AtomicInteger GRACEFUL_RUNNING = new AtomicInteger();
+    public static final AtomicInteger GRACEFUL_MAX_RUNNING = new AtomicInteger();
     /** it_stuck: first attempts running now, and what a cancelled handler saw. */
-    static final AtomicInteger STUCK_RUNNING = new AtomicInteger();
-    static final List<String> STUCK_CANCELLED = new CopyOnWriteArrayList<>();
+    public static final AtomicInteger STUCK_RUNNING = new AtomicInteger();
+    public static final List<String> STUCK_CANCELLED = new CopyOnWriteArrayList<>();
     /** it_cancel: its blocking handler running now, what it saw when cancelled, and when (System.nanoTime()). */
-    static final AtomicInteger CANCEL_RUNNING = new AtomicInteger();
-    static final List<String> CANCEL_INTERRUPTS = new CopyOnWriteArrayList<>();
-    static final AtomicLong CANCEL_ENDED_AT = new AtomicLong();
+    public static final AtomicInteger CANCEL_RUNNING = new AtomicInteger();
+    public static final List<String> CANCEL_INTERRUPTS = new CopyOnWriteArrayList<>();
+    public static final AtomicLong CANCEL_ENDED_AT = new AtomicLong();
     private static final AtomicBoolean CANCEL_BLOCKED_ONCE = new AtomicBoolean();
 
     private ItFlows() {
@@ -172,7 +172,7 @@ public final class ItFlows {
     }
 
     /** A flow of one step that returns its input (several test flows differ only in their slugs). */
-    static Flow<JsonValue> echo(String flowSlug, String stepSlug) {
+    public static Flow<JsonValue> echo(String flowSlug, String stepSlug) {
         Flow<JsonValue> flow = Flow.define(flowSlug, JsonValue.class);
         flow.step(stepSlug, JsonValue.class).run(in -> in);
         return flow;
@@ -206,7 +206,7 @@ public final class ItFlows {
     }
 
     /** Each it_events task takes one permit, so a test moves the run one step at a time. */
-    static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
+    public static final java.util.concurrent.Semaphore EVENTS_GATE = new java.util.concurrent.Semaphore(0);
 
     /** Two steps, each waiting for a permit of {@link #EVENTS_GATE}: a run whose events a test paces. */
     @ApplicationScoped
@@ -373,17 +373,17 @@ public final class ItFlows {
     }
 
     /** Whether it_chaos's handler fails the first attempt of this task: {@code percent} % of tasks, fixed per task. */
-    static boolean chaosInjects(int n, String step, int index, int percent) {
+    public static boolean chaosInjects(int n, String step, int index, int percent) {
         return Math.floorMod(mix(n, step, index, 1), 100) < percent;
     }
 
     /** How long it_chaos's handler of this task sleeps: between min and max ms, fixed per task. */
-    static long chaosSleepMs(int n, String step, int index, int minMs, int maxMs) {
+    public static long chaosSleepMs(int n, String step, int index, int minMs, int maxMs) {
         return minMs + Math.floorMod(mix(n, step, index, 2), maxMs - minMs + 1);
     }
 
     /** it_chaos's output {@code total} for a run of this input. */
-    static long chaosTotal(int n, int width, boolean vip) {
+    public static long chaosTotal(int n, int width, boolean vip) {
         long sum = 0;
         for (int x = n; x < n + width; x++) {
             sum += (long) x * x;

@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,7 +73,7 @@ public class ItDatabase implements LauncherSessionListener {
      * A new, empty database {@code name} on the test PostgreSQL (dropped first if an earlier run left
      * it), for a class whose servers must not share the others' flows and runs; returns its JDBC URL.
      */
-    static String fresh(String name) throws java.sql.SQLException {
+    public static String fresh(String name) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             st.execute("CREATE DATABASE " + name);

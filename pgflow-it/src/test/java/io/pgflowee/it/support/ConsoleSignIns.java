@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Signs in to the console as a browser does: reads the sign-in form (its CSRF token and cookie), then posts it. */
-final class ConsoleSignIns {
+public final class ConsoleSignIns {
 
     private static final Pattern TOKEN = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
 
@@ -19,7 +19,7 @@ final class ConsoleSignIns {
     }
 
     /** The sign-in form's CSRF token (the client's cookie handler keeps its cookie). */
-    static String formToken(HttpClient browser, URI base) throws IOException, InterruptedException {
+    public static String formToken(HttpClient browser, URI base) throws IOException, InterruptedException {
         HttpResponse<String> form = browser.send(HttpRequest.newBuilder(base.resolve("login.xhtml")).build(), HttpResponse.BodyHandlers.ofString());
         Matcher m = TOKEN.matcher(form.body());
         if (!m.find()) {
@@ -29,7 +29,7 @@ final class ConsoleSignIns {
     }
 
     /** Posts the sign-in form with a fresh token; {@code next} (or null) is the page to return to. */
-    static HttpResponse<String> signIn(HttpClient browser, URI base, String user, String password, String next)
+    public static HttpResponse<String> signIn(HttpClient browser, URI base, String user, String password, String next)
             throws IOException, InterruptedException {
         String token = formToken(browser, base);
         return browser.send(HttpRequest.newBuilder(base.resolve("login")).header("Content-Type", "application/x-www-form-urlencoded")
@@ -38,7 +38,7 @@ final class ConsoleSignIns {
     }
 
     /** An {@code application/x-www-form-urlencoded} body of name, value pairs. */
-    static String form(String... namesAndValues) {
+    public static String form(String... namesAndValues) {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < namesAndValues.length; i += 2) {
             body.append(i == 0 ? "" : "&").append(namesAndValues[i]).append('=')

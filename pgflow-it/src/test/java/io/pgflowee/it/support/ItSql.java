@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -9,14 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Query helper of the integration tests (in the test JVM and, for PayaraMicroIT, in the server). */
-final class ItSql {
+/** Query helper of the integration tests (in the test JVM and, for the shared server's in-container tests, in the server). */
+public final class ItSql {
 
     private ItSql() {
     }
 
     /** Each row of {@code sql} as column label to text value (SQL NULL as null), in column order. */
-    static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
+    public static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             List<Map<String, String>> rows = new ArrayList<>();
             while (rs.next()) {
@@ -31,7 +31,7 @@ final class ItSql {
     }
 
     /** The first column of the first row of {@code query} on the database at {@code url} (user postgres), or null. */
-    static String value(String url, String query) throws SQLException {
+    public static String value(String url, String query) throws SQLException {
         try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", "postgres"); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(query)) {
             return rs.next() ? rs.getString(1) : null;
@@ -39,7 +39,7 @@ final class ItSql {
     }
 
     /** Waits (polling every 100 ms, at most 120 s) until {@link #value} gives {@code expected}. */
-    static void awaitValue(String url, String query, String expected) throws SQLException, InterruptedException {
+    public static void awaitValue(String url, String query, String expected) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
         String now = null;
         while (System.nanoTime() < deadline) {

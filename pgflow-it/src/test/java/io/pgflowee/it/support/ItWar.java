@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.File;
 import java.net.URL;
@@ -9,21 +9,21 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /** What the built WAR holds, read from the WAR itself: its JAX-RS methods and its Faces pages. */
-final class ItWar {
+public final class ItWar {
 
     private ItWar() {
     }
 
     /** One JAX-RS method: {@code POST} {@code /api/runs/{id}/retry}, and whether it takes parameters. */
-    record Endpoint(String verb, String path, boolean takesInput) {
+    public record Endpoint(String verb, String path, boolean takesInput) {
     }
 
-    static File war() {
+    public static File war() {
         return new File(System.getProperty("it.target", "target"), "pgflow.war");
     }
 
     /** Every JAX-RS resource method of the WAR's own classes. */
-    static List<Endpoint> endpoints() throws Exception {
+    public static List<Endpoint> endpoints() throws Exception {
         File war = war();
         List<Endpoint> endpoints = new ArrayList<>();
         try (ZipFile zip = new ZipFile(war);
@@ -52,7 +52,7 @@ final class ItWar {
     }
 
     /** The Faces pages of the WAR (every {@code .xhtml} outside WEB-INF), as {@code /runs.xhtml}. */
-    static List<String> pages() throws Exception {
+    public static List<String> pages() throws Exception {
         try (ZipFile war = new ZipFile(war())) {
             return war.stream().map(ZipEntry::getName).filter(n -> n.endsWith(".xhtml") && !n.contains("/")).map(n -> "/" + n).sorted().toList();
         }

@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,15 +20,15 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * runs as root, and otherwise stops with one line naming the packages (Selenium Manager cannot
  * download browsers or drivers here).
  */
-final class ConsoleBrowser implements AutoCloseable {
+public final class ConsoleBrowser implements AutoCloseable {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    public static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 
-    final ChromeDriver driver;
+    public final ChromeDriver driver;
     private final Path profile;
 
-    ConsoleBrowser() throws IOException, InterruptedException {
+    public ConsoleBrowser() throws IOException, InterruptedException {
         ensureInstalled();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -43,7 +43,7 @@ final class ConsoleBrowser implements AutoCloseable {
         driver.manage().timeouts().implicitlyWait(Duration.ofSeconds(0));
     }
 
-    static synchronized void ensureInstalled() throws IOException, InterruptedException {
+    public static synchronized void ensureInstalled() throws IOException, InterruptedException {
         if (Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER)) {
             return;
         }
@@ -64,7 +64,7 @@ final class ConsoleBrowser implements AutoCloseable {
     }
 
     /** Saves what the browser shows to {@code target/<name>.png}. */
-    Path screenshot(String name) throws IOException {
+    public Path screenshot(String name) throws IOException {
         Path to = Path.of(System.getProperty("it.target", "target"), name + ".png");
         Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), to, StandardCopyOption.REPLACE_EXISTING);
         return to;
@@ -84,7 +84,7 @@ final class ConsoleBrowser implements AutoCloseable {
     }
 
     /** The driver's screenshot source, for failures. */
-    TakesScreenshot camera() {
+    public TakesScreenshot camera() {
         return driver;
     }
 }

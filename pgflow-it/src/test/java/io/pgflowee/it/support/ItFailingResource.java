@@ -1,14 +1,14 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 
-/** Only in PayaraMicroIT's deployment: an endpoint with a bug, to see what the API answers for one. */
+/** Only in the shared test deployment ({@link ItDeployment}): an endpoint with a bug, to see what the API answers for one. */
 @Path("it/failing")
 public class ItFailingResource {
 
     /** The message stands for what a bug's exception may carry (data, a connection string): it must not reach the client. */
-    static final String SECRET_MESSAGE = "user=postgres password=hunter2 at jdbc:postgresql://db/pgflow";
+    public static final String SECRET_MESSAGE = "user=postgres password=hunter2 at jdbc:postgresql://db/pgflow";
 
     @GET
     @jakarta.annotation.security.RolesAllowed("pgflow-viewer") // every endpoint declares its role (deny by default)
@@ -31,7 +31,7 @@ public class ItFailingResource {
     }
 
     /** The page, added to the test deployment. */
-    static final String PAGE = """
+    public static final String PAGE = """
             <ui:composition xmlns="http://www.w3.org/1999/xhtml" xmlns:h="jakarta.faces.html" xmlns:ui="jakarta.faces.facelets"
                             xmlns:p="http://primefaces.org/ui" template="/WEB-INF/templates/layout.xhtml">
               <ui:define name="title">Failing</ui:define>

@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,15 +23,15 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
  * WAR plus the test flows of {@link ItFlows}, the test database from the environment failsafe
  * passes on), for the tests that kill servers. Stopped with SIGTERM by {@link #close()} if still alive.
  */
-final class MicroProcess implements AutoCloseable {
+public final class MicroProcess implements AutoCloseable {
 
-    static final Path TARGET = Path.of(System.getProperty("it.target", "target"));
+    public static final Path TARGET = Path.of(System.getProperty("it.target", "target"));
 
     private static boolean warBuilt;
 
-    final String name;
-    final int port;
-    final Process process;
+    public final String name;
+    public final int port;
+    public final Process process;
 
     private MicroProcess(String name, int port, Process process) {
         this.name = name;
@@ -44,7 +44,7 @@ final class MicroProcess implements AutoCloseable {
      * ({@code -Dkey=value} each); with {@code jobRepository}, its Jakarta Batch job repository is the
      * test database's, as for the Arquillian-managed server.
      */
-    static MicroProcess start(String name, boolean jobRepository, String... properties) throws IOException {
+    public static MicroProcess start(String name, boolean jobRepository, String... properties) throws IOException {
         Path war = TARGET.resolve("servers/pgflow.war");
         synchronized (MicroProcess.class) {
             if (!warBuilt) { // once per test JVM: a WAR of an earlier build would lack changed test flows
@@ -72,19 +72,19 @@ final class MicroProcess implements AutoCloseable {
     }
 
     /** A TCP port free on this machine now (for a server, a database of a test's own). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     /** A path of the application (context root /pgflow). */
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://localhost:" + port + "/pgflow/" + path);
     }
 
     /** Waits until /health/ready answers 200 (at most 45 minutes: a loaded CI machine is slow to boot). */
-    MicroProcess awaitReady() throws Exception {
+    public MicroProcess awaitReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(45);
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -107,7 +107,7 @@ final class MicroProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no finally block runs; returns the exit code (137). */
-    int kill() throws InterruptedException {
+    public int kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new AssertionError("server " + name + " still alive 60 s after SIGKILL");

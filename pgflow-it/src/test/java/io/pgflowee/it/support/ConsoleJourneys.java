@@ -1,4 +1,4 @@
-package io.pgflowee.it;
+package io.pgflowee.it.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,10 +25,10 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Console journeys in a real headless Chromium, run from {@link PayaraMicroIT} as a client: each
+ * Console journeys in a real headless Chromium, run from the shared server's test classes ({@link ItDeployment}) as a client: each
  * asserts what the user sees, and saves a screenshot under {@code target/} when it fails.
  */
-final class ConsoleJourneys {
+public final class ConsoleJourneys {
 
     private ConsoleJourneys() {
     }
@@ -56,7 +56,7 @@ final class ConsoleJourneys {
     }
 
     /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; sign-out. */
-    static void signInDashboardSignOut(URL base) throws Exception {
+    public static void signInDashboardSignOut(URL base) throws Exception {
         journey("sign-in", (d, wait, browser) -> {
             d.get(base.toString());
             wait.until(ExpectedConditions.presenceOfElementLocated(By.id("sign-in-button")));
@@ -110,7 +110,7 @@ final class ConsoleJourneys {
      * hello world started from the form completes on its run page without a reload; a failing run
      * shows its failed step and error, and retry makes it complete; a running run is cancelled.
      */
-    static void operatorStartsFailsRetriesAndCancels(URL base) throws Exception {
+    public static void operatorStartsFailsRetriesAndCancels(URL base) throws Exception {
         createBrokenTable();
         journey("operator", (d, wait, browser) -> {
             signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
@@ -172,7 +172,7 @@ final class ConsoleJourneys {
     }
 
     /** Three failed runs retried together by a filter, after a confirmation that counts them. */
-    static void bulkRetryByFilter(URL base) throws Exception {
+    public static void bulkRetryByFilter(URL base) throws Exception {
         createBrokenTable();
         String batch = "bulk-" + UUID.randomUUID();
         setBroken(batch, true);
@@ -202,7 +202,7 @@ final class ConsoleJourneys {
     }
 
     /** A viewer sees runs and flows but is offered no action; a console bug shows the error page with its id. */
-    static void viewerSeesNoActions(URL base) throws Exception {
+    public static void viewerSeesNoActions(URL base) throws Exception {
         String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' and status in ('failed', 'cancelled') limit 1");
         journey("viewer", (d, wait, browser) -> {
             signInToDashboard(d, wait, base, "it-viewer", "it-viewer-secret");
@@ -235,7 +235,7 @@ final class ConsoleJourneys {
     }
 
     /** An admin starts a backfill from the "Batch jobs" page and follows it to its end, skipped line included. */
-    static void adminRunsABackfill(URL base) throws Exception {
+    public static void adminRunsABackfill(URL base) throws Exception {
         Path csv = Files.createTempFile("console-backfill", ".csv");
         Files.writeString(csv, "first_name,last_name\nAda,Lovelace\nno,last,name\nAlan,Turing\n");
         journey("jobs", (d, wait, browser) -> {
@@ -284,7 +284,7 @@ final class ConsoleJourneys {
      * The EAR on Payara Server: a realm user signs in, the dashboard counts the flow's runs of the last
      * hour as the database does, and the hello world run's page shows it completed with its greeting.
      */
-    static void helloWorldInTheEar(URL base, String user, String password, String runId, String output) throws Exception {
+    public static void helloWorldInTheEar(URL base, String user, String password, String runId, String output) throws Exception {
         journey("ear", (d, wait, browser) -> {
             signInToDashboard(d, wait, base, user, password);
             wait.until(ExpectedConditions.textToBe(By.id("live-state"), "live"));
