@@ -152,8 +152,7 @@ public final class ApiErrors {
         }
 
         private static Response problem(int status, String title, String detail, String path, String errorId) {
-            String body = Problems.builder(status, title, detail, path, null).add("errorId", errorId).build().toString();
-            return Response.status(status).type(Problems.MEDIA_TYPE).entity(body).build();
+            return Problems.response(io.pgflowee.web.rest.json.Problem.of(status, title, detail, path, null).withErrorId(errorId));
         }
     }
 

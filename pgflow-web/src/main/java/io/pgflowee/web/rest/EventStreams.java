@@ -24,7 +24,6 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -89,10 +88,6 @@ public class EventStreams {
     @Inject
     @ConfigProperty(name = "pgflow.events.keepAliveSeconds", defaultValue = "15")
     int keepAliveSeconds;
-
-    /** Event times always with six fraction digits, in UTC. */
-    private static final java.time.format.DateTimeFormatter AT = java.time.format.DateTimeFormatter
-            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> keepAlive;
@@ -214,21 +209,7 @@ public class EventStreams {
 
     /** The event's JSON (camelCase, like the rest of the API). */
     static String json(RunEvent e) {
-        JsonObjectBuilder b = Jsonp.createObjectBuilder()
-                .add("id", e.id())
-                .add("eventType", e.type())
-                .add("runId", e.runId().toString())
-                .add("flowSlug", e.flowSlug());
-        if (e.stepSlug() != null) {
-            b.add("stepSlug", e.stepSlug());
-        }
-        if (e.status() != null) {
-            b.add("status", e.status());
-        }
-        if (e.skipReason() != null) {
-            b.add("skipReason", e.skipReason());
-        }
-        return b.add("at", AT.format(e.at())).build().toString();
+        return io.pgflowee.web.rest.json.ApiJson.write(io.pgflowee.web.rest.json.RunEvent.of(e));
     }
 
     /** One client's stream. */

@@ -2,7 +2,6 @@ package io.pgflowee.web.rest;
 
 import jakarta.annotation.security.RolesAllowed;
 import io.pgflowee.web.security.Role;
-import io.pgflowee.api.json.Jsonp;
 
 import java.sql.SQLException;
 import java.util.UUID;
@@ -23,13 +22,16 @@ import io.pgflowee.engine.control.EngineRefusal;
 import io.pgflowee.engine.control.StartedRun;
 import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.engine.flows.FlowStatus;
-import io.pgflowee.engine.model.FlowRecord;
-import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.query.FlowQueries;
 import io.pgflowee.engine.query.RunQueries;
+import io.pgflowee.web.rest.json.ApiJson;
+import io.pgflowee.web.rest.json.ConcurrencyRequest;
+import io.pgflowee.web.rest.json.Flow;
+import io.pgflowee.web.rest.json.Problem;
+import io.pgflowee.web.rest.json.Run;
+import io.pgflowee.web.rest.json.RunDetail;
+import io.pgflowee.web.rest.json.StartedRuns;
 import jakarta.inject.Inject;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -79,15 +81,11 @@ public class FlowsResource {
     @Operation(operationId = "listFlows", summary = "List flows", description = "Every flow in the database with its options, steps, runs per status,"
             + " whether this server runs it, and how many live workers (on all servers) serve it.")
     @APIResponse(responseCode = "200", description = "The flows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Flow.class)))
+            schema = @Schema(type = SchemaType.ARRAY, implementation = Flow.class)))
     public String list() {
-        JsonArrayBuilder out = Jsonp.createArrayBuilder();
         java.util.Map<String, Long> live = workerQueries.liveWorkersByFlow();
-        for (FlowQueries.FlowSummary flow : flowQueries.flows()) {
-            out.add(flowJson(flow).add("status", serverStatus(flow.flow().flowSlug()))
-                    .add("liveWorkers", live.getOrDefault(flow.flow().flowSlug(), 0L)));
-        }
-        return out.build().toString();
+        return ApiJson.write(flowQueries.flows().stream().map(f -> Flow.of(f, serverStatus(f.flow().flowSlug()),
+                live.getOrDefault(f.flow().flowSlug(), 0L))).toList());
     }
 
     @RolesAllowed(Role.Name.VIEWER)
@@ -96,12 +94,12 @@ public class FlowsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "getFlow", summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
     @APIResponse(responseCode = "200", description = "The flow",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow in the database",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
-        return flowQueries.flow(slug).map(f -> Response.ok(flowJson(f).add("status", serverStatus(slug))
-                        .add("liveWorkers", workerQueries.liveWorkers(slug)).build().toString()).build())
+        return flowQueries.flow(slug).map(f -> Response.ok(ApiJson.write(Flow.of(f, serverStatus(slug), workerQueries.liveWorkers(slug))))
+                        .build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
                         "GET /api/flows lists the flows in the database"));
     }
@@ -113,8 +111,8 @@ public class FlowsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "pauseFlow", summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
             + " can still be started and queue up; running tasks finish. Operator or admin.")
-    @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response pause(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException, EngineRefusal {
         return control(slug, true);
@@ -127,8 +125,8 @@ public class FlowsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "resumeFlow", summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
             + " Operator or admin.")
-    @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response resume(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException, EngineRefusal {
         return control(slug, false);
@@ -143,32 +141,21 @@ public class FlowsResource {
     @Operation(operationId = "setFlowConcurrency", summary = "Limit a flow's concurrency", description = "pgflow.set_flow_concurrency: at most maxRunning tasks of the"
             + " flow run at once across all workers and servers; {\"maxRunning\": null} removes the limit. Operator or admin.")
     @RequestBody(description = "The limit, 1 or more, or null", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ConcurrencyRequest.class),
             examples = {@ExampleObject(name = "limit", value = "{\"maxRunning\": 5}"),
                 @ExampleObject(name = "no limit", value = "{\"maxRunning\": null}")}))
-    @APIResponse(responseCode = "200", description = "The flow with its limit", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Flow.class)))
-    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "The flow with its limit", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
+    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                                 String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/concurrency";
-        String shape = "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}";
         Integer limit;
         try {
-            jakarta.json.JsonObject json = JsonCodec.parse(body == null ? "" : body).asJsonObject();
-            if (!json.keySet().equals(java.util.Set.of("maxRunning"))) {
-                return Problems.problem(400, "Invalid body", shape + "; got the fields " + json.keySet(), instance, null);
-            }
-            jakarta.json.JsonValue value = json.get("maxRunning");
-            if (value.getValueType() == jakarta.json.JsonValue.ValueType.NULL) {
-                limit = null;
-            } else if (value instanceof jakarta.json.JsonNumber n && n.isIntegral()) {
-                limit = n.intValueExact();
-            } else {
-                return Problems.problem(400, "Invalid body", shape + "; got maxRunning " + value, instance, null);
-            }
-        } catch (IllegalArgumentException | ClassCastException | ArithmeticException e) {
-            return Problems.problem(400, "Invalid body", shape, instance, null);
+            limit = ConcurrencyRequest.parse(body).maxRunning();
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
         }
         engine.setFlowConcurrency(slug, limit); // a refusal: ApiErrors.RefusalMapper, with this method's @Refusals
         return get(slug);
@@ -189,29 +176,6 @@ public class FlowsResource {
                 .map(FlowStatus::state).map(s -> s.name().toLowerCase()).findFirst().orElse("not registered");
     }
 
-    private static JsonObjectBuilder flowJson(FlowQueries.FlowSummary summary) {
-        FlowRecord f = summary.flow();
-        JsonArrayBuilder steps = Jsonp.createArrayBuilder();
-        for (FlowQueries.StepSummary s : summary.steps()) {
-            StepRecord step = s.step();
-            JsonObjectBuilder json = Jsonp.createObjectBuilder().add("slug", step.stepSlug()).add("index", step.stepIndex())
-                    .add("type", step.stepType().sqlValue()).add("dependencies", Jsonp.createArrayBuilder(s.dependsOn()));
-            RunJson.number(json, "maxAttempts", step.maxAttempts());
-            RunJson.number(json, "baseDelay", step.baseDelay());
-            RunJson.number(json, "timeout", step.timeout());
-            RunJson.number(json, "startDelay", step.startDelay());
-            json.add("whenUnmet", step.whenUnmet().sqlValue()).add("whenExhausted", step.whenExhausted().sqlValue());
-            json.add("if", RunJson.orNull(step.requiredInputPattern())).add("ifNot", RunJson.orNull(step.forbiddenInputPattern()));
-            steps.add(json);
-        }
-        JsonObjectBuilder json = Jsonp.createObjectBuilder().add("slug", f.flowSlug()).add("maxAttempts", f.maxAttempts())
-                .add("baseDelay", f.baseDelay()).add("timeout", f.timeout());
-        RunJson.time(json, "createdAt", f.createdAt());
-        RunJson.time(json, "pausedAt", f.pausedAt());
-        RunJson.number(json, "maxRunning", f.maxRunning());
-        return json.add("steps", steps).add("runs", RunJson.totals(summary.runs()));
-    }
-
     @RolesAllowed(Role.Name.OPERATOR)
     @POST
     @Path("{slug}/runs")
@@ -225,19 +189,19 @@ public class FlowsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
                     value = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}")))
     @APIResponse(responseCode = "201", description = "Started; Location names the run",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
     @APIResponse(responseCode = "200", description = "An idempotent repeat: the run started earlier with this key",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
     @APIResponse(responseCode = "400", description = "Empty or malformed JSON body, a runId that is not a UUID, or a bad"
             + " Idempotency-Key", 
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such flow",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The runId exists, the Idempotency-Key was used with another input, or this"
             + " server's definition of the flow differs from the database (the detail names the differences and the fix)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response start(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                           @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
                           @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")
@@ -274,8 +238,8 @@ public class FlowsResource {
         StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
         UUID id = started.run().runId();
         boolean minimal = prefersMinimal(prefer);
-        String run = minimal ? Jsonp.createObjectBuilder().add("run", RunJson.run(started.run())).build().toString()
-                : runQueries.detail(id).map(d -> RunJson.detail(d, runQueries.attempts(id)).toString())
+        String run = minimal ? ApiJson.write(new RunDetail(Run.of(started.run()), null, null))
+                : runQueries.detail(id).map(d -> ApiJson.write(RunDetail.of(d, runQueries.attempts(id))))
                 .orElseThrow(() -> new IllegalStateException("run " + id + " was started but cannot be read"));
         java.net.URI location = uri.getBaseUriBuilder().path("runs").path(id.toString()).build();
         Response.ResponseBuilder answer = started.created() ? Response.created(location) : Response.ok().contentLocation(location);
@@ -316,19 +280,19 @@ public class FlowsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
                     value = "[{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}, {\"first_name\": \"Bob\", \"last_name\": \"Jones\"}]")))
     @APIResponse(responseCode = "201", description = "Started: {\"flowSlug\", \"created\": n, \"runs\": [{\"item\", \"runId\", \"created\"}]}"
-            + " in input order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.StartedRuns.class)))
+            + " in input order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StartedRuns.class)))
     @APIResponse(responseCode = "200", description = "An idempotent repeat: every run had been started by an earlier request",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.StartedRuns.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StartedRuns.class)))
     @APIResponse(responseCode = "400", description = "Empty or malformed body, not an array, an empty array, or a bad Idempotency-Key",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such flow",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "An idempotency key reused with another input, or this server's definition of the"
-            + " flow differs from the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            + " flow differs from the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "413", description = "More inputs than pgflow.api.maxBatchRuns, or a body over pgflow.api.maxBodyBytes",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "The flow refuses an input (the detail names the item)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response startMany(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                               @Parameter(description = "1 to 190 characters; element i is started with the key <key>#i")
                               @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException, EngineRefusal {
@@ -373,14 +337,7 @@ public class FlowsResource {
             }
         }
         java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys);
-        JsonArrayBuilder runs = Jsonp.createArrayBuilder();
-        int created = 0;
-        for (EngineOperations.StartedItem item : started) {
-            runs.add(Jsonp.createObjectBuilder().add("item", item.item()).add("runId", item.runId().toString())
-                    .add("created", item.created()));
-            created += item.created() ? 1 : 0;
-        }
-        String json = Jsonp.createObjectBuilder().add("flowSlug", slug).add("created", created).add("runs", runs).build().toString();
-        return Response.status(created > 0 ? 201 : 200).entity(json).build();
+        StartedRuns answer = StartedRuns.of(slug, started);
+        return Response.status(answer.created() > 0 ? 201 : 200).entity(ApiJson.write(answer)).build();
     }
 }

@@ -1,12 +1,14 @@
 package io.pgflowee.web.rest;
 
+import io.pgflowee.web.rest.json.ApiJson;
+import io.pgflowee.web.rest.json.JobExecution;
+import io.pgflowee.web.rest.json.Problem;
 import jakarta.annotation.security.RolesAllowed;
 import io.pgflowee.web.security.Role;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -19,13 +21,10 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import io.pgflowee.api.json.JsonCodec;
-import io.pgflowee.api.json.Jsonp;
 import io.pgflowee.engine.jobs.JobService;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -64,17 +63,16 @@ public class JobsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "listJobExecutions", summary = "The latest batch job executions",
             description = "Newest first: job, status, parameters, times. Admin.")
-    @APIResponse(responseCode = "200", description = "Executions", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "Executions", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.Page.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public String list(@Parameter(description = "At most this many (1-200)", example = "20") @QueryParam("limit") Integer limit) {
         int max = limit == null ? 20 : limit;
         if (max < 1 || max > 200) {
             throw new WebApplicationException(Problems.problem(400, "Invalid limit", "limit must be between 1 and 200, got " + max,
                     "/api/jobs", null));
         }
-        JsonArrayBuilder out = Jsonp.createArrayBuilder();
-        jobs.recent(max).forEach(e -> out.add(json(e)));
-        return Jsonp.createObjectBuilder().add("executions", out).build().toString();
+        return ApiJson.write(JobExecution.Page.of(jobs.recent(max)));
     }
 
     @RolesAllowed(Role.Name.ADMIN)
@@ -84,12 +82,13 @@ public class JobsResource {
     @Operation(operationId = "getJobExecution", summary = "A batch job execution with its progress",
             description = "Status, parameters, each step's counts (READ_COUNT, WRITE_COUNT, PROCESS_SKIP_COUNT, COMMIT_COUNT...) and"
                     + " the items it skipped, with their line or key and reason. Admin.")
-    @APIResponse(responseCode = "200", description = "The execution", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "The execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public String get(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId;
-        return jobs.execution(id(executionId, instance)).map(e -> json(e).toString()).orElseThrow(() -> new WebApplicationException(
+        return jobs.execution(id(executionId, instance)).map(e -> ApiJson.write(JobExecution.of(e))).orElseThrow(() -> new WebApplicationException(
                 Problems.problem(404, "Unknown job execution", "no execution " + executionId + " of the pgflow jobs", instance, null)));
     }
 
@@ -101,9 +100,10 @@ public class JobsResource {
     @Operation(operationId = "startJob", summary = "Start a batch job",
             description = "The body is the job's parameters, for pgflow-backfill: flow, and path (a CSV or JSON-lines file on the"
                     + " server) or sql (a read-only query returning key and input); format, chunkSize, skipLimit. Admin.")
-    @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong (the detail names it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong (the detail names it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response start(@Parameter(description = "The job", required = true, example = "pgflow-backfill") @PathParam("job") String job,
                           String body) {
         String instance = "/api/jobs/" + job;
@@ -133,9 +133,10 @@ public class JobsResource {
             description = "The body is a CSV file (text/csv, a header line naming the fields) or JSON lines (application/x-ndjson);"
                     + " it is kept on the server (pgflow.jobs.uploadDir) so a restart reads the same file. Up to pgflow.api.maxBodyBytes;"
                     + " larger files by path. Admin.")
-    @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response upload(@Parameter(description = "The flow to start runs of", required = true, example = "greet_user") @QueryParam("flow") String flow,
                            @Parameter(description = "Items per chunk (1-10000, default 500)") @QueryParam("chunkSize") String chunkSize,
                            @Parameter(description = "How many invalid items may be skipped (default 100)") @QueryParam("skipLimit") String skipLimit,
@@ -161,10 +162,11 @@ public class JobsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "stopJob", summary = "Stop a running job execution",
             description = "It stops after its current chunk; restart continues from the last checkpoint. Admin.")
-    @APIResponse(responseCode = "202", description = "Stopping", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "Not running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "202", description = "Stopping", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "Not running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response stop(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/stop";
         long id = id(executionId, instance);
@@ -173,7 +175,7 @@ public class JobsResource {
         } catch (JobService.JobRefusal e) {
             throw refusal(e, instance);
         }
-        return Response.accepted(json(jobs.execution(id).orElseThrow()).toString()).build();
+        return Response.accepted(ApiJson.write(JobExecution.of(jobs.execution(id).orElseThrow()))).build();
     }
 
     @RolesAllowed(Role.Name.ADMIN)
@@ -182,10 +184,11 @@ public class JobsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "restartJob", summary = "Restart a stopped or failed job execution",
             description = "A new execution of the same job instance, from its last checkpoint, with the same parameters. Admin.")
-    @APIResponse(responseCode = "202", description = "Restarted; Location names the new execution", content = @Content(mediaType = MediaType.APPLICATION_JSON))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "Running or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "202", description = "Restarted; Location names the new execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobExecution.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "Running or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response restart(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/restart";
         long id = id(executionId, instance);
@@ -205,7 +208,7 @@ public class JobsResource {
     }
 
     private Response accepted(long executionId) {
-        return Response.accepted(json(jobs.execution(executionId).orElseThrow()).toString())
+        return Response.accepted(ApiJson.write(JobExecution.of(jobs.execution(executionId).orElseThrow())))
                 .location(uri.getBaseUriBuilder().path("jobs").path(Long.toString(executionId)).build()).build();
     }
 
@@ -226,45 +229,5 @@ public class JobsResource {
             throw new WebApplicationException(Problems.problem(400, "Invalid execution id", "'" + executionId + "' is not a job execution id"
                     + " (a whole number)", instance, null));
         }
-    }
-
-    static JsonObject json(JobService.ExecutionView e) {
-        JsonObjectBuilder params = Jsonp.createObjectBuilder();
-        e.parameters().forEach(params::add);
-        JsonArrayBuilder steps = Jsonp.createArrayBuilder();
-        for (JobService.StepView s : e.steps()) {
-            JsonObjectBuilder metrics = Jsonp.createObjectBuilder();
-            s.metrics().forEach(metrics::add);
-            JsonObjectBuilder step = Jsonp.createObjectBuilder().add("step", s.step()).add("status", s.status()).add("metrics", metrics);
-            if (s.data() != null) {
-                step.add("data", s.data());
-            }
-            steps.add(step);
-        }
-        JsonArrayBuilder skipped = Jsonp.createArrayBuilder();
-        for (String[] k : e.skipped()) {
-            skipped.add(Jsonp.createObjectBuilder().add("item", k[0]).add("reason", k[1]));
-        }
-        JsonObjectBuilder o = Jsonp.createObjectBuilder().add("executionId", e.executionId()).add("instanceId", e.instanceId())
-                .add("job", e.job()).add("status", e.status());
-        RunJson.text(o, "exitStatus", e.exitStatus());
-        RunJson.time(o, "createdAt", utc(e.createdAt()));
-        RunJson.time(o, "startedAt", utc(e.startedAt()));
-        RunJson.time(o, "endedAt", utc(e.endedAt()));
-        RunJson.text(o, "failure", e.failure());
-        RunJson.text(o, "server", e.server());
-        o.add("serverLost", e.serverLost());
-        if (e.elapsedSeconds() != null) {
-            o.add("elapsedSeconds", e.elapsedSeconds());
-        }
-        JsonArrayBuilder partitions = Jsonp.createArrayBuilder();
-        for (var p : e.partitions()) {
-            partitions.add(Jsonp.createObjectBuilder().add("partition", p.partition()).add("items", p.items()).add("done", p.done()));
-        }
-        return o.add("parameters", params).add("steps", steps).add("partitions", partitions).add("skipped", skipped).build();
-    }
-
-    private static java.time.OffsetDateTime utc(Date d) {
-        return d == null ? null : d.toInstant().atOffset(java.time.ZoneOffset.UTC);
     }
 }

@@ -25,11 +25,14 @@ import io.pgflowee.engine.control.EngineRefusal;
 import io.pgflowee.engine.control.RunRow;
 import io.pgflowee.engine.model.RunStatus;
 import io.pgflowee.engine.query.RunFilter;
-import io.pgflowee.engine.query.RunPage;
 import io.pgflowee.engine.query.RunQueries;
+import io.pgflowee.web.rest.json.ApiJson;
+import io.pgflowee.web.rest.json.CancelRequest;
+import io.pgflowee.web.rest.json.Problem;
+import io.pgflowee.web.rest.json.RunDetail;
+import io.pgflowee.web.rest.json.RunEvent;
+import io.pgflowee.web.rest.json.RunPage;
 import jakarta.inject.Inject;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -80,9 +83,9 @@ public class RunsResource {
     @Operation(operationId = "listRuns", summary = "List runs", description = "Runs newest first (started_at, then run id), filtered, in keyset pages."
             + " Follow nextCursor / previousCursor (also in the Link header); no run is lost or repeated while new runs start.")
     @APIResponse(responseCode = "200", description = "A page of runs with the runs per status of the filter",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunPage.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunPage.class)))
     @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response list(@Parameter(description = "Only runs of this flow", example = "greet_user") @QueryParam("flow") String flow,
                          @Parameter(description = "Only these statuses (repeat the parameter or use a comma list)",
                                  example = "failed,cancelled") @QueryParam("status") List<String> statuses,
@@ -97,7 +100,7 @@ public class RunsResource {
                          @QueryParam("limit") @DefaultValue("50") String limit,
                          @Parameter(description = "nextCursor or previousCursor of a page") @QueryParam("cursor") String cursor) {
         String instance = "/api/runs";
-        RunPage page;
+        io.pgflowee.engine.query.RunPage page;
         try {
             int size;
             try {
@@ -111,7 +114,7 @@ public class RunsResource {
         } catch (IllegalArgumentException e) {
             return Problems.problem(400, "Invalid query", e.getMessage(), instance, null);
         }
-        Response.ResponseBuilder response = Response.ok(RunJson.page(page).toString());
+        Response.ResponseBuilder response = Response.ok(ApiJson.write(RunPage.of(page)));
         if (page.nextCursor() != null) {
             response.links(Link.fromUri(uri.getRequestUriBuilder().replaceQueryParam("cursor", page.nextCursor()).build())
                     .rel("next").build());
@@ -130,17 +133,17 @@ public class RunsResource {
     @Operation(operationId = "getRun", summary = "Read a run", description = "The run with its steps in step order, each with its tasks, outputs, errors and"
             + " timings.")
     @APIResponse(responseCode = "200", description = "The run",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such run (or pruned)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
         UUID runId = runId(id, "/api/runs/" + id);
         // liveWorkers: how many live workers (all servers) serve the run's flow; 0 for a started run
         // means it waits until a server that runs the flow starts
-        return runs.detail(runId).map(d -> Response.ok(io.pgflowee.api.json.Jsonp.createObjectBuilder(RunJson.detail(d, runs.attempts(runId)))
-                        .add("liveWorkers", workers.liveWorkers(d.run().flowSlug())).build().toString()).build())
+        return runs.detail(runId).map(d -> Response.ok(ApiJson.write(RunDetail.of(d, runs.attempts(runId),
+                        workers.liveWorkers(d.run().flowSlug())))).build())
                 .orElseGet(() -> Problems.problem(404, "Unknown run", "Run " + runId + " does not exist", "/api/runs/" + id, null));
     }
 
@@ -154,12 +157,12 @@ public class RunsResource {
             + " with Last-Event-ID replays every transition recorded since that event's time minus 10 s (ids already seen can come"
             + " again: drop them), so nothing is missed. Idle streams get a comment every 15 s.")
     @APIResponse(responseCode = "200", description = "The event stream", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
-            schema = @Schema(implementation = ApiSchemas.RunEvent.class)))
+            schema = @Schema(implementation = RunEvent.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID, or Last-Event-ID is not an event id of this API",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The database cannot be reached",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public void events(@Parameter(description = "The run id", required = true) @PathParam("id") String id,
                        @Parameter(description = "The id of the last event received, to resume after a disconnect")
                        @HeaderParam("Last-Event-ID") String lastEventId,
@@ -179,34 +182,22 @@ public class RunsResource {
             + " running handlers are interrupted within about a second; completed steps keep their outputs. Cancelling a cancelled"
             + " run returns it unchanged. Operator or admin.")
     @RequestBody(description = "Optional: why", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = CancelRequest.class),
             examples = @ExampleObject(name = "reason", value = "{\"reason\": \"customer withdrew\"}")))
-    @APIResponse(responseCode = "200", description = "The cancelled run", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
+    @APIResponse(responseCode = "200", description = "The cancelled run", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not {\"reason\": \"...\"}",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response cancel(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body) throws java.sql.SQLException, EngineRefusal {
         String instance = "/api/runs/" + id + "/cancel";
-        String reason = null;
-        if (body != null && !body.isBlank()) {
-            try {
-                JsonObject json = io.pgflowee.api.json.JsonCodec.parse(body).asJsonObject();
-                for (String key : json.keySet()) {
-                    if (!key.equals("reason")) {
-                        return Problems.problem(400, "Invalid body", "unknown field \"" + key + "\": the body must be empty or"
-                                + " {\"reason\": \"...\"}", instance, null);
-                    }
-                }
-                reason = json.containsKey("reason") && !json.isNull("reason") ? ((JsonString) json.get("reason")).getString() : null;
-            } catch (RuntimeException e) {
-                return Problems.problem(400, "Invalid body", "the body must be empty or {\"reason\": \"...\"}", instance, null);
-            }
-            if (reason != null && reason.length() > 1000) {
-                return Problems.problem(400, "Invalid body", "the reason has " + reason.length() + " characters; at most 1000",
-                        instance, null);
-            }
+        CancelRequest request;
+        try {
+            request = CancelRequest.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
         }
-        String why = reason;
+        String why = request.reason();
         return act(id, instance, runId -> engine.cancelRun(runId, why), false);
     }
 
@@ -217,10 +208,10 @@ public class RunsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "retryRun", summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
             + " completed steps and tasks keep their outputs. Operator or admin.")
-    @APIResponse(responseCode = "200", description = "The run, started again", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "200", description = "The run, started again", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
     }
@@ -232,9 +223,9 @@ public class RunsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "restartRun", summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
             + " input, linked by restartOfRunId. Operator or admin.")
-    @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = ApiSchemas.Problem.class)))
+    @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
     }
@@ -243,7 +234,7 @@ public class RunsResource {
     private Response act(String id, String instance, Action action, boolean created) throws java.sql.SQLException, EngineRefusal {
         UUID runId = runId(id, instance);
         RunRow result = action.apply(runId); // a refusal: ApiErrors.RefusalMapper, with the method's @Refusals
-        String json = runs.detail(result.runId()).map(d -> RunJson.detail(d, runs.attempts(result.runId())).toString())
+        String json = runs.detail(result.runId()).map(d -> ApiJson.write(RunDetail.of(d, runs.attempts(result.runId()))))
                 .orElseThrow(() -> new IllegalStateException("run " + result.runId() + " cannot be read"));
         return created ? Response.created(uri.getBaseUriBuilder().path("runs").path(result.runId().toString()).build()).entity(json).build()
                 : Response.ok(json).build();

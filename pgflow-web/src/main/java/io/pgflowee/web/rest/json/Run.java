@@ -1,0 +1,62 @@
+package io.pgflowee.web.rest.json;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import io.pgflowee.api.json.JsonCodec;
+import io.pgflowee.engine.control.RunRow;
+import io.pgflowee.engine.model.RunRecord;
+
+import jakarta.json.JsonValue;
+import jakarta.json.bind.annotation.JsonbNillable;
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
+
+/**
+ * A run as the API shows it, built from the read model ({@link RunRecord}) or from the row an engine
+ * function returned ({@link RunRow}): the only place a run's JSON is made.
+ */
+@Schema(name = "Run", description = "A run of a flow.")
+@JsonbNillable
+@JsonbPropertyOrder({"runId", "flowSlug", "status", "input", "output", "remainingSteps", "startedAt", "completedAt", "failedAt",
+        "cancelledAt", "cancelReason", "retryCount", "lastRetriedAt", "restartOfRunId", "idempotencyKey"})
+public record Run(
+        @Schema(description = "The run id", example = "0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10") String runId,
+        @Schema(description = "The flow's slug", example = "greet_user") String flowSlug,
+        @Schema(description = "started, completed, failed or cancelled", example = "completed") String status,
+        @Schema(description = "The run input, as started", example = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}") JsonValue input,
+        @Schema(description = "The leaf steps' outputs once completed, else null", example = "{\"greeting\": \"Hello, Alice Smith!\"}")
+        JsonValue output,
+        @Schema(description = "Steps not yet completed or skipped") int remainingSteps,
+        @Schema(description = "ISO-8601") String startedAt,
+        @Schema(description = "ISO-8601, or null") String completedAt,
+        @Schema(description = "ISO-8601, or null") String failedAt,
+        @Schema(description = "ISO-8601, or null") String cancelledAt,
+        @Schema(description = "Why it was cancelled (cancel_run), or null") String cancelReason,
+        @Schema(description = "How often retry_run resumed it") int retryCount,
+        @Schema(description = "ISO-8601, or null") String lastRetriedAt,
+        @Schema(description = "The run this one restarts (restart_run), or null") String restartOfRunId,
+        @Schema(description = "The Idempotency-Key it was started with, or null") String idempotencyKey) {
+
+    /** From the read model. */
+    public static Run of(RunRecord r) {
+        return of(r.runId(), r.flowSlug(), r.status().dbValue(), r.input(), r.output(), r.remainingSteps(), r.startedAt(), r.completedAt(),
+                r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey());
+    }
+
+    /** From the row an engine function returned (no read after a start). */
+    public static Run of(RunRow r) {
+        return of(r.runId(), r.flowSlug(), r.status(), JsonCodec.parse(r.input()), r.output() == null ? null : JsonCodec.parse(r.output()),
+                r.remainingSteps(), r.startedAt(), r.completedAt(), r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(),
+                r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey());
+    }
+
+    private static Run of(UUID runId, String flowSlug, String status, JsonValue input, JsonValue output, int remainingSteps,
+                          OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime failedAt, OffsetDateTime cancelledAt,
+                          String cancelReason, int retryCount, OffsetDateTime lastRetriedAt, UUID restartOfRunId, String idempotencyKey) {
+        return new Run(runId.toString(), flowSlug, status, input, output == null ? JsonValue.NULL : output, remainingSteps,
+                ApiJson.time(startedAt), ApiJson.time(completedAt), ApiJson.time(failedAt), ApiJson.time(cancelledAt), cancelReason,
+                retryCount, ApiJson.time(lastRetriedAt), ApiJson.id(restartOfRunId), idempotencyKey);
+    }
+}
