@@ -5,6 +5,8 @@ import io.pgflowee.web.security.Role;
 import java.sql.SQLException;
 
 import io.pgflowee.engine.system.SystemInfoService;
+import io.pgflowee.web.rest.json.ApiJson;
+import io.pgflowee.web.rest.json.SystemInfo;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -24,8 +26,10 @@ public class SystemResource {
     @GET
     @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "getSystem", summary = "Describe the server and its database",
             description = "Versions, the database this server uses (without credentials) and whether its schema is in place.")
-    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The system description")
-    public SystemInfoService.SystemInfo get() throws SQLException {
-        return systemInfo.describe();
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The system description",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = SystemInfo.class)))
+    public String get() throws SQLException {
+        return ApiJson.write(SystemInfo.of(systemInfo.describe()));
     }
 }

@@ -1,0 +1,151 @@
+package io.pgflowee.web.rest;
+
+import static io.pgflowee.web.rest.RunsResourceTest.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.StringReader;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.testing.PgflowDatabaseExtension;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.core.Response;
+
+/** {@link FlowsResource} in-JVM on a real PostgreSQL: flows as JSON, starting runs one by one and in batches, and every error answer. */
+@ExtendWith(PgflowDatabaseExtension.class)
+class FlowsResourceTest {
+
+    private ApiFixture api;
+
+    @BeforeEach
+    void setUp(DataSource ds) {
+        PgflowDatabaseExtension.resetRuntimeData(ds);
+        api = new ApiFixture(ds);
+        api.twoStepFlow("fq");
+    }
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    private static JsonObject json(Response r) {
+        return Json.createReader(new StringReader((String) r.getEntity())).readObject();
+    }
+
+    @Test
+    void aFlowReadsWithItsOptionsStepsRunsAndWhetherThisServerRunsIt() {
+        api.db.exec("select pgflow.start_flow('fq', '{}')");
+
+        JsonObject flow = json(api.flows("flows/fq").get("fq"));
+
+        assertThat(flow.keySet()).containsExactly("slug", "maxAttempts", "baseDelay", "timeout", "createdAt", "pausedAt", "maxRunning",
+                "steps", "runs", "status", "liveWorkers");
+        assertThat(flow.getInt("maxAttempts")).isEqualTo(2);
+        assertThat(flow.isNull("pausedAt")).isTrue();
+        assertThat(flow.getJsonArray("steps").getJsonObject(1).toString()).isEqualTo("{\"slug\":\"b\",\"index\":1,\"type\":\"single\","
+                + "\"dependencies\":[\"a\"],\"maxAttempts\":null,\"baseDelay\":null,\"timeout\":30,\"startDelay\":null,\"whenUnmet\":\"skip\","
+                + "\"whenExhausted\":\"fail\",\"if\":null,\"ifNot\":null}");
+        assertThat(flow.getJsonObject("runs").toString()).isEqualTo("{\"started\":1,\"completed\":0,\"failed\":0,\"cancelled\":0,\"exact\":true}");
+        assertThat(flow.getString("status")).isEqualTo("not registered");
+        assertThat(flow.getInt("liveWorkers")).isZero();
+        JsonArray all = Json.createReader(new StringReader(api.flows("flows").list())).readArray();
+        assertThat(all.getValuesAs(JsonObject.class)).extracting(f -> f.getString("slug")).containsExactly("fq");
+        assertThat(all.getJsonObject(0)).isEqualTo(flow);
+    }
+
+    @Test
+    void startingARunAnswersWithItsStepsOrOnlyTheRunWhenAskedAndRepeatsIdempotently() throws Exception {
+        Response created = api.flows("flows/fq/runs").start("fq", null, "order-1", null, "{\"n\": 1}");
+
+        assertThat(created.getStatus()).isEqualTo(201);
+        JsonObject run = json(created).getJsonObject("run");
+        assertThat(created.getLocation()).hasToString("http://localhost:8080/api/runs/" + run.getString("runId"));
+        assertThat(json(created).getJsonArray("steps")).hasSize(2);
+        assertThat(run.getString("idempotencyKey")).isEqualTo("order-1");
+
+        Response repeat = api.flows("flows/fq/runs").start("fq", null, "order-1", "return=minimal", "{\"n\": 1}");
+        assertThat(repeat.getStatus()).isEqualTo(200);
+        assertThat(repeat.getHeaderString("Preference-Applied")).isEqualTo("return=minimal");
+        assertThat(repeat.getHeaderString("Content-Location")).isEqualTo("http://localhost:8080/api/runs/" + run.getString("runId"));
+        assertThat(json(repeat).keySet()).containsExactly("run");
+        assertThat(json(repeat).getJsonObject("run")).isEqualTo(run);
+        assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isEqualTo(1L);
+    }
+
+    @Test
+    void aBatchStartsEveryInputInOrderAndRefusesWhatItCannotStartWhole() throws Exception {
+        Response started = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", "[{\"n\": 1}, {\"n\": 2}]");
+
+        assertThat(started.getStatus()).isEqualTo(201);
+        JsonObject body = json(started);
+        assertThat(body.keySet()).containsExactly("flowSlug", "created", "runs");
+        assertThat(body.getInt("created")).isEqualTo(2);
+        assertThat(body.getJsonArray("runs").getValuesAs(JsonObject.class)).extracting(i -> i.getInt("item") + " " + i.getBoolean("created"))
+                .containsExactly("1 true", "2 true");
+        Response again = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", "[{\"n\": 1}, {\"n\": 2}]");
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(json(again).getInt("created")).isZero();
+
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "[{}, {}, {}, {}]"), 413, "Too many inputs",
+                "the array has 4 inputs; at most 3 are started per request (pgflow.api.maxBatchRuns): split it");
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "{}"), 400, "Not an array",
+                "the body must be a JSON array of run inputs, got a JSON object (to start one run, POST it to /api/flows/fq/runs)");
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "[]"), 400, "No inputs",
+                "the array is empty: send at least one run input");
+        assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isEqualTo(2L);
+    }
+
+    @Test
+    void badStartsAnswer400AndStartNothing() throws Exception {
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, " "), 400, "Missing input",
+                "the request body is empty: send the run input as JSON (for example {})");
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, "{\"n\": "), 400, "Malformed JSON",
+                "the run input is not valid JSON: " + malformedMessage("{\"n\": "));
+        assertProblem(api.flows("flows/fq/runs").start("fq", "42", null, null, "{}"), 400, "Invalid run id", "runId '42' is not a UUID");
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, "", null, "{}"), 400, "Invalid idempotency key",
+                "the Idempotency-Key header must hold 1 to 200 characters, got 0");
+        EngineRefusal unknown = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/nope/runs").start("nope", null, null, null, "{}"));
+        assertThat(unknown.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
+        assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isZero();
+    }
+
+    private static String malformedMessage(String text) {
+        try {
+            io.pgflowee.api.json.JsonCodec.parse(text);
+            throw new AssertionError("parsed");
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void operatorsPauseResumeAndLimitAFlow() throws Exception {
+        JsonObject paused = json(api.flows("flows/fq/pause").pause("fq"));
+        assertThat(paused.isNull("pausedAt")).isFalse();
+        JsonObject limited = json(api.flows("flows/fq/concurrency").concurrency("fq", "{\"maxRunning\": 4}"));
+        assertThat(limited.getInt("maxRunning")).isEqualTo(4);
+        JsonObject resumed = json(api.flows("flows/fq/resume").resume("fq"));
+        assertThat(resumed.isNull("pausedAt")).isTrue();
+        assertThat(resumed.getInt("maxRunning")).isEqualTo(4);
+        assertThat(json(api.flows("flows/fq/concurrency").concurrency("fq", "{\"maxRunning\": null}")).isNull("maxRunning")).isTrue();
+
+        assertProblem(api.flows("flows/fq/concurrency").concurrency("fq", "{\"max\": 1}"), 400, "Invalid body",
+                "the body must be {\"maxRunning\": <a whole number, 1 or more>} or {\"maxRunning\": null}; got the fields [max]");
+        EngineRefusal belowOne = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/fq/concurrency").concurrency("fq", "{\"maxRunning\": 0}"));
+        assertThat(belowOne.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        assertProblem(api.flows("flows/nope").get("nope"), 404, "Unknown flow", "Flow \"nope\" does not exist");
+        assertThat(json(api.flows("flows/nope").get("nope")).getString("hint")).isEqualTo("GET /api/flows lists the flows in the database");
+    }
+}

@@ -1,0 +1,168 @@
+package io.pgflowee.web.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.StringReader;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.pgflowee.engine.control.EngineRefusal;
+import io.pgflowee.engine.control.RunRow;
+import io.pgflowee.testing.PgflowDatabaseExtension;
+import io.pgflowee.web.rest.json.ApiJson;
+import io.pgflowee.web.rest.json.Run;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+/** {@link RunsResource} in-JVM on a real PostgreSQL: the JSON of runs, pages and actions, and every error answer. */
+@ExtendWith(PgflowDatabaseExtension.class)
+class RunsResourceTest {
+
+    private ApiFixture api;
+
+    @BeforeEach
+    void setUp(DataSource ds) {
+        PgflowDatabaseExtension.resetRuntimeData(ds);
+        api = new ApiFixture(ds);
+        api.twoStepFlow("rq");
+    }
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    private UUID start(String input) {
+        return api.db.one("select run_id from pgflow.start_flow('rq', ?::jsonb)", input);
+    }
+
+    private static JsonObject json(Response r) {
+        return Json.createReader(new StringReader((String) r.getEntity())).readObject();
+    }
+
+    @Test
+    void aRunReadsWithItsStepsTasksAndLiveWorkersInTheApiOrder() {
+        UUID run = start("{\"n\": 1}");
+
+        Response r = api.runs("runs/" + run).get(run.toString());
+
+        assertThat(r.getStatus()).isEqualTo(200);
+        JsonObject body = json(r);
+        assertThat(body.keySet()).containsExactly("run", "steps", "liveWorkers");
+        assertThat(body.getJsonObject("run").keySet()).containsExactly("runId", "flowSlug", "status", "input", "output", "remainingSteps",
+                "startedAt", "completedAt", "failedAt", "cancelledAt", "cancelReason", "retryCount", "lastRetriedAt", "restartOfRunId",
+                "idempotencyKey");
+        assertThat(body.getJsonObject("run").toString()).startsWith("{\"runId\":\"" + run + "\",\"flowSlug\":\"rq\",\"status\":\"started\","
+                + "\"input\":{\"n\":1},\"output\":null,\"remainingSteps\":2,\"startedAt\":\"");
+        assertThat(body.getJsonArray("steps").getValuesAs(JsonObject.class)).extracting(s -> s.getString("stepSlug") + " "
+                + s.getString("status") + " " + s.getJsonArray("tasks").size()).containsExactly("a started 1", "b created 0");
+        JsonObject task = body.getJsonArray("steps").getJsonObject(0).getJsonArray("tasks").getJsonObject(0);
+        assertThat(task.keySet()).containsExactly("taskIndex", "status", "attempts", "output", "errorMessage", "queuedAt", "startedAt",
+                "completedAt", "failedAt", "cancelledAt", "lastWorkerId", "earlierAttempts");
+        assertThat(task.getString("status")).isEqualTo("queued");
+        assertThat(body.getInt("liveWorkers")).isZero();
+    }
+
+    @Test
+    void aRunFromAnEngineFunctionAndFromTheReadModelIsTheSameJson() throws Exception {
+        UUID run = start("{\"n\": 2}");
+
+        RunRow cancelled = api.engine.cancelRun(run, "not needed");
+
+        String fromRow = ApiJson.write(Run.of(cancelled));
+        String fromReadModel = ApiJson.write(Run.of(api.runQueries.detail(run).orElseThrow().run()));
+        assertThat(fromRow).isEqualTo(fromReadModel).contains("\"status\":\"cancelled\"", "\"cancelReason\":\"not needed\"");
+    }
+
+    @Test
+    void pagesListNewestFirstWithCursorsInTheBodyAndTheLinkHeader() {
+        UUID older = start("{\"n\": 1}");
+        UUID newer = start("{\"n\": 2}");
+
+        Response first = api.runs("runs?flow=rq&limit=1").list("rq", List.of(), null, null, null, null, "1", null);
+
+        assertThat(first.getStatus()).isEqualTo(200);
+        JsonObject page = json(first);
+        assertThat(page.keySet()).containsExactly("runs", "nextCursor", "previousCursor", "totals");
+        assertThat(page.getJsonArray("runs").getJsonObject(0).getString("runId")).isEqualTo(newer.toString());
+        assertThat(page.isNull("previousCursor")).isTrue();
+        assertThat(page.getJsonObject("totals").toString()).isEqualTo("{\"started\":2,\"completed\":0,\"failed\":0,\"cancelled\":0,"
+                + "\"exact\":true}");
+        String next = page.getString("nextCursor");
+        assertThat(first.getHeaderString("Link")).isEqualTo("<http://localhost:8080/api/runs?cursor=" + next + "&limit=1&flow=rq>;"
+                + " rel=\"next\"");
+
+        JsonObject second = json(api.runs("runs?flow=rq&limit=1&cursor=" + next).list("rq", List.of(), null, null, null, null, "1", next));
+        assertThat(second.getJsonArray("runs").getJsonObject(0).getString("runId")).isEqualTo(older.toString());
+        assertThat(second.isNull("nextCursor")).isTrue();
+    }
+
+    @Test
+    void badQueriesAnswer400NamingTheParameter() {
+        assertProblem(api.runs("runs").list(null, List.of("done"), null, null, null, null, "50", null), 400, "Invalid query",
+                "status 'done' is not a run status (started, completed, failed, cancelled)");
+        assertProblem(api.runs("runs").list(null, List.of(), "yesterday", null, null, null, "50", null), 400, "Invalid query",
+                "startedAfter 'yesterday' is not an ISO-8601 time with an offset, for example 2026-11-28T10:00:00Z");
+        assertProblem(api.runs("runs").list(null, List.of(), null, null, null, null, "many", null), 400, "Invalid query",
+                "limit 'many' is not a number (1 to 500)");
+    }
+
+    @Test
+    void operatorsCancelRetryAndRestartWithTheRunInTheAnswer() throws Exception {
+        UUID run = start("{\"n\": 3}");
+
+        Response cancelled = api.runs("runs/" + run + "/cancel").cancel(run.toString(), "{\"reason\": \"customer withdrew\"}");
+        assertThat(cancelled.getStatus()).isEqualTo(200);
+        assertThat(json(cancelled).getJsonObject("run").getString("status")).isEqualTo("cancelled");
+        assertThat(json(cancelled).getJsonObject("run").getString("cancelReason")).isEqualTo("customer withdrew");
+
+        Response retried = api.runs("runs/" + run + "/retry").retry(run.toString());
+        assertThat(retried.getStatus()).isEqualTo(200);
+        assertThat(json(retried).getJsonObject("run").getString("status")).isEqualTo("started");
+        assertThat(json(retried).getJsonObject("run").getInt("retryCount")).isEqualTo(1);
+        assertThat(json(retried).containsKey("liveWorkers")).as("only GET counts workers").isFalse();
+
+        Response restarted = api.runs("runs/" + run + "/restart").restart(run.toString());
+        assertThat(restarted.getStatus()).isEqualTo(201);
+        JsonObject copy = json(restarted).getJsonObject("run");
+        assertThat(copy.getString("restartOfRunId")).isEqualTo(run.toString());
+        assertThat(copy.getJsonObject("input").toString()).isEqualTo("{\"n\":3}");
+        assertThat(restarted.getLocation()).hasToString("http://localhost:8080/api/runs/" + copy.getString("runId"));
+
+        EngineRefusal refusal = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.runs("runs/" + run + "/retry").retry(run.toString()));
+        assertThat(refusal.kind()).isEqualTo(EngineRefusal.Kind.CONFLICT);
+    }
+
+    @Test
+    void badIdsBodiesAndUnknownRunsAnswerProblems() throws Exception {
+        UUID unknown = UUID.fromString("00000000-0000-4000-8000-000000000001");
+        assertProblem(api.runs("runs/" + unknown).get(unknown.toString()), 404, "Unknown run", "Run " + unknown + " does not exist");
+        assertThatThrownBy(() -> api.runs("runs/nope").get("nope")).isInstanceOfSatisfying(WebApplicationException.class,
+                e -> assertProblem(e.getResponse(), 400, "Invalid run id", "'nope' is not a UUID"));
+        UUID run = start("{}");
+        assertProblem(api.runs("runs/" + run + "/cancel").cancel(run.toString(), "{\"why\": 1}"), 400, "Invalid body",
+                "unknown field \"why\": the body must be empty or {\"reason\": \"...\"}");
+        assertThat(api.db.<String>one("select status from pgflow.runs where run_id = ?", run)).as("nothing changed").isEqualTo("started");
+    }
+
+    static void assertProblem(Response r, int status, String title, String detail) {
+        assertThat(r.getStatus()).isEqualTo(status);
+        assertThat(r.getMediaType()).hasToString(Problems.MEDIA_TYPE);
+        JsonObject problem = json(r);
+        assertThat(problem.getString("title")).isEqualTo(title);
+        assertThat(problem.getString("detail")).isEqualTo(detail);
+        assertThat(problem.getInt("status")).isEqualTo(status);
+    }
+}
