@@ -74,7 +74,12 @@ public final class ApiLoadBenchmark {
         System.out.printf("# %d completed greet_user runs in the database; %d in total%n", runs.size(), total(url, dbUser, dbPassword));
 
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(java.util.concurrent.Executors.newFixedThreadPool(8)).build();
+                .executor(java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+                    // daemon: exec:java waits for non-daemon threads after main returns (System.exit does not always end it there)
+                    Thread t = new Thread(r, "bench-http");
+                    t.setDaemon(true);
+                    return t;
+                })).build();
         String phases = opts.getOrDefault("phases", "rest,sse");
         if (phases.contains("rest")) {
         load("GET /api/runs/{id}", client, clients, seconds,
