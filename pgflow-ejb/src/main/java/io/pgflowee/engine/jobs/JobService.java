@@ -1,7 +1,5 @@
 package io.pgflowee.engine.jobs;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +10,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
-import io.pgflowee.engine.query.FlowQueries;
 import jakarta.batch.operations.JobExecutionNotRunningException;
 import jakarta.batch.operations.JobOperator;
 import jakarta.batch.operations.JobRestartException;
@@ -39,7 +36,8 @@ public class JobService {
             new java.util.TreeSet<>(Set.of("pgflow-backfill", "pgflow-bulk-retry", "pgflow-cancel-stuck", "pgflow-prune")));
 
     @Inject
-    FlowQueries flows;
+    @jakarta.enterprise.inject.Any
+    jakarta.enterprise.inject.Instance<JobCheck> checks;
 
     @Inject
     JobDatabase database;
@@ -73,7 +71,7 @@ public class JobService {
         private static final long serialVersionUID = 1L;
         private final boolean conflict;
 
-        JobRefusal(String message, boolean conflict) {
+        public JobRefusal(String message, boolean conflict) {
             super(message);
             this.conflict = conflict;
         }
@@ -96,6 +94,16 @@ public class JobService {
         return BatchRuntime.getJobOperator();
     }
 
+    /** The parameter check of {@code job} (each job's package has one). */
+    private JobCheck check(String job) {
+        for (JobCheck check : checks) {
+            if (check.job().equals(job)) {
+                return check;
+            }
+        }
+        throw new IllegalStateException("job " + job + " has no JobCheck bean");
+    }
+
     /** Starts a job after checking its parameters; its execution id. */
     public long start(String job, Map<String, String> parameters) throws JobRefusal {
         if (!JOBS.contains(job)) {
@@ -107,150 +115,11 @@ public class JobService {
                 p.setProperty(k, v.trim());
             }
         });
-        switch (job) {
-            case "pgflow-backfill" -> checkBackfill(p);
-            case "pgflow-bulk-retry" -> checkBulkRetry(p);
-            case "pgflow-cancel-stuck" -> checkCancelStuck(p);
-            default -> checkPrune(p);
-        }
+        check(job).check(p);
         // what the job's runs and records are keyed by: unique across job repositories (instance ids are
         // not: a second server's or a new repository starts again at 1), kept by restarts (same parameters)
         p.setProperty(INSTANCE_KEY, java.util.UUID.randomUUID().toString());
         return operator().start(job, p);
-    }
-
-    private static void known(Properties p, String job, String... names) throws JobRefusal {
-        Set<String> known = new java.util.TreeSet<>(Set.of(names));
-        for (String name : p.stringPropertyNames()) {
-            if (!known.contains(name)) {
-                throw new JobRefusal("unknown parameter '" + name + "' of " + job + ": its parameters are " + known, false);
-            }
-        }
-    }
-
-    private void checkBulkRetry(Properties p) throws JobRefusal {
-        known(p, "pgflow-bulk-retry", "flow", "status", "startedAfter", "startedBefore", "errorContains", "mode", "chunkSize");
-        String flow = p.getProperty("flow");
-        if (flow != null && !flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
-        try {
-            RunSelection.of(p);
-        } catch (IllegalArgumentException e) {
-            throw new JobRefusal(e.getMessage(), false);
-        }
-        String mode = p.getProperty("mode", "retry");
-        if (!mode.equals("retry") && !mode.equals("restart")) {
-            throw new JobRefusal("mode must be retry (in place) or restart (as new runs), got '" + mode + "'", false);
-        }
-        positive(p, "chunkSize", 1, 10_000);
-    }
-
-    /**
-     * pgflow-cancel-stuck: olderThan (required) becomes the fixed cutoff startedBefore (now minus it),
-     * so a restart cancels the same runs; mode cancel selects started runs; reason defaults to one
-     * that names the limit.
-     */
-    private void checkCancelStuck(Properties p) throws JobRefusal {
-        known(p, "pgflow-cancel-stuck", "flow", "olderThan", "reason", "chunkSize");
-        String flow = p.getProperty("flow");
-        if (flow != null && !flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
-        String olderThan = p.getProperty("olderThan");
-        if (olderThan == null) {
-            throw new JobRefusal("parameter 'olderThan' is required: how long ago a still started run must have begun, as an ISO-8601"
-                    + " duration (PT6H, P2D)", false);
-        }
-        java.time.Duration limit;
-        try {
-            limit = java.time.Duration.parse(olderThan);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new JobRefusal("olderThan must be an ISO-8601 duration such as PT6H or P2D, got '" + olderThan + "'", false);
-        }
-        if (limit.isNegative() || limit.isZero()) {
-            throw new JobRefusal("olderThan must be longer than zero, got '" + olderThan + "'", false);
-        }
-        p.setProperty("mode", "cancel");
-        p.setProperty("startedBefore", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(limit).toString());
-        if (p.getProperty("reason") == null) {
-            p.setProperty("reason", "stuck: still running " + olderThan + " after its start (pgflow-cancel-stuck)");
-        }
-        positive(p, "chunkSize", 1, 10_000);
-    }
-
-    private void checkPrune(Properties p) throws JobRefusal {
-        known(p, "pgflow-prune", "flows", "retention", "exportDir", "chunkSize");
-        for (String flow : p.getProperty("flows", "").split(",")) {
-            if (!flow.isBlank() && !flows.exists(flow.trim())) {
-                throw new JobRefusal("flow '" + flow.trim() + "' does not exist", false);
-            }
-        }
-        String retention = p.getProperty("retention");
-        if (retention != null) {
-            try {
-                if (java.time.Duration.parse(retention).isNegative()) {
-                    throw new java.time.format.DateTimeParseException("negative", retention, 0);
-                }
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new JobRefusal("retention must be an ISO-8601 duration such as P30D or PT12H, got '" + retention + "'", false);
-            }
-        }
-        positive(p, "chunkSize", 1, 10_000);
-    }
-
-    private void checkBackfill(Properties p) throws JobRefusal {
-        known(p, "pgflow-backfill", "flow", "path", "sql", "format", "chunkSize", "skipLimit");
-        String flow = p.getProperty("flow");
-        if (flow == null) {
-            throw new JobRefusal("parameter 'flow' is required: the flow to start runs of", false);
-        }
-        if (!flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
-        boolean path = p.getProperty("path") != null;
-        boolean sql = p.getProperty("sql") != null;
-        if (path == sql) {
-            throw new JobRefusal("give exactly one source: 'path' (a CSV or JSON-lines file on the server) or 'sql' (a query"
-                    + " returning the columns key and input)", false);
-        }
-        if (path) {
-            Path file = Path.of(p.getProperty("path"));
-            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                throw new JobRefusal("path '" + file + "' is not a readable file on this server", false);
-            }
-        }
-        String format = p.getProperty("format");
-        if (format != null && !format.equals("csv") && !format.equals("jsonl")) {
-            throw new JobRefusal("format must be csv or jsonl, got '" + format + "'", false);
-        }
-        positive(p, "chunkSize", 1, 10_000);
-        positive(p, "skipLimit", 0, Integer.MAX_VALUE);
-        if (sql) {
-            try {
-                database.queryPage(p.getProperty("sql"), null, 1);
-            } catch (SQLException e) {
-                throw new JobRefusal("the query cannot be read as (key, input) rows: " + e.getMessage(), false);
-            } catch (jakarta.ejb.EJBException e) {
-                throw new JobRefusal("the query cannot be read as (key, input) rows: " + e.getCause(), false);
-            }
-        }
-    }
-
-    private static void positive(Properties p, String name, int min, int max) throws JobRefusal {
-        String v = p.getProperty(name);
-        if (v == null) {
-            return;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            throw new JobRefusal(name + " must be a whole number from " + min + (max == Integer.MAX_VALUE ? " up" : " to " + max)
-                    + ", got '" + v + "'", false);
-        }
     }
 
     /** The latest executions of this application's jobs, newest first. */

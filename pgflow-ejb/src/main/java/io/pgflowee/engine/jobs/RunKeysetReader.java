@@ -12,7 +12,7 @@ import jakarta.batch.api.chunk.AbstractItemReader;
  * ({@link RunRef#checkpoint()}), so a restart continues after it whatever changed meanwhile. A
  * subclass says which runs come next ({@link #next}) and may end early ({@link #nothingToRead}).
  */
-abstract class RunKeysetReader extends AbstractItemReader {
+public abstract class RunKeysetReader extends AbstractItemReader {
 
     static final int PAGE = 500;
 
@@ -22,22 +22,22 @@ abstract class RunKeysetReader extends AbstractItemReader {
     private boolean exhausted;
 
     /** The next at most {@code limit} runs after {@code after} (null: from the first). */
-    abstract List<RunRef> next(RunRef after, int limit) throws Exception;
+    protected abstract List<RunRef> next(RunRef after, int limit) throws Exception;
 
     /** Prepares the reader (job parameters, a cutoff); called by {@link #open} before anything is read. */
-    void prepare() {
+    protected void prepare() {
     }
 
     /** Called by {@link #open} after {@link #prepare}: the reader is about to read. */
-    void started() throws Exception {
+    protected void started() throws Exception {
     }
 
     /** Called by {@link #close} when every run was read (not when the step stopped or failed first). */
-    void finished() throws Exception {
+    protected void finished() throws Exception {
     }
 
     /** Reads nothing at all (for example a partition without a flow). */
-    final void nothingToRead() {
+    protected final void nothingToRead() {
         done = true;
     }
 

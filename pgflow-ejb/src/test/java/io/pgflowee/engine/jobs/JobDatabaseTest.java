@@ -2,8 +2,6 @@ package io.pgflowee.engine.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -11,16 +9,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.pgflowee.engine.control.EngineOperations;
 import io.pgflowee.engine.system.ServerIdentity;
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;
 
 /**
  * The batch jobs' own bookkeeping without a server, on embedded PostgreSQL 17: which server runs an
- * execution and when it counts as lost, skipped items kept once with their latest reason, a day's
- * scheduled job claimed by one server only, and a bulk action applied once per run however often
- * its chunk is read again. (The jobs themselves run in Payara: JobsIT.)
+ * execution and when it counts as lost, skipped items kept once with their latest reason, and a day's
+ * scheduled job claimed by one server only. (Each job's own SQL: the test of its package; the jobs
+ * themselves run in Payara: JobsIT.)
  */
 @ExtendWith(PgflowDatabaseExtension.class)
 class JobDatabaseTest {
@@ -37,7 +34,6 @@ class JobDatabaseTest {
         db.exec("delete from pgflow_internal.job_skips");
         jobs = new JobDatabase();
         jobs.dataSource = ds;
-        jobs.engine = new EngineOperations(ds);
     }
 
     @Test
@@ -96,29 +92,6 @@ class JobDatabaseTest {
         assertThat(jobs.claimOnce("prune 2026-12-02")).isTrue();
         assertThat(jobs.claimOnce("prune 2026-12-02")).as("another server, the same day").isFalse();
         assertThat(jobs.claimOnce("prune 2026-12-03")).isTrue();
-    }
-
-    @Test
-    void aBulkActionIsAppliedOncePerRunHoweverOftenItsChunkIsReadAgain() throws Exception {
-        db.exec("select pgflow.create_flow('bulk', max_attempts => 1)");
-        db.exec("select pgflow.add_step('bulk', 'only')");
-        UUID run = db.one("select run_id from pgflow.start_flow('bulk', '{}'::jsonb)");
-        UUID worker = UUID.randomUUID();
-        db.exec("select pgflow.register_worker(?, 'bulk', 'test')", worker);
-        db.rows("select run_id from pgflow.claim_tasks('bulk', ?, 1)", worker);
-        db.exec("select pgflow.fail_task(?, 'only', 0, 'boom')", run);
-
-        assertThat(jobs.actOnce("bulk-1", run, JobDatabase.Action.RETRY, null)).isEqualTo(JobDatabase.Outcome.ACTED);
-        assertThat((String) db.one("select status from pgflow.runs where run_id = ?", run)).isEqualTo("started");
-        assertThat((Integer) db.one("select retry_count from pgflow.runs where run_id = ?", run)).isEqualTo(1);
-        assertThat(jobs.actOnce("bulk-1", run, JobDatabase.Action.RETRY, null)).as("the chunk read again")
-                .isEqualTo(JobDatabase.Outcome.DONE_BEFORE);
-        assertThat((Integer) db.one("select retry_count from pgflow.runs where run_id = ?", run)).as("not retried twice").isEqualTo(1);
-        assertThat(db.rows("select item_key, outcome from pgflow_internal.job_items where instance_key = 'bulk-1'"))
-                .containsExactly(java.util.Map.of("item_key", run.toString(), "outcome", "retried"));
-        assertThat(JobDatabase.Action.of(null)).isEqualTo(JobDatabase.Action.RETRY);
-        assertThat(JobDatabase.Action.of("cancel")).isEqualTo(JobDatabase.Action.CANCEL);
-        assertThat(List.of(JobDatabase.Action.values())).extracting(a -> a.outcome).containsExactly("retried", "restarted", "cancelled");
     }
 
     private JobExecutions executions(ServerIdentity identity) {

@@ -14,7 +14,7 @@ import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.junit.jupiter.api.Test;
 
 import io.pgflowee.engine.control.EngineOperations;
-import io.pgflowee.engine.jobs.PruneSchedule;
+import io.pgflowee.engine.jobs.prune.PruneSchedule;
 import io.pgflowee.it.support.ItDatabase;
 import io.pgflowee.it.support.ItSql;
 import io.pgflowee.it.support.MicroProcess;

@@ -92,7 +92,7 @@ public class JobsView implements Serializable {
     transient FlowQueries flows;
 
     @Inject
-    transient io.pgflowee.engine.jobs.PruneSchedule schedule;
+    transient io.pgflowee.engine.jobs.prune.PruneSchedule schedule;
 
     private String flow;
     private String source = "path";

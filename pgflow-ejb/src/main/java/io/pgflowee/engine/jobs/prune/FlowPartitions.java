@@ -1,4 +1,4 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.prune;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,7 @@ public class FlowPartitions implements PartitionMapper {
     JobContext job;
 
     @Inject
-    JobDatabase database;
+    PruneDatabase database;
 
     @Override
     public PartitionPlan mapPartitions() throws Exception {

@@ -1,4 +1,4 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.bulk;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;

@@ -1,5 +1,7 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.bulk;
 
+import io.pgflowee.engine.jobs.RunKeysetReader;
+import io.pgflowee.engine.jobs.RunRef;
 import java.util.List;
 
 import jakarta.batch.runtime.BatchRuntime;
@@ -20,17 +22,17 @@ public class MatchingRunsReader extends RunKeysetReader {
     JobContext job;
 
     @Inject
-    JobDatabase database;
+    BulkDatabase database;
 
     private RunSelection selection;
 
     @Override
-    void prepare() {
+    protected void prepare() {
         selection = RunSelection.of(BatchRuntime.getJobOperator().getParameters(job.getExecutionId()));
     }
 
     @Override
-    List<RunRef> next(RunRef after, int limit) throws Exception {
+    protected List<RunRef> next(RunRef after, int limit) throws Exception {
         return database.matchingRuns(selection, after, limit);
     }
 }

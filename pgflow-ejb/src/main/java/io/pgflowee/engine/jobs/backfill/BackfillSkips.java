@@ -1,5 +1,8 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.backfill;
 
+import io.pgflowee.engine.jobs.InvalidItemException;
+import io.pgflowee.engine.jobs.JobDatabase;
+import io.pgflowee.engine.jobs.JobService;
 import java.util.logging.Logger;
 
 import jakarta.batch.api.chunk.listener.SkipProcessListener;

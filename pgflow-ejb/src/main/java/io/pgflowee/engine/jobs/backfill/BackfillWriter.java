@@ -1,5 +1,6 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.backfill;
 
+import io.pgflowee.engine.jobs.JobService;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /**
- * Starts a chunk's runs in one transaction of their own ({@link JobDatabase#startRuns}), keyed
+ * Starts a chunk's runs in one transaction of their own ({@link BackfillDatabase#startRuns}), keyed
  * {@code backfill:<instanceKey>:<item key>}, and counts runs created and runs that existed already
  * (a chunk read again after a crash) in the step's persistent data.
  */
@@ -27,7 +28,7 @@ public class BackfillWriter extends AbstractItemWriter {
     StepContext step;
 
     @Inject
-    JobDatabase database;
+    BackfillDatabase database;
 
     /**
      * Runs created and runs found already started, kept with the step's checkpoint, so they add up
@@ -47,7 +48,7 @@ public class BackfillWriter extends AbstractItemWriter {
         for (Object o : items) {
             batch.add((BackfillItem) o);
         }
-        JobDatabase.Started started = database.startRuns(flow, batch, keyPrefix(JobService.instanceKey(job)));
+        BackfillDatabase.Started started = database.startRuns(flow, batch, keyPrefix(JobService.instanceKey(job)));
         Counts before = step.getPersistentUserData() instanceof Counts c ? c : new Counts(0, 0);
         step.setPersistentUserData(new Counts(before.created() + started.created(), before.existing() + started.existing()));
     }

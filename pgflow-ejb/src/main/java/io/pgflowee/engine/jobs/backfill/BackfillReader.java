@@ -1,4 +1,4 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.backfill;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,7 +39,7 @@ public class BackfillReader extends AbstractItemReader {
     JobContext job;
 
     @Inject
-    JobDatabase database;
+    BackfillDatabase database;
 
     private BufferedReader lines;
     private CSVParser csv;

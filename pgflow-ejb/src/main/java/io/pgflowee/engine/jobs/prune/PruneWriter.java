@@ -1,5 +1,7 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.prune;
 
+import io.pgflowee.engine.jobs.JobService;
+import io.pgflowee.engine.jobs.RunRef;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import jakarta.inject.Named;
 /**
  * Exports a chunk of a flow's old runs (with step states and tasks) to
  * {@code <exportDir>/<flow>/<instanceKey>-<first run>.jsonl.gz}, then deletes them, in one
- * transaction ({@link JobDatabase#exportAndDelete}); counts the runs in the partition's data.
+ * transaction ({@link PruneDatabase#exportAndDelete}); counts the runs in the partition's data.
  */
 @Named
 @Dependent
@@ -33,7 +35,7 @@ public class PruneWriter extends AbstractItemWriter {
     StepContext step;
 
     @Inject
-    JobDatabase database;
+    PruneDatabase database;
 
     @Inject
     Config config;

@@ -1,5 +1,7 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.prune;
 
+import io.pgflowee.engine.jobs.JobDatabase;
+import io.pgflowee.engine.jobs.JobService;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

@@ -1,5 +1,7 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.bulk;
 
+import io.pgflowee.engine.jobs.JobService;
+import io.pgflowee.engine.jobs.RunRef;
 import java.io.Serializable;
 import java.util.List;
 
@@ -27,7 +29,7 @@ public class BulkRetryWriter extends AbstractItemWriter {
     StepContext step;
 
     @Inject
-    JobDatabase database;
+    BulkDatabase database;
 
     /** Runs acted on, refused by the engine, and found done by an earlier execution. */
     public record Counts(long acted, long refused, long doneBefore) implements Serializable {
@@ -40,7 +42,7 @@ public class BulkRetryWriter extends AbstractItemWriter {
     @Override
     public void writeItems(List<Object> items) throws Exception {
         java.util.Properties params = BatchRuntime.getJobOperator().getParameters(job.getExecutionId());
-        JobDatabase.Action action = JobDatabase.Action.of(params.getProperty("mode"));
+        BulkDatabase.Action action = BulkDatabase.Action.of(params.getProperty("mode"));
         String reason = params.getProperty("reason");
         Counts c = step.getPersistentUserData() instanceof Counts before ? before : new Counts(0, 0, 0);
         long acted = c.acted();

@@ -1,4 +1,4 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.backfill;
 
 import java.io.Serializable;
 

@@ -1,5 +1,6 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.backfill;
 
+import io.pgflowee.engine.jobs.InvalidItemException;
 import java.util.Optional;
 
 import io.pgflowee.api.flow.Flow;
@@ -26,7 +27,7 @@ public class BackfillProcessor implements ItemProcessor {
     JobContext job;
 
     @Inject
-    JobDatabase database;
+    BackfillDatabase database;
 
     @Inject
     FlowRegistry registry;

@@ -1,5 +1,9 @@
-package io.pgflowee.engine.jobs;
+package io.pgflowee.engine.jobs.prune;
 
+import io.pgflowee.engine.jobs.JobDatabase;
+import io.pgflowee.engine.jobs.JobService;
+import io.pgflowee.engine.jobs.RunKeysetReader;
+import io.pgflowee.engine.jobs.RunRef;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -29,6 +33,9 @@ public class PrunableRunsReader extends RunKeysetReader {
     JobDatabase database;
 
     @Inject
+    PruneDatabase prune;
+
+    @Inject
     Config config;
 
     @Inject
@@ -46,7 +53,7 @@ public class PrunableRunsReader extends RunKeysetReader {
     }
 
     @Override
-    void prepare() {
+    protected void prepare() {
         if (flow == null || flow.isBlank()) {
             nothingToRead();
             return;
@@ -56,21 +63,21 @@ public class PrunableRunsReader extends RunKeysetReader {
     }
 
     @Override
-    void started() throws Exception {
+    protected void started() throws Exception {
         if (flow != null && !flow.isBlank()) {
             database.partition(JobService.instanceKey(job), flow, false);
         }
     }
 
     @Override
-    void finished() throws Exception {
+    protected void finished() throws Exception {
         if (flow != null && !flow.isBlank()) {
             database.partition(JobService.instanceKey(job), flow, true);
         }
     }
 
     @Override
-    List<RunRef> next(RunRef after, int limit) throws Exception {
-        return database.prunableRuns(flow, cutoff, after, limit);
+    protected List<RunRef> next(RunRef after, int limit) throws Exception {
+        return prune.prunableRuns(flow, cutoff, after, limit);
     }
 }

@@ -1,0 +1,117 @@
+package io.pgflowee.engine.jobs.prune;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import io.pgflowee.engine.db.PgflowDataSource;
+import io.pgflowee.engine.jobs.RunRef;
+import jakarta.annotation.Resource;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+
+/**
+ * The prune job's SQL: a flow's runs finished before the cutoff, page by page, and a chunk exported
+ * and deleted in one transaction (the export file is written before the commit). Each call in a
+ * transaction of its own (see {@link io.pgflowee.engine.jobs.JobDatabase}).
+ */
+@Stateless
+public class PruneDatabase {
+
+    @Resource(lookup = PgflowDataSource.JNDI_NAME)
+    DataSource dataSource;
+
+    /** A flow's runs that finished before {@code cutoff}, after {@code after}, by (finish time, run_id). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<RunRef> prunableRuns(String flow, java.time.OffsetDateTime cutoff, RunRef after, int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT r.run_id,"
+                + " coalesce(r.completed_at, r.failed_at, r.cancelled_at) AS finished FROM pgflow.runs r"
+                + " WHERE r.flow_slug = ? AND r.status IN ('completed', 'failed', 'cancelled')"
+                + " AND coalesce(r.completed_at, r.failed_at, r.cancelled_at) < ?"
+                + " AND (CAST(? AS timestamptz) IS NULL OR (coalesce(r.completed_at, r.failed_at, r.cancelled_at), r.run_id)"
+                + "      > (?, CAST(? AS uuid)))"
+                + " ORDER BY 2, 1 LIMIT ?")) {
+            ps.setString(1, flow);
+            ps.setObject(2, cutoff);
+            ps.setObject(3, after == null ? null : after.startedAt());
+            ps.setObject(4, after == null ? null : after.startedAt());
+            ps.setObject(5, after == null ? null : after.runId());
+            ps.setInt(6, limit);
+            return RunRef.all(ps);
+        }
+    }
+
+    /**
+     * Writes the runs with their step states and tasks to {@code file} (gzip-compressed JSON lines,
+     * one run per line: {@code {"run": {...}, "steps": [...], "tasks": [...]}}; written to a
+     * temporary file and moved into place), then deletes them, in this one transaction. The rows are
+     * locked first, so the file holds exactly what is deleted. Returns how many runs.
+     */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public int exportAndDelete(List<java.util.UUID> runs, java.nio.file.Path file, String instanceKey, String partition)
+            throws SQLException, java.io.IOException {
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        int count = 0;
+        try (Connection c = dataSource.getConnection()) {
+            java.sql.Array ids = c.createArrayOf("uuid", runs.toArray());
+            try (PreparedStatement lock = c.prepareStatement("SELECT 1 FROM pgflow.runs r WHERE r.run_id = ANY (?) FOR UPDATE")) {
+                lock.setArray(1, ids);
+                lock.executeQuery().close();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT jsonb_build_object('run', to_jsonb(r),"
+                    + " 'steps', coalesce((SELECT jsonb_agg(to_jsonb(ss) ORDER BY ss.step_slug) FROM pgflow.step_states ss"
+                    + "   WHERE ss.run_id = r.run_id), '[]'::jsonb),"
+                    + " 'tasks', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.step_slug, t.task_index) FROM pgflow.step_tasks t"
+                    + "   WHERE t.run_id = r.run_id), '[]'::jsonb))::text"
+                    + " FROM pgflow.runs r WHERE r.run_id = ANY (?) ORDER BY r.run_id");
+                 var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.util.zip.GZIPOutputStream(
+                         java.nio.file.Files.newOutputStream(partial)), java.nio.charset.StandardCharsets.UTF_8))) {
+                ps.setArray(1, ids);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.write(rs.getString(1));
+                        out.write('\n');
+                        count++;
+                    }
+                }
+            }
+            java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            for (String table : List.of("pgflow.step_tasks", "pgflow.step_states", "pgflow.runs")) {
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " x WHERE x.run_id = ANY (?)")) {
+                    del.setArray(1, ids);
+                    del.executeUpdate();
+                }
+            }
+            try (PreparedStatement progress = c.prepareStatement("INSERT INTO pgflow_internal.job_partitions (instance_key, partition, items)"
+                    + " VALUES (?, ?, ?) ON CONFLICT (instance_key, partition) DO UPDATE"
+                    + " SET items = job_partitions.items + excluded.items, updated_at = now()")) {
+                progress.setString(1, instanceKey);
+                progress.setString(2, partition);
+                progress.setLong(3, count);
+                progress.executeUpdate();
+            }
+        }
+        return count;
+    }
+
+    /** Every flow's slug, in order (for the prune job's partitions). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<String> flowSlugs() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT f.flow_slug FROM pgflow.flows f ORDER BY f.flow_slug"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
