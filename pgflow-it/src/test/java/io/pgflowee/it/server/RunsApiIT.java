@@ -230,10 +230,25 @@ public class RunsApiIT extends OnSharedServer {
             } else if (parts[2].equals("takes input") && responses.keySet().stream().noneMatch(c -> c.startsWith("4"))) {
                 problems.add(endpoint + ": takes input but documents no 4xx error");
             }
+            if (responses != null) {
+                // every endpoint needs a sign-in and a role; every error is a Problem (ProblemResponses, declared once)
+                if (!responses.containsKey("401") || !responses.containsKey("403")) {
+                    problems.add(endpoint + ": 401 or 403 not documented");
+                }
+                for (String code : responses.keySet()) {
+                    JsonObject content = responses.getJsonObject(code).getJsonObject("content");
+                    if ((code.startsWith("4") || code.startsWith("5")) && (content == null
+                            || !content.getJsonObject("application/problem+json").getJsonObject("schema").getString("$ref", "")
+                            .equals("#/components/schemas/Problem"))) {
+                        problems.add(endpoint + ": " + code + " is not a Problem: " + responses.getJsonObject(code));
+                    }
+                }
+            }
         }
         assertEquals(List.of(), problems);
         JsonObject schemas = doc.getJsonObject("components").getJsonObject("schemas");
-        assertTrue(schemas.keySet().containsAll(List.of("Run", "RunDetail", "RunPage", "Flow", "Worker", "Problem")), schemas.keySet().toString());
+        assertTrue(schemas.keySet().containsAll(List.of("Run", "RunDetail", "RunPage", "Flow", "Worker", "Problem",
+                "CancelRequest", "ConcurrencyRequest", "StartedRuns", "JobExecution", "SystemInfo", "RunEvent")), schemas.keySet().toString());
         assertTrue(schemas.getJsonObject("Run").getJsonObject("properties").containsKey("runId"), schemas.getJsonObject("Run").toString());
     }
 

@@ -1,6 +1,5 @@
 package io.pgflowee.web.rest;
 
-import io.pgflowee.web.rest.json.Problem;
 import jakarta.annotation.security.RolesAllowed;
 import io.pgflowee.web.security.Role;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -45,12 +44,9 @@ public class EventsResource {
             + " instead. Idle streams get a comment every 15 s.")
     @APIResponse(responseCode = "200", description = "The event stream", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = io.pgflowee.web.rest.json.RunEvent.class)))
-    @APIResponse(responseCode = "400", description = "No flow given, or Last-Event-ID is not an event id of this API",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "The database cannot be reached",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "No flow given, or Last-Event-ID is not an event id of this API")
+    @APIResponse(responseCode = "404", description = "No such flow")
+    @APIResponse(responseCode = "503", description = "The database cannot be reached")
     public void flowEvents(@Parameter(description = "The flow whose runs to follow", required = true, example = "greet_user")
                            @QueryParam("flow") String flow,
                            @Parameter(description = "The id of the last event received, to resume after a disconnect")

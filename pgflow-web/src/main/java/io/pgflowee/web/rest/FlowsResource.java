@@ -27,7 +27,6 @@ import io.pgflowee.engine.query.RunQueries;
 import io.pgflowee.web.rest.json.ApiJson;
 import io.pgflowee.web.rest.json.ConcurrencyRequest;
 import io.pgflowee.web.rest.json.Flow;
-import io.pgflowee.web.rest.json.Problem;
 import io.pgflowee.web.rest.json.Run;
 import io.pgflowee.web.rest.json.RunDetail;
 import io.pgflowee.web.rest.json.StartedRuns;
@@ -95,8 +94,7 @@ public class FlowsResource {
     @Operation(operationId = "getFlow", summary = "Read a flow", description = "One flow with its options, steps, runs per status and whether this server runs it.")
     @APIResponse(responseCode = "200", description = "The flow",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow in the database",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow in the database")
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
         return flowQueries.flow(slug).map(f -> Response.ok(ApiJson.write(Flow.of(f, serverStatus(slug), workerQueries.liveWorkers(slug))))
                         .build())
@@ -112,7 +110,7 @@ public class FlowsResource {
     @Operation(operationId = "pauseFlow", summary = "Pause a flow", description = "pgflow.pause_flow: nothing of the flow is claimed until it is resumed; runs"
             + " can still be started and queue up; running tasks finish. Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, paused", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow")
     public Response pause(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException, EngineRefusal {
         return control(slug, true);
@@ -126,7 +124,7 @@ public class FlowsResource {
     @Operation(operationId = "resumeFlow", summary = "Resume a flow", description = "pgflow.resume_flow: the flow's workers claim its queued tasks again at once."
             + " Operator or admin.")
     @APIResponse(responseCode = "200", description = "The flow, running", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such flow")
     public Response resume(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug)
             throws SQLException, EngineRefusal {
         return control(slug, false);
@@ -145,9 +143,9 @@ public class FlowsResource {
             examples = {@ExampleObject(name = "limit", value = "{\"maxRunning\": 5}"),
                 @ExampleObject(name = "no limit", value = "{\"maxRunning\": null}")}))
     @APIResponse(responseCode = "200", description = "The flow with its limit", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
-    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "The limit is below 1", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunning\": n or null}")
+    @APIResponse(responseCode = "404", description = "No such flow")
+    @APIResponse(responseCode = "422", description = "The limit is below 1")
     public Response concurrency(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                                 String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/concurrency";
@@ -193,15 +191,11 @@ public class FlowsResource {
     @APIResponse(responseCode = "200", description = "An idempotent repeat: the run started earlier with this key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
     @APIResponse(responseCode = "400", description = "Empty or malformed JSON body, a runId that is not a UUID, or a bad"
-            + " Idempotency-Key", 
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+            + " Idempotency-Key")
+    @APIResponse(responseCode = "404", description = "No such flow")
     @APIResponse(responseCode = "409", description = "The runId exists, the Idempotency-Key was used with another input, or this"
-            + " server's definition of the flow differs from the database (the detail names the differences and the fix)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+            + " server's definition of the flow differs from the database (the detail names the differences and the fix)")
+    @APIResponse(responseCode = "422", description = "The flow refuses the input (for example a root map given an object)")
     public Response start(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                           @Parameter(description = "Choose the run id (a UUID)") @QueryParam("runId") String runIdParam,
                           @Parameter(description = "1 to 200 characters; a repeat with the same input returns the same run")
@@ -283,16 +277,12 @@ public class FlowsResource {
             + " in input order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StartedRuns.class)))
     @APIResponse(responseCode = "200", description = "An idempotent repeat: every run had been started by an earlier request",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StartedRuns.class)))
-    @APIResponse(responseCode = "400", description = "Empty or malformed body, not an array, an empty array, or a bad Idempotency-Key",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such flow",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Empty or malformed body, not an array, an empty array, or a bad Idempotency-Key")
+    @APIResponse(responseCode = "404", description = "No such flow")
     @APIResponse(responseCode = "409", description = "An idempotency key reused with another input, or this server's definition of the"
-            + " flow differs from the database", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "More inputs than pgflow.api.maxBatchRuns, or a body over pgflow.api.maxBodyBytes",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "The flow refuses an input (the detail names the item)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+            + " flow differs from the database")
+    @APIResponse(responseCode = "413", description = "More inputs than pgflow.api.maxBatchRuns, or a body over pgflow.api.maxBodyBytes")
+    @APIResponse(responseCode = "422", description = "The flow refuses an input (the detail names the item)")
     public Response startMany(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                               @Parameter(description = "1 to 190 characters; element i is started with the key <key>#i")
                               @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException, EngineRefusal {

@@ -2,7 +2,6 @@ package io.pgflowee.web.rest;
 
 import io.pgflowee.web.rest.json.ApiJson;
 import io.pgflowee.web.rest.json.JobExecution;
-import io.pgflowee.web.rest.json.Problem;
 import jakarta.annotation.security.RolesAllowed;
 import io.pgflowee.web.security.Role;
 import java.io.IOException;
@@ -65,7 +64,7 @@ public class JobsResource {
             description = "Newest first: job, status, parameters, times. Admin.")
     @APIResponse(responseCode = "200", description = "Executions", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.Page.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin")
     public String list(@Parameter(description = "At most this many (1-200)", example = "20") @QueryParam("limit") Integer limit) {
         int max = limit == null ? 20 : limit;
         if (max < 1 || max > 200) {
@@ -84,8 +83,8 @@ public class JobsResource {
                     + " the items it skipped, with their line or key and reason. Admin.")
     @APIResponse(responseCode = "200", description = "The execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin")
+    @APIResponse(responseCode = "404", description = "No such execution")
     public String get(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId;
         return jobs.execution(id(executionId, instance)).map(e -> ApiJson.write(JobExecution.of(e))).orElseThrow(() -> new WebApplicationException(
@@ -102,8 +101,8 @@ public class JobsResource {
                     + " server) or sql (a read-only query returning key and input); format, chunkSize, skipLimit. Admin.")
     @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
-    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong (the detail names it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong (the detail names it)")
+    @APIResponse(responseCode = "403", description = "Not an admin")
     public Response start(@Parameter(description = "The job", required = true, example = "pgflow-backfill") @PathParam("job") String job,
                           String body) {
         String instance = "/api/jobs/" + job;
@@ -135,8 +134,8 @@ public class JobsResource {
                     + " larger files by path. Admin.")
     @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
-    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is missing or wrong")
+    @APIResponse(responseCode = "403", description = "Not an admin")
     public Response upload(@Parameter(description = "The flow to start runs of", required = true, example = "greet_user") @QueryParam("flow") String flow,
                            @Parameter(description = "Items per chunk (1-10000, default 500)") @QueryParam("chunkSize") String chunkSize,
                            @Parameter(description = "How many invalid items may be skipped (default 100)") @QueryParam("skipLimit") String skipLimit,
@@ -164,9 +163,9 @@ public class JobsResource {
             description = "It stops after its current chunk; restart continues from the last checkpoint. Admin.")
     @APIResponse(responseCode = "202", description = "Stopping", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Not running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin")
+    @APIResponse(responseCode = "404", description = "No such execution")
+    @APIResponse(responseCode = "409", description = "Not running")
     public Response stop(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/stop";
         long id = id(executionId, instance);
@@ -186,9 +185,9 @@ public class JobsResource {
             description = "A new execution of the same job instance, from its last checkpoint, with the same parameters. Admin.")
     @APIResponse(responseCode = "202", description = "Restarted; Location names the new execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
-    @APIResponse(responseCode = "403", description = "Not an admin", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such execution", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Running or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Not an admin")
+    @APIResponse(responseCode = "404", description = "No such execution")
+    @APIResponse(responseCode = "409", description = "Running or completed")
     public Response restart(@Parameter(description = "The execution id", required = true) @PathParam("executionId") String executionId) {
         String instance = "/api/jobs/" + executionId + "/restart";
         long id = id(executionId, instance);

@@ -1,7 +1,11 @@
 package io.pgflowee.web.rest;
 
+import org.eclipse.microprofile.openapi.annotations.Components;
 import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
 import org.eclipse.microprofile.openapi.annotations.info.Info;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import io.pgflowee.web.rest.json.Problem;
 
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
@@ -10,7 +14,9 @@ import jakarta.ws.rs.core.Application;
 @ApplicationPath("/api")
 @OpenAPIDefinition(info = @Info(title = "pgflow for Jakarta EE", version = "0.1",
         description = "Start runs of flows, list and read runs, flows and workers. JSON field names are camelCase; errors are"
-                + " application/problem+json."))
+                + " application/problem+json."),
+        // error answers refer to it (ProblemResponses), so it is declared here rather than on each
+        components = @Components(schemas = @Schema(name = "Problem", implementation = Problem.class)))
 public class PgflowApi extends Application {
 
     /** No WADL: the API is described by /openapi, and an endpoint nobody uses is one less to guard. */

@@ -28,7 +28,6 @@ import io.pgflowee.engine.query.RunFilter;
 import io.pgflowee.engine.query.RunQueries;
 import io.pgflowee.web.rest.json.ApiJson;
 import io.pgflowee.web.rest.json.CancelRequest;
-import io.pgflowee.web.rest.json.Problem;
 import io.pgflowee.web.rest.json.RunDetail;
 import io.pgflowee.web.rest.json.RunEvent;
 import io.pgflowee.web.rest.json.RunPage;
@@ -84,8 +83,7 @@ public class RunsResource {
             + " Follow nextCursor / previousCursor (also in the Link header); no run is lost or repeated while new runs start.")
     @APIResponse(responseCode = "200", description = "A page of runs with the runs per status of the filter",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunPage.class)))
-    @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "A query parameter is not valid (named in detail)")
     public Response list(@Parameter(description = "Only runs of this flow", example = "greet_user") @QueryParam("flow") String flow,
                          @Parameter(description = "Only these statuses (repeat the parameter or use a comma list)",
                                  example = "failed,cancelled") @QueryParam("status") List<String> statuses,
@@ -134,10 +132,8 @@ public class RunsResource {
             + " timings.")
     @APIResponse(responseCode = "200", description = "The run",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run (or pruned)",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID")
+    @APIResponse(responseCode = "404", description = "No such run (or pruned)")
     public Response get(@Parameter(description = "The run id", required = true) @PathParam("id") String id) {
         UUID runId = runId(id, "/api/runs/" + id);
         // liveWorkers: how many live workers (all servers) serve the run's flow; 0 for a started run
@@ -158,11 +154,9 @@ public class RunsResource {
             + " again: drop them), so nothing is missed. Idle streams get a comment every 15 s.")
     @APIResponse(responseCode = "200", description = "The event stream", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = RunEvent.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID, or Last-Event-ID is not an event id of this API",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "The database cannot be reached",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID, or Last-Event-ID is not an event id of this API")
+    @APIResponse(responseCode = "404", description = "No such run")
+    @APIResponse(responseCode = "503", description = "The database cannot be reached")
     public void events(@Parameter(description = "The run id", required = true) @PathParam("id") String id,
                        @Parameter(description = "The id of the last event received, to resume after a disconnect")
                        @HeaderParam("Last-Event-ID") String lastEventId,
@@ -185,10 +179,9 @@ public class RunsResource {
             schema = @Schema(implementation = CancelRequest.class),
             examples = @ExampleObject(name = "reason", value = "{\"reason\": \"customer withdrew\"}")))
     @APIResponse(responseCode = "200", description = "The cancelled run", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not {\"reason\": \"...\"}",
-            content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The run is completed or failed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not {\"reason\": \"...\"}")
+    @APIResponse(responseCode = "404", description = "No such run")
+    @APIResponse(responseCode = "409", description = "The run is completed or failed")
     public Response cancel(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body) throws java.sql.SQLException, EngineRefusal {
         String instance = "/api/runs/" + id + "/cancel";
         CancelRequest request;
@@ -209,9 +202,9 @@ public class RunsResource {
     @Operation(operationId = "retryRun", summary = "Retry a run in place", description = "pgflow.retry_run: a failed or cancelled run resumes where it stopped;"
             + " completed steps and tasks keep their outputs. Operator or admin.")
     @APIResponse(responseCode = "200", description = "The run, started again", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The run is started or completed", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID")
+    @APIResponse(responseCode = "404", description = "No such run")
+    @APIResponse(responseCode = "409", description = "The run is started or completed")
     public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
     }
@@ -224,8 +217,8 @@ public class RunsResource {
     @Operation(operationId = "restartRun", summary = "Restart a run as a new run", description = "pgflow.restart_run: a new run of the same flow with the same"
             + " input, linked by restartOfRunId. Operator or admin.")
     @APIResponse(responseCode = "201", description = "The new run; Location names it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
-    @APIResponse(responseCode = "400", description = "The id is not a UUID", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such run", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID")
+    @APIResponse(responseCode = "404", description = "No such run")
     public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
     }
