@@ -271,10 +271,8 @@ public class FlowView implements Serializable {
         try {
             control.run();
             Messages.info(done);
-        } catch (EngineRefusal e) {
-            Messages.error(e.getMessage());
-        } catch (SQLException e) {
-            Messages.error("Database error " + e.getSQLState() + ": " + e.getMessage());
+        } catch (EngineRefusal | SQLException e) {
+            Messages.error(Messages.why(e));
         }
         summary = null;
     }
@@ -315,10 +313,8 @@ public class FlowView implements Serializable {
         try {
             StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey);
             return "run?faces-redirect=true&id=" + started.run().runId();
-        } catch (EngineRefusal e) {
-            Messages.fieldError("start:input", e.getMessage());
-        } catch (SQLException e) {
-            Messages.fieldError("start:input", "Database error " + e.getSQLState() + ": " + e.getMessage());
+        } catch (EngineRefusal | SQLException e) {
+            Messages.fieldError("start:input", Messages.why(e));
         }
         return null;
     }

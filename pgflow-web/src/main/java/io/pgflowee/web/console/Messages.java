@@ -9,6 +9,14 @@ final class Messages {
     private Messages() {
     }
 
+    /**
+     * What the console says when an action did not happen: the engine's refusal as it is (it names the
+     * state and the fix), a database failure with its SQLSTATE. The one place the console words them.
+     */
+    static String why(Exception e) {
+        return e instanceof java.sql.SQLException sql ? "Database error " + sql.getSQLState() + ": " + sql.getMessage() : e.getMessage();
+    }
+
     static void info(String text) {
         add(null, FacesMessage.SEVERITY_INFO, text);
     }

@@ -60,10 +60,8 @@ public class RunActions {
             try {
                 action.apply(id);
                 changed++;
-            } catch (EngineRefusal e) {
-                refused.add(id + ": " + e.getMessage());
-            } catch (SQLException e) {
-                refused.add(id + ": database error " + e.getSQLState() + " " + e.getMessage());
+            } catch (EngineRefusal | SQLException e) {
+                refused.add(id + ": " + Messages.why(e));
             }
         }
         return new Outcome(changed, List.copyOf(refused));

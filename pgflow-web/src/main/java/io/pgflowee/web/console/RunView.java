@@ -468,10 +468,8 @@ public class RunView implements Serializable {
         try {
             UUID restarted = actions.restart(runId);
             return "run?faces-redirect=true&id=" + restarted;
-        } catch (EngineRefusal e) {
-            Messages.error("Not restarted: " + e.getMessage());
-        } catch (SQLException e) {
-            Messages.error("Not restarted: database error " + e.getSQLState() + " " + e.getMessage());
+        } catch (EngineRefusal | SQLException e) {
+            Messages.error("Not restarted: " + Messages.why(e));
         }
         return null;
     }
