@@ -151,6 +151,8 @@ class DatabaseRolesTest {
             assertThat(column(c, "SELECT status FROM pgflow.runs WHERE run_id = '" + run + "'")).containsExactly("started");
             assertThat(column(c, "SELECT pgflow.get_run_with_states('" + run + "') -> 'run' ->> 'status'")).containsExactly("started");
             assertThat(column(c, "SELECT pgflow.subscribe_events(gen_random_uuid(), '" + run + "') > now()")).containsExactly("t");
+            // the step durations of the console and the API (as the caller: it reads what a reader may read)
+            assertThat(column(c, "SELECT count(*) FROM pgflow.step_durations('" + FLOW + "')")).isNotEmpty();
             // the servers' startup check of a flow, read-only (it uses internal helpers, as the owner)
             assertThat(column(c, "SELECT cardinality(pgflow.compare_flow_shapes(pgflow.get_flow_shape('" + FLOW + "'),"
                     + " pgflow.get_flow_shape('" + FLOW + "')))")).containsExactly("0");

@@ -58,6 +58,23 @@ public class FlowQueries {
         return slug != null && em.find(FlowRecord.class, slug) != null;
     }
 
+    /** One step's run times (pgflow.step_durations): null percentiles when no task of it completed in the window. */
+    public record StepDuration(String stepSlug, int stepIndex, long completed, long failed, Double p50Ms, Double p95Ms, Double maxMs) {
+    }
+
+    /** How long each step of the flow took, from its tasks that ended at or after {@code since}, in step order (pgflow.step_durations). */
+    public List<StepDuration> stepDurations(String slug, java.time.OffsetDateTime since) {
+        List<StepDuration> out = new ArrayList<>();
+        for (Object o : em.createNativeQuery("SELECT step_slug, step_index, completed, failed, p50_ms::float8, p95_ms::float8, max_ms::float8"
+                + " FROM pgflow.step_durations(?1, ?2)").setParameter(1, slug).setParameter(2, since).getResultList()) {
+            Object[] r = (Object[]) o;
+            out.add(new StepDuration((String) r[0], ((Number) r[1]).intValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue(),
+                    r[4] == null ? null : ((Number) r[4]).doubleValue(), r[5] == null ? null : ((Number) r[5]).doubleValue(),
+                    r[6] == null ? null : ((Number) r[6]).doubleValue()));
+        }
+        return List.copyOf(out);
+    }
+
     /** A flow's steps in step order with their dependencies (no run counts): empty for an unknown flow. */
     public List<StepSummary> steps(String slug) {
         return List.copyOf(stepsOf(slug).getOrDefault(slug, List.of()));

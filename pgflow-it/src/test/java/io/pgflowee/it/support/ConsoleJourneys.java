@@ -55,7 +55,7 @@ public final class ConsoleJourneys {
         }
     }
 
-    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; sign-out. */
+    /** Sign-in is required; a wrong password is refused on the page; the dashboard shows the flows; live workers; a flow's step durations; sign-out. */
     public static void signInDashboardSignOut(URL base) throws Exception {
         journey("sign-in", (d, wait, browser) -> {
             d.get(base.toString());
@@ -96,6 +96,18 @@ public final class ConsoleJourneys {
                     .toList();
             assertTrue(workers.contains("[live, greet_user]"), workers.toString());
             browser.screenshot("console-workers");
+
+            // a flow's step durations, linked from its page (greet_user ran in the journeys before this one)
+            d.get(base + "flow.xhtml?slug=greet_user");
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("[id$='durations-link']"))).click();
+            wait.until(ExpectedConditions.titleIs("pgflow · Step durations greet_user"));
+            List<List<String>> steps = d.findElements(By.cssSelector("[id$='durations_data'] tr")).stream()
+                    .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList()).toList();
+            assertEquals(List.of("full_name", "greeting"), steps.stream().map(r -> r.get(0)).toList(), steps.toString());
+            for (List<String> step : steps) {
+                assertTrue(Long.parseLong(step.get(1)) > 0 && step.get(3).matches("\\d+ ms|\\d+\\.\\d\\d s"), steps.toString());
+            }
+            browser.screenshot("console-durations");
 
             d.findElement(By.id("sign-out")).click();
             assertEquals("You are signed out.", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signed-out"))).getText());

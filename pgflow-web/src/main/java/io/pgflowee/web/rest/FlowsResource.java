@@ -30,8 +30,10 @@ import io.pgflowee.web.rest.json.Flow;
 import io.pgflowee.web.rest.json.Run;
 import io.pgflowee.web.rest.json.RunDetail;
 import io.pgflowee.web.rest.json.StartedRuns;
+import io.pgflowee.web.rest.json.StepDuration;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -100,6 +102,39 @@ public class FlowsResource {
                         .build())
                 .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
                         "GET /api/flows lists the flows in the database"));
+    }
+
+    @RolesAllowed(Role.Name.VIEWER)
+    @GET
+    @Path("{slug}/durations")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "getStepDurations", summary = "How long a flow's steps take", description = "Per step in step order"
+            + " (pgflow.step_durations): the tasks that completed and failed in the last `hours` hours and the median, 95th percentile"
+            + " and longest run time of the completed ones (their last attempt), in milliseconds.")
+    @APIResponse(responseCode = "200", description = "The steps", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = StepDuration.class)))
+    @APIResponse(responseCode = "400", description = "hours is not a whole number from 1 to 720")
+    @APIResponse(responseCode = "404", description = "No such flow in the database")
+    public Response durations(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
+                              @Parameter(description = "The window: the last this many hours, 1 to 720",
+                                      schema = @Schema(type = SchemaType.INTEGER, defaultValue = "24"))
+                              @QueryParam("hours") @DefaultValue("24") String hours) {
+        String instance = "/api/flows/" + slug + "/durations";
+        int window;
+        try {
+            window = Integer.parseInt(hours.trim());
+        } catch (NumberFormatException e) {
+            window = 0;
+        }
+        if (window < 1 || window > 720) {
+            return Problems.problem(400, "Invalid query", "hours '" + hours + "' is not a whole number from 1 to 720", instance, null);
+        }
+        if (!flowQueries.exists(slug)) {
+            return Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", instance,
+                    "GET /api/flows lists the flows in the database");
+        }
+        java.time.OffsetDateTime since = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(window);
+        return Response.ok(ApiJson.write(flowQueries.stepDurations(slug, since).stream().map(StepDuration::of).toList())).build();
     }
 
     @RolesAllowed(Role.Name.OPERATOR)

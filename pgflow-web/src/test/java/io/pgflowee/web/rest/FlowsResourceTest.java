@@ -148,4 +148,27 @@ class FlowsResourceTest {
         assertProblem(api.flows("flows/nope").get("nope"), 404, "Unknown flow", "Flow \"nope\" does not exist");
         assertThat(json(api.flows("flows/nope").get("nope")).getString("hint")).isEqualTo("GET /api/flows lists the flows in the database");
     }
+
+    @Test
+    void stepDurationsListEveryStepWithItsCountsAndRunTimes() {
+        java.util.UUID run = api.db.one("select run_id from pgflow.start_flow('fq', '{}')");
+        java.util.UUID worker = java.util.UUID.randomUUID();
+        api.db.exec("select pgflow.register_worker(?, 'fq', 'test')", worker);
+        api.db.rows("select run_id from pgflow.claim_tasks('fq', ?, 1)", worker);
+        api.db.exec("select pgflow.complete_task(?, 'a', 0, '1')", run);
+
+        Response r = api.flows("flows/fq/durations").durations("fq", "24");
+
+        assertThat(r.getStatus()).isEqualTo(200);
+        JsonArray steps = Json.createReader(new StringReader((String) r.getEntity())).readArray();
+        assertThat(steps.getJsonObject(0).keySet()).containsExactly("stepSlug", "stepIndex", "completed", "failed", "p50Ms", "p95Ms", "maxMs");
+        assertThat(steps.getJsonObject(0).getInt("completed")).isEqualTo(1);
+        assertThat(steps.getJsonObject(0).getJsonNumber("maxMs").doubleValue()).isEqualTo(steps.getJsonObject(0).getJsonNumber("p50Ms")
+                .doubleValue()).isGreaterThanOrEqualTo(0.0);
+        assertThat(steps.getJsonObject(1).toString()).isEqualTo("{\"stepSlug\":\"b\",\"stepIndex\":1,\"completed\":0,\"failed\":0,"
+                + "\"p50Ms\":null,\"p95Ms\":null,\"maxMs\":null}");
+        assertProblem(api.flows("flows/fq/durations").durations("fq", "0"), 400, "Invalid query",
+                "hours '0' is not a whole number from 1 to 720");
+        assertProblem(api.flows("flows/nope/durations").durations("nope", "24"), 404, "Unknown flow", "Flow \"nope\" does not exist");
+    }
 }
