@@ -31,6 +31,15 @@ public class SystemInfoService {
     @Inject
     SchemaMigrator migrator;
 
+    public SystemInfoService() {
+    }
+
+    /** Outside the container (tests): this data source, this migrator's state. */
+    public SystemInfoService(DataSource dataSource, SchemaMigrator migrator) {
+        this.dataSource = dataSource;
+        this.migrator = migrator;
+    }
+
     /** The PostgreSQL server version, the migration state and the tables of schema pgflow. */
     public SystemInfo describe() throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
