@@ -44,7 +44,17 @@ public final class FreshBurstBenchmark {
         System.out.printf("# fresh burst: %d greet_user runs via %s after %d warm-up runs, 2 steps each; %d cores here%n", count, via, warmup,
                 Runtime.getRuntime().availableProcessors());
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("TRUNCATE pgflow.runs, pgflow.step_states, pgflow.step_tasks, pgflow_internal.task_attempts CASCADE");
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    st.execute("TRUNCATE pgflow.runs, pgflow.step_states, pgflow.step_tasks, pgflow_internal.task_attempts CASCADE");
+                    break;
+                } catch (java.sql.SQLException e) {
+                    // the server's workers keep claiming: their locks and the TRUNCATE's can deadlock; PostgreSQL picks one
+                    if (!"40P01".equals(e.getSQLState()) || attempt == 5) {
+                        throw e;
+                    }
+                }
+            }
             st.execute("ANALYZE pgflow.runs, pgflow.step_states, pgflow.step_tasks");
             burst(c, warmup, "statement");
             double fresh = report("fresh (analyzed empty, then the warm-up)", c, count, via);
