@@ -101,11 +101,8 @@ public class DurationsView {
         }
     }
 
-    /** A run time as the page shows it: "—" for none, ms below a second, else seconds. */
+    /** A run time as the console shows every duration ({@link Times#duration}), or "—" for none. */
     static String millis(Double ms) {
-        if (ms == null) {
-            return "—";
-        }
-        return ms < 1000 ? String.format(java.util.Locale.ROOT, "%.0f ms", ms) : String.format(java.util.Locale.ROOT, "%.2f s", ms / 1000);
+        return ms == null ? "—" : Times.duration(java.time.Duration.ofNanos(Math.round(ms * 1_000_000)));
     }
 }

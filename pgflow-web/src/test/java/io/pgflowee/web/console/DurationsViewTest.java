@@ -56,7 +56,7 @@ class DurationsViewTest {
 
         assertThat(view.getProblem()).isNull();
         assertThat(view.getSteps()).extracting(s -> s.stepSlug() + " " + s.completed() + " " + s.failed() + " " + s.p50() + " " + s.max())
-                .containsExactly("first 1 0 1.50 s 1.50 s", "second 0 0 — —");
+                .containsExactly("first 1 0 1.5 s 1.5 s", "second 0 0 — —");
     }
 
     @Test
@@ -69,6 +69,8 @@ class DurationsViewTest {
         unknown.setHours(5);
         assertThat(unknown.getHours()).isEqualTo(24);
         assertThat(DurationsView.millis(12.4)).isEqualTo("12 ms");
-        assertThat(DurationsView.millis(2345.0)).isEqualTo("2.35 s");
+        assertThat(DurationsView.millis(2345.0)).isEqualTo("2.3 s");
+        assertThat(DurationsView.millis(185_000.0)).as("the console's one format").isEqualTo("3 min 05 s");
+        assertThat(DurationsView.millis(null)).isEqualTo("—");
     }
 }
