@@ -30,6 +30,13 @@ public interface JobCheck {
         }
     }
 
+    /** Refuses {@code flow} unless absent (null) or in the database. */
+    static void existingFlow(io.pgflowee.engine.query.FlowQueries flows, String flow) throws JobRefusal {
+        if (flow != null && !flows.exists(flow)) {
+            throw new JobRefusal("flow '" + flow + "' does not exist", false);
+        }
+    }
+
     /** Refuses {@code name} unless absent or a whole number from {@code min} to {@code max}. */
     static void wholeNumber(Properties p, String name, int min, int max) throws JobRefusal {
         String v = p.getProperty(name);

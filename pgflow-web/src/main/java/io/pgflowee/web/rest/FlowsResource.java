@@ -100,8 +100,12 @@ public class FlowsResource {
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
         return flowQueries.flow(slug).map(f -> Response.ok(ApiJson.write(Flow.of(f, serverStatus(slug), workerQueries.liveWorkers(slug))))
                         .build())
-                .orElseGet(() -> Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", "/api/flows/" + slug,
-                        "GET /api/flows lists the flows in the database"));
+                .orElseGet(() -> unknownFlow(slug, "/api/flows/" + slug));
+    }
+
+    /** 404 for a flow the database does not have. */
+    private static Response unknownFlow(String slug, String instance) {
+        return Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", instance, "GET /api/flows lists the flows in the database");
     }
 
     @RolesAllowed(Role.Name.VIEWER)
@@ -130,8 +134,7 @@ public class FlowsResource {
             return Problems.problem(400, "Invalid query", "hours '" + hours + "' is not a whole number from 1 to 720", instance, null);
         }
         if (!flowQueries.exists(slug)) {
-            return Problems.problem(404, "Unknown flow", "Flow \"" + slug + "\" does not exist", instance,
-                    "GET /api/flows lists the flows in the database");
+            return unknownFlow(slug, instance);
         }
         java.time.OffsetDateTime since = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(window);
         return Response.ok(ApiJson.write(flowQueries.stepDurations(slug, since).stream().map(StepDuration::of).toList())).build();

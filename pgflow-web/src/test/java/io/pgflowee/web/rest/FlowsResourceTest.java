@@ -1,6 +1,7 @@
 package io.pgflowee.web.rest;
 
 import static io.pgflowee.web.rest.RunsResourceTest.assertProblem;
+import static io.pgflowee.web.rest.RunsResourceTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringReader;
@@ -36,10 +37,6 @@ class FlowsResourceTest {
     @AfterEach
     void close() {
         api.close();
-    }
-
-    private static JsonObject json(Response r) {
-        return Json.createReader(new StringReader((String) r.getEntity())).readObject();
     }
 
     @Test

@@ -47,7 +47,8 @@ class RunsResourceTest {
         return api.db.one("select run_id from pgflow.start_flow('rq', ?::jsonb)", input);
     }
 
-    private static JsonObject json(Response r) {
+    /** The answer's body as a JSON object. */
+    static JsonObject json(Response r) {
         return Json.createReader(new StringReader((String) r.getEntity())).readObject();
     }
 

@@ -36,9 +36,7 @@ public class BackfillCheck implements JobCheck {
         if (flow == null) {
             throw new JobRefusal("parameter 'flow' is required: the flow to start runs of", false);
         }
-        if (!flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
+        JobCheck.existingFlow(flows, flow);
         boolean path = p.getProperty("path") != null;
         boolean sql = p.getProperty("sql") != null;
         if (path == sql) {

@@ -25,10 +25,7 @@ public class BulkRetryCheck implements JobCheck {
     @Override
     public void check(Properties p) throws JobRefusal {
         JobCheck.known(p, "pgflow-bulk-retry", "flow", "status", "startedAfter", "startedBefore", "errorContains", "mode", "chunkSize");
-        String flow = p.getProperty("flow");
-        if (flow != null && !flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
+        JobCheck.existingFlow(flows, p.getProperty("flow"));
         try {
             RunSelection.of(p);
         } catch (IllegalArgumentException e) {

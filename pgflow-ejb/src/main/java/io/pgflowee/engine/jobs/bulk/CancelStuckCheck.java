@@ -27,10 +27,7 @@ public class CancelStuckCheck implements JobCheck {
     @Override
     public void check(Properties p) throws JobRefusal {
         JobCheck.known(p, "pgflow-cancel-stuck", "flow", "olderThan", "reason", "chunkSize");
-        String flow = p.getProperty("flow");
-        if (flow != null && !flows.exists(flow)) {
-            throw new JobRefusal("flow '" + flow + "' does not exist", false);
-        }
+        JobCheck.existingFlow(flows, p.getProperty("flow"));
         String olderThan = p.getProperty("olderThan");
         if (olderThan == null) {
             throw new JobRefusal("parameter 'olderThan' is required: how long ago a still started run must have begun, as an ISO-8601"

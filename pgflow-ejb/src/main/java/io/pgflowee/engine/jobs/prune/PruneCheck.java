@@ -26,8 +26,8 @@ public class PruneCheck implements JobCheck {
     public void check(Properties p) throws JobRefusal {
         JobCheck.known(p, "pgflow-prune", "flows", "retention", "exportDir", "chunkSize");
         for (String flow : p.getProperty("flows", "").split(",")) {
-            if (!flow.isBlank() && !flows.exists(flow.trim())) {
-                throw new JobRefusal("flow '" + flow.trim() + "' does not exist", false);
+            if (!flow.isBlank()) {
+                JobCheck.existingFlow(flows, flow.trim());
             }
         }
         String retention = p.getProperty("retention");
