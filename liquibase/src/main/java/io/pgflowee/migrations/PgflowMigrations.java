@@ -40,6 +40,15 @@ public final class PgflowMigrations {
     static final long MIGRATION_LOCK = 0x7067666c6f772d6dL;
 
     /**
+     * One Liquibase update at a time in this JVM, whatever the database: an update that finishes
+     * resets Liquibase's JVM-wide lock services, and a concurrent update (even of another database)
+     * then skips releasing its changelog lock, so the next migration of that database waited out
+     * Liquibase's 5 minutes and failed (liquibase/liquibase#7956; seen 2026-12-02 when the upgrade
+     * test and another test class migrated at once).
+     */
+    private static final java.util.concurrent.locks.ReentrantLock IN_THIS_JVM = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
      * Brings the database up to date. Idempotent; concurrent callers (several servers starting at
      * once) wait for each other on a PostgreSQL advisory lock. Does not close the connection.
      *
@@ -114,9 +123,19 @@ public final class PgflowMigrations {
 
     /**
      * Applies {@code changelog} as read through {@code changelogs} (the classpath in production; a
-     * release's changelogs as they shipped in the upgrade test), under the migration lock.
+     * release's changelogs as they shipped in the upgrade test), under the migration lock (one
+     * update at a time in this JVM, one per database across servers).
      */
     static void update(Connection connection, boolean quiet, String changelog, liquibase.resource.ResourceAccessor changelogs) {
+        IN_THIS_JVM.lock();
+        try {
+            updateAlone(connection, quiet, changelog, changelogs);
+        } finally {
+            IN_THIS_JVM.unlock();
+        }
+    }
+
+    private static void updateAlone(Connection connection, boolean quiet, String changelog, liquibase.resource.ResourceAccessor changelogs) {
         Boolean autoCommit = null;
         boolean locked = false;
         boolean migrated = false;
