@@ -59,4 +59,24 @@ public interface TaskContext {
                     + " was cancelled (timeout, run cancelled, or shutdown)");
         }
     }
+
+    /**
+     * Ends this attempt without failing and without holding a thread: the task goes back to the
+     * queue and is claimed again from {@code wakeAt} (by this or another server), and the attempt
+     * does not count against the step's retries ({@link #attempt()} is the same next time). For a
+     * handler that has nothing to do yet: poll an external system every 10 minutes for a day with
+     * {@code if (!ready) ctx.snoozeFor(Duration.ofMinutes(10));}. Throws {@link TaskSnoozed},
+     * which the worker turns into {@code pgflow.snooze_task}; let it propagate.
+     */
+    default void snoozeUntil(Instant wakeAt) {
+        throw new TaskSnoozed(wakeAt);
+    }
+
+    /** {@link #snoozeUntil(Instant)} {@code delay} from now. */
+    default void snoozeFor(Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            throw new IllegalArgumentException("snoozeFor: the delay must be zero or positive, got " + delay);
+        }
+        snoozeUntil(Instant.now().plus(delay));
+    }
 }

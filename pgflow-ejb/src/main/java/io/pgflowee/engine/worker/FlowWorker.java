@@ -86,12 +86,27 @@ final class FlowWorker {
             public void failed(Task task, String error) {
                 reports.fail(task, error);
             }
+
+            @Override
+            public void snoozed(Task task, java.time.Instant wakeAt) {
+                snooze(task, wakeAt);
+            }
         }, metrics, settings.maxOutputBytes());
         this.claims = new ClaimLoop(slots, settings.batchSize(), this::claim, this::submit, scheduler, stopping::get, this::claimFailed);
         this.reports = new ReportBatcher(queue, settings.claimWithReports() ? claims : ReportBatcher.NextTasks.NONE, scheduler,
                 settings.reportLinger(), settings.reportBatchSize(),
                 (r, e) -> LOG.log(Level.WARNING, "PGFLOW-033 could not report " + (r.failure() ? "the failure of" : "the completion of")
                         + " task " + describe(r.task()) + " (" + e.getMessage() + "); its lease will return it to the queue"));
+    }
+
+    /** Hands a snoozed task back until {@code wakeAt}, on the handler's thread; when that fails, its lease returns it (the attempt then counts). */
+    private void snooze(Task task, java.time.Instant wakeAt) {
+        try {
+            queue.snooze(task, wakeAt);
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "PGFLOW-049 could not snooze task " + describe(task) + " until " + wakeAt + " (" + e.getMessage()
+                    + "); its lease will return it to the queue");
+        }
     }
 
     UUID workerId() {

@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.Step;
 import io.pgflowee.api.flow.TaskContext;
+import io.pgflowee.api.flow.TaskSnoozed;
 import io.pgflowee.api.json.JsonCodec;
 import jakarta.json.JsonValue;
 
@@ -27,11 +28,14 @@ final class TaskExecution {
     private static final Logger LOG = Logger.getLogger(TaskExecution.class.getName());
     private static final int STACK_FRAMES = 8;
 
-    /** Where outcomes go: completions to the batcher, failures to fail_task. */
+    /** Where outcomes go: completions to the batcher, failures to fail_task, snoozes to snooze_task. */
     interface Outcomes {
         void completed(Task task, String output);
 
         void failed(Task task, String error);
+
+        /** The handler snoozed ({@link TaskContext#snoozeUntil(Instant)}): hand the task back until {@code wakeAt}. */
+        void snoozed(Task task, Instant wakeAt);
     }
 
     private final Flow<?> flow;
@@ -84,9 +88,12 @@ final class TaskExecution {
                             + "); it is handed back to the queue");
                     return;
                 }
+                TaskSnoozed snooze = snoozeIn(e);
                 if (timedOut.get()) {
                     outcomes.failed(task, "Task timed out: the handler was still running after its "
                             + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
+                } else if (snooze != null) {
+                    outcomes.snoozed(task, snooze.wakeAt());
                 } else {
                     outcomes.failed(task, errorMessage(e));
                 }
@@ -110,6 +117,17 @@ final class TaskExecution {
             running.remove(task);
             handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
         }
+    }
+
+    /** The snooze a handler threw, also when a library wrapped it (a few causes deep); null when it did not snooze. */
+    static TaskSnoozed snoozeIn(Throwable e) {
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < 5; depth++, t = t.getCause()) {
+            if (t instanceof TaskSnoozed snoozed) {
+                return snoozed;
+            }
+        }
+        return null;
     }
 
     /** Times out every running handler whose deadline has passed (the worker calls this every {@link #SWEEP_MILLIS}). */

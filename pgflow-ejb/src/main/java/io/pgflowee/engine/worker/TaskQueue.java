@@ -81,6 +81,11 @@ final class TaskQueue implements ReportBatcher.Reports {
         batch("select count(*) from pgflow.fail_tasks(?::uuid[], ?::text[], ?::int[], ?::text[])", failures, ReportBatcher.Report::error);
     }
 
+    /** {@code snooze_task}: the task back to the queue until {@code wakeAt}, the attempt not counted. */
+    void snooze(Task t, java.time.Instant wakeAt) throws SQLException {
+        call("select pgflow.snooze_task(?, ?, ?, ?)", t.runId(), t.stepSlug(), t.taskIndex(), java.sql.Timestamp.from(wakeAt));
+    }
+
     /** {@code complete_task} or {@code fail_task}. */
     @Override
     public void reportOne(ReportBatcher.Report r) throws SQLException {

@@ -40,6 +40,11 @@ public class OutputLimitTest {
                     public void failed(Task task, String error) {
                         failed.add(error);
                     }
+
+                    @Override
+                    public void snoozed(Task task, java.time.Instant wakeAt) {
+                        failed.add("snoozed until " + wakeAt);
+                    }
                 }, null, limit);
         String input = "{\"size\": " + size + ", \"unit\": \"" + unit + "\"}";
         execution.run(new Task(UUID.randomUUID(), "produce", 0, input, input, 1, 60));

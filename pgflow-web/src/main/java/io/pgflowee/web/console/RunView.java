@@ -374,7 +374,7 @@ public class RunView implements Serializable {
                     attemptLines.add(new AttemptLine(a.attempt(), a.outcome(), shortId(a.workerId()), Times.shown(a.startedAt()),
                             Times.shown(a.endedAt()), a.errorMessage() == null ? "" : a.errorMessage()));
                     if (a.startedAt() != null) {
-                        bars.add(new Diagrams.Bar(a.startedAt(), a.endedAt(), a.outcome().equals("failed") ? "failed" : "lost",
+                        bars.add(new Diagrams.Bar(a.startedAt(), a.endedAt(), barKind(a.outcome()),
                                 "attempt " + a.attempt() + " " + a.outcome() + ": " + (a.errorMessage() == null ? "" : a.errorMessage())));
                     }
                 }
@@ -472,6 +472,15 @@ public class RunView implements Serializable {
             Messages.error("Not restarted: " + Messages.why(e));
         }
         return null;
+    }
+
+    /** The timeline colour of an ended attempt: failed, lost (its lease expired), or handed back (snoozed, released by a stopping worker). */
+    static String barKind(String outcome) {
+        return switch (outcome) {
+            case "failed" -> "failed";
+            case "lease expired" -> "lost";
+            default -> "handed-back";
+        };
     }
 
     private void report(RunActions.Outcome outcome, String done) {

@@ -113,4 +113,10 @@ class ConsoleRenderingTest {
         assertThat(new RunActions.Outcome(0, many).summary("Retried"))
                 .isEqualTo("Retried 0 of 6 runs; refused: a: x; b: x; c: x; d: x; e: x; ...");
     }
+
+    @Test
+    void anEndedAttemptIsDrawnFailedLostOrHandedBackByItsOutcome() {
+        assertThat(List.of("failed", "lease expired", "released", "snoozed").stream().map(RunView::barKind).toList())
+                .containsExactly("failed", "lost", "handed-back", "handed-back");
+    }
 }

@@ -76,7 +76,7 @@ public record RunDetail(Run run, List<StepState> steps,
     @JsonbNillable
     @JsonbPropertyOrder({"attempt", "outcome", "workerId", "errorMessage", "startedAt", "endedAt"})
     public record Attempt(int attempt,
-                          @Schema(description = "failed (the handler failed) or lease expired (its worker stopped or hung)") String outcome,
+                          @Schema(description = "failed (the handler failed), lease expired (its worker stopped or hung), released (handed back by a stopping worker) or snoozed (the handler snoozed: pgflow.snooze_task; the attempt does not count)") String outcome,
                           String workerId, String errorMessage, String startedAt, String endedAt) {
 
         static Attempt of(TaskAttempt a) {
