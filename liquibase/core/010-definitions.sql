@@ -124,9 +124,9 @@ BEGIN
       MESSAGE = format('Invalid step slug %s in flow "%s": a slug has 1 to 128 letters, digits or underscores, does not start with a digit and is not "run" (constraint steps_step_slug_check)',
                        coalesce(quote_literal(v_step_slug), 'NULL'), v_flow_slug);
   END IF;
-  IF v_type NOT IN ('single', 'map') THEN
+  IF v_type NOT IN ('single', 'map', 'signal') THEN
     RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'steps_step_type_check',
-      MESSAGE = format('%s: step_type must be ''single'' or ''map'', got %L', v_owner, v_type);
+      MESSAGE = format('%s: step_type must be ''single'', ''map'' or ''signal'', got %L', v_owner, v_type);
   END IF;
   IF add_step.when_unmet IS NULL OR add_step.when_unmet NOT IN ('fail', 'skip', 'skip-cascade') THEN
     RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'when_unmet_is_valid',

@@ -36,8 +36,10 @@ $$;
 --changeset pgflow:040-start-ready-steps-of runOnChange:true splitStatements:false
 -- _start_ready_steps_of(run_ids) starts every ready step of the given runs (created, no remaining
 -- deps, a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued
--- task per index 0..n-1 visible after the step's start_delay. Returns the steps it started, with
--- whether their tasks are claimable now. Does not check the runs' status and sends nothing (callers do).
+-- task per index 0..n-1 visible after the step's start_delay. A signal step gets no task: it waits
+-- (wait_deadline = now + its own timeout, NULL without one). Returns the steps it started, with
+-- whether their tasks are claimable now (never for a signal step). Does not check the runs' status
+-- and sends nothing (callers do; _start_ready_steps delivers a signal that came early).
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
@@ -51,11 +53,14 @@ BEGIN
   RETURN QUERY
   WITH started AS (
     UPDATE pgflow.step_states ss
-    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
+    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks,
+        wait_deadline = (SELECT now() + make_interval(secs => s.opt_timeout) FROM pgflow.steps s
+                         WHERE s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug AND s.step_type = 'signal')
     WHERE ss.run_id = ANY (p_run_ids) AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
     RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
   ), planned AS (
-    SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay
+    SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay,
+           s.step_type = 'signal' AS waits
     FROM started st
     JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
   ), inserted AS (
@@ -63,17 +68,20 @@ BEGIN
     SELECT p.flow_slug, p.run_id, p.step_slug, i,
            CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
     FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
+    WHERE NOT p.waits
     ORDER BY p.run_id, p.step_slug, i
     RETURNING 1
   )
-  SELECT p.run_id, p.flow_slug, p.step_slug, p.delay = 0 FROM planned p;
+  SELECT p.run_id, p.flow_slug, p.step_slug, p.delay = 0 AND NOT p.waits FROM planned p;
 END;
 $$;
 
 --changeset pgflow:040-start-ready-steps-internal runOnChange:true splitStatements:false
 -- _start_ready_steps(run_id, events) starts every ready step of a run (_start_ready_steps_of) and
--- emits step:started for each, in step-slug order, when asked. Returns true when some task is
--- claimable now (the caller may wake idle workers). Does not check the run status (callers do).
+-- emits step:started for each, in step-slug order, when asked (a signal step then step:waiting).
+-- A signal step whose signal came before it waited (send_signal answered 'buffered') completes at
+-- once with that payload (_complete_signal_step, which advances the run). Returns true when some
+-- task is claimable now (the caller may wake idle workers). Does not check the run status (callers do).
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps(p_run_id uuid, p_events boolean)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -81,6 +89,7 @@ AS $$
 DECLARE
   v_step record;
   v_visible_now boolean := false;
+  v_idle text[];
 BEGIN
   FOR v_step IN SELECT s.flow_slug, s.step_slug, s.visible_now FROM pgflow._start_ready_steps_of(ARRAY[p_run_id]) s ORDER BY s.step_slug
   LOOP
@@ -88,7 +97,26 @@ BEGIN
       PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
     END IF;
     v_visible_now := v_visible_now OR v_step.visible_now;
+    IF NOT v_step.visible_now THEN
+      v_idle := v_idle || v_step.step_slug; -- a start delay, or a signal step
+    END IF;
   END LOOP;
+  IF v_idle IS NOT NULL THEN
+    FOR v_step IN
+      SELECT ss.flow_slug, ss.step_slug, ss.signal_at, ss.signal_payload
+      FROM pgflow.step_states ss
+      JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
+      WHERE ss.run_id = p_run_id AND ss.step_slug = ANY (v_idle) AND s.step_type = 'signal'
+      ORDER BY ss.step_slug
+    LOOP
+      IF p_events THEN
+        PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'waiting');
+      END IF;
+      IF v_step.signal_at IS NOT NULL THEN
+        PERFORM pgflow._complete_signal_step(p_run_id, v_step.flow_slug, v_step.step_slug, v_step.signal_payload, p_events);
+      END IF;
+    END LOOP;
+  END IF;
   RETURN v_visible_now;
 END;
 $$;
@@ -616,7 +644,7 @@ BEGIN
   END IF;
   INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
   SELECT s.flow_slug, v_run_id, s.step_slug, s.deps_count,
-         CASE WHEN s.step_type = 'single' THEN 1
+         CASE WHEN s.step_type <> 'map' THEN 1
               WHEN s.deps_count = 0 THEN v_input_length
               END
   FROM pgflow.steps s WHERE s.flow_slug = v_flow;
@@ -795,6 +823,7 @@ BEGIN
 
   IF cardinality(v_new) > 0 THEN
     v_step_by_step := v_conditions OR v_steps = 0
+      OR EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = v_flow AND s.step_type = 'signal')
       OR EXISTS (SELECT 1 FROM pgflow_internal.event_subscriptions es
                  WHERE es.expires_at > clock_timestamp() AND (es.run_id IS NULL OR es.run_id = ANY (v_new)))
       OR (v_root_map AND EXISTS (SELECT 1 FROM unnest(v_new_inputs) AS n(input) WHERE jsonb_array_length(n.input) = 0));
@@ -802,7 +831,7 @@ BEGIN
       -- run by run, exactly as start_flow starts a run
       INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
       SELECT s.flow_slug, n.run_id, s.step_slug, s.deps_count,
-             CASE WHEN s.step_type = 'single' THEN 1
+             CASE WHEN s.step_type <> 'map' THEN 1
                   WHEN s.deps_count = 0 AND jsonb_typeof(n.input) = 'array' THEN jsonb_array_length(n.input)
                   END
       FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
@@ -826,7 +855,7 @@ BEGIN
                CASE WHEN s.deps_count = 0 THEN t.tasks END
         FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
         JOIN pgflow.steps s ON s.flow_slug = v_flow
-        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type = 'single' THEN 1
+        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type <> 'map' THEN 1
                                         WHEN s.deps_count = 0 THEN jsonb_array_length(n.input) END AS tasks) t
         ORDER BY n.ord, s.step_index
         RETURNING flow_slug, run_id, step_slug, status, initial_tasks

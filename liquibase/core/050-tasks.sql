@@ -303,7 +303,8 @@ $$;
 -- flow) when nothing in the batch needs complete_task's special cases; element by element through
 -- complete_task when one does: a task given twice, a live subscription to one of the runs' events,
 -- a step that feeds a map (its task count and TYPE_VIOLATION), a flow with conditions on dependent
--- steps (a condition may fail the run between two elements). The results are the same either way.
+-- steps (a condition may fail the run between two elements) or with signal steps (a signal that
+-- came early completes its step when it starts waiting). The results are the same either way.
 CREATE OR REPLACE FUNCTION pgflow.complete_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], outputs jsonb[])
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
@@ -339,8 +340,9 @@ BEGIN
            t.status = 'started' AND ss.status = 'started' AND r.status NOT IN ('failed', 'cancelled') AS live,
            EXISTS (SELECT 1 FROM pgflow.deps d JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
                    WHERE d.flow_slug = t.flow_slug AND d.dep_slug = t.step_slug AND c.step_type = 'map') AS feeds_map,
-           EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug AND c.deps_count > 0
-                     AND (c.required_input_pattern IS NOT NULL OR c.forbidden_input_pattern IS NOT NULL)) AS conditional_flow
+           EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug
+                     AND (c.deps_count > 0 AND (c.required_input_pattern IS NOT NULL OR c.forbidden_input_pattern IS NOT NULL)
+                          OR c.step_type = 'signal')) AS conditional_flow
     FROM unnest(complete_tasks.run_ids, complete_tasks.step_slugs, complete_tasks.task_indexes, complete_tasks.outputs) AS u(r, s, i, o)
     JOIN pgflow.step_tasks t ON t.run_id = u.r AND t.step_slug = u.s AND t.task_index = u.i
     JOIN pgflow.runs r ON r.run_id = t.run_id

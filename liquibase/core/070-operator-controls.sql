@@ -199,10 +199,10 @@ BEGIN
   WHERE t.run_id = v_run.run_id AND t.step_slug = ANY (v_reset) AND NOT t.step_slug = ANY (v_resume);
   UPDATE pgflow.step_states ss
   SET status = 'created', started_at = NULL, completed_at = NULL, failed_at = NULL, skipped_at = NULL,
-      cancelled_at = NULL, skip_reason = NULL, error_message = NULL, output = NULL, remaining_tasks = NULL,
+      cancelled_at = NULL, skip_reason = NULL, error_message = NULL, output = NULL, remaining_tasks = NULL, wait_deadline = NULL,
       remaining_deps = (SELECT count(*) FROM pgflow.deps d
                         WHERE d.flow_slug = ss.flow_slug AND d.step_slug = ss.step_slug AND d.dep_slug = ANY (v_reset)),
-      initial_tasks = CASE WHEN s.step_type = 'single' THEN 1
+      initial_tasks = CASE WHEN s.step_type <> 'map' THEN 1
                            WHEN s.deps_count = 0 THEN v_input_length
                            WHEN EXISTS (SELECT 1 FROM pgflow.deps d
                                         WHERE d.flow_slug = ss.flow_slug AND d.step_slug = ss.step_slug

@@ -176,7 +176,7 @@ class DatabaseRolesTest {
                 + " FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace AND p.prosecdef ORDER BY 1");
         assertThat(definers).extracting(r -> r.get("proname")).containsExactlyInAnyOrder("cancel_run", "claim_tasks",
                 "compare_flow_shapes", "get_flow_shape", "get_run_with_states", "complete_task", "complete_tasks", "complete_tasks_and_claim", "fail_task", "fail_tasks", "heartbeat", "mark_worker_stopped", "pause_flow", "prune_data_older_than",
-                "register_worker", "release_tasks", "restart_run", "snooze_task", "resume_flow", "retry_run", "set_flow_concurrency", "start_flow", "start_flow_with_states",
+                "register_worker", "release_tasks", "restart_run", "send_signal", "send_signal_by_key", "snooze_task", "resume_flow", "retry_run", "set_flow_concurrency", "start_flow", "start_flow_with_states",
                 "start_flows", "subscribe_events", "unsubscribe_events");
         assertThat(definers).allSatisfy(r -> assertThat((String) r.get("config")).contains("search_path=pg_catalog, pgflow, pg_temp"));
         assertThat(db.<Long>one("SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace"
