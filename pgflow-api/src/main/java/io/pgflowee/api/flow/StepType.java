@@ -1,8 +1,12 @@
 package io.pgflowee.api.flow;
 
-/** A step runs one task ({@link #SINGLE}) or one task per element of an array ({@link #MAP}). */
+/**
+ * A step runs one task ({@link #SINGLE}), one task per element of an array ({@link #MAP}), or no
+ * task: it waits for {@code pgflow.send_signal} ({@link #SIGNAL}; defined in SQL for now, the DSL
+ * spelling is to come).
+ */
 public enum StepType {
-    SINGLE("single"), MAP("map");
+    SINGLE("single"), MAP("map"), SIGNAL("signal");
 
     private final String sql;
 

@@ -117,6 +117,24 @@ class RunQueriesTest {
     }
 
     @Test
+    void aWaitingSignalStepReadsAsAStartedSignalStepWithoutTasks() {
+        db.exec("select pgflow.create_flow('qs')");
+        db.exec("select pgflow.add_step('qs', 'approve', step_type => 'signal')");
+        UUID run = start("qs", "{}");
+        RunDetail waiting = queries.detail(run).orElseThrow();
+        assertThat(waiting.steps()).singleElement().satisfies(s -> {
+            assertThat(s.step().stepType()).isEqualTo(StepType.SIGNAL);
+            assertThat(s.state().status()).isEqualTo(StepStatus.STARTED);
+            assertThat(s.tasks()).isEmpty();
+        });
+        assertThat((String) db.one("select pgflow.send_signal(?, 'approve', '{\"ok\": true}')", run)).isEqualTo("delivered");
+        em.clear();
+        RunDetail done = queries.detail(run).orElseThrow();
+        assertThat(done.run().status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(done.steps().get(0).state().output().toString()).isEqualTo("{\"ok\":true}");
+    }
+
+    @Test
     void aCancelledRunShowsItsReasonAndCancelledTasksWithTheirFarFutureVisibility() {
         UUID cancelled = runsInEveryStatus().get(RunStatus.CANCELLED);
 
