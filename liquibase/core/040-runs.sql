@@ -36,10 +36,11 @@ $$;
 --changeset pgflow:040-start-ready-steps-of runOnChange:true splitStatements:false
 -- _start_ready_steps_of(run_ids) starts every ready step of the given runs (created, no remaining
 -- deps, a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued
--- task per index 0..n-1 visible after the step's start_delay. A signal step gets no task: it waits
--- (wait_deadline = now + its own timeout, NULL without one). Returns the steps it started, with
+-- task per index 0..n-1 visible after the step's start_delay. A signal step gets no task (it
+-- waits: _start_ready_steps sets its deadline and delivers a signal that came early; flows with
+-- signal steps are started and advanced run by run for that). Returns the steps it started, with
 -- whether their tasks are claimable now (never for a signal step). Does not check the runs' status
--- and sends nothing (callers do; _start_ready_steps delivers a signal that came early).
+-- and sends nothing (callers do).
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
@@ -53,9 +54,7 @@ BEGIN
   RETURN QUERY
   WITH started AS (
     UPDATE pgflow.step_states ss
-    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks,
-        wait_deadline = (SELECT now() + make_interval(secs => s.opt_timeout) FROM pgflow.steps s
-                         WHERE s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug AND s.step_type = 'signal')
+    SET status = 'started', started_at = now(), remaining_tasks = ss.initial_tasks
     WHERE ss.run_id = ANY (p_run_ids) AND ss.status = 'created' AND ss.remaining_deps = 0 AND ss.initial_tasks > 0
     RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
   ), planned AS (
@@ -109,6 +108,12 @@ BEGIN
       WHERE ss.run_id = p_run_id AND ss.step_slug = ANY (v_idle) AND s.step_type = 'signal'
       ORDER BY ss.step_slug
     LOOP
+      -- the longest wait: the signal step's own timeout (the flow's default does not apply)
+      UPDATE pgflow.step_states ss
+      SET wait_deadline = now() + make_interval(secs => s.opt_timeout)
+      FROM pgflow.steps s
+      WHERE ss.run_id = p_run_id AND ss.step_slug = v_step.step_slug
+        AND s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug AND s.opt_timeout IS NOT NULL;
       IF p_events THEN
         PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'waiting');
       END IF;
