@@ -101,6 +101,19 @@ public class StepStateRecord {
     @Column(name = "cancelled_at")
     private OffsetDateTime cancelledAt;
 
+    /** A waiting signal step: when tick() fails it for want of a signal (null: it waits forever). */
+    @Column(name = "wait_deadline")
+    private OffsetDateTime waitDeadline;
+
+    /** A signal step: the payload send_signal delivered or buffered. */
+    @Column(name = "signal_payload")
+    @Convert(converter = Converters.JsonConverter.class)
+    private JsonValue signalPayload;
+
+    /** A signal step: when its signal came (null: none yet). */
+    @Column(name = "signal_at")
+    private OffsetDateTime signalAt;
+
     @ManyToOne(fetch = FetchType.LAZY)
     @JoinColumn(name = "run_id", insertable = false, updatable = false)
     private RunRecord run;
@@ -174,6 +187,18 @@ public class StepStateRecord {
 
     public OffsetDateTime skippedAt() {
         return skippedAt;
+    }
+
+    public OffsetDateTime waitDeadline() {
+        return waitDeadline;
+    }
+
+    public JsonValue signalPayload() {
+        return signalPayload;
+    }
+
+    public OffsetDateTime signalAt() {
+        return signalAt;
     }
 
     public OffsetDateTime cancelledAt() {

@@ -126,12 +126,16 @@ class RunQueriesTest {
             assertThat(s.step().stepType()).isEqualTo(StepType.SIGNAL);
             assertThat(s.state().status()).isEqualTo(StepStatus.STARTED);
             assertThat(s.tasks()).isEmpty();
+            assertThat(s.state().waitDeadline()).as("no timeout: waits forever").isNull();
+            assertThat(s.state().signalAt()).isNull();
         });
         assertThat((String) db.one("select pgflow.send_signal(?, 'approve', '{\"ok\": true}')", run)).isEqualTo("delivered");
         em.clear();
         RunDetail done = queries.detail(run).orElseThrow();
         assertThat(done.run().status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(done.steps().get(0).state().output().toString()).isEqualTo("{\"ok\":true}");
+        assertThat(done.steps().get(0).state().signalPayload().toString()).isEqualTo("{\"ok\":true}");
+        assertThat(done.steps().get(0).state().signalAt()).isNotNull();
     }
 
     @Test
