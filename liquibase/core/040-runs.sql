@@ -102,23 +102,21 @@ BEGIN
   END LOOP;
   IF v_idle IS NOT NULL THEN
     FOR v_step IN
-      SELECT ss.flow_slug, ss.step_slug, ss.signal_at, ss.signal_payload
+      SELECT ss.flow_slug, ss.step_slug, ss.signal_at, ss.signal_payload, s.opt_timeout
       FROM pgflow.step_states ss
       JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
       WHERE ss.run_id = p_run_id AND ss.step_slug = ANY (v_idle) AND s.step_type = 'signal'
       ORDER BY ss.step_slug
     LOOP
-      -- the longest wait: the signal step's own timeout (the flow's default does not apply)
-      UPDATE pgflow.step_states ss
-      SET wait_deadline = now() + make_interval(secs => s.opt_timeout)
-      FROM pgflow.steps s
-      WHERE ss.run_id = p_run_id AND ss.step_slug = v_step.step_slug
-        AND s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug AND s.opt_timeout IS NOT NULL;
       IF p_events THEN
         PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'waiting');
       END IF;
       IF v_step.signal_at IS NOT NULL THEN
         PERFORM pgflow._complete_signal_step(p_run_id, v_step.flow_slug, v_step.step_slug, v_step.signal_payload, p_events);
+      ELSIF v_step.opt_timeout IS NOT NULL THEN
+        -- the longest wait: the signal step's own timeout (the flow's default does not apply)
+        UPDATE pgflow.step_states ss SET wait_deadline = now() + make_interval(secs => v_step.opt_timeout)
+        WHERE ss.run_id = p_run_id AND ss.step_slug = v_step.step_slug;
       END IF;
     END LOOP;
   END IF;

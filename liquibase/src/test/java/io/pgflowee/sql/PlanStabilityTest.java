@@ -32,26 +32,24 @@ class PlanStabilityTest extends SqlEngineTest {
 
     /** Rows fetched through indexes per engine table in the current transaction. */
     private static Map<String, Long> indexFetches(Statement st) throws Exception {
-        Map<String, Long> fetched = new LinkedHashMap<>();
-        try (ResultSet rs = st.executeQuery("SELECT relname, idx_tup_fetch FROM pg_stat_xact_user_tables"
-                + " WHERE schemaname = 'pgflow' AND relname IN ('runs', 'step_states', 'step_tasks') ORDER BY relname")) {
-            while (rs.next()) {
-                fetched.put(rs.getString(1), rs.getLong(2));
-            }
-        }
-        return fetched;
+        return transactionStats(st, "idx_tup_fetch");
     }
 
     /** Sequential scans per engine table in the current transaction. */
     private static Map<String, Long> seqScans(Statement st) throws Exception {
-        Map<String, Long> scans = new LinkedHashMap<>();
-        try (ResultSet rs = st.executeQuery("SELECT relname, seq_scan FROM pg_stat_xact_user_tables"
+        return transactionStats(st, "seq_scan");
+    }
+
+    /** One counter of pg_stat_xact_user_tables per engine table (runs, step_states, step_tasks). */
+    private static Map<String, Long> transactionStats(Statement st, String counter) throws Exception {
+        Map<String, Long> values = new LinkedHashMap<>();
+        try (ResultSet rs = st.executeQuery("SELECT relname, " + counter + " FROM pg_stat_xact_user_tables"
                 + " WHERE schemaname = 'pgflow' AND relname IN ('runs', 'step_states', 'step_tasks') ORDER BY relname")) {
             while (rs.next()) {
-                scans.put(rs.getString(1), rs.getLong(2));
+                values.put(rs.getString(1), rs.getLong(2));
             }
         }
-        return scans;
+        return values;
     }
 
     private interface Binder {
