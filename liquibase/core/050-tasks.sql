@@ -19,7 +19,6 @@ DECLARE
   v_msg constant text := fail_task.error_message;
   v_task pgflow.step_tasks;
   v_ctx record;
-  v_events boolean;
 BEGIN
   SELECT r.status AS run_status, ss.status AS state_status, s.when_exhausted,
          coalesce(s.opt_max_attempts, f.opt_max_attempts) AS max_attempts,
@@ -75,32 +74,7 @@ BEGIN
   UPDATE pgflow.step_tasks t SET status = 'failed', failed_at = greatest(now(), t.started_at), error_message = v_msg
   WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
   RETURNING t.* INTO v_task;
-  v_events := pgflow._events_wanted(v_run_id);
-
-  IF v_ctx.when_exhausted = 'fail' THEN
-    UPDATE pgflow.step_states ss SET status = 'failed', failed_at = now(), error_message = v_msg
-    WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
-    IF v_events THEN
-      PERFORM pgflow._emit_step(v_run_id, v_task.flow_slug, v_step, 'failed');
-    END IF;
-    PERFORM pgflow._fail_run(v_run_id, v_events);
-  ELSE
-    UPDATE pgflow.step_states ss
-    SET status = 'skipped', skip_reason = 'handler_failed', skipped_at = now(), error_message = v_msg, remaining_tasks = NULL
-    WHERE ss.run_id = v_run_id AND ss.step_slug = v_step;
-    PERFORM pgflow._orphan_tasks(v_run_id, v_step);
-    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - 1 WHERE r.run_id = v_run_id;
-    IF v_events THEN
-      PERFORM pgflow._emit_step(v_run_id, v_task.flow_slug, v_step, 'skipped', 'handler_failed');
-    END IF;
-    IF v_ctx.when_exhausted = 'skip-cascade' THEN
-      PERFORM pgflow._cascade_force_skip_steps(v_run_id, v_step, 'handler_failed');
-      PERFORM pgflow._advance_run(v_run_id, v_task.flow_slug, v_events, false);
-    ELSE
-      PERFORM pgflow._release_children(v_run_id, v_task.flow_slug, ARRAY[v_step]);
-      PERFORM pgflow._advance_run(v_run_id, v_task.flow_slug, v_events, true);
-    END IF;
-  END IF;
+  PERFORM pgflow._fail_step(v_run_id, v_task.flow_slug, v_step, v_ctx.when_exhausted, v_msg, pgflow._events_wanted(v_run_id));
   RETURN NEXT v_task;
 END;
 $$;

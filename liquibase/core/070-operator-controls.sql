@@ -200,6 +200,9 @@ BEGIN
   UPDATE pgflow.step_states ss
   SET status = 'created', started_at = NULL, completed_at = NULL, failed_at = NULL, skipped_at = NULL,
       cancelled_at = NULL, skip_reason = NULL, error_message = NULL, output = NULL, remaining_tasks = NULL, wait_deadline = NULL,
+      -- a signal step that runs again waits for a new signal; one buffered before it waited is kept
+      signal_payload = CASE WHEN ss.status = 'completed' THEN NULL ELSE ss.signal_payload END,
+      signal_at = CASE WHEN ss.status = 'completed' THEN NULL ELSE ss.signal_at END,
       remaining_deps = (SELECT count(*) FROM pgflow.deps d
                         WHERE d.flow_slug = ss.flow_slug AND d.step_slug = ss.step_slug AND d.dep_slug = ANY (v_reset)),
       initial_tasks = CASE WHEN s.step_type <> 'map' THEN 1
