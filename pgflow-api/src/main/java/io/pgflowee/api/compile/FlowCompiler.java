@@ -61,8 +61,8 @@ public final class FlowCompiler {
             if (o.whenExhausted() != null) {
                 add.append(", when_exhausted => ").append(quote(o.whenExhausted().sqlValue()));
             }
-            if (step.stepType() == StepType.MAP) {
-                add.append(", step_type => 'map'");
+            if (step.stepType() != StepType.SINGLE) {
+                add.append(", step_type => ").append(quote(step.stepType().sqlValue()));
             }
             sql.add(add.append(");").toString());
         }

@@ -113,6 +113,19 @@ public final class Flow<I> {
         return new StepBuilders.MapStart<>(draft(slug, elementOutputType == null ? null : elementOutputType.type(), StepType.MAP));
     }
 
+    /**
+     * Begins a signal step: no handler, it waits for {@code pgflow.send_signal} and outputs the
+     * signal's payload, read as {@code payloadType} by its dependents (an approval, a webhook's body).
+     */
+    public <P> StepBuilders.Signal<P> signal(String slug, Class<P> payloadType) {
+        return new StepBuilders.Signal<>(draft(slug, payloadType, StepType.SIGNAL));
+    }
+
+    /** {@link #signal(String, Class)} with a generic payload type: {@code new TypeRef<List<String>>() {}}. */
+    public <P> StepBuilders.Signal<P> signal(String slug, TypeRef<P> payloadType) {
+        return new StepBuilders.Signal<>(draft(slug, payloadType == null ? null : payloadType.type(), StepType.SIGNAL));
+    }
+
     public String slug() {
         return slug;
     }
@@ -166,7 +179,7 @@ public final class Flow<I> {
     public Flow<I> validate() {
         if (!pending.isEmpty()) {
             String names = pending.stream().sorted().map(s -> "\"" + s + "\"").reduce((a, b) -> a + ", " + b).orElse("");
-            throw new FlowDefinitionException(slug, null, "step " + names + " was begun but never given a handler: finish it with run(...)");
+            throw new FlowDefinitionException(slug, null, "step " + names + " was begun but never given a handler: finish it with run(...) (a signal step with await())");
         }
         if (steps.isEmpty()) {
             throw new FlowDefinitionException(slug, null, "a flow needs at least one step");
@@ -202,7 +215,8 @@ public final class Flow<I> {
 
     <O> Step<O> add(StepBuilders.Draft draft, List<Step<?>> dependencies, Step.Invoker invoker) {
         if (!pending.contains(draft.slug)) {
-            throw new FlowDefinitionException(slug, draft.slug, "run(...) was already called for this step");
+            throw new FlowDefinitionException(slug, draft.slug, (draft.stepType == StepType.SIGNAL ? "await()" : "run(...)")
+                    + " was already called for this step");
         }
         Set<String> seen = new HashSet<>();
         for (Step<?> dep : dependencies) {

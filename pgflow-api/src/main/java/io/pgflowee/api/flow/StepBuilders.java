@@ -25,42 +25,22 @@ public final class StepBuilders {
     private StepBuilders() {
     }
 
-    /** Step options shared by every stage; each setter validates its value at once. */
-    public abstract static class Options<SELF extends Options<SELF>> {
+    /**
+     * The options every step has, signal steps included: its condition ({@code when} / {@code unless},
+     * {@code whenUnmet}) and what its failure does ({@code whenExhausted}). Each setter validates its
+     * value at once.
+     */
+    public abstract static class Conditions<SELF extends Conditions<SELF>> {
 
         final Draft draft;
 
-        Options(Draft draft) {
+        Conditions(Draft draft) {
             this.draft = draft;
         }
 
         @SuppressWarnings("unchecked")
-        private SELF self() {
+        SELF self() {
             return (SELF) this;
-        }
-
-        /** Attempts before the step is exhausted, at least 1 (default: the flow's, then 3). */
-        public SELF maxAttempts(int maxAttempts) {
-            draft.maxAttempts = draft.flow.checkOption(draft.slug, "maxAttempts", maxAttempts, 1);
-            return self();
-        }
-
-        /** Seconds; retry n waits {@code floor(baseDelay * 2^n)}, at least 1 (default: the flow's, then 5). */
-        public SELF baseDelay(int seconds) {
-            draft.baseDelay = draft.flow.checkOption(draft.slug, "baseDelay", seconds, 1);
-            return self();
-        }
-
-        /** Seconds a task may run before it is interrupted and fails, at least 3 (default: the flow's, then 60). */
-        public SELF timeout(int seconds) {
-            draft.timeout = draft.flow.checkOption(draft.slug, "timeout", seconds, 3);
-            return self();
-        }
-
-        /** Seconds the step's tasks wait before they can be claimed, at least 0 (default 0). */
-        public SELF startDelay(int seconds) {
-            draft.startDelay = draft.flow.checkOption(draft.slug, "startDelay", seconds, 0);
-            return self();
         }
 
         /**
@@ -97,9 +77,44 @@ public final class StepBuilders {
             return self();
         }
 
-        /** What a task failing its last attempt does (default {@link WhenExhausted#FAIL}). */
+        /**
+         * What the step's failure does (default {@link WhenExhausted#FAIL}): a task failing its last
+         * attempt, or a signal step waiting past its timeout.
+         */
         public SELF whenExhausted(WhenExhausted mode) {
             draft.whenExhausted = draft.flow.checkNotNull(draft.slug, "whenExhausted", mode);
+            return self();
+        }
+    }
+
+    /** The options of a step that runs a handler: its conditions, attempts, delays and timeout. */
+    public abstract static class Options<SELF extends Options<SELF>> extends Conditions<SELF> {
+
+        Options(Draft draft) {
+            super(draft);
+        }
+
+        /** Attempts before the step is exhausted, at least 1 (default: the flow's, then 3). */
+        public SELF maxAttempts(int maxAttempts) {
+            draft.maxAttempts = draft.flow.checkOption(draft.slug, "maxAttempts", maxAttempts, 1);
+            return self();
+        }
+
+        /** Seconds; retry n waits {@code floor(baseDelay * 2^n)}, at least 1 (default: the flow's, then 5). */
+        public SELF baseDelay(int seconds) {
+            draft.baseDelay = draft.flow.checkOption(draft.slug, "baseDelay", seconds, 1);
+            return self();
+        }
+
+        /** Seconds a task may run before it is interrupted and fails, at least 3 (default: the flow's, then 60). */
+        public SELF timeout(int seconds) {
+            draft.timeout = draft.flow.checkOption(draft.slug, "timeout", seconds, 3);
+            return self();
+        }
+
+        /** Seconds the step's tasks wait before they can be claimed, at least 0 (default 0). */
+        public SELF startDelay(int seconds) {
+            draft.startDelay = draft.flow.checkOption(draft.slug, "startDelay", seconds, 0);
             return self();
         }
     }
@@ -319,6 +334,57 @@ public final class StepBuilders {
             List<Step<?>> deps = source == null ? List.of() : List.of(source);
             return draft.flow.add(draft, deps, (input, ctx, codec) ->
                     handler.apply((T) draft.decode(codec, input, itemType, "element " + ctx.taskIndex()), ctx));
+        }
+    }
+
+    /**
+     * A signal step: no handler and no task. It waits, once its dependencies completed (a root signal
+     * step: from the run's start), for {@code pgflow.send_signal} (REST: {@code POST
+     * /api/runs/{id}/steps/{step}/signal}) and outputs the signal's payload, which its dependents
+     * receive as {@code P}. {@code await()} adds it to the flow.
+     *
+     * <pre>{@code
+     * Step<Approval> approval = flow.signal("approval", Approval.class).after(review)
+     *         .timeout(Duration.ofDays(2))     // then it fails (or is skipped: whenExhausted)
+     *         .await();
+     * }</pre>
+     */
+    public static final class Signal<P> extends Conditions<Signal<P>> {
+        private List<Step<?>> dependencies = List.of();
+
+        Signal(Draft draft) {
+            super(draft);
+        }
+
+        /** Waits only once {@code steps} completed (without: from the run's start). */
+        public Signal<P> after(Step<?>... steps) {
+            dependencies = java.util.Arrays.asList(steps);
+            return this;
+        }
+
+        /**
+         * The longest wait, in seconds (at least 1): when no signal came by then, {@code pgflow.tick()}
+         * fails the step as a task failing its last attempt would ({@link #whenExhausted}). Without a
+         * timeout it waits for ever; the flow's default timeout, meant for handlers, does not apply.
+         */
+        public Signal<P> timeout(int seconds) {
+            draft.timeout = draft.flow.checkOption(draft.slug, "timeout", seconds, 1);
+            return this;
+        }
+
+        /** {@link #timeout(int)} as a duration, whole seconds (at least 1 s). */
+        public Signal<P> timeout(java.time.Duration longestWait) {
+            draft.flow.checkNotNull(draft.slug, "timeout", longestWait);
+            return timeout((int) Math.min(Integer.MAX_VALUE, longestWait.getSeconds()));
+        }
+
+        /** Adds the step to the flow: its handle hands dependents the signal's payload as {@code P}. */
+        public Step<P> await() {
+            String flowSlug = draft.flow.slug();
+            return draft.flow.add(draft, dependencies, (input, ctx, codec) -> {
+                throw new IllegalStateException("Step \"" + draft.slug + "\" of flow \"" + flowSlug
+                        + "\" is a signal step: it has no handler, pgflow.send_signal completes it");
+            });
         }
     }
 }

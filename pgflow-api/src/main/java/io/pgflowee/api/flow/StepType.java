@@ -2,8 +2,7 @@ package io.pgflowee.api.flow;
 
 /**
  * A step runs one task ({@link #SINGLE}), one task per element of an array ({@link #MAP}), or no
- * task: it waits for {@code pgflow.send_signal} ({@link #SIGNAL}; defined in SQL for now, the DSL
- * spelling is to come).
+ * task: it waits for {@code pgflow.send_signal} ({@link #SIGNAL}, {@code flow.signal(...)}).
  */
 public enum StepType {
     SINGLE("single"), MAP("map"), SIGNAL("signal");

@@ -61,6 +61,21 @@ class FlowCompilerTest {
     }
 
     @Test
+    void aSignalStepCompilesToStepTypeSignalWithItsTimeoutAndConditions() {
+        Flow<JsonValue> flow = Flow.define("approvals", JsonValue.class);
+        Step<String> review = flow.step("review", String.class).run(in -> "");
+        Step<Boolean> approval = flow.signal("approval", Boolean.class).after(review).timeout(86400)
+                .when("{\"review\": \"needed\"}").whenExhausted(io.pgflowee.api.flow.WhenExhausted.SKIP_CASCADE).await();
+        flow.step("ship", String.class).after(approval).run(ok -> "");
+        assertThat(FlowCompiler.statements(flow)).containsExactly(
+                "SELECT pgflow.create_flow('approvals');",
+                "SELECT pgflow.add_step('approvals', 'review');",
+                "SELECT pgflow.add_step('approvals', 'approval', ARRAY['review'], timeout => 86400, "
+                        + "required_input_pattern => '{\"review\":\"needed\"}', when_exhausted => 'skip-cascade', step_type => 'signal');",
+                "SELECT pgflow.add_step('approvals', 'ship', ARRAY['approval']);");
+    }
+
+    @Test
     void changelogsMatchTheGoldenFiles() throws IOException {
         assertThat(FlowCompiler.changelog(new GreetUserFixture().flow())).isEqualTo(golden("greet_user.sql"));
         assertThat(FlowCompiler.changelog(FlowShapeTest.richFlow())).isEqualTo(golden("rich.sql"));

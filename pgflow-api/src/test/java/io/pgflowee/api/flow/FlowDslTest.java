@@ -155,7 +155,7 @@ public class FlowDslTest {
         assertThatThrownBy(() -> flow.map("pending", String.class))
                 .hasMessage("Flow \"f\", step \"pending\": Step \"pending\" already exists in flow \"f\"");
         assertThatThrownBy(flow::validate)
-                .hasMessage("Flow \"f\": step \"pending\" was begun but never given a handler: finish it with run(...)");
+                .hasMessage("Flow \"f\": step \"pending\" was begun but never given a handler: finish it with run(...) (a signal step with await())");
         assertThatThrownBy(() -> flow.step("t", (Class<String>) null))
                 .hasMessage("Flow \"f\", step \"t\": the output type is missing (use Void.class for a step without output)");
         assertThatThrownBy(() -> Flow.define("empty", String.class).validate())
@@ -230,5 +230,46 @@ public class FlowDslTest {
                         + "but the input type is io.pgflowee.api.flow.FlowDslTest$Input");
         Flow<String[]> arrays = Flow.define("g", String[].class);
         assertThat(arrays.map("each", String.class).overInput(String.class).run(s -> s).stepType()).isEqualTo(StepType.MAP);
+    }
+
+    public record Approval(boolean approved, String by) {
+    }
+
+    @Test
+    void aSignalStepHasNoHandlerAndItsDependentsReceiveThePayloadTyped() throws Exception {
+        Flow<Input> flow = Flow.define("approve_order", Input.class);
+        Step<String> review = flow.step("review", String.class).run(in -> in.firstName());
+        Step<Approval> approval = flow.signal("approval", Approval.class).after(review).timeout(java.time.Duration.ofDays(2))
+                .whenExhausted(WhenExhausted.SKIP).await();
+        flow.step("ship", String.class).after(approval).run(a -> a.approved() ? "shipped by " + a.by() : "held");
+        Step<String> paid = flow.signal("paid", String.class).await();
+
+        assertThat(approval.stepType()).isEqualTo(StepType.SIGNAL);
+        assertThat(approval.dependencySlugs()).containsExactly("review");
+        assertThat(approval.outputType()).isEqualTo(Approval.class);
+        assertThat(approval.options().timeout()).isEqualTo(172_800);
+        assertThat(approval.options().whenExhausted()).isEqualTo(WhenExhausted.SKIP);
+        assertThat(paid.dependencySlugs()).isEmpty();
+        assertThat(paid.options().timeout()).as("waits for ever").isNull();
+        assertThat(run(flow, "ship", "{\"approval\": {\"approved\": true, \"by\": \"ann\"}}", 0, "{}")).isEqualTo("\"shipped by ann\"");
+        assertThatThrownBy(() -> run(flow, "approval", "{}", 0, "{}")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("Step \"approval\" of flow \"approve_order\" is a signal step: it has no handler, pgflow.send_signal completes it");
+        assertThat(flow.leaves()).extracting(Step::slug).containsExactly("ship", "paid");
+    }
+
+    @Test
+    void aSignalStepsTimeoutIsAtLeastOneSecondAndItMustBeAwaited() {
+        Flow<String> flow = Flow.define("f", String.class);
+        assertThatThrownBy(() -> flow.signal("a", Approval.class).timeout(0))
+                .hasMessage("Flow \"f\", step \"a\": timeout must be greater than or equal to 1, got 0");
+        assertThatThrownBy(() -> flow.signal("b", Approval.class).timeout(java.time.Duration.ofMillis(500)))
+                .hasMessage("Flow \"f\", step \"b\": timeout must be greater than or equal to 1, got 0");
+        assertThat(flow.signal("c", Approval.class).timeout(1).await().options().timeout()).isEqualTo(1);
+        flow.signal("d", Approval.class).timeout(60);
+        assertThatThrownBy(flow::validate)
+                .hasMessage("Flow \"f\": step \"a\", \"b\", \"d\" was begun but never given a handler: finish it with run(...)"
+                        + " (a signal step with await())");
+        assertThatThrownBy(() -> flow.signal("e", Hidden.class))
+                .hasMessage("Flow \"f\", step \"e\": the output type io.pgflowee.api.flow.FlowDslTest$Hidden is not public; JSON-B can only map public types");
     }
 }

@@ -56,6 +56,17 @@ public class FlowShapeTest {
     }
 
     @Test
+    void aStepChangedFromAHandlerToASignalIsAShapeChange() {
+        io.pgflowee.api.flow.Flow<String> before = io.pgflowee.api.flow.Flow.define("orders", String.class);
+        before.step("approval", Boolean.class).run(in -> true);
+        io.pgflowee.api.flow.Flow<String> after = io.pgflowee.api.flow.Flow.define("orders", String.class);
+        after.signal("approval", Boolean.class).timeout(60).await();
+        assertThat(FlowShape.of(after).toJson().getJsonArray("steps").getJsonObject(0).getString("stepType")).isEqualTo("signal");
+        assertThat(FlowShape.of(after).differencesFrom(FlowShape.of(before)))
+                .containsExactly("Step at index 0: type differs 'signal' vs 'single'");
+    }
+
+    @Test
     void differencesAreWordedAsInSql() {
         FlowShape first = FlowShape.parse("{\"steps\": ["
                 + "{\"slug\": \"a\"},"
