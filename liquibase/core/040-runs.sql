@@ -77,7 +77,8 @@ $$;
 
 --changeset pgflow:040-start-ready-steps-internal runOnChange:true splitStatements:false
 -- _start_ready_steps(run_id, events) starts every ready step of a run (_start_ready_steps_of) and
--- emits step:started for each, in step-slug order, when asked (a signal step then step:waiting).
+-- emits step:started for each, in step-slug order, when asked (a signal step then step:waiting; one
+-- completed at once by a buffered signal: neither, only step:completed).
 -- A signal step whose signal came before it waited (send_signal answered 'buffered') completes at
 -- once with that payload (_complete_signal_step, which advances the run). Returns true when some
 -- task is claimable now (the caller may wake idle workers). Does not check the run status (callers do).
@@ -92,12 +93,14 @@ DECLARE
 BEGIN
   FOR v_step IN SELECT s.flow_slug, s.step_slug, s.visible_now FROM pgflow._start_ready_steps_of(ARRAY[p_run_id]) s ORDER BY s.step_slug
   LOOP
-    IF p_events THEN
-      PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
-    END IF;
     v_visible_now := v_visible_now OR v_step.visible_now;
     IF NOT v_step.visible_now THEN
       v_idle := v_idle || v_step.step_slug; -- a start delay, or a signal step
+    END IF;
+    IF p_events AND (v_step.visible_now
+                     OR NOT EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = v_step.flow_slug
+                                    AND s.step_slug = v_step.step_slug AND s.step_type = 'signal')) THEN
+      PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
     END IF;
   END LOOP;
   IF v_idle IS NOT NULL THEN
@@ -108,7 +111,10 @@ BEGIN
       WHERE ss.run_id = p_run_id AND ss.step_slug = ANY (v_idle) AND s.step_type = 'signal'
       ORDER BY ss.step_slug
     LOOP
-      IF p_events THEN
+      -- a signal step sends step:started and step:waiting, unless a buffered signal completes it in
+      -- this transaction: then only step:completed (as a step without tasks, and as the replay reads it)
+      IF p_events AND v_step.signal_at IS NULL THEN
+        PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
         PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'waiting');
       END IF;
       IF v_step.signal_at IS NOT NULL THEN

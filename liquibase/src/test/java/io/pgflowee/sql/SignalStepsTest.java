@@ -173,4 +173,25 @@ class SignalStepsTest extends SqlEngineTest {
                 .as("ship queued once").containsExactly(Map.of("step_slug", "review", "status", "completed"),
                         Map.of("step_slug", "ship", "status", "queued"));
     }
+
+    @Test
+    void aWaitingStepSendsStartedThenWaitingAndOneCompletedByABufferedSignalOnlyCompleted() throws Exception {
+        approvalFlow();
+        try (java.sql.Connection listener = io.pgflowee.testing.PgflowDatabaseExtension.newConnection()) {
+            listener.createStatement().execute("listen pgflow_events");
+            db.exec("select pgflow.subscribe_events(?, null, 60)", UUID.randomUUID());
+            UUID waits = start("approval", "{}");
+            UUID early = start("approval", "{}");
+            assertThat(send(early, "approve", "{\"early\": true}")).isEqualTo("buffered");
+            claim("approval", 5);
+            drain(listener, "pgflow_events");
+
+            complete(waits, "review", 0, "1");
+            assertThat(eventTypes(drain(listener, "pgflow_events")))
+                    .containsExactly("step:completed review", "step:started approve", "step:waiting approve");
+            complete(early, "review", 0, "1");
+            assertThat(eventTypes(drain(listener, "pgflow_events")))
+                    .containsExactly("step:completed review", "step:completed approve", "step:started ship");
+        }
+    }
 }

@@ -79,4 +79,9 @@ public final class EngineRefusal extends Exception {
         }
         return Optional.of(new EngineRefusal(kind, message, hint, constraint));
     }
+
+    /** A refusal decided before the engine was asked (a check of the same kind as the engine's INVALID). */
+    public static EngineRefusal invalid(String message) {
+        return new EngineRefusal(Kind.INVALID, message, null, null);
+    }
 }

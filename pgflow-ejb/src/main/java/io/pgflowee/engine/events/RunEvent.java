@@ -12,8 +12,8 @@ import java.util.UUID;
  * rank, the run and the step.
  *
  * @param type       {@code run:started}, {@code run:retried}, {@code run:completed}, {@code run:failed},
- *                   {@code run:cancelled}, {@code step:started}, {@code step:completed}, {@code step:failed},
- *                   {@code step:skipped} or {@code step:cancelled}
+ *                   {@code run:cancelled}, {@code step:started}, {@code step:waiting} (a signal step),
+ *                   {@code step:completed}, {@code step:failed}, {@code step:skipped} or {@code step:cancelled}
  * @param stepSlug   null for run events
  * @param skipReason only for {@code step:skipped}
  * @param atMicros   the transition's time, microseconds since 1970
@@ -49,6 +49,7 @@ public record RunEvent(String type, UUID runId, String flowSlug, String stepSlug
             case "run:retried" -> 1;
             case "step:started" -> 3;
             case "run:completed", "run:failed", "run:cancelled" -> 4;
+            case "step:waiting" -> 5; // right after its step:started (a run cannot end in the transaction a step starts waiting)
             default -> 2; // a step's end comes before the starts it causes in the same transaction
         };
     }

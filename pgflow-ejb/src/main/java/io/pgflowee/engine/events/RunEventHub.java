@@ -215,7 +215,8 @@ public class RunEventHub {
     private static final String RUN_SQL = "SELECT r.run_id, r.flow_slug, r.started_at, r.last_retried_at, r.completed_at,"
             + " r.failed_at, r.cancelled_at FROM pgflow.runs r";
     private static final String STEP_SQL = "SELECT ss.run_id, ss.flow_slug, ss.step_slug, ss.started_at, ss.completed_at,"
-            + " ss.failed_at, ss.skipped_at, ss.cancelled_at, ss.skip_reason, ss.initial_tasks FROM pgflow.step_states ss";
+            + " ss.failed_at, ss.skipped_at, ss.cancelled_at, ss.skip_reason, ss.initial_tasks, st.step_type = 'signal'"
+            + " FROM pgflow.step_states ss JOIN pgflow.steps st ON st.flow_slug = ss.flow_slug AND st.step_slug = ss.step_slug";
 
     private static void runEvents(ResultSet rs, List<RunEvent> events) throws SQLException {
         UUID runId = rs.getObject(1, UUID.class);
@@ -233,11 +234,17 @@ public class RunEventHub {
         String step = rs.getString(3);
         OffsetDateTime started = rs.getObject(4, OffsetDateTime.class);
         Integer tasks = (Integer) rs.getObject(10);
-        // steps without tasks complete in the transaction that makes them ready: no step:started is sent
-        if (tasks == null || tasks > 0) {
+        boolean signal = rs.getBoolean(11);
+        OffsetDateTime completed = rs.getObject(5, OffsetDateTime.class);
+        // steps without tasks complete in the transaction that makes them ready: no step:started is sent;
+        // nor for a signal step that a buffered signal completed as it started
+        if (signal ? started != null && !started.equals(completed) : tasks == null || tasks > 0) {
             add(events, "step:started", runId, flow, step, "started", null, started);
+            if (signal) {
+                add(events, "step:waiting", runId, flow, step, "waiting", null, started);
+            }
         }
-        add(events, "step:completed", runId, flow, step, "completed", null, rs.getObject(5, OffsetDateTime.class));
+        add(events, "step:completed", runId, flow, step, "completed", null, completed);
         add(events, "step:failed", runId, flow, step, "failed", null, rs.getObject(6, OffsetDateTime.class));
         add(events, "step:skipped", runId, flow, step, "skipped", rs.getString(9), rs.getObject(7, OffsetDateTime.class));
         add(events, "step:cancelled", runId, flow, step, "cancelled", null, rs.getObject(8, OffsetDateTime.class));

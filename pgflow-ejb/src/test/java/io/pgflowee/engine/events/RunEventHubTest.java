@@ -103,6 +103,45 @@ class RunEventHubTest {
     }
 
     @Test
+    void aSignalStepsWaitIsAnEventLiveAndInTheHistoryAndABufferedSignalSkipsIt() throws Exception {
+        db.exec("select pgflow.create_flow('ev_wait', timeout => 60)");
+        db.exec("select pgflow.add_step('ev_wait', 'approve', step_type => 'signal', timeout => 3600)");
+        db.exec("select pgflow.add_step('ev_wait', 'after_approval', ARRAY['approve'])");
+        db.exec("select pgflow.create_flow('ev_early', timeout => 60)");
+        db.exec("select pgflow.add_step('ev_early', 'prepare')");
+        db.exec("select pgflow.add_step('ev_early', 'approve', ARRAY['prepare'], step_type => 'signal')");
+        UUID run = UUID.randomUUID();
+        UUID early = UUID.randomUUID();
+        BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
+        try (RunEventHub.Watch watch = hub.watch(run, null, watcher(events, new CountDownLatch(1)));
+             RunEventHub.Watch watchEarly = hub.watch(early, null, watcher(events, new CountDownLatch(1)))) {
+            db.exec("select pgflow.start_flow('ev_wait', '{}'::jsonb, ?)", run);
+            List<String> seen = take(events, 3);
+            assertThat(seen).containsExactly("run:started", "step:started approve", "step:waiting approve");
+            db.exec("select pgflow.send_signal(?, 'approve', '{\"ok\": true}')", run);
+            seen = new ArrayList<>(seen);
+            seen.addAll(take(events, 2));
+            assertThat(seen.subList(3, 5)).containsExactly("step:completed approve", "step:started after_approval");
+            List<RunEvent> history = hub.runHistory(run, 0).orElseThrow();
+            assertThat(history.stream().map(RunEventHubTest::describe).toList()).as("the tables tell the same story").isEqualTo(seen);
+            assertThat(history.stream().map(RunEvent::id).distinct().count()).as("distinct event ids").isEqualTo(5L);
+
+            db.exec("select pgflow.start_flow('ev_early', '{}'::jsonb, ?)", early);
+            db.exec("select pgflow.send_signal(?, 'approve', '{}')", early);
+            UUID worker = UUID.randomUUID();
+            db.exec("select pgflow.register_worker(?, 'ev_early', 'test')", worker);
+            db.exec("select count(*) from pgflow.claim_tasks('ev_early', ?, 5)", worker);
+            db.exec("select pgflow.complete_task(?, 'prepare', 0, '1'::jsonb)", early);
+            List<String> buffered = take(events, 5);
+            assertThat(buffered).containsExactly("run:started", "step:started prepare", "step:completed prepare",
+                    "step:completed approve", "run:completed");
+            // the same events; within one transaction the history orders a rank's events by step slug
+            assertThat(hub.runHistory(early, 0).orElseThrow().stream().map(RunEventHubTest::describe).toList()).containsExactly(
+                    "run:started", "step:started prepare", "step:completed approve", "step:completed prepare", "run:completed");
+        }
+    }
+
+    @Test
     void aLostListenerReconnectsTellsTheWatchersToReReadAndEventsFlowAgain() throws Exception {
         BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
         CountDownLatch reconnected = new CountDownLatch(1);

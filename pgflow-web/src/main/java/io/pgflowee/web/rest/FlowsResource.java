@@ -59,6 +59,9 @@ import jakarta.ws.rs.core.UriInfo;
 public class FlowsResource {
 
     @Inject
+    io.pgflowee.engine.control.Signals signals;
+
+    @Inject
     FlowQueries flowQueries;
 
     @Inject
@@ -204,6 +207,32 @@ public class FlowsResource {
             engine.resumeFlow(slug);
         }
         return get(slug);
+    }
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    @POST
+    @Path("{slug}/runs/by-key/{key}/steps/{step}/signal")
+    @Refusals(notFound = "Unknown run", invalid = "Signal refused")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "sendSignalByKey", summary = "Send a signal to the run started with an idempotency key",
+            description = "pgflow.send_signal_by_key: as POST /api/runs/{id}/steps/{step}/signal, to the run of this flow started with"
+                    + " this Idempotency-Key (an order number, a ticket id), so a webhook needs no run id. Operator or admin.")
+    @RequestBody(description = "The payload (any JSON)", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "approval", value = "{\"approved\": true, \"by\": \"ann\"}")))
+    @APIResponse(responseCode = "200", description = "What became of the signal",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.pgflowee.web.rest.json.SignalResult.class)))
+    @APIResponse(responseCode = "400", description = "The body is not JSON")
+    @APIResponse(responseCode = "404", description = "No run of this flow was started with this key")
+    @APIResponse(responseCode = "422", description = "The flow has no such step, it is not a signal step, or the payload is not what the"
+            + " step takes")
+    public Response signalByKey(@Parameter(description = "The flow's slug", example = "order_approval", required = true) @PathParam("slug") String slug,
+                                @Parameter(description = "The run's idempotency key (URL-encoded)", example = "order-77", required = true)
+                                @PathParam("key") String key,
+                                @Parameter(description = "The signal step's slug", example = "approval", required = true) @PathParam("step") String step,
+                                String body) throws SQLException, EngineRefusal {
+        String instance = "/api/flows/" + slug + "/runs/by-key/" + key + "/steps/" + step + "/signal";
+        return RunsResource.signalResult(signals.sendByKey(slug, key, step, RunsResource.signalPayload(body, instance)));
     }
 
     /** Whether this server runs the flow: verified, compiled, missing, mismatch, or not registered. */

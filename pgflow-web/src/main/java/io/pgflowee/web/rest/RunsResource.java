@@ -54,8 +54,9 @@ import jakarta.ws.rs.core.UriInfo;
  * {@code GET /api/runs}: runs newest first, filtered, in keyset pages ({@code cursor} from a previous
  * page's {@code nextCursor} / {@code previousCursor}, also in the {@code Link} header), with the runs
  * per status of the filter. {@code GET /api/runs/{id}}: a run with its steps and tasks.
- * {@code POST /api/runs/{id}/cancel}, {@code /retry}, {@code /restart}: the operator actions, each one
- * SQL function ({@code cancel_run}, {@code retry_run}, {@code restart_run}); operator or admin only.
+ * {@code POST /api/runs/{id}/cancel}, {@code /retry}, {@code /restart}, {@code /steps/{step}/signal}: the
+ * operator actions, each one SQL function ({@code cancel_run}, {@code retry_run}, {@code restart_run},
+ * {@code send_signal}); operator or admin only.
  */
 @Path("runs")
 @Tag(name = "Runs")
@@ -72,6 +73,9 @@ public class RunsResource {
 
     @Inject
     EventStreams streams;
+
+    @Inject
+    io.pgflowee.engine.control.Signals signals;
 
     @Context
     UriInfo uri;
@@ -221,6 +225,52 @@ public class RunsResource {
     @APIResponse(responseCode = "404", description = "No such run")
     public Response restart(@Parameter(description = "The run to restart", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
         return act(id, "/api/runs/" + id + "/restart", engine::restartRun, true);
+    }
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    @POST
+    @Path("{id}/steps/{step}/signal")
+    @Refusals(notFound = "Unknown run", invalid = "Signal refused")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "sendSignal", summary = "Send a signal to a waiting step", description = "pgflow.send_signal: the signal step"
+            + " completes with the body as its output and its dependents start (delivered), or, when it does not wait yet, completes"
+            + " with it the moment it would (buffered); a step that already had a signal, no longer waits, or whose run ended"
+            + " ignores it (ignored: sending twice is safe). An empty body is {}. A flow defined in Java checks the payload against"
+            + " the step's payload type first. Operator or admin.")
+    @RequestBody(description = "The payload (any JSON; an array for a step that feeds a map)", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "approval", value = "{\"approved\": true, \"by\": \"ann\"}")))
+    @APIResponse(responseCode = "200", description = "What became of the signal",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.pgflowee.web.rest.json.SignalResult.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not JSON")
+    @APIResponse(responseCode = "404", description = "No such run")
+    @APIResponse(responseCode = "422", description = "The flow has no such step, it is not a signal step, or the payload is not what the"
+            + " step takes (the detail names the step, the flow and why)")
+    public Response signal(@Parameter(description = "The run id", required = true) @PathParam("id") String id,
+                           @Parameter(description = "The signal step's slug", example = "approval", required = true) @PathParam("step") String step,
+                           String body) throws java.sql.SQLException, EngineRefusal {
+        String instance = "/api/runs/" + id + "/steps/" + step + "/signal";
+        UUID runId = runId(id, instance);
+        return signalResult(signals.send(runId, step, signalPayload(body, instance)));
+    }
+
+    /** The body of a signal: JSON text ({@code {}} when empty), or a 400 problem naming what is wrong. */
+    static String signalPayload(String body, String instance) {
+        if (body == null || body.isBlank()) {
+            return "{}";
+        }
+        try {
+            io.pgflowee.api.json.JsonCodec.parse(body);
+        } catch (IllegalArgumentException e) {
+            throw new WebApplicationException(Problems.problem(400, "Malformed JSON", "the signal payload is not valid JSON: " + e.getMessage(),
+                    instance, null));
+        }
+        return body;
+    }
+
+    /** 200 {@code {"result": "delivered" | "buffered" | "ignored"}}. */
+    static Response signalResult(io.pgflowee.engine.control.Signals.Result result) {
+        return Response.ok(ApiJson.write(new io.pgflowee.web.rest.json.SignalResult(result.sqlValue()))).build();
     }
 
     /** An operator function on run {@code id}: the resulting run (200, or 201 with its Location) or the engine's refusal. */
