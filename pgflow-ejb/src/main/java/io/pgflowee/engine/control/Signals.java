@@ -53,6 +53,15 @@ public class Signals {
 
     private final JsonCodec codec = JsonCodec.create();
 
+    public Signals() {
+    }
+
+    /** For use outside a container (tests, tools). */
+    public Signals(DataSource dataSource, FlowRegistry registry) {
+        this.dataSource = dataSource;
+        this.registry = registry;
+    }
+
     /** {@code send_signal(run_id, step_slug, payload)}; payload is JSON text ({@code {}} when null). */
     public Result send(UUID runId, String stepSlug, String payloadJson) throws EngineRefusal, SQLException {
         String payload = payloadJson == null || payloadJson.isBlank() ? "{}" : payloadJson;

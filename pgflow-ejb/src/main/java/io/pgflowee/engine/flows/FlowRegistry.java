@@ -154,6 +154,15 @@ public class FlowRegistry {
         }
     }
 
+    /** For use outside a container (tests, tools): a registry of these flows, none of them checked against a database. */
+    public static FlowRegistry of(Flow<?>... defined) {
+        FlowRegistry registry = new FlowRegistry();
+        for (Flow<?> flow : defined) {
+            registry.flows.put(flow.slug(), flow.validate());
+        }
+        return registry;
+    }
+
     /** The registered flows by slug (valid definitions only). */
     public Collection<Flow<?>> flows() {
         return List.copyOf(flows.values());

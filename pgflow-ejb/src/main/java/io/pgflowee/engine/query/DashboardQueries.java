@@ -100,6 +100,21 @@ public class DashboardQueries {
         return out;
     }
 
+    /** Per flow with runs waiting for a signal: how many runs have a signal step waiting (started). */
+    public java.util.Map<String, Long> waitingRuns() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        for (Object o : em.createNativeQuery("""
+                SELECT ss.flow_slug, count(DISTINCT ss.run_id)
+                FROM pgflow.step_states ss
+                JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
+                WHERE ss.status = 'started' AND s.step_type = 'signal'
+                GROUP BY ss.flow_slug""").getResultList()) {
+            Object[] r = (Object[]) o;
+            out.put((String) r[0], Rows.num(r[1]));
+        }
+        return out;
+    }
+
     /** Runs whose steps {@link #slowestSteps(int)} looks at: the latest ones started in the last hour. */
     public static final int SLOW_STEP_SAMPLE_RUNS = 5000;
 

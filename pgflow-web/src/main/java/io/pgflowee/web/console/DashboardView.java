@@ -22,7 +22,12 @@ public class DashboardView {
 
     /** One flow's line. */
     public record FlowLine(String flowSlug, long started, long completed, long failed, long cancelled, long queued, long delayed,
-                           long running, String chart) {
+                           long running, long waiting, String chart) {
+        /** Runs with a signal step waiting. */
+        public long getWaiting() {
+            return waiting;
+        }
+
         public String getChart() {
             return chart;
         }
@@ -133,8 +138,10 @@ public class DashboardView {
                 l[5] = q.delayed();
                 l[6] = q.running();
             }
+            Map<String, Long> waiting = dashboard.waitingRuns();
+            waiting.keySet().forEach(slug -> lines.computeIfAbsent(slug, k -> new long[7]));
             flows = new ArrayList<>();
-            lines.forEach((slug, l) -> flows.add(new FlowLine(slug, l[0], l[1], l[2], l[3], l[4], l[5], l[6],
+            lines.forEach((slug, l) -> flows.add(new FlowLine(slug, l[0], l[1], l[2], l[3], l[4], l[5], l[6], waiting.getOrDefault(slug, 0L),
                     Diagrams.lastHour(minutes.getOrDefault(slug, new long[60][4]), slug + " in the last hour: " + l[0] + " started, " + l[1]
                             + " completed, " + l[2] + " failed, " + l[3] + " cancelled"))));
         }

@@ -103,6 +103,7 @@ final class Diagrams {
             case "started" -> "▶";
             case "skipped" -> "↷";
             case "cancelled" -> "⊘";
+            case "waiting" -> "⏸";
             default -> "…";
         };
     }

@@ -115,7 +115,26 @@ public class RunView implements Serializable {
     /** A step of the run. */
     public record StepLine(String slug, String type, String status, String skipReason, String dependsOn, String startedAt,
                            String endedAt, String duration, String input, String output, String error, List<TaskLine> tasks,
-                           int moreTasks) implements Serializable {
+                           int moreTasks, String signalNote, boolean signalable, List<SignalChoices.Choice> choices) implements Serializable {
+        /** A signal step: what it waits for, since when and until when, or what it received; empty for other steps. */
+        public String getSignalNote() {
+            return signalNote;
+        }
+
+        /** Whether an operator may send it a signal now (a signal step without one, of a started run, not ended). */
+        public boolean isSignalable() {
+            return signalable;
+        }
+
+        /** One-click answers when the step's payload type is a simple choice. */
+        public List<SignalChoices.Choice> getChoices() {
+            return choices;
+        }
+
+        public boolean isWaiting() {
+            return status.equals("waiting");
+        }
+
         /** Tasks not listed (a wide map lists its first {@value RunView#TASKS_LISTED}). */
         public int getMoreTasks() {
             return moreTasks;
@@ -189,6 +208,9 @@ public class RunView implements Serializable {
     @Inject
     transient ConsoleUser user;
 
+    @Inject
+    transient io.pgflowee.engine.control.Signals signals;
+
     private String id;
     private UUID runId;
     private boolean badId;
@@ -200,6 +222,8 @@ public class RunView implements Serializable {
     private transient String timeline;
     /** {@link #getNoWorker()}, once read (null: not read yet). */
     private transient Optional<String> noWorker;
+    /** The signal payloads typed in the run page's forms, by step slug. */
+    private final java.util.HashMap<String, String> payloads = new java.util.HashMap<>();
 
     public String getId() {
         return id;
@@ -363,7 +387,11 @@ public class RunView implements Serializable {
             String slug = s.state().stepSlug();
             List<String> dependsOn = deps.getOrDefault(slug, List.of());
             boolean map = s.step().stepType() == StepType.MAP;
+            boolean signal = s.step().stepType() == StepType.SIGNAL;
             String status = s.state().status().dbValue();
+            if (signal && status.equals("started")) {
+                status = "waiting"; // the run page's word for a signal step that started: it waits, nothing runs
+            }
             List<TaskLine> tasks = new ArrayList<>();
             int shown = 0;
             for (TaskRecord t : s.tasks()) {
@@ -395,20 +423,32 @@ public class RunView implements Serializable {
                     rows.add(new Diagrams.Row(map ? slug + "[" + t.taskIndex() + "]" : slug, bars));
                 }
             }
+            if (signal && s.state().startedAt() != null) {
+                OffsetDateTime waitEnd = s.state().completedAt() != null ? s.state().completedAt()
+                        : s.state().failedAt() != null ? s.state().failedAt()
+                        : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
+                rows.add(new Diagrams.Row(slug, List.of(new Diagrams.Bar(s.state().startedAt(), waitEnd, waitEnd == null ? "waiting"
+                        : status, signalNote(s.state(), status)))));
+            }
             if (s.tasks().size() > TASK_ROWS_PER_STEP) {
                 rows.add(new Diagrams.Row("… " + (s.tasks().size() - TASK_ROWS_PER_STEP) + " more tasks of " + slug, List.of()));
             }
             OffsetDateTime stepEnd = s.state().completedAt() != null ? s.state().completedAt()
                     : s.state().failedAt() != null ? s.state().failedAt()
                     : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
-            lines.add(new StepLine(slug, map ? "map" : "single", status,
+            boolean signalable = signal && user.isOperator() && d.run().status().dbValue().equals("started") && s.state().signalAt() == null
+                    && (status.equals("waiting") || status.equals("created"));
+            List<SignalChoices.Choice> choices = signalable
+                    ? signals.payloadType(d.run().flowSlug(), slug).map(t -> SignalChoices.of(t, user.getName())).orElse(List.of())
+                    : List.of();
+            lines.add(new StepLine(slug, s.step().stepType().sqlValue(), status,
                     s.state().skipReason() == null ? "" : s.state().skipReason().dbValue(), String.join(", ", dependsOn),
                     Times.shown(s.state().startedAt()), Times.shown(stepEnd), Times.duration(s.state().startedAt(), stepEnd),
                     stepInput(d.run(), dependsOn, map, outputs), JsonText.of(s.state().output()),
                     s.state().errorMessage() == null ? "" : s.state().errorMessage(), List.copyOf(tasks),
-                    s.tasks().size() - tasks.size()));
+                    s.tasks().size() - tasks.size(), signal ? signalNote(s.state(), status) : "", signalable, choices));
             Integer n = s.state().initialTasks();
-            nodes.add(new Diagrams.Node(slug, dependsOn, status, map ? "map ×" + (n == null ? "?" : n) : ""));
+            nodes.add(new Diagrams.Node(slug, dependsOn, status, map ? "map ×" + (n == null ? "?" : n) : signal ? "signal" : ""));
         }
         steps = List.copyOf(lines);
         dag = Diagrams.dag(nodes, "Steps of run " + runId + " and their status: " + String.join(", ",
@@ -433,6 +473,19 @@ public class RunView implements Serializable {
             }
         }
         return JsonText.of(b.build());
+    }
+
+    /** What a signal step waits for or got: "waiting for a signal since ..., deadline ..." and the like. */
+    static String signalNote(io.pgflowee.engine.model.StepStateRecord state, String status) {
+        String deadline = state.waitDeadline() == null ? "no deadline" : "deadline " + Times.shown(state.waitDeadline()) + " UTC";
+        return switch (status) {
+            case "waiting" -> "Waiting for a signal since " + Times.shown(state.startedAt()) + " UTC, " + deadline + ".";
+            case "created" -> state.signalAt() == null ? "Will wait for a signal once its dependencies complete."
+                    : "A signal came early (" + Times.shown(state.signalAt()) + " UTC): the step completes with it when it would wait.";
+            case "completed" -> state.signalAt() == null ? "Completed." : "Signalled at " + Times.shown(state.signalAt()) + " UTC.";
+            case "failed" -> "Waited for a signal from " + Times.shown(state.startedAt()) + " UTC; none came.";
+            default -> "Signal step, " + status + ".";
+        };
     }
 
     private static String shortId(UUID id) {
@@ -472,6 +525,52 @@ public class RunView implements Serializable {
             Messages.error("Not restarted: " + Messages.why(e));
         }
         return null;
+    }
+
+    /** The JSON payloads of the signal forms, by step slug (the form's text area). */
+    public Map<String, String> getPayloads() {
+        return payloads;
+    }
+
+    /** Sends the signal typed in the step's form ({@code {}} when empty). */
+    @RolesAllowed(Role.Name.OPERATOR)
+    public void sendSignal(String step) {
+        String payload = payloads.get(step);
+        signal(step, payload == null || payload.isBlank() ? "{}" : payload);
+    }
+
+    /** Sends one of the step's one-click answers ({@link StepLine#getChoices()}), found again by its label. */
+    @RolesAllowed(Role.Name.OPERATOR)
+    public void sendChoice(String step, String label) {
+        Optional<SignalChoices.Choice> choice = getSteps().stream().filter(l -> l.slug().equals(step)).flatMap(l -> l.choices().stream())
+                .filter(c -> c.label().equals(label)).findFirst();
+        if (choice.isEmpty()) {
+            Messages.error("Not sent: step " + step + " offers no answer \"" + label + "\" now.");
+            refresh();
+            return;
+        }
+        signal(step, choice.get().payload());
+    }
+
+    private void signal(String step, String payload) {
+        try {
+            io.pgflowee.api.json.JsonCodec.parse(payload);
+        } catch (IllegalArgumentException e) {
+            Messages.error("Not sent: the payload is not valid JSON: " + e.getMessage());
+            return; // the text stays in the form to be fixed
+        }
+        try {
+            io.pgflowee.engine.control.Signals.Result result = signals.send(runId, step, payload);
+            Messages.info(switch (result) {
+                case DELIVERED -> "Signal delivered to " + step + ": it completed with " + payload + ".";
+                case BUFFERED -> "Signal kept for " + step + ": it completes with " + payload + " when it would wait.";
+                case IGNORED -> "Signal ignored: " + step + " already had one, or no longer waits.";
+            });
+            payloads.remove(step);
+        } catch (EngineRefusal | SQLException e) {
+            Messages.error("Not sent: " + Messages.why(e));
+        }
+        refresh();
     }
 
     /** The timeline colour of an ended attempt: failed, lost (its lease expired), or handed back (snoozed, released by a stopping worker). */

@@ -119,4 +119,32 @@ class ConsoleRenderingTest {
         assertThat(List.of("failed", "lease expired", "released", "snoozed").stream().map(RunView::barKind).toList())
                 .containsExactly("failed", "lost", "handed-back", "handed-back");
     }
+
+    public enum Verdict { ACCEPT, DECLINE, ESCALATE }
+
+    public record Approval(boolean approved, String by, String comment) {
+    }
+
+    public record Routing(@jakarta.json.bind.annotation.JsonbProperty("verdict") Verdict choice, String by) {
+    }
+
+    public record Rich(boolean approved, int amount) {
+    }
+
+    @Test
+    void aSimpleChoicePayloadTypeGetsOneClickAnswersAndAnyOtherTypeNone() {
+        assertThat(SignalChoices.of(Boolean.class, "ann")).extracting(SignalChoices.Choice::label, SignalChoices.Choice::payload)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("Approve", "true"), org.assertj.core.groups.Tuple.tuple("Reject", "false"));
+        assertThat(SignalChoices.of(Verdict.class, "ann")).extracting(SignalChoices.Choice::payload)
+                .containsExactly("\"ACCEPT\"", "\"DECLINE\"", "\"ESCALATE\"");
+        assertThat(SignalChoices.of(Approval.class, "ann")).extracting(SignalChoices.Choice::label, SignalChoices.Choice::payload)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("Approve", "{\"approved\":true,\"by\":\"ann\"}"),
+                        org.assertj.core.groups.Tuple.tuple("Reject", "{\"approved\":false,\"by\":\"ann\"}"));
+        assertThat(SignalChoices.of(Routing.class, "bob")).extracting(SignalChoices.Choice::payload)
+                .containsExactly("{\"verdict\":\"ACCEPT\",\"by\":\"bob\"}", "{\"verdict\":\"DECLINE\",\"by\":\"bob\"}",
+                        "{\"verdict\":\"ESCALATE\",\"by\":\"bob\"}");
+        assertThat(SignalChoices.of(Rich.class, "ann")).as("an int the console cannot choose").isEmpty();
+        assertThat(SignalChoices.of(String.class, "ann")).isEmpty();
+        assertThat(SignalChoices.of(jakarta.json.JsonValue.class, "ann")).isEmpty();
+    }
 }

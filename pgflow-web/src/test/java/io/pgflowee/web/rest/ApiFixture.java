@@ -31,7 +31,7 @@ final class ApiFixture implements AutoCloseable {
 
     final Db db;
     final EngineOperations engine;
-    final FlowRegistry registry = new FlowRegistry();
+    FlowRegistry registry = new FlowRegistry();
     private final DataSource ds;
     private final List<EntityManager> opened = new ArrayList<>();
     private EntityManager em;
@@ -77,6 +77,7 @@ final class ApiFixture implements AutoCloseable {
         r.runs = runQueries;
         r.workers = workerQueries;
         r.engine = engine;
+        r.signals = new io.pgflowee.engine.control.Signals(ds, registry);
         r.uri = uri(path);
         return r;
     }
@@ -88,6 +89,7 @@ final class ApiFixture implements AutoCloseable {
         r.runQueries = runQueries;
         r.engine = engine;
         r.registry = registry;
+        r.signals = new io.pgflowee.engine.control.Signals(ds, registry);
         r.workerQueries = workerQueries;
         r.uri = uri(path);
         r.maxBatchRuns = 3;

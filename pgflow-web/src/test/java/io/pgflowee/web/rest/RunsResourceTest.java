@@ -158,6 +158,74 @@ class RunsResourceTest {
         assertThat(api.db.<String>one("select status from pgflow.runs where run_id = ?", run)).as("nothing changed").isEqualTo("started");
     }
 
+    public record Approval(boolean approved, String by) {
+    }
+
+    @Test
+    void aSignalIsDeliveredBufferedOrIgnoredByRunOrByKeyAndBadOnesAreRefusedByName() throws Exception {
+        // review -> approval (signal, typed in Java as Approval) -> ship
+        io.pgflowee.api.flow.Flow<jakarta.json.JsonValue> flow = io.pgflowee.api.flow.Flow.define("orders", jakarta.json.JsonValue.class);
+        var review = flow.step("review", String.class).run(in -> "ok");
+        var approval = flow.signal("approval", Approval.class).after(review).timeout(3600).await();
+        flow.step("ship", String.class).after(approval).run(a -> "shipped");
+        io.pgflowee.api.compile.FlowCompiler.statements(flow).forEach(api.db::exec);
+        api.registry = io.pgflowee.engine.flows.FlowRegistry.of(flow);
+        UUID waiting = api.db.one("select run_id from pgflow.start_flow('orders', '{}', NULL, 'order-77')");
+        UUID early = api.db.one("select run_id from pgflow.start_flow('orders', '{}', NULL, 'order-78')");
+        api.db.exec("select pgflow.register_worker(?, 'orders', 'test')", UUID.randomUUID());
+        api.db.exec("select pgflow.complete_task(run_id, step_slug, task_index, '\"ok\"') from pgflow.claim_tasks('orders',"
+                + " (select worker_id from pgflow.workers limit 1), 1) where run_id = ?", waiting);
+
+        Response buffered = api.flows("flows/orders/runs/by-key/order-78/steps/approval/signal")
+                .signalByKey("orders", "order-78", "approval", "{\"approved\": false, \"by\": \"bob\"}");
+        assertThat(buffered.getStatus()).isEqualTo(200);
+        assertThat((String) buffered.getEntity()).isEqualTo("{\"result\":\"buffered\"}");
+        Response delivered = api.runs("runs/" + waiting + "/steps/approval/signal")
+                .signal(waiting.toString(), "approval", "{\"approved\": true, \"by\": \"ann\"}");
+        assertThat((String) delivered.getEntity()).isEqualTo("{\"result\":\"delivered\"}");
+        assertThat((String) api.db.one("select output::text from pgflow.step_states where run_id = ? and step_slug = 'approval'", waiting))
+                .isEqualTo("{\"by\": \"ann\", \"approved\": true}");
+        Response again = api.runs("runs/" + waiting + "/steps/approval/signal").signal(waiting.toString(), "approval", "");
+        assertThat((String) again.getEntity()).isEqualTo("{\"result\":\"ignored\"}");
+
+        // bad ones: nothing sent, each named
+        assertThatThrownBy(() -> api.runs("runs/" + early + "/steps/approval/signal").signal(early.toString(), "approval", "{\"approved\": "))
+                .isInstanceOfSatisfying(WebApplicationException.class, e -> assertProblem(e.getResponse(), 400, "Malformed JSON",
+                        "the signal payload is not valid JSON: " + jsonError("{\"approved\": ")));
+        assertThatThrownBy(() -> api.runs("runs/x/steps/approval/signal").signal("x", "approval", "{}"))
+                .isInstanceOfSatisfying(WebApplicationException.class, e -> assertThat(e.getResponse().getStatus()).isEqualTo(400));
+        UUID unknown = UUID.randomUUID();
+        EngineRefusal noRun = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.runs("runs/" + unknown + "/steps/approval/signal").signal(unknown.toString(), "approval", "{}"));
+        assertThat(noRun.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
+        assertThat(noRun.getMessage()).isEqualTo("Run " + unknown + " not found");
+        EngineRefusal notSignal = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.runs("runs/" + early + "/steps/ship/signal").signal(early.toString(), "ship", "{}"));
+        assertThat(notSignal.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        assertThat(notSignal.getMessage()).startsWith("Step \"ship\" of flow \"orders\" is a single step, not a signal step");
+        EngineRefusal noKey = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/orders/runs/by-key/order-79/steps/approval/signal").signalByKey("orders", "order-79", "approval", "{}"));
+        assertThat(noKey.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
+        assertThat(noKey.getMessage()).isEqualTo("Flow \"orders\" has no run started with idempotency key \"order-79\"");
+        EngineRefusal badType = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/orders/runs/by-key/order-77/steps/approval/signal").signalByKey("orders", "order-77", "approval", "[1]"));
+        assertThat(badType.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        assertThat(badType.getMessage()).startsWith("Step \"approval\" of flow \"orders\" takes a signal payload of type "
+                + Approval.class.getName() + ", which this payload is not: ");
+        assertThat((String) api.db.one("select signal_payload::text from pgflow.step_states where run_id = ? and step_slug = 'approval'", early))
+                .as("the buffered signal is unchanged").isEqualTo("{\"by\": \"bob\", \"approved\": false}");
+    }
+
+    /** What the JSON parser says of {@code text}. */
+    private static String jsonError(String text) {
+        try {
+            io.pgflowee.api.json.JsonCodec.parse(text);
+            throw new AssertionError("parses: " + text);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     static void assertProblem(Response r, int status, String title, String detail) {
         assertThat(r.getStatus()).isEqualTo(status);
         assertThat(r.getMediaType()).hasToString(Problems.MEDIA_TYPE);
