@@ -65,7 +65,7 @@ class CompiledFlowsTest {
         dataSource = ds;
         db = new Db(ds);
         // the example flows, created from their Java shapes (the shipped changelogs are tested on their own below)
-        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow())) {
+        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow())) {
             db.one("select pgflow.ensure_flow_compiled(?, ?::jsonb)::text", flow.slug(), FlowShape.of(flow).toJson().toString());
         }
     }
@@ -78,19 +78,22 @@ class CompiledFlowsTest {
         try (Connection c = dataSource.getConnection()) {
             PgflowMigrations.apply(c); // compiled flow changesets run on every migration: the shipped flows come back
         }
-        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow())) {
+        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow())) {
             String dbShape = db.one("select pgflow.get_flow_shape(?)::text", flow.slug());
             assertThat(FlowShape.parse(dbShape).differencesFrom(FlowShape.of(flow))).isEmpty();
             assertThat(sqlDifferences(FlowShape.of(flow), FlowShape.parse(dbShape))).isEmpty();
-            String javaWithoutOptions = FlowShape.of(flow).toJson().toString();
-            assertThat((Boolean) db.one("select pgflow.get_flow_shape(?) = (?::jsonb - 'options')", flow.slug(), javaWithoutOptions))
+            String java = FlowShape.of(flow).toJson().toString();
+            // the database's shape has no options (they are never compared): the flow's and the steps' taken out of the Java one
+            assertThat((Boolean) db.one("select pgflow.get_flow_shape(?) = jsonb_build_object('steps', (select jsonb_agg(s - 'options'"
+                    + " order by n) from jsonb_array_elements(?::jsonb -> 'steps') with ordinality as e(s, n)))", flow.slug(), java))
                     .as("get_flow_shape(%s) equals the Java shape", flow.slug()).isTrue();
         }
         assertThat(db.rows("select flow_slug, opt_max_attempts, opt_base_delay, opt_timeout from pgflow.flows order by flow_slug"))
                 .containsExactly(
                         Map.of("flow_slug", "cart_invoice", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
                         Map.of("flow_slug", "greet_many", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
-                        Map.of("flow_slug", "greet_user", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60));
+                        Map.of("flow_slug", "greet_user", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
+                        Map.of("flow_slug", "order_approval", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30));
     }
 
     static Flow<JsonValue> everyFeature(String slug) {
@@ -237,6 +240,29 @@ class CompiledFlowsTest {
                 .isEqualTo("[\"Hello, Alice Smith!\", \"Hello, Bob Jones!\"]");
     }
 
+    @Test
+    void orderApprovalWaitsForTheApprovalByKeyAndShipsOrHolds() throws Exception {
+        Flow<?> flow = new OrderApproval().flow();
+        UUID approved = db.one("select run_id from pgflow.start_flow('order_approval', '{\"orderId\": \"order-77\", \"total\": 120}', NULL,"
+                + " 'order-77')");
+        UUID rejected = db.one("select run_id from pgflow.start_flow('order_approval', '{\"orderId\": \"order-78\", \"total\": 5.5}', NULL,"
+                + " 'order-78')");
+        assertThat((String) db.one("select pgflow.send_signal_by_key('order_approval', 'order-78', 'approval',"
+                + " '{\"approved\": false, \"by\": \"bob\"}')")).as("before review: kept").isEqualTo("buffered");
+        drive(flow, rejected);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", rejected))
+                .isEqualTo("{\"fulfil\": \"held order-78 (5.50), rejected by bob\"}");
+
+        drive(flow, approved, 1); // review only: then the run waits, nothing to claim
+        assertThat(db.row("select status, (wait_deadline - started_at)::text as longest from pgflow.step_states"
+                + " where run_id = ? and step_slug = 'approval'", approved)).isEqualTo(Map.of("status", "started", "longest", "2 days"));
+        assertThat((String) db.one("select pgflow.send_signal_by_key('order_approval', 'order-77', 'approval',"
+                + " '{\"approved\": true, \"by\": \"ann\"}')")).isEqualTo("delivered");
+        drive(flow, approved);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", approved))
+                .isEqualTo("{\"fulfil\": \"shipped order-77 (120.00), approved by ann\"}");
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private List<String> sqlDifferences(FlowShape first, FlowShape second) {
@@ -280,9 +306,17 @@ class CompiledFlowsTest {
 
     /** A worker in miniature: claims the flow's tasks and runs each through its Java step until the run ends. */
     private void drive(Flow<?> flow, UUID run) throws Exception {
+        drive(flow, run, 50);
+        if ("started".equals(db.one("select status from pgflow.runs where run_id = ?", run))) {
+            throw new AssertionError("run " + run + " did not finish");
+        }
+    }
+
+    /** Claims and runs the flow's tasks for up to {@code rounds} claims, or until the run is no longer started. */
+    private void drive(Flow<?> flow, UUID run, int rounds) throws Exception {
         UUID worker = UUID.randomUUID();
         db.exec("select pgflow.register_worker(?, ?, 'test')", worker, flow.slug());
-        for (int round = 0; round < 50; round++) {
+        for (int round = 0; round < rounds; round++) {
             if (!"started".equals(db.one("select status from pgflow.runs where run_id = ?", run))) {
                 return;
             }
@@ -306,6 +340,5 @@ class CompiledFlowsTest {
                         task.get("task_index"), output);
             }
         }
-        throw new AssertionError("run " + run + " did not finish");
     }
 }
