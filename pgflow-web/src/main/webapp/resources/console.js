@@ -95,7 +95,38 @@ document.addEventListener('DOMContentLoaded', function () {
     } else {
         concerns = function () { return true; };
     }
-    pgflow.live(concerns, function () { if (window.pgRefresh) { window.pgRefresh(); } });
+    // a refresh re-renders the page's live part: not while a signal payload is being typed there (it
+    // would be wiped); the refresh waits until the field is empty again (sent, or cleared)
+    var deferred = false;
+    function typing() {
+        var fields = document.querySelectorAll('.pg-signal-payload');
+        for (var i = 0; i < fields.length; i++) {
+            if (fields[i].value.trim() !== '') {
+                return true;
+            }
+        }
+        return false;
+    }
+    function refresh() {
+        if (!window.pgRefresh) {
+            return;
+        }
+        if (typing()) {
+            if (!deferred) {
+                deferred = true;
+                var retry = setInterval(function () {
+                    if (!typing()) {
+                        clearInterval(retry);
+                        deferred = false;
+                        window.pgRefresh();
+                    }
+                }, 1000);
+            }
+            return;
+        }
+        window.pgRefresh();
+    }
+    pgflow.live(concerns, refresh);
 });
 
 /* JSON fields check themselves as the user types: data-json-check names the element for the message. */

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * Stopping a server as users do (SIGTERM from a service manager, Ctrl-C, a reload): its workers stop
  * claiming and are marked stopped, running handlers get their shutdown timeout, and what is still
  * running then is handed back at once, so the next server takes it within seconds instead of after
- * the lease. Plain Payara Micro processes ({@link MicroProcess}) on a database of their own.
+ * the lease. Runs that wait for a signal need no server: one killed while they wait loses nothing, the next
+ * finishes them when signalled and applies their deadlines. Plain Payara Micro processes
+ * ({@link MicroProcess}) on a database of their own.
  */
 class ServerLifecycleIT {
 
@@ -83,6 +85,46 @@ class ServerLifecycleIT {
                 + takenAfterMs + " ms after a's process ended");
         assertThat(takenAfterMs).as("completed by b, relative to a's exit (ms)").isLessThan(2000);
         assertThat(sinceSignalMs).as("completed by b after the 3 s grace, not after the 605 s lease").isBetween(3000L, 5000L);
+    }
+
+    @Test
+    void runsWaitingForASignalSurviveAServerKilledAndTheNextServerFinishesThemAndAppliesTheirDeadlines() throws Exception {
+        // three approvals wait on server a, which is killed (SIGKILL: nothing of it runs after)
+        List<String> runs = new ArrayList<>();
+        try (MicroProcess a = start("a")) {
+            a.awaitReady();
+            for (String order : List.of("kill-1", "kill-2", "kill-3")) {
+                runs.add(sql("select run_id::text from pgflow.start_flow('order_approval', '{\"orderId\": \"" + order + "\", \"total\": 10}',"
+                        + " NULL, '" + order + "')"));
+            }
+            awaitSql("select count(*) from pgflow.step_states where flow_slug = 'order_approval' and step_slug = 'approval'"
+                    + " and status = 'started'", "3");
+            a.process.destroyForcibly();
+            assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        // while no server runs: one approval is sent (it is delivered: the run's next task waits in the queue), one
+        // approval's deadline passes
+        assertThat(sql("select pgflow.send_signal_by_key('order_approval', 'kill-1', 'approval', '{\"approved\": true, \"by\": \"ann\"}')"))
+                .isEqualTo("delivered");
+        sql("select 1 from (select pgflow.tick()) t"); // nothing due yet: a tick from psql changes nothing
+        sql("update pgflow.step_states set created_at = created_at - interval '3 days', started_at = started_at - interval '3 days',"
+                + " wait_deadline = wait_deadline - interval '3 days' where run_id = '" + runs.get(2) + "' and step_slug = 'approval' returning 1");
+        try (MicroProcess b = start("b")) {
+            b.awaitReady();
+            awaitSql("select status || ' ' || output::text from pgflow.runs where run_id = '" + runs.get(0) + "'",
+                    "completed {\"fulfil\": \"shipped kill-1 (10.00), approved by ann\"}");
+            // b's clock applies the passed deadline within about a second of starting
+            awaitSql("select status from pgflow.runs where run_id = '" + runs.get(2) + "'", "failed");
+            assertThat(sql("select error_message from pgflow.step_states where run_id = '" + runs.get(2) + "' and step_slug = 'approval'"))
+                    .startsWith("waited 172800 s for a signal, none came (deadline ");
+            assertThat(sql("select status from pgflow.runs where run_id = '" + runs.get(1) + "'")).as("still waiting").isEqualTo("started");
+            assertThat(sql("select pgflow.send_signal_by_key('order_approval', 'kill-2', 'approval', '{\"approved\": false, \"by\": \"bob\"}')"))
+                    .isEqualTo("delivered");
+            awaitSql("select status || ' ' || output::text from pgflow.runs where run_id = '" + runs.get(1) + "'",
+                    "completed {\"fulfil\": \"held kill-2 (10.00), rejected by bob\"}");
+        }
+        String log = Files.readString(MicroProcess.TARGET.resolve("servers/server-b.log"));
+        assertThat(log).contains("PGFLOW-100 1 signal wait(s) passed their deadline: 1 run(s) failed");
     }
 
     private static MicroProcess start(String name, String... properties) throws Exception {

@@ -46,10 +46,11 @@ public class ConsoleIT extends OnSharedServer {
 
     @Test
     @RunAsClient
-    void theConsoleInARealBrowserStartsFollowsRetriesCancelsBulkRetriesAndHidesActionsFromViewers() throws Exception {
+    void theConsoleInARealBrowserStartsFollowsRetriesCancelsBulkRetriesApprovesAndHidesActionsFromViewers() throws Exception {
         // the browser code lives in ConsoleJourneys: this class is also loaded inside the server, which has no Selenium
         ConsoleJourneys.operatorStartsFailsRetriesAndCancels(base);
         ConsoleJourneys.bulkRetryByFilter(base);
+        ConsoleJourneys.operatorApprovesAWaitingRun(base);
         ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.signInDashboardSignOut(base);

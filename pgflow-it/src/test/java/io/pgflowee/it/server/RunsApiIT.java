@@ -419,6 +419,49 @@ public class RunsApiIT extends OnSharedServer {
     }
 
     @Test
+    void anApprovalWaitsWithoutAThreadIsApprovedOverRestByKeyAndCompletes() throws Exception {
+        String order = "order-" + java.util.UUID.randomUUID();
+        HttpResponse<String> started = post("api/flows/order_approval/runs", "{\"orderId\": \"" + order + "\", \"total\": 120}", order);
+        assertEquals(201, started.statusCode(), started.body());
+        String run = Json.createReader(new StringReader(started.body())).readObject().getJsonObject("run").getString("runId");
+        awaitTrue(() -> query("select status from pgflow.step_states where run_id = '" + run + "' and step_slug = 'approval'")
+                .equals(List.of("started")), "the approval waits");
+        assertEquals(List.of("0 started 2 days"), query("select (select count(*) from pgflow.step_tasks where run_id = ss.run_id"
+                + " and step_slug = 'approval'), r.status, ss.wait_deadline - ss.started_at from pgflow.step_states ss"
+                + " join pgflow.runs r using (run_id) where ss.run_id = '" + run + "' and ss.step_slug = 'approval'"),
+                "no task, the run started, the deadline two days on");
+        HttpResponse<String> detail = get(base.toURI().resolve("api/runs/" + run));
+        JsonObject waiting = Json.createReader(new StringReader(detail.body())).readObject().getJsonArray("steps").getValuesAs(JsonObject.class)
+                .stream().filter(st -> st.getString("stepSlug").equals("approval")).findFirst().orElseThrow();
+        assertEquals("signal started true", waiting.getString("stepType") + " " + waiting.getString("status") + " "
+                + waiting.isNull("signalAt"), waiting.toString());
+        assertEquals(query("select floor(extract(epoch from wait_deadline))::bigint from pgflow.step_states"
+                + " where run_id = '" + run + "' and step_slug = 'approval'").get(0),
+                String.valueOf(java.time.OffsetDateTime.parse(waiting.getString("waitDeadline")).toEpochSecond()));
+
+        String path = "api/flows/order_approval/runs/by-key/" + order + "/steps/approval/signal";
+        assertProblem(postAs("it-viewer", path, "{\"approved\": true, \"by\": \"vic\"}", null), 403, "Forbidden",
+                "user 'it-viewer' has role pgflow-viewer; POST /api/flows/order_approval/runs/by-key/" + order
+                + "/steps/approval/signal needs pgflow-operator or pgflow-admin");
+        HttpResponse<String> approved = postAs("it-operator", path, "{\"approved\": true, \"by\": \"ann\"}", null);
+        assertEquals(200, approved.statusCode(), approved.body());
+        assertEquals("{\"result\":\"delivered\"}", approved.body());
+        assertEquals("completed", awaitRunEnd(run));
+        assertEquals(List.of("{\"fulfil\": \"shipped " + order + " (120.00), approved by ann\"}"),
+                query("select output::text from pgflow.runs where run_id = '" + run + "'"));
+        assertEquals("{\"result\":\"ignored\"}", postAs("it-operator", path, "{\"approved\": false, \"by\": \"bob\"}", null).body(),
+                "a second signal changes nothing");
+        assertEquals("{\"result\":\"ignored\"}", post("api/runs/" + run + "/steps/approval/signal", "").body());
+        assertProblem(post("api/flows/order_approval/runs/by-key/no-such-order/steps/approval/signal", "{}"), 404, "Unknown run",
+                "Flow \"order_approval\" has no run started with idempotency key \"no-such-order\"");
+        HttpResponse<String> wrongType = post(path, "{\"approved\": \"maybe\"}");
+        assertEquals(422, wrongType.statusCode(), wrongType.body());
+        assertTrue(Json.createReader(new StringReader(wrongType.body())).readObject().getString("detail").startsWith("Step \"approval\" of flow"
+                + " \"order_approval\" takes a signal payload of type io.pgflowee.examples.OrderApproval$Approval, which this payload is not: "),
+                wrongType.body());
+    }
+
+    @Test
     @RunAsClient
     void restListsFlowsWithTheirStepsAndWhetherThisServerRunsThem() throws Exception {
         assertEquals(201, post("api/flows/greet_user/runs", "{\"first_name\": \"Flo\", \"last_name\": \"Lister\"}").statusCode());

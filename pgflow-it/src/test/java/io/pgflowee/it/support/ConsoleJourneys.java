@@ -183,6 +183,53 @@ public final class ConsoleJourneys {
         });
     }
 
+    /**
+     * A run of order_approval waits for its approval: the run page shows the step waiting with its deadline, refuses a
+     * payload that is not JSON next to nothing lost, and one click on Approve completes the run; the dashboard counts
+     * the runs waiting.
+     */
+    public static void operatorApprovesAWaitingRun(URL base) throws Exception {
+        journey("approval", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
+            String order = "web-" + UUID.randomUUID().toString().substring(0, 8);
+            String runId = startFromForm(d, wait, base, "order_approval", "{\"orderId\": \"" + order + "\", \"total\": 42}");
+            expectSteps(wait, List.of("review=completed", "approval=waiting", "fulfil=created"));
+            String note = text(wait, "#step-approval .pg-signal-note");
+            assertTrue(note.matches("Waiting for a signal since \\S+ \\S+ UTC, deadline \\S+ \\S+ UTC\\."), note);
+            copyToDocs(browser.screenshot("console-waiting"), "console-waiting.png");
+
+            click(wait, By.cssSelector("#step-approval button[id$='send-signal']"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"),
+                    "Not sent: type the signal's payload as JSON ({} for none)."));
+            WebElement payload = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#step-approval textarea")));
+            payload.sendKeys("{\"approved\": ");
+            click(wait, By.cssSelector("#step-approval button[id$='send-signal']"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Not sent: the payload is not valid JSON"));
+            assertEquals("started", text(wait, "#run-status"));
+            assertEquals("started", scalarText("select status from pgflow.step_states where run_id = '" + runId + "' and step_slug = 'approval'"));
+
+            click(wait, By.xpath("//section[@id='step-approval']//button[normalize-space(.)='Approve']"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Signal delivered to approval"));
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            expectSteps(wait, List.of("review=completed", "approval=completed", "fulfil=completed"));
+            assertEquals("{\"fulfil\": \"shipped " + order + " (42.00), approved by it-operator\"}", text(wait, "#run-output"));
+            assertTrue(text(wait, "#step-approval .pg-signal-note").startsWith("Signalled at "), "the note says when");
+            assertTrue(d.findElements(By.cssSelector("#step-approval textarea")).isEmpty(), "no form once signalled");
+
+            // the dashboard counts the runs that wait
+            scalar("select count(*) from pgflow.start_flow('order_approval', '{\"orderId\": \"" + order + "-2\", \"total\": 1}'::jsonb)");
+            waitFor(() -> scalar("select count(*) from pgflow.step_states where flow_slug = 'order_approval' and step_slug = 'approval'"
+                    + " and status = 'started'") >= 1);
+            long waiting = scalar("select count(*) from pgflow.step_states where flow_slug = 'order_approval' and step_slug = 'approval'"
+                    + " and status = 'started'");
+            d.get(base.toString());
+            By waitingCell = By.xpath("//tbody[@id='dashboard:flows_data']/tr[td[1][normalize-space(.)='order_approval']]/td[last()]");
+            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d2 -> String.valueOf(waiting).equals(d2.findElements(waitingCell).stream().map(WebElement::getText).findFirst()
+                    .orElse("")));
+        });
+    }
+
     /** Three failed runs retried together by a filter, after a confirmation that counts them. */
     public static void bulkRetryByFilter(URL base) throws Exception {
         createBrokenTable();
@@ -451,6 +498,13 @@ public final class ConsoleJourneys {
         try (Connection c = db(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static String scalarText(String sql) throws Exception {
+        try (Connection c = db(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -532,11 +532,15 @@ public class RunView implements Serializable {
         return payloads;
     }
 
-    /** Sends the signal typed in the step's form ({@code {}} when empty). */
+    /** Sends the signal typed in the step's form; an empty form sends nothing (a payload is typed on purpose, {} for none). */
     @RolesAllowed(Role.Name.OPERATOR)
     public void sendSignal(String step) {
         String payload = payloads.get(step);
-        signal(step, payload == null || payload.isBlank() ? "{}" : payload);
+        if (payload == null || payload.isBlank()) {
+            Messages.error("Not sent: type the signal's payload as JSON ({} for none).");
+            return;
+        }
+        signal(step, payload);
     }
 
     /** Sends one of the step's one-click answers ({@link StepLine#getChoices()}), found again by its label. */

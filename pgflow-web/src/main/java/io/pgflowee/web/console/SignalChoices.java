@@ -18,10 +18,10 @@ import jakarta.json.JsonValue;
  * String component named {@code by} gets the operator's name, the others stay null). Any other
  * type: none (the JSON form remains).
  */
-final class SignalChoices {
+public final class SignalChoices {
 
     /** A button: its label and the payload it sends (JSON text). */
-    record Choice(String label, String payload) implements Serializable {
+    public record Choice(String label, String payload) implements Serializable {
         public String getLabel() {
             return label;
         }

@@ -69,6 +69,9 @@ class RunsResourceTest {
         assertThat(body.getJsonArray("steps").getValuesAs(JsonObject.class)).extracting(s -> s.getString("stepSlug") + " "
                 + s.getString("status") + " " + s.getJsonArray("tasks").size()).containsExactly("a started 1", "b created 0");
         JsonObject task = body.getJsonArray("steps").getJsonObject(0).getJsonArray("tasks").getJsonObject(0);
+        assertThat(body.getJsonArray("steps").getJsonObject(0).keySet()).containsExactly("stepSlug", "stepIndex", "stepType", "status",
+                "initialTasks", "remainingTasks", "remainingDeps", "output", "errorMessage", "skipReason", "createdAt", "startedAt",
+                "completedAt", "failedAt", "skippedAt", "cancelledAt", "waitDeadline", "signalAt", "tasks");
         assertThat(task.keySet()).containsExactly("taskIndex", "status", "attempts", "output", "errorMessage", "queuedAt", "startedAt",
                 "completedAt", "failedAt", "cancelledAt", "lastWorkerId", "earlierAttempts");
         assertThat(task.getString("status")).isEqualTo("queued");

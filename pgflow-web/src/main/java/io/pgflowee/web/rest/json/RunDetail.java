@@ -32,12 +32,17 @@ public record RunDetail(Run run, List<StepState> steps,
     @Schema(name = "StepState", description = "One step of a run, with its tasks.")
     @JsonbNillable
     @JsonbPropertyOrder({"stepSlug", "stepIndex", "stepType", "status", "initialTasks", "remainingTasks", "remainingDeps", "output",
-            "errorMessage", "skipReason", "createdAt", "startedAt", "completedAt", "failedAt", "skippedAt", "cancelledAt", "tasks"})
-    public record StepState(String stepSlug, int stepIndex, @Schema(description = "single or map") String stepType,
+            "errorMessage", "skipReason", "createdAt", "startedAt", "completedAt", "failedAt", "skippedAt", "cancelledAt", "waitDeadline",
+            "signalAt", "tasks"})
+    public record StepState(String stepSlug, int stepIndex, @Schema(description = "single, map or signal") String stepType,
                             @Schema(description = "created, started, completed, failed, skipped or cancelled") String status,
                             Integer initialTasks, Integer remainingTasks, int remainingDeps, JsonValue output, String errorMessage,
                             @Schema(description = "condition_unmet, handler_failed or dependency_skipped, or null") String skipReason,
                             String createdAt, String startedAt, String completedAt, String failedAt, String skippedAt, String cancelledAt,
+                            @Schema(description = "A signal step that waits (or failed waiting): when it fails for want of a signal;"
+                                    + " null: it waits for ever, or does not wait") String waitDeadline,
+                            @Schema(description = "A signal step: when its signal came (delivered, or buffered before it waited); null"
+                                    + " while none came") String signalAt,
                             List<Task> tasks) {
 
         static StepState of(io.pgflowee.engine.query.RunDetail.StepDetail s, List<TaskAttempt> attempts) {
@@ -46,7 +51,8 @@ public record RunDetail(Run run, List<StepState> steps,
                     st.initialTasks(), st.remainingTasks(), st.remainingDeps(), orNull(st.output()), st.errorMessage(),
                     st.skipReason() == null ? null : st.skipReason().dbValue(), ApiJson.time(st.createdAt()), ApiJson.time(st.startedAt()),
                     ApiJson.time(st.completedAt()), ApiJson.time(st.failedAt()), ApiJson.time(st.skippedAt()),
-                    ApiJson.time(st.cancelledAt()), s.tasks().stream().map(t -> Task.of(t, attempts)).toList());
+                    ApiJson.time(st.cancelledAt()), ApiJson.time(st.waitDeadline()),
+                    ApiJson.time(st.signalAt()), s.tasks().stream().map(t -> Task.of(t, attempts)).toList());
         }
     }
 
