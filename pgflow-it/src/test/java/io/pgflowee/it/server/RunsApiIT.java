@@ -454,7 +454,7 @@ public class RunsApiIT extends OnSharedServer {
         assertEquals("{\"result\":\"ignored\"}", post("api/runs/" + run + "/steps/approval/signal", "").body());
         assertProblem(post("api/flows/order_approval/runs/by-key/no-such-order/steps/approval/signal", "{}"), 404, "Unknown run",
                 "Flow \"order_approval\" has no run started with idempotency key \"no-such-order\"");
-        HttpResponse<String> wrongType = post(path, "{\"approved\": \"maybe\"}");
+        HttpResponse<String> wrongType = post(path, "[1, 2]");
         assertEquals(422, wrongType.statusCode(), wrongType.body());
         assertTrue(Json.createReader(new StringReader(wrongType.body())).readObject().getString("detail").startsWith("Step \"approval\" of flow"
                 + " \"order_approval\" takes a signal payload of type io.pgflowee.examples.OrderApproval$Approval, which this payload is not: "),

@@ -103,7 +103,7 @@ final class Diagrams {
             case "started" -> "▶";
             case "skipped" -> "↷";
             case "cancelled" -> "⊘";
-            case "waiting" -> "⏸";
+            case "waiting" -> "◷";
             default -> "…";
         };
     }
