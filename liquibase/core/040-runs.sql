@@ -97,10 +97,11 @@ BEGIN
     IF NOT v_step.visible_now THEN
       v_idle := v_idle || v_step.step_slug; -- a start delay, or a signal step
     END IF;
-    IF p_events AND (v_step.visible_now
-                     OR NOT EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = v_step.flow_slug
-                                    AND s.step_slug = v_step.step_slug AND s.step_type = 'signal')) THEN
-      PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
+    IF p_events THEN -- a plain variable: PL/pgSQL evaluates it without the executor (the hot path has no events)
+      IF v_step.visible_now OR NOT EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = v_step.flow_slug
+                                           AND s.step_slug = v_step.step_slug AND s.step_type = 'signal') THEN
+        PERFORM pgflow._emit_step(p_run_id, v_step.flow_slug, v_step.step_slug, 'started');
+      END IF;
     END IF;
   END LOOP;
   IF v_idle IS NOT NULL THEN
