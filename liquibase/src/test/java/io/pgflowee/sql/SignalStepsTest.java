@@ -194,4 +194,31 @@ class SignalStepsTest extends SqlEngineTest {
                     .containsExactly("step:completed review", "step:completed approve", "step:started ship");
         }
     }
+
+    @Test
+    void aBatchOfSignalsAnswersPerItemInOneTransactionAndOneRefusedItemRefusesAllNamingIt() {
+        approvalFlow();
+        UUID waiting = start("approval", "{}");
+        UUID early = start("approval", "{}");
+        claim("approval", 5);
+        complete(waiting, "review", 0, "1");
+        List<Map<String, Object>> results = db.rows("select item, result from pgflow.send_signals(ARRAY[?, ?, ?]::uuid[],"
+                + " ARRAY['approve', 'approve', 'approve'], ARRAY['{\"n\": 1}', '{\"n\": 2}', NULL]::jsonb[]) order by item", early, waiting, waiting);
+        assertThat(results).containsExactly(Map.of("item", 1, "result", "buffered"), Map.of("item", 2, "result", "delivered"),
+                Map.of("item", 3, "result", "ignored"));
+        assertThat(step(waiting, "approve")).containsEntry("status", "completed").containsEntry("output", "{\"n\": 2}");
+
+        UUID other = start("approval", "{}");
+        UUID unknown = UUID.randomUUID();
+        SQLException refused = db.error("select * from pgflow.send_signals(ARRAY[?, ?]::uuid[], ARRAY['approve', 'approve'],"
+                + " ARRAY['{}', '{}']::jsonb[])", other, unknown);
+        assertThat(refused.getSQLState()).isEqualTo("P0002");
+        assertThat(message(refused)).isEqualTo("item 2: Run " + unknown + " not found");
+        assertThat(db.<Object>one("select signal_at from pgflow.step_states where run_id = ? and step_slug = 'approve'", other))
+                .as("all or none").isNull();
+        SQLException lengths = db.error("select * from pgflow.send_signals(ARRAY[?]::uuid[], ARRAY['approve', 'approve'], ARRAY['{}']::jsonb[])",
+                other);
+        assertThat(lengths.getSQLState()).isEqualTo("22023");
+        assertThat(message(lengths)).isEqualTo("send_signals: run_ids (1), step_slugs (2) and payloads (1) must have the same length");
+    }
 }

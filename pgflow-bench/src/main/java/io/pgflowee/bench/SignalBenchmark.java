@@ -38,6 +38,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * <li>{@code phase=rest}: {@code restRuns} (20,000) runs wait; {@code clients} (16) clients send
  * their approvals over REST as fast as they are answered: signals per second (target 1,000
  * sustained), and when the last of the runs completed (the workers ran every dependent step).</li>
+ * <li>{@code phase=batch}: the same through {@code POST /api/runs/signals}, {@code batchSize} (100)
+ * signals per request from {@code batchClients} (4) clients.</li>
  * </ol>
  *
  * <pre>
@@ -65,7 +67,11 @@ public final class SignalBenchmark {
             latency(ds, http, auth, Integer.parseInt(opts.getOrDefault("latencyRuns", "200")));
         }
         if (phases.contains("rest")) {
-            rest(ds, http, auth, Integer.parseInt(opts.getOrDefault("restRuns", "20000")), Integer.parseInt(opts.getOrDefault("clients", "16")));
+            rest(ds, http, auth, Integer.parseInt(opts.getOrDefault("restRuns", "20000")), Integer.parseInt(opts.getOrDefault("clients", "16")), 1);
+        }
+        if (phases.contains("batch")) {
+            rest(ds, http, auth, Integer.parseInt(opts.getOrDefault("restRuns", "20000")), Integer.parseInt(opts.getOrDefault("batchClients", "4")),
+                    Integer.parseInt(opts.getOrDefault("batchSize", "100")));
         }
         System.exit(0);
     }
@@ -199,8 +205,8 @@ public final class SignalBenchmark {
 
     // ---- rest: signals per second ---------------------------------------------------------------
 
-    private static void rest(PGSimpleDataSource ds, String http, String auth, int runs, int clients) throws Exception {
-        String tag = "rest-" + UUID.randomUUID().toString().substring(0, 8);
+    private static void rest(PGSimpleDataSource ds, String http, String auth, int runs, int clients, int batch) throws Exception {
+        String tag = (batch > 1 ? "batch-" : "rest-") + UUID.randomUUID().toString().substring(0, 8);
         List<UUID> ids = waitingApprovals(ds, tag, runs);
         ConcurrentLinkedQueue<UUID> todo = new ConcurrentLinkedQueue<>(ids);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -219,18 +225,41 @@ public final class SignalBenchmark {
         List<Future<?>> senders = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             senders.add(pool.submit(() -> {
-                UUID run;
-                while ((run = todo.poll()) != null) {
+                while (true) {
+                    List<UUID> mine = new ArrayList<>();
+                    UUID run;
+                    while (mine.size() < batch && (run = todo.poll()) != null) {
+                        mine.add(run);
+                    }
+                    if (mine.isEmpty()) {
+                        return null;
+                    }
                     try {
-                        HttpResponse<String> r = signal(client, http, auth, run);
-                        if (r.statusCode() != 200 || !r.body().contains("delivered")) {
-                            errors.incrementAndGet();
+                        if (batch == 1) {
+                            HttpResponse<String> r = signal(client, http, auth, mine.get(0));
+                            if (r.statusCode() != 200 || !r.body().contains("delivered")) {
+                                errors.incrementAndGet();
+                            }
+                        } else {
+                            StringBuilder body = new StringBuilder("[");
+                            for (UUID id : mine) {
+                                body.append(body.length() > 1 ? "," : "").append("{\"runId\":\"").append(id)
+                                        .append("\",\"step\":\"approval\",\"payload\":{\"approved\":true,\"by\":\"bench\"}}");
+                            }
+                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/api/runs/signals"))
+                                    .header("Authorization", auth).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString())).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() != 200) {
+                                errors.addAndGet(mine.size());
+                            } else {
+                                errors.addAndGet(mine.size() - r.body().split("\"delivered\"", -1).length + 1);
+                            }
                         }
                     } catch (Exception e) {
-                        errors.incrementAndGet();
+                        errors.addAndGet(mine.size());
                     }
                 }
-                return null;
             }));
         }
         for (Future<?> f : senders) {
@@ -245,8 +274,9 @@ public final class SignalBenchmark {
             }
         }
         double completed = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("# rest: %,d signals over REST from %d clients in %.1f s: %,.0f signals/s (%d not delivered); every run completed"
-                + " %.1f s after the first signal (%,.0f runs/s)%n", runs, clients, sent, runs / sent, errors.get(), completed, runs / completed);
+        System.out.printf("# %s: %,d signals over REST from %d clients, %d per request, in %.1f s: %,.0f signals/s (%d not delivered);"
+                + " every run completed %.1f s after the first signal (%,.0f runs/s)%n", batch > 1 ? "batch" : "rest", runs, clients, batch,
+                sent, runs / sent, errors.get(), completed, runs / completed);
         pool.shutdownNow();
     }
 

@@ -88,6 +88,56 @@ public class Signals {
         }
     }
 
+    /** One signal of a batch: the run, its signal step, the payload as JSON text ({@code {}} when null). */
+    public record Signal(UUID runId, String stepSlug, String payloadJson) {
+    }
+
+    /**
+     * {@code send_signals(run_ids, step_slugs, payloads)}: every signal in one transaction; the
+     * results in the given order. Payloads are checked against the Java types first (a refusal names
+     * the item, counted from 1); all or none.
+     */
+    public java.util.List<Result> sendAll(java.util.List<Signal> signals) throws EngineRefusal, SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            java.util.Map<UUID, String> flows = new java.util.HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("select run_id, flow_slug from pgflow.runs where run_id = any (?)")) {
+                ps.setArray(1, c.createArrayOf("uuid", signals.stream().map(Signal::runId).distinct().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        flows.put(rs.getObject(1, UUID.class), rs.getString(2));
+                    }
+                }
+            }
+            String[] payloads = new String[signals.size()];
+            for (int i = 0; i < signals.size(); i++) {
+                Signal signal = signals.get(i);
+                payloads[i] = signal.payloadJson() == null || signal.payloadJson().isBlank() ? "{}" : signal.payloadJson();
+                String flow = flows.get(signal.runId());
+                if (flow != null) {
+                    try {
+                        checkPayload(flow, signal.stepSlug(), payloads[i]);
+                    } catch (EngineRefusal e) {
+                        throw EngineRefusal.invalid("item " + (i + 1) + ": " + e.getMessage());
+                    }
+                }
+            }
+            Result[] results = new Result[signals.size()];
+            try (PreparedStatement ps = c.prepareStatement("select item, result from pgflow.send_signals(?, ?, ?::text[]::jsonb[])")) {
+                ps.setArray(1, c.createArrayOf("uuid", signals.stream().map(Signal::runId).toArray()));
+                ps.setArray(2, c.createArrayOf("text", signals.stream().map(Signal::stepSlug).toArray()));
+                ps.setArray(3, c.createArrayOf("text", payloads));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        results[rs.getInt(1) - 1] = Result.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT));
+                    }
+                }
+            }
+            return java.util.List.of(results);
+        } catch (SQLException e) {
+            throw refusalOr(e);
+        }
+    }
+
     /** The Java payload type of a signal step of a flow defined on this server, if any. */
     public Optional<Type> payloadType(String flowSlug, String stepSlug) {
         return registry.flow(flowSlug).flatMap(f -> signalStep(f, stepSlug)).map(Step::outputType);

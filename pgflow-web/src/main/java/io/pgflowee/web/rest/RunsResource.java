@@ -254,6 +254,55 @@ public class RunsResource {
         return signalResult(signals.send(runId, step, signalPayload(body, instance)));
     }
 
+    /** The most signals one POST /api/runs/signals sends. */
+    static final int MAX_SIGNALS = 1000;
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    @POST
+    @Path("signals")
+    @Refusals(notFound = "Unknown run", invalid = "Signal refused")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "sendSignals", summary = "Send many signals in one transaction", description = "pgflow.send_signals: each"
+            + " element as POST /api/runs/{id}/steps/{step}/signal would, in one transaction and one round trip (a webhook relay, a"
+            + " bulk approval): much cheaper per signal than one request each. All or none: a refused element refuses the request,"
+            + " named by its position (item, counted from 1). At most 1000 signals per request. Operator or admin.")
+    @RequestBody(description = "A JSON array of signals", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = io.pgflowee.web.rest.json.SignalBatch.Item.class),
+            examples = @ExampleObject(name = "two approvals", value = "[{\"runId\": \"01936f4e-5a7b-7c3d-9e8f-0a1b2c3d4e5f\", \"step\":"
+                    + " \"approval\", \"payload\": {\"approved\": true}}, {\"runId\": \"01936f4e-5a7b-7c3d-9e8f-0a1b2c3d4e60\", \"step\":"
+                    + " \"approval\", \"payload\": {\"approved\": false}}]")))
+    @APIResponse(responseCode = "200", description = "What became of each signal, in request order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.pgflowee.web.rest.json.SignalBatch.Results.class)))
+    @APIResponse(responseCode = "400", description = "Not a JSON array of {runId, step, payload}, or empty (the item is named)")
+    @APIResponse(responseCode = "404", description = "An item's run does not exist (named: item N)")
+    @APIResponse(responseCode = "413", description = "More than 1000 signals")
+    @APIResponse(responseCode = "422", description = "An item's step does not exist or is not a signal step, or its payload is not what the"
+            + " step takes (named: item N)")
+    public Response signals(String body) throws java.sql.SQLException, EngineRefusal {
+        String instance = "/api/runs/signals";
+        List<io.pgflowee.engine.control.Signals.Signal> batch;
+        try {
+            batch = io.pgflowee.web.rest.json.SignalBatch.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
+        }
+        if (batch.isEmpty()) {
+            return Problems.problem(400, "No signals", "the array is empty: send at least one signal", instance, null);
+        }
+        if (batch.size() > MAX_SIGNALS) {
+            return Problems.problem(413, "Too many signals", "the array has " + batch.size() + " signals; at most " + MAX_SIGNALS
+                    + " are sent per request: split it", instance, null);
+        }
+        List<io.pgflowee.engine.control.Signals.Result> results = signals.sendAll(batch);
+        List<io.pgflowee.web.rest.json.SignalBatch.ItemResult> items = new java.util.ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            items.add(new io.pgflowee.web.rest.json.SignalBatch.ItemResult(i + 1, batch.get(i).runId().toString(), batch.get(i).stepSlug(),
+                    results.get(i).sqlValue()));
+        }
+        return Response.ok(ApiJson.write(new io.pgflowee.web.rest.json.SignalBatch.Results(items))).build();
+    }
+
     /** The body of a signal: JSON text ({@code {}} when empty), or a 400 problem naming what is wrong. */
     static String signalPayload(String body, String instance) {
         if (body == null || body.isBlank()) {

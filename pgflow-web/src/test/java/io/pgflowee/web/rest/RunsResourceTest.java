@@ -219,6 +219,40 @@ class RunsResourceTest {
                 .as("the buffered signal is unchanged").isEqualTo("{\"by\": \"bob\", \"approved\": false}");
     }
 
+    @Test
+    void manySignalsGoInOneRequestAnsweredPerItemAndARefusedItemIsNamed() throws Exception {
+        api.db.exec("select pgflow.create_flow('approvals')");
+        api.db.exec("select pgflow.add_step('approvals', 'approval', step_type => 'signal')");
+        UUID a = api.db.one("select run_id from pgflow.start_flow('approvals', '{}')");
+        UUID b = api.db.one("select run_id from pgflow.start_flow('approvals', '{}')");
+        Response r = api.runs("runs/signals").signals("[{\"runId\": \"" + a + "\", \"step\": \"approval\", \"payload\": {\"ok\": true}},"
+                + " {\"runId\": \"" + b + "\", \"step\": \"approval\"}, {\"runId\": \"" + a + "\", \"step\": \"approval\", \"payload\": 1}]");
+        assertThat(r.getStatus()).isEqualTo(200);
+        assertThat((String) r.getEntity()).isEqualTo("{\"results\":[{\"item\":1,\"result\":\"delivered\",\"runId\":\"" + a
+                + "\",\"step\":\"approval\"},{\"item\":2,\"result\":\"delivered\",\"runId\":\"" + b + "\",\"step\":\"approval\"},"
+                + "{\"item\":3,\"result\":\"ignored\",\"runId\":\"" + a + "\",\"step\":\"approval\"}]}");
+        assertThat((String) api.db.one("select output::text from pgflow.runs where run_id = ?", b)).isEqualTo("{\"approval\": {}}");
+
+        UUID c = api.db.one("select run_id from pgflow.start_flow('approvals', '{}')");
+        UUID unknown = UUID.randomUUID();
+        EngineRefusal refused = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class, () -> api.runs("runs/signals").signals(
+                "[{\"runId\": \"" + c + "\", \"step\": \"approval\"}, {\"runId\": \"" + unknown + "\", \"step\": \"approval\"}]"));
+        assertThat(refused.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
+        assertThat(refused.getMessage()).isEqualTo("item 2: Run " + unknown + " not found");
+        assertThat((String) api.db.one("select status from pgflow.runs where run_id = ?", c)).as("all or none").isEqualTo("started");
+        assertProblem(api.runs("runs/signals").signals("{}"), 400, "Invalid body",
+                "the body must be a JSON array of {\"runId\", \"step\", \"payload\"}, got a JSON object");
+        assertProblem(api.runs("runs/signals").signals("[{\"runId\": \"nope\", \"step\": \"approval\"}]"), 400, "Invalid body",
+                "item 1: runId 'nope' is not a UUID");
+        assertProblem(api.runs("runs/signals").signals("[{\"runId\": \"" + c + "\", \"stp\": \"approval\"}]"), 400, "Invalid body",
+                "item 1: unknown field \"stp\" (runId, step, payload)");
+        assertProblem(api.runs("runs/signals").signals("[]"), 400, "No signals", "the array is empty: send at least one signal");
+        String many = "[" + ("{\"runId\": \"" + c + "\", \"step\": \"approval\"},").repeat(1000) + "{\"runId\": \"" + c
+                + "\", \"step\": \"approval\"}]";
+        assertProblem(api.runs("runs/signals").signals(many), 413, "Too many signals",
+                "the array has 1001 signals; at most 1000 are sent per request: split it");
+    }
+
     /** What the JSON parser says of {@code text}. */
     private static String jsonError(String text) {
         try {
