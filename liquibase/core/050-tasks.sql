@@ -151,7 +151,6 @@ DECLARE
   v_ctx record;
   v_map_child text;
   v_remaining int;
-  v_conditions boolean;
   v_events boolean;
   v_output_length int;
 BEGIN
@@ -242,27 +241,9 @@ BEGIN
     IF jsonb_typeof(v_output) = 'array' THEN
       v_output_length := jsonb_array_length(v_output);
     END IF;
-    v_events := pgflow._events_wanted(v_run_id);
-    IF v_events THEN
-      PERFORM pgflow._emit_step(v_run_id, v_ctx.flow_slug, v_step, 'completed');
-    END IF;
-    WITH released AS (
-      UPDATE pgflow.step_states c
-      SET remaining_deps = c.remaining_deps - 1,
-          initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL
-                               THEN CASE WHEN v_ctx.step_type = 'map' THEN v_ctx.initial_tasks
-                                         ELSE v_output_length END
-                               ELSE c.initial_tasks END
-      FROM pgflow.deps d
-      JOIN pgflow.steps cs ON cs.flow_slug = d.flow_slug AND cs.step_slug = d.step_slug
-      WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step
-        AND c.run_id = v_run_id AND c.step_slug = d.step_slug
-      RETURNING c.remaining_deps = 0
-                AND (cs.required_input_pattern IS NOT NULL OR cs.forbidden_input_pattern IS NOT NULL) AS conditional
-    )
-    SELECT coalesce(bool_or(released.conditional), false) INTO v_conditions FROM released;
-    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - 1 WHERE r.run_id = v_run_id;
-    PERFORM pgflow._advance_run(v_run_id, v_ctx.flow_slug, v_events, v_conditions);
+    PERFORM pgflow._finish_step(v_run_id, v_ctx.flow_slug, v_step,
+                                CASE WHEN v_ctx.step_type = 'map' THEN v_ctx.initial_tasks ELSE v_output_length END,
+                                pgflow._events_wanted(v_run_id));
   END IF;
   RETURN NEXT v_task;
 END;

@@ -17,10 +17,9 @@ CREATE INDEX idx_step_states_wait_deadline ON pgflow.step_states (wait_deadline)
 
 --changeset pgflow:101-complete-signal-step runOnChange:true splitStatements:false
 -- _complete_signal_step(run_id, flow_slug, step_slug, payload, events): a waiting signal step
--- completes with output = payload, as the last task of a single step would: step:completed when
--- asked, its children released (a dependent map learns its task count from the payload's length),
--- remaining_steps - 1, then the run advances (_advance_run). Callers lock the step state and check
--- that it waits.
+-- completes with output = payload, as the last task of a single step would (_finish_step: a
+-- dependent map learns its task count from the payload's length). Callers lock the step state and
+-- check that it waits.
 CREATE OR REPLACE FUNCTION pgflow._complete_signal_step(p_run_id uuid, p_flow_slug text, p_step_slug text, p_payload jsonb,
                                                         p_events boolean)
 RETURNS void
@@ -28,7 +27,6 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_length int;
-  v_conditions boolean;
 BEGIN
   UPDATE pgflow.step_states ss
   SET status = 'completed', completed_at = now(), remaining_tasks = 0, output = p_payload, wait_deadline = NULL
@@ -36,26 +34,10 @@ BEGIN
   IF NOT FOUND THEN
     RETURN;
   END IF;
-  IF p_events THEN
-    PERFORM pgflow._emit_step(p_run_id, p_flow_slug, p_step_slug, 'completed');
-  END IF;
   IF jsonb_typeof(p_payload) = 'array' THEN
     v_length := jsonb_array_length(p_payload);
   END IF;
-  WITH released AS (
-    UPDATE pgflow.step_states c
-    SET remaining_deps = c.remaining_deps - 1,
-        initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL THEN v_length ELSE c.initial_tasks END
-    FROM pgflow.deps d
-    JOIN pgflow.steps cs ON cs.flow_slug = d.flow_slug AND cs.step_slug = d.step_slug
-    WHERE d.flow_slug = p_flow_slug AND d.dep_slug = p_step_slug
-      AND c.run_id = p_run_id AND c.step_slug = d.step_slug
-    RETURNING c.remaining_deps = 0
-              AND (cs.required_input_pattern IS NOT NULL OR cs.forbidden_input_pattern IS NOT NULL) AS conditional
-  )
-  SELECT coalesce(bool_or(released.conditional), false) INTO v_conditions FROM released;
-  UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - 1 WHERE r.run_id = p_run_id;
-  PERFORM pgflow._advance_run(p_run_id, p_flow_slug, p_events, v_conditions);
+  PERFORM pgflow._finish_step(p_run_id, p_flow_slug, p_step_slug, v_length, p_events);
 END;
 $$;
 

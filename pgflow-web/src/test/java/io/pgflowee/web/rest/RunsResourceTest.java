@@ -228,9 +228,9 @@ class RunsResourceTest {
         Response r = api.runs("runs/signals").signals("[{\"runId\": \"" + a + "\", \"step\": \"approval\", \"payload\": {\"ok\": true}},"
                 + " {\"runId\": \"" + b + "\", \"step\": \"approval\"}, {\"runId\": \"" + a + "\", \"step\": \"approval\", \"payload\": 1}]");
         assertThat(r.getStatus()).isEqualTo(200);
-        assertThat((String) r.getEntity()).isEqualTo("{\"results\":[{\"item\":1,\"result\":\"delivered\",\"runId\":\"" + a
-                + "\",\"step\":\"approval\"},{\"item\":2,\"result\":\"delivered\",\"runId\":\"" + b + "\",\"step\":\"approval\"},"
-                + "{\"item\":3,\"result\":\"ignored\",\"runId\":\"" + a + "\",\"step\":\"approval\"}]}");
+        assertThat((String) r.getEntity()).isEqualTo("{\"results\":[{\"item\":1,\"runId\":\"" + a + "\",\"step\":\"approval\","
+                + "\"result\":\"delivered\"},{\"item\":2,\"runId\":\"" + b + "\",\"step\":\"approval\",\"result\":\"delivered\"},"
+                + "{\"item\":3,\"runId\":\"" + a + "\",\"step\":\"approval\",\"result\":\"ignored\"}]}");
         assertThat((String) api.db.one("select output::text from pgflow.runs where run_id = ?", b)).isEqualTo("{\"approval\": {}}");
 
         UUID c = api.db.one("select run_id from pgflow.start_flow('approvals', '{}')");

@@ -21,6 +21,7 @@ public final class SignalBatch {
 
     /** One signal of the request. */
     @Schema(name = "SignalRequest", description = "A signal to a signal step of a run.")
+    @jakarta.json.bind.annotation.JsonbPropertyOrder({"runId", "step", "payload"})
     public record Item(@Schema(description = "The run", example = "01936f4e-5a7b-7c3d-9e8f-0a1b2c3d4e5f") String runId,
                        @Schema(description = "The signal step's slug", example = "approval") String step,
                        @Schema(description = "The payload (any JSON; absent: {})") JsonValue payload) {
@@ -33,6 +34,7 @@ public final class SignalBatch {
 
     /** What became of one signal. */
     @Schema(name = "SignalItemResult")
+    @jakarta.json.bind.annotation.JsonbPropertyOrder({"item", "runId", "step", "result"})
     public record ItemResult(int item, String runId, String step,
                              @Schema(description = "delivered, buffered or ignored", example = "delivered") String result) {
     }
