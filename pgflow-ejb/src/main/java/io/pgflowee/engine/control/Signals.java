@@ -152,11 +152,19 @@ public class Signals {
         if (type.isEmpty()) {
             return; // not a Java flow here, or not a signal step: the engine decides (and names the step)
         }
+        String problem;
         try {
-            codec.decode(JsonCodec.parse(payload), type.get());
+            jakarta.json.JsonValue json = JsonCodec.parse(payload);
+            problem = PayloadShape.mismatch(json, type.get()).orElse(null); // JSON-B alone reads "maybe" as false
+            if (problem == null) {
+                codec.decode(json, type.get());
+            }
         } catch (RuntimeException e) {
+            problem = rootMessage(e);
+        }
+        if (problem != null) {
             throw EngineRefusal.invalid("Step \"" + stepSlug + "\" of flow \"" + flowSlug + "\" takes a signal payload of type "
-                    + type.get().getTypeName() + ", which this payload is not: " + rootMessage(e));
+                    + type.get().getTypeName() + ", which this payload is not: " + problem);
         }
     }
 

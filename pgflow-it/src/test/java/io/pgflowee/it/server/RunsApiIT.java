@@ -451,13 +451,14 @@ public class RunsApiIT extends OnSharedServer {
                 query("select output::text from pgflow.runs where run_id = '" + run + "'"));
         assertEquals("{\"result\":\"ignored\"}", postAs("it-operator", path, "{\"approved\": false, \"by\": \"bob\"}", null).body(),
                 "a second signal changes nothing");
-        assertEquals("{\"result\":\"ignored\"}", post("api/runs/" + run + "/steps/approval/signal", "").body());
-        assertProblem(post("api/flows/order_approval/runs/by-key/no-such-order/steps/approval/signal", "{}"), 404, "Unknown run",
+        assertEquals("{\"result\":\"ignored\"}", post("api/runs/" + run + "/steps/approval/signal", "{\"approved\": true}").body());
+        assertProblem(post("api/flows/order_approval/runs/by-key/no-such-order/steps/approval/signal", "{\"approved\": true}"), 404, "Unknown run",
                 "Flow \"order_approval\" has no run started with idempotency key \"no-such-order\"");
-        HttpResponse<String> wrongType = post(path, "[1, 2]");
+        HttpResponse<String> wrongType = post(path, "{\"approved\": \"maybe\"}");
         assertEquals(422, wrongType.statusCode(), wrongType.body());
         assertTrue(Json.createReader(new StringReader(wrongType.body())).readObject().getString("detail").startsWith("Step \"approval\" of flow"
-                + " \"order_approval\" takes a signal payload of type io.pgflowee.examples.OrderApproval$Approval, which this payload is not: "),
+                + " \"order_approval\" takes a signal payload of type io.pgflowee.examples.OrderApproval$Approval, which this payload is not:"
+                + " $.approved must be true or false, got \"maybe\""),
                 wrongType.body());
     }
 

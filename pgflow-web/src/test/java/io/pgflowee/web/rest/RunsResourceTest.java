@@ -188,8 +188,15 @@ class RunsResourceTest {
         assertThat((String) delivered.getEntity()).isEqualTo("{\"result\":\"delivered\"}");
         assertThat((String) api.db.one("select output::text from pgflow.step_states where run_id = ? and step_slug = 'approval'", waiting))
                 .isEqualTo("{\"by\": \"ann\", \"approved\": true}");
-        Response again = api.runs("runs/" + waiting + "/steps/approval/signal").signal(waiting.toString(), "approval", "");
+        Response again = api.runs("runs/" + waiting + "/steps/approval/signal").signal(waiting.toString(), "approval", "{\"approved\": false}");
         assertThat((String) again.getEntity()).isEqualTo("{\"result\":\"ignored\"}");
+        // JSON-B alone would read these as false: a typed signal refuses them, nothing sent
+        EngineRefusal missing = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.runs("runs/" + early + "/steps/approval/signal").signal(early.toString(), "approval", ""));
+        assertThat(missing.getMessage()).endsWith("which this payload is not: $.approved is missing but must be a boolean");
+        EngineRefusal maybe = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.runs("runs/" + early + "/steps/approval/signal").signal(early.toString(), "approval", "{\"approved\": \"maybe\"}"));
+        assertThat(maybe.getMessage()).endsWith("which this payload is not: $.approved must be true or false, got \"maybe\"");
 
         // bad ones: nothing sent, each named
         assertThatThrownBy(() -> api.runs("runs/" + early + "/steps/approval/signal").signal(early.toString(), "approval", "{\"approved\": "))
@@ -207,7 +214,8 @@ class RunsResourceTest {
         assertThat(notSignal.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
         assertThat(notSignal.getMessage()).startsWith("Step \"ship\" of flow \"orders\" is a single step, not a signal step");
         EngineRefusal noKey = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
-                () -> api.flows("flows/orders/runs/by-key/order-79/steps/approval/signal").signalByKey("orders", "order-79", "approval", "{}"));
+                () -> api.flows("flows/orders/runs/by-key/order-79/steps/approval/signal")
+                        .signalByKey("orders", "order-79", "approval", "{\"approved\": true}"));
         assertThat(noKey.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
         assertThat(noKey.getMessage()).isEqualTo("Flow \"orders\" has no run started with idempotency key \"order-79\"");
         EngineRefusal badType = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
