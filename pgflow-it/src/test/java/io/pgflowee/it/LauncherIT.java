@@ -229,7 +229,7 @@ class LauncherIT {
             System.out.println("LauncherIT: a new step: " + reshaped.text());
             assertThat(lines()).contains("pgflow: flow 'shout' changed shape: replaced it in the development database (its 2 finished"
                     + " runs deleted); PGFLOW_REPLACE_CHANGED_FLOWS=false keeps changed flows instead");
-            assertThat(reshaped.text()).endsWith("held verified, shout verified");
+            assertThat(reshaped.text()).endsWith("held verified, order_approval verified, shout verified");
             assertThat(runOutput("shout", "{\"text\": \"hi\"}")).isEqualTo("{\"count\": 4}");
 
             // 4. a change that does not compile: printed with file and line, and the server keeps running the last good build

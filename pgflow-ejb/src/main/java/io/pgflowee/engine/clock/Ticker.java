@@ -37,7 +37,8 @@ import jakarta.json.JsonReader;
  * server, or a cron job calling {@code SELECT pgflow.tick()}, must then do it).
  * <p>
  * Runs on a managed scheduled executor of its own ({@value #EXECUTOR_JNDI_NAME}, one thread,
- * declared by the web module), so a slow database holds no other timer of the server back.
+ * declared by the web module), so a slow database holds no other timer of the server back; in an
+ * EAR, whose EJB module starts before the web module binds it, on the server's default one.
  */
 @ApplicationScoped
 public class Ticker {
@@ -48,8 +49,13 @@ public class Ticker {
     private static final Logger LOG = Logger.getLogger(Ticker.class.getName());
     private static final int CALLS_PER_TICK = 10;
 
-    @Resource(lookup = EXECUTOR_JNDI_NAME)
-    ManagedScheduledExecutorService scheduler;
+    /**
+     * The server's default managed scheduled executor: used when {@value #EXECUTOR_JNDI_NAME} is not
+     * bound when ticking starts (in an EAR the EJB module starts, and verifies the flows, before the
+     * web module that declares it is deployed).
+     */
+    @Resource
+    ManagedScheduledExecutorService defaultScheduler;
 
     /** The workers' pool (granted pgflow_worker's functions, tick among them), apart from the API's load. */
     @Resource(lookup = PgflowDataSource.WORKERS_JNDI_NAME)
@@ -83,7 +89,17 @@ public class Ticker {
             return;
         }
         long every = Math.max(50L, intervalMillis);
-        ticks = scheduler.scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.MILLISECONDS);
+        ticks = scheduler().scheduleWithFixedDelay(this::tickQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private ManagedScheduledExecutorService scheduler() {
+        try {
+            return (ManagedScheduledExecutorService) new javax.naming.InitialContext().lookup(EXECUTOR_JNDI_NAME);
+        } catch (javax.naming.NamingException | ClassCastException e) {
+            LOG.info("PGFLOW-099 " + EXECUTOR_JNDI_NAME + " is not bound yet (" + e.getMessage()
+                    + "): pgflow.tick() runs on the server's default managed scheduled executor");
+            return defaultScheduler;
+        }
     }
 
     /** Whether this server ticks now. */
