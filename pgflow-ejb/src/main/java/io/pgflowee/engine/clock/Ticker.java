@@ -96,8 +96,8 @@ public class Ticker {
         try {
             return (ManagedScheduledExecutorService) new javax.naming.InitialContext().lookup(EXECUTOR_JNDI_NAME);
         } catch (javax.naming.NamingException | ClassCastException e) {
-            LOG.info("PGFLOW-099 " + EXECUTOR_JNDI_NAME + " is not bound yet (" + e.getMessage()
-                    + "): pgflow.tick() runs on the server's default managed scheduled executor");
+            LOG.info("PGFLOW-099 " + EXECUTOR_JNDI_NAME + " is not bound yet (an EAR starts its EJB module first): pgflow.tick()"
+                    + " runs on the server's default managed scheduled executor");
             return defaultScheduler;
         }
     }
