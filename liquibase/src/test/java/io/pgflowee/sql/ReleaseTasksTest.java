@@ -60,7 +60,8 @@ class ReleaseTasksTest extends SqlEngineTest {
         complete(run, "a", 0, "1");
         UUID idle = UUID.randomUUID();
         db.exec("select pgflow.register_worker(?, 'f', 'idle')", idle); // registered workers start idle
-        try (java.sql.Connection listener = db.dataSource().getConnection()) {
+        // a connection of its own, as every listener here: a pooled one may still be listening for a class that ran before
+        try (java.sql.Connection listener = io.pgflowee.testing.PgflowDatabaseExtension.newConnection()) {
             listener.createStatement().execute("LISTEN pgflow_tasks");
             assertThat((Integer) db.one("select pgflow.release_tasks(?)", worker)).isEqualTo(1);
             org.postgresql.PGNotification[] woken = listener.unwrap(org.postgresql.PGConnection.class).getNotifications(2000);
