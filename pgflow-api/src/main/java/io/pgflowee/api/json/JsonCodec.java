@@ -89,4 +89,10 @@ public final class JsonCodec {
     public JsonValue toJsonValue(Object value) {
         return value instanceof JsonValue json ? json : parse(encode(value));
     }
+
+    /** The JSON property a record component maps to: its {@code @JsonbProperty} name, else its own name. */
+    public static String propertyName(java.lang.reflect.RecordComponent component) {
+        jakarta.json.bind.annotation.JsonbProperty named = component.getAccessor().getAnnotation(jakarta.json.bind.annotation.JsonbProperty.class);
+        return named == null || named.value().isEmpty() ? component.getName() : named.value();
+    }
 }

@@ -74,7 +74,7 @@ public class EngineOperations {
             }
             return out;
         } catch (SQLException e) {
-            throw refusalOr(e);
+            throw EngineRefusal.refusalOr(e);
         }
     }
 
@@ -121,7 +121,7 @@ public class EngineOperations {
             rs.next();
             return reader.read(rs);
         } catch (SQLException e) {
-            throw refusalOr(e);
+            throw EngineRefusal.refusalOr(e);
         }
     }
 
@@ -129,20 +129,12 @@ public class EngineOperations {
         return new FlowControlRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class), (Integer) rs.getObject(3));
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
+    /** The statement with {@code params} bound in order ({@code setObject}). */
+    static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < params.length; i++) {
             ps.setObject(i + 1, params[i]);
         }
         return ps;
-    }
-
-    /** Throws the refusal the error stands for; returns the error itself when it is not one. */
-    private static SQLException refusalOr(SQLException e) throws EngineRefusal {
-        var refusal = EngineRefusal.of(e);
-        if (refusal.isPresent()) {
-            throw refusal.get();
-        }
-        return e;
     }
 }

@@ -84,4 +84,16 @@ public final class EngineRefusal extends Exception {
     public static EngineRefusal invalid(String message) {
         return new EngineRefusal(Kind.INVALID, message, null, null);
     }
+
+    /**
+     * Throws the refusal a database error stands for; returns the error itself when it is not one
+     * (for the caller to throw): {@code catch (SQLException e) { throw EngineRefusal.refusalOr(e); }}.
+     */
+    static SQLException refusalOr(SQLException e) throws EngineRefusal {
+        Optional<EngineRefusal> refusal = of(e);
+        if (refusal.isPresent()) {
+            throw refusal.get();
+        }
+        return e;
+    }
 }

@@ -13,7 +13,6 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import jakarta.json.bind.annotation.JsonbProperty;
 
 /**
  * Whether a JSON value has the shape of a Java type, strictly: JSON-B reads {@code "maybe"} into a
@@ -65,8 +64,7 @@ final class PayloadShape {
                 return Optional.of(path + " must be an object, got " + value);
             }
             for (RecordComponent rc : raw.getRecordComponents()) {
-                JsonbProperty named = rc.getAccessor().getAnnotation(JsonbProperty.class);
-                String name = named == null || named.value().isEmpty() ? rc.getName() : named.value();
+                String name = io.pgflowee.api.json.JsonCodec.propertyName(rc);
                 Optional<String> inner = mismatch(object.get(name), rc.getGenericType(), path + "." + name);
                 if (inner.isPresent()) {
                     return inner;

@@ -64,7 +64,7 @@ public class Signals {
 
     /** {@code send_signal(run_id, step_slug, payload)}; payload is JSON text ({@code {}} when null). */
     public Result send(UUID runId, String stepSlug, String payloadJson) throws EngineRefusal, SQLException {
-        String payload = payloadJson == null || payloadJson.isBlank() ? "{}" : payloadJson;
+        String payload = orEmptyObject(payloadJson);
         try (Connection c = dataSource.getConnection()) {
             Optional<String> flow = flowOf(c, runId);
             if (flow.isPresent()) {
@@ -72,19 +72,19 @@ public class Signals {
             }
             return call(c, "select pgflow.send_signal(?, ?, ?::jsonb)", runId, stepSlug, payload);
         } catch (SQLException e) {
-            throw refusalOr(e);
+            throw EngineRefusal.refusalOr(e);
         }
     }
 
     /** {@code send_signal_by_key(flow_slug, idempotency_key, step_slug, payload)}. */
     public Result sendByKey(String flowSlug, String idempotencyKey, String stepSlug, String payloadJson)
             throws EngineRefusal, SQLException {
-        String payload = payloadJson == null || payloadJson.isBlank() ? "{}" : payloadJson;
+        String payload = orEmptyObject(payloadJson);
         checkPayload(flowSlug, stepSlug, payload);
         try (Connection c = dataSource.getConnection()) {
             return call(c, "select pgflow.send_signal_by_key(?, ?, ?, ?::jsonb)", flowSlug, idempotencyKey, stepSlug, payload);
         } catch (SQLException e) {
-            throw refusalOr(e);
+            throw EngineRefusal.refusalOr(e);
         }
     }
 
@@ -111,7 +111,7 @@ public class Signals {
             String[] payloads = new String[signals.size()];
             for (int i = 0; i < signals.size(); i++) {
                 Signal signal = signals.get(i);
-                payloads[i] = signal.payloadJson() == null || signal.payloadJson().isBlank() ? "{}" : signal.payloadJson();
+                payloads[i] = orEmptyObject(signal.payloadJson());
                 String flow = flows.get(signal.runId());
                 if (flow != null) {
                     try {
@@ -134,8 +134,13 @@ public class Signals {
             }
             return java.util.List.of(results);
         } catch (SQLException e) {
-            throw refusalOr(e);
+            throw EngineRefusal.refusalOr(e);
         }
+    }
+
+    /** A signal's payload as sent: {@code {}} for none. */
+    private static String orEmptyObject(String payloadJson) {
+        return payloadJson == null || payloadJson.isBlank() ? "{}" : payloadJson;
     }
 
     /** The Java payload type of a signal step of a flow defined on this server, if any. */
@@ -186,22 +191,9 @@ public class Signals {
     }
 
     private static Result call(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return Result.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT));
-            }
+        try (PreparedStatement ps = EngineOperations.prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return Result.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT));
         }
-    }
-
-    private static SQLException refusalOr(SQLException e) throws EngineRefusal {
-        var refusal = EngineRefusal.of(e);
-        if (refusal.isPresent()) {
-            throw refusal.get();
-        }
-        return e;
     }
 }

@@ -423,19 +423,16 @@ public class RunView implements Serializable {
                     rows.add(new Diagrams.Row(map ? slug + "[" + t.taskIndex() + "]" : slug, bars));
                 }
             }
+            OffsetDateTime stepEnd = s.state().completedAt() != null ? s.state().completedAt()
+                    : s.state().failedAt() != null ? s.state().failedAt()
+                    : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
             if (signal && s.state().startedAt() != null) {
-                OffsetDateTime waitEnd = s.state().completedAt() != null ? s.state().completedAt()
-                        : s.state().failedAt() != null ? s.state().failedAt()
-                        : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
-                rows.add(new Diagrams.Row(slug, List.of(new Diagrams.Bar(s.state().startedAt(), waitEnd, waitEnd == null ? "waiting"
+                rows.add(new Diagrams.Row(slug, List.of(new Diagrams.Bar(s.state().startedAt(), stepEnd, stepEnd == null ? "waiting"
                         : status, signalNote(s.state(), status)))));
             }
             if (s.tasks().size() > TASK_ROWS_PER_STEP) {
                 rows.add(new Diagrams.Row("… " + (s.tasks().size() - TASK_ROWS_PER_STEP) + " more tasks of " + slug, List.of()));
             }
-            OffsetDateTime stepEnd = s.state().completedAt() != null ? s.state().completedAt()
-                    : s.state().failedAt() != null ? s.state().failedAt()
-                    : s.state().skippedAt() != null ? s.state().skippedAt() : s.state().cancelledAt();
             boolean signalable = signal && user.isOperator() && d.run().status().dbValue().equals("started") && s.state().signalAt() == null
                     && (status.equals("waiting") || status.equals("created"));
             List<SignalChoices.Choice> choices = signalable

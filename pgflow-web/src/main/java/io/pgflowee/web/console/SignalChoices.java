@@ -6,6 +6,7 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.pgflowee.api.json.JsonCodec;
 import io.pgflowee.api.json.Jsonp;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
@@ -81,18 +82,12 @@ public final class SignalChoices {
     }
 
     private static String payload(Class<?> type, RecordComponent choice, JsonValue value, String operator) {
-        JsonObjectBuilder b = Jsonp.createObjectBuilder().add(jsonName(choice), value);
+        JsonObjectBuilder b = Jsonp.createObjectBuilder().add(JsonCodec.propertyName(choice), value);
         for (RecordComponent rc : type.getRecordComponents()) {
             if (rc.getName().equals("by") && rc.getType() == String.class) {
-                b.add(jsonName(rc), operator);
+                b.add(JsonCodec.propertyName(rc), operator);
             }
         }
         return b.build().toString();
-    }
-
-    /** The component's JSON property: its {@code @JsonbProperty} name, else its own. */
-    private static String jsonName(RecordComponent rc) {
-        jakarta.json.bind.annotation.JsonbProperty named = rc.getAccessor().getAnnotation(jakarta.json.bind.annotation.JsonbProperty.class);
-        return named == null || named.value().isEmpty() ? rc.getName() : named.value();
     }
 }
