@@ -74,6 +74,11 @@ $$;
 -- Errors name the flow and the step: unknown flow (steps_flow_slug_fkey), unknown dependency
 -- (deps_flow_slug_dep_slug_fkey), self dependency (deps_check), a map with more than one
 -- dependency, invalid slug, step_type, when_* mode, non-object pattern, negative option.
+-- step_type 'subflow' / 'map_subflow' (one child run per element, at most one dependency as a
+-- map) needs subflow_slug, the flow its tasks start a child run of, which must exist (a flow may
+-- name itself: recursion is bounded by pgflow.max_subflow_depth); subflow_slug with another step
+-- type, or a subflow step without one, raises invalid_parameter_value (22023) naming the step.
+DROP FUNCTION IF EXISTS pgflow.add_step(text, text, text[], int, int, int, int, text, jsonb, jsonb, text, text);
 CREATE OR REPLACE FUNCTION pgflow.add_step(
   flow_slug text,
   step_slug text,
@@ -86,7 +91,8 @@ CREATE OR REPLACE FUNCTION pgflow.add_step(
   required_input_pattern jsonb DEFAULT NULL,
   forbidden_input_pattern jsonb DEFAULT NULL,
   when_unmet text DEFAULT 'skip',
-  when_exhausted text DEFAULT 'fail')
+  when_exhausted text DEFAULT 'fail',
+  subflow_slug text DEFAULT NULL)
 RETURNS pgflow.steps
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -104,7 +110,7 @@ BEGIN
   SELECT coalesce(array_agg(DISTINCT d ORDER BY d), '{}') INTO v_deps
   FROM unnest(coalesce(add_step.deps_slugs, '{}')) AS d;
 
-  IF v_type = 'map' AND cardinality(v_deps) > 1 THEN
+  IF v_type IN ('map', 'map_subflow') AND cardinality(v_deps) > 1 THEN
     RAISE EXCEPTION 'Map step "%" can have at most one dependency, but % were provided: %',
       v_step_slug, cardinality(v_deps), array_to_string(v_deps, ', ');
   END IF;
@@ -124,9 +130,23 @@ BEGIN
       MESSAGE = format('Invalid step slug %s in flow "%s": a slug has 1 to 128 letters, digits or underscores, does not start with a digit and is not "run" (constraint steps_step_slug_check)',
                        coalesce(quote_literal(v_step_slug), 'NULL'), v_flow_slug);
   END IF;
-  IF v_type NOT IN ('single', 'map', 'signal') THEN
+  IF v_type NOT IN ('single', 'map', 'signal', 'subflow', 'map_subflow') THEN
     RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'steps_step_type_check',
-      MESSAGE = format('%s: step_type must be ''single'', ''map'' or ''signal'', got %L', v_owner, v_type);
+      MESSAGE = format('%s: step_type must be ''single'', ''map'', ''signal'', ''subflow'' or ''map_subflow'', got %L',
+                       v_owner, v_type);
+  END IF;
+  IF v_type IN ('subflow', 'map_subflow') AND add_step.subflow_slug IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+      MESSAGE = format('%s: a %s step needs subflow_slug, the flow whose run it starts', v_owner, v_type);
+  ELSIF v_type NOT IN ('subflow', 'map_subflow') AND add_step.subflow_slug IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+      MESSAGE = format('%s: subflow_slug %L is only for step_type ''subflow'' or ''map_subflow'', not %L', v_owner,
+                       add_step.subflow_slug, v_type);
+  ELSIF add_step.subflow_slug IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM pgflow.flows f WHERE f.flow_slug = add_step.subflow_slug) THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+      MESSAGE = format('%s: subflow "%s" does not exist; create the child flow first', v_owner, add_step.subflow_slug),
+      HINT = 'SELECT flow_slug FROM pgflow.flows lists the known flows.';
   END IF;
   IF add_step.when_unmet IS NULL OR add_step.when_unmet NOT IN ('fail', 'skip', 'skip-cascade') THEN
     RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'when_unmet_is_valid',
@@ -186,11 +206,12 @@ BEGIN
 
   INSERT INTO pgflow.steps AS s (flow_slug, step_slug, step_type, step_index, deps_count,
                                  opt_max_attempts, opt_base_delay, opt_timeout, opt_start_delay,
-                                 required_input_pattern, forbidden_input_pattern, when_unmet, when_exhausted)
+                                 required_input_pattern, forbidden_input_pattern, when_unmet, when_exhausted, subflow_slug)
   VALUES (v_flow_slug, v_step_slug, v_type,
           (SELECT coalesce(max(x.step_index) + 1, 0) FROM pgflow.steps x WHERE x.flow_slug = v_flow_slug),
           cardinality(v_deps), add_step.max_attempts, add_step.base_delay, add_step.timeout, add_step.start_delay,
-          add_step.required_input_pattern, add_step.forbidden_input_pattern, add_step.when_unmet, add_step.when_exhausted)
+          add_step.required_input_pattern, add_step.forbidden_input_pattern, add_step.when_unmet, add_step.when_exhausted,
+          add_step.subflow_slug)
   RETURNING s.* INTO v_step;
 
   INSERT INTO pgflow.deps (flow_slug, dep_slug, step_slug)

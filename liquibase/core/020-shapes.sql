@@ -4,12 +4,15 @@
 -- get_flow_shape(flow_slug) returns the structural shape of a flow as stored:
 -- {"steps": [{"slug", "stepType", "dependencies": [sorted], "whenUnmet", "whenExhausted",
 --   "requiredInputPattern": {"defined": false} | {"defined": true, "value": ...},
---   "forbiddenInputPattern": (same)}, ...]} in step_index order. Options (runtime-tunable) are
--- not part of a shape. An unknown flow gives {"steps": []}.
+--   "forbiddenInputPattern": (same)}, ...]} in step_index order, plus "subflowSlug" for a subflow
+-- or map_subflow step. Options (runtime-tunable) are not part of a shape. An unknown flow gives
+-- {"steps": []}. plpgsql, not sql: its body reads steps.subflow_slug, which a later changeset adds.
 CREATE OR REPLACE FUNCTION pgflow.get_flow_shape(flow_slug text)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+  RETURN (
   SELECT jsonb_build_object('steps', coalesce(jsonb_agg(
            jsonb_build_object(
              'slug', s.step_slug,
@@ -23,9 +26,11 @@ AS $$
                                           ELSE jsonb_build_object('defined', true, 'value', s.required_input_pattern) END,
              'forbiddenInputPattern', CASE WHEN s.forbidden_input_pattern IS NULL THEN '{"defined": false}'::jsonb
                                            ELSE jsonb_build_object('defined', true, 'value', s.forbidden_input_pattern) END)
+           || CASE WHEN s.subflow_slug IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('subflowSlug', s.subflow_slug) END
            ORDER BY s.step_index), '[]'::jsonb))
   FROM pgflow.steps s
-  WHERE s.flow_slug = get_flow_shape.flow_slug
+  WHERE s.flow_slug = get_flow_shape.flow_slug);
+END;
 $$;
 
 --changeset pgflow:020-describe-pattern runOnChange:true splitStatements:false
@@ -79,6 +84,10 @@ BEGIN
     IF coalesce(a ->> 'stepType', 'single') <> coalesce(b ->> 'stepType', 'single') THEN
       v_diffs := v_diffs || format('Step at index %s: type differs ''%s'' vs ''%s''', i,
                                    coalesce(a ->> 'stepType', 'single'), coalesce(b ->> 'stepType', 'single'));
+    END IF;
+    IF (a ->> 'subflowSlug') IS DISTINCT FROM (b ->> 'subflowSlug') THEN
+      v_diffs := v_diffs || format('Step at index %s: subflow differs ''%s'' vs ''%s''', i,
+                                   coalesce(a ->> 'subflowSlug', 'none'), coalesce(b ->> 'subflowSlug', 'none'));
     END IF;
     SELECT coalesce(string_agg(x, ', ' ORDER BY x), '') INTO a_text
       FROM jsonb_array_elements_text(coalesce(a -> 'dependencies', '[]'::jsonb)) AS x;
@@ -139,19 +148,40 @@ BEGIN
       forbidden_input_pattern => CASE WHEN coalesce((v_step -> 'forbiddenInputPattern' ->> 'defined')::boolean, false)
                                       THEN v_step -> 'forbiddenInputPattern' -> 'value' END,
       when_unmet => coalesce(v_step ->> 'whenUnmet', 'skip'),
-      when_exhausted => coalesce(v_step ->> 'whenExhausted', 'fail'));
+      when_exhausted => coalesce(v_step ->> 'whenExhausted', 'fail'),
+      subflow_slug => v_step ->> 'subflowSlug');
   END LOOP;
 END;
 $$;
 
 --changeset pgflow:020-delete-flow-and-data runOnChange:true splitStatements:false
 -- delete_flow_and_data(flow_slug): destructive, for development. Deletes the flow's tasks, step
--- states, runs, dependencies, steps and the flow itself. Workers are untouched.
+-- states, runs, dependencies, steps and the flow itself. Families of runs go whole: a run of the
+-- flow that belongs to a family (a child run, or a parent of children of other flows) takes its
+-- whole family with it (root and every descendant, whatever their flows), so no run is left
+-- with a parent or children that are gone. Subflow steps of other flows that name this flow keep
+-- naming it (apply it again). Workers are untouched.
 CREATE OR REPLACE FUNCTION pgflow.delete_flow_and_data(flow_slug text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS pgflow_delete_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
+  INSERT INTO pgflow_delete_runs
+  SELECT r.run_id FROM pgflow.runs r WHERE r.flow_slug = delete_flow_and_data.flow_slug
+  UNION
+  SELECT m.run_id FROM pgflow.runs r
+  JOIN pgflow.runs m ON m.run_id = r.root_run_id OR m.root_run_id = r.root_run_id
+  WHERE r.flow_slug = delete_flow_and_data.flow_slug AND r.root_run_id IS NOT NULL
+  UNION
+  SELECT m.run_id FROM pgflow.runs r
+  JOIN pgflow.runs m ON m.root_run_id = r.run_id
+  WHERE r.flow_slug = delete_flow_and_data.flow_slug AND r.root_run_id IS NULL
+  ON CONFLICT DO NOTHING;
+  DELETE FROM pgflow.step_tasks t USING pgflow_delete_runs d WHERE t.run_id = d.run_id;
+  DELETE FROM pgflow.step_states s USING pgflow_delete_runs d WHERE s.run_id = d.run_id;
+  DELETE FROM pgflow.runs r USING pgflow_delete_runs d WHERE r.run_id = d.run_id;
+  DROP TABLE pgflow_delete_runs;
   DELETE FROM pgflow.step_tasks t WHERE t.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.step_states s WHERE s.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.runs r WHERE r.flow_slug = delete_flow_and_data.flow_slug;

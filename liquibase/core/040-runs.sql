@@ -13,21 +13,27 @@ AS $$
 $$;
 
 --changeset pgflow:040-fail-run runOnChange:true splitStatements:false
--- _fail_run(run_id, events): started run -> failed (failed_at now), its live tasks orphaned.
+-- _fail_run(run_id, events): started run -> failed (failed_at now), its live tasks orphaned; a
+-- child run then fails the task of its parent that waits for it (_child_ended). Its own children
+-- keep running: what they complete is kept for a retry_run.
 CREATE OR REPLACE FUNCTION pgflow._fail_run(p_run_id uuid, p_events boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_flow text;
+  v_parent uuid;
 BEGIN
   UPDATE pgflow.runs r SET status = 'failed', failed_at = now()
   WHERE r.run_id = p_run_id AND r.status = 'started'
-  RETURNING r.flow_slug INTO v_flow;
+  RETURNING r.flow_slug, r.parent_run_id INTO v_flow, v_parent;
   IF FOUND THEN
     PERFORM pgflow._orphan_tasks(p_run_id, NULL);
     IF p_events THEN
       PERFORM pgflow._emit_run(p_run_id, v_flow, 'failed');
+    END IF;
+    IF v_parent IS NOT NULL THEN
+      PERFORM pgflow._child_ended(p_run_id, 'failed');
     END IF;
   END IF;
 END;
@@ -151,9 +157,11 @@ $$;
 --changeset pgflow:040-complete-finished-runs runOnChange:true splitStatements:false
 -- _complete_finished_runs(run_ids): each started run with no remaining steps -> completed, output =
 -- object of the completed leaf steps' outputs (NULL when none completed). Returns the runs it
--- completed; sends nothing (callers do).
+-- completed, with their parent_run_id (callers hand a child's end to its parent: _child_ended);
+-- sends nothing (callers do). The return type changed with subflows: dropped and created again.
+DROP FUNCTION IF EXISTS pgflow._complete_finished_runs(uuid[]);
 CREATE OR REPLACE FUNCTION pgflow._complete_finished_runs(p_run_ids uuid[])
-RETURNS TABLE (run_id uuid, flow_slug text)
+RETURNS TABLE (run_id uuid, flow_slug text, parent_run_id uuid)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call
 SET plan_cache_mode = force_generic_plan -- as _start_ready_steps_of
 AS $$
@@ -168,23 +176,28 @@ BEGIN
                   AND NOT EXISTS (SELECT 1 FROM pgflow.deps d
                                   WHERE d.flow_slug = ss.flow_slug AND d.dep_slug = ss.step_slug))
   WHERE r.run_id = ANY (p_run_ids) AND r.status = 'started' AND r.remaining_steps = 0
-  RETURNING r.run_id, r.flow_slug;
+  RETURNING r.run_id, r.flow_slug, r.parent_run_id;
 END;
 $$;
 
 --changeset pgflow:040-maybe-complete-run runOnChange:true splitStatements:false
 -- maybe_complete_run(run_id): a started run with no remaining steps -> completed, output = object
 -- of the completed leaf steps' outputs (NULL when none completed). Only a started run completes.
+-- A child run that completes completes the task of its parent that waits for it (_child_ended).
 CREATE OR REPLACE FUNCTION pgflow.maybe_complete_run(run_id uuid)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_flow text;
+  v_parent uuid;
 BEGIN
-  SELECT c.flow_slug INTO v_flow FROM pgflow._complete_finished_runs(ARRAY[maybe_complete_run.run_id]) c;
+  SELECT c.flow_slug, c.parent_run_id INTO v_flow, v_parent FROM pgflow._complete_finished_runs(ARRAY[maybe_complete_run.run_id]) c;
   IF FOUND AND pgflow._events_wanted(maybe_complete_run.run_id) THEN
     PERFORM pgflow._emit_run(maybe_complete_run.run_id, v_flow, 'completed');
+  END IF;
+  IF v_parent IS NOT NULL THEN
+    PERFORM pgflow._child_ended(maybe_complete_run.run_id, 'completed'); -- a child: its parent task completes
   END IF;
 END;
 $$;
@@ -258,7 +271,7 @@ LANGUAGE sql VOLATILE
 AS $$
   UPDATE pgflow.step_states c
   SET remaining_deps = c.remaining_deps - x.n,
-      initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL THEN 0 ELSE c.initial_tasks END
+      initial_tasks = CASE WHEN cs.step_type IN ('map', 'map_subflow') AND c.initial_tasks IS NULL THEN 0 ELSE c.initial_tasks END
   FROM (SELECT d.step_slug, count(*)::int AS n
         FROM pgflow.deps d
         WHERE d.flow_slug = p_flow_slug AND d.dep_slug = ANY (p_parents)
@@ -380,7 +393,7 @@ BEGIN
     WITH done AS (
       UPDATE pgflow.step_states ss
       SET status = 'completed', started_at = now(), completed_at = now(), remaining_tasks = 0,
-          output = CASE WHEN s.step_type = 'map' THEN '[]'::jsonb END
+          output = CASE WHEN s.step_type IN ('map', 'map_subflow') THEN '[]'::jsonb END
       FROM pgflow.steps s
       WHERE ss.run_id = cascade_complete_taskless_steps.run_id AND ss.status = 'created'
         AND ss.remaining_deps = 0 AND ss.initial_tasks = 0
@@ -485,7 +498,7 @@ CREATE OR REPLACE FUNCTION pgflow._flow_to_start(p_flow_slug text, OUT steps int
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-  SELECT count(s.step_slug), coalesce(bool_or(s.step_type = 'map' AND s.deps_count = 0), false),
+  SELECT count(s.step_slug), coalesce(bool_or(s.step_type IN ('map', 'map_subflow') AND s.deps_count = 0), false),
          coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
   INTO steps, root_map, root_conditions
   FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
@@ -654,7 +667,7 @@ BEGIN
   END IF;
   INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
   SELECT s.flow_slug, v_run_id, s.step_slug, s.deps_count,
-         CASE WHEN s.step_type <> 'map' THEN 1
+         CASE WHEN s.step_type NOT IN ('map', 'map_subflow') THEN 1
               WHEN s.deps_count = 0 THEN v_input_length
               END
   FROM pgflow.steps s WHERE s.flow_slug = v_flow;
@@ -672,19 +685,31 @@ $$;
 
 --changeset pgflow:040-get-run-with-states runOnChange:true splitStatements:false
 -- get_run_with_states(run_id) returns {"run": <runs row>, "steps": [<step_states rows in step order>]}
--- or NULL for an unknown run.
+-- or NULL for an unknown run. A subflow or map_subflow step's row also has "child_run_ids": per
+-- task in task order, the child run it waits for or last waited for (null before its first child).
+-- plpgsql, not sql: its body reads step_tasks.child_run_id, which a later changeset adds.
 CREATE OR REPLACE FUNCTION pgflow.get_run_with_states(run_id uuid)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+  RETURN (
   SELECT jsonb_build_object(
            'run', to_jsonb(r),
-           'steps', coalesce((SELECT jsonb_agg(to_jsonb(ss) ORDER BY s.step_index)
+           'steps', coalesce((SELECT jsonb_agg(to_jsonb(ss)
+                                               || CASE WHEN s.step_type IN ('subflow', 'map_subflow') THEN
+                                                    jsonb_build_object('child_run_ids',
+                                                      (SELECT jsonb_agg(t.child_run_id ORDER BY t.task_index)
+                                                       FROM pgflow.step_tasks t
+                                                       WHERE t.run_id = ss.run_id AND t.step_slug = ss.step_slug))
+                                                  ELSE '{}'::jsonb END
+                                               ORDER BY s.step_index)
                               FROM pgflow.step_states ss
                               JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
                               WHERE ss.run_id = r.run_id), '[]'::jsonb))
   FROM pgflow.runs r
-  WHERE r.run_id = get_run_with_states.run_id
+  WHERE r.run_id = get_run_with_states.run_id);
+END;
 $$;
 
 --changeset pgflow:040-start-flow-with-states runOnChange:true splitStatements:false
@@ -841,7 +866,7 @@ BEGIN
       -- run by run, exactly as start_flow starts a run
       INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
       SELECT s.flow_slug, n.run_id, s.step_slug, s.deps_count,
-             CASE WHEN s.step_type <> 'map' THEN 1
+             CASE WHEN s.step_type NOT IN ('map', 'map_subflow') THEN 1
                   WHEN s.deps_count = 0 AND jsonb_typeof(n.input) = 'array' THEN jsonb_array_length(n.input)
                   END
       FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
@@ -865,7 +890,7 @@ BEGIN
                CASE WHEN s.deps_count = 0 THEN t.tasks END
         FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
         JOIN pgflow.steps s ON s.flow_slug = v_flow
-        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type <> 'map' THEN 1
+        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type NOT IN ('map', 'map_subflow') THEN 1
                                         WHEN s.deps_count = 0 THEN jsonb_array_length(n.input) END AS tasks) t
         ORDER BY n.ord, s.step_index
         RETURNING flow_slug, run_id, step_slug, status, initial_tasks

@@ -8,6 +8,8 @@
 -- otherwise it fails and the step follows when_exhausted: 'fail' fails the step and the run,
 -- 'skip' skips the step (handler_failed) and lets its dependents run without its output,
 -- 'skip-cascade' skips the step and all its dependents.
+-- A subflow step's task that waits for its child run changes only when that child ends
+-- (_child_ended); queued again, it forgets the child (its handler runs again and starts a new one).
 CREATE OR REPLACE FUNCTION pgflow.fail_task(run_id uuid, step_slug text, task_index int, error_message text)
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
@@ -37,8 +39,9 @@ BEGIN
   SELECT t.* INTO v_task FROM pgflow.step_tasks t
   WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
 
-  IF v_ctx.run_status = 'cancelled' THEN
-    RETURN NEXT v_task; -- a late report for a cancelled run: its task is already cancelled
+  IF v_ctx.run_status = 'cancelled'
+     OR v_task.child_run_id IS NOT NULL AND v_task.child_run_id IS DISTINCT FROM pgflow._finishing_child() THEN
+    RETURN NEXT v_task; -- a late report for a cancelled run (its task is already cancelled), or one while a child runs
     RETURN;
   END IF;
   IF v_task.status = 'started' AND (v_ctx.run_status = 'failed' OR v_ctx.state_status = 'started') THEN
@@ -63,7 +66,7 @@ BEGIN
 
   IF v_task.attempts_count < v_ctx.max_attempts THEN
     UPDATE pgflow.step_tasks t
-    SET status = 'queued', started_at = NULL, failed_at = NULL, error_message = v_msg,
+    SET status = 'queued', started_at = NULL, failed_at = NULL, error_message = v_msg, child_run_id = NULL,
         visible_at = clock_timestamp() + make_interval(secs => pgflow.calculate_retry_delay(v_ctx.base_delay, t.attempts_count))
     WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx
     RETURNING t.* INTO v_task;
@@ -138,6 +141,10 @@ $$;
 -- the task completes; the last task completes the step (output = the task output, or for a map
 -- the array of task outputs by task_index), releases its children (a dependent map learns its
 -- task count), and advances the run: conditions, taskless steps, new tasks, run completion.
+-- A subflow or map_subflow step's task is different: its output is the input of a child run of
+-- the step's subflow, started now (_start_child); the task stays started until the child ends
+-- (_child_ended completes it with the child's output, through this function). A report for a task
+-- that waits for its child changes nothing.
 CREATE OR REPLACE FUNCTION pgflow.complete_task(run_id uuid, step_slug text, task_index int, output jsonb)
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
@@ -155,7 +162,7 @@ DECLARE
   v_output_length int;
 BEGIN
   SELECT t.status AS task_status, t.flow_slug, r.status AS run_status, ss.status AS state_status,
-         ss.initial_tasks, s.step_type
+         ss.initial_tasks, s.step_type, t.child_run_id
   INTO v_ctx
   FROM pgflow.step_tasks t
   JOIN pgflow.runs r ON r.run_id = t.run_id
@@ -173,14 +180,24 @@ BEGIN
     RETURN;
   END IF;
 
-  IF v_ctx.step_type = 'single' AND (v_output IS NULL OR jsonb_typeof(v_output) <> 'array'
+  IF v_ctx.step_type IN ('subflow', 'map_subflow')
+     AND (v_ctx.child_run_id IS NULL OR v_ctx.child_run_id IS DISTINCT FROM pgflow._finishing_child()) THEN
+    IF v_ctx.child_run_id IS NULL THEN
+      PERFORM pgflow._start_child(v_run_id, v_ctx.flow_slug, v_step, v_idx, v_output, pgflow._events_wanted(v_run_id));
+    END IF;
+    RETURN QUERY SELECT t.* FROM pgflow.step_tasks t
+                 WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
+    RETURN;
+  END IF;
+
+  IF v_ctx.step_type IN ('single', 'subflow') AND (v_output IS NULL OR jsonb_typeof(v_output) <> 'array'
                                      OR CASE WHEN jsonb_typeof(v_output) = 'array'
                                              THEN jsonb_array_length(v_output) > pgflow._max_map_width() ELSE false END) THEN
     SELECT d.step_slug INTO v_map_child
     FROM pgflow.deps d
     JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
     JOIN pgflow.step_states cs ON cs.run_id = v_run_id AND cs.step_slug = d.step_slug
-    WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step AND c.step_type = 'map' AND cs.initial_tasks IS NULL
+    WHERE d.flow_slug = v_ctx.flow_slug AND d.dep_slug = v_step AND c.step_type IN ('map', 'map_subflow') AND cs.initial_tasks IS NULL
     ORDER BY c.step_index LIMIT 1;
     IF FOUND THEN
       IF jsonb_typeof(v_output) = 'array' THEN
@@ -229,7 +246,7 @@ BEGIN
       status = CASE WHEN ss.remaining_tasks = 1 THEN 'completed' ELSE ss.status END,
       completed_at = CASE WHEN ss.remaining_tasks = 1 THEN now() END,
       output = CASE WHEN ss.remaining_tasks > 1 THEN NULL
-                    WHEN v_ctx.step_type = 'map' THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
+                    WHEN v_ctx.step_type IN ('map', 'map_subflow') THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
                                                        FROM pgflow.step_tasks t
                                                        WHERE t.run_id = v_run_id AND t.step_slug = v_step)
                     ELSE v_output END
@@ -242,7 +259,7 @@ BEGIN
       v_output_length := jsonb_array_length(v_output);
     END IF;
     PERFORM pgflow._finish_step(v_run_id, v_ctx.flow_slug, v_step,
-                                CASE WHEN v_ctx.step_type = 'map' THEN v_ctx.initial_tasks ELSE v_output_length END,
+                                CASE WHEN v_ctx.step_type IN ('map', 'map_subflow') THEN v_ctx.initial_tasks ELSE v_output_length END,
                                 pgflow._events_wanted(v_run_id));
   END IF;
   RETURN NEXT v_task;
@@ -259,7 +276,8 @@ $$;
 -- complete_task when one does: a task given twice, a live subscription to one of the runs' events,
 -- a step that feeds a map (its task count and TYPE_VIOLATION), a flow with conditions on dependent
 -- steps (a condition may fail the run between two elements) or with signal steps (a signal that
--- came early completes its step when it starts waiting). The results are the same either way.
+-- came early completes its step when it starts waiting), a subflow step's task (it starts a child
+-- run). The results are the same either way.
 CREATE OR REPLACE FUNCTION pgflow.complete_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], outputs jsonb[])
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
@@ -278,6 +296,8 @@ DECLARE
   v_runs uuid[];
   v_flow text;
   v_wake text[];
+  v_children uuid[];
+  v_child uuid;
 BEGIN
   PERFORM pgflow._require_batch_lengths('complete_tasks', 'outputs',
     ARRAY[cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs)]);
@@ -294,10 +314,11 @@ BEGIN
     SELECT u.r, u.s, u.i, u.o,
            t.status = 'started' AND ss.status = 'started' AND r.status NOT IN ('failed', 'cancelled') AS live,
            EXISTS (SELECT 1 FROM pgflow.deps d JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
-                   WHERE d.flow_slug = t.flow_slug AND d.dep_slug = t.step_slug AND c.step_type = 'map') AS feeds_map,
+                   WHERE d.flow_slug = t.flow_slug AND d.dep_slug = t.step_slug AND c.step_type IN ('map', 'map_subflow')) AS feeds_map,
            EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug
                      AND (c.deps_count > 0 AND (c.required_input_pattern IS NOT NULL OR c.forbidden_input_pattern IS NOT NULL)
-                          OR c.step_type = 'signal')) AS conditional_flow
+                          OR c.step_type = 'signal'
+                          OR c.step_slug = t.step_slug AND c.step_type IN ('subflow', 'map_subflow'))) AS conditional_flow
     FROM unnest(complete_tasks.run_ids, complete_tasks.step_slugs, complete_tasks.task_indexes, complete_tasks.outputs) AS u(r, s, i, o)
     JOIN pgflow.step_tasks t ON t.run_id = u.r AND t.step_slug = u.s AND t.task_index = u.i
     JOIN pgflow.runs r ON r.run_id = t.run_id
@@ -332,7 +353,7 @@ BEGIN
           status = CASE WHEN ss.remaining_tasks = p.n THEN 'completed' ELSE ss.status END,
           completed_at = CASE WHEN ss.remaining_tasks = p.n THEN now() END,
           output = CASE WHEN ss.remaining_tasks > p.n THEN NULL
-                        WHEN st.step_type = 'map' THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
+                        WHEN st.step_type IN ('map', 'map_subflow') THEN (SELECT jsonb_agg(t.output ORDER BY t.task_index)
                                                         FROM pgflow.step_tasks t
                                                         WHERE t.run_id = ss.run_id AND t.step_slug = ss.step_slug)
                         ELSE p.output END
@@ -363,7 +384,13 @@ BEGIN
 
     -- the steps that became ready start, with their tasks; runs with nothing left complete
     SELECT array_agg(DISTINCT st.flow_slug) FILTER (WHERE st.visible_now) INTO v_wake FROM pgflow._start_ready_steps_of(v_runs) st;
-    PERFORM pgflow._complete_finished_runs(v_runs);
+    SELECT array_agg(c.run_id) FILTER (WHERE c.parent_run_id IS NOT NULL) INTO v_children
+    FROM pgflow._complete_finished_runs(v_runs) c;
+    IF v_children IS NOT NULL THEN
+      FOREACH v_child IN ARRAY v_children LOOP
+        PERFORM pgflow._child_ended(v_child, 'completed'); -- child runs: their parent tasks complete
+      END LOOP;
+    END IF;
 
     IF v_wake IS NOT NULL THEN
       FOREACH v_flow IN ARRAY v_wake LOOP
@@ -465,7 +492,7 @@ BEGIN
     IF v_flow_row.max_running IS NOT NULL THEN
       v_now := clock_timestamp();
       SELECT count(*) INTO v_running FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at > v_now;
+      WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.visible_at > v_now AND t.child_run_id IS NULL;
       v_max := least(v_max, greatest(v_flow_row.max_running - v_running, 0));
     END IF;
   END IF;
@@ -530,8 +557,8 @@ BEGIN
       WHERE EXISTS (SELECT 1 FROM picked p WHERE p.run_id = e.run_id AND p.step_slug = e.step_slug AND p.task_index = e.task_index)
     )
     SELECT c.flow_slug, c.run_id, c.step_slug, c.task_index,
-           CASE WHEN c.step_type = 'map' AND c.deps_count = 0 THEN r.input -> c.task_index
-                WHEN c.step_type = 'map' THEN
+           CASE WHEN c.step_type IN ('map', 'map_subflow') AND c.deps_count = 0 THEN r.input -> c.task_index
+                WHEN c.step_type IN ('map', 'map_subflow') THEN
                   (SELECT ds.output -> c.task_index
                    FROM pgflow.deps d
                    JOIN pgflow.step_states ds ON ds.run_id = c.run_id AND ds.step_slug = d.dep_slug

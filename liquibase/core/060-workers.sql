@@ -45,7 +45,8 @@ $$;
 -- prune_data_older_than(retention_interval): deletes runs that completed, failed or were cancelled before
 -- now - retention_interval with all their step states and tasks, and workers whose last heartbeat
 -- is older than that (exactly at the cutoff is kept). Started runs and flow definitions are never
--- pruned. Keep the interval longer than the longest start_delay.
+-- pruned. Keep the interval longer than the longest start_delay. Families go whole: a child run is
+-- pruned with its root, when every run of the family has ended before the cutoff.
 CREATE OR REPLACE FUNCTION pgflow.prune_data_older_than(retention_interval interval)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -57,7 +58,14 @@ BEGIN
   INSERT INTO pgflow_prune_runs
   SELECT r.run_id FROM pgflow.runs r
   WHERE r.status IN ('completed', 'failed', 'cancelled')
-    AND (r.completed_at < v_cutoff OR r.failed_at < v_cutoff OR r.cancelled_at < v_cutoff);
+    AND (r.completed_at < v_cutoff OR r.failed_at < v_cutoff OR r.cancelled_at < v_cutoff)
+    AND r.root_run_id IS NULL
+    AND NOT EXISTS (SELECT 1 FROM pgflow.runs m
+                    WHERE m.root_run_id = r.run_id
+                      AND (m.status = 'started' OR greatest(m.completed_at, m.failed_at, m.cancelled_at) >= v_cutoff));
+  INSERT INTO pgflow_prune_runs
+  SELECT m.run_id FROM pgflow.runs m JOIN pgflow_prune_runs p ON m.root_run_id = p.run_id
+  ON CONFLICT DO NOTHING;
   DELETE FROM pgflow.step_tasks t USING pgflow_prune_runs p WHERE t.run_id = p.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_prune_runs p WHERE s.run_id = p.run_id;
   DELETE FROM pgflow.runs r USING pgflow_prune_runs p WHERE r.run_id = p.run_id;

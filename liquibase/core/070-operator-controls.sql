@@ -58,15 +58,21 @@ $$;
 -- cancel its handler. Emits step:cancelled per step and run:cancelled (when subscribed).
 -- A cancelled run is returned unchanged. Errors: unknown run (no_data_found), completed or failed
 -- run (object_not_in_prerequisite_state, naming the run and its status).
+-- Families: every started descendant (children of its subflow steps, their children...) is
+-- cancelled in the same transaction, with cancel_reason 'cancelled with run <id>[: reason]'; a
+-- child run cancelled this way by itself fails the parent task that waits for it (_child_ended:
+-- with attempts left its handler runs again and starts a new child). Descendants are locked
+-- before the run (children before parents, as a child's end locks them).
 CREATE OR REPLACE FUNCTION pgflow.cancel_run(run_id uuid, reason text DEFAULT NULL)
 RETURNS pgflow.runs
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_run pgflow.runs;
-  v_slugs text[];
-  v_slug text;
+  v_descendants uuid[];
+  v_id uuid;
 BEGIN
+  v_descendants := pgflow._lock_descendants(cancel_run.run_id);
   v_run := pgflow._lock_run_tree(cancel_run.run_id);
   IF v_run.status = 'cancelled' THEN
     RETURN v_run;
@@ -78,6 +84,30 @@ BEGIN
                ELSE 'Start it again as a new run with pgflow.restart_run.' END;
   END IF;
 
+  v_run := pgflow._cancel_locked_run(v_run, cancel_run.reason);
+  FOREACH v_id IN ARRAY v_descendants LOOP
+    PERFORM pgflow._cancel_locked_run(r, format('cancelled with run %s%s', v_run.run_id, ': ' || cancel_run.reason))
+    FROM pgflow.runs r WHERE r.run_id = v_id AND r.status = 'started';
+  END LOOP;
+  IF v_run.parent_run_id IS NOT NULL THEN
+    PERFORM pgflow._child_ended(v_run.run_id, 'cancelled');
+  END IF;
+  RETURN v_run;
+END;
+$$;
+
+--changeset pgflow:070-cancel-locked-run runOnChange:true splitStatements:false
+-- _cancel_locked_run(run, reason): cancel_run's work on one started run whose tree the caller
+-- locked: tasks, step states and the run cancelled, events emitted. Returns the run.
+CREATE OR REPLACE FUNCTION pgflow._cancel_locked_run(p_run pgflow.runs, p_reason text)
+RETURNS pgflow.runs
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_run pgflow.runs := p_run;
+  v_slugs text[];
+  v_slug text;
+BEGIN
   UPDATE pgflow.step_tasks t SET status = 'cancelled', cancelled_at = greatest(now(), t.queued_at), visible_at = 'infinity'
   WHERE t.run_id = v_run.run_id AND t.status IN ('queued', 'started');
   WITH cancelled AS (
@@ -88,7 +118,7 @@ BEGIN
   SELECT array_agg(c.step_slug ORDER BY s.step_index) INTO v_slugs
   FROM cancelled c JOIN pgflow.steps s ON s.flow_slug = c.flow_slug AND s.step_slug = c.step_slug;
   UPDATE pgflow.runs r
-  SET status = 'cancelled', cancelled_at = greatest(now(), r.started_at), cancel_reason = cancel_run.reason
+  SET status = 'cancelled', cancelled_at = greatest(now(), r.started_at), cancel_reason = p_reason
   WHERE r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
 
@@ -119,6 +149,12 @@ $$;
 --   condition is evaluated again;
 -- * remaining_steps is recounted; conditions, taskless steps, ready steps and run completion are
 --   then handled as after a completion, and idle workers are woken.
+-- Subflow steps: a task whose child run is started again (retried on its own) waits for that
+-- child again; any other unfinished task is queued without its child (its handler runs again and
+-- starts a new child; the old one stays). A child run retried while the parent task that waited
+-- for it failed and its parent run is failed retries the parent too (retry_run(parent), which
+-- attaches the task to this child again): the parent continues when the child completes. A child
+-- run's timeout_at moves by the time it had been given. restart_run(child) does neither.
 -- Emits run:retried (status started) and step:started per resumed step (when subscribed).
 -- Errors: unknown run (no_data_found); a started or completed run
 -- (object_not_in_prerequisite_state). Two concurrent calls on one run: the second waits for the
@@ -178,11 +214,19 @@ BEGIN
     AND EXISTS (SELECT 1 FROM pgflow.step_tasks t
                 WHERE t.run_id = ss.run_id AND t.step_slug = ss.step_slug AND t.status <> 'completed');
 
-  -- resumed in place: unfinished tasks queued again
+  -- resumed in place: a subflow task whose child runs again waits for it; other unfinished tasks queued again
   UPDATE pgflow.step_tasks t
-  SET status = 'queued', attempts_count = 0, output = NULL, started_at = NULL, completed_at = NULL,
+  SET status = 'started', started_at = coalesce(t.started_at, now()), completed_at = NULL, failed_at = NULL, cancelled_at = NULL,
+      permanently_stalled_at = NULL, output = NULL, visible_at = 'infinity'
+  FROM pgflow.runs c
+  WHERE t.run_id = v_run.run_id AND t.step_slug = ANY (v_resume) AND t.status <> 'completed'
+    AND c.run_id = t.child_run_id AND c.status = 'started';
+  UPDATE pgflow.step_tasks t
+  SET status = 'queued', attempts_count = 0, output = NULL, started_at = NULL, completed_at = NULL, child_run_id = NULL,
       failed_at = NULL, cancelled_at = NULL, permanently_stalled_at = NULL, visible_at = clock_timestamp()
-  WHERE t.run_id = v_run.run_id AND t.step_slug = ANY (v_resume) AND t.status <> 'completed';
+  WHERE t.run_id = v_run.run_id AND t.step_slug = ANY (v_resume) AND t.status <> 'completed'
+    AND NOT (t.status = 'started' AND t.visible_at = 'infinity'
+             AND EXISTS (SELECT 1 FROM pgflow.runs c WHERE c.run_id = t.child_run_id AND c.status = 'started'));
   GET DIAGNOSTICS v_requeued = ROW_COUNT;
   UPDATE pgflow.step_states ss
   SET status = 'started', started_at = coalesce(ss.started_at, now()), completed_at = NULL, failed_at = NULL,
@@ -218,6 +262,7 @@ BEGIN
   UPDATE pgflow.runs r
   SET status = 'started', failed_at = NULL, cancelled_at = NULL, cancel_reason = NULL, output = NULL,
       retry_count = r.retry_count + 1, last_retried_at = now(),
+      timeout_at = CASE WHEN r.timeout_at IS NOT NULL THEN now() + (r.timeout_at - r.started_at) END,
       remaining_steps = (SELECT count(*) FROM pgflow.step_states ss
                          WHERE ss.run_id = r.run_id AND ss.status NOT IN ('completed', 'skipped'))
   WHERE r.run_id = v_run.run_id;
@@ -236,6 +281,13 @@ BEGIN
   END IF;
 
   SELECT r.* INTO v_run FROM pgflow.runs r WHERE r.run_id = retry_run.run_id;
+  IF v_run.parent_run_id IS NOT NULL AND v_run.status = 'started'
+     AND EXISTS (SELECT 1 FROM pgflow.step_tasks t JOIN pgflow.runs p ON p.run_id = t.run_id
+                 WHERE t.run_id = v_run.parent_run_id AND t.step_slug = v_run.parent_step_slug
+                   AND t.task_index = v_run.parent_task_index AND t.child_run_id = v_run.run_id
+                   AND t.status = 'failed' AND p.status = 'failed') THEN
+    PERFORM pgflow.retry_run(v_run.parent_run_id);
+  END IF;
   RETURN v_run;
 END;
 $$;

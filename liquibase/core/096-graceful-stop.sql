@@ -33,6 +33,7 @@ BEGIN
     SELECT t.run_id, t.step_slug, t.task_index
     FROM pgflow.step_tasks t
     WHERE t.flow_slug = v_flow AND t.status = 'started' AND t.last_worker_id = v_worker
+      AND t.child_run_id IS NULL -- a subflow task waiting for its child is in no worker's hands
     FOR UPDATE SKIP LOCKED
   ), history AS (
     INSERT INTO pgflow_internal.task_attempts (run_id, step_slug, task_index, attempt, worker_id, outcome, error_message, started_at,

@@ -45,7 +45,7 @@ BEGIN
   END IF;
 
   SELECT t.status AS task_status, t.flow_slug, t.attempts_count, t.last_worker_id, t.started_at,
-         r.status AS run_status, ss.status AS state_status
+         r.status AS run_status, ss.status AS state_status, t.child_run_id
   INTO v_ctx
   FROM pgflow.step_tasks t
   JOIN pgflow.runs r ON r.run_id = t.run_id
@@ -57,7 +57,8 @@ BEGIN
       MESSAGE = format('Task %s[%s] of run %s not found', v_step, v_idx, v_run_id);
   END IF;
 
-  IF v_ctx.run_status IN ('failed', 'cancelled') OR v_ctx.task_status <> 'started' OR v_ctx.state_status <> 'started' THEN
+  IF v_ctx.run_status IN ('failed', 'cancelled') OR v_ctx.task_status <> 'started' OR v_ctx.state_status <> 'started'
+     OR v_ctx.child_run_id IS NOT NULL THEN -- a subflow task waiting for its child is in no worker's hands
     SELECT t.* INTO v_task FROM pgflow.step_tasks t WHERE t.run_id = v_run_id AND t.step_slug = v_step AND t.task_index = v_idx;
     RETURN v_task;
   END IF;

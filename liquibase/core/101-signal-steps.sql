@@ -82,7 +82,7 @@ BEGIN
   END IF;
   IF jsonb_typeof(v_payload) <> 'array' THEN
     SELECT d.step_slug INTO v_map FROM pgflow.deps d JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
-    WHERE d.flow_slug = v_flow AND d.dep_slug = v_step AND c.step_type = 'map' ORDER BY c.step_index LIMIT 1;
+    WHERE d.flow_slug = v_flow AND d.dep_slug = v_step AND c.step_type IN ('map', 'map_subflow') ORDER BY c.step_index LIMIT 1;
     IF FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
         MESSAGE = format('Step "%s" of flow "%s" feeds map step "%s": its signal payload must be a JSON array, got %s',

@@ -80,8 +80,13 @@ $$;
 -- with the runs waiting without one. A wait whose run another transaction is changing (a report, a
 -- signal, an operator, a concurrent tick) is left for the next tick ("deferred"): concurrent
 -- ticks never apply one deadline twice and never wait for each other or for a worker.
+-- Then every child run past its timeout_at (the timeout of the subflow step that started it)
+-- fails: its started steps fail with '[SUBFLOW_TIMEOUT] not finished within the N s timeout of
+-- step "<step>" of run <parent>', the run fails, and the parent task fails as for any failed
+-- child (_child_ended: retried with a new child while attempts are left). At most 1000 per call.
 -- Summary: {"waits_expired": steps failed or skipped by a deadline, "runs_failed": of those, the
--- runs that failed, "deferred": due waits left for the next call, "more": boolean, "ms": duration}.
+-- runs that failed, "subflows_timed_out": child runs failed for their timeout, "deferred": due
+-- waits and timeouts left for the next call, "more": boolean, "ms": duration}.
 CREATE OR REPLACE FUNCTION pgflow.tick()
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -98,6 +103,7 @@ DECLARE
   v_deferred int := 0;
   v_more boolean := false;
   v_message text;
+  v_timed_out int := 0;
 BEGIN
   FOR v_due IN
     SELECT ss.run_id, ss.step_slug FROM pgflow.step_states ss
@@ -134,7 +140,38 @@ BEGIN
       v_runs_failed := v_runs_failed + 1;
     END IF;
   END LOOP;
-  RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'deferred', v_deferred, 'more', v_more,
+
+  v_seen := 0;
+  FOR v_due IN
+    SELECT r.run_id FROM pgflow.runs r
+    WHERE r.status = 'started' AND r.timeout_at IS NOT NULL AND r.timeout_at <= v_began
+    ORDER BY r.timeout_at
+    LIMIT v_limit + 1
+  LOOP
+    v_seen := v_seen + 1;
+    IF v_seen > v_limit THEN
+      v_more := true;
+      EXIT;
+    END IF;
+    IF NOT pgflow._try_lock_run_tree(v_due.run_id) THEN
+      v_deferred := v_deferred + 1;
+      CONTINUE;
+    END IF;
+    SELECT r.flow_slug, r.started_at, r.timeout_at, r.parent_run_id, r.parent_step_slug INTO v_step
+    FROM pgflow.runs r WHERE r.run_id = v_due.run_id AND r.status = 'started' AND r.timeout_at <= clock_timestamp();
+    IF NOT FOUND THEN
+      CONTINUE;
+    END IF;
+    v_message := format('[SUBFLOW_TIMEOUT] not finished within the %s s timeout of step "%s" of run %s',
+                        round(extract(epoch FROM v_step.timeout_at - v_step.started_at)), v_step.parent_step_slug,
+                        v_step.parent_run_id);
+    UPDATE pgflow.step_states ss SET status = 'failed', failed_at = now(), error_message = v_message, wait_deadline = NULL
+    WHERE ss.run_id = v_due.run_id AND ss.status = 'started';
+    PERFORM pgflow._fail_run(v_due.run_id, pgflow._events_wanted(v_due.run_id));
+    v_timed_out := v_timed_out + 1;
+  END LOOP;
+  RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'subflows_timed_out', v_timed_out,
+                            'deferred', v_deferred, 'more', v_more,
                             'ms', round(extract(epoch FROM clock_timestamp() - v_began) * 1000, 3));
 END;
 $$;

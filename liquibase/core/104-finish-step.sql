@@ -20,7 +20,7 @@ BEGIN
   WITH released AS (
     UPDATE pgflow.step_states c
     SET remaining_deps = c.remaining_deps - 1,
-        initial_tasks = CASE WHEN cs.step_type = 'map' AND c.initial_tasks IS NULL THEN p_map_tasks ELSE c.initial_tasks END
+        initial_tasks = CASE WHEN cs.step_type IN ('map', 'map_subflow') AND c.initial_tasks IS NULL THEN p_map_tasks ELSE c.initial_tasks END
     FROM pgflow.deps d
     JOIN pgflow.steps cs ON cs.flow_slug = d.flow_slug AND cs.step_slug = d.step_slug
     WHERE d.flow_slug = p_flow_slug AND d.dep_slug = p_step_slug

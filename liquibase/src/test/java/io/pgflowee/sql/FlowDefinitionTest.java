@@ -145,7 +145,7 @@ class FlowDefinitionTest extends SqlEngineTest {
                 "Step \"b\" of flow \"f\" cannot depend on itself");
         assertError("select pgflow.add_step('f', 'run')", "23514", "steps_step_slug_check", null);
         assertError("select pgflow.add_step('f', 'b', step_type => 'loop')", "23514", "steps_step_type_check",
-                "Step \"b\" of flow \"f\": step_type must be 'single', 'map' or 'signal', got 'loop'");
+                "Step \"b\" of flow \"f\": step_type must be 'single', 'map', 'signal', 'subflow' or 'map_subflow', got 'loop'");
         assertError("select pgflow.add_step('f', 'b', when_unmet => 'ignore')", "23514", "when_unmet_is_valid",
                 "Step \"b\" of flow \"f\": when_unmet must be 'fail', 'skip' or 'skip-cascade', got 'ignore'");
         assertError("select pgflow.add_step('f', 'b', when_exhausted => 'retry')", "23514", "when_exhausted_is_valid",

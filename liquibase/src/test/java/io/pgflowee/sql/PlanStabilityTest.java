@@ -184,17 +184,22 @@ class PlanStabilityTest extends SqlEngineTest {
                     + 4 * RUNS + ") g))");
             c.setAutoCommit(false);
             Map<String, Long> before = indexFetches(st);
+            // pg_stat_xact_user_tables also shows counts of earlier transactions of this session not yet flushed (at most
+            // once a second since PostgreSQL 15): the warm-up rounds' scans of the tiny tables; only the round's own count
+            Map<String, Long> scansBefore = seqScans(st);
             int batch = 100;
             round(c, 10, batch);
             Map<String, Long> after = indexFetches(st);
             Map<String, Long> scans = seqScans(st);
+            System.out.println("SCANS " + scans);
             c.rollback();
             // a round looks up about 2 * batch tasks, their step states and runs, each a few times (measured 2026-12-02: runs 1,012,
             // step_states 1,449, step_tasks 1,112 rows); a join that reads a whole table through an index fetches all 8,000 runs
             // or 16,000 step states at once (before changeset 099: 17,010 runs in this round)
             assertThat(after).as("rows fetched through indexes by one round of " + batch + "-task batches after a burst of " + 4 * RUNS
                     + " runs").allSatisfy((t, n) -> assertThat(n - before.getOrDefault(t, 0L)).as(t).isLessThan(30L * batch));
-            assertThat(scans).as("sequential scans in that round").allSatisfy((t, n) -> assertThat(n).as(t).isLessThan(10L));
+            assertThat(scans).as("sequential scans in that round")
+                    .allSatisfy((t, n) -> assertThat(n - scansBefore.getOrDefault(t, 0L)).as(t).isLessThan(10L));
         } finally {
             db.exec("ALTER TABLE pgflow.runs RESET (autovacuum_enabled)");
             db.exec("ALTER TABLE pgflow.step_states RESET (autovacuum_enabled)");
