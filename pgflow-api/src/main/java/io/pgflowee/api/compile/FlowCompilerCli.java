@@ -120,9 +120,14 @@ public final class FlowCompilerCli {
             err.println("pgflow compile: no FlowDefinition class found in " + classDirs);
             return 2;
         }
+        String unknown = unknownSubflows(flows, outDir);
+        if (unknown != null) {
+            err.println("pgflow compile: " + unknown);
+            return 2;
+        }
         try {
             return check ? check(flows, outDir) : write(flows, outDir);
-        } catch (UncheckedIOException e) {
+        } catch (UncheckedIOException | IllegalArgumentException e) {
             err.println("pgflow compile: " + e.getMessage());
             return 2;
         }
@@ -142,7 +147,7 @@ public final class FlowCompilerCli {
                 }
             }
             Path master = outDir.resolve("changelog.xml");
-            String text = FlowCompiler.masterChangelog(flowFiles(outDir));
+            String text = FlowCompiler.masterChangelog(flowFiles(outDir), texts(outDir, flowFiles(outDir), Map.of()));
             if (!Files.exists(master) || !Files.readString(master).equals(text)) {
                 Files.writeString(master, text, StandardCharsets.UTF_8);
                 out.println("updated   " + master);
@@ -176,7 +181,9 @@ public final class FlowCompilerCli {
                     names.add(slug + ".sql");
                 }
             });
-            String expected = FlowCompiler.masterChangelog(names);
+            Map<String, String> compiled = new TreeMap<>();
+            flows.values().forEach(f -> compiled.put(f.slug() + ".sql", FlowCompiler.changelog(f)));
+            String expected = FlowCompiler.masterChangelog(names, texts(outDir, names, compiled));
             if (!Files.exists(master)) {
                 problems.add("missing:  " + master);
             } else if (!Files.readString(master).equals(expected)) {
@@ -211,6 +218,45 @@ public final class FlowCompilerCli {
 
     private static String abbreviate(String s) {
         return s.length() <= 160 ? s : s.substring(0, 157) + "...";
+    }
+
+    /** The text of each named flow file: from {@code compiled} when there, else from {@code dir} (absent: none). */
+    private static Map<String, String> texts(Path dir, List<String> names, Map<String, String> compiled) throws IOException {
+        Map<String, String> texts = new TreeMap<>();
+        for (String name : names) {
+            Path file = dir.resolve(name);
+            String text = compiled.containsKey(name) ? compiled.get(name) : Files.exists(file) ? Files.readString(file) : null;
+            if (text != null) {
+                texts.put(name, text);
+            }
+        }
+        return texts;
+    }
+
+    /**
+     * Why a subflow step of {@code flows} cannot be compiled, or null: its child definition cannot be
+     * built, or the child flow is neither among {@code flows} nor compiled in {@code outDir}.
+     */
+    static String unknownSubflows(Map<String, Flow<?>> flows, Path outDir) {
+        for (Flow<?> flow : flows.values()) {
+            for (var step : flow.steps()) {
+                if (!step.stepType().isSubflow()) {
+                    continue;
+                }
+                String child;
+                try {
+                    child = step.subflowSlug();
+                } catch (RuntimeException e) {
+                    return e.getMessage();
+                }
+                if (!flows.containsKey(child) && !Files.exists(outDir.resolve(child + ".sql"))) {
+                    return "step \"" + step.slug() + "\" of flow \"" + flow.slug() + "\" starts flow \"" + child + "\" ("
+                            + step.subflowDefinition().getName() + "), which is neither among the flows compiled here nor in " + outDir
+                            + ": compile the child flow too (its class must be in the classes directory)";
+                }
+            }
+        }
+        return null;
     }
 
     private static List<String> flowFiles(Path dir) throws IOException {

@@ -126,6 +126,51 @@ public final class Flow<I> {
         return new StepBuilders.Signal<>(draft(slug, payloadType == null ? null : payloadType.type(), StepType.SIGNAL));
     }
 
+    /**
+     * Begins a subflow step: its task starts a run of the flow {@code child} defines, with the input
+     * that {@code input(...)} builds, and the step completes with that child run's output, read as
+     * the child's {@code O} (the parent's worker holds no thread while the child runs).
+     *
+     * <pre>{@code
+     * Step<PaymentFlow.Output> pay = flow.subflow("pay", PaymentFlow.class).after(total)
+     *         .maxAttempts(2)                       // a failed child: the step starts a new one
+     *         .timeout(600)                         // the child run's longest duration
+     *         .input((order, deps) -> new PaymentFlow.Input(order.id(), deps.get(total)));
+     * }</pre>
+     */
+    public <C, O> StepBuilders.Subflow<I, C, O> subflow(String slug, Class<? extends TypedFlow<C, O>> child) {
+        java.lang.reflect.Type[] types = TypedFlow.typesOf(child, this.slug, slug);
+        StepBuilders.Draft draft = draft(slug, types[1], StepType.SUBFLOW);
+        draft.subflow = child;
+        return new StepBuilders.Subflow<>(draft);
+    }
+
+    /**
+     * A root subflow step in one call: {@code flow.subflow("pay", PaymentFlow.class, (in, deps) -> new
+     * PaymentFlow.Input(...))} ({@link #subflow(String, Class)} with default options and no dependency).
+     */
+    public <C, O> Step<O> subflow(String slug, Class<? extends TypedFlow<C, O>> child,
+                                  Handlers.Fn2<? super I, Deps, ? extends C> input) {
+        return subflow(slug, child).input(input);
+    }
+
+    /**
+     * Begins a map subflow step: one child run of the flow {@code child} defines per element of an
+     * array (the flow input, or a step's list), and the step outputs the list of the children's
+     * outputs in element order.
+     *
+     * <pre>{@code
+     * Step<List<ShippingFlow.Output>> ship = flow.mapSubflow("ship", ShippingFlow.class).over(parcels)
+     *         .input(parcel -> new ShippingFlow.Input(parcel.id()));
+     * }</pre>
+     */
+    public <C, O> StepBuilders.MapSubflowStart<C, O> mapSubflow(String slug, Class<? extends TypedFlow<C, O>> child) {
+        java.lang.reflect.Type[] types = TypedFlow.typesOf(child, this.slug, slug);
+        StepBuilders.Draft draft = draft(slug, types[1], StepType.MAP_SUBFLOW);
+        draft.subflow = child;
+        return new StepBuilders.MapSubflowStart<>(draft);
+    }
+
     public String slug() {
         return slug;
     }
@@ -179,7 +224,7 @@ public final class Flow<I> {
     public Flow<I> validate() {
         if (!pending.isEmpty()) {
             String names = pending.stream().sorted().map(s -> "\"" + s + "\"").reduce((a, b) -> a + ", " + b).orElse("");
-            throw new FlowDefinitionException(slug, null, "step " + names + " was begun but never given a handler: finish it with run(...) (a signal step with await())");
+            throw new FlowDefinitionException(slug, null, "step " + names + " was begun but never given a handler: finish it with run(...) (a signal step with await(), a subflow step with input(...))");
         }
         if (steps.isEmpty()) {
             throw new FlowDefinitionException(slug, null, "a flow needs at least one step");
@@ -215,7 +260,7 @@ public final class Flow<I> {
 
     <O> Step<O> add(StepBuilders.Draft draft, List<Step<?>> dependencies, Step.Invoker invoker) {
         if (!pending.contains(draft.slug)) {
-            throw new FlowDefinitionException(slug, draft.slug, (draft.stepType == StepType.SIGNAL ? "await()" : "run(...)")
+            throw new FlowDefinitionException(slug, draft.slug, (draft.stepType == StepType.SIGNAL ? "await()" : draft.stepType.isSubflow() ? "input(...)" : "run(...)")
                     + " was already called for this step");
         }
         Set<String> seen = new HashSet<>();
@@ -232,7 +277,7 @@ public final class Flow<I> {
                         + dep.slug() + "\" more than once");
             }
         }
-        if (draft.stepType == StepType.MAP && dependencies.size() > 1) {
+        if (draft.stepType.isMap() && dependencies.size() > 1) {
             throw new FlowDefinitionException(slug, draft.slug, "Map step \"" + draft.slug
                     + "\" can have at most one dependency, but " + dependencies.size() + " were provided: "
                     + String.join(", ", dependencies.stream().map(Step::slug).toList()));
@@ -244,8 +289,9 @@ public final class Flow<I> {
         if (invoker == null) {
             throw new FlowDefinitionException(slug, draft.slug, "the handler is null");
         }
-        Type output = draft.stepType == StepType.MAP ? Types.listOf(draft.outputType) : draft.outputType;
-        Step<O> step = new Step<>(this, draft.slug, steps.size(), draft.stepType, dependencies, output, draft.options(), invoker);
+        Type output = draft.stepType.isMap() ? Types.listOf(draft.outputType) : draft.outputType;
+        Step<O> step = new Step<>(this, draft.slug, steps.size(), draft.stepType, dependencies, output, draft.options(), invoker,
+                draft.subflow);
         pending.remove(draft.slug);
         steps.put(draft.slug, step);
         return step;

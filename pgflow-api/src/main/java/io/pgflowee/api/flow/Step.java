@@ -28,9 +28,16 @@ public final class Step<O> {
     private final Type outputType;
     private final StepOptions options;
     private final Invoker invoker;
+    private final Class<?> subflow;
+    private volatile String subflowSlug;
 
     Step(Flow<?> flow, String slug, int index, StepType stepType, List<Step<?>> dependencies, Type outputType,
          StepOptions options, Invoker invoker) {
+        this(flow, slug, index, stepType, dependencies, outputType, options, invoker, null);
+    }
+
+    Step(Flow<?> flow, String slug, int index, StepType stepType, List<Step<?>> dependencies, Type outputType,
+         StepOptions options, Invoker invoker, Class<?> subflow) {
         this.flow = flow;
         this.slug = slug;
         this.index = index;
@@ -39,6 +46,7 @@ public final class Step<O> {
         this.outputType = outputType;
         this.options = options;
         this.invoker = invoker;
+        this.subflow = subflow;
     }
 
     public String slug() {
@@ -79,6 +87,30 @@ public final class Step<O> {
 
     public StepOptions options() {
         return options;
+    }
+
+    /** A subflow step's child flow definition ({@link TypedFlow}); null for other steps. */
+    public Class<?> subflowDefinition() {
+        return subflow;
+    }
+
+    /**
+     * A subflow step's child flow slug ({@code pgflow.steps.subflow_slug}); null for other steps.
+     * Learned by building the child definition the first time it is asked (not while the flow is
+     * defined: a flow may run itself as a child).
+     *
+     * @throws FlowDefinitionException when the child definition cannot be built
+     */
+    public String subflowSlug() {
+        if (subflow == null) {
+            return null;
+        }
+        String known = subflowSlug;
+        if (known == null) {
+            known = TypedFlow.slugOf(subflow, flowSlug(), slug);
+            subflowSlug = known;
+        }
+        return known;
     }
 
     /**

@@ -133,6 +133,7 @@ public final class StepBuilders {
         JsonObject forbidden;
         WhenUnmet whenUnmet;
         WhenExhausted whenExhausted;
+        Class<?> subflow;
 
         Draft(Flow<?> flow, String slug, Type outputType, StepType stepType) {
             this.flow = flow;
@@ -334,6 +335,98 @@ public final class StepBuilders {
             List<Step<?>> deps = source == null ? List.of() : List.of(source);
             return draft.flow.add(draft, deps, (input, ctx, codec) ->
                     handler.apply((T) draft.decode(codec, input, itemType, "element " + ctx.taskIndex()), ctx));
+        }
+    }
+
+    /**
+     * A subflow step (see {@link Flow#subflow(String, Class)}): options, {@code after(...)}, then
+     * {@code input(...)}, which builds the child run's input from the flow input and the
+     * dependencies' outputs, adds the step and returns its handle (the child run's output as
+     * {@code O}). The step's own {@code timeout} bounds the child run's duration (the flow's default
+     * does not); {@code maxAttempts} counts child runs: a failed child fails the attempt and, with
+     * attempts left, a new child starts.
+     */
+    public static final class Subflow<I, C, O> extends Options<Subflow<I, C, O>> {
+        private List<Step<?>> dependencies = List.of();
+
+        Subflow(Draft draft) {
+            super(draft);
+        }
+
+        /** Starts the child only once {@code steps} completed; {@code input(...)} reads their outputs from {@link Deps}. */
+        public Subflow<I, C, O> after(Step<?>... steps) {
+            dependencies = java.util.Arrays.asList(steps);
+            return this;
+        }
+
+        /** The child run's input, from the flow input and the dependencies' outputs. */
+        public Step<O> input(Handlers.Fn2<? super I, Deps, ? extends C> input) {
+            return input(input == null ? null : (Handlers.Fn3<? super I, Deps, TaskContext, ? extends C>) (in, deps, ctx) -> input.apply(in, deps));
+        }
+
+        /** {@link #input(Handlers.Fn2)} with the task context. */
+        @SuppressWarnings("unchecked")
+        public Step<O> input(Handlers.Fn3<? super I, Deps, TaskContext, ? extends C> input) {
+            Flow<I> flow = (Flow<I>) draft.flow;
+            List<Step<?>> deps = dependencies;
+            if (input == null) {
+                return flow.add(draft, deps, null);
+            }
+            return flow.add(draft, deps, (json, ctx, codec) -> {
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (Step<?> dep : deps) {
+                    values.put(dep.slug(), draft.dependency(codec, json, dep));
+                }
+                I flowInput = (I) draft.decode(codec, ctx.flowInput(), flow.inputType(), "the flow input");
+                return input.apply(flowInput, new Deps(draft.slug, values), ctx);
+            });
+        }
+    }
+
+    /** A map subflow step: say what it maps over with {@code overInput(...)} or {@code over(step)}. */
+    public static final class MapSubflowStart<C, O> extends Options<MapSubflowStart<C, O>> {
+
+        MapSubflowStart(Draft draft) {
+            super(draft);
+        }
+
+        /** One child per element of the flow input, which must be a JSON array of {@code itemType}. */
+        public <T> MapSubflowOver<T, C, O> overInput(Class<T> itemType) {
+            draft.flow.checkInputIsArray(draft.slug, itemType);
+            return new MapSubflowOver<>(draft, null, itemType);
+        }
+
+        /** One child per element of the list that step {@code source} returns. */
+        public <T> MapSubflowOver<T, C, O> over(Step<? extends List<T>> source) {
+            return new MapSubflowOver<>(draft, source, Types.elementType(source.outputType()));
+        }
+    }
+
+    /** A map subflow step with its source: {@code input(...)} builds each child's input from its element. */
+    public static final class MapSubflowOver<T, C, O> extends Options<MapSubflowOver<T, C, O>> {
+        private final Step<?> source;
+        private final Type itemType;
+
+        MapSubflowOver(Draft draft, Step<?> source, Type itemType) {
+            super(draft);
+            this.source = source;
+            this.itemType = itemType;
+        }
+
+        /** The child run's input for one element. */
+        public Step<List<O>> input(Handlers.Fn1<? super T, ? extends C> input) {
+            return input(input == null ? null : (Handlers.Fn2<? super T, TaskContext, ? extends C>) (item, ctx) -> input.apply(item));
+        }
+
+        /** {@link #input(Handlers.Fn1)} with the task context ({@code ctx.taskIndex()} is the element's index). */
+        @SuppressWarnings("unchecked")
+        public Step<List<O>> input(Handlers.Fn2<? super T, TaskContext, ? extends C> input) {
+            List<Step<?>> deps = source == null ? List.of() : List.of(source);
+            if (input == null) {
+                return draft.flow.add(draft, deps, null);
+            }
+            return draft.flow.add(draft, deps, (json, ctx, codec) ->
+                    input.apply((T) draft.decode(codec, json, itemType, "element " + ctx.taskIndex()), ctx));
         }
     }
 

@@ -42,10 +42,17 @@ public record FlowShape(List<StepShape> steps, Options options) {
      * @param requiredInputPattern null when not defined
      * @param forbiddenInputPattern null when not defined
      * @param options null when none is set
+     * @param subflowSlug a subflow or map_subflow step's child flow, else null
      */
     public record StepShape(String slug, String stepType, List<String> dependencies, String whenUnmet,
                             String whenExhausted, JsonValue requiredInputPattern, JsonValue forbiddenInputPattern,
-                            Options options) {
+                            Options options, String subflowSlug) {
+
+        /** A step that runs no child flow. */
+        public StepShape(String slug, String stepType, List<String> dependencies, String whenUnmet, String whenExhausted,
+                         JsonValue requiredInputPattern, JsonValue forbiddenInputPattern, Options options) {
+            this(slug, stepType, dependencies, whenUnmet, whenExhausted, requiredInputPattern, forbiddenInputPattern, options, null);
+        }
     }
 
     public FlowShape {
@@ -62,7 +69,7 @@ public record FlowShape(List<StepShape> steps, Options options) {
                     step.dependencySlugs().stream().sorted().toList(),
                     (o.whenUnmet() == null ? WhenUnmet.SKIP : o.whenUnmet()).sqlValue(),
                     (o.whenExhausted() == null ? WhenExhausted.FAIL : o.whenExhausted()).sqlValue(),
-                    o.requiredInputPattern(), o.forbiddenInputPattern(), options.isEmpty() ? null : options));
+                    o.requiredInputPattern(), o.forbiddenInputPattern(), options.isEmpty() ? null : options, step.subflowSlug()));
         }
         Options options = new Options(flow.maxAttempts(), flow.baseDelay(), flow.timeout(), null);
         return new FlowShape(steps, options.isEmpty() ? null : options);
@@ -83,7 +90,7 @@ public record FlowShape(List<StepShape> steps, Options options) {
             steps.add(new StepShape(s.getString("slug", null), s.getString("stepType", "single"), deps,
                     s.getString("whenUnmet", "skip"), s.getString("whenExhausted", "fail"),
                     pattern(s.get("requiredInputPattern")), pattern(s.get("forbiddenInputPattern")),
-                    options(s.get("options"))));
+                    options(s.get("options")), s.getString("subflowSlug", null)));
         }
         return new FlowShape(steps, options(root.get("options")));
     }
@@ -123,6 +130,9 @@ public record FlowShape(List<StepShape> steps, Options options) {
                     .add("forbiddenInputPattern", wrapper(s.forbiddenInputPattern()));
             if (s.options() != null) {
                 step.add("options", options(s.options()));
+            }
+            if (s.subflowSlug() != null) {
+                step.add("subflowSlug", s.subflowSlug());
             }
             array.add(step);
         }
@@ -183,6 +193,10 @@ public record FlowShape(List<StepShape> steps, Options options) {
             }
             if (!x.stepType().equals(y.stepType())) {
                 diffs.add(at + "type differs '" + x.stepType() + "' vs '" + y.stepType() + "'");
+            }
+            if (!Objects.equals(x.subflowSlug(), y.subflowSlug())) {
+                diffs.add(at + "subflow differs '" + Objects.requireNonNullElse(x.subflowSlug(), "none") + "' vs '"
+                        + Objects.requireNonNullElse(y.subflowSlug(), "none") + "'");
             }
             String dx = String.join(", ", x.dependencies().stream().sorted().toList());
             String dy = String.join(", ", y.dependencies().stream().sorted().toList());

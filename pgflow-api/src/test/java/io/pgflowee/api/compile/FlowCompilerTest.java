@@ -1,6 +1,7 @@
 package io.pgflowee.api.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -79,7 +80,10 @@ class FlowCompilerTest {
     void changelogsMatchTheGoldenFiles() throws IOException {
         assertThat(FlowCompiler.changelog(new GreetUserFixture().flow())).isEqualTo(golden("greet_user.sql"));
         assertThat(FlowCompiler.changelog(FlowShapeTest.richFlow())).isEqualTo(golden("rich.sql"));
-        assertThat(FlowCompiler.masterChangelog(List.of("greet_user.sql", "analyze_website.sql"))).isEqualTo(golden("changelog.xml"));
+        assertThat(FlowCompiler.masterChangelog(List.of("greet_user.sql", "order.sql", "analyze_website.sql", "countdown.sql", "payment.sql"),
+                java.util.Map.of("order.sql", FlowCompiler.changelog(new io.pgflowee.api.compile.fixtures.OrderFixture().flow()),
+                        "countdown.sql", FlowCompiler.changelog(new io.pgflowee.api.compile.fixtures.CountdownFixture().flow()))))
+                .isEqualTo(golden("changelog.xml"));
     }
 
     private record Result(int status, String out, String err) {
@@ -108,7 +112,7 @@ class FlowCompilerTest {
 
         Result check = cli("--check", "--classes", testClasses(), "--out", out.toString());
         assertThat(check.status()).isEqualTo(1);
-        assertThat(check.err()).contains("pgflow compile --check: 2 changelog(s) out of date in " + out + ":",
+        assertThat(check.err()).contains("pgflow compile --check: 5 changelog(s) out of date in " + out + ":",
                 "missing:  " + out.resolve("analyze_website.sql") + " (flow analyze_website is not compiled)",
                 "differs:  " + out.resolve("changelog.xml"));
 
@@ -118,7 +122,7 @@ class FlowCompilerTest {
         assertThat(Files.readString(out.resolve("changelog.xml"))).isEqualTo(golden("changelog.xml"));
         Result clean = cli("--check", "--classes", testClasses(), "--out", out.toString());
         assertThat(clean.status()).isZero();
-        assertThat(clean.out()).isEqualTo("pgflow compile --check: 2 flow(s) up to date in " + out + System.lineSeparator());
+        assertThat(clean.out()).isEqualTo("pgflow compile --check: 5 flow(s) up to date in " + out + System.lineSeparator());
 
         // the flow changed in Java since it was compiled: here, the file holds an older version
         Flow<GreetUserFixture.Input> old = Flow.define("greet_user", GreetUserFixture.Input.class);
@@ -131,12 +135,47 @@ class FlowCompilerTest {
     }
 
     @Test
+    void subflowStepsCompileWithTheirChildsSlugAndTheChildComesFirstInTheMasterChangelog() {
+        assertThat(FlowCompiler.statements(new io.pgflowee.api.compile.fixtures.OrderFixture().flow())).containsExactly(
+                "SELECT pgflow.create_flow('order');",
+                "SELECT pgflow.add_step('order', 'total');",
+                "SELECT pgflow.add_step('order', 'parcels');",
+                "SELECT pgflow.add_step('order', 'pay', ARRAY['total'], max_attempts => 2, timeout => 600, step_type => 'subflow', "
+                        + "subflow_slug => 'payment');",
+                "SELECT pgflow.add_step('order', 'per_parcel', ARRAY['parcels'], step_type => 'map_subflow', subflow_slug => 'payment');");
+        assertThat(FlowCompiler.changelog(new io.pgflowee.api.compile.fixtures.OrderFixture().flow()))
+                .contains("\"subflowSlug\":\"payment\"");
+        java.util.Map<String, String> texts = java.util.Map.of(
+                "a.sql", "SELECT pgflow.add_step('a', 'x', step_type => 'subflow', subflow_slug => 'c');",
+                "b.sql", "", "c.sql", "SELECT pgflow.add_step('c', 'again', step_type => 'subflow', subflow_slug => 'c');");
+        assertThat(FlowCompiler.masterChangelog(List.of("a.sql", "b.sql", "c.sql"), texts))
+                .as("a flow that starts itself needs nothing first").containsSubsequence("\"b.sql\"", "\"c.sql\"", "\"a.sql\"");
+        java.util.Map<String, String> cycle = java.util.Map.of(
+                "a.sql", "subflow_slug => 'b'", "b.sql", "subflow_slug => 'a'", "c.sql", "");
+        assertThatThrownBy(() -> FlowCompiler.masterChangelog(List.of("a.sql", "b.sql", "c.sql"), cycle))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the flows a, b start each other as subflows in a cycle; only a flow"
+                        + " that starts itself can be applied (each flow's changelog needs the flows it starts to exist): break the cycle");
+    }
+
+    @Test
+    void aSubflowWhoseChildIsNotCompiledIsRefused() {
+        Path out = dir.resolve("flows");
+        Result refused = cli("--classes", testClasses(), "--out", out.toString(), "order");
+        assertThat(refused.status()).isEqualTo(2);
+        assertThat(refused.err()).isEqualTo("pgflow compile: step \"pay\" of flow \"order\" starts flow \"payment\" ("
+                + "io.pgflowee.api.compile.fixtures.PaymentFixture), which is neither among the flows compiled here nor in " + out
+                + ": compile the child flow too (its class must be in the classes directory)" + System.lineSeparator());
+        assertThat(cli("--classes", testClasses(), "--out", out.toString(), "payment").status()).isZero();
+        assertThat(cli("--classes", testClasses(), "--out", out.toString(), "order").status()).as("the child is compiled now").isZero();
+    }
+
+    @Test
     void usageErrorsAndUnknownFlowsExitWithTwo() {
         assertThat(cli("--out", "x").status()).isEqualTo(2);
         Result unknown = cli("--classes", testClasses(), "--out", dir.toString(), "nope");
         assertThat(unknown.status()).isEqualTo(2);
         assertThat(unknown.err()).isEqualTo("pgflow compile: no flow named 'nope' in [" + testClasses()
-                + "]; found: analyze_website, greet_user" + System.lineSeparator());
+                + "]; found: analyze_website, countdown, greet_user, order, payment" + System.lineSeparator());
         Result missing = cli("--classes", dir.resolve("absent").toString(), "--out", dir.toString());
         assertThat(missing.err()).startsWith("pgflow compile: classes directory " + dir.resolve("absent") + " does not exist");
     }

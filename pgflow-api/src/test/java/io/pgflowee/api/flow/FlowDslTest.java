@@ -155,7 +155,7 @@ public class FlowDslTest {
         assertThatThrownBy(() -> flow.map("pending", String.class))
                 .hasMessage("Flow \"f\", step \"pending\": Step \"pending\" already exists in flow \"f\"");
         assertThatThrownBy(flow::validate)
-                .hasMessage("Flow \"f\": step \"pending\" was begun but never given a handler: finish it with run(...) (a signal step with await())");
+                .hasMessage("Flow \"f\": step \"pending\" was begun but never given a handler: finish it with run(...) (a signal step with await(), a subflow step with input(...))");
         assertThatThrownBy(() -> flow.step("t", (Class<String>) null))
                 .hasMessage("Flow \"f\", step \"t\": the output type is missing (use Void.class for a step without output)");
         assertThatThrownBy(() -> Flow.define("empty", String.class).validate())
@@ -268,8 +268,59 @@ public class FlowDslTest {
         flow.signal("d", Approval.class).timeout(60);
         assertThatThrownBy(flow::validate)
                 .hasMessage("Flow \"f\": step \"a\", \"b\", \"d\" was begun but never given a handler: finish it with run(...)"
-                        + " (a signal step with await())");
+                        + " (a signal step with await(), a subflow step with input(...))");
         assertThatThrownBy(() -> flow.signal("e", Hidden.class))
                 .hasMessage("Flow \"f\", step \"e\": the output type io.pgflowee.api.flow.FlowDslTest$Hidden is not public; JSON-B can only map public types");
+    }
+
+    @Test
+    void aSubflowStepBuildsItsChildsInputFromTheFlowInputAndItsDependenciesAndIsTypedByTheChild() throws Exception {
+        Flow<io.pgflowee.api.compile.fixtures.OrderFixture.Input> order = new io.pgflowee.api.compile.fixtures.OrderFixture().flow();
+        Step<?> pay = order.stepNamed("pay");
+        assertThat(pay.stepType()).isEqualTo(StepType.SUBFLOW);
+        assertThat(pay.subflowSlug()).isEqualTo("payment");
+        assertThat(pay.subflowDefinition()).isEqualTo(io.pgflowee.api.compile.fixtures.PaymentFixture.class);
+        assertThat(pay.outputType()).isEqualTo(io.pgflowee.api.compile.fixtures.PaymentFixture.Output.class);
+        String orderInput = "{\"id\": \"o-7\", \"parcels\": [100, 250]}";
+        assertThat(run(order, "pay", "{\"total\": 350}", 0, orderInput)).isEqualTo("{\"cents\":350,\"orderId\":\"o-7\"}");
+
+        Step<?> perParcel = order.stepNamed("per_parcel");
+        assertThat(perParcel.stepType()).isEqualTo(StepType.MAP_SUBFLOW);
+        assertThat(perParcel.outputType().getTypeName()).isEqualTo("java.util.List<" + io.pgflowee.api.compile.fixtures.PaymentFixture.Output.class
+                .getTypeName() + ">");
+        assertThat(run(order, "per_parcel", "250", 1, orderInput)).isEqualTo("{\"cents\":250,\"orderId\":\"parcel-1\"}");
+        // the child's output, as the parent's dependents read it
+        assertThat(codec.decode(JsonCodec.parse("{\"receipt\": {\"id\": \"ch_o-7\", \"cents\": 350}}"),
+                io.pgflowee.api.compile.fixtures.PaymentFixture.Output.class))
+                .isEqualTo(new io.pgflowee.api.compile.fixtures.PaymentFixture.Output(
+                        new io.pgflowee.api.compile.fixtures.PaymentFixture.Receipt("ch_o-7", 350)));
+    }
+
+    @Test
+    void aFlowMayStartItselfAndAChildThatIsNotATypedFlowIsRefusedByName() {
+        Flow<?> countdown = new io.pgflowee.api.compile.fixtures.CountdownFixture().flow();
+        assertThat(countdown.stepNamed("again").subflowSlug()).isEqualTo("countdown");
+
+        Flow<JsonValue> flow = Flow.define("parent", JsonValue.class);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Class<? extends TypedFlow<Object, Object>> abstractChild = (Class) RawChild.class;
+        assertThatThrownBy(() -> flow.subflow("pay", abstractChild)).isInstanceOf(FlowDefinitionException.class)
+                .hasMessage("Flow \"parent\", step \"pay\": the child flow " + RawChild.class.getName() + " must be a public concrete class");
+        assertThatThrownBy(() -> TypedFlow.typesOf(StringBuilder.class, "parent", "pay")).isInstanceOf(FlowDefinitionException.class)
+                .hasMessage("Flow \"parent\", step \"pay\": the child flow java.lang.StringBuilder must implement TypedFlow<Input, Output>"
+                        + " with concrete types (the child's input and its run's output)");
+        assertThatThrownBy(() -> flow.subflow("pay", io.pgflowee.api.compile.fixtures.PaymentFixture.class).after().input(
+                (io.pgflowee.api.flow.Handlers.Fn2<JsonValue, Deps, io.pgflowee.api.compile.fixtures.PaymentFixture.Input>) null))
+                .isInstanceOf(FlowDefinitionException.class).hasMessageContaining("the handler is null");
+        assertThatThrownBy(() -> {
+            Flow<JsonValue> f = Flow.define("unfinished", JsonValue.class);
+            f.subflow("pay", io.pgflowee.api.compile.fixtures.PaymentFixture.class);
+            f.validate();
+        }).isInstanceOf(FlowDefinitionException.class).hasMessageContaining("a subflow step with input(...)");
+    }
+
+    /** Not a flow another can start: abstract, and it does not say its types. */
+    @SuppressWarnings("rawtypes")
+    public abstract static class RawChild implements TypedFlow {
     }
 }
