@@ -73,8 +73,8 @@ pgflow.checkJson = function (field, messageId) {
 
 /*
  * What a page follows live, from its marker element (no inline script: the console's
- * Content-Security-Policy allows none): <span id="pg-live" data-follow="all|run|flow">, with
- * data-run for a run page; a runs list reads its flow filter from #live-flow. The page's
+ * Content-Security-Policy allows none): <span id="pg-live" data-follow="all|run|flow|family">, with
+ * data-run for a run page, data-flows for a family; a runs list reads its flow filter from #live-flow. The page's
  * p:remoteCommand pgRefresh re-renders its live parts.
  */
 document.addEventListener('DOMContentLoaded', function () {
@@ -86,6 +86,9 @@ document.addEventListener('DOMContentLoaded', function () {
     var concerns;
     if (follow === 'run') {
         concerns = function (r) { return r.run === marker.dataset.run; };
+    } else if (follow === 'family') {
+        // a family view: any event of the flows it shows (its runs' children start and end in them)
+        concerns = function (r) { return (' ' + marker.dataset.flows + ' ').indexOf(' ' + r.flow + ' ') >= 0; };
     } else if (follow === 'flow') {
         concerns = function (r) {
             var filter = document.getElementById('live-flow');

@@ -7,19 +7,20 @@ import jakarta.json.JsonObject;
  *
  * @param waitsExpired signal steps failed or skipped because their wait passed its deadline
  * @param runsFailed of those, the runs that failed with them ({@code when_exhausted => 'fail'})
+ * @param subflowsTimedOut child runs failed for running past their subflow step's timeout
  * @param deferred due waits whose run another transaction was changing: left for the next tick
  * @param more more deadlines were due than one call applies: call again
  * @param millis how long the call took in the database
  */
-public record TickSummary(int waitsExpired, int runsFailed, int deferred, boolean more, double millis) {
+public record TickSummary(int waitsExpired, int runsFailed, int subflowsTimedOut, int deferred, boolean more, double millis) {
 
     static TickSummary of(JsonObject json) {
-        return new TickSummary(json.getInt("waits_expired"), json.getInt("runs_failed"), json.getInt("deferred"),
-                json.getBoolean("more"), json.getJsonNumber("ms").doubleValue());
+        return new TickSummary(json.getInt("waits_expired"), json.getInt("runs_failed"), json.getInt("subflows_timed_out", 0),
+                json.getInt("deferred"), json.getBoolean("more"), json.getJsonNumber("ms").doubleValue());
     }
 
     /** Whether the tick changed anything. */
     public boolean changedSomething() {
-        return waitsExpired > 0;
+        return waitsExpired > 0 || subflowsTimedOut > 0;
     }
 }

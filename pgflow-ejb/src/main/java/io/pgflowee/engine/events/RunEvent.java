@@ -13,13 +13,23 @@ import java.util.UUID;
  *
  * @param type       {@code run:started}, {@code run:retried}, {@code run:completed}, {@code run:failed},
  *                   {@code run:cancelled}, {@code step:started}, {@code step:waiting} (a signal step),
- *                   {@code step:completed}, {@code step:failed}, {@code step:skipped} or {@code step:cancelled}
- * @param stepSlug   null for run events
+ *                   {@code step:completed}, {@code step:failed}, {@code step:skipped} or {@code step:cancelled};
+ *                   {@code run:child_started} / {@code run:child_finished}: a subflow step's task started a child run /
+ *                   the child it waits for ended ({@code status} is then the child's)
+ * @param stepSlug   null for run events (but the child events: the subflow step)
  * @param skipReason only for {@code step:skipped}
  * @param atMicros   the transition's time, microseconds since 1970
+ * @param taskIndex  child events only: the subflow step's task (the element of a map subflow)
+ * @param childRunId child events only: the child run
+ * @param childFlowSlug child events only: the child run's flow
  */
 public record RunEvent(String type, UUID runId, String flowSlug, String stepSlug, String status, String skipReason,
-                       long atMicros) {
+                       long atMicros, Integer taskIndex, UUID childRunId, String childFlowSlug) {
+
+    /** An event of the run itself or of one of its steps (not of a child). */
+    public RunEvent(String type, UUID runId, String flowSlug, String stepSlug, String status, String skipReason, long atMicros) {
+        this(type, runId, flowSlug, stepSlug, status, skipReason, atMicros, null, null, null);
+    }
 
     /** The event types after which a run has no further event (until a retry). */
     public static final Set<String> TERMINAL = Set.of("run:completed", "run:failed", "run:cancelled");
@@ -28,11 +38,16 @@ public record RunEvent(String type, UUID runId, String flowSlug, String stepSlug
     public static final Comparator<RunEvent> ORDER = Comparator.comparingLong(RunEvent::atMicros)
             .thenComparingInt(RunEvent::rank)
             .thenComparing(e -> e.runId().toString())
-            .thenComparing(e -> e.stepSlug() == null ? "" : e.stepSlug());
+            .thenComparing(e -> e.stepSlug() == null ? "" : e.stepSlug())
+            .thenComparingInt(e -> e.childRunId() == null ? -1 : e.taskIndex());
 
-    /** The stable id: {@code <micros>/<rank>/<run id>/<step slug or empty>}. */
+    /**
+     * The stable id: {@code <micros>/<rank>/<run id>/<step slug or empty>}, and {@code #<task index>} for
+     * a child event (the children of a map subflow start in one transaction).
+     */
     public String id() {
-        return atMicros + "/" + rank() + "/" + runId + "/" + (stepSlug == null ? "" : stepSlug);
+        return atMicros + "/" + rank() + "/" + runId + "/" + (stepSlug == null ? "" : stepSlug)
+                + (childRunId == null ? "" : "#" + taskIndex);
     }
 
     public boolean terminal() {
@@ -50,6 +65,7 @@ public record RunEvent(String type, UUID runId, String flowSlug, String stepSlug
             case "step:started" -> 3;
             case "run:completed", "run:failed", "run:cancelled" -> 4;
             case "step:waiting" -> 5; // right after its step:started (a run cannot end in the transaction a step starts waiting)
+            case "run:child_started" -> 6; // the report of the task that started it, after the events it caused
             default -> 2; // a step's end comes before the starts it causes in the same transaction
         };
     }

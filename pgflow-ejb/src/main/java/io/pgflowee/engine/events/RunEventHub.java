@@ -168,6 +168,7 @@ public class RunEventHub {
                     stepEvents(rs, events);
                 }
             }
+            childEvents(c, new Object[] {runId}, events);
             return Optional.of(since(events, sinceMicros));
         }
     }
@@ -207,6 +208,7 @@ public class RunEventHub {
                     stepEvents(rs, events);
                 }
             }
+            childEvents(c, ids.toArray(), events);
         }
         List<RunEvent> result = since(events, sinceMicros);
         return result.size() > max + 1 ? result.subList(0, max + 1) : result;
@@ -217,6 +219,34 @@ public class RunEventHub {
     private static final String STEP_SQL = "SELECT ss.run_id, ss.flow_slug, ss.step_slug, ss.started_at, ss.completed_at,"
             + " ss.failed_at, ss.skipped_at, ss.cancelled_at, ss.skip_reason, ss.initial_tasks, st.step_type = 'signal'"
             + " FROM pgflow.step_states ss JOIN pgflow.steps st ON st.flow_slug = ss.flow_slug AND st.step_slug = ss.step_slug";
+
+    /** The children the runs started, and how the children their tasks still wait for (or last waited for) ended. */
+    private static final String CHILD_SQL = "SELECT c.parent_run_id, p.flow_slug, c.parent_step_slug, c.parent_task_index, c.run_id,"
+            + " c.flow_slug, c.started_at, c.status, coalesce(c.completed_at, c.failed_at, c.cancelled_at)"
+            + " FROM pgflow.runs c JOIN pgflow.runs p ON p.run_id = c.parent_run_id WHERE c.parent_run_id = ANY (?)";
+
+    private static void childEvents(Connection c, Object[] parents, List<RunEvent> events) throws SQLException {
+        try (PreparedStatement children = c.prepareStatement(CHILD_SQL)) {
+            children.setArray(1, c.createArrayOf("uuid", parents));
+            try (ResultSet rs = children.executeQuery()) {
+                while (rs.next()) {
+                    UUID parent = rs.getObject(1, UUID.class);
+                    String flow = rs.getString(2);
+                    String step = rs.getString(3);
+                    int task = rs.getInt(4);
+                    UUID child = rs.getObject(5, UUID.class);
+                    String childFlow = rs.getString(6);
+                    events.add(new RunEvent("run:child_started", parent, flow, step, "started", null,
+                            RunEvent.micros(rs.getObject(7, OffsetDateTime.class)), task, child, childFlow));
+                    OffsetDateTime ended = rs.getObject(9, OffsetDateTime.class);
+                    if (ended != null) {
+                        events.add(new RunEvent("run:child_finished", parent, flow, step, rs.getString(8), null, RunEvent.micros(ended),
+                                task, child, childFlow));
+                    }
+                }
+            }
+        }
+    }
 
     private static void runEvents(ResultSet rs, List<RunEvent> events) throws SQLException {
         UUID runId = rs.getObject(1, UUID.class);
@@ -274,7 +304,10 @@ public class RunEventHub {
             JsonObject o = reader.readObject();
             return new RunEvent(o.getString("event_type"), UUID.fromString(o.getString("run_id")), o.getString("flow_slug"),
                     o.getString("step_slug", null), o.getString("status", null), o.getString("skip_reason", null),
-                    ((JsonNumber) o.get("at")).longValueExact());
+                    ((JsonNumber) o.get("at")).longValueExact(),
+                    o.containsKey("task_index") ? Integer.valueOf(o.getInt("task_index")) : null,
+                    o.containsKey("child_run_id") ? UUID.fromString(o.getString("child_run_id")) : null,
+                    o.getString("child_flow_slug", null));
         }
     }
 

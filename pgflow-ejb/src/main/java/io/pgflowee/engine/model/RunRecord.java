@@ -69,6 +69,23 @@ public class RunRecord {
     @Convert(converter = Converters.NullableUuidConverter.class)
     private UUID restartOfRunId;
 
+    @Column(name = "parent_run_id")
+    @Convert(converter = Converters.NullableUuidConverter.class)
+    private UUID parentRunId;
+
+    @Column(name = "parent_step_slug")
+    private String parentStepSlug;
+
+    @Column(name = "parent_task_index")
+    private Integer parentTaskIndex;
+
+    @Column(name = "root_run_id")
+    @Convert(converter = Converters.NullableUuidConverter.class)
+    private UUID rootRunId;
+
+    @Column(name = "timeout_at")
+    private OffsetDateTime timeoutAt;
+
     @Column(name = "idempotency_key")
     private String idempotencyKey;
 
@@ -130,6 +147,31 @@ public class RunRecord {
 
     public OffsetDateTime lastRetriedAt() {
         return lastRetriedAt;
+    }
+
+    /** A child run: the run whose subflow step started it; null for a run nobody started. */
+    public UUID parentRunId() {
+        return parentRunId;
+    }
+
+    /** A child run: the parent's subflow step that started it. */
+    public String parentStepSlug() {
+        return parentStepSlug;
+    }
+
+    /** A child run: the task of the parent's step that started it (the element of a map subflow). */
+    public Integer parentTaskIndex() {
+        return parentTaskIndex;
+    }
+
+    /** The run at the top of this run's family: itself when nobody started it. */
+    public UUID rootRunId() {
+        return rootRunId == null ? runId : rootRunId;
+    }
+
+    /** A child of a subflow step with a timeout: when {@code pgflow.tick()} fails it; null without a bound. */
+    public OffsetDateTime timeoutAt() {
+        return timeoutAt;
     }
 
     public UUID restartOfRunId() {

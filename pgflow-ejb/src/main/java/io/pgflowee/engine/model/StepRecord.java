@@ -98,6 +98,9 @@ public class StepRecord {
     @Convert(converter = Converters.WhenExhaustedConverter.class)
     private WhenExhausted whenExhausted;
 
+    @Column(name = "subflow_slug")
+    private String subflowSlug;
+
     @Column(name = "created_at")
     private OffsetDateTime createdAt;
 
@@ -161,6 +164,11 @@ public class StepRecord {
 
     public WhenExhausted whenExhausted() {
         return whenExhausted;
+    }
+
+    /** A subflow or map_subflow step: the flow its tasks start a child run of; null for other steps. */
+    public String subflowSlug() {
+        return subflowSlug;
     }
 
     public OffsetDateTime createdAt() {

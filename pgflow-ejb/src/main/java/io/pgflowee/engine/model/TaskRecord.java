@@ -103,6 +103,10 @@ public class TaskRecord {
     @Column(name = "permanently_stalled_at")
     private OffsetDateTime permanentlyStalledAt;
 
+    @Column(name = "child_run_id")
+    @Convert(converter = Converters.NullableUuidConverter.class)
+    private UUID childRunId;
+
     @Column(name = "visible_at")
     private OffsetDateTime visibleAt;
 
@@ -181,6 +185,11 @@ public class TaskRecord {
 
     public OffsetDateTime permanentlyStalledAt() {
         return permanentlyStalledAt;
+    }
+
+    /** A subflow step's task: the child run it waits for (or last waited for); null before its first child. */
+    public UUID childRunId() {
+        return childRunId;
     }
 
     /** Queued: when it becomes claimable; started: when its lease ends; far future: never (orphaned or cancelled). */

@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
 
 import io.pgflowee.engine.model.RunStatus;
 import jakarta.json.JsonValue;
@@ -27,11 +28,18 @@ import jakarta.json.stream.JsonParsingException;
  *        their random end
  * @param inputContains the run input contains this JSON ({@code input @> value}), for example
  *        {@code {"customer": "c-42"}}
+ * @param parentRunId only the child runs that this run's subflow steps started
  */
 public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
-                        String runIdPrefix, String inputContains) {
+                        String runIdPrefix, String inputContains, UUID parentRunId) {
 
-    public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null);
+    public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null, null);
+
+    /** Runs of any parent (or none). */
+    public RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
+                     String runIdPrefix, String inputContains) {
+        this(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, null);
+    }
 
     /** Before hexadecimal digits in {@code runIdPrefix}: the run id ends with them. */
     public static final String ELLIPSIS = "\u2026";
@@ -66,23 +74,27 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
     }
 
     public RunFilter withFlow(String flow) {
-        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains);
+        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId);
     }
 
     public RunFilter withStatuses(Set<RunStatus> only) {
-        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains);
+        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId);
     }
 
     public RunFilter withStarted(OffsetDateTime after, OffsetDateTime before) {
-        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains);
+        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains, parentRunId);
     }
 
     public RunFilter withRunIdPrefix(String prefix) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains, parentRunId);
     }
 
     public RunFilter withInputContaining(String json) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json, parentRunId);
+    }
+
+    public RunFilter withParent(UUID parent) {
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parent);
     }
 
     /** The SQL conditions (alias {@code r}) and their parameters; the status condition only when asked. */
@@ -92,6 +104,10 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (flowSlug != null) {
             conditions.add("r.flow_slug = ?");
             params.add(flowSlug);
+        }
+        if (parentRunId != null) {
+            conditions.add("r.parent_run_id = CAST(? AS uuid)");
+            params.add(parentRunId.toString());
         }
         if (withStatuses && !statuses.isEmpty()) {
             conditions.add("r.status IN (" + String.join(", ", statuses.stream().map(s -> "?").toList()) + ")");

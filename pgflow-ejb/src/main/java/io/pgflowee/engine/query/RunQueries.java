@@ -161,6 +161,78 @@ public class RunQueries {
         return ids;
     }
 
+    /** The type of step {@code stepSlug} of run {@code runId}'s flow ({@code single}, {@code map_subflow}...), or empty. */
+    public Optional<String> stepType(UUID runId, String stepSlug) {
+        List<?> rows = query("SELECT s.step_type FROM pgflow.runs r JOIN pgflow.steps s ON s.flow_slug = r.flow_slug AND s.step_slug = ?"
+                + " WHERE r.run_id = CAST(? AS uuid)", List.of(stepSlug, runId.toString())).getResultList();
+        return rows.isEmpty() ? Optional.empty() : Optional.of((String) rows.get(0));
+    }
+
+    /** The status of each of {@code ids} that exists (one query). */
+    public Map<UUID, String> statuses(List<UUID> ids) {
+        Map<UUID, String> statuses = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return statuses;
+        }
+        for (Object row : query("SELECT r.run_id, r.status FROM pgflow.runs r WHERE r.run_id = ANY (CAST(? AS uuid[]))",
+                List.of(ids.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}")))).getResultList()) {
+            Object[] c = (Object[]) row;
+            statuses.put(Rows.uuid(c[0]), (String) c[1]);
+        }
+        return statuses;
+    }
+
+    /** The root of the family {@code runId} belongs to (itself for a run nobody started), or empty for an unknown run. */
+    public Optional<UUID> rootOf(UUID runId) {
+        List<?> rows = query("SELECT coalesce(r.root_run_id, r.run_id) FROM pgflow.runs r WHERE r.run_id = CAST(? AS uuid)",
+                List.of(runId.toString())).getResultList();
+        return rows.isEmpty() ? Optional.empty() : Optional.of(Rows.uuid(rows.get(0)));
+    }
+
+    /**
+     * The child runs that the subflow steps of {@code parents} started, grouped by parent and step, in
+     * the order of {@code parents} then step: every group's count per status, and at most
+     * {@code listed} children per group (failed first, then running, cancelled, completed; by element).
+     * Two queries whatever the number of children (the index on parent_run_id).
+     */
+    public List<ChildGroup> children(List<UUID> parents, int listed) {
+        if (parents.isEmpty()) {
+            return List.of();
+        }
+        String ids = "CAST(? AS uuid[])";
+        List<Object> params = List.of(parents.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}")));
+        Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+        for (Object row : query("SELECT c.parent_run_id, c.parent_step_slug, c.status, count(*) FROM pgflow.runs c"
+                + " WHERE c.parent_run_id = ANY (" + ids + ") GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", params).getResultList()) {
+            Object[] c = (Object[]) row;
+            counts.computeIfAbsent(Rows.uuid(c[0]) + "/" + c[1], k -> new LinkedHashMap<>()).put((String) c[2], Rows.num(c[3]));
+        }
+        Map<String, List<FamilyMember>> members = new LinkedHashMap<>();
+        for (Object row : query("SELECT x.run_id, x.flow_slug, x.status, x.parent_run_id, x.parent_step_slug, x.parent_task_index,"
+                + " x.started_at, x.ended_at, x.current FROM (SELECT c.*, coalesce(c.completed_at, c.failed_at, c.cancelled_at) AS ended_at,"
+                + " EXISTS (SELECT 1 FROM pgflow.step_tasks t WHERE t.run_id = c.parent_run_id AND t.step_slug = c.parent_step_slug"
+                + " AND t.task_index = c.parent_task_index AND t.child_run_id = c.run_id) AS current,"
+                + " row_number() OVER (PARTITION BY c.parent_run_id, c.parent_step_slug ORDER BY CASE c.status WHEN 'failed' THEN 0"
+                + " WHEN 'started' THEN 1 WHEN 'cancelled' THEN 2 ELSE 3 END, c.parent_task_index, c.started_at, c.run_id) AS n"
+                + " FROM pgflow.runs c WHERE c.parent_run_id = ANY (" + ids + ")) x WHERE x.n <= " + Math.max(0, listed)
+                + " ORDER BY x.parent_run_id, x.parent_step_slug, x.n", params).getResultList()) {
+            Object[] c = (Object[]) row;
+            FamilyMember m = new FamilyMember(Rows.uuid(c[0]), (String) c[1], (String) c[2], Rows.uuid(c[3]), (String) c[4],
+                    ((Number) c[5]).intValue(), Rows.time(c[6]), c[7] == null ? null : Rows.time(c[7]), Boolean.TRUE.equals(c[8]));
+            members.computeIfAbsent(m.parentRunId() + "/" + m.parentStepSlug(), k -> new ArrayList<>()).add(m);
+        }
+        List<ChildGroup> groups = new ArrayList<>();
+        for (UUID parent : parents) {
+            counts.forEach((key, perStatus) -> {
+                if (key.startsWith(parent + "/")) {
+                    groups.add(new ChildGroup(parent, key.substring(key.indexOf('/') + 1), Map.copyOf(perStatus),
+                            List.copyOf(members.getOrDefault(key, List.of()))));
+                }
+            });
+        }
+        return groups;
+    }
+
     /** The ended attempts of a run's tasks that did not complete them, oldest first. */
     public List<TaskAttempt> attempts(UUID runId) {
         List<TaskAttempt> attempts = new ArrayList<>();

@@ -70,9 +70,20 @@ public class RunView implements Serializable {
 
     /** A task: its current (or last) attempt and the earlier ones. */
     public record TaskLine(int index, String status, int attempts, String worker, String startedAt, String endedAt, String duration,
-                           String error, String output, List<AttemptLine> earlier) implements Serializable {
+                           String error, String output, List<AttemptLine> earlier, String childRunId, String childStatus)
+            implements Serializable {
         public int getIndex() {
             return index;
+        }
+
+        /** A subflow step's task: the child run it waits for (or took its output from); empty otherwise. */
+        public String getChildRunId() {
+            return childRunId;
+        }
+
+        /** The child run's status; empty without a child. */
+        public String getChildStatus() {
+            return childStatus;
         }
 
         public String getStatus() {
@@ -115,7 +126,22 @@ public class RunView implements Serializable {
     /** A step of the run. */
     public record StepLine(String slug, String type, String status, String skipReason, String dependsOn, String startedAt,
                            String endedAt, String duration, String input, String output, String error, List<TaskLine> tasks,
-                           int moreTasks, String signalNote, boolean signalable, List<SignalChoices.Choice> choices) implements Serializable {
+                           int moreTasks, String signalNote, boolean signalable, List<SignalChoices.Choice> choices, String subflowSlug,
+                           String children) implements Serializable {
+        /** A subflow step: the flow its tasks start a child run of; empty for other steps. */
+        public String getSubflowSlug() {
+            return subflowSlug;
+        }
+
+        /** A subflow step: its child runs per status ("3 child runs: 2 completed, 1 failed"); empty for other steps. */
+        public String getChildren() {
+            return children;
+        }
+
+        public boolean isSubflow() {
+            return !subflowSlug.isEmpty();
+        }
+
         /** A signal step: what it waits for, since when and until when, or what it received; empty for other steps. */
         public String getSignalNote() {
             return signalNote;
@@ -189,7 +215,7 @@ public class RunView implements Serializable {
         }
 
         public boolean isMap() {
-            return type.equals("map");
+            return type.equals("map") || type.equals("map_subflow");
         }
     }
 
@@ -310,6 +336,32 @@ public class RunView implements Serializable {
         return run().remainingSteps();
     }
 
+    /** A child run: the run whose subflow step started it; empty for a run nobody started. */
+    public String getParentRunId() {
+        return run().parentRunId() == null ? "" : run().parentRunId().toString();
+    }
+
+    /** A child run: which step (and element) of the parent started it, "pay" or "ship[3]". */
+    public String getParentStep() {
+        RunRecord r = run();
+        if (r.parentRunId() == null) {
+            return "";
+        }
+        boolean map = runs.stepType(r.parentRunId(), r.parentStepSlug()).map("map_subflow"::equals).orElse(false);
+        return map ? r.parentStepSlug() + "[" + r.parentTaskIndex() + "]" : r.parentStepSlug();
+    }
+
+    /** The run at the top of this run's family. */
+    public String getRootRunId() {
+        return run().rootRunId().toString();
+    }
+
+    /** Whether the run belongs to a family: it was started by a subflow step, or its subflow steps started runs. */
+    public boolean isInFamily() {
+        return run().parentRunId() != null || detail().map(d -> d.steps().stream().anyMatch(s -> s.step().stepType().isSubflow()))
+                .orElse(false);
+    }
+
     public String getRestartOf() {
         return run().restartOfRunId() == null ? "" : run().restartOfRunId().toString();
     }
@@ -380,13 +432,23 @@ public class RunView implements Serializable {
             }
         }
         OffsetDateTime now = OffsetDateTime.now();
+        Map<String, io.pgflowee.engine.query.ChildGroup> childGroups = new LinkedHashMap<>();
+        Map<UUID, String> childStatus = new LinkedHashMap<>();
+        if (d.steps().stream().anyMatch(s -> s.step().stepType().isSubflow())) {
+            for (io.pgflowee.engine.query.ChildGroup g : runs.children(List.of(runId), 0)) {
+                childGroups.put(g.stepSlug(), g);
+            }
+            childStatus.putAll(runs.statuses(d.steps().stream().filter(s -> s.step().stepType().isSubflow())
+                    .flatMap(s -> s.tasks().stream().limit(TASKS_LISTED)).map(TaskRecord::childRunId)
+                    .filter(java.util.Objects::nonNull).toList()));
+        }
         List<StepLine> lines = new ArrayList<>();
         List<Diagrams.Node> nodes = new ArrayList<>();
         List<Diagrams.Row> rows = new ArrayList<>();
         for (RunDetail.StepDetail s : d.steps()) {
             String slug = s.state().stepSlug();
             List<String> dependsOn = deps.getOrDefault(slug, List.of());
-            boolean map = s.step().stepType() == StepType.MAP;
+            boolean map = s.step().stepType().isMap();
             boolean signal = s.step().stepType() == StepType.SIGNAL;
             String status = s.state().status().dbValue();
             if (signal && status.equals("started")) {
@@ -417,7 +479,8 @@ public class RunView implements Serializable {
                     tasks.add(new TaskLine(t.taskIndex(), taskStatus, t.attemptsCount(), shortId(t.lastWorkerId()), Times.shown(t.startedAt()),
                             Times.shown(end), Times.duration(t.startedAt(), end),
                             t.errorMessage() == null || taskStatus.equals("completed") ? "" : t.errorMessage(), JsonText.of(t.output()),
-                            List.copyOf(attemptLines)));
+                            List.copyOf(attemptLines), t.childRunId() == null ? "" : t.childRunId().toString(),
+                            t.childRunId() == null ? "" : childStatus.getOrDefault(t.childRunId(), "")));
                 }
                 if (shown++ < TASK_ROWS_PER_STEP) {
                     rows.add(new Diagrams.Row(map ? slug + "[" + t.taskIndex() + "]" : slug, bars));
@@ -443,15 +506,35 @@ public class RunView implements Serializable {
                     Times.shown(s.state().startedAt()), Times.shown(stepEnd), Times.duration(s.state().startedAt(), stepEnd),
                     stepInput(d.run(), dependsOn, map, outputs), JsonText.of(s.state().output()),
                     s.state().errorMessage() == null ? "" : s.state().errorMessage(), List.copyOf(tasks),
-                    s.tasks().size() - tasks.size(), signal ? signalNote(s.state(), status) : "", signalable, choices));
+                    s.tasks().size() - tasks.size(), signal ? signalNote(s.state(), status) : "", signalable, choices,
+                    s.step().subflowSlug() == null ? "" : s.step().subflowSlug(),
+                    s.step().stepType().isSubflow() ? childrenNote(childGroups.get(slug)) : ""));
             Integer n = s.state().initialTasks();
-            nodes.add(new Diagrams.Node(slug, dependsOn, status, map ? "map ×" + (n == null ? "?" : n) : signal ? "signal" : ""));
+            String kind = s.step().stepType() == StepType.MAP_SUBFLOW ? "subflow " + s.step().subflowSlug() + " ×" + (n == null ? "?" : n)
+                    : s.step().stepType() == StepType.SUBFLOW ? "subflow " + s.step().subflowSlug()
+                    : map ? "map ×" + (n == null ? "?" : n) : signal ? "signal" : "";
+            nodes.add(new Diagrams.Node(slug, dependsOn, status, kind));
         }
         steps = List.copyOf(lines);
         dag = Diagrams.dag(nodes, "Steps of run " + runId + " and their status: " + String.join(", ",
                 lines.stream().map(l -> l.slug() + " " + l.status()).toList()));
         timeline = Diagrams.timeline(rows, d.run().startedAt(), d.run().finishedAt() == null ? now : d.run().finishedAt(),
                 "Timeline of the run's task attempts");
+    }
+
+    /** "3 child runs: 1 started, 2 completed" (every child the step started, retried ones included), or "No child run yet". */
+    static String childrenNote(io.pgflowee.engine.query.ChildGroup group) {
+        if (group == null || group.total() == 0) {
+            return "No child run yet";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String status : List.of("started", "completed", "failed", "cancelled")) {
+            long n = group.counts().getOrDefault(status, 0L);
+            if (n > 0) {
+                parts.add(n + " " + status);
+            }
+        }
+        return group.total() + (group.total() == 1 ? " child run: " : " child runs: ") + String.join(", ", parts);
     }
 
     /** What the step's handler gets: the run input for a root step, else the completed dependencies' outputs by slug. */

@@ -91,6 +91,7 @@ public class RunsView implements Serializable {
     private LocalDateTime startedBefore;
     private String runIdPrefix;
     private String inputContains;
+    private java.util.UUID parent;
     private String cursor;
     private String statusParam;
 
@@ -148,6 +149,20 @@ public class RunsView implements Serializable {
         this.startedBefore = startedBefore;
     }
 
+    /** Only the child runs of this run (the run page's "List them"); empty for all runs. */
+    public String getParent() {
+        return parent == null ? "" : parent.toString();
+    }
+
+    public void setParent(String value) {
+        try {
+            parent = value == null || value.isBlank() ? null : java.util.UUID.fromString(value.trim());
+        } catch (IllegalArgumentException e) {
+            parent = null;
+            Messages.error("\"" + value + "\" is not a run id: all runs are listed.");
+        }
+    }
+
     public String getRunIdPrefix() {
         return runIdPrefix;
     }
@@ -189,7 +204,7 @@ public class RunsView implements Serializable {
         }
         try {
             return new RunFilter(flow, only, startedAfter == null ? null : startedAfter.atOffset(ZoneOffset.UTC),
-                    startedBefore == null ? null : startedBefore.atOffset(ZoneOffset.UTC), runIdPrefix, inputContains);
+                    startedBefore == null ? null : startedBefore.atOffset(ZoneOffset.UTC), runIdPrefix, inputContains, parent);
         } catch (InvalidQueryException e) {
             String field = e.getMessage().startsWith("runIdPrefix") ? "filter:runIdPrefix" : "filter:inputContains";
             Messages.fieldError(field, e.getMessage().replace("runIdPrefix", "Run id").replace("inputContains", "Input contains"));

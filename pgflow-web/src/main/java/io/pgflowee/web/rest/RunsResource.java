@@ -98,6 +98,8 @@ public class RunsResource {
                          @QueryParam("runIdPrefix") String runIdPrefix,
                          @Parameter(description = "The run input contains this JSON", example = "{\"first_name\": \"Alice\"}")
                          @QueryParam("inputContains") String inputContains,
+                         @Parameter(description = "Only the child runs that this run's subflow steps started (the totals count them per"
+                                 + " status)", example = "0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10") @QueryParam("parent") String parent,
                          @Parameter(description = "Runs per page, 1 to 500", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
                          @QueryParam("limit") @DefaultValue("50") String limit,
                          @Parameter(description = "nextCursor or previousCursor of a page") @QueryParam("cursor") String cursor) {
@@ -111,7 +113,7 @@ public class RunsResource {
                 throw new IllegalArgumentException("limit '" + limit + "' is not a number (1 to " + RunQueries.MAX_LIMIT + ")");
             }
             RunFilter filter = new RunFilter(flow, parseStatuses(statuses), time("startedAfter", startedAfter),
-                    time("startedBefore", startedBefore), runIdPrefix, inputContains);
+                    time("startedBefore", startedBefore), runIdPrefix, inputContains, parentId(parent));
             page = runs.page(filter, cursor, size);
         } catch (IllegalArgumentException e) {
             return Problems.problem(400, "Invalid query", e.getMessage(), instance, null);
@@ -372,6 +374,17 @@ public class RunsResource {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(name + " '" + value + "' is not an ISO-8601 time with an offset, for example"
                     + " 2026-11-28T10:00:00Z");
+        }
+    }
+
+    private static UUID parentId(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("parent '" + value + "' is not a run id (a UUID such as 0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10)");
         }
     }
 }

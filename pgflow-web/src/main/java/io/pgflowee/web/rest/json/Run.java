@@ -20,7 +20,8 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 @Schema(name = "Run", description = "A run of a flow.")
 @JsonbNillable
 @JsonbPropertyOrder({"runId", "flowSlug", "status", "input", "output", "remainingSteps", "startedAt", "completedAt", "failedAt",
-        "cancelledAt", "cancelReason", "retryCount", "lastRetriedAt", "restartOfRunId", "idempotencyKey"})
+        "cancelledAt", "cancelReason", "retryCount", "lastRetriedAt", "restartOfRunId", "idempotencyKey", "parentRunId", "parentStepSlug",
+        "parentTaskIndex", "rootRunId"})
 public record Run(
         @Schema(description = "The run id", example = "0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10") String runId,
         @Schema(description = "The flow's slug", example = "greet_user") String flowSlug,
@@ -37,26 +38,40 @@ public record Run(
         @Schema(description = "How often retry_run resumed it") int retryCount,
         @Schema(description = "ISO-8601, or null") String lastRetriedAt,
         @Schema(description = "The run this one restarts (restart_run), or null") String restartOfRunId,
-        @Schema(description = "The Idempotency-Key it was started with, or null") String idempotencyKey) {
+        @Schema(description = "The Idempotency-Key it was started with, or null") String idempotencyKey,
+        @Schema(description = "A child run: the run whose subflow step started it (GET /api/runs?parent= lists a run's children); null"
+                + " for a run nobody started") String parentRunId,
+        @Schema(description = "A child run: the parent's subflow step that started it, else null") String parentStepSlug,
+        @Schema(description = "A child run: the task of that step (the element of a map subflow), else null") Integer parentTaskIndex,
+        @Schema(description = "The run at the top of its family: its own id for a run nobody started") String rootRunId) {
 
     /** From the read model. */
     public static Run of(RunRecord r) {
         return of(r.runId(), r.flowSlug(), r.status().dbValue(), r.input(), r.output(), r.remainingSteps(), r.startedAt(), r.completedAt(),
-                r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey());
+                r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey(),
+                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId()));
     }
 
     /** From the row an engine function returned (no read after a start). */
     public static Run of(RunRow r) {
         return of(r.runId(), r.flowSlug(), r.status(), JsonCodec.parse(r.input()), r.output() == null ? null : JsonCodec.parse(r.output()),
                 r.remainingSteps(), r.startedAt(), r.completedAt(), r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(),
-                r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey());
+                r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey(),
+                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId()));
+    }
+
+    /** Where a run stands in its family of runs (not written as JSON itself). */
+    @JsonbPropertyOrder({"parent", "step", "task", "root"})
+    private record Family(UUID parent, String step, Integer task, UUID root) {
     }
 
     private static Run of(UUID runId, String flowSlug, String status, JsonValue input, JsonValue output, int remainingSteps,
                           OffsetDateTime startedAt, OffsetDateTime completedAt, OffsetDateTime failedAt, OffsetDateTime cancelledAt,
-                          String cancelReason, int retryCount, OffsetDateTime lastRetriedAt, UUID restartOfRunId, String idempotencyKey) {
+                          String cancelReason, int retryCount, OffsetDateTime lastRetriedAt, UUID restartOfRunId, String idempotencyKey,
+                          Family family) {
         return new Run(runId.toString(), flowSlug, status, input, output == null ? JsonValue.NULL : output, remainingSteps,
                 ApiJson.time(startedAt), ApiJson.time(completedAt), ApiJson.time(failedAt), ApiJson.time(cancelledAt), cancelReason,
-                retryCount, ApiJson.time(lastRetriedAt), ApiJson.id(restartOfRunId), idempotencyKey);
+                retryCount, ApiJson.time(lastRetriedAt), ApiJson.id(restartOfRunId), idempotencyKey, ApiJson.id(family.parent()),
+                family.step(), family.task(), ApiJson.id(family.root() == null ? runId : family.root()));
     }
 }

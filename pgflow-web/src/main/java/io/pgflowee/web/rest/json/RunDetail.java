@@ -33,8 +33,9 @@ public record RunDetail(Run run, List<StepState> steps,
     @JsonbNillable
     @JsonbPropertyOrder({"stepSlug", "stepIndex", "stepType", "status", "initialTasks", "remainingTasks", "remainingDeps", "output",
             "errorMessage", "skipReason", "createdAt", "startedAt", "completedAt", "failedAt", "skippedAt", "cancelledAt", "waitDeadline",
-            "signalAt", "tasks"})
-    public record StepState(String stepSlug, int stepIndex, @Schema(description = "single, map or signal") String stepType,
+            "signalAt", "subflowSlug", "tasks"})
+    public record StepState(String stepSlug, int stepIndex,
+                            @Schema(description = "single, map, signal, subflow or map_subflow") String stepType,
                             @Schema(description = "created, started, completed, failed, skipped or cancelled") String status,
                             Integer initialTasks, Integer remainingTasks, int remainingDeps, JsonValue output, String errorMessage,
                             @Schema(description = "condition_unmet, handler_failed or dependency_skipped, or null") String skipReason,
@@ -43,6 +44,8 @@ public record RunDetail(Run run, List<StepState> steps,
                                     + " null: it waits for ever, or does not wait") String waitDeadline,
                             @Schema(description = "A signal step: when its signal came (delivered, or buffered before it waited); null"
                                     + " while none came") String signalAt,
+                            @Schema(description = "A subflow or map_subflow step: the flow whose child runs its tasks start (each"
+                                    + " task's childRunId); null for other steps") String subflowSlug,
                             List<Task> tasks) {
 
         static StepState of(io.pgflowee.engine.query.RunDetail.StepDetail s, List<TaskAttempt> attempts) {
@@ -52,7 +55,7 @@ public record RunDetail(Run run, List<StepState> steps,
                     st.skipReason() == null ? null : st.skipReason().dbValue(), ApiJson.time(st.createdAt()), ApiJson.time(st.startedAt()),
                     ApiJson.time(st.completedAt()), ApiJson.time(st.failedAt()), ApiJson.time(st.skippedAt()),
                     ApiJson.time(st.cancelledAt()), ApiJson.time(st.waitDeadline()),
-                    ApiJson.time(st.signalAt()), s.tasks().stream().map(t -> Task.of(t, attempts)).toList());
+                    ApiJson.time(st.signalAt()), s.step().subflowSlug(), s.tasks().stream().map(t -> Task.of(t, attempts)).toList());
         }
     }
 
@@ -60,19 +63,21 @@ public record RunDetail(Run run, List<StepState> steps,
     @Schema(name = "Task", description = "One task of a step (one element of a map) and its latest attempt.")
     @JsonbNillable
     @JsonbPropertyOrder({"taskIndex", "status", "attempts", "output", "errorMessage", "queuedAt", "startedAt", "completedAt", "failedAt",
-            "cancelledAt", "lastWorkerId", "earlierAttempts"})
+            "cancelledAt", "lastWorkerId", "childRunId", "earlierAttempts"})
     public record Task(int taskIndex, @Schema(description = "queued, started, completed, failed or cancelled") String status,
                        @Schema(description = "Attempts so far") int attempts, JsonValue output,
                        @Schema(description = "The last attempt's error (kept after a later success)") String errorMessage,
                        String queuedAt, String startedAt, String completedAt, String failedAt, String cancelledAt,
                        @Schema(description = "The worker of the latest attempt") String lastWorkerId,
+                       @Schema(description = "A subflow step's task: the child run it waits for (or last waited for); null before its"
+                               + " first child and for other steps") String childRunId,
                        @Schema(description = "Earlier attempts that ended without completing the task, oldest first")
                        List<Attempt> earlierAttempts) {
 
         static Task of(TaskRecord t, List<TaskAttempt> attempts) {
             return new Task(t.taskIndex(), t.status().dbValue(), t.attemptsCount(), orNull(t.output()), t.errorMessage(),
                     ApiJson.time(t.queuedAt()), ApiJson.time(t.startedAt()), ApiJson.time(t.completedAt()), ApiJson.time(t.failedAt()),
-                    ApiJson.time(t.cancelledAt()), ApiJson.id(t.lastWorkerId()), attempts.stream()
+                    ApiJson.time(t.cancelledAt()), ApiJson.id(t.lastWorkerId()), ApiJson.id(t.childRunId()), attempts.stream()
                     .filter(a -> a.stepSlug().equals(t.stepSlug()) && a.taskIndex() == t.taskIndex()).map(Attempt::of).toList());
         }
     }
