@@ -65,7 +65,8 @@ class CompiledFlowsTest {
         dataSource = ds;
         db = new Db(ds);
         // the example flows, created from their Java shapes (the shipped changelogs are tested on their own below)
-        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow())) {
+        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow(),
+                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow())) {
             db.one("select pgflow.ensure_flow_compiled(?, ?::jsonb)::text", flow.slug(), FlowShape.of(flow).toJson().toString());
         }
     }
@@ -78,7 +79,8 @@ class CompiledFlowsTest {
         try (Connection c = dataSource.getConnection()) {
             PgflowMigrations.apply(c); // compiled flow changesets run on every migration: the shipped flows come back
         }
-        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow())) {
+        for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow(),
+                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow())) {
             String dbShape = db.one("select pgflow.get_flow_shape(?)::text", flow.slug());
             assertThat(FlowShape.parse(dbShape).differencesFrom(FlowShape.of(flow))).isEmpty();
             assertThat(sqlDifferences(FlowShape.of(flow), FlowShape.parse(dbShape))).isEmpty();
@@ -93,7 +95,10 @@ class CompiledFlowsTest {
                         Map.of("flow_slug", "cart_invoice", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
                         Map.of("flow_slug", "greet_many", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
                         Map.of("flow_slug", "greet_user", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
-                        Map.of("flow_slug", "order_approval", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30));
+                        Map.of("flow_slug", "order_approval", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
+                        Map.of("flow_slug", "order_fulfilment", "opt_max_attempts", 2, "opt_base_delay", 1, "opt_timeout", 30),
+                        Map.of("flow_slug", "payment", "opt_max_attempts", 2, "opt_base_delay", 1, "opt_timeout", 30),
+                        Map.of("flow_slug", "shipping", "opt_max_attempts", 3, "opt_base_delay", 1, "opt_timeout", 30));
     }
 
     static Flow<JsonValue> everyFeature(String slug) {
@@ -263,7 +268,48 @@ class CompiledFlowsTest {
                 .isEqualTo("{\"fulfil\": \"shipped order-77 (120.00), approved by ann\"}");
     }
 
+    @Test
+    void orderFulfilmentPaysThroughAPaymentChildAndShipsEachParcelThroughAShippingChild() throws Exception {
+        List<Flow<?>> family = List.of(new OrderFulfilment().flow(), new Payment().flow(), new Shipping().flow());
+        UUID order = db.one("select run_id from pgflow.start_flow('order_fulfilment', '{\"orderId\": \"o-7\", \"card\": \"4242\","
+                + " \"parcels\": [{\"id\": \"p-1\", \"grams\": 1200, \"cents\": 1500}, {\"id\": \"p-2\", \"grams\": 30000, \"cents\": 1000}]}')");
+        driveAll(family, order);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", order))
+                .isEqualTo("{\"summary\": {\"orderId\": \"o-7\", \"tracking\": [\"TRK-o-7-p-1\", \"TRK-o-7-p-2\"], \"authorization\":"
+                        + " \"auth-o-7-2500\"}}");
+        assertThat(db.rows("select flow_slug, parent_step_slug, parent_task_index, status, output::text as output from pgflow.runs"
+                + " where parent_run_id = ? order by parent_step_slug, parent_task_index", order)).extracting(Object::toString).containsExactly(
+                "{flow_slug=payment, parent_step_slug=pay, parent_task_index=0, status=completed, output={\"receipt\": {\"cents\": 2500,"
+                        + " \"orderId\": \"o-7\", \"authorization\": \"auth-o-7-2500\"}}}",
+                "{flow_slug=shipping, parent_step_slug=ship, parent_task_index=0, status=completed, output={\"dispatch\": {\"parcel\":"
+                        + " \"p-1\", \"carrier\": \"parcel-post\", \"tracking\": \"TRK-o-7-p-1\"}}}",
+                "{flow_slug=shipping, parent_step_slug=ship, parent_task_index=1, status=completed, output={\"dispatch\": {\"parcel\":"
+                        + " \"p-2\", \"carrier\": \"freight\", \"tracking\": \"TRK-o-7-p-2\"}}}");
+
+        // a declined card: the payment child fails (twice: its own attempts), the order's pay step has one attempt
+        UUID declined = db.one("select run_id from pgflow.start_flow('order_fulfilment', '{\"orderId\": \"o-8\", \"card\": \"4000000000000002\","
+                + " \"parcels\": [{\"id\": \"p-1\", \"grams\": 10, \"cents\": 100}]}')");
+        driveAll(family, declined);
+        assertThat(db.row("select status, error_message from pgflow.step_states where run_id = ? and step_slug = 'pay'", declined))
+                .containsEntry("status", "failed").hasEntrySatisfying("error_message", e -> assertThat((String) e)
+                        .matches("Child run [0-9a-f-]{36} of flow \"payment\" failed: step \"authorize\": "
+                                + "java.lang.IllegalStateException: card ending in 0002 declined for order o-8"));
+        assertThat((Long) db.one("select count(*) from pgflow.runs where parent_run_id = ? and flow_slug = 'shipping'", declined))
+                .as("nothing ships unpaid").isZero();
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
+
+    /** Workers in miniature for several flows: claims and runs their tasks until {@code root} is no longer started. */
+    private void driveAll(List<Flow<?>> flows, UUID root) throws Exception {
+        for (int round = 0; round < 60 && "started".equals(db.one("select status from pgflow.runs where run_id = ?", root)); round++) {
+            for (Flow<?> flow : flows) {
+                db.exec("update pgflow.step_tasks set visible_at = clock_timestamp() where status = 'queued' and visible_at <> 'infinity'");
+                drive(flow, null, 1);
+            }
+        }
+        assertThat((String) db.one("select status from pgflow.runs where run_id = ?", root)).isNotEqualTo("started");
+    }
 
     private List<String> sqlDifferences(FlowShape first, FlowShape second) {
         try (Connection c = dataSource.getConnection();
@@ -317,7 +363,7 @@ class CompiledFlowsTest {
         UUID worker = UUID.randomUUID();
         db.exec("select pgflow.register_worker(?, ?, 'test')", worker, flow.slug());
         for (int round = 0; round < rounds; round++) {
-            if (!"started".equals(db.one("select status from pgflow.runs where run_id = ?", run))) {
+            if (run != null && !"started".equals(db.one("select status from pgflow.runs where run_id = ?", run))) {
                 return;
             }
             for (Map<String, Object> task : db.rows("select run_id, step_slug, task_index, input::text as input,"
@@ -335,7 +381,14 @@ class CompiledFlowsTest {
                     public Instant deadline() { return Instant.now().plusSeconds(60); }
                     public boolean isCancelled() { return false; }
                 };
-                String output = step.execute(JsonCodec.parse((String) task.get("input")), ctx, codec);
+                String output;
+                try {
+                    output = step.execute(JsonCodec.parse((String) task.get("input")), ctx, codec);
+                } catch (Exception e) {
+                    db.row("select status from pgflow.fail_task(?, ?, ?, ?)", task.get("run_id"), step.slug(), task.get("task_index"),
+                            e.toString());
+                    continue;
+                }
                 db.row("select status from pgflow.complete_task(?, ?, ?, ?::jsonb)", task.get("run_id"), step.slug(),
                         task.get("task_index"), output);
             }
