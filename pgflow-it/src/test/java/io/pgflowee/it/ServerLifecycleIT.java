@@ -88,11 +88,19 @@ class ServerLifecycleIT {
     }
 
     @Test
-    void runsWaitingForASignalSurviveAServerKilledAndTheNextServerFinishesThemAndAppliesTheirDeadlines() throws Exception {
+    void runsWaitingForASignalOrForTheirChildRunsSurviveAServerKilledAndTheNextServerFinishesThem() throws Exception {
         // three approvals wait on server a, which is killed (SIGKILL: nothing of it runs after)
         List<String> runs = new ArrayList<>();
+        String family;
         try (MicroProcess a = start("a")) {
             a.awaitReady();
+            // and an order whose three shipping children are started (held: their flow is paused) when a dies
+            sql("select 1 from (select pgflow.pause_flow('shipping')) p");
+            family = sql("select run_id::text from pgflow.start_flow('order_fulfilment', '{\"orderId\": \"kill-o\", \"card\": \"4242\","
+                    + " \"parcels\": [{\"id\": \"p-1\", \"grams\": 10, \"cents\": 1}, {\"id\": \"p-2\", \"grams\": 20, \"cents\": 2},"
+                    + " {\"id\": \"p-3\", \"grams\": 30, \"cents\": 3}]}')");
+            awaitSql("select count(*) from pgflow.runs where parent_run_id = '" + family + "' and flow_slug = 'shipping' and status = 'started'",
+                    "3");
             for (String order : List.of("kill-1", "kill-2", "kill-3")) {
                 runs.add(sql("select run_id::text from pgflow.start_flow('order_approval', '{\"orderId\": \"" + order + "\", \"total\": 10}',"
                         + " NULL, '" + order + "')"));
@@ -102,6 +110,7 @@ class ServerLifecycleIT {
             a.process.destroyForcibly();
             assertThat(a.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
+        sql("select 1 from (select pgflow.resume_flow('shipping')) r");
         // while no server runs: one approval is sent (it is delivered: the run's next task waits in the queue), one
         // approval's deadline passes
         assertThat(sql("select pgflow.send_signal_by_key('order_approval', 'kill-1', 'approval', '{\"approved\": true, \"by\": \"ann\"}')"))
@@ -122,6 +131,12 @@ class ServerLifecycleIT {
                     .isEqualTo("delivered");
             awaitSql("select status || ' ' || output::text from pgflow.runs where run_id = '" + runs.get(1) + "'",
                     "completed {\"fulfil\": \"held kill-2 (10.00), rejected by bob\"}");
+            // b runs the children a left, and their ends complete the order
+            awaitSql("select status || ' ' || output::text from pgflow.runs where run_id = '" + family + "'",
+                    "completed {\"summary\": {\"orderId\": \"kill-o\", \"tracking\": [\"TRK-kill-o-p-1\", \"TRK-kill-o-p-2\", \"TRK-kill-o-p-3\"],"
+                            + " \"authorization\": \"auth-kill-o-6\"}}");
+            assertThat(sql("select count(*) || ' ' || count(*) filter (where status = 'completed') from pgflow.runs where parent_run_id = '"
+                    + family + "'")).as("one payment and three shipping children, each once").isEqualTo("4 4");
         }
         String log = Files.readString(MicroProcess.TARGET.resolve("servers/server-b.log"));
         assertThat(log).contains("PGFLOW-100 1 signal wait(s) passed their deadline: 1 run(s) failed");

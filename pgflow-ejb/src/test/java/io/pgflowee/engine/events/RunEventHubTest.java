@@ -142,6 +142,43 @@ class RunEventHubTest {
     }
 
     @Test
+    void aMapSubflowsChildrenStartAndEndAsEventsOfTheParentLiveAndInTheHistoryWithOneIdEach() throws Exception {
+        db.exec("select pgflow.create_flow('ev_parent', timeout => 60)");
+        db.exec("select pgflow.add_step('ev_parent', 'each', step_type => 'map_subflow', subflow_slug => 'ev_chain')");
+        UUID run = UUID.randomUUID();
+        BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
+        List<RunEvent> live = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (RunEventHub.Watch watch = hub.watch(run, null, watcher(events, new CountDownLatch(1)))) {
+            db.exec("select pgflow.start_flow('ev_parent', '[1, 2]'::jsonb, ?)", run);
+            UUID worker = UUID.randomUUID();
+            db.exec("select pgflow.register_worker(?, 'ev_parent', 'test')", worker);
+            db.exec("select count(*) from (select array_agg(run_id) r, array_agg(step_slug) s, array_agg(task_index) i,"
+                    + " array_agg('{}'::jsonb) o from pgflow.claim_tasks('ev_parent', ?, 5)) c, lateral pgflow.complete_tasks(c.r, c.s, c.i, c.o)",
+                    worker);
+            List<String> seen = new ArrayList<>(take(events, 4, live));
+            assertThat(seen).containsExactly("run:started", "step:started each", "run:child_started each#0", "run:child_started each#1");
+            // the children's tasks, whichever child they belong to, in claim order (child 0's first: older)
+            db.exec("select pgflow.register_worker(?, 'ev_chain', 'test')", worker);
+            for (int i = 0; i < 10 && !"completed".equals(db.one("select status from pgflow.runs where run_id = ?", run)); i++) {
+                for (var task : db.rows("select run_id, step_slug from pgflow.claim_tasks('ev_chain', ?, 5) order by run_id", worker)) {
+                    db.exec("select pgflow.complete_task(?, ?, 0, '\"done\"'::jsonb)", task.get("run_id"), task.get("step_slug"));
+                }
+            }
+            seen.addAll(take(events, 4, live));
+            assertThat(seen.subList(4, 8)).containsExactly("run:child_finished each#0", "run:child_finished each#1", "step:completed each",
+                    "run:completed");
+            RunEvent started = live.get(2);
+            assertThat(started.childFlowSlug()).isEqualTo("ev_chain");
+            assertThat(started.taskIndex()).isZero();
+            assertThat(started.id()).endsWith("/6/" + run + "/each#0");
+            List<RunEvent> history = hub.runHistory(run, 0).orElseThrow();
+            assertThat(history.stream().map(RunEvent::id).toList()).as("the tables give the live events' ids")
+                    .containsExactlyInAnyOrderElementsOf(live.stream().map(RunEvent::id).toList());
+            assertThat(history.stream().map(RunEvent::id).distinct().count()).isEqualTo(8L);
+        }
+    }
+
+    @Test
     void aLostListenerReconnectsTellsTheWatchersToReReadAndEventsFlowAgain() throws Exception {
         BlockingQueue<RunEvent> events = new LinkedBlockingQueue<>();
         CountDownLatch reconnected = new CountDownLatch(1);
@@ -190,17 +227,23 @@ class RunEventHubTest {
     }
 
     private static List<String> take(BlockingQueue<RunEvent> events, int count) throws InterruptedException {
+        return take(events, count, new ArrayList<>());
+    }
+
+    /** {@link #take(BlockingQueue, int)}, keeping the events themselves in {@code kept}. */
+    private static List<String> take(BlockingQueue<RunEvent> events, int count, List<RunEvent> kept) throws InterruptedException {
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             RunEvent e = events.poll(30, TimeUnit.SECONDS);
             assertThat(e).as("event " + (i + 1) + " of " + count + " after " + seen).isNotNull();
             seen.add(describe(e));
+            kept.add(e);
         }
         return seen;
     }
 
     private static String describe(RunEvent e) {
-        return e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug();
+        return (e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug()) + (e.childRunId() == null ? "" : "#" + e.taskIndex());
     }
 
     /** A Jakarta Concurrency interface answered by a plain Java object with the same methods (the managed extras are not used). */

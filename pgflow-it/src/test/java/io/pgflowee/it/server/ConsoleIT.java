@@ -51,6 +51,7 @@ public class ConsoleIT extends OnSharedServer {
         ConsoleJourneys.operatorStartsFailsRetriesAndCancels(base);
         ConsoleJourneys.bulkRetryByFilter(base);
         ConsoleJourneys.operatorApprovesAWaitingRun(base);
+        ConsoleJourneys.operatorFollowsAFamily(base);
         ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.signInDashboardSignOut(base);

@@ -514,4 +514,69 @@ public class RunsApiIT extends OnSharedServer {
         }
         assertEquals("{\"letter\":\"Hello, Alice Smith! Hello, Bob Jones!\"}", run.getJsonObject("run").get("output").toString());
     }
+
+    private static JsonObject json(HttpResponse<String> r) {
+        return Json.createReader(new StringReader(r.body())).readObject();
+    }
+
+    @Test
+    void anOrderRunsItsPaymentAndEachParcelsShippingAsChildRunsThatRestListsStreamsAndCancelsWithIt() throws Exception {
+        String input = "{\"orderId\": \"it-o-1\", \"card\": \"4242\", \"parcels\": [{\"id\": \"p-1\", \"grams\": 500, \"cents\": 700},"
+                + " {\"id\": \"p-2\", \"grams\": 25000, \"cents\": 300}, {\"id\": \"p-3\", \"grams\": 100, \"cents\": 50}]}";
+        HttpResponse<String> started = post("api/flows/order_fulfilment/runs", input);
+        assertEquals(201, started.statusCode(), started.body());
+        String order = json(started).getJsonObject("run").getString("runId");
+        try (io.pgflowee.it.support.SseClient live = new io.pgflowee.it.support.SseClient(base.toURI().resolve("api/runs/" + order + "/events"),
+                null)) {
+            assertEquals("completed", awaitRunEnd(order));
+            live.ended.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            List<String> childEvents = live.names().stream().filter(n -> n.startsWith("run:child_")).sorted().toList();
+            assertEquals(List.of("run:child_finished pay#0", "run:child_finished ship#0", "run:child_finished ship#1",
+                    "run:child_finished ship#2", "run:child_started pay#0", "run:child_started ship#0", "run:child_started ship#1",
+                    "run:child_started ship#2"), childEvents, live.names().toString());
+            try (io.pgflowee.it.support.SseClient late = new io.pgflowee.it.support.SseClient(
+                    base.toURI().resolve("api/runs/" + order + "/events"), null)) {
+                late.ended.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(live.ids().stream().filter(i -> i.contains("#")).sorted().toList(),
+                        late.ids().stream().filter(i -> i.contains("#")).sorted().toList(), "the replay gives the live events' ids");
+            }
+        }
+        JsonObject run = json(get(base.toURI().resolve("api/runs/" + order)));
+        assertEquals("{\"summary\":{\"orderId\":\"it-o-1\",\"tracking\":[\"TRK-it-o-1-p-1\",\"TRK-it-o-1-p-2\",\"TRK-it-o-1-p-3\"],"
+                + "\"authorization\":\"auth-it-o-1-1050\"}}", run.getJsonObject("run").get("output").toString());
+        assertEquals(order, run.getJsonObject("run").getString("rootRunId"));
+        JsonObject pay = run.getJsonArray("steps").getJsonObject(1);
+        assertEquals("pay subflow payment", pay.getString("stepSlug") + " " + pay.getString("stepType") + " " + pay.getString("subflowSlug"));
+        String payment = pay.getJsonArray("tasks").getJsonObject(0).getString("childRunId");
+
+        JsonObject children = json(get(base.toURI().resolve("api/runs?parent=" + order)));
+        assertEquals("{\"started\":0,\"completed\":4,\"failed\":0,\"cancelled\":0,\"exact\":true}", children.getJsonObject("totals").toString());
+        List<String> listed = children.getJsonArray("runs").getValuesAs(JsonObject.class).stream()
+                .map(c -> c.getString("flowSlug") + " " + c.getString("parentStepSlug") + "[" + c.getInt("parentTaskIndex") + "] "
+                        + c.getString("parentRunId").equals(order) + " " + c.getString("rootRunId").equals(order)).sorted().toList();
+        assertEquals(List.of("payment pay[0] true true", "shipping ship[0] true true", "shipping ship[1] true true",
+                "shipping ship[2] true true"), listed);
+        JsonObject child = json(get(base.toURI().resolve("api/runs/" + payment)));
+        assertEquals("{\"receipt\":{\"cents\":1050,\"orderId\":\"it-o-1\",\"authorization\":\"auth-it-o-1-1050\"}}",
+                child.getJsonObject("run").get("output").toString());
+        assertEquals(order, child.getJsonObject("run").getString("parentRunId"));
+        assertProblem(get(base.toURI().resolve("api/runs?parent=nope")), 400, "Invalid query",
+                "parent 'nope' is not a run id (a UUID such as 0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10)");
+
+        // with shipping paused the children wait; cancelling the order cancels them in the same transaction
+        assertEquals(200, post("api/flows/shipping/pause", "").statusCode());
+        try {
+            HttpResponse<String> second = post("api/flows/order_fulfilment/runs", input.replace("it-o-1", "it-o-2"));
+            String waiting = json(second).getJsonObject("run").getString("runId");
+            awaitTrue(() -> query("select count(*) from pgflow.runs where parent_run_id = '" + waiting + "' and flow_slug = 'shipping'")
+                    .get(0).equals("3"), "three shipping children wait");
+            HttpResponse<String> cancelled = post("api/runs/" + waiting + "/cancel", "{\"reason\": \"customer called\"}");
+            assertEquals(200, cancelled.statusCode(), cancelled.body());
+            assertEquals(List.of("cancelled cancelled with run " + waiting + ": customer called"),
+                    query("select distinct status || ' ' || cancel_reason from pgflow.runs where parent_run_id = '" + waiting
+                            + "' and flow_slug = 'shipping'"));
+        } finally {
+            assertEquals(200, post("api/flows/shipping/resume", "").statusCode());
+        }
+    }
 }

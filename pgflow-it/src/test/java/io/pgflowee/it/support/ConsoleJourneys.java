@@ -230,6 +230,81 @@ public final class ConsoleJourneys {
         });
     }
 
+    /**
+     * Subflows: an order's run page links each subflow task to its child run, the child's page links back
+     * to its parent and the family view shows the tree; a family of 1,000 waiting children stays one
+     * short page (counts for all, 50 listed, the rest one click away).
+     */
+    public static void operatorFollowsAFamily(URL base) throws Exception {
+        journey("family", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
+            String order = startFromForm(d, wait, base, "order_fulfilment", "{\"orderId\": \"web-o\", \"card\": \"4242\", \"parcels\":"
+                    + " [{\"id\": \"p-1\", \"grams\": 500, \"cents\": 700}, {\"id\": \"p-2\", \"grams\": 900, \"cents\": 300}]}");
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            expectSteps(wait, List.of("total=completed", "pay=completed", "parcels=completed", "ship=completed", "summary=completed"));
+            assertEquals("1 child run: 1 completed", text(wait, "#step-pay .pg-children-count"));
+            assertEquals("2 child runs: 2 completed", text(wait, "#step-ship .pg-children-count"));
+            String payment = text(wait, "#step-pay .pg-child-link");
+            assertEquals(oneRun("select run_id::text from pgflow.runs where parent_run_id = '" + order + "' and flow_slug = 'payment'"), payment);
+
+            // parent -> child
+            click(wait, By.cssSelector("#step-pay .pg-child-link"));
+            wait.until(ExpectedConditions.textToBe(By.id("run-id"), payment));
+            assertEquals("completed", text(wait, "#run-status"));
+            assertEquals("payment", text(wait, "#run\\:run-flow"));
+            assertEquals(order, text(wait, "#run\\:run-parent"));
+            expectSteps(wait, List.of("authorize=completed", "receipt=completed"));
+            // child -> parent
+            click(wait, By.id("run:run-parent"));
+            wait.until(ExpectedConditions.textToBe(By.id("run-id"), order));
+            // the family: the root, per subflow step its children
+            click(wait, By.id("run:run-family"));
+            wait.until(ExpectedConditions.titleIs("pgflow · Family of runs"));
+            assertEquals(order, text(wait, "#family-root"));
+            List<String> rows = rowsOnceThere(wait, ".pg-family-row", 6);
+            assertTrue(rows.get(0).startsWith("completed " + order + " order_fulfilment root"), rows.get(0));
+            assertEquals("step pay · 1 child run: 1 completed", rows.get(1));
+            assertTrue(rows.get(2).startsWith("completed " + payment + " payment pay[0]"), rows.get(2));
+            assertEquals("step ship · 2 child runs: 2 completed", rows.get(3));
+            assertTrue(rows.get(4).matches("completed \\S+ shipping ship\\[0\\].*") && rows.get(5).matches("completed \\S+ shipping ship\\[1\\].*"),
+                    rows.toString());
+            copyToDocs(browser.screenshot("console-family"), "console-family.png");
+
+            // 1,000 children that wait for a signal (flows made in SQL: no server runs them)
+            try (Connection c = db(); var st = c.createStatement()) {
+                st.execute("select pgflow.create_flow('it_wide_child')");
+                st.execute("select pgflow.add_step('it_wide_child', 'hold', step_type => 'signal')");
+                st.execute("select pgflow.create_flow('it_wide')");
+                st.execute("select pgflow.add_step('it_wide', 'each', step_type => 'map_subflow', subflow_slug => 'it_wide_child')");
+                st.execute("select pgflow.register_worker('00000000-0000-0000-0000-00000000f001', 'it_wide', 'console-it')");
+            }
+            String wide = oneRun("select run_id::text from pgflow.start_flow('it_wide', (select jsonb_agg(g) from generate_series(1, 1000) g))");
+            try (Connection c = db(); var st = c.createStatement()) {
+                st.execute("select count(*) from (select array_agg(run_id) as r, array_agg(step_slug) as s, array_agg(task_index) as i,"
+                        + " array_agg(jsonb_build_object('n', task_index)) as o from pgflow.claim_tasks('it_wide',"
+                        + " '00000000-0000-0000-0000-00000000f001', 1000)) c, lateral pgflow.complete_tasks(c.r, c.s, c.i, c.o)");
+            }
+            assertEquals(1000, scalar("select count(*) from pgflow.runs where parent_run_id = '" + wide + "'"));
+            long began = System.nanoTime();
+            d.get(base + "family.xhtml?id=" + wide);
+            wait.until(ExpectedConditions.titleIs("pgflow · Family of runs"));
+            long millis = (System.nanoTime() - began) / 1_000_000;
+            // root, the step's group, 50 children, the note of the rest
+            List<String> wideRows = rowsOnceThere(wait, ".pg-family-row", 1 + 1 + 50 + 1);
+            assertEquals("step each · 1000 child runs: 1000 started", wideRows.get(1));
+            assertEquals("… 950 more child runs of step each (completed ones last) List them all", wideRows.get(52));
+            System.out.println("family view of 1,000 children: " + millis + " ms to load and render");
+            click(wait, By.linkText("List them all"));
+            wait.until(ExpectedConditions.titleIs("pgflow · Runs"));
+            assertTrue(text(wait, "#runs\\:parent-filter").contains(wide), "the runs list shows the parent it filters on");
+            try (Connection c = db(); var st = c.createStatement()) {
+                st.execute("select pgflow.delete_flow_and_data('it_wide')");
+                st.execute("select pgflow.delete_flow_and_data('it_wide_child')");
+                st.execute("delete from pgflow.workers where worker_id = '00000000-0000-0000-0000-00000000f001'");
+            }
+        });
+    }
+
     /** Three failed runs retried together by a filter, after a confirmation that counts them. */
     public static void bulkRetryByFilter(URL base) throws Exception {
         createBrokenTable();
@@ -438,6 +513,18 @@ public final class ConsoleJourneys {
                     .map(g -> g.getAttribute("data-step") + "=" + g.getAttribute("data-status")).toList();
         } catch (org.openqa.selenium.StaleElementReferenceException e) {
             return List.of();
+        }
+    }
+
+    /** The texts of the elements once there are {@code count} of them (a live refresh may replace them meanwhile). */
+    private static List<String> rowsOnceThere(WebDriverWait wait, String css, int count) {
+        try {
+            return wait.until(d -> {
+                List<String> rows = texts(d, css);
+                return rows.size() == count && rows.stream().noneMatch(String::isEmpty) ? rows : null;
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError(count + " elements " + css + " expected, shown: " + texts(wait.until(d -> d), css), e);
         }
     }
 

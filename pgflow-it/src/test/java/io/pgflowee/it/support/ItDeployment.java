@@ -57,7 +57,7 @@ public final class ItDeployment {
                 "  <security-constraint><web-resource-collection><web-resource-name>arquillian</web-resource-name>"
                         + "<url-pattern>" + ARQUILLIAN_RUNNER + "</url-pattern></web-resource-collection></security-constraint>\n  <security-role>")));
         archive.addClasses(OnSharedServer.class, OnSharedServer.CapturedLog.class, ItFlows.class, ItSql.class, MicroProcess.class,
-                ConsoleSignIns.class, ItWar.class, ItWar.Endpoint.class, ItFailingResource.class, ItFailingResource.Console.class);
+                ConsoleSignIns.class, ItWar.class, ItWar.Endpoint.class, ItFailingResource.class, ItFailingResource.Console.class, SseClient.class);
         SUBJECTS.forEach(archive::addClass);
         return archive.addAsWebResource(new StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
