@@ -184,7 +184,7 @@ class SecurityIT {
 
         List<String> wrong = new ArrayList<>();
         for (String page : pages()) {
-            String query = page.equals("/run.xhtml") ? "?id=" + failedRun : page.equals("/flow.xhtml") ? "?slug=greet_user" : "";
+            String query = page.equals("/run.xhtml") || page.equals("/family.xhtml") ? "?id=" + failedRun : page.equals("/flow.xhtml") ? "?slug=greet_user" : "";
             HttpResponse<String> r = browser.send(HttpRequest.newBuilder(URI.create(server.uri("").toString() + page.substring(1) + query)).build(),
                     HttpResponse.BodyHandlers.ofString());
             wrong.addAll(headerProblems(page, r, true));
@@ -361,7 +361,7 @@ class SecurityIT {
     static List<Target> protectedTargets() throws Exception {
         List<Target> targets = new ArrayList<>();
         for (String page : pages()) {
-            String query = page.equals("/run.xhtml") ? "?id=" + failedRun : page.equals("/flow.xhtml") ? "?slug=greet_user" : "";
+            String query = page.equals("/run.xhtml") || page.equals("/family.xhtml") ? "?id=" + failedRun : page.equals("/flow.xhtml") ? "?slug=greet_user" : "";
             targets.add(new Target("GET", page, query, null));
         }
         targets.add(new Target("GET", "/console/live", "", null));
