@@ -276,8 +276,9 @@ $$;
 -- complete_task when one does: a task given twice, a live subscription to one of the runs' events,
 -- a step that feeds a map (its task count and TYPE_VIOLATION), a flow with conditions on dependent
 -- steps (a condition may fail the run between two elements) or with signal steps (a signal that
--- came early completes its step when it starts waiting), a subflow step's task (it starts a child
--- run). The results are the same either way.
+-- came early completes its step when it starts waiting). The results are the same either way.
+-- A subflow step's tasks are set apart first: those without a child start theirs together
+-- (_start_children: one start_flows per child flow), the others' reports change nothing.
 CREATE OR REPLACE FUNCTION pgflow.complete_tasks(run_ids uuid[], step_slugs text[], task_indexes int[], outputs jsonb[])
 RETURNS SETOF pgflow.step_tasks
 LANGUAGE plpgsql VOLATILE
@@ -297,28 +298,31 @@ DECLARE
   v_flow text;
   v_wake text[];
   v_children uuid[];
-  v_child uuid;
+  v_sub boolean[];
+  v_start boolean[];
 BEGIN
   PERFORM pgflow._require_batch_lengths('complete_tasks', 'outputs',
     ARRAY[cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(outputs)]);
 
   -- every task and its step state locked in key order, with what complete_task would look at
   SELECT array_agg(x.r ORDER BY x.r, x.s, x.i), array_agg(x.s ORDER BY x.r, x.s, x.i), array_agg(x.i ORDER BY x.r, x.s, x.i),
-         array_agg(x.o ORDER BY x.r, x.s, x.i), array_agg(x.live ORDER BY x.r, x.s, x.i),
+         array_agg(x.o ORDER BY x.r, x.s, x.i), array_agg(x.live AND NOT x.sub ORDER BY x.r, x.s, x.i),
+         array_agg(x.sub ORDER BY x.r, x.s, x.i), array_agg(x.live AND x.sub AND x.child IS NULL ORDER BY x.r, x.s, x.i),
          count(*) = count(DISTINCT (x.r, x.s, x.i))
-         AND NOT coalesce(bool_or(x.live AND (x.feeds_map OR x.conditional_flow)), false)
+         AND NOT coalesce(bool_or(x.live AND NOT x.sub AND (x.feeds_map OR x.conditional_flow)), false)
          AND NOT EXISTS (SELECT 1 FROM pgflow_internal.event_subscriptions es
                          WHERE es.expires_at > clock_timestamp() AND (es.run_id IS NULL OR es.run_id = ANY (complete_tasks.run_ids)))
-  INTO v_r, v_s, v_i, v_o, v_live, v_fast
+  INTO v_r, v_s, v_i, v_o, v_live, v_sub, v_start, v_fast
   FROM (
     SELECT u.r, u.s, u.i, u.o,
            t.status = 'started' AND ss.status = 'started' AND r.status NOT IN ('failed', 'cancelled') AS live,
+           EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug AND c.step_slug = t.step_slug
+                     AND c.step_type IN ('subflow', 'map_subflow')) AS sub, t.child_run_id AS child,
            EXISTS (SELECT 1 FROM pgflow.deps d JOIN pgflow.steps c ON c.flow_slug = d.flow_slug AND c.step_slug = d.step_slug
                    WHERE d.flow_slug = t.flow_slug AND d.dep_slug = t.step_slug AND c.step_type IN ('map', 'map_subflow')) AS feeds_map,
            EXISTS (SELECT 1 FROM pgflow.steps c WHERE c.flow_slug = t.flow_slug
                      AND (c.deps_count > 0 AND (c.required_input_pattern IS NOT NULL OR c.forbidden_input_pattern IS NOT NULL)
-                          OR c.step_type = 'signal'
-                          OR c.step_slug = t.step_slug AND c.step_type IN ('subflow', 'map_subflow'))) AS conditional_flow
+                          OR c.step_type = 'signal')) AS conditional_flow
     FROM unnest(complete_tasks.run_ids, complete_tasks.step_slugs, complete_tasks.task_indexes, complete_tasks.outputs) AS u(r, s, i, o)
     JOIN pgflow.step_tasks t ON t.run_id = u.r AND t.step_slug = u.s AND t.task_index = u.i
     JOIN pgflow.runs r ON r.run_id = t.run_id
@@ -327,11 +331,24 @@ BEGIN
     FOR UPDATE OF t, ss
   ) x;
 
+  IF true = ANY (v_start) THEN
+    PERFORM pgflow._start_children(
+      ARRAY(SELECT x.r FROM unnest(v_r, v_start) WITH ORDINALITY AS x(r, st, n) WHERE x.st ORDER BY x.n),
+      ARRAY(SELECT x.s FROM unnest(v_s, v_start) WITH ORDINALITY AS x(s, st, n) WHERE x.st ORDER BY x.n),
+      ARRAY(SELECT x.i FROM unnest(v_i, v_start) WITH ORDINALITY AS x(i, st, n) WHERE x.st ORDER BY x.n),
+      ARRAY(SELECT x.o FROM unnest(v_o, v_start) WITH ORDINALITY AS x(o, st, n) WHERE x.st ORDER BY x.n));
+  END IF;
+
   IF NOT coalesce(v_fast, true) THEN
     FOR v_item IN
-      SELECT u.r, u.s, u.i, u.o FROM unnest(run_ids, step_slugs, task_indexes, outputs) AS u(r, s, i, o) ORDER BY 1, 2, 3
+      SELECT u.r, u.s, u.i, u.o, u.sub FROM unnest(v_r, v_s, v_i, v_o, v_sub) AS u(r, s, i, o, sub) ORDER BY 1, 2, 3
     LOOP
-      RETURN QUERY SELECT * FROM pgflow.complete_task(v_item.r, v_item.s, v_item.i, v_item.o);
+      IF v_item.sub THEN -- started above, or a report that changes nothing
+        RETURN QUERY SELECT t.* FROM pgflow.step_tasks t
+                     WHERE t.run_id = v_item.r AND t.step_slug = v_item.s AND t.task_index = v_item.i;
+      ELSE
+        RETURN QUERY SELECT * FROM pgflow.complete_task(v_item.r, v_item.s, v_item.i, v_item.o);
+      END IF;
     END LOOP;
     RETURN;
   END IF;
@@ -387,9 +404,7 @@ BEGIN
     SELECT array_agg(c.run_id) FILTER (WHERE c.parent_run_id IS NOT NULL) INTO v_children
     FROM pgflow._complete_finished_runs(v_runs) c;
     IF v_children IS NOT NULL THEN
-      FOREACH v_child IN ARRAY v_children LOOP
-        PERFORM pgflow._child_ended(v_child, 'completed'); -- child runs: their parent tasks complete
-      END LOOP;
+      PERFORM pgflow._children_completed(v_children); -- child runs: their parent tasks complete
     END IF;
 
     IF v_wake IS NOT NULL THEN

@@ -418,4 +418,49 @@ class SubflowsTest extends SqlEngineTest {
         assertThat(db.<Long>one("select count(*) from pgflow.runs")).as("the child's family went with it").isZero();
         assertThat(db.<Long>one("select count(*) from pgflow.step_tasks")).isZero();
     }
+
+    @Test
+    void aWorkersBatchStartsItsChildrenTogetherAndAChildInputItsFlowRefusesFailsOnlyThatTask() {
+        define("select pgflow.create_flow('bulk', max_attempts => 1)", "select pgflow.add_step('bulk', 'each', step_type => 'map')",
+                "select pgflow.create_flow('fan', max_attempts => 1)",
+                "select pgflow.add_step('fan', 'runs', step_type => 'map_subflow', subflow_slug => 'bulk', when_exhausted => 'skip')");
+        UUID fan = start("fan", "[1, 2, 3]");
+        List<Map<String, Object>> tasks = claim("fan", 10);
+        // element 1's child input is not the array its flow's root map needs; element 2 is reported twice
+        List<Map<String, Object>> reported = new java.util.ArrayList<>(tasks);
+        reported.add(tasks.get(2));
+        batch("select count(*) from pgflow.complete_tasks(?, ?, ?, ?::jsonb[])", reported,
+                t -> (Integer) t.get("task_index") == 1 ? "{\"not\": \"an array\"}" : "[\"a\", \"b\"]");
+        assertThat(db.rows("select parent_task_index, flow_slug, status, input::text as input from pgflow.runs where parent_run_id = ?"
+                + " order by parent_task_index", fan)).extracting(r -> r.get("parent_task_index") + " " + r.get("status") + " " + r.get("input"))
+                .containsExactly("0 started [\"a\", \"b\"]", "2 started [\"a\", \"b\"]");
+        assertThat(task(fan, "runs", 1)).containsEntry("status", "failed").containsEntry("error_message",
+                "[SUBFLOW_START] Step \"runs\" could not start a run of flow \"bulk\": Flow bulk has root map steps but input is not an array"
+                        + " (got object)");
+        assertThat(step(fan, "runs")).as("when_exhausted skip").containsEntry("status", "skipped");
+        assertThat(db.<String>one("select string_agg(case when child_run_id is null then '-' else 'child' end, ',' order by task_index)"
+                + " from pgflow.step_tasks where run_id = ?", fan)).isEqualTo("child,-,child");
+    }
+
+    @Test
+    void childrenThatOneBatchCompletesCompleteTheirParentsTasksTogetherAndTheStepOutputsTheirOutputsInElementOrder() {
+        define("select pgflow.create_flow('leaf')", "select pgflow.add_step('leaf', 'work')",
+                "select pgflow.create_flow('fan')", "select pgflow.add_step('fan', 'each', step_type => 'map_subflow', subflow_slug => 'leaf')",
+                "select pgflow.add_step('fan', 'sum', ARRAY['each'])");
+        UUID fan = start("fan", "[10, 20, 30, 40, 50]");
+        batch("select count(*) from pgflow.complete_tasks(?, ?, ?, ?::jsonb[])", claim("fan", 10), t -> (String) t.get("input"));
+        List<Map<String, Object>> work = claim("leaf", 10);
+        assertThat(work).hasSize(5);
+        // one batch, in an order that is not the elements' order
+        List<Map<String, Object>> shuffled = new java.util.ArrayList<>(work);
+        java.util.Collections.reverse(shuffled);
+        batch("select count(*) from pgflow.complete_tasks(?, ?, ?, ?::jsonb[])", shuffled,
+                t -> "{\"doubled\": " + Integer.parseInt((String) t.get("flow_input")) * 2 + "}");
+        assertThat(step(fan, "each")).containsEntry("status", "completed").containsEntry("remaining_tasks", 0).containsEntry("output",
+                "[{\"work\": {\"doubled\": 20}}, {\"work\": {\"doubled\": 40}}, {\"work\": {\"doubled\": 60}}, {\"work\": {\"doubled\": 80}},"
+                        + " {\"work\": {\"doubled\": 100}}]");
+        assertThat(db.<Long>one("select count(*) from pgflow.step_tasks where run_id = ? and step_slug = 'each' and status = 'completed'", fan))
+                .isEqualTo(5);
+        assertThat(claim("fan", 10)).extracting(t -> t.get("step_slug")).containsExactly("sum");
+    }
 }

