@@ -157,10 +157,11 @@ class RunEventHubTest {
                     worker);
             List<String> seen = new ArrayList<>(take(events, 4, live));
             assertThat(seen).containsExactly("run:started", "step:started each", "run:child_started each#0", "run:child_started each#1");
-            // the children's tasks, whichever child they belong to, in claim order (child 0's first: older)
+            // the children's tasks, child 0's first (run ids of one millisecond do not sort by start)
             db.exec("select pgflow.register_worker(?, 'ev_chain', 'test')", worker);
             for (int i = 0; i < 10 && !"completed".equals(db.one("select status from pgflow.runs where run_id = ?", run)); i++) {
-                for (var task : db.rows("select run_id, step_slug from pgflow.claim_tasks('ev_chain', ?, 5) order by run_id", worker)) {
+                for (var task : db.rows("select c.run_id, c.step_slug from pgflow.claim_tasks('ev_chain', ?, 5) c"
+                        + " join pgflow.runs r on r.run_id = c.run_id order by r.parent_task_index", worker)) {
                     db.exec("select pgflow.complete_task(?, ?, 0, '\"done\"'::jsonb)", task.get("run_id"), task.get("step_slug"));
                 }
             }
