@@ -111,6 +111,10 @@ class SubflowsTest extends SqlEngineTest {
         assertThat(complete(order, "pay", 0, "{\"other\": 1}")).containsEntry("status", "started");
         assertThat(fail(order, "pay", 0, "boom")).containsEntry("status", "started").containsEntry("attempts_count", 1);
         assertThat(db.<Integer>one("select pgflow.release_tasks(?)", worker)).isZero();
+        assertThat(db.<String>one("select status from pgflow.snooze_task(?, 'pay', 0, now() + interval '1 minute')", order))
+                .as("a task that waits for its child is in no worker's hands: nothing to snooze").isEqualTo("started");
+        assertThat(db.<Boolean>one("select visible_at = 'infinity' from pgflow.step_tasks where run_id = ? and step_slug = 'pay'", order))
+                .isTrue();
         assertThat(db.<Long>one("select count(*) from pgflow.runs where parent_run_id = ?", order)).isEqualTo(1);
 
         pay(child, "{\"receipt\": \"R-1\"}");
