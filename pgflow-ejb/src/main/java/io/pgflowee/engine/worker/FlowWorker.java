@@ -75,7 +75,7 @@ final class FlowWorker {
         this.settings = settings;
         this.functionName = functionName;
         this.slots = new Semaphore(settings.maxConcurrent());
-        this.queue = new TaskQueue(dataSource, flow.slug(), workerId);
+        this.queue = new TaskQueue(dataSource, flow.slug(), workerId, flow.steps().stream().anyMatch(s -> s.stepType().isMap()));
         this.execution = new TaskExecution(flow, codec, running, graceOver, new TaskExecution.Outcomes() {
             @Override
             public void completed(Task task, String output) {
