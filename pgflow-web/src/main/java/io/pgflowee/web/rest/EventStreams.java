@@ -234,6 +234,10 @@ public class EventStreams {
         volatile boolean closed;
         private boolean live;
         private long lastSentMicros = Long.MIN_VALUE;
+        /** Whether the tables were read again after the stream opened (the opening catch-up, or one since). */
+        private boolean caughtUp;
+        /** A run's terminal event that came before that re-read: sent by it, after what it finds before. */
+        private RunEvent deferredTerminal;
 
         Stream(SseEventSink sink, Sse sse, UUID runId, String flowSlug) {
             this.sink = sink;
@@ -285,19 +289,46 @@ public class EventStreams {
                 List<RunEvent> events = runId != null ? hub.runHistory(runId, fromMicros).orElse(List.of())
                         : fromMicros == Long.MIN_VALUE ? List.of() : hub.flowHistory(flowSlug, fromMicros, MAX_REPLAY);
                 synchronized (this) {
+                    caughtUp = true;
                     events.forEach(this::send);
+                    sendDeferredTerminal();
                 }
             } catch (SQLException | RuntimeException e) {
                 LOG.warning("PGFLOW-066 an event stream could not re-read the tables (" + e.getMessage()
                         + "); it goes on with live events");
+                synchronized (this) {
+                    caughtUp = true;
+                    sendDeferredTerminal();
+                }
             }
         }
 
-        /** Sends an event once; a run stream ends after its run's terminal event. */
+        private void sendDeferredTerminal() {
+            RunEvent terminal = deferredTerminal;
+            deferredTerminal = null;
+            if (terminal != null) {
+                send(terminal);
+            }
+        }
+
+        /**
+         * Sends an event once; a run stream ends after its run's terminal event. A terminal event that
+         * comes before the stream re-read the tables waits for that re-read, which runs at once: a run
+         * that ends within a second of the stream opening could otherwise end the stream before the
+         * re-read sends a transition that committed without an event while the stream subscribed.
+         */
         private void send(RunEvent e) {
-            if (closed || sent.putIfAbsent(e.id(), Boolean.TRUE) != null) {
+            if (closed || sent.containsKey(e.id())) {
                 return;
             }
+            if (runId != null && e.terminal() && !caughtUp) {
+                if (deferredTerminal == null) {
+                    deferredTerminal = e;
+                    schedule(() -> catchUp(Long.MIN_VALUE), 0, TimeUnit.SECONDS);
+                }
+                return;
+            }
+            sent.put(e.id(), Boolean.TRUE);
             lastSentMicros = Math.max(lastSentMicros, e.atMicros());
             write(outbound(e, sse));
             if (runId != null && e.terminal()) {
