@@ -125,10 +125,15 @@ public class RunQueries {
         return new StatusTotals(counts, false);
     }
 
+    /** The run alone (no steps, no tasks), or empty for an unknown run. */
+    public Optional<RunRecord> run(UUID runId) {
+        return em.createQuery("SELECT r FROM RunRecord r WHERE r.runId = :id", RunRecord.class)
+                .setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList().stream().findFirst();
+    }
+
     /** The run with its steps in step order and their tasks, or empty for an unknown run. */
     public Optional<RunDetail> detail(UUID runId) {
-        List<RunRecord> found = em.createQuery("SELECT r FROM RunRecord r WHERE r.runId = :id", RunRecord.class)
-                .setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList();
+        Optional<RunRecord> found = run(runId);
         if (found.isEmpty()) {
             return Optional.empty();
         }
@@ -144,7 +149,7 @@ public class RunQueries {
             StepStateRecord state = (StepStateRecord) row[0];
             steps.add(new RunDetail.StepDetail(state, (StepRecord) row[1], List.copyOf(tasks.getOrDefault(state.stepSlug(), List.of()))));
         }
-        return Optional.of(new RunDetail(found.get(0), List.copyOf(steps)));
+        return Optional.of(new RunDetail(found.get(), List.copyOf(steps)));
     }
 
     /**

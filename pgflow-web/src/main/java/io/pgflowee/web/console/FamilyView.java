@@ -162,8 +162,9 @@ public class FamilyView implements Serializable {
         if (root == null) {
             return;
         }
-        FamilyMember top = runs.detail(root).map(d -> new FamilyMember(d.run().runId(), d.run().flowSlug(), d.run().status().dbValue(),
-                null, null, null, d.run().startedAt(), d.run().finishedAt(), true)).orElse(null);
+        // the root's row only: its steps and tasks (a wide map's thousands) are not shown here
+        FamilyMember top = runs.run(root).map(r -> new FamilyMember(r.runId(), r.flowSlug(), r.status().dbValue(),
+                null, null, null, r.startedAt(), r.finishedAt(), true)).orElse(null);
         if (top == null) {
             return;
         }
