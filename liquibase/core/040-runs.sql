@@ -42,7 +42,8 @@ $$;
 --changeset pgflow:040-start-ready-steps-of runOnChange:true splitStatements:false
 -- _start_ready_steps_of(run_ids) starts every ready step of the given runs (created, no remaining
 -- deps, a known positive task count): step -> started, remaining_tasks = initial_tasks, one queued
--- task per index 0..n-1 visible after the step's start_delay. A signal step gets no task (it
+-- task per index 0..n-1 visible after the step's start_delay, with the run's concurrency key ('' for
+-- none) and priority. A signal step gets no task (it
 -- waits: _start_ready_steps sets its deadline and delivers a signal that came early; flows with
 -- signal steps are started and advanced run by run for that). Returns the steps it started, with
 -- whether their tasks are claimable now (never for a signal step). Does not check the runs' status
@@ -65,13 +66,15 @@ BEGIN
     RETURNING ss.flow_slug, ss.run_id, ss.step_slug, ss.initial_tasks
   ), planned AS (
     SELECT st.flow_slug, st.run_id, st.step_slug, st.initial_tasks, coalesce(s.opt_start_delay, 0) AS delay,
-           s.step_type = 'signal' AS waits
+           s.step_type = 'signal' AS waits, coalesce(r.concurrency_key, '') AS concurrency_key, r.priority
     FROM started st
     JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
+    JOIN pgflow.runs r ON r.run_id = st.run_id
   ), inserted AS (
-    INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+    INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at, concurrency_key, priority)
     SELECT p.flow_slug, p.run_id, p.step_slug, i,
-           CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END
+           CASE WHEN p.delay > 0 THEN clock_timestamp() + make_interval(secs => p.delay) ELSE clock_timestamp() END,
+           p.concurrency_key, p.priority
     FROM planned p CROSS JOIN LATERAL generate_series(0, p.initial_tasks - 1) AS i
     WHERE NOT p.waits
     ORDER BY p.run_id, p.step_slug, i
@@ -575,7 +578,10 @@ END;
 $$;
 
 --changeset pgflow:040-start-flow runOnChange:true splitStatements:false
--- start_flow(flow_slug, input, run_id, idempotency_key) returns the run (one row). In one
+-- start_flow(flow_slug, input, run_id, idempotency_key, concurrency_key, priority) returns the run
+-- (one row). concurrency_key (NULL: none) and priority (-100..100, default 0, higher first) are
+-- stored on the run and copied onto its tasks (set_key_concurrency, set_rate_limit, claim_tasks).
+-- In one
 -- transaction: checks the flow exists and that a flow with root map steps gets an array, inserts
 -- the run (remaining_steps = number of steps) and one step state per step, resolves root
 -- conditions, completes empty root maps, queues the root tasks and wakes idle workers.
@@ -585,10 +591,13 @@ $$;
 -- idempotency_key), so exactly one run is created.
 -- Errors: unknown flow (foreign_key_violation), NULL input, root map input not an array
 -- (P0001, pgflow's texts), empty key or one over 200 characters (invalid_parameter_value), duplicate run_id or a key reused
--- with another input (unique_violation, naming the key and the existing run).
+-- with another input (unique_violation, naming the key and the existing run); an empty concurrency
+-- key, one over 200 characters, a priority outside -100..100 (invalid_parameter_value).
 DROP FUNCTION IF EXISTS pgflow.start_flow(text, jsonb, uuid);
+DROP FUNCTION IF EXISTS pgflow.start_flow(text, jsonb, uuid, text);
 CREATE OR REPLACE FUNCTION pgflow.start_flow(flow_slug text, input jsonb, run_id uuid DEFAULT NULL,
-                                             idempotency_key text DEFAULT NULL)
+                                             idempotency_key text DEFAULT NULL, concurrency_key text DEFAULT NULL,
+                                             priority int DEFAULT 0)
 RETURNS SETOF pgflow.runs
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -607,6 +616,9 @@ DECLARE
 BEGIN
   SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
   PERFORM pgflow._require_input_size(v_flow, v_input, NULL);
+  IF start_flow.concurrency_key IS NOT NULL OR start_flow.priority IS DISTINCT FROM 0 THEN
+    PERFORM pgflow._check_run_key(v_flow, start_flow.concurrency_key, coalesce(start_flow.priority, 0), NULL);
+  END IF;
 
   IF v_key IS NOT NULL THEN
     IF v_key = '' THEN
@@ -639,16 +651,16 @@ BEGIN
   IF v_key IS NULL THEN
     -- no EXCEPTION block on the common path: one would make every start a subtransaction (a
     -- savepoint and a subtransaction id for the insert)
-    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps)
-    VALUES (v_run_id, v_flow, v_input, v_steps)
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, concurrency_key, priority)
+    VALUES (v_run_id, v_flow, v_input, v_steps, start_flow.concurrency_key, coalesce(start_flow.priority, 0))
     ON CONFLICT (run_id) DO NOTHING;
     IF NOT FOUND THEN
       PERFORM pgflow._run_exists(v_run_id);
     END IF;
   ELSE
     BEGIN
-      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key)
-      VALUES (v_run_id, v_flow, v_input, v_steps, v_key)
+      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
+      VALUES (v_run_id, v_flow, v_input, v_steps, v_key, start_flow.concurrency_key, coalesce(start_flow.priority, 0))
       ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
     EXCEPTION WHEN unique_violation THEN
       PERFORM pgflow._run_exists(v_run_id);
@@ -745,7 +757,11 @@ $$;
 -- subscribed to all runs' events. Errors are start_flow's, prefixed with the refused item
 -- ('Flow "f", item 3: ...'): first the inputs and keys themselves, then keys used before with
 -- another input. Nothing is started when an item is refused.
-CREATE OR REPLACE FUNCTION pgflow.start_flows(flow_slug text, inputs jsonb[], idempotency_keys text[] DEFAULT NULL)
+-- concurrency_keys and priorities (each NULL, or one element per input) give each run start_flow's
+-- concurrency_key and priority (a NULL priority element: 0).
+DROP FUNCTION IF EXISTS pgflow.start_flows(text, jsonb[], text[]);
+CREATE OR REPLACE FUNCTION pgflow.start_flows(flow_slug text, inputs jsonb[], idempotency_keys text[] DEFAULT NULL,
+                                              concurrency_keys text[] DEFAULT NULL, priorities int[] DEFAULT NULL)
 RETURNS TABLE (item int, run_id uuid, created boolean)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -762,6 +778,9 @@ DECLARE
   v_ids uuid[];
   v_new uuid[];
   v_new_inputs jsonb[];
+  v_new_keys text[];
+  v_new_priorities int[];
+  v_array record;
   v_step_by_step boolean;
   v_events boolean;
   v_run uuid;
@@ -778,8 +797,21 @@ BEGIN
       MESSAGE = format('Flow "%s": idempotency_keys has %s elements but inputs has %s; give one key (or NULL) per input',
                        v_flow, coalesce(cardinality(start_flows.idempotency_keys), 0), coalesce(cardinality(start_flows.inputs), 0));
   END IF;
+  FOR v_array IN SELECT * FROM (VALUES ('concurrency_keys', cardinality(start_flows.concurrency_keys)),
+                                       ('priorities', cardinality(start_flows.priorities))) a(name, n)
+  LOOP
+    IF v_array.n IS NOT NULL AND v_array.n <> coalesce(cardinality(start_flows.inputs), 0) THEN
+      RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+        MESSAGE = format('Flow "%s": %s has %s elements but inputs has %s; give one (or NULL) per input',
+                         v_flow, v_array.name, v_array.n, coalesce(cardinality(start_flows.inputs), 0));
+    END IF;
+  END LOOP;
   IF coalesce(cardinality(start_flows.inputs), 0) = 0 THEN
     RETURN;
+  END IF;
+  IF start_flows.concurrency_keys IS NOT NULL OR start_flows.priorities IS NOT NULL THEN
+    PERFORM pgflow._check_run_key(v_flow, start_flows.concurrency_keys[i.ord], coalesce(start_flows.priorities[i.ord], 0), i.ord::int)
+    FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord);
   END IF;
   PERFORM pgflow._require_input_size(v_flow, i.input, i.ord::int)
   FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord);
@@ -831,15 +863,18 @@ BEGIN
 
   -- a key of the flow used before (or by a concurrent start that committed first) inserts nothing
   WITH inserted AS (
-    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key)
-    SELECT v_ids[i.ord], v_flow, i.input, v_steps, start_flows.idempotency_keys[i.ord]
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
+    SELECT v_ids[i.ord], v_flow, i.input, v_steps, start_flows.idempotency_keys[i.ord], start_flows.concurrency_keys[i.ord],
+           coalesce(start_flows.priorities[i.ord], 0)
     FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
     WHERE v_ids[i.ord] IS NOT NULL
     ORDER BY i.ord
     ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING run_id, input
+    RETURNING run_id, input, concurrency_key, priority
   )
-  SELECT coalesce(array_agg(ins.run_id), '{}'), coalesce(array_agg(ins.input), '{}') INTO v_new, v_new_inputs FROM inserted ins;
+  SELECT coalesce(array_agg(ins.run_id), '{}'), coalesce(array_agg(ins.input), '{}'),
+         coalesce(array_agg(coalesce(ins.concurrency_key, '')), '{}'), coalesce(array_agg(ins.priority), '{}')
+  INTO v_new, v_new_inputs, v_new_keys, v_new_priorities FROM inserted ins;
 
   IF cardinality(v_new) < cardinality(array_remove(v_ids, NULL)) THEN
     -- the run a used key names must carry the same input
@@ -895,11 +930,13 @@ BEGIN
         ORDER BY n.ord, s.step_index
         RETURNING flow_slug, run_id, step_slug, status, initial_tasks
       ), queued AS (
-        INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
+        INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at, concurrency_key, priority)
         SELECT st.flow_slug, st.run_id, st.step_slug, i,
                CASE WHEN coalesce(s.opt_start_delay, 0) > 0 THEN clock_timestamp() + make_interval(secs => s.opt_start_delay)
-                    ELSE clock_timestamp() END
+                    ELSE clock_timestamp() END,
+               n.concurrency_key, n.priority
         FROM states st
+        JOIN unnest(v_new, v_new_keys, v_new_priorities) AS n(run_id, concurrency_key, priority) ON n.run_id = st.run_id
         JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
         CROSS JOIN LATERAL generate_series(0, st.initial_tasks - 1) AS i
         WHERE st.status = 'started'

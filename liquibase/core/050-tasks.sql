@@ -432,6 +432,11 @@ $$;
 -- (task_index, visible_at): the first task of a run started after a wide map is claimed within a
 -- claim or two instead of after the whole map, and the map still progresses however many new runs
 -- arrive (its oldest tasks win the first half).
+-- Priority (start_flow's priority, set_run_priority): higher first in both halves. A flow whose
+-- runs have concurrency keys is claimed key by key instead (_claim_by_key: the keys take turns,
+-- set_key_concurrency limits each, rate_per_key buckets), after the expired leases.
+-- A rate limit (set_rate_limit) caps the claim at the tokens of the flow's bucket (locked FOR
+-- UPDATE: claims of that flow serialise) and spends one per task claimed.
 -- A paused flow (pause_flow) claims nothing. With a concurrency limit (set_flow_concurrency) the
 -- claim locks the flow row (FOR NO KEY UPDATE: claims of that flow serialise, other flows and
 -- completions do not wait) and claims at most max_running minus the tasks started with an
@@ -462,6 +467,14 @@ DECLARE
   v_running int;
   v_expired record;
   v_claimed int;
+  v_keyed boolean := false;
+  v_bucket record;
+  v_tokens numeric;
+  v_refilled_at timestamptz;
+  v_kr uuid[];
+  v_ks text[];
+  v_ki int[];
+  v_kv timestamptz[];
   -- the time the claim compares visible_at with: a variable, not clock_timestamp() in the statements
   -- (a volatile function cannot bound an index scan: the scans of idx_step_tasks_started and
   -- idx_step_tasks_queued read every entry of the flow, dead ones of finished tasks included, and
@@ -479,7 +492,8 @@ BEGIN
     RAISE EXCEPTION 'Worker % was marked stopped at %: register it again before claiming tasks', v_worker, v_worker_row.stopped_at;
   END IF;
 
-  SELECT f.paused_at, f.max_running INTO v_flow_row FROM pgflow.flows f WHERE f.flow_slug = v_flow;
+  SELECT f.paused_at, f.max_running, f.max_running_per_key, f.rate_per_second, f.rate_burst, f.rate_per_key
+  INTO v_flow_row FROM pgflow.flows f WHERE f.flow_slug = v_flow;
   IF NOT FOUND OR v_flow_row.paused_at IS NOT NULL THEN
     v_max := 0;
   END IF;
@@ -512,9 +526,31 @@ BEGIN
     END IF;
   END IF;
 
+  IF v_max > 0 AND v_flow_row.rate_per_second IS NOT NULL AND NOT v_flow_row.rate_per_key THEN
+    -- the flow's bucket: claims of the flow serialise on it; it refills while locked
+    SELECT b.tokens, b.refilled_at INTO v_bucket FROM pgflow_internal.rate_buckets b WHERE b.flow_slug = v_flow FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO pgflow_internal.rate_buckets (flow_slug, tokens, refilled_at)
+      VALUES (v_flow, v_flow_row.rate_burst, clock_timestamp()) ON CONFLICT DO NOTHING;
+      SELECT b.tokens, b.refilled_at INTO v_bucket FROM pgflow_internal.rate_buckets b WHERE b.flow_slug = v_flow FOR UPDATE;
+    END IF;
+    v_refilled_at := clock_timestamp();
+    v_tokens := least(v_flow_row.rate_burst,
+                      v_bucket.tokens + v_flow_row.rate_per_second * extract(epoch FROM v_refilled_at - v_bucket.refilled_at));
+    v_max := least(v_max, floor(v_tokens)::int);
+  END IF;
+
   IF v_max > 0 THEN
     v_now := clock_timestamp(); -- after the expired leases were failed and the flow's claim lock was taken
     v_oldest := (v_max + (random() < 0.5)::int) / 2;
+    v_keyed := EXISTS (SELECT 1 FROM pgflow_internal.concurrency_keys k WHERE k.flow_slug = v_flow);
+    IF v_keyed THEN
+      SELECT coalesce(array_agg(k.run_id), '{}'), coalesce(array_agg(k.step_slug), '{}'), coalesce(array_agg(k.task_index), '{}'),
+             coalesce(array_agg(k.visible_at), '{}')
+      INTO v_kr, v_ks, v_ki, v_kv
+      FROM pgflow._claim_by_key(v_flow, v_max, v_now, v_flow_row.max_running_per_key, v_flow_row.rate_per_second,
+                                v_flow_row.rate_burst, v_flow_row.rate_per_key) k;
+    END IF;
     RETURN QUERY
     WITH expired AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 0 AS rank
@@ -526,22 +562,26 @@ BEGIN
     ), oldest AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 1 AS rank
       FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
-      ORDER BY t.visible_at
+      WHERE NOT v_keyed AND t.flow_slug = v_flow AND t.concurrency_key = '' AND t.status = 'queued' AND t.visible_at <= v_now
+      ORDER BY t.priority DESC, t.visible_at
       LIMIT v_oldest
       FOR UPDATE SKIP LOCKED
     ), fair AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 2 AS rank
       FROM pgflow.step_tasks t
-      WHERE t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
+      WHERE NOT v_keyed AND t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
         AND NOT EXISTS (SELECT 1 FROM oldest o
                         WHERE o.run_id = t.run_id AND o.step_slug = t.step_slug AND o.task_index = t.task_index)
-      ORDER BY t.task_index, t.visible_at
+      ORDER BY t.priority DESC, t.task_index, t.visible_at
       LIMIT v_max - v_oldest
       FOR UPDATE SKIP LOCKED
+    ), keyed AS (
+      SELECT k.run_id, k.step_slug, k.task_index, k.visible_at, 1 AS rank
+      FROM unnest(v_kr, v_ks, v_ki, v_kv) AS k(run_id, step_slug, task_index, visible_at)
+      WHERE v_keyed
     ), picked AS (
       SELECT c.run_id, c.step_slug, c.task_index, c.visible_at
-      FROM (SELECT * FROM expired UNION ALL SELECT * FROM oldest UNION ALL SELECT * FROM fair) c
+      FROM (SELECT * FROM expired UNION ALL SELECT * FROM oldest UNION ALL SELECT * FROM fair UNION ALL SELECT * FROM keyed) c
       ORDER BY c.rank, c.task_index, c.visible_at
       LIMIT v_max
     ), claimed AS (
@@ -592,6 +632,10 @@ BEGIN
     GET DIAGNOSTICS v_claimed = ROW_COUNT;
   ELSE
     v_claimed := 0;
+  END IF;
+
+  IF v_tokens IS NOT NULL THEN
+    UPDATE pgflow_internal.rate_buckets b SET tokens = v_tokens - v_claimed, refilled_at = v_refilled_at WHERE b.flow_slug = v_flow;
   END IF;
 
   IF (v_claimed < v_asked) IS DISTINCT FROM v_worker_row.idle THEN

@@ -86,7 +86,8 @@ $$;
 -- child (_child_ended: retried with a new child while attempts are left). At most 1000 per call.
 -- Summary: {"waits_expired": steps failed or skipped by a deadline, "runs_failed": of those, the
 -- runs that failed, "subflows_timed_out": child runs failed for their timeout, "deferred": due
--- waits and timeouts left for the next call, "more": boolean, "ms": duration}.
+-- waits and timeouts left for the next call, "more": boolean, "keys_woken": concurrency keys
+-- woken by _wake_keys (a key left idle by a claim that raced a task's queueing), "ms": duration}.
 CREATE OR REPLACE FUNCTION pgflow.tick()
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -171,7 +172,7 @@ BEGIN
     v_timed_out := v_timed_out + 1;
   END LOOP;
   RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'subflows_timed_out', v_timed_out,
-                            'deferred', v_deferred, 'more', v_more,
+                            'deferred', v_deferred, 'more', v_more, 'keys_woken', pgflow._wake_keys(),
                             'ms', round(extract(epoch FROM clock_timestamp() - v_began) * 1000, 3));
 END;
 $$;

@@ -86,7 +86,8 @@ $$;
 -- in the same transaction. The task records child_run_id and stays started with visible_at
 -- infinity (nobody claims it and no lease expires) until the child ends (_child_ended). The child
 -- gets parent_run_id, parent_step_slug, parent_task_index, root_run_id and, when the subflow step
--- has a timeout of its own, timeout_at = now + timeout (tick() fails it after that). A child the
+-- has a timeout of its own, timeout_at = now + timeout (tick() fails it after that), and the
+-- parent's concurrency key and priority. A child the
 -- family cannot hold (depth over pgflow.max_subflow_depth: [SUBFLOW_DEPTH]) or that its flow refuses
 -- (unknown flow, NULL input, a root map without an array, an input over pgflow.max_input_bytes or
 -- pgflow.max_map_width: [SUBFLOW_START]) fails the task for good, naming why. Emits
@@ -104,10 +105,13 @@ DECLARE
   v_limit constant int := pgflow._max_subflow_depth();
   v_child constant uuid := pgflow._new_run_id();
   v_status text;
+  v_key text;
+  v_priority int;
 BEGIN
   SELECT s.subflow_slug, s.opt_timeout INTO v_subflow, v_timeout
   FROM pgflow.steps s WHERE s.flow_slug = p_flow_slug AND s.step_slug = p_step_slug;
-  SELECT coalesce(r.root_run_id, r.run_id) INTO v_root FROM pgflow.runs r WHERE r.run_id = p_run_id;
+  SELECT coalesce(r.root_run_id, r.run_id), r.concurrency_key, r.priority INTO v_root, v_key, v_priority
+  FROM pgflow.runs r WHERE r.run_id = p_run_id;
   v_depth := pgflow._run_depth(p_run_id) + 1;
   IF v_depth > v_limit THEN
     PERFORM pgflow._fail_task_for_good(p_run_id, p_flow_slug, p_step_slug, p_task_index,
@@ -121,7 +125,7 @@ BEGIN
   BEGIN
     UPDATE pgflow.step_tasks t SET child_run_id = v_child, visible_at = 'infinity'
     WHERE t.run_id = p_run_id AND t.step_slug = p_step_slug AND t.task_index = p_task_index;
-    PERFORM 1 FROM pgflow.start_flow(v_subflow, p_input, v_child);
+    PERFORM 1 FROM pgflow.start_flow(v_subflow, p_input, v_child, NULL, v_key, v_priority);
     UPDATE pgflow.runs r
     SET parent_run_id = p_run_id, parent_step_slug = p_step_slug, parent_task_index = p_task_index, root_run_id = v_root,
         timeout_at = CASE WHEN v_timeout IS NOT NULL THEN r.started_at + make_interval(secs => v_timeout) END
@@ -216,10 +220,13 @@ BEGIN
            array_agg(x.root ORDER BY x.ord) FILTER (WHERE x.ok) AS root,
            array_agg(x.timeout ORDER BY x.ord) FILTER (WHERE x.ok) AS timeout,
            array_agg(x.pflow ORDER BY x.ord) FILTER (WHERE x.ok) AS pflow,
+           array_agg(x.ckey ORDER BY x.ord) FILTER (WHERE x.ok) AS ckey,
+           array_agg(x.prio ORDER BY x.ord) FILTER (WHERE x.ok) AS prio,
            array_agg(x.ord ORDER BY x.ord) FILTER (WHERE NOT x.ok) AS refused
     INTO v_ok
     FROM (
       SELECT u.r, u.s, u.i, u.o, u.ord, coalesce(pr.root_run_id, pr.run_id) AS root, st.opt_timeout AS timeout, pr.flow_slug AS pflow,
+             pr.concurrency_key AS ckey, pr.priority AS prio,
              v_root_map IS NOT NULL AND u.o IS NOT NULL AND jsonb_typeof(u.o) <> 'null'
              AND (NOT v_root_map OR (jsonb_typeof(u.o) = 'array' AND jsonb_array_length(u.o) <= v_width))
              AND octet_length(u.o::text) <= v_bytes
@@ -232,7 +239,7 @@ BEGIN
     ) x;
 
     IF v_ok.r IS NOT NULL THEN
-      SELECT array_agg(f.run_id ORDER BY f.item) INTO v_ids FROM pgflow.start_flows(v_child_flow, v_ok.o) f;
+      SELECT array_agg(f.run_id ORDER BY f.item) INTO v_ids FROM pgflow.start_flows(v_child_flow, v_ok.o, NULL, v_ok.ckey, v_ok.prio) f;
       UPDATE pgflow.runs c
       SET parent_run_id = x.r, parent_step_slug = x.s, parent_task_index = x.i, root_run_id = x.root,
           timeout_at = CASE WHEN x.timeout IS NOT NULL THEN c.started_at + make_interval(secs => x.timeout) END
