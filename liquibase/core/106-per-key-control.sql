@@ -463,6 +463,8 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
     GRANT EXECUTE ON FUNCTION pgflow.claim_ready_at(text) TO pgflow_reader;
+    -- 095 grants SELECT on the tables that existed when it ran (before this changelog made these)
+    GRANT SELECT ON pgflow_internal.concurrency_keys, pgflow_internal.rate_buckets TO pgflow_reader;
   END IF;
 END
 $grants$;

@@ -48,6 +48,8 @@ public final class Flow<I> {
     private Integer timeout;
     private final Map<String, Step<?>> steps = new LinkedHashMap<>();
     private final Set<String> pending = new HashSet<>();
+    private java.util.function.Function<? super I, String> concurrencyKey;
+    private java.util.function.ToIntFunction<? super I> priority;
 
     private Flow(String slug, Type inputType) {
         Optional<String> problem = Slugs.problem(slug);
@@ -91,6 +93,74 @@ public final class Flow<I> {
     public Flow<I> timeout(int seconds) {
         this.timeout = checkOption(null, "timeout", seconds, 3);
         return this;
+    }
+
+    /**
+     * The concurrency key of a run, computed from its input when Java or REST starts the flow
+     * without naming one: {@code .concurrencyKey(in -> in.customerId())}. Runs of one key share
+     * the key's limit ({@code pgflow.set_key_concurrency}) and rate ({@code set_rate_limit} per key),
+     * and keys take turns in the claim. The function may return null (a run without a key).
+     */
+    public Flow<I> concurrencyKey(java.util.function.Function<? super I, String> key) {
+        if (key == null) {
+            throw new FlowDefinitionException(slug, null, "concurrencyKey(...) needs a function of the input (in -> in.customerId())");
+        }
+        this.concurrencyKey = key;
+        return this;
+    }
+
+    /**
+     * The priority of a run (-100..100, higher claimed first, default 0), computed from its input
+     * when Java or REST starts the flow without naming one: {@code .priority(in -> in.premium() ? 10 : 0)}.
+     */
+    public Flow<I> priority(java.util.function.ToIntFunction<? super I> priority) {
+        if (priority == null) {
+            throw new FlowDefinitionException(slug, null, "priority(...) needs a function of the input (in -> in.premium() ? 10 : 0)");
+        }
+        this.priority = priority;
+        return this;
+    }
+
+    /** Whether {@link #concurrencyKey} or {@link #priority} was given. */
+    public boolean computesRunKeys() {
+        return concurrencyKey != null || priority != null;
+    }
+
+    /**
+     * The concurrency key and priority that {@link #concurrencyKey} and {@link #priority} compute
+     * for a run input (JSON text); {@link RunKeys#NONE} when neither is set. A function that throws, or an input that does not map to the input type, gives an
+     * {@link IllegalArgumentException} naming the flow and the function.
+     */
+    public RunKeys runKeysOf(io.pgflowee.api.json.JsonCodec codec, String inputJson) {
+        if (!computesRunKeys()) {
+            return RunKeys.NONE;
+        }
+        I input;
+        try {
+            @SuppressWarnings("unchecked")
+            I decoded = (I) codec.decode(io.pgflowee.api.json.JsonCodec.parse(inputJson), inputType);
+            input = decoded;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Flow \"" + slug + "\": the input does not map to " + inputType.getTypeName()
+                    + " for concurrencyKey/priority: " + e.getMessage(), e);
+        }
+        String key = null;
+        int level = 0;
+        try {
+            if (concurrencyKey != null) {
+                key = concurrencyKey.apply(input);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Flow \"" + slug + "\": concurrencyKey(...) failed on the input: " + e, e);
+        }
+        try {
+            if (priority != null) {
+                level = priority.applyAsInt(input);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Flow \"" + slug + "\": priority(...) failed on the input: " + e, e);
+        }
+        return new RunKeys(key, level);
     }
 
     /** Begins a single step whose handler returns {@code outputType}. */

@@ -45,8 +45,15 @@ public class EngineOperations {
      */
     public StartedRun startFlow(String flowSlug, String inputJson, UUID runId, String idempotencyKey)
             throws EngineRefusal, SQLException {
-        return one("select " + RunRow.COLUMNS + ", r.started_at = now() from pgflow.start_flow(?, ?::jsonb, ?, ?) r",
-                rs -> new StartedRun(RunRow.read(rs), rs.getBoolean(RunRow.COLUMN_COUNT + 1)), flowSlug, inputJson, runId, idempotencyKey);
+        return startFlow(flowSlug, inputJson, runId, idempotencyKey, io.pgflowee.api.flow.RunKeys.NONE);
+    }
+
+    /** {@link #startFlow(String, String, UUID, String)} with the run's concurrency key and priority. */
+    public StartedRun startFlow(String flowSlug, String inputJson, UUID runId, String idempotencyKey, io.pgflowee.api.flow.RunKeys keys)
+            throws EngineRefusal, SQLException {
+        return one("select " + RunRow.COLUMNS + ", r.started_at = now() from pgflow.start_flow(?, ?::jsonb, ?, ?, ?, ?) r",
+                rs -> new StartedRun(RunRow.read(rs), rs.getBoolean(RunRow.COLUMN_COUNT + 1)), flowSlug, inputJson, runId, idempotencyKey,
+                keys.concurrencyKey(), keys.priority());
     }
 
     /** One item of {@link #startFlows}: its run, and whether this call created it. */
@@ -61,11 +68,22 @@ public class EngineOperations {
      */
     public java.util.List<StartedItem> startFlows(String flowSlug, java.util.List<String> inputsJson, java.util.List<String> keys)
             throws EngineRefusal, SQLException {
+        return startFlows(flowSlug, inputsJson, keys, null);
+    }
+
+    /**
+     * {@link #startFlows(String, java.util.List, java.util.List)} with each run's concurrency key and
+     * priority ({@code runKeys} null, or one element per input).
+     */
+    public java.util.List<StartedItem> startFlows(String flowSlug, java.util.List<String> inputsJson, java.util.List<String> keys,
+                                                  java.util.List<io.pgflowee.api.flow.RunKeys> runKeys) throws EngineRefusal, SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select item, run_id, created from pgflow.start_flows(?, ?::text[]::jsonb[], ?::text[])")) {
+                "select item, run_id, created from pgflow.start_flows(?, ?::text[]::jsonb[], ?::text[], ?::text[], ?::int[])")) {
             ps.setString(1, flowSlug);
             ps.setArray(2, c.createArrayOf("text", inputsJson.toArray()));
             ps.setArray(3, keys == null ? null : c.createArrayOf("text", keys.toArray()));
+            ps.setArray(4, runKeys == null ? null : c.createArrayOf("text", runKeys.stream().map(k -> k.concurrencyKey()).toArray()));
+            ps.setArray(5, runKeys == null ? null : c.createArrayOf("int4", runKeys.stream().map(k -> k.priority()).toArray()));
             java.util.List<StartedItem> out = new java.util.ArrayList<>(inputsJson.size());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -76,6 +94,11 @@ public class EngineOperations {
         } catch (SQLException e) {
             throw EngineRefusal.refusalOr(e);
         }
+    }
+
+    /** {@code set_run_priority(run_id, priority)}: the run (and its running children) with the new priority. */
+    public RunRow setRunPriority(UUID runId, int priority) throws EngineRefusal, SQLException {
+        return one("select " + RunRow.COLUMNS + " from pgflow.set_run_priority(?, ?) r", RunRow::read, runId, priority);
     }
 
     /** {@code cancel_run(run_id, reason)}: the cancelled run (unchanged when it was cancelled already). */
@@ -95,18 +118,31 @@ public class EngineOperations {
 
     /** {@code pause_flow(flow_slug)}: nothing of the flow is claimed until {@link #resumeFlow(String)}. */
     public FlowControlRow pauseFlow(String flowSlug) throws EngineRefusal, SQLException {
-        return one("select flow_slug, paused_at, max_running from pgflow.pause_flow(?)", EngineOperations::flowRow, flowSlug);
+        return one("select " + FlowControlRow.COLUMNS + " from pgflow.pause_flow(?)", EngineOperations::flowRow, flowSlug);
     }
 
     /** {@code resume_flow(flow_slug)}. */
     public FlowControlRow resumeFlow(String flowSlug) throws EngineRefusal, SQLException {
-        return one("select flow_slug, paused_at, max_running from pgflow.resume_flow(?)", EngineOperations::flowRow, flowSlug);
+        return one("select " + FlowControlRow.COLUMNS + " from pgflow.resume_flow(?)", EngineOperations::flowRow, flowSlug);
     }
 
     /** {@code set_flow_concurrency(flow_slug, max_running)}; null removes the limit. */
     public FlowControlRow setFlowConcurrency(String flowSlug, Integer maxRunning) throws EngineRefusal, SQLException {
-        return one("select flow_slug, paused_at, max_running from pgflow.set_flow_concurrency(?, ?::int)", EngineOperations::flowRow,
+        return one("select " + FlowControlRow.COLUMNS + " from pgflow.set_flow_concurrency(?, ?::int)", EngineOperations::flowRow,
                 flowSlug, maxRunning);
+    }
+
+    /** {@code set_key_concurrency(flow_slug, max_running_per_key)}; null removes the limit. */
+    public FlowControlRow setKeyConcurrency(String flowSlug, Integer maxRunningPerKey) throws EngineRefusal, SQLException {
+        return one("select " + FlowControlRow.COLUMNS + " from pgflow.set_key_concurrency(?, ?::int)", EngineOperations::flowRow,
+                flowSlug, maxRunningPerKey);
+    }
+
+    /** {@code set_rate_limit(flow_slug, per_second, burst, per_key)}; a null rate removes the limit. */
+    public FlowControlRow setRateLimit(String flowSlug, java.math.BigDecimal perSecond, Integer burst, boolean perKey)
+            throws EngineRefusal, SQLException {
+        return one("select " + FlowControlRow.COLUMNS + " from pgflow.set_rate_limit(?, ?::numeric, ?::int, ?)", EngineOperations::flowRow,
+                flowSlug, perSecond, burst, perKey);
     }
 
     /** Reads one row of a result. */
@@ -126,7 +162,8 @@ public class EngineOperations {
     }
 
     private static FlowControlRow flowRow(ResultSet rs) throws SQLException {
-        return new FlowControlRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class), (Integer) rs.getObject(3));
+        return new FlowControlRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class), (Integer) rs.getObject(3),
+                (Integer) rs.getObject(4), rs.getBigDecimal(5), (Integer) rs.getObject(6), rs.getBoolean(7));
     }
 
     /** The statement with {@code params} bound in order ({@code setObject}). */

@@ -173,6 +173,25 @@ public class FlowRegistry {
         return Optional.ofNullable(flows.get(slug));
     }
 
+    /**
+     * The concurrency key and priority a run of {@code slug} gets from the flow's Java definition
+     * ({@code .concurrencyKey(in -> ...)}, {@code .priority(in -> ...)}) for this input, with
+     * {@code key} and {@code priority} (a caller's explicit choice: a REST header, a console field)
+     * taking precedence when not null. A flow not registered here computes nothing.
+     *
+     * @throws IllegalArgumentException the input does not map to the flow's input type, or a function threw (the message names it)
+     */
+    public io.pgflowee.api.flow.RunKeys runKeys(String slug, String inputJson, String key, Integer priority) {
+        io.pgflowee.api.flow.RunKeys computed = io.pgflowee.api.flow.RunKeys.NONE;
+        Flow<?> flow = flows.get(slug);
+        if (flow != null && flow.computesRunKeys() && (key == null || priority == null)) {
+            computed = flow.runKeysOf(KEYS_CODEC, inputJson);
+        }
+        return computed.or(key, priority);
+    }
+
+    private static final io.pgflowee.api.json.JsonCodec KEYS_CODEC = io.pgflowee.api.json.JsonCodec.create();
+
     /** Each registered flow's (or invalid definition's) status, sorted by slug. */
     public List<FlowStatus> statuses() {
         List<FlowStatus> list = new ArrayList<>(statuses.values());

@@ -39,6 +39,18 @@ public class FlowRecord {
     @Column(name = "max_running")
     private Integer maxRunning;
 
+    @Column(name = "max_running_per_key")
+    private Integer maxRunningPerKey;
+
+    @Column(name = "rate_per_second")
+    private java.math.BigDecimal ratePerSecond;
+
+    @Column(name = "rate_burst")
+    private Integer rateBurst;
+
+    @Column(name = "rate_per_key")
+    private boolean ratePerKey;
+
     @OneToMany(mappedBy = "flow")
     @OrderBy("stepIndex")
     private List<StepRecord> steps;
@@ -76,5 +88,25 @@ public class FlowRecord {
     /** Its steps in step order (a topological order). */
     public List<StepRecord> steps() {
         return steps;
+    }
+
+    /** set_key_concurrency's limit per concurrency key, or null. */
+    public Integer maxRunningPerKey() {
+        return maxRunningPerKey;
+    }
+
+    /** set_rate_limit's tasks per second, or null for no rate limit. */
+    public java.math.BigDecimal ratePerSecond() {
+        return ratePerSecond;
+    }
+
+    /** The rate limit's burst (bucket size), or null. */
+    public Integer rateBurst() {
+        return rateBurst;
+    }
+
+    /** Whether each concurrency key has its own bucket. */
+    public boolean ratePerKey() {
+        return ratePerKey;
     }
 }

@@ -89,6 +89,12 @@ public class RunRecord {
     @Column(name = "idempotency_key")
     private String idempotencyKey;
 
+    @Column(name = "concurrency_key")
+    private String concurrencyKey;
+
+    @Column(name = "priority")
+    private int priority;
+
     @ManyToOne(fetch = FetchType.LAZY)
     @JoinColumn(name = "flow_slug", insertable = false, updatable = false)
     private FlowRecord flow;
@@ -194,5 +200,15 @@ public class RunRecord {
     /** Its step states, in no particular order (the run detail query orders them by step). */
     public List<StepStateRecord> stepStates() {
         return stepStates;
+    }
+
+    /** The run's concurrency key (start_flow's concurrency_key), or null. */
+    public String concurrencyKey() {
+        return concurrencyKey;
+    }
+
+    /** The run's priority, -100..100 (higher claimed first). */
+    public int priority() {
+        return priority;
     }
 }

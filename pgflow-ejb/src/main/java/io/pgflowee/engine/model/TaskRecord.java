@@ -110,6 +110,12 @@ public class TaskRecord {
     @Column(name = "visible_at")
     private OffsetDateTime visibleAt;
 
+    @Column(name = "concurrency_key")
+    private String concurrencyKey;
+
+    @Column(name = "priority")
+    private int priority;
+
     @ManyToOne(fetch = FetchType.LAZY)
     @JoinColumns({
         @JoinColumn(name = "run_id", referencedColumnName = "run_id", insertable = false, updatable = false),
@@ -199,5 +205,15 @@ public class TaskRecord {
 
     public StepStateRecord stepState() {
         return stepState;
+    }
+
+    /** The run's concurrency key copied onto the task ("" for a run without a key). */
+    public String concurrencyKey() {
+        return concurrencyKey;
+    }
+
+    /** The task's priority (its run's). */
+    public int priority() {
+        return priority;
     }
 }

@@ -75,6 +75,26 @@ public class FlowQueries {
         return List.copyOf(out);
     }
 
+    /** One concurrency key's tasks of a flow now: started (holding its slots) and queued. */
+    public record KeyLoad(String key, long running, long queued) {
+    }
+
+    /**
+     * The busiest concurrency keys of the flow: the {@code limit} keys with the most tasks started,
+     * then queued (one read of the flow's unfinished tasks); runs without a key are left out.
+     */
+    public List<KeyLoad> busiestKeys(String slug, int limit) {
+        List<KeyLoad> out = new ArrayList<>();
+        for (Object o : em.createNativeQuery("SELECT t.concurrency_key, count(*) FILTER (WHERE t.status = 'started' AND t.child_run_id IS NULL),"
+                + " count(*) FILTER (WHERE t.status = 'queued') FROM pgflow.step_tasks t"
+                + " WHERE t.flow_slug = ?1 AND t.status IN ('queued', 'started') AND t.concurrency_key <> ''"
+                + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?2").setParameter(1, slug).setParameter(2, limit).getResultList()) {
+            Object[] r = (Object[]) o;
+            out.add(new KeyLoad((String) r[0], ((Number) r[1]).longValue(), ((Number) r[2]).longValue()));
+        }
+        return List.copyOf(out);
+    }
+
     /** A flow's steps in step order with their dependencies (no run counts): empty for an unknown flow. */
     public List<StepSummary> steps(String slug) {
         return List.copyOf(stepsOf(slug).getOrDefault(slug, List.of()));

@@ -29,11 +29,19 @@ import jakarta.json.stream.JsonParsingException;
  * @param inputContains the run input contains this JSON ({@code input @> value}), for example
  *        {@code {"customer": "c-42"}}
  * @param parentRunId only the child runs that this run's subflow steps started
+ * @param concurrencyKey only the runs of this concurrency key
+ * @param priority only the runs of this priority
  */
 public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
-                        String runIdPrefix, String inputContains, UUID parentRunId) {
+                        String runIdPrefix, String inputContains, UUID parentRunId, String concurrencyKey, Integer priority) {
 
     public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null, null);
+
+    /** Runs of any key and priority. */
+    public RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
+                     String runIdPrefix, String inputContains, UUID parentRunId) {
+        this(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, null, null);
+    }
 
     /** Runs of any parent (or none). */
     public RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
@@ -71,30 +79,40 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (flowSlug != null && flowSlug.isBlank()) {
             flowSlug = null;
         }
+        if (concurrencyKey != null && concurrencyKey.isEmpty()) {
+            concurrencyKey = null;
+        }
+        if (priority != null && (priority < -100 || priority > 100)) {
+            throw new InvalidQueryException("priority " + priority + " is out of range: runs have priorities from -100 to 100");
+        }
     }
 
     public RunFilter withFlow(String flow) {
-        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId);
+        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
     }
 
     public RunFilter withStatuses(Set<RunStatus> only) {
-        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId);
+        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
     }
 
     public RunFilter withStarted(OffsetDateTime after, OffsetDateTime before) {
-        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains, parentRunId);
+        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
     }
 
     public RunFilter withRunIdPrefix(String prefix) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains, parentRunId);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains, parentRunId, concurrencyKey, priority);
     }
 
     public RunFilter withInputContaining(String json) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json, parentRunId);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json, parentRunId, concurrencyKey, priority);
     }
 
     public RunFilter withParent(UUID parent) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parent);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parent, concurrencyKey, priority);
+    }
+
+    public RunFilter withKey(String key, Integer level) {
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, key, level);
     }
 
     /** The SQL conditions (alias {@code r}) and their parameters; the status condition only when asked. */
@@ -108,6 +126,14 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (parentRunId != null) {
             conditions.add("r.parent_run_id = CAST(? AS uuid)");
             params.add(parentRunId.toString());
+        }
+        if (concurrencyKey != null) {
+            conditions.add("r.concurrency_key = ?");
+            params.add(concurrencyKey);
+        }
+        if (priority != null) {
+            conditions.add("r.priority = ?");
+            params.add(priority);
         }
         if (withStatuses && !statuses.isEmpty()) {
             conditions.add("r.status IN (" + String.join(", ", statuses.stream().map(s -> "?").toList()) + ")");

@@ -131,6 +131,55 @@ public class RunQueries {
                 .setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList().stream().findFirst();
     }
 
+    /**
+     * Why a started run's queued tasks (due now) are not claimed, when a limit holds them back: its
+     * key's slots are all taken ({@code set_key_concurrency}), the rate limit's bucket (the flow's, or
+     * its key's) is empty ({@code set_rate_limit}), or the flow's limit is reached
+     * ({@code set_flow_concurrency}); empty when nothing holds it back (or the workers just have not
+     * got to it yet), for a finished run, and for an unknown one.
+     */
+    public Optional<String> heldBack(UUID runId) {
+        List<?> rows = em.createNativeQuery("SELECT r.concurrency_key, f.max_running_per_key,"
+                + " CASE WHEN f.max_running_per_key IS NOT NULL AND r.concurrency_key IS NOT NULL THEN (SELECT count(*) FROM pgflow.step_tasks t"
+                + "   WHERE t.flow_slug = r.flow_slug AND t.concurrency_key = r.concurrency_key AND t.status = 'started' AND t.child_run_id IS NULL) END,"
+                + " f.rate_per_second::float8, f.rate_per_key,"
+                + " (CASE WHEN f.rate_per_second IS NULL THEN NULL"
+                + "   WHEN f.rate_per_key THEN (SELECT least(f.rate_burst, coalesce(k.tokens + f.rate_per_second"
+                + "     * extract(epoch FROM clock_timestamp() - k.refilled_at), f.rate_burst)) FROM pgflow_internal.concurrency_keys k"
+                + "     WHERE k.flow_slug = r.flow_slug AND k.concurrency_key = r.concurrency_key)"
+                + "   ELSE (SELECT least(f.rate_burst, b.tokens + f.rate_per_second * extract(epoch FROM clock_timestamp() - b.refilled_at))"
+                + "     FROM pgflow_internal.rate_buckets b WHERE b.flow_slug = r.flow_slug) END)::float8,"
+                + " f.max_running, CASE WHEN f.max_running IS NOT NULL THEN (SELECT count(*) FROM pgflow.step_tasks t WHERE t.flow_slug = r.flow_slug"
+                + "   AND t.status = 'started' AND t.visible_at > clock_timestamp() AND t.child_run_id IS NULL) END"
+                + " FROM pgflow.runs r JOIN pgflow.flows f ON f.flow_slug = r.flow_slug"
+                + " WHERE r.run_id = CAST(?1 AS uuid) AND r.status = 'started' AND EXISTS (SELECT 1 FROM pgflow.step_tasks t"
+                + "   WHERE t.run_id = r.run_id AND t.status = 'queued' AND t.visible_at <= clock_timestamp())")
+                .setParameter(1, runId.toString()).getResultList();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        Object[] r = (Object[]) rows.get(0);
+        String key = (String) r[0];
+        if (r[1] != null && r[2] != null && ((Number) r[2]).longValue() >= ((Number) r[1]).longValue()) {
+            return Optional.of("Waiting for a slot of its concurrency key \"" + key + "\": " + ((Number) r[2]).longValue() + " of "
+                    + ((Number) r[1]).intValue() + " running (set_key_concurrency)");
+        }
+        if (r[3] != null && r[5] != null && ((Number) r[5]).doubleValue() < 1
+                && (!Boolean.TRUE.equals(r[4]) || key != null)) {
+            return Optional.of("Waiting for rate-limit tokens: at most " + rate(((Number) r[3]).doubleValue()) + " tasks a second "
+                    + (Boolean.TRUE.equals(r[4]) ? "of its concurrency key \"" + key + "\"" : "of the flow") + " (set_rate_limit)");
+        }
+        if (r[6] != null && r[7] != null && ((Number) r[7]).longValue() >= ((Number) r[6]).longValue()) {
+            return Optional.of("Waiting for the flow's concurrency limit: " + ((Number) r[7]).longValue() + " of " + ((Number) r[6]).intValue()
+                    + " running (set_flow_concurrency)");
+        }
+        return Optional.empty();
+    }
+
+    private static String rate(double perSecond) {
+        return perSecond == Math.rint(perSecond) ? String.valueOf((long) perSecond) : String.valueOf(perSecond);
+    }
+
     /** The run with its steps in step order and their tasks, or empty for an unknown run. */
     public Optional<RunDetail> detail(UUID runId) {
         Optional<RunRecord> found = run(runId);

@@ -37,6 +37,8 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
     /** A poll handed to the executor and not begun yet: at most one waits there. */
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean lastClaimFull;
+    /** No claim before this time (epoch ms): {@link #throttle(long)}. */
+    private volatile long throttledUntil;
     /** Reservations for claims made with reports, not given back yet. */
     private final java.util.concurrent.atomic.AtomicInteger reservations = new java.util.concurrent.atomic.AtomicInteger();
     /** A claim found no free slot while a reservation held some: claim again when it ends. */
@@ -59,8 +61,20 @@ final class ClaimLoop implements ReportBatcher.NextTasks {
         this.problem = problem;
     }
 
-    /** Claims now (or makes the claim running now go round again). */
+    /**
+     * Claims nothing until {@code untilMillis} (epoch ms): the last claim got nothing because a rate
+     * limit holds the tasks back until its next token (wake-ups and polls before then are ignored;
+     * the worker triggers a claim at that time).
+     */
+    void throttle(long untilMillis) {
+        throttledUntil = untilMillis;
+    }
+
+    /** Claims now (or makes the claim running now go round again), unless a rate limit holds the tasks back. */
     void poll() {
+        if (System.currentTimeMillis() < throttledUntil) {
+            return;
+        }
         again.set(true);
         while (again.get() && polling.compareAndSet(false, true)) {
             try {

@@ -150,6 +150,15 @@ final class FlowWorker {
             metrics.claimed(flow.slug(), System.nanoTime() - t0);
         }
         lastPollProblem = null;
+        if (tasks.isEmpty()) {
+            // a rate limit may hold tasks back: wait for its next token instead of claiming at every wake-up and poll
+            java.time.Instant ready = queue.claimReadyAt();
+            if (ready != null) {
+                long wait = Math.max(1, java.time.Duration.between(java.time.Instant.now(), ready).toMillis());
+                claims.throttle(System.currentTimeMillis() + wait);
+                scheduler.schedule(claims::trigger, wait, TimeUnit.MILLISECONDS);
+            }
+        }
         return tasks;
     }
 

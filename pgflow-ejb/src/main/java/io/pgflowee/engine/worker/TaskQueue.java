@@ -182,6 +182,21 @@ final class TaskQueue implements ReportBatcher.Reports {
         call("select pgflow.mark_worker_stopped(?)", workerId);
     }
 
+    /**
+     * {@code claim_ready_at}: when a claim of the flow can next get a task its rate limit holds
+     * back, or null (no rate limit holds anything back now).
+     */
+    java.time.Instant claimReadyAt() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select pgflow.claim_ready_at(?)")) {
+            ps.setString(1, flowSlug);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
+                return at == null ? null : at.toInstant();
+            }
+        }
+    }
+
     /** {@code release_tasks}: hands back every task this worker still holds (claimable at once, the attempt not counted). */
     int release() throws SQLException {
         return workerFunction("select pgflow.release_tasks(?)", Integer.class);

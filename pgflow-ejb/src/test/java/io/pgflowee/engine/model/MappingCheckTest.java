@@ -86,6 +86,7 @@ class MappingCheckTest {
             case "bool" -> type == boolean.class || type == Boolean.class;
             case "timestamptz" -> type == OffsetDateTime.class;
             case "jsonb" -> type == JsonValue.class && converted;
+            case "numeric" -> type == java.math.BigDecimal.class;
             default -> false;
         };
         return ok ? null : "expected " + switch (udt) {
@@ -95,6 +96,7 @@ class MappingCheckTest {
             case "bool" -> "boolean";
             case "timestamptz" -> "OffsetDateTime";
             case "jsonb" -> "JsonValue with Converters.JsonConverter";
+            case "numeric" -> "BigDecimal";
             default -> "a mapping for this column type (extend this check)";
         };
     }

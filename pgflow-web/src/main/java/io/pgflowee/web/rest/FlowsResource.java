@@ -101,8 +101,8 @@ public class FlowsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
     @APIResponse(responseCode = "404", description = "No such flow in the database")
     public Response get(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug) {
-        return flowQueries.flow(slug).map(f -> Response.ok(ApiJson.write(Flow.of(f, serverStatus(slug), workerQueries.liveWorkers(slug))))
-                        .build())
+        return flowQueries.flow(slug).map(f -> Response.ok(ApiJson.write(Flow.of(f, serverStatus(slug), workerQueries.liveWorkers(slug),
+                        flowQueries.busiestKeys(slug, 10)))).build())
                 .orElseGet(() -> unknownFlow(slug, "/api/flows/" + slug));
     }
 
@@ -200,6 +200,68 @@ public class FlowsResource {
         return get(slug);
     }
 
+    @RolesAllowed(Role.Name.ADMIN)
+    @POST
+    @Path("{slug}/key-concurrency")
+    @Refusals(notFound = "Unknown flow")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "setKeyConcurrency", summary = "Limit each concurrency key of a flow", description = "pgflow.set_key_concurrency:"
+            + " at most maxRunningPerKey tasks of one concurrency key run at once across all workers and servers (runs without a key are"
+            + " not limited by it); {\"maxRunningPerKey\": null} removes the limit. Admin.")
+    @RequestBody(description = "The limit, 1 or more, or null", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = io.pgflowee.web.rest.json.LimitRequests.KeyConcurrency.class),
+            examples = {@ExampleObject(name = "two per customer", value = "{\"maxRunningPerKey\": 2}"),
+                @ExampleObject(name = "no limit", value = "{\"maxRunningPerKey\": null}")}))
+    @APIResponse(responseCode = "200", description = "The flow with its limits", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
+    @APIResponse(responseCode = "400", description = "The body is not {\"maxRunningPerKey\": n or null}")
+    @APIResponse(responseCode = "404", description = "No such flow")
+    @APIResponse(responseCode = "422", description = "The limit is below 1")
+    public Response keyConcurrency(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
+                                   String body) throws SQLException, EngineRefusal {
+        String instance = "/api/flows/" + slug + "/key-concurrency";
+        Integer limit;
+        try {
+            limit = io.pgflowee.web.rest.json.LimitRequests.KeyConcurrency.parse(body).maxRunningPerKey();
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
+        }
+        engine.setKeyConcurrency(slug, limit);
+        return get(slug);
+    }
+
+    @RolesAllowed(Role.Name.ADMIN)
+    @POST
+    @Path("{slug}/rate-limit")
+    @Refusals(notFound = "Unknown flow")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "setRateLimit", summary = "Limit the rate of a flow's task starts", description = "pgflow.set_rate_limit: claims start"
+            + " at most perSecond tasks a second (a token bucket of burst tokens, full at first), of the whole flow or of each concurrency"
+            + " key (perKey), across all workers and servers; tasks over the limit stay queued until tokens come back."
+            + " {\"perSecond\": null} removes it. Admin.")
+    @RequestBody(description = "The rate", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = io.pgflowee.web.rest.json.LimitRequests.RateLimit.class),
+            examples = {@ExampleObject(name = "20 a second", value = "{\"perSecond\": 20, \"burst\": 5}"),
+                @ExampleObject(name = "per customer", value = "{\"perSecond\": 1, \"perKey\": true}"),
+                @ExampleObject(name = "no limit", value = "{\"perSecond\": null}")}))
+    @APIResponse(responseCode = "200", description = "The flow with its limits", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Flow.class)))
+    @APIResponse(responseCode = "400", description = "The body is not {\"perSecond\": n or null, \"burst\": n, \"perKey\": boolean}")
+    @APIResponse(responseCode = "404", description = "No such flow")
+    @APIResponse(responseCode = "422", description = "perSecond not above 0 or burst below 1")
+    public Response rateLimit(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
+                              String body) throws SQLException, EngineRefusal {
+        String instance = "/api/flows/" + slug + "/rate-limit";
+        io.pgflowee.web.rest.json.LimitRequests.RateLimit rate;
+        try {
+            rate = io.pgflowee.web.rest.json.LimitRequests.RateLimit.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
+        }
+        engine.setRateLimit(slug, rate.perSecond(), rate.burst(), rate.perKey());
+        return get(slug);
+    }
+
     private Response control(String slug, boolean pause) throws SQLException, EngineRefusal {
         if (pause) {
             engine.pauseFlow(slug);
@@ -269,8 +331,19 @@ public class FlowsResource {
                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                           @Parameter(description = "return=minimal: answer with the run only, without its steps (saves a read; for"
                                   + " clients that start many runs)", example = "return=minimal") @HeaderParam("Prefer") String prefer,
+                          @Parameter(description = "The run's concurrency key (1 to 200 characters): runs of one key share its limit"
+                                  + " (set_key_concurrency) and take turns with other keys; default: the flow's concurrencyKey function,"
+                                  + " else none", example = "customer-42") @HeaderParam(CONCURRENCY_KEY_HEADER) String concurrencyKey,
+                          @Parameter(description = "The run's priority, -100..100 (higher claimed first); default: the flow's priority"
+                                  + " function, else 0", example = "10") @HeaderParam(PRIORITY_HEADER) String priorityHeader,
                           String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/runs";
+        Integer priority;
+        try {
+            priority = priority(priorityHeader);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid priority", e.getMessage(), instance, null);
+        }
         UUID runId = null;
         if (runIdParam != null && !runIdParam.isBlank()) {
             try {
@@ -296,7 +369,13 @@ public class FlowsResource {
         if (refusal.isPresent()) {
             return Problems.problem(409, "Flow differs from the database", refusal.get(), instance, null);
         }
-        StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey);
+        io.pgflowee.api.flow.RunKeys keys;
+        try {
+            keys = registry.runKeys(slug, body, concurrencyKey, priority);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(422, "Input rejected", e.getMessage(), instance, null);
+        }
+        StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey, keys);
         UUID id = started.run().runId();
         boolean minimal = prefersMinimal(prefer);
         String run = minimal ? ApiJson.write(new RunDetail(Run.of(started.run()), null, null))
@@ -308,6 +387,24 @@ public class FlowsResource {
             answer.header("Preference-Applied", "return=minimal");
         }
         return answer.entity(run).build();
+    }
+
+    /** The header naming a started run's concurrency key. */
+    static final String CONCURRENCY_KEY_HEADER = "Pgflow-Concurrency-Key";
+    /** The header naming a started run's priority. */
+    static final String PRIORITY_HEADER = "Pgflow-Priority";
+
+    /** The Pgflow-Priority header as a number (null when absent); the range is the engine's to check. */
+    static Integer priority(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(header.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the " + PRIORITY_HEADER + " header must be a whole number from -100 to 100, got '" + header
+                    + "'", e);
+        }
     }
 
     /** {@code Prefer: return=minimal} (RFC 7240), among other preferences. */
@@ -352,8 +449,20 @@ public class FlowsResource {
     @APIResponse(responseCode = "422", description = "The flow refuses an input (the detail names the item)")
     public Response startMany(@Parameter(description = "The flow's slug", example = "greet_user", required = true) @PathParam("slug") String slug,
                               @Parameter(description = "1 to 190 characters; element i is started with the key <key>#i")
-                              @HeaderParam("Idempotency-Key") String idempotencyKey, String body) throws SQLException, EngineRefusal {
+                              @HeaderParam("Idempotency-Key") String idempotencyKey,
+                              @Parameter(description = "The concurrency key of every run of the batch; default: the flow's concurrencyKey"
+                                      + " function per input, else none", example = "customer-42") @HeaderParam(CONCURRENCY_KEY_HEADER)
+                              String concurrencyKey,
+                              @Parameter(description = "The priority of every run of the batch, -100..100; default: the flow's priority"
+                                      + " function per input, else 0", example = "-10") @HeaderParam(PRIORITY_HEADER) String priorityHeader,
+                              String body) throws SQLException, EngineRefusal {
         String instance = "/api/flows/" + slug + "/runs/batch";
+        Integer priority;
+        try {
+            priority = priority(priorityHeader);
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid priority", e.getMessage(), instance, null);
+        }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 190)) {
             return Problems.problem(400, "Invalid idempotency key", "the Idempotency-Key header of a batch must hold 1 to 190 characters"
                     + " (element i adds #i), got " + idempotencyKey.length(), instance, null);
@@ -393,7 +502,15 @@ public class FlowsResource {
                 keys.add(idempotencyKey + "#" + (i + 1));
             }
         }
-        java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys);
+        java.util.List<io.pgflowee.api.flow.RunKeys> runKeys = new java.util.ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                runKeys.add(registry.runKeys(slug, texts.get(i), concurrencyKey, priority));
+            } catch (IllegalArgumentException e) {
+                return Problems.problem(422, "Input rejected", "item " + (i + 1) + ": " + e.getMessage(), instance, null);
+            }
+        }
+        java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys, runKeys);
         StartedRuns answer = StartedRuns.of(slug, started);
         return Response.status(answer.created() > 0 ? 201 : 200).entity(ApiJson.write(answer)).build();
     }

@@ -100,6 +100,9 @@ public class RunsResource {
                          @QueryParam("inputContains") String inputContains,
                          @Parameter(description = "Only the child runs that this run's subflow steps started (the totals count them per"
                                  + " status)", example = "0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10") @QueryParam("parent") String parent,
+                         @Parameter(description = "Only the runs of this concurrency key", example = "customer-42") @QueryParam("key") String key,
+                         @Parameter(description = "Only the runs of this priority (-100..100)", example = "10") @QueryParam("priority")
+                         String priority,
                          @Parameter(description = "Runs per page, 1 to 500", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
                          @QueryParam("limit") @DefaultValue("50") String limit,
                          @Parameter(description = "nextCursor or previousCursor of a page") @QueryParam("cursor") String cursor) {
@@ -113,7 +116,8 @@ public class RunsResource {
                 throw new IllegalArgumentException("limit '" + limit + "' is not a number (1 to " + RunQueries.MAX_LIMIT + ")");
             }
             RunFilter filter = new RunFilter(flow, parseStatuses(statuses), time("startedAfter", startedAfter),
-                    time("startedBefore", startedBefore), runIdPrefix, inputContains, parentId(parent));
+                    time("startedBefore", startedBefore), runIdPrefix, inputContains, parentId(parent))
+                    .withKey(key, priorityParam(priority));
             page = runs.page(filter, cursor, size);
         } catch (IllegalArgumentException e) {
             return Problems.problem(400, "Invalid query", e.getMessage(), instance, null);
@@ -128,6 +132,18 @@ public class RunsResource {
                     .rel("prev").build());
         }
         return response.build();
+    }
+
+    /** The priority query parameter, null when absent. */
+    private static Integer priorityParam(String priority) {
+        if (priority == null || priority.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(priority.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("priority '" + priority + "' is not a whole number (-100 to 100)");
+        }
     }
 
     @RolesAllowed(Role.Name.VIEWER)
@@ -198,6 +214,34 @@ public class RunsResource {
         }
         String why = request.reason();
         return act(id, instance, runId -> engine.cancelRun(runId, why), false);
+    }
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    @POST
+    @Path("{id}/priority")
+    @Refusals(notFound = "Unknown run", invalid = "Priority refused")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "setRunPriority", summary = "Change a run's priority", description = "pgflow.set_run_priority: the run, the child"
+            + " runs it started and their unfinished tasks take the new priority (-100..100, higher claimed first); tasks queued later"
+            + " inherit it. A finished run is returned unchanged. Operator or admin.")
+    @RequestBody(description = "The new priority", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = io.pgflowee.web.rest.json.LimitRequests.Priority.class),
+            examples = @ExampleObject(name = "expedite", value = "{\"priority\": 50}")))
+    @APIResponse(responseCode = "200", description = "The run", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
+    @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not {\"priority\": n}")
+    @APIResponse(responseCode = "404", description = "No such run")
+    @APIResponse(responseCode = "422", description = "The priority is outside -100..100")
+    public Response priority(@Parameter(description = "The run id", required = true) @PathParam("id") String id, String body)
+            throws java.sql.SQLException, EngineRefusal {
+        String instance = "/api/runs/" + id + "/priority";
+        int level;
+        try {
+            level = io.pgflowee.web.rest.json.LimitRequests.Priority.parse(body).priority();
+        } catch (IllegalArgumentException e) {
+            return Problems.problem(400, "Invalid body", e.getMessage(), instance, null);
+        }
+        return act(id, instance, runId -> engine.setRunPriority(runId, level), false);
     }
 
     @RolesAllowed(Role.Name.OPERATOR)

@@ -46,7 +46,9 @@ class FlowsResourceTest {
         JsonObject flow = json(api.flows("flows/fq").get("fq"));
 
         assertThat(flow.keySet()).containsExactly("slug", "maxAttempts", "baseDelay", "timeout", "createdAt", "pausedAt", "maxRunning",
-                "steps", "runs", "status", "liveWorkers");
+                "maxRunningPerKey", "rateLimit", "steps", "runs", "status", "liveWorkers", "busiestKeys");
+        assertThat(flow.isNull("rateLimit")).isTrue();
+        assertThat(flow.getJsonArray("busiestKeys")).isEmpty();
         assertThat(flow.getInt("maxAttempts")).isEqualTo(2);
         assertThat(flow.isNull("pausedAt")).isTrue();
         assertThat(flow.getJsonArray("steps").getJsonObject(1).toString()).isEqualTo("{\"slug\":\"b\",\"index\":1,\"type\":\"single\","
@@ -57,12 +59,14 @@ class FlowsResourceTest {
         assertThat(flow.getInt("liveWorkers")).isZero();
         JsonArray all = Json.createReader(new StringReader(api.flows("flows").list())).readArray();
         assertThat(all.getValuesAs(JsonObject.class)).extracting(f -> f.getString("slug")).containsExactly("fq");
-        assertThat(all.getJsonObject(0)).isEqualTo(flow);
+        assertThat(all.getJsonObject(0).isNull("busiestKeys")).as("the list does not read every flow's keys").isTrue();
+        assertThat(Json.createObjectBuilder(all.getJsonObject(0)).remove("busiestKeys").build())
+                .isEqualTo(Json.createObjectBuilder(flow).remove("busiestKeys").build());
     }
 
     @Test
     void startingARunAnswersWithItsStepsOrOnlyTheRunWhenAskedAndRepeatsIdempotently() throws Exception {
-        Response created = api.flows("flows/fq/runs").start("fq", null, "order-1", null, "{\"n\": 1}");
+        Response created = api.flows("flows/fq/runs").start("fq", null, "order-1", null, null, null, "{\"n\": 1}");
 
         assertThat(created.getStatus()).isEqualTo(201);
         JsonObject run = json(created).getJsonObject("run");
@@ -70,7 +74,7 @@ class FlowsResourceTest {
         assertThat(json(created).getJsonArray("steps")).hasSize(2);
         assertThat(run.getString("idempotencyKey")).isEqualTo("order-1");
 
-        Response repeat = api.flows("flows/fq/runs").start("fq", null, "order-1", "return=minimal", "{\"n\": 1}");
+        Response repeat = api.flows("flows/fq/runs").start("fq", null, "order-1", "return=minimal", null, null, "{\"n\": 1}");
         assertThat(repeat.getStatus()).isEqualTo(200);
         assertThat(repeat.getHeaderString("Preference-Applied")).isEqualTo("return=minimal");
         assertThat(repeat.getHeaderString("Content-Location")).isEqualTo("http://localhost:8080/api/runs/" + run.getString("runId"));
@@ -81,7 +85,7 @@ class FlowsResourceTest {
 
     @Test
     void aBatchStartsEveryInputInOrderAndRefusesWhatItCannotStartWhole() throws Exception {
-        Response started = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", "[{\"n\": 1}, {\"n\": 2}]");
+        Response started = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", null, null, "[{\"n\": 1}, {\"n\": 2}]");
 
         assertThat(started.getStatus()).isEqualTo(201);
         JsonObject body = json(started);
@@ -89,30 +93,30 @@ class FlowsResourceTest {
         assertThat(body.getInt("created")).isEqualTo(2);
         assertThat(body.getJsonArray("runs").getValuesAs(JsonObject.class)).extracting(i -> i.getInt("item") + " " + i.getBoolean("created"))
                 .containsExactly("1 true", "2 true");
-        Response again = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", "[{\"n\": 1}, {\"n\": 2}]");
+        Response again = api.flows("flows/fq/runs/batch").startMany("fq", "b-1", null, null, "[{\"n\": 1}, {\"n\": 2}]");
         assertThat(again.getStatus()).isEqualTo(200);
         assertThat(json(again).getInt("created")).isZero();
 
-        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "[{}, {}, {}, {}]"), 413, "Too many inputs",
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, null, null, "[{}, {}, {}, {}]"), 413, "Too many inputs",
                 "the array has 4 inputs; at most 3 are started per request (pgflow.api.maxBatchRuns): split it");
-        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "{}"), 400, "Not an array",
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, null, null, "{}"), 400, "Not an array",
                 "the body must be a JSON array of run inputs, got a JSON object (to start one run, POST it to /api/flows/fq/runs)");
-        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, "[]"), 400, "No inputs",
+        assertProblem(api.flows("flows/fq/runs/batch").startMany("fq", null, null, null, "[]"), 400, "No inputs",
                 "the array is empty: send at least one run input");
         assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isEqualTo(2L);
     }
 
     @Test
     void badStartsAnswer400AndStartNothing() throws Exception {
-        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, " "), 400, "Missing input",
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, null, null, " "), 400, "Missing input",
                 "the request body is empty: send the run input as JSON (for example {})");
-        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, "{\"n\": "), 400, "Malformed JSON",
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, null, null, "{\"n\": "), 400, "Malformed JSON",
                 "the run input is not valid JSON: " + malformedMessage("{\"n\": "));
-        assertProblem(api.flows("flows/fq/runs").start("fq", "42", null, null, "{}"), 400, "Invalid run id", "runId '42' is not a UUID");
-        assertProblem(api.flows("flows/fq/runs").start("fq", null, "", null, "{}"), 400, "Invalid idempotency key",
+        assertProblem(api.flows("flows/fq/runs").start("fq", "42", null, null, null, null, "{}"), 400, "Invalid run id", "runId '42' is not a UUID");
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, "", null, null, null, "{}"), 400, "Invalid idempotency key",
                 "the Idempotency-Key header must hold 1 to 200 characters, got 0");
         EngineRefusal unknown = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
-                () -> api.flows("flows/nope/runs").start("nope", null, null, null, "{}"));
+                () -> api.flows("flows/nope/runs").start("nope", null, null, null, null, null, "{}"));
         assertThat(unknown.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
         assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isZero();
     }
@@ -124,6 +128,83 @@ class FlowsResourceTest {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
+    }
+
+    @Test
+    void runsTakeTheirKeyAndPriorityFromHeadersOrTheFlowsFunctionsAndTheListFiltersByThem() throws Exception {
+        io.pgflowee.api.flow.Flow<JsonObject> fq = io.pgflowee.api.flow.Flow.define("fq", JsonObject.class)
+                .concurrencyKey(in -> in.containsKey("customer") ? in.getString("customer") : null).priority(in -> in.getInt("tier", 0));
+        fq.step("a", String.class).run(in -> "x");
+        api.registry = io.pgflowee.engine.flows.FlowRegistry.of(fq);
+
+        JsonObject computed = json(api.flows("flows/fq/runs").start("fq", null, null, "return=minimal", null, null,
+                "{\"customer\": \"c-1\", \"tier\": 7}")).getJsonObject("run");
+        assertThat(computed.getString("concurrencyKey")).isEqualTo("c-1");
+        assertThat(computed.getInt("priority")).isEqualTo(7);
+        JsonObject chosen = json(api.flows("flows/fq/runs").start("fq", null, null, "return=minimal", "c-2", " -5 ",
+                "{\"customer\": \"c-1\", \"tier\": 7}")).getJsonObject("run");
+        assertThat(chosen.getString("concurrencyKey")).isEqualTo("c-2");
+        assertThat(chosen.getInt("priority")).isEqualTo(-5);
+        Response batch = api.flows("flows/fq/runs/batch").startMany("fq", null, "c-9", null, "[{\"tier\": 1}, {\"customer\": \"c-3\"}]");
+        assertThat(batch.getStatus()).isEqualTo(201);
+        assertThat(api.db.rows("select concurrency_key, priority from pgflow.runs order by started_at, run_id"))
+                .extracting(r -> r.get("concurrency_key") + "/" + r.get("priority")).containsExactlyInAnyOrder("c-1/7", "c-2/-5", "c-9/1", "c-9/0");
+
+        assertProblem(api.flows("flows/fq/runs").start("fq", null, null, null, null, "high", "{}"), 400, "Invalid priority",
+                "the Pgflow-Priority header must be a whole number from -100 to 100, got 'high'");
+        Response broken = api.flows("flows/fq/runs").start("fq", null, null, null, null, null, "{\"customer\": 5}");
+        assertThat(broken.getStatus()).isEqualTo(422);
+        assertThat(json(broken).getString("detail")).startsWith("Flow \"fq\": concurrencyKey(...) failed on the input: java.lang.ClassCastException");
+        EngineRefusal range = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/fq/runs").start("fq", null, null, null, null, "101", "{}"));
+        assertThat(range.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        assertThat(range.getMessage()).isEqualTo("Flow \"fq\": priority must be between -100 and 100 (higher runs first), got 101");
+        assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isEqualTo(4L);
+
+        JsonObject page = json(api.runs("runs?key=c-9").list(null, java.util.List.of(), null, null, null, null, null, "c-9", "1", "50", null));
+        assertThat(page.getJsonArray("runs")).hasSize(1);
+        assertThat(page.getJsonArray("runs").getJsonObject(0).getInt("priority")).isEqualTo(1);
+        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "urgent", "50", null), 400,
+                "Invalid query", "priority 'urgent' is not a whole number (-100 to 100)");
+        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "500", "50", null), 400,
+                "Invalid query", "priority 500 is out of range: runs have priorities from -100 to 100");
+
+        String id = computed.getString("runId");
+        JsonObject raised = json(api.runs("runs/" + id + "/priority").priority(id, "{\"priority\": 60}")).getJsonObject("run");
+        assertThat(raised.getInt("priority")).isEqualTo(60);
+        assertProblem(api.runs("runs/" + id + "/priority").priority(id, "{\"level\": 60}"), 400, "Invalid body",
+                "the body must be {\"priority\": <a whole number from -100 to 100>}; got the fields [level]");
+    }
+
+    @Test
+    void adminsLimitEachKeyAndTheRateAndTheFlowShowsItsBusiestKeys() throws Exception {
+        for (String key : new String[] {"c-9", "c-9", "c-1", "c-2"}) {
+            api.db.exec("select pgflow.start_flow('fq', '{}', concurrency_key => ?)", key);
+        }
+        api.db.exec("select pgflow.start_flow('fq', '{}')");
+
+        JsonObject perKey = json(api.flows("flows/fq/key-concurrency").keyConcurrency("fq", "{\"maxRunningPerKey\": 2}"));
+        assertThat(perKey.getInt("maxRunningPerKey")).isEqualTo(2);
+        JsonObject rated = json(api.flows("flows/fq/rate-limit").rateLimit("fq", "{\"perSecond\": 2.5, \"perKey\": true}"));
+        assertThat(rated.getJsonObject("rateLimit").toString()).isEqualTo("{\"perSecond\":2.5,\"burst\":3,\"perKey\":true}");
+        assertThat(rated.getJsonArray("busiestKeys").toString()).isEqualTo("[{\"key\":\"c-9\",\"running\":0,\"queued\":2},"
+                + "{\"key\":\"c-1\",\"running\":0,\"queued\":1},{\"key\":\"c-2\",\"running\":0,\"queued\":1}]");
+        JsonObject off = json(api.flows("flows/fq/rate-limit").rateLimit("fq", "{\"perSecond\": null}"));
+        assertThat(off.isNull("rateLimit")).isTrue();
+        assertThat(json(api.flows("flows/fq/key-concurrency").keyConcurrency("fq", "{\"maxRunningPerKey\": null}")).isNull("maxRunningPerKey"))
+                .isTrue();
+
+        assertProblem(api.flows("flows/fq/key-concurrency").keyConcurrency("fq", "{\"limit\": 2}"), 400, "Invalid body",
+                "the body must be {\"maxRunningPerKey\": <a whole number, 1 or more>} or {\"maxRunningPerKey\": null}; got the fields [limit]");
+        assertProblem(api.flows("flows/fq/rate-limit").rateLimit("fq", "{\"perSecond\": \"fast\"}"), 400, "Invalid body",
+                "the body must be {\"perSecond\": <a number above 0, or null>, \"burst\": <1 or more, optional>,"
+                        + " \"perKey\": <true or false, optional>}; got perSecond \"fast\"");
+        EngineRefusal zero = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/fq/rate-limit").rateLimit("fq", "{\"perSecond\": 0}"));
+        assertThat(zero.kind()).isEqualTo(EngineRefusal.Kind.INVALID);
+        EngineRefusal unknown = org.junit.jupiter.api.Assertions.assertThrows(EngineRefusal.class,
+                () -> api.flows("flows/nope/key-concurrency").keyConcurrency("nope", "{\"maxRunningPerKey\": 1}"));
+        assertThat(unknown.kind()).isEqualTo(EngineRefusal.Kind.NOT_FOUND);
     }
 
     @Test

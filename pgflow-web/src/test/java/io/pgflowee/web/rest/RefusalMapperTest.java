@@ -28,7 +28,7 @@ class RefusalMapperTest {
     @Test
     void eachKindGetsItsStatusAndTheMethodsTitle() throws Exception {
         ApiErrors.RefusalMapper mapper = mapper("flows/greet_user/runs", FlowsResource.class.getMethod("start", String.class,
-                String.class, String.class, String.class, String.class));
+                String.class, String.class, String.class, String.class, String.class, String.class));
         assertThat(answer(mapper, new SQLException("Flow \"nope\" does not exist", "P0002")))
                 .isEqualTo("404 Unknown flow: Flow \"nope\" does not exist at /api/flows/greet_user/runs");
         assertThat(answer(mapper, new SQLException("run 1 exists", "23505"))).isEqualTo("409 Run exists: run 1 exists at /api/flows/greet_user/runs");

@@ -21,7 +21,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 @JsonbNillable
 @JsonbPropertyOrder({"runId", "flowSlug", "status", "input", "output", "remainingSteps", "startedAt", "completedAt", "failedAt",
         "cancelledAt", "cancelReason", "retryCount", "lastRetriedAt", "restartOfRunId", "idempotencyKey", "parentRunId", "parentStepSlug",
-        "parentTaskIndex", "rootRunId"})
+        "parentTaskIndex", "rootRunId", "concurrencyKey", "priority"})
 public record Run(
         @Schema(description = "The run id", example = "0f8a6c1e-3b8e-4a57-9b8e-2d9c1d6f5a10") String runId,
         @Schema(description = "The flow's slug", example = "greet_user") String flowSlug,
@@ -43,13 +43,16 @@ public record Run(
                 + " for a run nobody started") String parentRunId,
         @Schema(description = "A child run: the parent's subflow step that started it, else null") String parentStepSlug,
         @Schema(description = "A child run: the task of that step (the element of a map subflow), else null") Integer parentTaskIndex,
-        @Schema(description = "The run at the top of its family: its own id for a run nobody started") String rootRunId) {
+        @Schema(description = "The run at the top of its family: its own id for a run nobody started") String rootRunId,
+        @Schema(description = "The concurrency key it shares limits and turns with (Pgflow-Concurrency-Key, or the flow's"
+                + " concurrencyKey function), or null", example = "customer-42") String concurrencyKey,
+        @Schema(description = "-100..100, higher claimed first (Pgflow-Priority, POST /api/runs/{id}/priority)", example = "0") int priority) {
 
     /** From the read model. */
     public static Run of(RunRecord r) {
         return of(r.runId(), r.flowSlug(), r.status().dbValue(), r.input(), r.output(), r.remainingSteps(), r.startedAt(), r.completedAt(),
                 r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(), r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey(),
-                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId()));
+                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId(), r.concurrencyKey(), r.priority()));
     }
 
     /** From the row an engine function returned (no read after a start). */
@@ -57,12 +60,12 @@ public record Run(
         return of(r.runId(), r.flowSlug(), r.status(), JsonCodec.parse(r.input()), r.output() == null ? null : JsonCodec.parse(r.output()),
                 r.remainingSteps(), r.startedAt(), r.completedAt(), r.failedAt(), r.cancelledAt(), r.cancelReason(), r.retryCount(),
                 r.lastRetriedAt(), r.restartOfRunId(), r.idempotencyKey(),
-                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId()));
+                new Family(r.parentRunId(), r.parentStepSlug(), r.parentTaskIndex(), r.rootRunId(), r.concurrencyKey(), r.priority()));
     }
 
-    /** Where a run stands in its family of runs (not written as JSON itself). */
-    @JsonbPropertyOrder({"parent", "step", "task", "root"})
-    private record Family(UUID parent, String step, Integer task, UUID root) {
+    /** Where a run stands in its family of runs, and its key and priority (not written as JSON itself). */
+    @JsonbPropertyOrder({"parent", "step", "task", "root", "key", "priority"})
+    private record Family(UUID parent, String step, Integer task, UUID root, String key, int priority) {
     }
 
     private static Run of(UUID runId, String flowSlug, String status, JsonValue input, JsonValue output, int remainingSteps,
@@ -72,6 +75,6 @@ public record Run(
         return new Run(runId.toString(), flowSlug, status, input, output == null ? JsonValue.NULL : output, remainingSteps,
                 ApiJson.time(startedAt), ApiJson.time(completedAt), ApiJson.time(failedAt), ApiJson.time(cancelledAt), cancelReason,
                 retryCount, ApiJson.time(lastRetriedAt), ApiJson.id(restartOfRunId), idempotencyKey, ApiJson.id(family.parent()),
-                family.step(), family.task(), ApiJson.id(family.root() == null ? runId : family.root()));
+                family.step(), family.task(), ApiJson.id(family.root() == null ? runId : family.root()), family.key(), family.priority());
     }
 }

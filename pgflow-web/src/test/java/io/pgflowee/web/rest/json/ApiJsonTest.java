@@ -61,14 +61,15 @@ class ApiJsonTest {
         assertThat(ApiJson.write(Problem.of(500, "Internal error", "see the log", null, null).withErrorId("e1")))
                 .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Internal error\",\"status\":500,\"detail\":\"see the log\",\"errorId\":\"e1\"}");
         assertThat(ApiJson.write(new Run("r", "f", "started", jakarta.json.JsonValue.EMPTY_JSON_OBJECT, jakarta.json.JsonValue.NULL, 2,
-                "2026-12-02T10:00Z", null, null, null, null, 0, null, null, null, null, null, null, "r")))
+                "2026-12-02T10:00Z", null, null, null, null, 0, null, null, null, null, null, null, "r", "customer-7", 5)))
                 .isEqualTo("{\"runId\":\"r\",\"flowSlug\":\"f\",\"status\":\"started\",\"input\":{},\"output\":null,\"remainingSteps\":2,"
                         + "\"startedAt\":\"2026-12-02T10:00Z\",\"completedAt\":null,\"failedAt\":null,\"cancelledAt\":null,"
                         + "\"cancelReason\":null,\"retryCount\":0,\"lastRetriedAt\":null,\"restartOfRunId\":null,\"idempotencyKey\":null,"
-                        + "\"parentRunId\":null,\"parentStepSlug\":null,\"parentTaskIndex\":null,\"rootRunId\":\"r\"}");
+                        + "\"parentRunId\":null,\"parentStepSlug\":null,\"parentTaskIndex\":null,\"rootRunId\":\"r\",\"concurrencyKey\":\"customer-7\","
+                        + "\"priority\":5}");
         assertThat(ApiJson.write(new RunDetail(new Run("r", "f", "started", jakarta.json.JsonValue.EMPTY_JSON_OBJECT,
-                jakarta.json.JsonValue.NULL, 1, "t", null, null, null, null, 0, null, null, null, null, null, null, "r"), null, null)))
-                .as("a minimal answer: the run only").startsWith("{\"run\":{\"runId\":\"r\"").endsWith("\"rootRunId\":\"r\"}}");
+                jakarta.json.JsonValue.NULL, 1, "t", null, null, null, null, 0, null, null, null, null, null, null, "r", null, 0), null, null)))
+                .as("a minimal answer: the run only").startsWith("{\"run\":{\"runId\":\"r\"").endsWith("\"concurrencyKey\":null,\"priority\":0}}");
     }
 
     @Test
