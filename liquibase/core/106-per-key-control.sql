@@ -337,8 +337,10 @@ BEGIN
     v_room_now := v_left;
     v_tokens_now := NULL;
     IF v_key.key <> '' AND p_per_key IS NOT NULL THEN
+      -- concurrency_key <> '' repeats the partial index's predicate: a generic plan cannot prove it from the parameter
       SELECT count(*) INTO v_running FROM pgflow.step_tasks t
-      WHERE t.flow_slug = p_flow AND t.concurrency_key = v_key.key AND t.status = 'started' AND t.child_run_id IS NULL;
+      WHERE t.flow_slug = p_flow AND t.concurrency_key = v_key.key AND t.concurrency_key <> '' AND t.status = 'started'
+        AND t.child_run_id IS NULL;
       v_room_now := least(v_room_now, p_per_key - v_running);
     END IF;
     IF v_key.key <> '' AND p_rate_per_key THEN
@@ -396,7 +398,8 @@ BEGIN
       priority = coalesce(h.priority, 0),
       idle = k.concurrency_key <> '' AND h.priority IS NULL
              AND NOT EXISTS (SELECT 1 FROM pgflow.step_tasks t
-                             WHERE t.flow_slug = k.flow_slug AND t.concurrency_key = k.concurrency_key AND t.status = 'started'),
+                             WHERE t.flow_slug = k.flow_slug AND t.concurrency_key = k.concurrency_key AND t.concurrency_key <> ''
+                               AND t.status = 'started'),
       tokens = CASE WHEN v.tokens IS NOT NULL THEN v.tokens ELSE k.tokens END,
       refilled_at = CASE WHEN v.tokens IS NOT NULL THEN p_now ELSE k.refilled_at END
   FROM unnest(v_keys, v_tokens) AS v(key, tokens)

@@ -38,9 +38,12 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *   <li>operator controls ({@code only=controls}): pickup of a new run's task while a wide map
  *       drains (fair claiming), and chain throughput with a concurrency limit that never binds
  *       (the cost of the per-flow claim lock) and with one that does.</li>
+ *   <li>per-key control ({@code only=keys}): the chain over {@code keys} concurrency keys with a
+ *       limit of 1 per key against the chain without keys, and the cost of one claim from
+ *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -126,6 +129,12 @@ public final class SqlCoreBenchmark {
                 }
                 return;
             }
+            if ("keys".equals(opts.get("only"))) {
+                bench.keys(runs, workers[workers.length - 1], Integer.parseInt(opts.getOrDefault("keys", "1000")),
+                        Integer.parseInt(opts.getOrDefault("rounds", "3")), Integer.parseInt(opts.getOrDefault("queued", "100000")),
+                        Integer.parseInt(opts.getOrDefault("queuedKeys", "10000")));
+                return;
+            }
             if ("controls".equals(opts.get("only"))) {
                 int w = workers[workers.length - 1];
                 bench.fairPickup(w, Integer.parseInt(opts.getOrDefault("fairMap", "10000")));
@@ -154,12 +163,18 @@ public final class SqlCoreBenchmark {
         Calibration.print(ds, clients, seconds);
     }
 
-    private void throughput(String flow, int runs, int tasksPerRun, int workers) throws Exception {
+    private double throughput(String flow, int runs, int tasksPerRun, int workers) throws Exception {
+        return throughput(flow, runs, tasksPerRun, workers, 0);
+    }
+
+    /** As above; with {@code keys > 0} run i gets the concurrency key {@code k<i % keys>}. Returns tasks/s. */
+    private double throughput(String flow, int runs, int tasksPerRun, int workers, int keys) throws Exception {
         long startNanos = System.nanoTime();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             for (int done = 0; done < runs; done += 100) {
                 st.execute("select count(*) from generate_series(1, " + Math.min(100, runs - done)
-                        + ") g, lateral pgflow.start_flow('" + flow + "', jsonb_build_object('i', g))");
+                        + ") g, lateral pgflow.start_flow('" + flow + "', jsonb_build_object('i', g)"
+                        + (keys > 0 ? ", concurrency_key => 'k' || ((" + done + " + g) % " + keys + ")" : "") + ")");
             }
         }
         double startSeconds = (System.nanoTime() - startNanos) / 1e9;
@@ -204,6 +219,69 @@ public final class SqlCoreBenchmark {
         if (stats) {
             databaseTime(expected);
         }
+        return expected / seconds;
+    }
+
+    /**
+     * Per-key control (issue 32): the chain with its runs spread over {@code keys} concurrency keys
+     * and {@code set_key_concurrency(1)}, against the same chain without keys, alternated
+     * {@code rounds} times (target: at least half the unlimited rate); then the cost of a claim of
+     * 10 from a queue of {@code queued} tasks over {@code queuedKeys} keys, with and without a
+     * per-key limit of 1 (target: under 5 ms).
+     */
+    private void keys(int runs, int workers, int keys, int rounds, int queued, int queuedKeys) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.create_flow('keyed')", "select pgflow.add_step('keyed', 's1')",
+                    "select pgflow.add_step('keyed', 's2', ARRAY['s1'])", "select pgflow.add_step('keyed', 's3', ARRAY['s2'])",
+                    "select pgflow.set_key_concurrency('keyed', 1)");
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            System.out.printf("# round %d: the chain without keys, then over %d keys with set_key_concurrency(1)%n", round, keys);
+            double plain = throughput("chain", runs, 3, workers);
+            double keyed = throughput("keyed", runs, 3, workers, keys);
+            ratios.add(keyed / plain);
+        }
+        Collections.sort(ratios);
+        if (!ratios.isEmpty()) {
+            System.out.printf("# %d keys, limit 1 per key: %.2f-%.2f of the unlimited chain rate, median %.2f (target at least 0.50)%n", keys,
+                ratios.get(0), ratios.get(ratios.size() - 1), ratios.get(ratios.size() / 2));
+        }
+
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.create_flow('wide')", "select pgflow.add_step('wide', 'only')",
+                    "select count(*) from pgflow.start_flows('wide', array_fill('{}'::jsonb, array[" + queued + "]), null,"
+                            + " array(select 'k' || (g % " + queuedKeys + ") from generate_series(1, " + queued + ") g))",
+                    "analyze pgflow.step_tasks, pgflow_internal.concurrency_keys");
+        }
+        claimCostByKey(queued, queuedKeys, false);
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.set_key_concurrency('wide', 1)");
+        }
+        claimCostByKey(queued, queuedKeys, true);
+    }
+
+    private void claimCostByKey(int queued, int queuedKeys, boolean limited) throws Exception {
+        UUID me = UUID.randomUUID();
+        List<Double> ms = new ArrayList<>();
+        long claimed = 0;
+        try (Connection c = ds.getConnection();
+             PreparedStatement claim = c.prepareStatement("select count(*) from pgflow.claim_tasks('wide', ?, 10)")) {
+            exec(c, "select pgflow.register_worker('" + me + "', 'wide', 'bench')");
+            claim.setObject(1, me);
+            for (int i = 0; i < 300; i++) {
+                long t0 = System.nanoTime();
+                try (ResultSet rs = claim.executeQuery()) {
+                    rs.next();
+                    claimed += rs.getLong(1);
+                }
+                ms.add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+        Collections.sort(ms);
+        System.out.printf("# claim of 10 from %,d queued tasks over %,d keys%s: median %.2f ms, p95 %.2f ms, max %.2f ms over %d claims"
+                        + " (%d tasks claimed; target under 5 ms)%n", queued, queuedKeys, limited ? ", set_key_concurrency(1)" : ", no limit",
+                ms.get(ms.size() / 2), ms.get(ms.size() * 95 / 100), ms.get(ms.size() - 1), ms.size(), claimed);
     }
 
     /**

@@ -141,7 +141,8 @@ public class RunQueries {
     public Optional<String> heldBack(UUID runId) {
         List<?> rows = em.createNativeQuery("SELECT r.concurrency_key, f.max_running_per_key,"
                 + " CASE WHEN f.max_running_per_key IS NOT NULL AND r.concurrency_key IS NOT NULL THEN (SELECT count(*) FROM pgflow.step_tasks t"
-                + "   WHERE t.flow_slug = r.flow_slug AND t.concurrency_key = r.concurrency_key AND t.status = 'started' AND t.child_run_id IS NULL) END,"
+                + "   WHERE t.flow_slug = r.flow_slug AND t.concurrency_key = r.concurrency_key AND t.concurrency_key <> ''"
+                + "   AND t.status = 'started' AND t.child_run_id IS NULL) END,"
                 + " f.rate_per_second::float8, f.rate_per_key,"
                 + " (CASE WHEN f.rate_per_second IS NULL THEN NULL"
                 + "   WHEN f.rate_per_key THEN (SELECT least(f.rate_burst, coalesce(k.tokens + f.rate_per_second"

@@ -96,7 +96,14 @@ public class FlowView implements Serializable {
     private String slug;
     private String input = "{}";
     private String idempotencyKey;
+    private String concurrencyKey;
+    private Integer priority;
     private Integer maxRunning;
+    private Integer maxRunningPerKey;
+    private java.math.BigDecimal ratePerSecond;
+    private Integer rateBurst;
+    private boolean ratePerKey;
+    private transient List<FlowQueries.KeyLoad> busiestKeys;
 
     private transient Optional<FlowQueries.FlowSummary> summary;
 
@@ -111,7 +118,13 @@ public class FlowView implements Serializable {
     private Optional<FlowQueries.FlowSummary> summary() {
         if (summary == null) {
             summary = slug == null || slug.isBlank() ? Optional.empty() : flows.flow(slug);
-            summary.ifPresent(s -> maxRunning = s.flow().maxRunning());
+            summary.ifPresent(s -> {
+                maxRunning = s.flow().maxRunning();
+                maxRunningPerKey = s.flow().maxRunningPerKey();
+                ratePerSecond = s.flow().ratePerSecond();
+                rateBurst = s.flow().rateBurst();
+                ratePerKey = s.flow().ratePerKey();
+            });
         }
         return summary;
     }
@@ -169,6 +182,25 @@ public class FlowView implements Serializable {
 
     public String getLimit() {
         return flow().flow().maxRunning() == null ? "none" : flow().flow().maxRunning() + " tasks at once";
+    }
+
+    public String getKeyLimit() {
+        Integer perKey = flow().flow().maxRunningPerKey();
+        return perKey == null ? "none" : perKey + " tasks of one concurrency key at once";
+    }
+
+    public String getRate() {
+        var f = flow().flow();
+        return f.ratePerSecond() == null ? "none" : f.ratePerSecond().stripTrailingZeros().toPlainString() + " tasks a second"
+                + (f.ratePerKey() ? " per concurrency key" : " for the flow") + ", bursts of " + f.rateBurst();
+    }
+
+    /** The ten keys with the most tasks running, then queued (read once per request). */
+    public List<FlowQueries.KeyLoad> getBusiestKeys() {
+        if (busiestKeys == null) {
+            busiestKeys = flows.busiestKeys(slug, 10);
+        }
+        return busiestKeys;
     }
 
     public List<Map.Entry<String, Long>> getRunCounts() {
@@ -263,6 +295,55 @@ public class FlowView implements Serializable {
                 : "At most " + maxRunning + " tasks of " + slug + " run at once.");
     }
 
+    public Integer getMaxRunningPerKey() {
+        return maxRunningPerKey;
+    }
+
+    public void setMaxRunningPerKey(Integer maxRunningPerKey) {
+        this.maxRunningPerKey = maxRunningPerKey;
+    }
+
+    public java.math.BigDecimal getRatePerSecond() {
+        return ratePerSecond;
+    }
+
+    public void setRatePerSecond(java.math.BigDecimal ratePerSecond) {
+        this.ratePerSecond = ratePerSecond;
+    }
+
+    public Integer getRateBurst() {
+        return rateBurst;
+    }
+
+    public void setRateBurst(Integer rateBurst) {
+        this.rateBurst = rateBurst;
+    }
+
+    public boolean isRatePerKey() {
+        return ratePerKey;
+    }
+
+    public void setRatePerKey(boolean ratePerKey) {
+        this.ratePerKey = ratePerKey;
+    }
+
+    /** set_key_concurrency: an admin's (it changes every tenant's service). */
+    @RolesAllowed(Role.Name.ADMIN)
+    public void keyLimit() {
+        control(() -> engine.setKeyConcurrency(slug, maxRunningPerKey), maxRunningPerKey == null
+                ? "Removed the limit per concurrency key of " + slug + "."
+                : "At most " + maxRunningPerKey + " tasks of one concurrency key of " + slug + " run at once.");
+    }
+
+    /** set_rate_limit: an admin's. */
+    @RolesAllowed(Role.Name.ADMIN)
+    public void rateLimit() {
+        control(() -> engine.setRateLimit(slug, ratePerSecond, rateBurst, ratePerKey), ratePerSecond == null
+                ? "Removed the rate limit of " + slug + "."
+                : "At most " + ratePerSecond.stripTrailingZeros().toPlainString() + " tasks a second " + (ratePerKey ? "per concurrency key"
+                        : "of the flow") + " start in " + slug + ".");
+    }
+
     private interface Control {
         Object run() throws EngineRefusal, SQLException;
     }
@@ -275,6 +356,7 @@ public class FlowView implements Serializable {
             Messages.error(Messages.why(e));
         }
         summary = null;
+        busiestKeys = null;
     }
 
     // ---- start a run
@@ -295,6 +377,22 @@ public class FlowView implements Serializable {
         this.idempotencyKey = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
     }
 
+    public String getConcurrencyKey() {
+        return concurrencyKey;
+    }
+
+    public void setConcurrencyKey(String concurrencyKey) {
+        this.concurrencyKey = concurrencyKey == null || concurrencyKey.isBlank() ? null : concurrencyKey.trim();
+    }
+
+    public Integer getPriority() {
+        return priority;
+    }
+
+    public void setPriority(Integer priority) {
+        this.priority = priority;
+    }
+
     /** Starts a run and opens it; bad JSON and the engine's refusals are shown next to the input. */
     @RolesAllowed(Role.Name.OPERATOR)
     public String start() {
@@ -311,10 +409,13 @@ public class FlowView implements Serializable {
             return null;
         }
         try {
-            StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey);
+            StartedRun started = engine.startFlow(slug, value.toString(), null, idempotencyKey,
+                    registry.runKeys(slug, value.toString(), concurrencyKey, priority));
             return "run?faces-redirect=true&id=" + started.run().runId();
         } catch (EngineRefusal | SQLException e) {
             Messages.fieldError("start:input", Messages.why(e));
+        } catch (IllegalArgumentException e) {
+            Messages.fieldError("start:input", e.getMessage()); // the flow's concurrencyKey or priority function refused the input
         }
         return null;
     }

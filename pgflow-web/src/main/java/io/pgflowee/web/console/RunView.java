@@ -237,6 +237,9 @@ public class RunView implements Serializable {
     @Inject
     transient io.pgflowee.engine.control.Signals signals;
 
+    @Inject
+    transient io.pgflowee.engine.control.EngineOperations engine;
+
     private String id;
     private UUID runId;
     private boolean badId;
@@ -248,6 +251,10 @@ public class RunView implements Serializable {
     private transient String timeline;
     /** {@link #getNoWorker()}, once read (null: not read yet). */
     private transient Optional<String> noWorker;
+    /** {@link #getHeldBack()}, once read (null: not read yet). */
+    private transient Optional<String> heldBack;
+    /** The priority typed in the run page's form. */
+    private Integer newPriority;
     /** The signal payloads typed in the run page's forms, by step slug. */
     private final java.util.HashMap<String, String> payloads = new java.util.HashMap<>();
 
@@ -314,6 +321,50 @@ public class RunView implements Serializable {
                     + " the flow starts (or the flow is resumed there). See Workers.");
         }
         return noWorker.orElse(null);
+    }
+
+    /**
+     * For a started run whose due tasks a limit holds back (its key's slots, the rate limit's
+     * tokens, the flow's limit): what the page says; null otherwise.
+     */
+    public String getHeldBack() {
+        if (heldBack == null) {
+            heldBack = "started".equals(getStatus()) ? runs.heldBack(runId) : Optional.empty();
+        }
+        return heldBack.orElse(null);
+    }
+
+    public String getConcurrencyKey() {
+        return run().concurrencyKey();
+    }
+
+    public int getPriority() {
+        return run().priority();
+    }
+
+    public Integer getNewPriority() {
+        return newPriority == null && isFound() ? Integer.valueOf(getPriority()) : newPriority;
+    }
+
+    public void setNewPriority(Integer newPriority) {
+        this.newPriority = newPriority;
+    }
+
+    /** set_run_priority: the run and the child runs it started take the typed priority. */
+    @RolesAllowed(Role.Name.OPERATOR)
+    public void changePriority() {
+        if (newPriority == null) {
+            Messages.error("Type a priority from -100 to 100.");
+            return;
+        }
+        try {
+            engine.setRunPriority(runId, newPriority);
+            Messages.info("Run " + runId + " now has priority " + newPriority + ".");
+        } catch (EngineRefusal | SQLException e) {
+            Messages.error("Priority not changed: " + Messages.why(e));
+        }
+        newPriority = null;
+        refresh();
     }
 
     public String getStartedAt() {
@@ -583,6 +634,7 @@ public class RunView implements Serializable {
         dag = null;
         timeline = null;
         noWorker = null;
+        heldBack = null;
     }
 
     @RolesAllowed(Role.Name.OPERATOR)

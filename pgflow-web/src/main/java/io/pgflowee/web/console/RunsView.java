@@ -39,7 +39,15 @@ public class RunsView implements Serializable {
 
     /** One run of the table (getters: Faces' EL 5 does not read record components). */
     public record RunLine(String runId, String flowSlug, String status, String startedAt, String duration, int remainingSteps,
-                          int retryCount) implements Serializable {
+                          int retryCount, String concurrencyKey, int priority) implements Serializable {
+        public String getConcurrencyKey() {
+            return concurrencyKey == null ? "" : concurrencyKey;
+        }
+
+        public int getPriority() {
+            return priority;
+        }
+
         public String getRunId() {
             return runId;
         }
@@ -92,6 +100,8 @@ public class RunsView implements Serializable {
     private String runIdPrefix;
     private String inputContains;
     private java.util.UUID parent;
+    private String concurrencyKey;
+    private Integer priority;
     private String cursor;
     private String statusParam;
 
@@ -163,6 +173,23 @@ public class RunsView implements Serializable {
         }
     }
 
+    /** Only the runs of this concurrency key (the flow page's busiest keys link here). */
+    public String getConcurrencyKey() {
+        return concurrencyKey;
+    }
+
+    public void setConcurrencyKey(String concurrencyKey) {
+        this.concurrencyKey = concurrencyKey == null || concurrencyKey.isBlank() ? null : concurrencyKey.trim();
+    }
+
+    public Integer getPriority() {
+        return priority;
+    }
+
+    public void setPriority(Integer priority) {
+        this.priority = priority;
+    }
+
     public String getRunIdPrefix() {
         return runIdPrefix;
     }
@@ -204,9 +231,11 @@ public class RunsView implements Serializable {
         }
         try {
             return new RunFilter(flow, only, startedAfter == null ? null : startedAfter.atOffset(ZoneOffset.UTC),
-                    startedBefore == null ? null : startedBefore.atOffset(ZoneOffset.UTC), runIdPrefix, inputContains, parent);
+                    startedBefore == null ? null : startedBefore.atOffset(ZoneOffset.UTC), runIdPrefix, inputContains, parent)
+                    .withKey(concurrencyKey, priority);
         } catch (InvalidQueryException e) {
-            String field = e.getMessage().startsWith("runIdPrefix") ? "filter:runIdPrefix" : "filter:inputContains";
+            String field = e.getMessage().startsWith("runIdPrefix") ? "filter:runIdPrefix"
+                    : e.getMessage().startsWith("priority") ? "filter:priority" : "filter:inputContains";
             Messages.fieldError(field, e.getMessage().replace("runIdPrefix", "Run id").replace("inputContains", "Input contains"));
             return null;
         }
@@ -226,7 +255,7 @@ public class RunsView implements Serializable {
             lines = new ArrayList<>();
             for (RunRecord r : page().runs()) {
                 lines.add(new RunLine(r.runId().toString(), r.flowSlug(), r.status().dbValue(), Times.shown(r.startedAt()),
-                        Times.duration(r.startedAt(), r.finishedAt()), r.remainingSteps(), r.retryCount()));
+                        Times.duration(r.startedAt(), r.finishedAt()), r.remainingSteps(), r.retryCount(), r.concurrencyKey(), r.priority()));
             }
         }
         return lines;
@@ -269,6 +298,8 @@ public class RunsView implements Serializable {
         startedBefore = null;
         runIdPrefix = null;
         inputContains = null;
+        concurrencyKey = null;
+        priority = null;
         search();
     }
 

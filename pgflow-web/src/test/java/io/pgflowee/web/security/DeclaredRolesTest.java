@@ -125,6 +125,11 @@ class DeclaredRolesTest {
         assertThat(RoleDeclaration.of(jobs.getMethod("startPrune"), jobs).orElseThrow().roles()).containsExactly(Role.Name.ADMIN);
         Class<?> runs = Class.forName("io.pgflowee.web.console.RunsView");
         assertThat(RoleDeclaration.of(runs.getMethod("execute"), runs).orElseThrow().roles()).containsExactly(Role.Name.OPERATOR);
+        assertThat(RoleDeclaration.of(run.getMethod("changePriority"), run).orElseThrow().roles()).containsExactly(Role.Name.OPERATOR);
+        Class<?> flow = Class.forName("io.pgflowee.web.console.FlowView");
+        assertThat(RoleDeclaration.of(flow.getMethod("keyLimit"), flow).orElseThrow().roles()).containsExactly(Role.Name.ADMIN);
+        assertThat(RoleDeclaration.of(flow.getMethod("rateLimit"), flow).orElseThrow().roles()).containsExactly(Role.Name.ADMIN);
+        assertThat(RoleDeclaration.of(flow.getMethod("limit"), flow).orElseThrow().roles()).containsExactly(Role.Name.OPERATOR);
     }
 
     private static String beanName(Class<?> c) {
