@@ -142,6 +142,38 @@ class ServerLifecycleIT {
         assertThat(log).contains("PGFLOW-100 1 signal wait(s) passed their deadline: 1 run(s) failed");
     }
 
+    @Test
+    void aLimitPerConcurrencyKeyHoldsAcrossTwoServers() throws Exception {
+        // two handlers at once per server: the three keys' tasks can only run side by side on both
+        String two = "-Dpgflow.worker.it_keyed.maxConcurrent=2";
+        try (MicroProcess a = start("a", two); MicroProcess b = start("b", two)) {
+            a.awaitReady();
+            b.awaitReady();
+            // both servers' workers are up before any task is queued: either may claim any of them
+            sql("select 1 from (select pgflow.pause_flow('it_keyed'), pgflow.set_key_concurrency('it_keyed', 1)) s");
+            sql("select count(*) from pgflow.start_flows('it_keyed', (select array_agg(jsonb_build_object('ms', 400)) from generate_series(1, 12)),"
+                    + " null, (select array_agg('tenant-' || (g % 3)) from generate_series(1, 12) g))");
+            sql("select 1 from (select pgflow.resume_flow('it_keyed')) r");
+            int maxPerKey = 0;
+            int maxRunning = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!"12".equals(sql("select count(*) from pgflow.runs where flow_slug = 'it_keyed' and status = 'completed'"))) {
+                assertThat(System.nanoTime()).as("12 runs completed within 60 s").isLessThan(deadline);
+                String[] sample = sql("select coalesce(max(n), 0) || ' ' || coalesce(sum(n), 0) from (select count(*) n from pgflow.step_tasks"
+                        + " where flow_slug = 'it_keyed' and status = 'started' group by concurrency_key) k").split(" ");
+                maxPerKey = Math.max(maxPerKey, Integer.parseInt(sample[0]));
+                maxRunning = Math.max(maxRunning, Integer.parseInt(sample[1]));
+                Thread.sleep(20);
+            }
+            assertThat(maxPerKey).as("never two tasks of one key at once, on either server").isEqualTo(1);
+            assertThat(maxRunning).as("the three keys ran side by side (so on both servers)").isEqualTo(3);
+            assertThat(sql("select string_agg(distinct output->>'work', ',' order by output->>'work') from pgflow.runs where flow_slug = 'it_keyed'"))
+                    .as("both servers ran tasks").isEqualTo("a,b");
+            assertThat(sql("select string_agg(k || ':' || n, ',' order by k) from (select concurrency_key k, count(*) n from pgflow.runs"
+                    + " where flow_slug = 'it_keyed' group by 1) x")).isEqualTo("tenant-0:4,tenant-1:4,tenant-2:4");
+        }
+    }
+
     private static MicroProcess start(String name, String... properties) throws Exception {
         List<String> all = new ArrayList<>(List.of("-Dpgflow.db.url=" + url()));
         all.addAll(List.of(properties));

@@ -52,6 +52,7 @@ public class ConsoleIT extends OnSharedServer {
         ConsoleJourneys.bulkRetryByFilter(base);
         ConsoleJourneys.operatorApprovesAWaitingRun(base);
         ConsoleJourneys.operatorFollowsAFamily(base);
+        ConsoleJourneys.adminLimitsAKeyAndAnOperatorExpeditesARun(base);
         ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.signInDashboardSignOut(base);

@@ -36,6 +36,61 @@ public class RunsApiIT extends OnSharedServer {
 
     @Test
     @RunAsClient
+    void restStartsRunsWithTheFlowsKeyAndPriorityOrTheHeadersAndAdminsLimitEachKeyAndTheRate() throws Exception {
+        String tenant = "t-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        assertEquals(200, post("api/flows/it_keyed/pause", "").statusCode());
+        JsonObject run;
+        HttpResponse<String> headers;
+        try {
+            HttpResponse<String> computed = post("api/flows/it_keyed/runs", "{\"tenant\": \"" + tenant + "\", \"tier\": 3}");
+            assertEquals(201, computed.statusCode(), computed.body());
+            run = json(computed).getJsonObject("run");
+            assertEquals(tenant, run.getString("concurrencyKey"), "the flow's concurrencyKey function");
+            assertEquals(3, run.getInt("priority"), "the flow's priority function");
+            HttpRequest chosen = HttpRequest.newBuilder(base.toURI().resolve("api/flows/it_keyed/runs")).header("Content-Type", "application/json")
+                    .header("Authorization", basic("it-operator", "it-operator-secret")).header("Pgflow-Concurrency-Key", tenant + "-vip")
+                    .header("Pgflow-Priority", "-2").POST(HttpRequest.BodyPublishers.ofString("{\"tenant\": \"" + tenant + "\"}")).build();
+            headers = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(chosen, HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, headers.statusCode(), headers.body());
+            assertEquals(tenant + "-vip", json(headers).getJsonObject("run").getString("concurrencyKey"));
+            assertEquals(-2, json(headers).getJsonObject("run").getInt("priority"));
+
+            String id = run.getString("runId");
+            HttpResponse<String> raised = post("api/runs/" + id + "/priority", "{\"priority\": 9}");
+            assertEquals(200, raised.statusCode(), raised.body());
+            assertEquals(9, json(raised).getJsonObject("run").getInt("priority"));
+            assertProblem(post("api/runs/" + id + "/priority", "{\"priority\": 101}"), 422, "Priority refused",
+                    "Run " + id + ": priority must be between -100 and 100 (higher runs first), got 101");
+            HttpResponse<String> listed = get(base.toURI().resolve("api/runs?flow=it_keyed&key=" + tenant));
+            assertEquals(1, json(listed).getJsonArray("runs").size(), listed.body());
+
+            assertProblem(postAs("it-operator", "api/flows/it_keyed/key-concurrency", "{\"maxRunningPerKey\": 1}", null), 403, "Forbidden",
+                    "user 'it-operator' may not POST /api/flows/it_keyed/key-concurrency: it needs pgflow-admin");
+            HttpResponse<String> limited = post("api/flows/it_keyed/key-concurrency", "{\"maxRunningPerKey\": 1}");
+            assertEquals(200, limited.statusCode(), limited.body());
+            assertEquals(1, json(limited).getInt("maxRunningPerKey"));
+            HttpResponse<String> rated = post("api/flows/it_keyed/rate-limit", "{\"perSecond\": 50, \"burst\": 10}");
+            assertEquals("{\"perSecond\":50,\"burst\":10,\"perKey\":false}", json(rated).getJsonObject("rateLimit").toString());
+            JsonObject flow = json(get(base.toURI().resolve("api/flows/it_keyed")));
+            assertTrue(flow.getJsonArray("busiestKeys").getValuesAs(JsonObject.class).stream()
+                    .anyMatch(k -> k.getString("key").equals(tenant) && k.getInt("queued") == 1 && k.getInt("running") == 0), flow.toString());
+        } finally {
+            post("api/flows/it_keyed/key-concurrency", "{\"maxRunningPerKey\": null}");
+            post("api/flows/it_keyed/rate-limit", "{\"perSecond\": null}");
+            post("api/flows/it_keyed/resume", "");
+        }
+        for (String id : List.of(run.getString("runId"), json(headers).getJsonObject("run").getString("runId"))) {
+            String status = "started";
+            for (int i = 0; i < 300 && status.equals("started"); i++) {
+                Thread.sleep(100);
+                status = json(get(base.toURI().resolve("api/runs/" + id))).getJsonObject("run").getString("status");
+            }
+            assertEquals("completed", status, "run " + id + " after the flow was resumed");
+        }
+    }
+
+    @Test
+    @RunAsClient
     void restStartsAreIdempotentWithAnIdempotencyKeyHeader() throws Exception {
         String key = "order-" + java.util.UUID.randomUUID();
         String input = "{\"first_name\": \"Ida\", \"last_name\": \"Key\"}";

@@ -305,6 +305,66 @@ public final class ConsoleJourneys {
         });
     }
 
+    /**
+     * Per-key control: an admin limits it_keyed to one task per concurrency key on the flow page;
+     * three runs of one tenant queue behind it (the busiest keys show 1 running, 2 queued; a held
+     * run's page says why), an operator raises one's priority, the admin sets and removes a rate.
+     */
+    public static void adminLimitsAKeyAndAnOperatorExpeditesARun(URL base) throws Exception {
+        String tenant = "web-" + UUID.randomUUID().toString().substring(0, 6);
+        journey("per-key", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-admin", "it-admin-secret");
+            d.get(base + "flow.xhtml?slug=it_keyed");
+            typeNumber(wait, "controls:maxRunningPerKey_input", "1");
+            click(wait, By.id("controls:key-limit"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"),
+                    "At most 1 tasks of one concurrency key of it_keyed run at once."));
+            assertEquals("1 tasks of one concurrency key at once", text(wait, "#flow-key-limit"));
+
+            scalar("select count(*) from pgflow.start_flows('it_keyed', array_fill(jsonb_build_object('ms', 4000, 'tenant', '" + tenant
+                    + "'), array[3]), null, array_fill('" + tenant + "'::text, array[3]))");
+            waitFor(() -> scalarText("select count(*) filter (where t.status = 'started') || '/' || count(*) filter (where t.status = 'queued')"
+                    + " from pgflow.step_tasks t where t.flow_slug = 'it_keyed' and t.concurrency_key = '" + tenant + "'").equals("1/2"));
+            d.get(base + "flow.xhtml?slug=it_keyed");
+            List<String> keys = texts(d, "[id='busiest-keys_data'] tr");
+            assertTrue(keys.contains(tenant + " 1 2"), keys.toString());
+            copyToDocs(browser.screenshot("console-keys"), "console-keys.png");
+
+            String held = scalarText("select r.run_id::text from pgflow.runs r join pgflow.step_tasks t using (run_id)"
+                    + " where r.concurrency_key = '" + tenant + "' and t.status = 'queued' order by r.run_id limit 1");
+            d.get(base + "run.xhtml?id=" + held);
+            assertEquals("Waiting for a slot of its concurrency key \"" + tenant + "\": 1 of 1 running (set_key_concurrency)",
+                    text(wait, "#run-held-back"));
+            assertEquals("0", text(wait, "#run-priority"));
+            typeNumber(wait, "run:new-priority_input", "50");
+            click(wait, By.id("run:set-priority"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Run " + held + " now has priority 50."));
+            wait.until(ExpectedConditions.textToBe(By.id("run-priority"), "50"));
+            assertEquals(50L, scalar("select priority from pgflow.step_tasks where run_id = '" + held + "'"));
+
+            d.get(base + "flow.xhtml?slug=it_keyed");
+            typeNumber(wait, "controls:ratePerSecond_input", "2.5");
+            click(wait, By.id("controls:rate-limit"));
+            wait.until(ExpectedConditions.textToBe(By.id("flow-rate"), "2.5 tasks a second for the flow, bursts of 3"));
+            typeNumber(wait, "controls:ratePerSecond_input", "");
+            click(wait, By.id("controls:rate-limit"));
+            wait.until(ExpectedConditions.textToBe(By.id("flow-rate"), "none"));
+            typeNumber(wait, "controls:maxRunningPerKey_input", "");
+            click(wait, By.id("controls:key-limit"));
+            wait.until(ExpectedConditions.textToBe(By.id("flow-key-limit"), "none"));
+        });
+        waitFor(() -> scalar("select count(*) from pgflow.runs where concurrency_key = '" + tenant + "' and status = 'completed'") == 3L);
+    }
+
+    /** Replaces what a PrimeFaces inputNumber holds with {@code value} (empty: clears it). */
+    private static void typeNumber(WebDriverWait wait, String id, String value) {
+        WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id(id)));
+        input.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), org.openqa.selenium.Keys.DELETE);
+        if (!value.isEmpty()) {
+            input.sendKeys(value);
+        }
+    }
+
     /** Three failed runs retried together by a filter, after a confirmation that counts them. */
     public static void bulkRetryByFilter(URL base) throws Exception {
         createBrokenTable();

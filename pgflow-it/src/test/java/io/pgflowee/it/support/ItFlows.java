@@ -308,6 +308,26 @@ public final class ItFlows {
     }
 
     /**
+     * Per-key control (ServerLifecycleIT, RunsApiIT): the run's concurrency key is its input's
+     * {@code tenant} (the DSL computes it when REST starts the flow); the step works {@code ms}
+     * (input, default 0) and answers the server's name.
+     */
+    @ApplicationScoped
+    public static class Keyed implements FlowDefinition {
+        @Override
+        public Flow<JsonValue> flow() {
+            Flow<JsonValue> flow = Flow.define("it_keyed", JsonValue.class).maxAttempts(1).timeout(60)
+                    .concurrencyKey(in -> ((jakarta.json.JsonObject) in).getString("tenant", null))
+                    .priority(in -> ((jakarta.json.JsonObject) in).getInt("tier", 0));
+            flow.step("work", String.class).run(in -> {
+                Thread.sleep(((jakarta.json.JsonObject) in).getInt("ms", 0));
+                return System.getProperty("it.server", "arquillian");
+            });
+            return flow;
+        }
+    }
+
+    /**
      * For {@link ChaosIT}: a root step {@code items} ({@code width} numbers from {@code n}), a map
      * {@code square} over them, a conditional root step {@code bonus} (only for {@code "vip": true}),
      * and {@code total} = the sum of the squares plus the bonus: {@link #chaosTotal}. Every handler
