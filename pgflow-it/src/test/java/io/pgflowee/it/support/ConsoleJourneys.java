@@ -318,8 +318,8 @@ public final class ConsoleJourneys {
             typeNumber(wait, "controls:maxRunningPerKey_input", "1");
             click(wait, By.id("controls:key-limit"));
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"),
-                    "At most 1 tasks of one concurrency key of it_keyed run at once."));
-            assertEquals("1 tasks of one concurrency key at once", text(wait, "#flow-key-limit"));
+                    "At most 1 task of one concurrency key of it_keyed run at once."));
+            assertEquals("1 task of one concurrency key at once", text(wait, "#flow-key-limit"));
 
             scalar("select count(*) from pgflow.start_flows('it_keyed', array_fill(jsonb_build_object('ms', 4000, 'tenant', '" + tenant
                     + "'), array[3]), null, array_fill('" + tenant + "'::text, array[3]))");

@@ -186,7 +186,7 @@ public class FlowView implements Serializable {
 
     public String getKeyLimit() {
         Integer perKey = flow().flow().maxRunningPerKey();
-        return perKey == null ? "none" : perKey + " tasks of one concurrency key at once";
+        return perKey == null ? "none" : tasks(perKey) + " of one concurrency key at once";
     }
 
     public String getRate() {
@@ -332,7 +332,11 @@ public class FlowView implements Serializable {
     public void keyLimit() {
         control(() -> engine.setKeyConcurrency(slug, maxRunningPerKey), maxRunningPerKey == null
                 ? "Removed the limit per concurrency key of " + slug + "."
-                : "At most " + maxRunningPerKey + " tasks of one concurrency key of " + slug + " run at once.");
+                : "At most " + tasks(maxRunningPerKey) + " of one concurrency key of " + slug + " run at once.");
+    }
+
+    private static String tasks(int n) {
+        return n == 1 ? "1 task" : n + " tasks";
     }
 
     /** set_rate_limit: an admin's. */
