@@ -79,11 +79,15 @@ class SeveralWorkersTest {
 
     /** A worker as one server would run it: its own handler pool and its own claim scheduler. */
     private FlowWorker startWorker(Flow<?> flow) throws Exception {
+        return startWorker(flow, null);
+    }
+
+    private FlowWorker startWorker(Flow<?> flow, io.pgflowee.engine.metrics.PgflowMetrics metrics) throws Exception {
         ExecutorService handlers = Executors.newCachedThreadPool();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
         executors.add(handlers);
         executors.add(scheduler);
-        FlowWorker worker = new FlowWorker(flow, dataSource, handlers, scheduler, FOUR_AT_A_TIME, JsonCodec.create(), "test");
+        FlowWorker worker = new FlowWorker(flow, dataSource, handlers, scheduler, FOUR_AT_A_TIME, JsonCodec.create(), "test", metrics);
         worker.start();
         workers.add(worker);
         return worker;
@@ -104,6 +108,33 @@ class SeveralWorkersTest {
             }
             Thread.sleep(100);
         }
+    }
+
+    @Test
+    void aWorkerHeldBackByARateLimitWaitsForTheNextTokenInsteadOfClaimingAtEveryPoll() throws Exception {
+        Flow<JsonValue> flow = Flow.define("rated_work", JsonValue.class);
+        flow.step("only", String.class).run(in -> "done");
+        compile(flow);
+        db.exec("select pgflow.set_rate_limit('rated_work', 1, 1)"); // one task a second, one at once
+        AtomicInteger claims = new AtomicInteger();
+        startWorker(flow, new io.pgflowee.engine.metrics.PgflowMetrics() {
+            @Override
+            public void claimed(String flowSlug, long nanos) {
+                claims.incrementAndGet();
+            }
+        });
+        Thread.sleep(300); // the worker's first polls find nothing to do
+        int before = claims.get();
+
+        long t0 = System.nanoTime();
+        db.exec("select count(*) from pgflow.start_flows('rated_work', array_fill('{}'::jsonb, array[4]))");
+        awaitAllRunsEnded("rated_work", 30);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        assertThat(db.<Long>one("select count(*) from pgflow.runs where flow_slug = 'rated_work' and status = 'completed'")).isEqualTo(4L);
+        assertThat(seconds).as("the bucket's one token, then one a second").isGreaterThanOrEqualTo(2.9);
+        // polling every 50 ms would have claimed about 60 times in those 3 s; waiting for each token, a handful
+        assertThat(claims.get() - before).as("claims in %.1f s", seconds).isBetween(4, 12);
     }
 
     @Test
