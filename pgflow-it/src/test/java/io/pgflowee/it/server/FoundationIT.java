@@ -120,7 +120,7 @@ public class FoundationIT extends OnSharedServer {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_lifecycle",
+        assertEquals(List.of("cart_invoice", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_keyed", "it_lifecycle",
                 "it_prune", "it_slow", "it_stuck", "order_approval", "order_fulfilment", "payment", "shipping"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",

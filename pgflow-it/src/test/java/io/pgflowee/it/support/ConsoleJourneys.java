@@ -321,7 +321,8 @@ public final class ConsoleJourneys {
                     "At most 1 task of one concurrency key of it_keyed run at once."));
             assertEquals("1 task of one concurrency key at once", text(wait, "#flow-key-limit"));
 
-            scalar("select count(*) from pgflow.start_flows('it_keyed', array_fill(jsonb_build_object('ms', 4000, 'tenant', '" + tenant
+            // each task works 30 s: nothing of the tenant moves (and no page re-renders under the typing) during the journey
+            scalar("select count(*) from pgflow.start_flows('it_keyed', array_fill(jsonb_build_object('ms', 30000, 'tenant', '" + tenant
                     + "'), array[3]), null, array_fill('" + tenant + "'::text, array[3]))");
             waitFor(() -> scalarText("select count(*) filter (where t.status = 'started') || '/' || count(*) filter (where t.status = 'queued')"
                     + " from pgflow.step_tasks t where t.flow_slug = 'it_keyed' and t.concurrency_key = '" + tenant + "'").equals("1/2"));
@@ -353,7 +354,10 @@ public final class ConsoleJourneys {
             click(wait, By.id("controls:key-limit"));
             wait.until(ExpectedConditions.textToBe(By.id("flow-key-limit"), "none"));
         });
-        waitFor(() -> scalar("select count(*) from pgflow.runs where concurrency_key = '" + tenant + "' and status = 'completed'") == 3L);
+        // cancelled rather than waited for (90 s): the running handler is interrupted
+        scalar("select count(*) from pgflow.runs r, lateral pgflow.cancel_run(r.run_id, 'console journey done')"
+                + " where r.concurrency_key = '" + tenant + "' and r.status = 'started'");
+        waitFor(() -> scalar("select count(*) from pgflow.runs where concurrency_key = '" + tenant + "' and status = 'cancelled'") == 3L);
     }
 
     /** Replaces what a PrimeFaces inputNumber holds with {@code value} (empty: clears it). */

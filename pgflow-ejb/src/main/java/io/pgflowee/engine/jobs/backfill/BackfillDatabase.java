@@ -36,6 +36,10 @@ public class BackfillDatabase {
     @Inject
     EngineOperations engine;
 
+    /** The flows of this server: their concurrencyKey / priority functions give each backfilled run its key and priority. */
+    @Inject
+    io.pgflowee.engine.flows.FlowRegistry registry;
+
     /** What one chunk's starts did. */
     public record Started(int created, int existing) {
     }
@@ -55,8 +59,9 @@ public class BackfillDatabase {
             inputs.add(item.json());
             keys.add(keyPrefix + item.key());
         }
+        List<io.pgflowee.api.flow.RunKeys> runKeys = runKeys(flow, items); // refused before anything is written
         try {
-            for (EngineOperations.StartedItem run : engine.startFlows(flow, inputs, keys)) {
+            for (EngineOperations.StartedItem run : engine.startFlows(flow, inputs, keys, runKeys)) {
                 if (run.created()) {
                     created++;
                 } else {
@@ -68,6 +73,26 @@ public class BackfillDatabase {
             throw e;
         }
         return new Started(created, existing);
+    }
+
+    /**
+     * Each item's concurrency key and priority from the flow's Java definition, or null when it
+     * computes none (or the flow is not deployed here); a function that throws on an item refuses
+     * the chunk naming the item (the job then skips it, as any refused item).
+     */
+    private List<io.pgflowee.api.flow.RunKeys> runKeys(String flow, List<BackfillItem> items) throws EngineRefusal {
+        if (registry == null || registry.flow(flow).map(f -> !f.computesRunKeys()).orElse(true)) {
+            return null;
+        }
+        List<io.pgflowee.api.flow.RunKeys> out = new ArrayList<>(items.size());
+        for (BackfillItem item : items) {
+            try {
+                out.add(registry.runKeys(flow, item.json(), null, null));
+            } catch (IllegalArgumentException e) {
+                throw EngineRefusal.invalid("item " + item.key() + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /**
