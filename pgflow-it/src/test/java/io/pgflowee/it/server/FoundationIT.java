@@ -125,7 +125,7 @@ public class FoundationIT extends OnSharedServer {
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",
                         "it_cancel: COMPILED", "it_changed: COMPILED", "it_chaos: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
-                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_lifecycle: COMPILED", "it_prune: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED", "order_approval: VERIFIED",
+                        "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_keyed: COMPILED", "it_lifecycle: COMPILED", "it_prune: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED", "order_approval: VERIFIED",
                         "order_fulfilment: VERIFIED", "payment: VERIFIED", "shipping: VERIFIED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());
         assertTrue(registry.isRunnable("greet_user"));
