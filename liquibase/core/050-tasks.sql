@@ -569,7 +569,7 @@ BEGIN
     ), fair AS (
       SELECT t.run_id, t.step_slug, t.task_index, t.visible_at, 2 AS rank
       FROM pgflow.step_tasks t
-      WHERE NOT v_keyed AND t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now
+      WHERE NOT v_keyed AND t.flow_slug = v_flow AND t.status = 'queued' AND t.visible_at <= v_now AND t.concurrency_key = ''
         AND NOT EXISTS (SELECT 1 FROM oldest o
                         WHERE o.run_id = t.run_id AND o.step_slug = t.step_slug AND o.task_index = t.task_index)
       ORDER BY t.priority DESC, t.task_index, t.visible_at
