@@ -428,9 +428,13 @@ BEGIN
     UPDATE pgflow_internal.concurrency_keys k SET idle = false, turn_at = clock_timestamp()
     WHERE (k.flow_slug, k.concurrency_key) IN (
       SELECT l.flow_slug, l.concurrency_key FROM pgflow_internal.concurrency_keys l
-      WHERE l.idle AND l.turn_at > clock_timestamp() - interval '10 minutes' AND EXISTS (SELECT 1 FROM pgflow.step_tasks t
-                               WHERE t.flow_slug = l.flow_slug AND t.concurrency_key = l.concurrency_key
-                                 AND t.status IN ('queued', 'started'))
+      -- one probe of each partial index (a status IN (...) list can use neither: it read the whole table per key)
+      WHERE l.idle AND l.turn_at > clock_timestamp() - interval '10 minutes' AND l.concurrency_key <> ''
+        AND (EXISTS (SELECT 1 FROM pgflow.step_tasks t
+                     WHERE t.flow_slug = l.flow_slug AND t.concurrency_key = l.concurrency_key AND t.status = 'queued')
+             OR EXISTS (SELECT 1 FROM pgflow.step_tasks t
+                        WHERE t.flow_slug = l.flow_slug AND t.concurrency_key = l.concurrency_key AND t.concurrency_key <> ''
+                          AND t.status = 'started'))
       FOR NO KEY UPDATE SKIP LOCKED)
     RETURNING 1
   )

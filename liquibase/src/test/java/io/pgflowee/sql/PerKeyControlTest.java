@@ -372,6 +372,32 @@ class PerKeyControlTest extends SqlEngineTest {
     }
 
     @Test
+    void tickAndTheClaimOfAKeyedFlowReadTheQueueByIndexHoweverManyTasksWait() throws Exception {
+        oneStepFlow("big");
+        oneStepFlow("w");
+        db.exec("select count(*) from pgflow.start_flows('big', array_fill('{}'::jsonb, array[3000]))");
+        UUID run = start("w", "a", 0);
+        claim("w", 1);
+        complete(run, "a", 0, "1");
+        claim("w", 1); // key a goes idle: tick() looks at it
+        db.exec("analyze pgflow.step_tasks");
+        try (Connection c = io.pgflowee.testing.PgflowDatabaseExtension.newConnection(); var st = c.createStatement()) {
+            st.execute("select pgflow.tick()"); // plans and caches its statements
+            long before = seqScans(st);
+            st.execute("select pgflow.tick()");
+            st.execute("select count(*) from pgflow.claim_tasks('w', '" + worker + "', 5)");
+            assertThat(seqScans(st) - before).as("sequential scans of step_tasks by tick() and a keyed claim").isZero();
+        }
+    }
+
+    private static long seqScans(java.sql.Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("select seq_scan from pg_stat_xact_user_tables where relname = 'step_tasks'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
     void aChildRunInheritsItsParentsKeyAndPriority() {
         oneStepFlow("child");
         define("select pgflow.create_flow('parent')", "select pgflow.add_step('parent', 'sub', step_type => 'subflow', subflow_slug => 'child')");

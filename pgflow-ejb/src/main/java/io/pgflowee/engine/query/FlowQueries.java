@@ -85,9 +85,14 @@ public class FlowQueries {
      */
     public List<KeyLoad> busiestKeys(String slug, int limit) {
         List<KeyLoad> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("SELECT t.concurrency_key, count(*) FILTER (WHERE t.status = 'started' AND t.child_run_id IS NULL),"
-                + " count(*) FILTER (WHERE t.status = 'queued') FROM pgflow.step_tasks t"
-                + " WHERE t.flow_slug = ?1 AND t.status IN ('queued', 'started') AND t.concurrency_key <> ''"
+        // queued and started counted apart, each through its partial index (a status IN (...) list can use neither);
+        // concurrency_key > '' (not <> '') bounds the queue index's scan past a keyless flow's tasks
+        for (Object o : em.createNativeQuery("SELECT k, sum(running), sum(queued) FROM ("
+                + " SELECT t.concurrency_key AS k, count(*) AS running, 0 AS queued FROM pgflow.step_tasks t"
+                + "  WHERE t.flow_slug = ?1 AND t.status = 'started' AND t.concurrency_key <> '' AND t.child_run_id IS NULL GROUP BY 1"
+                + " UNION ALL"
+                + " SELECT t.concurrency_key, 0, count(*) FROM pgflow.step_tasks t"
+                + "  WHERE t.flow_slug = ?1 AND t.status = 'queued' AND t.concurrency_key > '' GROUP BY 1) x"
                 + " GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?2").setParameter(1, slug).setParameter(2, limit).getResultList()) {
             Object[] r = (Object[]) o;
             out.add(new KeyLoad((String) r[0], ((Number) r[1]).longValue(), ((Number) r[2]).longValue()));
