@@ -85,6 +85,31 @@ class RunQueriesTest {
     }
 
     @Test
+    void aRunPageSaysWhichLimitHoldsARunBack() {
+        db.exec("select pgflow.set_key_concurrency('qb', 1)");
+        UUID first = db.one("select run_id from pgflow.start_flow('qb', '{}'::jsonb, concurrency_key => 'c-1')");
+        UUID second = db.one("select run_id from pgflow.start_flow('qb', '{}'::jsonb, concurrency_key => 'c-1')");
+        assertThat(queries.heldBack(second)).as("nothing claimed yet: nothing holds it back").isEmpty();
+        db.exec("select pgflow.register_worker(?, 'qb', 'test')", worker);
+        db.rows("select * from pgflow.claim_tasks('qb', ?, 1)", worker);
+        assertThat(queries.heldBack(second)).hasValue("Waiting for a slot of its concurrency key \"c-1\": 1 of 1 running (set_key_concurrency)");
+        assertThat(queries.heldBack(first)).as("its task runs").isEmpty();
+
+        db.exec("select pgflow.set_key_concurrency('qb', null)");
+        db.exec("select pgflow.set_rate_limit('qb', 0.5, 1)");
+        db.rows("select * from pgflow.claim_tasks('qb', ?, 1)", worker); // the bucket's one token
+        UUID third = db.one("select run_id from pgflow.start_flow('qb', '{}'::jsonb)");
+        assertThat(queries.heldBack(third)).hasValue("Waiting for rate-limit tokens: at most 0.5 tasks a second of the flow (set_rate_limit)");
+
+        db.exec("select pgflow.set_rate_limit('qb', null)");
+        db.exec("select pgflow.set_flow_concurrency('qb', 2)");
+        assertThat(queries.heldBack(third)).hasValue("Waiting for the flow's concurrency limit: 2 of 2 running (set_flow_concurrency)");
+        db.exec("select pgflow.set_flow_concurrency('qb', null)");
+        assertThat(queries.heldBack(third)).isEmpty();
+        assertThat(queries.heldBack(UUID.randomUUID())).as("an unknown run").isEmpty();
+    }
+
+    @Test
     void theDetailOfARunHasItsStepsInStepOrderWithTasksOutputsErrorsAndTimings() {
         Map<RunStatus, UUID> runs = runsInEveryStatus();
 
