@@ -87,7 +87,9 @@ $$;
 -- Summary: {"waits_expired": steps failed or skipped by a deadline, "runs_failed": of those, the
 -- runs that failed, "subflows_timed_out": child runs failed for their timeout, "deferred": due
 -- waits and timeouts left for the next call, "more": boolean, "keys_woken": concurrency keys
--- woken by _wake_keys (a key left idle by a claim that raced a task's queueing), "ms": duration}.
+-- woken by _wake_keys (a key left idle by a claim that raced a task's queueing), "schedules_fired":
+-- runs started for due schedule firings (_fire_due_schedules, at most 1000 per call),
+-- "schedule_errors": firings whose flow refused the run, "ms": duration}.
 CREATE OR REPLACE FUNCTION pgflow.tick()
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -95,6 +97,7 @@ SET enable_seqscan = off
 AS $$
 DECLARE
   v_began constant timestamptz := clock_timestamp();
+  v_schedules record;
   v_limit constant int := 1000;
   v_due record;
   v_step record;
@@ -171,8 +174,10 @@ BEGIN
     PERFORM pgflow._fail_run(v_due.run_id, pgflow._events_wanted(v_due.run_id));
     v_timed_out := v_timed_out + 1;
   END LOOP;
+  SELECT * INTO v_schedules FROM pgflow._fire_due_schedules(1000);
   RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'subflows_timed_out', v_timed_out,
-                            'deferred', v_deferred, 'more', v_more, 'keys_woken', pgflow._wake_keys(),
+                            'deferred', v_deferred, 'more', v_more OR v_schedules.more, 'keys_woken', pgflow._wake_keys(),
+                            'schedules_fired', v_schedules.fired, 'schedule_errors', v_schedules.errors,
                             'ms', round(extract(epoch FROM clock_timestamp() - v_began) * 1000, 3));
 END;
 $$;
