@@ -143,7 +143,7 @@ class ServerLifecycleIT {
     }
 
     @Test
-    void aLimitPerConcurrencyKeyHoldsAcrossTwoServers() throws Exception {
+    void aLimitPerConcurrencyKeyHoldsAcrossTwoServersAndTheirTicksFireEachScheduledRunOnce() throws Exception {
         // two handlers at once per server: the three keys' tasks can only run side by side on both
         String two = "-Dpgflow.worker.it_keyed.maxConcurrent=2";
         try (MicroProcess a = start("a", two); MicroProcess b = start("b", two)) {
@@ -171,6 +171,19 @@ class ServerLifecycleIT {
                     .as("both servers ran tasks").isEqualTo("a,b");
             assertThat(sql("select string_agg(k || ':' || n, ',' order by k) from (select concurrency_key k, count(*) n from pgflow.runs"
                     + " where flow_slug = 'it_keyed' group by 1) x")).isEqualTo("tenant-0:4,tenant-1:4,tenant-2:4");
+
+            // a schedule five firings behind, catch_up 'all': both servers' clocks tick; each firing starts once
+            String first = sql("select pgflow._schedule_instant(date_trunc('minute', now()) - interval '4 minutes')");
+            String lastDue = sql("select pgflow._schedule_instant(date_trunc('minute', now()))");
+            sql("select 1 from (select pgflow.create_schedule('it-minutely', 'it_keyed', '* * * * *', '{\"tenant\": \"sched\"}', 'UTC', 'all')) s");
+            sql("update pgflow_internal.schedules set next_fire_at = '" + first + "'::timestamptz where schedule_name = 'it-minutely'"
+                    + " returning 1");
+            awaitSql("select count(*) >= 5 from pgflow.runs where idempotency_key like 'schedule:it-minutely:%' and status = 'completed'", "t");
+            sql("select 1 from (select pgflow.delete_schedule('it-minutely')) d");
+            assertThat(sql("select count(*) || ' ' || count(distinct idempotency_key) || ' ' || min(input->>'scheduled_at')"
+                    + " from pgflow.runs where idempotency_key like 'schedule:it-minutely:%' and input->>'scheduled_at' <= '" + lastDue + "'"))
+                    .as("the five firings due, each once, from the first").isEqualTo("5 5 " + first);
+            assertThat(sql("select count(*) from pgflow_internal.schedules")).isEqualTo("0");
         }
     }
 
