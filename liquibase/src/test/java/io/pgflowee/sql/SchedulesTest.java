@@ -59,6 +59,53 @@ class SchedulesTest extends SqlEngineTest {
     }
 
     @Test
+    void theNextFiringAgreesWithCronUtilsOverTenThousandRandomExpressionsAndInstants() {
+        java.util.Random random = new java.util.Random(20261203);
+        com.cronutils.parser.CronParser parser = new com.cronutils.parser.CronParser(
+                com.cronutils.model.definition.CronDefinitionBuilder.instanceDefinitionFor(com.cronutils.model.CronType.UNIX));
+        int n = 10_000;
+        String[] crons = new String[n];
+        java.time.ZonedDateTime[] afters = new java.time.ZonedDateTime[n];
+        List<String> expected = new ArrayList<>(n);
+        java.time.format.DateTimeFormatter utc = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'");
+        for (int i = 0; i < n; i++) {
+            // day of month and day of week never both restricted: cron's "either" rule is tested above, libraries differ on it
+            boolean dayOfWeek = random.nextBoolean();
+            crons[i] = field(random, 0, 59) + " " + field(random, 0, 23) + " " + (dayOfWeek ? "*" : field(random, 1, 28)) + " "
+                    + field(random, 1, 12) + " " + (dayOfWeek ? field(random, 0, 6) : "*");
+            afters[i] = java.time.ZonedDateTime.of(2026, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC)
+                    .plusMinutes(random.nextInt(4 * 365 * 24 * 60)).plusSeconds(random.nextInt(60));
+            expected.add(com.cronutils.model.time.ExecutionTime.forCron(parser.parse(crons[i])).nextExecution(afters[i])
+                    .map(t -> t.withZoneSameInstant(java.time.ZoneOffset.UTC).format(utc)).orElse(null));
+        }
+        List<String> actual = db.rows("select pgflow._schedule_instant(pgflow._cron_next(x.c, 'UTC', x.a)) as at"
+                        + " from unnest(?::text[], ?::timestamptz[]) with ordinality as x(c, a, i) order by x.i",
+                array("text", crons), array("text", java.util.Arrays.stream(afters).map(java.time.ZonedDateTime::toString).toArray()))
+                .stream().map(r -> (String) r.get("at")).toList();
+        List<String> differences = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!java.util.Objects.equals(expected.get(i), actual.get(i))) {
+                differences.add(crons[i] + " after " + afters[i] + ": cron-utils " + expected.get(i) + ", pgflow " + actual.get(i));
+            }
+        }
+        assertThat(differences).as("of %d", n).isEmpty();
+    }
+
+    /** A random cron field between min and max: *, a value, a range, a step of *, a stepped range or a list. */
+    private static String field(java.util.Random random, int min, int max) {
+        int a = min + random.nextInt(max - min + 1);
+        int b = a + random.nextInt(max - a + 1);
+        return switch (random.nextInt(6)) {
+            case 0 -> "*";
+            case 1 -> Integer.toString(a);
+            case 2 -> a + "-" + b;
+            case 3 -> "*/" + (1 + random.nextInt(Math.max(1, (max - min) / 2)));
+            case 4 -> a + "-" + b + "/" + (1 + random.nextInt(3));
+            default -> a + "," + b;
+        };
+    }
+
+    @Test
     void badExpressionsAreRefusedNamingWhatIsWrong() {
         Map<String, String> refusals = Map.of(
                 "0 0 * * * *", "Cron \"0 0 * * * *\": 6 fields; the five standard fields are expected (minute hour day-of-month month"
