@@ -98,13 +98,21 @@ document.addEventListener('DOMContentLoaded', function () {
     } else {
         concerns = function () { return true; };
     }
-    // a refresh re-renders the page's live part: not while a signal payload is being typed there (it
-    // would be wiped); the refresh waits until the field is empty again (sent, or cleared)
+    // a refresh re-renders the page's live part: not while a signal payload or a run's new priority is
+    // being typed there (it would be wiped: ConsoleIT once sent the re-rendered 0 instead of the typed
+    // 50); the refresh waits until the field is empty again or back to what was rendered (sent, or cleared)
     var deferred = false;
     function typing() {
         var fields = document.querySelectorAll('.pg-signal-payload');
         for (var i = 0; i < fields.length; i++) {
             if (fields[i].value.trim() !== '') {
+                return true;
+            }
+        }
+        // a field the page rendered with a value (a run's priority): changed and not sent yet
+        var edited = document.querySelectorAll('.pg-keep-typed');
+        for (var j = 0; j < edited.length; j++) {
+            if (edited[j].value !== edited[j].defaultValue) {
                 return true;
             }
         }

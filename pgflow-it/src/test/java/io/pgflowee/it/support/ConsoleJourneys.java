@@ -337,9 +337,11 @@ public final class ConsoleJourneys {
             assertEquals("Waiting for a slot of its concurrency key \"" + tenant + "\": 1 of 1 running (set_key_concurrency)",
                     text(wait, "#run-held-back"));
             assertEquals("0", text(wait, "#run-priority"));
-            // the form is there for an operator; the change itself is tested over REST (RunsApiIT) and in SQL: in ConsoleIT the
-            // value typed here reached the server as 0 in 4 of 7 runs, cause not found yet (see the closing note of 2026-12-03)
-            assertTrue(d.findElement(By.id("run:set-priority")).isDisplayed());
+            typeNumber(wait, "run:new-priority", "50");
+            click(wait, By.id("run:set-priority"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Run " + held + " now has priority 50."));
+            wait.until(ExpectedConditions.textToBe(By.id("run-priority"), "50"));
+            assertEquals(50L, scalar("select priority from pgflow.step_tasks where run_id = '" + held + "'"));
 
             d.get(base + "flow.xhtml?slug=it_keyed");
             typeNumber(wait, "controls:ratePerSecond_input", "2.5");
