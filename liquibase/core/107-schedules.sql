@@ -590,8 +590,7 @@ BEGIN
       END IF;
     END LOOP;
     UPDATE pgflow_internal.schedules s
-    SET next_fire_at = CASE WHEN v_s.catch_up = 'all' AND cardinality(v_firings) > 0
-                            THEN pgflow._cron_next(v_s.cron, v_s.time_zone, v_firings[cardinality(v_firings)]) ELSE v_next END,
+    SET next_fire_at = v_next, -- every branch left it at the first firing after those it handled
         last_fired_at = v_last, last_error = CASE WHEN cardinality(v_firings) > 0 THEN v_error ELSE s.last_error END
     WHERE s.schedule_name = v_s.schedule_name;
   END LOOP;
