@@ -180,7 +180,7 @@ class DatabaseRolesTest {
                 "compare_flow_shapes", "get_flow_shape", "get_run_with_states", "complete_task", "complete_tasks", "complete_tasks_and_claim", "fail_task", "fail_tasks", "heartbeat", "mark_worker_stopped", "pause_flow", "prune_data_older_than",
                 "register_worker", "release_tasks", "restart_run", "send_signal", "send_signal_by_key", "snooze_task", "resume_flow", "retry_run", "set_flow_concurrency", "start_flow", "start_flow_with_states",
                 "send_signals", "start_flows", "subscribe_events", "tick", "unsubscribe_events", "claim_ready_at", "set_key_concurrency",
-                "set_rate_limit", "set_run_priority", "create_schedule", "update_schedule", "pause_schedule", "resume_schedule",
+                "set_rate_limit", "set_run_priority", "create_schedule", "update_schedule", "pause_schedule", "resume_schedule", "apply_flow_schedules", "schedule_firings",
                 "delete_schedule", "trigger_schedule", "backfill_schedule");
         assertThat(definers).allSatisfy(r -> assertThat((String) r.get("config")).contains("search_path=pg_catalog, pgflow, pg_temp"));
         assertThat(db.<Long>one("SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace"

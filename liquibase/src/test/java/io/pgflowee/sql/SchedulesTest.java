@@ -290,4 +290,68 @@ class SchedulesTest extends SqlEngineTest {
                 "firing " + last + ": Flow m has root map steps but input is not an array (got object)");
         assertThat((Boolean) db.one("select next_fire_at > now() from pgflow_internal.schedules")).isTrue();
     }
+
+    @Test
+    void aFlowsDeclaredSchedulesAreCreatedUpdatedAndDeletedWhileOperatorsSchedulesStay() {
+        define("select pgflow.create_flow('d')", "select pgflow.add_step('d', 'a')");
+        define("select pgflow.create_flow('o')", "select pgflow.add_step('o', 'a')");
+        db.exec("select pgflow.create_schedule('adhoc', 'd', '@hourly')");
+        db.exec("select pgflow.create_schedule('taken', 'o', '@hourly')");
+        String v1 = "[{\"name\": \"nightly\", \"cron\": \"0 3 * * *\", \"input\": {\"region\": \"eu\"}, \"time_zone\": \"Europe/Berlin\"},"
+                + " {\"name\": \"weekly\", \"cron\": \"0 9 * * MON\", \"catch_up\": \"none\"}]";
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || input::text || ' ' || time_zone || ' ' || catch_up || ' ' || (declared_as is not null) as s"
+                + " from pgflow.apply_flow_schedules('d', ?::jsonb)", v1).stream().map(r -> r.get("s")).toList())
+                .containsExactly("nightly 0 3 * * * {\"region\": \"eu\"} Europe/Berlin latest true", "weekly 0 9 * * MON {} UTC none true");
+        db.exec("select pgflow.pause_schedule('nightly')");
+        db.exec("select pgflow.update_schedule('weekly', '0 10 * * MON')");
+        String nextBefore = db.one("select next_fire_at::text from pgflow_internal.schedules where schedule_name = 'weekly'");
+        assertThat((Long) db.one("select count(*) from pgflow.apply_flow_schedules('d', ?::jsonb)", v1))
+                .as("the same declaration again (the next migration)").isEqualTo(2L);
+        assertThat(db.row("select cron, next_fire_at::text as next from pgflow_internal.schedules where schedule_name = 'weekly'"))
+                .as("what an operator changed since stays").containsEntry("cron", "0 10 * * MON").containsEntry("next", nextBefore);
+
+        String v2 = "[{\"name\": \"nightly\", \"cron\": \"0 4 * * *\", \"input\": {\"region\": \"eu\"}, \"time_zone\": \"Europe/Berlin\"}]";
+        db.exec("select count(*) from pgflow.apply_flow_schedules('d', ?::jsonb)", v2);
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || (declared_as is not null) || ' ' || (paused_at is not null)"
+                + " || ' ' || to_char(next_fire_at at time zone 'Europe/Berlin', 'HH24:MI') as s from pgflow_internal.schedules order by 1")
+                .stream().map(r -> r.get("s")).toList())
+                .as("nightly's declaration changed: updated (still paused, next firing at the new time); weekly no longer declared: deleted;"
+                        + " adhoc and taken untouched")
+                .containsExactly("adhoc @hourly false false 00:00".replace("00:00", db.one("select to_char(next_fire_at at time zone 'Europe/Berlin', 'HH24:MI')"
+                        + " from pgflow_internal.schedules where schedule_name = 'adhoc'")), "nightly 0 4 * * * true true 04:00",
+                        "taken @hourly false false " + db.one("select to_char(next_fire_at at time zone 'Europe/Berlin', 'HH24:MI')"
+                        + " from pgflow_internal.schedules where schedule_name = 'taken'"));
+
+        java.sql.SQLException taken = db.error("select pgflow.apply_flow_schedules('d', '[{\"name\": \"taken\", \"cron\": \"@daily\"}]')");
+        assertThat(sqlState(taken)).isEqualTo("23505");
+        assertThat(message(taken)).isEqualTo("Flow \"d\" declares schedule \"taken\", but that name is taken by a schedule of flow \"o\"");
+        assertThat(message(db.error("select pgflow.apply_flow_schedules('d', '[{\"name\": \"x\"}]')")))
+                .isEqualTo("Flow \"d\", schedule 1: needs a JSON object with text \"name\" and \"cron\", got {\"name\": \"x\"}");
+        assertThat(message(db.error("select pgflow.apply_flow_schedules('d', '[{\"name\": \"x\", \"cron\": \"@daily\"},"
+                + " {\"name\": \"x\", \"cron\": \"@daily\"}]')"))).isEqualTo("Flow \"d\": schedule \"x\" is declared more than once");
+        assertThat(message(db.error("select pgflow.apply_flow_schedules('d', '{}')"))).isEqualTo("Flow \"d\": schedules must be a JSON array, got object");
+        assertThat(message(db.error("select pgflow.apply_flow_schedules('zz', '[]')"))).isEqualTo("Flow \"zz\" does not exist");
+        assertThat(message(db.error("select pgflow.apply_flow_schedules('d', '[{\"name\": \"x\", \"cron\": \"0 3 * *\"}]')")))
+                .isEqualTo("Cron \"0 3 * *\": 4 fields; the five standard fields are expected (minute hour day-of-month month day-of-week)");
+        db.exec("select count(*) from pgflow.apply_flow_schedules('d', '[]')");
+        assertThat(db.rows("select schedule_name from pgflow_internal.schedules order by 1").stream().map(r -> r.get("schedule_name")).toList())
+                .as("an empty declaration deletes the declared ones only").containsExactly("adhoc", "taken");
+    }
+
+    @Test
+    void scheduleFiringsListTheNextInstantsAndTheRunsIndexFindsAScheduleRuns() {
+        nightlyOf("n", "latest");
+        assertThat(db.rows("select pgflow._schedule_instant(f) as f from pgflow.schedule_firings('nightly', 4, '2026-03-27T12:00:00Z') f")
+                .stream().map(r -> r.get("f")).toList()).as("03:00 in Berlin across the spring-forward night")
+                .containsExactly("2026-03-28T02:00:00Z", "2026-03-29T01:00:00Z", "2026-03-30T01:00:00Z", "2026-03-31T01:00:00Z");
+        assertThat((Long) db.one("select count(*) from pgflow.schedule_firings('nightly')")).isEqualTo(5L);
+        assertThat(message(db.error("select pgflow.schedule_firings('nightly', 0)"))).isEqualTo("Schedule \"nightly\": count must be 1 to 1000, got 0");
+        assertThat(sqlState(db.error("select pgflow.schedule_firings('nope')"))).isEqualTo("P0002");
+        db.exec("select pgflow.backfill_schedule('nightly', '2026-11-01T00:00:00Z', '2026-11-03T23:59:59Z')");
+        db.exec("set enable_seqscan = off");
+        String plan = String.join("\n", db.rows("explain select run_id from pgflow.runs where flow_slug = 'n' and idempotency_key like 'schedule:%'"
+                + " and split_part(idempotency_key, ':', 2) = 'nightly' order by started_at desc limit 5").stream().map(r -> (String) r.get("QUERY PLAN")).toList());
+        db.exec("reset enable_seqscan");
+        assertThat(plan).contains("idx_runs_schedule");
+    }
 }
