@@ -9,3 +9,4 @@ SELECT pgflow.add_step('cart_invoice', 'lines');
 SELECT pgflow.add_step('cart_invoice', 'line_totals', ARRAY['lines'], step_type => 'map');
 SELECT pgflow.add_step('cart_invoice', 'express_fee', required_input_pattern => '{"express":true}');
 SELECT pgflow.add_step('cart_invoice', 'invoice', ARRAY['line_totals', 'express_fee']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('cart_invoice', '[]'::jsonb);

@@ -7,3 +7,4 @@
 SELECT pgflow.create_flow('greet_many');
 SELECT pgflow.add_step('greet_many', 'greetings', step_type => 'map');
 SELECT pgflow.add_step('greet_many', 'letter', ARRAY['greetings']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('greet_many', '[]'::jsonb);

@@ -8,3 +8,4 @@ SELECT pgflow.create_flow('order_approval', timeout => 30);
 SELECT pgflow.add_step('order_approval', 'review');
 SELECT pgflow.add_step('order_approval', 'approval', ARRAY['review'], timeout => 172800, step_type => 'signal');
 SELECT pgflow.add_step('order_approval', 'fulfil', ARRAY['review', 'approval']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('order_approval', '[]'::jsonb);

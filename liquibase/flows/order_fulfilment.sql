@@ -10,3 +10,4 @@ SELECT pgflow.add_step('order_fulfilment', 'pay', ARRAY['total'], max_attempts =
 SELECT pgflow.add_step('order_fulfilment', 'parcels', ARRAY['pay']);
 SELECT pgflow.add_step('order_fulfilment', 'ship', ARRAY['parcels'], step_type => 'map_subflow', subflow_slug => 'shipping');
 SELECT pgflow.add_step('order_fulfilment', 'summary', ARRAY['pay', 'ship']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('order_fulfilment', '[]'::jsonb);

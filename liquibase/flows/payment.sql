@@ -7,3 +7,4 @@
 SELECT pgflow.create_flow('payment', max_attempts => 2, base_delay => 1, timeout => 30);
 SELECT pgflow.add_step('payment', 'authorize');
 SELECT pgflow.add_step('payment', 'receipt', ARRAY['authorize']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('payment', '[]'::jsonb);

@@ -7,3 +7,4 @@
 SELECT pgflow.create_flow('shipping', max_attempts => 3, base_delay => 1, timeout => 30);
 SELECT pgflow.add_step('shipping', 'label');
 SELECT pgflow.add_step('shipping', 'dispatch', ARRAY['label']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('shipping', '[]'::jsonb);

@@ -7,3 +7,4 @@
 SELECT pgflow.create_flow('greet_user', max_attempts => 3, base_delay => 5, timeout => 60);
 SELECT pgflow.add_step('greet_user', 'full_name');
 SELECT pgflow.add_step('greet_user', 'greeting', ARRAY['full_name']);
+SELECT count(*) FROM pgflow.apply_flow_schedules('greet_user', '[]'::jsonb);

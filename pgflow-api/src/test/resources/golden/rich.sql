@@ -9,3 +9,4 @@ SELECT pgflow.add_step('rich', 'root', required_input_pattern => '{"plan":"pro"}
 SELECT pgflow.add_step('rich', 'other', base_delay => 7, start_delay => 3);
 SELECT pgflow.add_step('rich', 'each', ARRAY['root'], when_exhausted => 'skip', step_type => 'map');
 SELECT pgflow.add_step('rich', 'join', ARRAY['other', 'each'], forbidden_input_pattern => '{"other":{}}');
+SELECT count(*) FROM pgflow.apply_flow_schedules('rich', '[{"name":"rich_nightly","cron":"0 3 * * MON-FRI","input":{"note":"it''s"},"time_zone":"Europe/Berlin","catch_up":"all"},{"name":"rich.hourly","cron":"@hourly","input":{},"time_zone":"UTC","catch_up":"latest"}]'::jsonb);

@@ -66,7 +66,7 @@ class CompiledFlowsTest {
         db = new Db(ds);
         // the example flows, created from their Java shapes (the shipped changelogs are tested on their own below)
         for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow(),
-                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow())) {
+                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow(), new DailyReport().flow())) {
             db.one("select pgflow.ensure_flow_compiled(?, ?::jsonb)::text", flow.slug(), FlowShape.of(flow).toJson().toString());
         }
     }
@@ -80,7 +80,7 @@ class CompiledFlowsTest {
             PgflowMigrations.apply(c); // compiled flow changesets run on every migration: the shipped flows come back
         }
         for (Flow<?> flow : List.of(new GreetUser().flow(), new CartInvoice().flow(), new GreetMany().flow(), new OrderApproval().flow(),
-                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow())) {
+                new Payment().flow(), new Shipping().flow(), new OrderFulfilment().flow(), new DailyReport().flow())) {
             String dbShape = db.one("select pgflow.get_flow_shape(?)::text", flow.slug());
             assertThat(FlowShape.parse(dbShape).differencesFrom(FlowShape.of(flow))).isEmpty();
             assertThat(sqlDifferences(FlowShape.of(flow), FlowShape.parse(dbShape))).isEmpty();
@@ -93,6 +93,7 @@ class CompiledFlowsTest {
         assertThat(db.rows("select flow_slug, opt_max_attempts, opt_base_delay, opt_timeout from pgflow.flows order by flow_slug"))
                 .containsExactly(
                         Map.of("flow_slug", "cart_invoice", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
+                        Map.of("flow_slug", "daily_report", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
                         Map.of("flow_slug", "greet_many", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
                         Map.of("flow_slug", "greet_user", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 60),
                         Map.of("flow_slug", "order_approval", "opt_max_attempts", 3, "opt_base_delay", 5, "opt_timeout", 30),
@@ -133,6 +134,35 @@ class CompiledFlowsTest {
         // applying again changes nothing
         migrate();
         assertThat((Long) db.one("select count(*) from pgflow.steps where flow_slug = 'round_trip'")).isEqualTo(4L);
+    }
+
+    @Test
+    void declaredSchedulesFollowTheDeclarationAcrossMigrationsAndKeepWhatOperatorsChanged() throws Exception {
+        PgflowDatabaseExtension.resetRuntimeData(dataSource);
+        Flow<JsonValue> v1 = Flow.define("timed", JsonValue.class);
+        v1.step("a", String.class).run(in -> "a");
+        v1.schedule("timed_nightly", "0 3 * * *", jakarta.json.Json.createObjectBuilder().add("who", "o'neil").build()).timeZone("Europe/Berlin");
+        v1.schedule("timed_hourly", "@hourly");
+        write(v1);
+        migrate();
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || input::text || ' ' || time_zone || ' ' || catch_up as s"
+                + " from pgflow_internal.schedules where flow_slug = 'timed' order by 1").stream().map(r -> r.get("s")).toList())
+                .containsExactly("timed_hourly @hourly {} UTC latest", "timed_nightly 0 3 * * * {\"who\": \"o'neil\"} Europe/Berlin latest");
+        db.exec("select pgflow.update_schedule('timed_hourly', '30 * * * *')");
+        db.exec("select pgflow.pause_schedule('timed_nightly')");
+        migrate(); // every server start migrates: what operators changed stays while the declaration is the same
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || (paused_at is not null) as s"
+                + " from pgflow_internal.schedules where flow_slug = 'timed' order by 1").stream().map(r -> r.get("s")).toList())
+                .containsExactly("timed_hourly 30 * * * * false", "timed_nightly 0 3 * * * true");
+
+        Flow<JsonValue> v2 = Flow.define("timed", JsonValue.class);
+        v2.step("a", String.class).run(in -> "a");
+        v2.schedule("timed_nightly", "0 4 * * *").timeZone("Europe/Berlin").catchUp(io.pgflowee.api.flow.Schedule.CatchUp.ALL);
+        write(v2);
+        migrate();
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || input::text || ' ' || catch_up || ' ' || (paused_at is not null) as s"
+                + " from pgflow_internal.schedules where flow_slug = 'timed' order by 1").stream().map(r -> r.get("s")).toList())
+                .as("the changed declaration applies (still paused), the removed one is deleted").containsExactly("timed_nightly 0 4 * * * {} all true");
     }
 
     @Test
@@ -232,6 +262,28 @@ class CompiledFlowsTest {
                 .isEqualTo(Map.of("status", "skipped", "skip_reason", "condition_unmet"));
         assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", empty))
                 .isEqualTo("{\"invoice\": {\"total\": 0.00, \"subtotal\": 0.00, \"expressFee\": 0.00}}");
+    }
+
+    @Test
+    void theShippedDailyReportIsFiredByItsSchedulesAndDeliversTheReport() throws Exception {
+        PgflowDatabaseExtension.resetRuntimeData(dataSource);
+        try (Connection c = dataSource.getConnection()) {
+            PgflowMigrations.apply(c);
+        }
+        assertThat(db.rows("select schedule_name || ' ' || cron || ' ' || input::text || ' ' || time_zone || ' ' || catch_up"
+                + " || ' ' || to_char(next_fire_at at time zone time_zone, 'HH24:MI ID') as s from pgflow_internal.schedules order by 1")
+                .stream().map(r -> ((String) r.get("s")).replaceAll(" [1-5]$", " weekday")).toList()).containsExactly(
+                "daily_report_eu 0 7 * * MON-FRI {\"region\": \"eu\"} Europe/Berlin latest 07:00 weekday",
+                "daily_report_us 0 8 * * MON-FRI {\"region\": \"us\"} America/New_York none 08:00 weekday");
+        // time moves by next_fire_at: the last weekday 07:00 in Berlin that has passed is due
+        String last = db.one("select pgflow._schedule_instant(max(f)) from pgflow.schedule_firings('daily_report_eu', 10, now() - interval '9 days') f"
+                + " where f <= now()");
+        db.exec("update pgflow_internal.schedules set next_fire_at = ?::timestamptz where schedule_name = 'daily_report_eu'", last);
+        assertThat((String) db.one("select pgflow.tick() ->> 'schedules_fired'")).isEqualTo("1");
+        UUID run = db.one("select run_id from pgflow.runs where idempotency_key = ?", "schedule:daily_report_eu:" + last);
+        drive(new DailyReport().flow(), run);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", run))
+                .isEqualTo("{\"deliver\": \"report eu for " + last + ": sent\"}");
     }
 
     @Test

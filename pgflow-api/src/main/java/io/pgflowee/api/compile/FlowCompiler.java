@@ -14,6 +14,7 @@ import io.pgflowee.api.flow.Step;
 import io.pgflowee.api.flow.StepOptions;
 import io.pgflowee.api.flow.StepType;
 import io.pgflowee.api.shape.FlowShape;
+import io.pgflowee.api.shape.ScheduleDeclarations;
 
 /**
  * Turns a flow into SQL: the {@code pgflow.create_flow} / {@code pgflow.add_step} calls, and the
@@ -24,6 +25,8 @@ import io.pgflowee.api.shape.FlowShape;
  * compiled shape: an absent flow is created, an identical one is left as it is (the calls are
  * idempotent), and a flow whose structure changed stops the migration with a message that names
  * each difference and points to versioning (a new slug) or to {@code pgflow.delete_flow_and_data}.
+ * Its last statement applies the flow's declared schedules ({@code pgflow.apply_flow_schedules},
+ * which acts on changes of the declaration only).
  */
 public final class FlowCompiler {
 
@@ -77,9 +80,21 @@ public final class FlowCompiler {
         return sql;
     }
 
+    /**
+     * The statement that applies the flow's declared schedules ({@code pgflow.apply_flow_schedules},
+     * also with none: a schedule removed from the definition is deleted), inputs encoded with JSON-B.
+     */
+    public static String scheduleStatement(Flow<?> flow) {
+        String declared = ScheduleDeclarations.of(flow, CODEC).toString();
+        return "SELECT count(*) FROM pgflow.apply_flow_schedules(" + quote(flow.slug()) + ", " + quote(declared) + "::jsonb);";
+    }
+
+    private static final io.pgflowee.api.json.JsonCodec CODEC = io.pgflowee.api.json.JsonCodec.create();
+
     /** The changelog file {@code <slug>.sql} for {@code flow}. */
     public static String changelog(Flow<?> flow) {
-        List<String> statements = statements(flow);
+        List<String> statements = new ArrayList<>(statements(flow));
+        statements.add(scheduleStatement(flow));
         String shape = FlowShape.of(flow).toJson().toString();
         StringBuilder out = new StringBuilder();
         out.append("--liquibase formatted sql\n\n");

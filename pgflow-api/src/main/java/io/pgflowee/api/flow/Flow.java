@@ -50,6 +50,7 @@ public final class Flow<I> {
     private final Set<String> pending = new HashSet<>();
     private java.util.function.Function<? super I, String> concurrencyKey;
     private java.util.function.ToIntFunction<? super I> priority;
+    private final Map<String, Schedule> schedules = new LinkedHashMap<>();
 
     private Flow(String slug, Type inputType) {
         Optional<String> problem = Slugs.problem(slug);
@@ -161,6 +162,33 @@ public final class Flow<I> {
             throw new IllegalArgumentException("Flow \"" + slug + "\": priority(...) failed on the input: " + e, e);
         }
         return new RunKeys(key, level);
+    }
+
+    /**
+     * Declares a schedule: a run of this flow with {@code input} at every firing of {@code cron}
+     * (five standard fields or {@code @hourly}/{@code @daily}/{@code @weekly}/{@code @monthly}), read
+     * in UTC unless {@link Schedule#timeZone(String)} says otherwise:
+     * {@code flow.schedule("nightly", "0 3 * * *", new Input("eu")).timeZone("Europe/Berlin")}.
+     * The run input is the input's JSON plus {@code "scheduled_at"} (the firing instant, UTC). Names
+     * are unique across all flows (1 to 100 letters, digits, "_", "." or "-").
+     */
+    public Schedule schedule(String name, String cron, I input) {
+        if (name != null && schedules.containsKey(name)) {
+            throw new FlowDefinitionException(slug, null, "schedule \"" + name + "\" is declared more than once");
+        }
+        Schedule schedule = new Schedule(slug, name, cron, input);
+        schedules.put(name, schedule);
+        return schedule;
+    }
+
+    /** {@link #schedule(String, String, Object)} with the input {@code {}} (plus {@code "scheduled_at"}). */
+    public Schedule schedule(String name, String cron) {
+        return schedule(name, cron, null);
+    }
+
+    /** The declared schedules in declaration order. */
+    public List<Schedule> schedules() {
+        return List.copyOf(schedules.values());
     }
 
     /** Begins a single step whose handler returns {@code outputType}. */

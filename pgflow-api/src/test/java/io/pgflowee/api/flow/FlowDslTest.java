@@ -323,4 +323,66 @@ public class FlowDslTest {
     @SuppressWarnings("rawtypes")
     public abstract static class RawChild implements TypedFlow {
     }
+
+    /** A schedule's input. */
+    public record Region(String region) {
+    }
+
+    @Test
+    void schedulesAreDeclaredWithTheirOptionsAndEveryMistakeIsNamed() {
+        Flow<Region> flow = Flow.define("report", Region.class);
+        flow.step("a", String.class).run(Region::region);
+        Schedule nightly = flow.schedule("nightly", "0 3 * * *", new Region("eu")).timeZone(java.time.ZoneId.of("Europe/Berlin"))
+                .catchUp(Schedule.CatchUp.NONE);
+        flow.schedule("hourly", "@HOURLY");
+        assertThat(flow.schedules()).extracting(Schedule::toString)
+                .containsExactly("Schedule[nightly, 0 3 * * *, Europe/Berlin, none]", "Schedule[hourly, @HOURLY, UTC, latest]");
+        assertThat(nightly.input()).isEqualTo(new Region("eu"));
+        assertThat(io.pgflowee.api.shape.ScheduleDeclarations.of(flow, JsonCodec.create()).toString()).isEqualTo(
+                "[{\"name\":\"nightly\",\"cron\":\"0 3 * * *\",\"input\":{\"region\":\"eu\"},\"time_zone\":\"Europe/Berlin\",\"catch_up\":\"none\"},"
+                + "{\"name\":\"hourly\",\"cron\":\"@HOURLY\",\"input\":{},\"time_zone\":\"UTC\",\"catch_up\":\"latest\"}]");
+
+        assertThatThrownBy(() -> flow.schedule("nightly", "@daily")).hasMessage("Flow \"report\": schedule \"nightly\" is declared more than once");
+        assertThatThrownBy(() -> flow.schedule("a b", "@daily"))
+                .hasMessage("Flow \"report\": schedule name \"a b\" is not valid: 1 to 100 letters, digits, \"_\", \".\" or \"-\"");
+        assertThatThrownBy(() -> flow.schedule("s", "0 0 3 * * *")).hasMessage("Flow \"report\": schedule \"s\": cron \"0 0 3 * * *\" has 6 fields;"
+                + " the five standard fields are expected (minute hour day-of-month month day-of-week): seconds are not supported");
+        assertThatThrownBy(() -> flow.schedule("s", "3 * *")).hasMessage("Flow \"report\": schedule \"s\": cron \"3 * *\" has 3 fields;"
+                + " the five standard fields are expected (minute hour day-of-month month day-of-week)");
+        assertThatThrownBy(() -> flow.schedule("s", " ")).hasMessage("Flow \"report\": schedule \"s\": cron \" \" is empty;"
+                + " the five standard fields are expected (minute hour day-of-month month day-of-week)");
+        assertThatThrownBy(() -> flow.schedule("s", "@often")).hasMessage("Flow \"report\": schedule \"s\": cron \"@often\" is an unknown shortcut"
+                + " (use @hourly, @daily, @weekly, @monthly or @yearly, or five fields)");
+        assertThatThrownBy(() -> flow.schedule("s", "0 3 * * MON;rm")).hasMessage("Flow \"report\": schedule \"s\": cron \"0 3 * * MON;rm\""
+                + " has a field \"MON;rm\" with characters cron does not use (digits, names, * , - /)");
+        Schedule s = flow.schedule("s", "@daily");
+        assertThatThrownBy(() -> s.timeZone("Mars/Olympus"))
+                .hasMessage("Flow \"report\": schedule \"s\": unknown time zone \"Mars/Olympus\" (an IANA name such as Europe/Berlin or UTC)");
+        assertThatThrownBy(() -> s.catchUp(null)).hasMessage("Flow \"report\": schedule \"s\": catchUp cannot be null");
+        assertThat(flow.schedules()).hasSize(3);
+    }
+
+    @Test
+    void theShapeCheckNamesEachWayTheDatabasesSchedulesDifferFromTheDeclaration() {
+        Flow<Region> flow = Flow.define("report", Region.class);
+        flow.step("a", String.class).run(Region::region);
+        flow.schedule("nightly", "0 3 * * *", new Region("eu")).timeZone("Europe/Berlin");
+        flow.schedule("hourly", "@hourly");
+        flow.schedule("taken", "@daily");
+        var declared = io.pgflowee.api.shape.ScheduleDeclarations.of(flow, JsonCodec.create());
+        var same = java.util.Map.of("nightly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("nightly", "report", "0 3 * * *",
+                "{\"region\": \"eu\"}", "Europe/Berlin", "latest", true),
+                "hourly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("hourly", "report", "@hourly", "{}", "UTC", "latest", false),
+                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "report", "@daily", "{}", "UTC", "latest", false));
+        assertThat(io.pgflowee.api.shape.ScheduleDeclarations.differences("report", declared, same)).as("paused is no difference").isEmpty();
+        var changed = java.util.Map.of("nightly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("nightly", "report", "0 5 * * *",
+                "{\"region\": \"us\"}", "America/New_York", "all", false),
+                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "other", "@daily", "{}", "UTC", "latest", false));
+        assertThat(io.pgflowee.api.shape.ScheduleDeclarations.differences("report", declared, changed)).containsExactly(
+                "schedule 'nightly' differs from its declaration: cron '0 3 * * *' vs '0 5 * * *', input {\"region\": \"eu\"} vs {\"region\": \"us\"},"
+                        + " time zone Europe/Berlin vs America/New_York, catch_up latest vs all"
+                        + " (first = Java, second = database; a change made at run time stays until the declaration changes)",
+                "schedule 'hourly' is declared but not in the database (the flow's compiled changelog creates it at the next migration)",
+                "schedule 'taken' is declared, but the database's schedule of that name belongs to flow 'other'");
+    }
 }

@@ -21,6 +21,9 @@ public class FlowShapeTest {
         Step<String> other = flow.step("other", String.class).baseDelay(7).startDelay(3).run(in -> "o");
         Step<List<Integer>> each = flow.map("each", Integer.class).over(root).whenExhausted(WhenExhausted.SKIP).run(String::length);
         flow.step("join", String.class).after(other, each).unless("{\"other\": {}}").run((o, e) -> o);
+        flow.schedule("rich_nightly", " 0 3 * * MON-FRI ", jakarta.json.Json.createObjectBuilder().add("note", "it's").build())
+                .timeZone("Europe/Berlin").catchUp(io.pgflowee.api.flow.Schedule.CatchUp.ALL);
+        flow.schedule("rich.hourly", "@hourly");
         return flow;
     }
 
