@@ -134,5 +134,12 @@ BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
     GRANT EXECUTE ON FUNCTION pgflow.schedule_firings(text, int, timestamptz) TO pgflow_reader;
   END IF;
+  -- servers compare the schedules a flow declares with these rows (FlowVerifier), whatever their role
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_worker') THEN
+    GRANT SELECT ON pgflow_internal.schedules TO pgflow_worker;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_operator') THEN
+    GRANT SELECT ON pgflow_internal.schedules TO pgflow_operator;
+  END IF;
 END
 $grants$;

@@ -145,6 +145,50 @@ public class EngineOperations {
                 flowSlug, perSecond, burst, perKey);
     }
 
+    /** What a schedule operation did: the schedule's name, and whether the call created it (create only). */
+    public record ScheduleChange(String name, boolean created) {
+    }
+
+    /**
+     * {@code create_schedule(name, flow, cron, input, time_zone, catch_up)}; a schedule of that name
+     * with the same definition is returned ({@code created} false), with another refused (CONFLICT).
+     * Null {@code timeZone} or {@code catchUp} take the defaults (UTC, latest).
+     */
+    public ScheduleChange createSchedule(String name, String flowSlug, String cron, String inputJson, String timeZone, String catchUp)
+            throws EngineRefusal, SQLException {
+        return one("select (s).schedule_name, (s).created_at = now() from (select pgflow.create_schedule(?, ?, ?, coalesce(?::jsonb, '{}'),"
+                        + " coalesce(?, 'UTC'), coalesce(?, 'latest')) s) x",
+                rs -> new ScheduleChange(rs.getString(1), rs.getBoolean(2)), name, flowSlug, cron, inputJson, timeZone, catchUp);
+    }
+
+    /** {@code update_schedule(name, cron, input, time_zone, catch_up)}: a null keeps that value. */
+    public ScheduleChange updateSchedule(String name, String cron, String inputJson, String timeZone, String catchUp)
+            throws EngineRefusal, SQLException {
+        return one("select (pgflow.update_schedule(?, ?, ?::jsonb, ?, ?)).schedule_name", rs -> new ScheduleChange(rs.getString(1), false),
+                name, cron, inputJson, timeZone, catchUp);
+    }
+
+    /** {@code pause_schedule(name)} (true) or {@code resume_schedule(name)} (false). */
+    public ScheduleChange pauseSchedule(String name, boolean pause) throws EngineRefusal, SQLException {
+        return one("select (pgflow." + (pause ? "pause" : "resume") + "_schedule(?)).schedule_name",
+                rs -> new ScheduleChange(rs.getString(1), false), name);
+    }
+
+    /** {@code delete_schedule(name)}: its runs stay. */
+    public ScheduleChange deleteSchedule(String name) throws EngineRefusal, SQLException {
+        return one("select (pgflow.delete_schedule(?)).schedule_name", rs -> new ScheduleChange(rs.getString(1), false), name);
+    }
+
+    /** {@code trigger_schedule(name)}: the run it started now (or started within this second). */
+    public RunRow triggerSchedule(String name) throws EngineRefusal, SQLException {
+        return one("select " + RunRow.COLUMNS + " from pgflow.trigger_schedule(?) r", RunRow::read, name);
+    }
+
+    /** {@code backfill_schedule(name, from, to)}: how many runs it started (firings started before are not counted). */
+    public int backfillSchedule(String name, OffsetDateTime from, OffsetDateTime to) throws EngineRefusal, SQLException {
+        return one("select pgflow.backfill_schedule(?, ?, ?)", rs -> rs.getInt(1), name, from, to);
+    }
+
     /** Reads one row of a result. */
     private interface RowReader<T> {
         T read(ResultSet rs) throws SQLException;

@@ -152,6 +152,7 @@ public class FlowRegistry {
             case MISSING -> LOG.warning("PGFLOW-022 " + status.message());
             default -> LOG.severe("PGFLOW-023 " + status.message());
         }
+        status.scheduleDifferences().forEach(d -> LOG.warning("PGFLOW-026 flow '" + status.slug() + "': " + d));
     }
 
     /** For use outside a container (tests, tools): a registry of these flows, none of them checked against a database. */

@@ -9,8 +9,10 @@ import java.util.List;
  * @param state see {@link State}
  * @param differences for {@link State#MISMATCH}: each difference, compiled (first) vs database (second)
  * @param message one sentence for logs and health
+ * @param scheduleDifferences how the database's schedules differ from those the Java definition
+ *        declares, one sentence each (informational: the flow runs all the same)
  */
-public record FlowStatus(String slug, State state, List<String> differences, String message) {
+public record FlowStatus(String slug, State state, List<String> differences, String message, List<String> scheduleDifferences) {
 
     public enum State {
         /** Not checked yet (the schema is not applied). */
@@ -29,6 +31,17 @@ public record FlowStatus(String slug, State state, List<String> differences, Str
 
     public FlowStatus {
         differences = List.copyOf(differences);
+        scheduleDifferences = List.copyOf(scheduleDifferences);
+    }
+
+    /** A status without schedule differences. */
+    public FlowStatus(String slug, State state, List<String> differences, String message) {
+        this(slug, state, differences, message, List.of());
+    }
+
+    /** This status with the schedule differences found. */
+    public FlowStatus withScheduleDifferences(List<String> found) {
+        return new FlowStatus(slug, state, differences, message, found);
     }
 
     /** True when the engine may run this flow's tasks. */

@@ -21,8 +21,46 @@ public final class FlowVerifier {
     private FlowVerifier() {
     }
 
-    /** Checks {@code flow} against the database behind {@code connection} (autocommit). */
+    private static final io.pgflowee.api.json.JsonCodec CODEC = io.pgflowee.api.json.JsonCodec.create();
+
+    /**
+     * Checks {@code flow} against the database behind {@code connection} (autocommit), and, for a
+     * flow that runs, its declared schedules: with auto-compilation on they are applied first
+     * ({@code pgflow.apply_flow_schedules}, as the compiled changelog does), then each way the
+     * database's differ is reported ({@link FlowStatus#scheduleDifferences()}).
+     */
     public static FlowStatus verify(Connection connection, Flow<?> flow, boolean autoCompile) throws SQLException {
+        FlowStatus status = verifyShape(connection, flow, autoCompile);
+        if (!status.runnable() || flow.schedules().isEmpty()) {
+            return status;
+        }
+        jakarta.json.JsonArray declared = io.pgflowee.api.shape.ScheduleDeclarations.of(flow, CODEC);
+        try {
+            if (autoCompile) {
+                try (PreparedStatement ps = connection.prepareStatement("select count(*) from pgflow.apply_flow_schedules(?, ?::jsonb)")) {
+                    ps.setString(1, flow.slug());
+                    ps.setString(2, declared.toString());
+                    ps.executeQuery().close();
+                }
+            }
+            java.util.Map<String, io.pgflowee.api.shape.ScheduleDeclarations.Stored> stored = new java.util.HashMap<>();
+            try (PreparedStatement ps = connection.prepareStatement("select schedule_name, flow_slug, cron, input::text, time_zone, catch_up,"
+                    + " paused_at is not null from pgflow_internal.schedules where schedule_name = any (?)")) {
+                ps.setArray(1, connection.createArrayOf("text", flow.schedules().stream().map(io.pgflowee.api.flow.Schedule::name).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        stored.put(rs.getString(1), new io.pgflowee.api.shape.ScheduleDeclarations.Stored(rs.getString(1), rs.getString(2),
+                                rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getBoolean(7)));
+                    }
+                }
+            }
+            return status.withScheduleDifferences(io.pgflowee.api.shape.ScheduleDeclarations.differences(flow.slug(), declared, stored));
+        } catch (SQLException e) {
+            return status.withScheduleDifferences(List.of("schedules not compared with the database: " + e.getMessage()));
+        }
+    }
+
+    private static FlowStatus verifyShape(Connection connection, Flow<?> flow, boolean autoCompile) throws SQLException {
         String shape = FlowShape.of(flow).toJson().toString();
         boolean exists;
         try (PreparedStatement ps = connection.prepareStatement("select exists (select 1 from pgflow.flows where flow_slug = ?)")) {

@@ -87,4 +87,28 @@ class FlowVerifierTest {
         assertThat((String) db.one("select step_type from pgflow.steps where flow_slug = 'changed' and step_slug = 'b'")).isEqualTo("single");
         assertThat((Long) db.one("select count(*) from pgflow.runs where flow_slug = 'changed'")).isEqualTo(1L);
     }
+
+    @Test
+    void declaredSchedulesAreAppliedWithAutoCompileAndTheirDifferencesReportedWithoutStoppingTheFlow() throws Exception {
+        Flow<JsonValue> flow = twoSteps("timed", false);
+        flow.schedule("timed_nightly", "0 3 * * *").timeZone("Europe/Berlin");
+        try (Connection c = dataSource.getConnection()) {
+            FlowStatus compiled = FlowVerifier.verify(c, flow, true);
+            assertThat(compiled.state()).isEqualTo(FlowStatus.State.COMPILED);
+            assertThat(compiled.scheduleDifferences()).isEmpty();
+            assertThat((String) db.one("select cron || ' ' || time_zone from pgflow_internal.schedules where schedule_name = 'timed_nightly'"))
+                    .isEqualTo("0 3 * * * Europe/Berlin");
+
+            db.exec("select pgflow.update_schedule('timed_nightly', '0 5 * * *')");
+            FlowStatus changed = FlowVerifier.verify(c, flow, false);
+            assertThat(changed.state()).isEqualTo(FlowStatus.State.VERIFIED);
+            assertThat(changed.runnable()).isTrue();
+            assertThat(changed.scheduleDifferences()).containsExactly("schedule 'timed_nightly' differs from its declaration: cron '0 3 * * *'"
+                    + " vs '0 5 * * *' (first = Java, second = database; a change made at run time stays until the declaration changes)");
+
+            db.exec("select pgflow.delete_schedule('timed_nightly')");
+            assertThat(FlowVerifier.verify(c, flow, false).scheduleDifferences()).containsExactly("schedule 'timed_nightly' is declared but not"
+                    + " in the database (the flow's compiled changelog creates it at the next migration)");
+        }
+    }
 }
