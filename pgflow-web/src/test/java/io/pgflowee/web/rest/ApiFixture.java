@@ -96,6 +96,14 @@ final class ApiFixture implements AutoCloseable {
         return r;
     }
 
+    SchedulesResource schedules() {
+        request();
+        SchedulesResource r = new SchedulesResource();
+        r.queries = new io.pgflowee.engine.query.ScheduleQueries(em);
+        r.engine = engine;
+        return r;
+    }
+
     WorkersResource workers() {
         request();
         WorkersResource r = new WorkersResource();

@@ -45,7 +45,9 @@ class DeclaredRolesTest {
         return classes;
     }
 
-    private static final Set<String> ADMIN_METHODS = Set.of("FlowsResource.keyConcurrency (POST)", "FlowsResource.rateLimit (POST)");
+    private static final Set<String> ADMIN_METHODS = Set.of("FlowsResource.keyConcurrency (POST)", "FlowsResource.rateLimit (POST)",
+            "SchedulesResource.create (POST)", "SchedulesResource.update (PATCH)", "SchedulesResource.pause (POST)",
+            "SchedulesResource.resume (POST)", "SchedulesResource.backfill (POST)", "SchedulesResource.delete (DELETE)");
 
     @Test
     void everyRestMethodDeclaresItsRoleReadsNeedAViewerChangesAnOperatorAndJobsAnAdmin() throws IOException {

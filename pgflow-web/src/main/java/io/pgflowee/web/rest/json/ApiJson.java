@@ -26,7 +26,7 @@ public final class ApiJson {
     }
 
     /** A time as the API writes it ({@link OffsetDateTime#toString()}), or null. */
-    static String time(OffsetDateTime t) {
+    public static String time(OffsetDateTime t) {
         return t == null ? null : t.toString();
     }
 
