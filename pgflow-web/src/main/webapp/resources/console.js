@@ -147,3 +147,46 @@ document.addEventListener('keyup', function (e) {
         pgflow.checkJson(field, field.dataset.jsonCheck);
     }
 });
+
+/*
+ * Instants (<time class="pg-local" datetime="...Z">) shown in the viewer's time zone, as
+ * "Fri 2026-12-04 07:00 Europe/Berlin (yours)"; the page's .pg-viewer-zone says which zone that is.
+ * Applied when the page loads and whenever the page changes (an ajax update re-renders the table):
+ * no inline script, as everywhere in the console.
+ */
+pgflow.localTimes = function () {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { zone = 'UTC'; }
+    var format = new Intl.DateTimeFormat('en-GB', {timeZone: zone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
+    function shown(date) {
+        var p = {};
+        format.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+        return p.weekday + ' ' + p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + zone + ' (yours)';
+    }
+    function apply() {
+        document.querySelectorAll('time.pg-local:not([data-shown])').forEach(function (t) {
+            var date = new Date(t.getAttribute('datetime'));
+            if (!isNaN(date.getTime())) {
+                t.textContent = shown(date);
+                t.setAttribute('data-shown', 'true');
+            }
+        });
+        // written only when it differs: each write is a change the observer below reports (no endless loop)
+        document.querySelectorAll('.pg-viewer-zone').forEach(function (z) {
+            if (z.textContent !== 'in yours (' + zone + ')') {
+                z.textContent = 'in yours (' + zone + ')';
+            }
+        });
+    }
+    apply();
+    if (window.MutationObserver) {
+        new MutationObserver(apply).observe(document.body, {childList: true, subtree: true});
+    }
+};
+
+document.addEventListener('DOMContentLoaded', function () {
+    if (document.querySelector('time.pg-local, .pg-viewer-zone')) {
+        pgflow.localTimes();
+    }
+});

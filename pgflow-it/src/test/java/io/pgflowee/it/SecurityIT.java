@@ -371,7 +371,7 @@ class SecurityIT {
             String method = endpoint.substring(0, endpoint.indexOf(' '));
             String path = endpoint.substring(endpoint.indexOf(' ') + 1).replace("{id}", failedRun).replace("{slug}", "greet_user")
                     .replace("{executionId}", "1").replace("{job}", "pgflow-prune")
-                    .replace("{key}", "no-such-key").replace("{step}", "approval");
+                    .replace("{key}", "no-such-key").replace("{step}", "approval").replace("{name}", "daily_report_eu");
             String query = path.endsWith("/events") && path.startsWith("/api/events") ? "?flow=greet_user" : "";
             targets.add(new Target(method, path, query, method.equals("GET") ? null : path.endsWith("/concurrency") ? "{\"maxRunning\": 1}" : "{}"));
         }

@@ -123,6 +123,19 @@ public class Ticker {
         }
     }
 
+    /** The schedules whose last firing the flow refused, with why (at most 5): for the log line. */
+    private String refusedFirings() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT schedule_name || ' (flow ' || flow_slug || '): ' || last_error FROM pgflow_internal.schedules"
+                     + " WHERE last_error IS NOT NULL ORDER BY next_fire_at DESC LIMIT 5")) {
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            while (rs.next()) {
+                lines.add(rs.getString(1));
+            }
+            return String.join("; ", lines);
+        }
+    }
+
     private void tickQuietly() {
         try {
             TickSummary summary;
@@ -134,6 +147,14 @@ public class Ticker {
                     expiredTotal += summary.waitsExpired();
                     LOG.info("PGFLOW-100 " + summary.waitsExpired() + " signal wait(s) passed their deadline: " + summary.runsFailed()
                             + " run(s) failed, the other steps skipped as their when_exhausted says");
+                }
+                if (summary.schedulesFired() > 0) {
+                    int fired = summary.schedulesFired();
+                    LOG.fine(() -> "PGFLOW-101 started " + fired + " scheduled run(s)");
+                }
+                if (summary.scheduleErrors() > 0) {
+                    LOG.warning("PGFLOW-102 " + summary.scheduleErrors() + " scheduled firing(s) could not start, the schedules moved on: "
+                            + refusedFirings());
                 }
             } while (summary.more() && calls < CALLS_PER_TICK);
             if (failing) {

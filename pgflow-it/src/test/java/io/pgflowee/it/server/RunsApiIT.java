@@ -570,6 +570,85 @@ public class RunsApiIT extends OnSharedServer {
         assertEquals("{\"letter\":\"Hello, Alice Smith! Hello, Bob Jones!\"}", run.getJsonObject("run").get("output").toString());
     }
 
+    /** A request of any method (PATCH, DELETE) as {@code user}, with a JSON body or none. */
+    private HttpResponse<String> sendAs(String user, String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.toURI().resolve(path)).header("Authorization", basic(user, user + "-secret"))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(request.build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void schedulesOverRestFireOnceThroughTheServersTickAndEachChangeNeedsItsRole() throws Exception {
+        // the example flow's declared schedules, created by its compiled changelog
+        JsonObject declared = json(getAs("it-viewer", "it-viewer-secret", base.toURI().resolve("api/schedules?flow=daily_report")));
+        assertEquals(List.of("daily_report_eu 0 7 * * MON-FRI Europe/Berlin true 5", "daily_report_us 0 8 * * MON-FRI America/New_York true 5"),
+                declared.getJsonArray("schedules").getValuesAs(JsonObject.class).stream().map(s -> s.getString("name") + " " + s.getString("cron")
+                        + " " + s.getString("timeZone") + " " + s.getBoolean("declared") + " " + s.getJsonArray("nextFirings").size()).toList());
+        assertEquals(2, declared.getInt("total"));
+        assertEquals(List.of(), registry.statuses().stream().filter(st -> st.slug().equals("daily_report")).findFirst().orElseThrow()
+                .scheduleDifferences(), "the declaration and the database agree");
+
+        String create = "{\"name\": \"it_rest_yearly\", \"flowSlug\": \"greet_user\", \"cron\": \"0 3 1 1 *\","
+                + " \"input\": {\"first_name\": \"Sched\", \"last_name\": \"Uled\"}}";
+        assertProblem(postAs("it-operator", "api/schedules", create, null), 403, "Forbidden",
+                "user 'it-operator' may not POST /api/schedules: it needs pgflow-admin");
+        HttpResponse<String> created = postAs("it-admin", "api/schedules", create, null);
+        assertEquals(201, created.statusCode(), created.body());
+        assertEquals(base.toURI().resolve("api/schedules/it_rest_yearly").toString(), created.headers().firstValue("Location").orElseThrow());
+        try {
+            // time moves by next_fire_at: the last firing (1 January, 03:00 UTC) is due, and the servers' tick starts it once
+            query("update pgflow_internal.schedules set next_fire_at = date_trunc('year', now()) + interval '3 hours'"
+                    + " where schedule_name = 'it_rest_yearly' returning 1");
+            String key = "schedule:it_rest_yearly:" + query("select to_char(date_trunc('year', now() at time zone 'UTC'), 'YYYY') || '-01-01T03:00:00Z'").get(0);
+            awaitTrue(() -> query("select count(*) from pgflow.runs where idempotency_key = '" + key + "' and status = 'completed'").get(0).equals("1"),
+                    "the due firing's run completed");
+            assertEquals(List.of("{\"greeting\": \"Hello, Sched Uled!\"}"), query("select output::text from pgflow.runs where idempotency_key = '" + key + "'"));
+            assertEquals(List.of("true"), query("select (next_fire_at > now() and last_fired_at is not null)::text from pgflow_internal.schedules"
+                    + " where schedule_name = 'it_rest_yearly'"));
+
+            HttpResponse<String> triggered = postAs("it-operator", "api/schedules/it_rest_yearly/trigger", "", null);
+            assertEquals(201, triggered.statusCode(), triggered.body());
+            assertEquals("completed", awaitRunEnd(json(triggered).getString("runId")));
+
+            assertProblem(sendAs("it-operator", "PATCH", "api/schedules/it_rest_yearly", "{\"cron\": \"0 4 1 1 *\"}"), 403, "Forbidden",
+                    "user 'it-operator' may not PATCH /api/schedules/it_rest_yearly: it needs pgflow-admin");
+            HttpResponse<String> changed = sendAs("it-admin", "PATCH", "api/schedules/it_rest_yearly", "{\"cron\": \"0 4 1 1 *\"}");
+            assertEquals(200, changed.statusCode(), changed.body());
+            assertEquals("0 4 1 1 *", json(changed).getString("cron"));
+            assertProblem(sendAs("it-admin", "PATCH", "api/schedules/it_rest_yearly", "{\"cron\": \"0 4 1 1 * 2030\"}"), 422, "Refused",
+                    "Cron \"0 4 1 1 * 2030\": 6 fields; the five standard fields are expected (minute hour day-of-month month day-of-week):"
+                            + " seconds are not supported");
+
+            String range = "{\"from\": \"2020-01-01T00:00:00Z\", \"to\": \"2022-12-31T00:00:00Z\"}";
+            HttpResponse<String> backfilled = postAs("it-admin", "api/schedules/it_rest_yearly/backfill", range, null);
+            assertEquals("{\"schedule\":\"it_rest_yearly\",\"started\":3}", backfilled.body());
+            assertEquals("{\"schedule\":\"it_rest_yearly\",\"started\":0}",
+                    postAs("it-admin", "api/schedules/it_rest_yearly/backfill", range, null).body(), "each firing once");
+            awaitTrue(() -> query("select count(*) from pgflow.runs where idempotency_key like 'schedule:it_rest_yearly:%' and status = 'completed'")
+                    .get(0).equals("5"), "the five runs completed");
+            JsonObject one = json(get(base.toURI().resolve("api/schedules/it_rest_yearly")));
+            assertEquals(5, one.getJsonArray("latestRuns").size());
+            assertEquals(List.of("completed"), one.getJsonArray("latestRuns").getValuesAs(JsonObject.class).stream()
+                    .map(r -> r.getString("status")).distinct().toList());
+
+            assertEquals(200, postAs("it-admin", "api/schedules/it_rest_yearly/pause", "", null).statusCode());
+            assertEquals(List.of("true"), query("select (paused_at is not null)::text from pgflow_internal.schedules where schedule_name = 'it_rest_yearly'"));
+            assertProblem(sendAs("it-operator", "DELETE", "api/schedules/it_rest_yearly", null), 403, "Forbidden",
+                    "user 'it-operator' may not DELETE /api/schedules/it_rest_yearly: it needs pgflow-admin");
+        } finally {
+            HttpResponse<String> deleted = sendAs("it-admin", "DELETE", "api/schedules/it_rest_yearly", null);
+            assertEquals(200, deleted.statusCode(), deleted.body());
+            assertEquals("it_rest_yearly", json(deleted).getString("name"));
+        }
+        assertProblem(get(base.toURI().resolve("api/schedules/it_rest_yearly")), 404, "Unknown schedule", "Schedule \"it_rest_yearly\" does not exist");
+        assertProblem(postAs("it-admin", "api/schedules/it_rest_yearly/resume", "", null), 404, "Unknown schedule",
+                "Schedule \"it_rest_yearly\" does not exist");
+    }
+
     private static JsonObject json(HttpResponse<String> r) {
         return Json.createReader(new StringReader(r.body())).readObject();
     }

@@ -360,6 +360,68 @@ public final class ConsoleJourneys {
         waitFor(() -> scalar("select count(*) from pgflow.runs where concurrency_key = '" + tenant + "' and status = 'cancelled'") == 3L);
     }
 
+    /**
+     * The Schedules page: the example's declared schedules with their next firings in their zone and
+     * the viewer's; an admin creates one, runs it now, pauses, resumes and deletes it; a viewer sees
+     * no action and no form.
+     */
+    public static void adminSchedulesARunAndAViewerOnlyReads(URL base) throws Exception {
+        String name = "it_console_" + UUID.randomUUID().toString().substring(0, 6);
+        journey("schedules", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-admin", "it-admin-secret");
+            d.get(base + "schedules.xhtml?flow=daily_report");
+            List<String> rows = rowsOnceThere(wait, "[id='list:schedules_data'] tr .pg-schedule-name", 2);
+            assertEquals(List.of("daily_report_eu", "daily_report_us"), rows);
+            List<String> eu = texts(d, "[id='list:schedules_data'] tr:nth-child(1) .pg-firing-zone");
+            assertEquals(5, eu.size(), eu.toString());
+            assertTrue(eu.stream().allMatch(f -> f.matches("(Mon|Tue|Wed|Thu|Fri) \\d{4}-\\d{2}-\\d{2} 07:00")), eu.toString());
+            wait.until(d2 -> texts(d2, "[id='list:schedules_data'] tr:nth-child(1) time.pg-local").stream().allMatch(t -> t.endsWith("(yours)")));
+            assertTrue(text(wait, ".pg-viewer-zone").startsWith("in yours ("), text(wait, ".pg-viewer-zone"));
+            assertEquals("2 schedules, 0 paused.", text(wait, "#schedules-summary").substring(0, "2 schedules, 0 paused.".length()));
+            copyToDocs(browser.screenshot("console-schedules"), "console-schedules.png");
+
+            d.get(base + "schedules.xhtml?flow=greet_user");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form:name"))).sendKeys(name);
+            d.findElement(By.id("form:cron")).sendKeys("0 3 1 1 *");
+            WebElement zone = d.findElement(By.id("form:zone"));
+            zone.clear();
+            zone.sendKeys("Europe/Berlin");
+            WebElement input = d.findElement(By.id("form:input"));
+            input.clear();
+            input.sendKeys("{\"first_name\": \"Con\", \"last_name\": \"Sole\"}");
+            click(wait, By.id("form:create"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Created " + name + "."));
+            assertEquals(List.of(name), rowsOnceThere(wait, "[id='list:schedules_data'] tr .pg-schedule-name", 1));
+            assertEquals("greet_user", scalarText("select flow_slug from pgflow_internal.schedules where schedule_name = '" + name + "'"));
+            assertTrue(texts(d, "[id='list:schedules_data'] tr .pg-firing-zone").get(0).endsWith("-01-01 03:00"));
+
+            click(wait, By.id("list:schedules:0:trigger"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), " of " + name + " now."));
+            waitFor(() -> scalar("select count(*) from pgflow.runs where idempotency_key like 'schedule:" + name + ":%' and status = 'completed'") == 1L);
+            d.get(base + "schedules.xhtml?flow=greet_user");
+            wait.until(d2 -> texts(d2, "[id='list:schedules_data'] tr .pg-latest-run .pg-status").equals(List.of("completed")));
+
+            click(wait, By.id("list:schedules:0:pause"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Paused " + name));
+            wait.until(d2 -> texts(d2, "[id='list:schedules_data'] tr .pg-state").equals(List.of("paused")));
+            click(wait, By.id("list:schedules:0:resume"));
+            wait.until(d2 -> texts(d2, "[id='list:schedules_data'] tr .pg-state").equals(List.of("active")));
+
+            click(wait, By.id("list:schedules:0:delete"));
+            confirm(d, wait);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Deleted " + name + "; its runs stay."));
+            assertEquals(0L, scalar("select count(*) from pgflow_internal.schedules where schedule_name = '" + name + "'"));
+        });
+        journey("schedules-viewer", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-viewer", "it-viewer-secret");
+            d.get(base + "schedules.xhtml?flow=daily_report");
+            rowsOnceThere(wait, "[id='list:schedules_data'] tr .pg-schedule-name", 2);
+            assertTrue(d.findElements(By.cssSelector("[id='list:schedules_data'] button")).isEmpty(), "no schedule actions for a viewer");
+            assertTrue(d.findElements(By.id("form:create")).isEmpty(), "no create form for a viewer");
+            assertTrue(d.findElements(By.id("backfill:start-backfill")).isEmpty(), "no backfill for a viewer");
+        });
+    }
+
     /** Replaces what a PrimeFaces inputNumber holds with {@code value} (empty: clears it). */
     private static void typeNumber(WebDriverWait wait, String id, String value) {
         WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id(id)));

@@ -55,6 +55,9 @@ public class SchedulesResource {
     @Inject
     EngineOperations engine;
 
+    @jakarta.ws.rs.core.Context
+    jakarta.ws.rs.core.UriInfo uri;
+
     @RolesAllowed(Role.Name.VIEWER)
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -125,7 +128,7 @@ public class SchedulesResource {
                 request.input() == null ? null : request.input().toString(), request.timeZone(), request.catchUp());
         Response read = get(change.name());
         return change.created() ? Response.status(201).entity(read.getEntity()).type(MediaType.APPLICATION_JSON)
-                .location(java.net.URI.create("/api/schedules/" + change.name())).build() : read;
+                .location(uri.getBaseUriBuilder().path("schedules").path(change.name()).build()).build() : read;
     }
 
     @RolesAllowed(Role.Name.ADMIN)
@@ -205,7 +208,7 @@ public class SchedulesResource {
             throws SQLException, EngineRefusal {
         io.pgflowee.engine.control.RunRow run = engine.triggerSchedule(name);
         return Response.status(201).entity(ApiJson.write(Run.of(run))).type(MediaType.APPLICATION_JSON)
-                .location(java.net.URI.create("/api/runs/" + run.runId())).build();
+                .location(uri.getBaseUriBuilder().path("runs").path(run.runId().toString()).build()).build();
     }
 
     @RolesAllowed(Role.Name.ADMIN)
@@ -240,15 +243,18 @@ public class SchedulesResource {
     @DELETE
     @Path("{name}")
     @Refusals(notFound = "Unknown schedule")
+    @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "deleteSchedule", summary = "Delete a schedule", description = "pgflow.delete_schedule: it fires no more; its runs"
-            + " stay. A schedule the flow's Java definition declares comes back at the next migration: pause it instead, or remove the"
-            + " declaration. Admin.")
-    @APIResponse(responseCode = "204", description = "Deleted")
+            + " stay. Answers with the schedule as it was. A schedule the flow's Java definition declares comes back at the next migration:"
+            + " pause it instead, or remove the declaration. Admin.")
+    @APIResponse(responseCode = "200", description = "Deleted: the schedule as it was", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Schedule.class)))
     @APIResponse(responseCode = "404", description = "No such schedule")
     public Response delete(@Parameter(description = "The schedule's name", required = true) @PathParam("name") String name)
             throws SQLException, EngineRefusal {
+        Response before = get(name);
         engine.deleteSchedule(name);
-        return Response.noContent().build();
+        return before;
     }
 
     private static String blankToNull(String s) {

@@ -101,6 +101,7 @@ final class ApiFixture implements AutoCloseable {
         SchedulesResource r = new SchedulesResource();
         r.queries = new io.pgflowee.engine.query.ScheduleQueries(em);
         r.engine = engine;
+        r.uri = uri("schedules");
         return r;
     }
 

@@ -43,7 +43,7 @@ class SchedulesResourceTest {
     void aScheduleIsCreatedReadListedChangedTriggeredBackfilledAndDeleted() throws Exception {
         Response created = api.schedules().create(NIGHTLY);
         assertThat(created.getStatus()).isEqualTo(201);
-        assertThat(created.getLocation()).hasToString("/api/schedules/nightly");
+        assertThat(created.getLocation()).hasToString("http://localhost:8080/api/schedules/nightly");
         JsonObject s = json(created);
         assertThat(s.keySet()).containsExactly("name", "flowSlug", "cron", "input", "timeZone", "catchUp", "paused", "pausedAt", "nextFireAt",
                 "nextFirings", "lastFiredAt", "lastError", "declared", "createdAt", "updatedAt", "latestRuns");
@@ -68,6 +68,7 @@ class SchedulesResourceTest {
         assertThat(triggered.getStatus()).as("a paused schedule can be triggered").isEqualTo(201);
         JsonObject run = json(triggered);
         assertThat(run.getString("idempotencyKey")).startsWith("schedule:nightly:");
+        assertThat(triggered.getLocation()).hasToString("http://localhost:8080/api/runs/" + run.getString("runId"));
         assertThat(run.getJsonObject("input").getString("region")).isEqualTo("eu");
         assertThat(run.getJsonObject("input").getString("scheduled_at")).isEqualTo(run.getString("idempotencyKey").substring(17));
 
@@ -89,7 +90,8 @@ class SchedulesResourceTest {
         assertThat(nightly.getJsonArray("latestRuns").getJsonObject(0).keySet()).containsExactly("runId", "status", "startedAt", "firing");
 
         Response deleted = api.schedules().delete("nightly");
-        assertThat(deleted.getStatus()).isEqualTo(204);
+        assertThat(deleted.getStatus()).isEqualTo(200);
+        assertThat(json(deleted).getString("name")).as("the schedule as it was").isEqualTo("nightly");
         assertProblem(api.schedules().get("nightly"), 404, "Unknown schedule", "Schedule \"nightly\" does not exist");
         assertThat(api.db.<Long>one("select count(*) from pgflow.runs where idempotency_key like 'schedule:nightly:%'")).isEqualTo(4L);
     }
