@@ -331,6 +331,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   v_next timestamptz;
+  v_zone_ok boolean;
 BEGIN
   IF p_name IS NULL OR p_name !~ '^[A-Za-z0-9_.-]{1,100}$' THEN
     RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
@@ -344,7 +345,19 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
       MESSAGE = format('Schedule "%s": input must not be NULL (pass ''{}''::jsonb)', p_name);
   END IF;
-  IF p_tz IS NULL OR NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = p_tz) THEN
+  -- a region name (Europe/Berlin) the server converts with is a zone of the tz database: checked in
+  -- 0.1 ms; anything else (EST5EDT, an abbreviation, a typo) against pg_timezone_names, which reads
+  -- every zone file (13 ms), so abbreviations and POSIX rules stay refused
+  v_zone_ok := p_tz = 'UTC';
+  IF NOT v_zone_ok AND p_tz ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+$' THEN
+    BEGIN
+      PERFORM now() AT TIME ZONE p_tz;
+      v_zone_ok := true;
+    EXCEPTION WHEN invalid_parameter_value THEN
+      v_zone_ok := false;
+    END;
+  END IF;
+  IF p_tz IS NULL OR NOT (v_zone_ok OR EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = p_tz)) THEN
     RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
       MESSAGE = format('Schedule "%s": unknown time zone "%s" (a name of pg_timezone_names, as Europe/Berlin or UTC)', p_name, p_tz);
   END IF;
@@ -543,21 +556,25 @@ DECLARE
   v_fired record;
   v_error text;
   v_last timestamptz;
+  v_rows int := 0;
 BEGIN
   fired := 0;
   errors := 0;
   more := false;
+  -- at most p_budget schedules per call (each fires at least once); a full batch says "more": the
+  -- caller calls again at once (5,000 schedules due together: 5 calls, not 50 ticks a second apart)
   FOR v_s IN
     SELECT s.* FROM pgflow_internal.schedules s
     WHERE s.paused_at IS NULL AND s.next_fire_at <= clock_timestamp()
     ORDER BY s.next_fire_at
-    LIMIT 100
+    LIMIT p_budget
     FOR UPDATE SKIP LOCKED
   LOOP
     IF fired + errors >= p_budget THEN
       more := true;
       EXIT;
     END IF;
+    v_rows := v_rows + 1;
     v_now := clock_timestamp();
     v_next := pgflow._cron_next(v_s.cron, v_s.time_zone, v_s.next_fire_at);
     IF v_next IS NULL OR v_next > v_now THEN
@@ -594,6 +611,7 @@ BEGIN
         last_fired_at = v_last, last_error = CASE WHEN cardinality(v_firings) > 0 THEN v_error ELSE s.last_error END
     WHERE s.schedule_name = v_s.schedule_name;
   END LOOP;
+  more := more OR v_rows >= p_budget;
 END;
 $$;
 

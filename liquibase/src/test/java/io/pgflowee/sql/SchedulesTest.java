@@ -354,4 +354,27 @@ class SchedulesTest extends SqlEngineTest {
         db.exec("reset enable_seqscan");
         assertThat(plan).contains("idx_runs_schedule");
     }
+
+    @Test
+    void aTickFiresAtMostItsBudgetAndSaysMoreWhileSchedulesMayBeDueAndZonesAreRegionNamesOnly() {
+        define("select pgflow.create_flow('b')", "select pgflow.add_step('b', 'a')");
+        for (String name : List.of("b1", "b2", "b3")) {
+            db.exec("select pgflow.create_schedule(?, 'b', '@hourly')", name);
+        }
+        db.exec("update pgflow_internal.schedules set next_fire_at = date_trunc('hour', now())");
+        assertThat(db.row("select fired, errors, more from pgflow._fire_due_schedules(2)")).isEqualTo(Map.of("fired", 2, "errors", 0, "more", true));
+        assertThat(db.row("select fired, errors, more from pgflow._fire_due_schedules(2)")).isEqualTo(Map.of("fired", 1, "errors", 0, "more", false));
+        assertThat(db.row("select fired, errors, more from pgflow._fire_due_schedules(2)")).isEqualTo(Map.of("fired", 0, "errors", 0, "more", false));
+
+        assertThat((String) db.one("select (pgflow.create_schedule('z1', 'b', '@daily', '{}', 'America/Argentina/Buenos_Aires')).time_zone"))
+                .isEqualTo("America/Argentina/Buenos_Aires");
+        assertThat((String) db.one("select (pgflow.create_schedule('z2', 'b', '@daily', '{}', 'EST5EDT')).time_zone"))
+                .as("a zone of the tz database without a region").isEqualTo("EST5EDT");
+        assertThat(message(db.error("select pgflow.create_schedule('z3', 'b', '@daily', '{}', 'PST')")))
+                .as("an abbreviation is no zone (no DST)").isEqualTo("Schedule \"z3\": unknown time zone \"PST\" (a name of pg_timezone_names, as Europe/Berlin or UTC)");
+        assertThat(message(db.error("select pgflow.create_schedule('z4', 'b', '@daily', '{}', 'UTC+3')")))
+                .isEqualTo("Schedule \"z4\": unknown time zone \"UTC+3\" (a name of pg_timezone_names, as Europe/Berlin or UTC)");
+        assertThat(message(db.error("select pgflow.create_schedule('z5', 'b', '@daily', '{}', 'Europe/Berlinx')")))
+                .isEqualTo("Schedule \"z5\": unknown time zone \"Europe/Berlinx\" (a name of pg_timezone_names, as Europe/Berlin or UTC)");
+    }
 }

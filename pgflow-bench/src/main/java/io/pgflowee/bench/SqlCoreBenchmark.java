@@ -38,12 +38,16 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *   <li>operator controls ({@code only=controls}): pickup of a new run's task while a wide map
  *       drains (fair claiming), and chain throughput with a concurrency limit that never binds
  *       (the cost of the per-flow claim lock) and with one that does.</li>
+ *   <li>schedules ({@code only=schedules}): creating {@code schedules} schedules, an idle
+ *       {@code tick()} among them, every one of them due at once (the ticks it takes, as the
+ *       servers' ticker calls them), a day of missed minutely firings caught up, and a console
+ *       page's next firings.</li>
  *   <li>per-key control ({@code only=keys}): the chain over {@code keys} concurrency keys with a
  *       limit of 1 per key against the chain without keys, and the cost of one claim from
  *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -133,6 +137,10 @@ public final class SqlCoreBenchmark {
                 bench.keys(runs, workers[workers.length - 1], Integer.parseInt(opts.getOrDefault("keys", "1000")),
                         Integer.parseInt(opts.getOrDefault("rounds", "3")), Integer.parseInt(opts.getOrDefault("queued", "100000")),
                         Integer.parseInt(opts.getOrDefault("queuedKeys", "10000")));
+                return;
+            }
+            if ("schedules".equals(opts.get("only"))) {
+                bench.schedules(Integer.parseInt(opts.getOrDefault("schedules", "5000")));
                 return;
             }
             if ("controls".equals(opts.get("only"))) {
@@ -259,6 +267,107 @@ public final class SqlCoreBenchmark {
             exec(c, "select pgflow.set_key_concurrency('wide', 1)");
         }
         claimCostByKey(queued, queuedKeys, true);
+    }
+
+    /** How many tick() calls said "more" (the ticker calls again at once; otherwise a second later). */
+    private int moreSaid;
+
+    /** One tick() call: its summary's schedules_fired, and how long it took (ms) in {@code ms}. */
+    private int tick(Connection c, List<Double> ms) throws SQLException {
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select t ->> 'schedules_fired', t ->> 'more'"
+                + " from pgflow.tick() t")) {
+            rs.next();
+            ms.add((System.nanoTime() - t0) / 1e6);
+            if ("true".equals(rs.getString(2))) {
+                moreSaid++;
+            }
+            return Integer.parseInt(rs.getString(1));
+        }
+    }
+
+    private static String percentiles(List<Double> ms) {
+        List<Double> sorted = new ArrayList<>(ms);
+        Collections.sort(sorted);
+        return String.format("median %.2f ms, p95 %.2f ms, max %.2f ms over %d calls", sorted.get(sorted.size() / 2),
+                sorted.get(sorted.size() * 95 / 100), sorted.get(sorted.size() - 1), sorted.size());
+    }
+
+    private void schedules(int count) throws Exception {
+        String[] zones = {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"};
+        try (Connection c = ds.getConnection()) {
+            // only the benchmark's own (the example flows' changelogs declare two)
+            exec(c, "delete from pgflow_internal.schedules");
+            long t0 = System.nanoTime();
+            try (PreparedStatement create = c.prepareStatement("select (pgflow.create_schedule(?, 'ping', ?, '{}', ?)).schedule_name")) {
+                for (int i = 0; i < count; i++) {
+                    create.setString(1, "s" + i);
+                    create.setString(2, (i % 60) + " " + (i % 7 == 0 ? "*/2" : "*") + " * * " + (i % 3 == 0 ? "MON-FRI" : "*"));
+                    create.setString(3, zones[i % zones.length]);
+                    create.executeQuery().close();
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            exec(c, "analyze pgflow_internal.schedules");
+            System.out.printf("# created %,d schedules (hourly-style crons, 4 time zones) in %.1f s: %,.0f a second%n", count, seconds, count / seconds);
+
+            List<Double> idle = new ArrayList<>();
+            exec(c, "update pgflow_internal.schedules set next_fire_at = now() + interval '1 hour'");
+            for (int i = 0; i < 200; i++) {
+                tick(c, idle);
+            }
+            System.out.printf("# tick() among %,d schedules, none due (what every server pays each second): %s%n", count, percentiles(idle));
+
+            // every schedule due at once (the servers were down for a minute): the ticker calls again while "more" (10 calls a second)
+            exec(c, "update pgflow_internal.schedules set next_fire_at = now() - interval '1 minute'");
+            List<Double> due = new ArrayList<>();
+            int fired = 0;
+            int calls = 0;
+            moreSaid = 0;
+            t0 = System.nanoTime();
+            while (fired < count && calls < 10 * count) {
+                fired += tick(c, due);
+                calls++;
+            }
+            seconds = (System.nanoTime() - t0) / 1e9;
+            long runs = one(c, "select count(*) from pgflow.runs where flow_slug = 'ping' and idempotency_key like 'schedule:%'");
+            System.out.printf("# %,d schedules due at once: %,d runs started by %d tick() calls (%d said more: called again at once, the"
+                    + " others a second later) in %.2f s of calls (%,.0f firings a second); per call %s%n",
+                    count, runs, calls, moreSaid, seconds, runs / seconds, percentiles(due));
+            // one minutely schedule, down for a day, catch_up 'all': 1,440 missed firings
+            exec(c, "select pgflow.create_schedule('minutely', 'ping', '* * * * *', '{}', 'UTC', 'all')",
+                    "update pgflow_internal.schedules set next_fire_at = next_fire_at + interval '1 hour' where schedule_name <> 'minutely'",
+                    "update pgflow_internal.schedules set next_fire_at = date_trunc('minute', now()) - interval '1 day' where schedule_name = 'minutely'");
+            List<Double> catchUp = new ArrayList<>();
+            fired = 0;
+            calls = 0;
+            t0 = System.nanoTime();
+            int got;
+            do {
+                got = tick(c, catchUp);
+                fired += got;
+                calls++;
+            } while (got > 0 && calls < 100);
+            seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("# a minutely schedule down for a day, catch_up all: %,d runs started by %d tick() calls in %.2f s; per call %s%n",
+                    fired, calls, seconds, percentiles(catchUp));
+
+            List<Double> page = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                long p0 = System.nanoTime();
+                one(c, "select count(*) from (select array(select pgflow.schedule_firings(s.schedule_name, 5)) from pgflow_internal.schedules s"
+                        + " order by s.schedule_name limit 50) x");
+                page.add((System.nanoTime() - p0) / 1e6);
+            }
+            System.out.printf("# next 5 firings of a page of 50 schedules (the console's, /api/schedules): %s%n", percentiles(page));
+        }
+    }
+
+    private static long one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private void claimCostByKey(int queued, int queuedKeys, boolean limited) throws Exception {
