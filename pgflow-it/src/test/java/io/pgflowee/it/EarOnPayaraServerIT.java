@@ -138,6 +138,15 @@ class EarOnPayaraServerIT {
             assertThat(dashboard.statusCode()).isEqualTo(200);
             assertThat(dashboard.body()).contains("<title>pgflow · Dashboard</title>").contains("realm-viewer (pgflow-viewer)")
                     .contains(">greet_user<");
+            // schedules in the EAR: the read side is an EJB of the EJB module, the page and the API the WAR's
+            HttpResponse<String> schedulesPage = browser.send(HttpRequest.newBuilder(URI.create(http + "/schedules.xhtml?flow=daily_report")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(schedulesPage.statusCode()).isEqualTo(200);
+            assertThat(schedulesPage.body()).contains("<title>pgflow · Schedules</title>").contains("daily_report_eu").contains("daily_report_us")
+                    .doesNotContain("id=\"form:create\"");
+            HttpResponse<String> schedules = get(URI.create(http + "/api/schedules?flow=daily_report"), "realm-viewer:realm-viewer-secret");
+            assertThat(schedules.statusCode()).as(schedules.body()).isEqualTo(200);
+            assertThat(schedules.body()).contains("\"name\":\"daily_report_eu\"").contains("\"declared\":true").contains("\"total\":2");
 
             // the same security rules as on Payara Micro (SecurityIT has the full set): odd spellings reach nothing anonymously
             HttpClient raw = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // follows no redirect

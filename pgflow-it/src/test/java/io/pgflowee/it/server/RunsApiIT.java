@@ -645,6 +645,27 @@ public class RunsApiIT extends OnSharedServer {
             assertEquals("it_rest_yearly", json(deleted).getString("name"));
         }
         assertProblem(get(base.toURI().resolve("api/schedules/it_rest_yearly")), 404, "Unknown schedule", "Schedule \"it_rest_yearly\" does not exist");
+
+        // a firing the flow refuses (greet_many takes an array): kept as the schedule's last error, logged, the schedule moves on
+        HttpResponse<String> refusing = postAs("it-admin", "api/schedules", "{\"name\": \"it_rest_refused\", \"flowSlug\": \"greet_many\","
+                + " \"cron\": \"0 3 1 1 *\", \"input\": {\"first_name\": \"Not\", \"last_name\": \"Alist\"}}", null);
+        assertEquals(201, refusing.statusCode(), refusing.body());
+        String year = query("select to_char(now() at time zone 'UTC', 'YYYY')").get(0);
+        try (CapturedLog log = new CapturedLog(io.pgflowee.engine.clock.Ticker.class.getName())) {
+            query("update pgflow_internal.schedules set next_fire_at = date_trunc('year', now()) + interval '3 hours'"
+                    + " where schedule_name = 'it_rest_refused' returning 1");
+            awaitTrue(() -> log.records.stream().anyMatch(r -> r.getMessage().startsWith("PGFLOW-102")), "the refused firing logged");
+            assertEquals("PGFLOW-102 1 scheduled firing(s) could not start, the schedules moved on: it_rest_refused (flow greet_many): firing "
+                    + year + "-01-01T03:00:00Z: Flow greet_many has root map steps but input is not an array (got object)",
+                    log.records.stream().filter(r -> r.getMessage().startsWith("PGFLOW-102")).findFirst().orElseThrow().getMessage());
+            JsonObject refused = json(get(base.toURI().resolve("api/schedules/it_rest_refused")));
+            assertEquals("firing " + year + "-01-01T03:00:00Z: Flow greet_many has root map steps but input is not an array (got object)",
+                    refused.getString("lastError"));
+            assertTrue(java.time.OffsetDateTime.parse(refused.getString("nextFireAt")).isAfter(java.time.OffsetDateTime.now()), "moved on");
+            assertEquals(0, refused.getJsonArray("latestRuns").size());
+        } finally {
+            assertEquals(200, sendAs("it-admin", "DELETE", "api/schedules/it_rest_refused", null).statusCode());
+        }
         assertProblem(postAs("it-admin", "api/schedules/it_rest_yearly/resume", "", null), 404, "Unknown schedule",
                 "Schedule \"it_rest_yearly\" does not exist");
     }
