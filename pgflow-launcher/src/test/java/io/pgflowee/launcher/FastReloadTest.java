@@ -71,6 +71,7 @@ class FastReloadTest {
                     public io.pgflowee.api.flow.Flow<Input> flow() {
                         var flow = io.pgflowee.api.flow.Flow.define("shout", Input.class);
                         flow.step("loud", String.class).run(in -> in.text().toUpperCase());
+                        flow.schedule("shout_daily", "0 9 * * *", new Input("hey")).timeZone("Europe/Berlin");
                         return flow;
                     }
                 }
@@ -91,7 +92,9 @@ class FastReloadTest {
         assertThat(printed.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(result).isEqualTo(new FastBuild.Result(true, true, List.of("flows"), List.of("shout")));
         assertThat(Files.readString(root.resolve("liquibase/flows/shout.sql"))).contains("SELECT pgflow.create_flow('shout'")
-                .contains("SELECT pgflow.add_step('shout', 'loud');");
+                .contains("SELECT pgflow.add_step('shout', 'loud');").contains("SELECT count(*) FROM pgflow.apply_flow_schedules('shout',"
+                        + " '[{\"name\":\"shout_daily\",\"cron\":\"0 9 * * *\",\"input\":{\"text\":\"hey\"},\"time_zone\":\"Europe/Berlin\","
+                        + "\"catch_up\":\"latest\"}]'::jsonb);");
         assertThat(entries(war.file("WEB-INF/lib/pgflow-flows-0.1.0-SNAPSHOT.jar").orElseThrow())).containsOnlyKeys(
                 "META-INF/", "META-INF/MANIFEST.MF", "META-INF/beans.xml", "com/", "com/example/", "com/example/Shout.class",
                 "com/example/Shout$Input.class");

@@ -85,11 +85,15 @@ public final class FlowCompiler {
      * also with none: a schedule removed from the definition is deleted), inputs encoded with JSON-B.
      */
     public static String scheduleStatement(Flow<?> flow) {
-        String declared = ScheduleDeclarations.of(flow, CODEC).toString();
+        // JSON-B only for a flow that has schedules: a flow module without any needs no implementation on its classpath
+        String declared = flow.schedules().isEmpty() ? "[]" : ScheduleDeclarations.of(flow, Codec.INSTANCE).toString();
         return "SELECT count(*) FROM pgflow.apply_flow_schedules(" + quote(flow.slug()) + ", " + quote(declared) + "::jsonb);";
     }
 
-    private static final io.pgflowee.api.json.JsonCodec CODEC = io.pgflowee.api.json.JsonCodec.create();
+    /** The JSON-B codec for declared schedules' inputs, made on first use. */
+    private static final class Codec {
+        static final io.pgflowee.api.json.JsonCodec INSTANCE = io.pgflowee.api.json.JsonCodec.create();
+    }
 
     /** The changelog file {@code <slug>.sql} for {@code flow}. */
     public static String changelog(Flow<?> flow) {
