@@ -114,7 +114,7 @@ class LauncherIT {
             assertThat(told.text()).contains("Step count differs: 2 vs 1").contains("SELECT pgflow.delete_flow_and_data('greet_user')");
             assertThat(told.at() - ready.at()).as("told with the banner, not later").isLessThan(5_000);
             await(l -> l.text().equals("Press Ctrl-C to stop."), Duration.ofSeconds(10)); // the banner's last line
-            assertThat(lines()).contains("  Flows     cart_invoice verified, greet_many verified, greet_user mismatch (NOT RUNNING), order_approval verified,"
+            assertThat(lines()).contains("  Flows     cart_invoice verified, daily_report verified, greet_many verified, greet_user mismatch (NOT RUNNING), order_approval verified,"
                     + " order_fulfilment verified, payment verified, shipping verified",
                     "  Reload    on: a change under " + sources + " is rebuilt and redeployed (--no-reload turns it off)");
             assertThat(runOutput("greet_many", "[{\"first_name\": \"Ann\", \"last_name\": \"Lee\"}]")).as("another flow runs").isNotNull();
@@ -188,7 +188,7 @@ class LauncherIT {
             Line reloaded = await(l -> l.text().startsWith("pgflow: reloaded "), BOOT);
             System.out.println("LauncherIT: new flows and a handler: " + reloaded.text());
             assertThat(reloaded.text()).matches("pgflow: reloaded \\d+\\.\\d s after the save \\(compiled flows, pgflow-examples in"
-                    + " \\d+\\.\\d s, redeploy \\d+\\.\\d s\\); flows: cart_invoice verified, greet_many verified, greet_user verified,"
+                    + " \\d+\\.\\d s, redeploy \\d+\\.\\d s\\); flows: cart_invoice verified, daily_report verified, greet_many verified, greet_user verified,"
                     + " held verified, order_approval verified, order_fulfilment verified, payment verified, shipping verified, shout verified");
             assertThat(lines()).contains("pgflow: changed: flows/src/main/java/com/example/flows/Held.java (added),"
                             + " flows/src/main/java/com/example/flows/Shout.java (added),"

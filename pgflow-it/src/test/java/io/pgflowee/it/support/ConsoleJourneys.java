@@ -379,6 +379,9 @@ public final class ConsoleJourneys {
             assertTrue(text(wait, ".pg-viewer-zone").startsWith("in yours ("), text(wait, ".pg-viewer-zone"));
             assertEquals("2 schedules, 0 paused.", text(wait, "#schedules-summary").substring(0, "2 schedules, 0 paused.".length()));
             copyToDocs(browser.screenshot("console-schedules"), "console-schedules.png");
+            d.get(base + "flow.xhtml?slug=daily_report");
+            assertEquals("2 schedules", text(wait, "[id$='schedules-link']"));
+            assertTrue(d.findElements(By.cssSelector("[id$='flow-schedule-differences']")).isEmpty(), "the declaration and the database agree");
 
             d.get(base + "schedules.xhtml?flow=greet_user");
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form:name"))).sendKeys(name);

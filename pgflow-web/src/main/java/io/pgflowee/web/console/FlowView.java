@@ -93,6 +93,9 @@ public class FlowView implements Serializable {
     @Inject
     transient EngineOperations engine;
 
+    @Inject
+    transient io.pgflowee.engine.query.ScheduleQueries schedules;
+
     private String slug;
     private String input = "{}";
     private String idempotencyKey;
@@ -157,6 +160,20 @@ public class FlowView implements Serializable {
 
     public List<String> getDifferences() {
         return status().map(FlowStatus::differences).orElse(List.of());
+    }
+
+    /** How the database's schedules differ from those this server's definition declares (PGFLOW-026). */
+    public List<String> getScheduleDifferences() {
+        return status().map(FlowStatus::scheduleDifferences).orElse(List.of());
+    }
+
+    /** "none", "1 schedule", "2 schedules, 1 paused": a link to the Schedules page of the flow. */
+    public String getScheduleSummary() {
+        long[] counts = schedules.counts(slug);
+        if (counts[0] == 0) {
+            return "none";
+        }
+        return counts[0] + (counts[0] == 1 ? " schedule" : " schedules") + (counts[1] > 0 ? ", " + counts[1] + " paused" : "");
     }
 
     public boolean isRunsHere() {
