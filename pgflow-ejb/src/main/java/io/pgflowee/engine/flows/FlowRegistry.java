@@ -1,6 +1,7 @@
 package io.pgflowee.engine.flows;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -153,6 +154,23 @@ public class FlowRegistry {
             default -> LOG.severe("PGFLOW-023 " + status.message());
         }
         status.scheduleDifferences().forEach(d -> LOG.warning("PGFLOW-026 flow '" + status.slug() + "': " + d));
+    }
+
+    /**
+     * How the database's schedules differ from those the flow's Java definition declares, read now
+     * (an operator's change at run time shows at once); empty for a flow not registered here or
+     * without schedules, or when the database cannot be read (the startup check logs that).
+     */
+    public List<String> scheduleDifferences(String slug) {
+        Flow<?> flow = flows.get(slug);
+        if (flow == null || flow.schedules().isEmpty()) {
+            return List.of();
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return FlowVerifier.scheduleDifferences(c, flow);
+        } catch (SQLException e) {
+            return List.of("schedules not compared with the database: " + e.getMessage());
+        }
     }
 
     /** For use outside a container (tests, tools): a registry of these flows, none of them checked against a database. */

@@ -106,6 +106,7 @@ class FlowVerifierTest {
             assertThat(changed.scheduleDifferences()).containsExactly("schedule 'timed_nightly' differs from its declaration: cron '0 3 * * *'"
                     + " vs '0 5 * * *' (first = Java, second = database; a change made at run time stays until the declaration changes)");
 
+            assertThat(FlowVerifier.scheduleDifferences(c, flow)).as("read now, as the flow page does").isEqualTo(changed.scheduleDifferences());
             db.exec("select pgflow.delete_schedule('timed_nightly')");
             assertThat(FlowVerifier.verify(c, flow, false).scheduleDifferences()).containsExactly("schedule 'timed_nightly' is declared but not"
                     + " in the database (the flow's compiled changelog creates it at the next migration)");

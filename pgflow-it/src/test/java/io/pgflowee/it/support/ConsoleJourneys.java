@@ -382,6 +382,16 @@ public final class ConsoleJourneys {
             d.get(base + "flow.xhtml?slug=daily_report");
             assertEquals("2 schedules", text(wait, "[id$='schedules-link']"));
             assertTrue(d.findElements(By.cssSelector("[id$='flow-schedule-differences']")).isEmpty(), "the declaration and the database agree");
+            // an operator's change at run time: the flow page says at once how it differs from the declaration
+            scalar("select count(*) from pgflow.update_schedule('daily_report_us', '0 9 * * MON-FRI')");
+            try {
+                d.get(base + "flow.xhtml?slug=daily_report");
+                assertEquals("schedule 'daily_report_us' differs from its declaration: cron '0 8 * * MON-FRI' vs '0 9 * * MON-FRI' (first = Java,"
+                        + " second = database; a change made at run time stays until the declaration changes)",
+                        text(wait, "[id$='flow-schedule-differences'] li"));
+            } finally {
+                scalar("select count(*) from pgflow.update_schedule('daily_report_us', '0 8 * * MON-FRI')");
+            }
 
             d.get(base + "schedules.xhtml?flow=greet_user");
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form:name"))).sendKeys(name);

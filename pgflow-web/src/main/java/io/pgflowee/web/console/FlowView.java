@@ -162,10 +162,15 @@ public class FlowView implements Serializable {
         return status().map(FlowStatus::differences).orElse(List.of());
     }
 
-    /** How the database's schedules differ from those this server's definition declares (PGFLOW-026). */
+    /** How the database's schedules differ from those this server's definition declares (PGFLOW-026), read now. */
     public List<String> getScheduleDifferences() {
-        return status().map(FlowStatus::scheduleDifferences).orElse(List.of());
+        if (scheduleDifferences == null) {
+            scheduleDifferences = registry.scheduleDifferences(slug);
+        }
+        return scheduleDifferences;
     }
+
+    private transient List<String> scheduleDifferences;
 
     /** "none", "1 schedule", "2 schedules, 1 paused": a link to the Schedules page of the flow. */
     public String getScheduleSummary() {
@@ -378,6 +383,7 @@ public class FlowView implements Serializable {
         }
         summary = null;
         busiestKeys = null;
+        scheduleDifferences = null;
     }
 
     // ---- start a run
