@@ -174,7 +174,7 @@ BEGIN
     PERFORM pgflow._fail_run(v_due.run_id, pgflow._events_wanted(v_due.run_id));
     v_timed_out := v_timed_out + 1;
   END LOOP;
-  SELECT * INTO v_schedules FROM pgflow._fire_due_schedules(1000);
+  SELECT * INTO v_schedules FROM pgflow._fire_due_schedules(v_limit);
   RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'subflows_timed_out', v_timed_out,
                             'deferred', v_deferred, 'more', v_more OR v_schedules.more, 'keys_woken', pgflow._wake_keys(),
                             'schedules_fired', v_schedules.fired, 'schedule_errors', v_schedules.errors,

@@ -23,8 +23,8 @@ import jakarta.json.JsonValue;
  */
 public final class ScheduleDeclarations {
 
-    /** A schedule as the database has it. */
-    public record Stored(String name, String flowSlug, String cron, String inputJson, String timeZone, String catchUp, boolean paused) {
+    /** A schedule as the database has it (whether it is paused is no difference, so not here). */
+    public record Stored(String name, String flowSlug, String cron, String inputJson, String timeZone, String catchUp) {
     }
 
     private ScheduleDeclarations() {
@@ -50,7 +50,7 @@ public final class ScheduleDeclarations {
     /**
      * How the database's schedules differ from {@code declared} (from {@link #of}), one sentence
      * each, first = Java, second = database; empty when they agree. {@code stored} holds the
-     * database's schedules of the declared names, by name. A paused schedule is not a difference.
+     * database's schedules of the declared names, by name.
      */
     public static List<String> differences(String flowSlug, JsonArray declared, Map<String, Stored> stored) {
         List<String> diffs = new ArrayList<>();

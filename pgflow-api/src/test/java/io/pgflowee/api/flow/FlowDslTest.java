@@ -371,13 +371,13 @@ public class FlowDslTest {
         flow.schedule("taken", "@daily");
         var declared = io.pgflowee.api.shape.ScheduleDeclarations.of(flow, JsonCodec.create());
         var same = java.util.Map.of("nightly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("nightly", "report", "0 3 * * *",
-                "{\"region\": \"eu\"}", "Europe/Berlin", "latest", true),
-                "hourly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("hourly", "report", "@hourly", "{}", "UTC", "latest", false),
-                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "report", "@daily", "{}", "UTC", "latest", false));
-        assertThat(io.pgflowee.api.shape.ScheduleDeclarations.differences("report", declared, same)).as("paused is no difference").isEmpty();
+                "{\"region\": \"eu\"}", "Europe/Berlin", "latest"),
+                "hourly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("hourly", "report", "@hourly", "{}", "UTC", "latest"),
+                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "report", "@daily", "{}", "UTC", "latest"));
+        assertThat(io.pgflowee.api.shape.ScheduleDeclarations.differences("report", declared, same)).as("the same definition").isEmpty();
         var changed = java.util.Map.of("nightly", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("nightly", "report", "0 5 * * *",
-                "{\"region\": \"us\"}", "America/New_York", "all", false),
-                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "other", "@daily", "{}", "UTC", "latest", false));
+                "{\"region\": \"us\"}", "America/New_York", "all"),
+                "taken", new io.pgflowee.api.shape.ScheduleDeclarations.Stored("taken", "other", "@daily", "{}", "UTC", "latest"));
         assertThat(io.pgflowee.api.shape.ScheduleDeclarations.differences("report", declared, changed)).containsExactly(
                 "schedule 'nightly' differs from its declaration: cron '0 3 * * *' vs '0 5 * * *', input {\"region\": \"eu\"} vs {\"region\": \"us\"},"
                         + " time zone Europe/Berlin vs America/New_York, catch_up latest vs all"

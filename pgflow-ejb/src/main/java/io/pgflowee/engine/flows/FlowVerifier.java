@@ -34,15 +34,16 @@ public final class FlowVerifier {
         if (!status.runnable() || flow.schedules().isEmpty()) {
             return status;
         }
+        jakarta.json.JsonArray declared = io.pgflowee.api.shape.ScheduleDeclarations.of(flow, CODEC);
         try {
             if (autoCompile) {
                 try (PreparedStatement ps = connection.prepareStatement("select count(*) from pgflow.apply_flow_schedules(?, ?::jsonb)")) {
                     ps.setString(1, flow.slug());
-                    ps.setString(2, io.pgflowee.api.shape.ScheduleDeclarations.of(flow, CODEC).toString());
+                    ps.setString(2, declared.toString());
                     ps.executeQuery().close();
                 }
             }
-            return status.withScheduleDifferences(scheduleDifferences(connection, flow));
+            return status.withScheduleDifferences(scheduleDifferences(connection, flow, declared));
         } catch (SQLException e) {
             return status.withScheduleDifferences(List.of("schedules not compared with the database: " + e.getMessage()));
         }
@@ -53,18 +54,19 @@ public final class FlowVerifier {
      * startup check and for pages that show it after an operator's change at run time.
      */
     public static List<String> scheduleDifferences(Connection connection, Flow<?> flow) throws SQLException {
-        if (flow.schedules().isEmpty()) {
-            return List.of();
-        }
-        jakarta.json.JsonArray declared = io.pgflowee.api.shape.ScheduleDeclarations.of(flow, CODEC);
+        return flow.schedules().isEmpty() ? List.of()
+                : scheduleDifferences(connection, flow, io.pgflowee.api.shape.ScheduleDeclarations.of(flow, CODEC));
+    }
+
+    private static List<String> scheduleDifferences(Connection connection, Flow<?> flow, jakarta.json.JsonArray declared) throws SQLException {
         java.util.Map<String, io.pgflowee.api.shape.ScheduleDeclarations.Stored> stored = new java.util.HashMap<>();
-        try (PreparedStatement ps = connection.prepareStatement("select schedule_name, flow_slug, cron, input::text, time_zone, catch_up,"
-                + " paused_at is not null from pgflow_internal.schedules where schedule_name = any (?)")) {
+        try (PreparedStatement ps = connection.prepareStatement("select schedule_name, flow_slug, cron, input::text, time_zone, catch_up"
+                + " from pgflow_internal.schedules where schedule_name = any (?)")) {
             ps.setArray(1, connection.createArrayOf("text", flow.schedules().stream().map(io.pgflowee.api.flow.Schedule::name).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     stored.put(rs.getString(1), new io.pgflowee.api.shape.ScheduleDeclarations.Stored(rs.getString(1), rs.getString(2),
-                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getBoolean(7)));
+                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)));
                 }
             }
         }

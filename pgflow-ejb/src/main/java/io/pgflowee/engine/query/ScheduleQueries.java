@@ -131,12 +131,8 @@ public class ScheduleQueries {
             runs.add(new ScheduledRun(UUID.fromString(o.getString("id")), o.getString("status"), OffsetDateTime.parse(o.getString("at")),
                     o.getString("firing")));
         }
-        return new ScheduleView((String) r[0], (String) r[1], (String) r[2], (String) r[3], (String) r[4], (String) r[5], time(r[6]),
-                time(r[7]), (String) r[8], time(r[9]), time(r[10]), time(r[11]), Boolean.TRUE.equals(r[12]), List.copyOf(next),
+        return new ScheduleView((String) r[0], (String) r[1], (String) r[2], (String) r[3], (String) r[4], (String) r[5], Rows.time(r[6]),
+                Rows.time(r[7]), (String) r[8], Rows.time(r[9]), Rows.time(r[10]), Rows.time(r[11]), Boolean.TRUE.equals(r[12]), List.copyOf(next),
                 List.copyOf(runs));
-    }
-
-    private static OffsetDateTime time(Object value) {
-        return Rows.time(value);
     }
 }

@@ -86,8 +86,8 @@ public final class LimitRequests {
         }
     }
 
-    /** The body as an object with the required fields and no others. */
-    private static JsonObject object(String body, String shape, Set<String> required, Set<String> allowed) {
+    /** The body as an object with the required fields and no others (also for {@link ScheduleRequests}). */
+    static JsonObject object(String body, String shape, Set<String> required, Set<String> allowed) {
         JsonObject json;
         try {
             json = JsonCodec.parse(body == null ? "" : body).asJsonObject();

@@ -6,8 +6,6 @@ import java.util.Set;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-import io.pgflowee.api.json.JsonCodec;
-
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -38,7 +36,7 @@ public final class ScheduleRequests {
         public static Create parse(String body) {
             String shape = "the body must be {\"name\": text, \"flowSlug\": text, \"cron\": text, \"input\": JSON (optional),"
                     + " \"timeZone\": text (optional), \"catchUp\": \"latest\", \"all\" or \"none\" (optional)}";
-            JsonObject json = object(body, shape, Set.of("name", "flowSlug", "cron"), Set.of("name", "flowSlug", "cron", "input", "timeZone", "catchUp"));
+            JsonObject json = LimitRequests.object(body, shape, Set.of("name", "flowSlug", "cron"), Set.of("name", "flowSlug", "cron", "input", "timeZone", "catchUp"));
             return new Create(text(json, "name", shape), text(json, "flowSlug", shape), text(json, "cron", shape), json.get("input"),
                     text(json, "timeZone", shape), text(json, "catchUp", shape));
         }
@@ -54,7 +52,7 @@ public final class ScheduleRequests {
 
         public static Update parse(String body) {
             String shape = "the body must be an object with one or more of \"cron\", \"input\", \"timeZone\", \"catchUp\"";
-            JsonObject json = object(body, shape, Set.of(), Set.of("cron", "input", "timeZone", "catchUp"));
+            JsonObject json = LimitRequests.object(body, shape, Set.of(), Set.of("cron", "input", "timeZone", "catchUp"));
             if (json.isEmpty()) {
                 throw new IllegalArgumentException(shape + "; got {}");
             }
@@ -74,7 +72,7 @@ public final class ScheduleRequests {
 
         public static OffsetDateTime[] parse(String body) {
             String shape = "the body must be {\"from\": ISO-8601 instant, \"to\": ISO-8601 instant}";
-            JsonObject json = object(body, shape, Set.of("from", "to"), Set.of("from", "to"));
+            JsonObject json = LimitRequests.object(body, shape, Set.of("from", "to"), Set.of("from", "to"));
             return new OffsetDateTime[] {instant(json, "from", shape), instant(json, "to", shape)};
         }
     }
@@ -93,19 +91,6 @@ public final class ScheduleRequests {
             throw new IllegalArgumentException(shape + "; " + field + " \"" + text + "\" is not an ISO-8601 instant with an offset"
                     + " (2026-11-01T00:00:00Z)");
         }
-    }
-
-    private static JsonObject object(String body, String shape, Set<String> required, Set<String> allowed) {
-        JsonObject json;
-        try {
-            json = JsonCodec.parse(body == null ? "" : body).asJsonObject();
-        } catch (IllegalArgumentException | ClassCastException e) {
-            throw new IllegalArgumentException(shape);
-        }
-        if (!json.keySet().containsAll(required) || !allowed.containsAll(json.keySet())) {
-            throw new IllegalArgumentException(shape + "; got the fields " + json.keySet());
-        }
-        return json;
     }
 
     /** A text field, null when absent or JSON null. */
