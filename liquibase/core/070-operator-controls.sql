@@ -156,6 +156,7 @@ $$;
 -- attaches the task to this child again): the parent continues when the child completes. A child
 -- run's timeout_at moves by the time it had been given. restart_run(child) does neither.
 -- Emits run:retried (status started) and step:started per resumed step (when subscribed).
+-- Keeps the retry in pgflow_internal.run_retries (when, and by the setting pgflow.actor or the role).
 -- Errors: unknown run (no_data_found); a started or completed run
 -- (object_not_in_prerequisite_state). Two concurrent calls on one run: the second waits for the
 -- first and then fails as the run is started.
@@ -266,6 +267,11 @@ BEGIN
       remaining_steps = (SELECT count(*) FROM pgflow.step_states ss
                          WHERE ss.run_id = r.run_id AND ss.status NOT IN ('completed', 'skipped'))
   WHERE r.run_id = v_run.run_id;
+  -- who retried it (109-run-retries): the console and the REST API set pgflow.actor to the signed-in user
+  INSERT INTO pgflow_internal.run_retries (run_id, retry_number, retried_at, retried_by)
+  SELECT r.run_id, r.retry_count, now(), coalesce(nullif(current_setting('pgflow.actor', true), ''), 'database role ' || session_user)
+  FROM pgflow.runs r WHERE r.run_id = v_run.run_id
+  ON CONFLICT ON CONSTRAINT run_retries_pkey DO NOTHING;
 
   v_events := pgflow._events_wanted(v_run.run_id);
   IF v_events THEN

@@ -138,6 +138,15 @@ document.addEventListener('DOMContentLoaded', function () {
         window.pgRefresh();
     }
     pgflow.live(concerns, refresh);
+    // a page whose facts change without events (heartbeat ages) also re-reads on a timer
+    var every = parseInt(marker.dataset.every || '0', 10);
+    if (every > 0) {
+        setInterval(function () {
+            if (!document.hidden) {
+                refresh();
+            }
+        }, every);
+    }
 });
 
 /* JSON fields check themselves as the user types: data-json-check names the element for the message. */
@@ -188,5 +197,97 @@ pgflow.localTimes = function () {
 document.addEventListener('DOMContentLoaded', function () {
     if (document.querySelector('time.pg-local, .pg-viewer-zone')) {
         pgflow.localTimes();
+    }
+});
+
+/*
+ * The address bar follows the page: a page that keeps its state in the URL renders
+ * <span id="pg-url" data-url="runs.xhtml?..."> and it is put there (replaceState, no reload)
+ * whenever it changes, so a reload or a shared link shows the same filters and page.
+ */
+pgflow.syncUrl = function () {
+    var marker = document.getElementById('pg-url');
+    if (!marker || !window.history || !history.replaceState) {
+        return;
+    }
+    var url = (document.body.dataset.base || '') + '/' + marker.dataset.url;
+    if (location.pathname + location.search !== url) {
+        history.replaceState(null, '', url);
+    }
+};
+
+/*
+ * Times: every <time class="pg-t" datetime="...Z"> is shown in the viewer's time zone (the
+ * browser's) or in UTC, as the header's switch says (kept in the browser: localStorage); column
+ * headers say which in their .pg-tz. The server renders UTC, so without script all says UTC.
+ */
+pgflow.zone = function () {
+    var local;
+    try { local = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { local = 'UTC'; }
+    var chosen = 'local';
+    try { chosen = localStorage.getItem('pgflow.times') || 'local'; } catch (e) { /* storage refused: the default */ }
+    return chosen === 'utc' ? 'UTC' : local;
+};
+
+pgflow.showTimes = function () {
+    var zone = pgflow.zone();
+    var format = new Intl.DateTimeFormat('en-GB', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'});
+    document.querySelectorAll('time.pg-t').forEach(function (t) {
+        if (t.dataset.zone === zone) {
+            return;
+        }
+        var date = new Date(t.getAttribute('datetime'));
+        if (isNaN(date.getTime())) {
+            return;
+        }
+        var p = {};
+        format.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+        t.textContent = p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second;
+        t.dataset.zone = zone;
+        t.title = date.toISOString();
+    });
+    // written only when they differ: each write is a change the page's observer reports
+    document.querySelectorAll('.pg-tz').forEach(function (z) {
+        if (z.textContent !== '(' + zone + ')') {
+            z.textContent = '(' + zone + ')';
+        }
+    });
+    var button = document.getElementById('tz-switch');
+    if (button && button.textContent !== 'Times: ' + zone) {
+        button.textContent = 'Times: ' + zone;
+        button.setAttribute('aria-label', 'Times are shown in ' + zone + '; switch to ' + (zone === 'UTC' ? 'your time zone' : 'UTC'));
+    }
+};
+
+document.addEventListener('DOMContentLoaded', function () {
+    pgflow.showTimes();
+    pgflow.syncUrl();
+    var button = document.getElementById('tz-switch');
+    if (button) {
+        button.hidden = false;
+        button.addEventListener('click', function () {
+            var utc = pgflow.zone() === 'UTC' && (function () {
+                try { return localStorage.getItem('pgflow.times') === 'utc'; } catch (e) { return false; }
+            })();
+            try { localStorage.setItem('pgflow.times', utc ? 'local' : 'utc'); } catch (e) { /* not kept */ }
+            pgflow.showTimes();
+        });
+    }
+    var menu = document.getElementById('nav-toggle');
+    if (menu) {
+        menu.addEventListener('click', function () {
+            var open = document.body.classList.toggle('pg-nav-open');
+            menu.setAttribute('aria-expanded', open ? 'true' : 'false');
+        });
+    }
+    if (window.MutationObserver) {
+        var pending = false;
+        new MutationObserver(function () {
+            if (!pending) { // gathered: one pass after a burst of changes
+                pending = true;
+                setTimeout(function () { pending = false; pgflow.showTimes(); pgflow.syncUrl(); }, 0);
+            }
+        }).observe(document.body, {childList: true, subtree: true});
     }
 });

@@ -111,6 +111,37 @@ public class EngineOperations {
         return one("select " + RunRow.COLUMNS + " from pgflow.retry_run(?) r", RunRow::read, runId);
     }
 
+    /**
+     * {@link #retryRun(UUID)} on behalf of {@code actor} (a signed-in user's name): the run page's
+     * attempt history says who retried it ({@code pgflow_internal.run_retries}; the setting
+     * {@code pgflow.actor} of the retrying transaction). A null or blank actor: the database role.
+     */
+    public RunRow retryRun(UUID runId, String actor) throws EngineRefusal, SQLException {
+        if (actor == null || actor.isBlank()) {
+            return retryRun(runId);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement set = prepare(c, "select set_config('pgflow.actor', ?, true)", actor);
+                 PreparedStatement ps = prepare(c, "select " + RunRow.COLUMNS + " from pgflow.retry_run(?) r", runId)) {
+                set.execute();
+                RunRow row;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    row = RunRow.read(rs);
+                }
+                c.commit();
+                return row;
+            } catch (SQLException e) {
+                c.rollback();
+                throw EngineRefusal.refusalOr(e);
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
     /** {@code restart_run(run_id)}: the new run, linked to {@code runId} by {@code restartOfRunId}. */
     public RunRow restartRun(UUID runId) throws EngineRefusal, SQLException {
         return one("select " + RunRow.COLUMNS + " from pgflow.restart_run(?) r", RunRow::read, runId);

@@ -31,9 +31,21 @@ import jakarta.json.stream.JsonParsingException;
  * @param parentRunId only the child runs that this run's subflow steps started
  * @param concurrencyKey only the runs of this concurrency key
  * @param priority only the runs of this priority
+ * @param errorContains only the runs with a task whose error (its last, or an earlier attempt's)
+ *        contains this text, case-insensitive ({@code ILIKE}; trigram indexes answer it)
  */
 public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
-                        String runIdPrefix, String inputContains, UUID parentRunId, String concurrencyKey, Integer priority) {
+                        String runIdPrefix, String inputContains, UUID parentRunId, String concurrencyKey, Integer priority,
+                        String errorContains) {
+
+    /** The longest error text searched for. */
+    public static final int MAX_ERROR_TEXT = 200;
+
+    /** Runs whatever their errors. */
+    public RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
+                     String runIdPrefix, String inputContains, UUID parentRunId, String concurrencyKey, Integer priority) {
+        this(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority, null);
+    }
 
     public static final RunFilter ALL = new RunFilter(null, null, null, null, null, null, null);
 
@@ -82,37 +94,51 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (concurrencyKey != null && concurrencyKey.isEmpty()) {
             concurrencyKey = null;
         }
+        if (errorContains != null) {
+            errorContains = errorContains.strip();
+            if (errorContains.isEmpty()) {
+                errorContains = null;
+            } else if (errorContains.length() > MAX_ERROR_TEXT) {
+                throw new InvalidQueryException("errorContains is " + errorContains.length() + " characters long: search for at most "
+                        + MAX_ERROR_TEXT);
+            }
+        }
         if (priority != null && (priority < -100 || priority > 100)) {
             throw new InvalidQueryException("priority " + priority + " is out of range: runs have priorities from -100 to 100");
         }
     }
 
     public RunFilter withFlow(String flow) {
-        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
+        return new RunFilter(flow, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withStatuses(Set<RunStatus> only) {
-        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
+        return new RunFilter(flowSlug, only, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withStarted(OffsetDateTime after, OffsetDateTime before) {
-        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority);
+        return new RunFilter(flowSlug, statuses, after, before, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withRunIdPrefix(String prefix) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains, parentRunId, concurrencyKey, priority);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, prefix, inputContains, parentRunId, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withInputContaining(String json) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json, parentRunId, concurrencyKey, priority);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, json, parentRunId, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withParent(UUID parent) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parent, concurrencyKey, priority);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parent, concurrencyKey, priority, errorContains);
     }
 
     public RunFilter withKey(String key, Integer level) {
-        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, key, level);
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, key, level, errorContains);
+    }
+
+    public RunFilter withErrorContaining(String text) {
+        return new RunFilter(flowSlug, statuses, startedAfter, startedBefore, runIdPrefix, inputContains, parentRunId, concurrencyKey, priority,
+                text);
     }
 
     /** The SQL conditions (alias {@code r}) and their parameters; the status condition only when asked. */
@@ -160,6 +186,14 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (inputContains != null) {
             conditions.add("r.input @> CAST(? AS jsonb)");
             params.add(inputContains);
+        }
+        if (errorContains != null) {
+            // the runs of the matching tasks and attempts (each found by its trigram index), not a test per run
+            String like = "%" + errorContains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            conditions.add("r.run_id IN (SELECT t.run_id FROM pgflow.step_tasks t WHERE t.error_message ILIKE ?"
+                    + " UNION SELECT a.run_id FROM pgflow_internal.task_attempts a WHERE a.error_message ILIKE ?)");
+            params.add(like);
+            params.add(like);
         }
         return new Where(conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions), params);
     }

@@ -38,8 +38,11 @@ public class RunQueries {
 
     /** Page size limit. */
     public static final int MAX_LIMIT = 500;
-    /** Filters matching more runs than this get estimated totals ({@link StatusTotals#exact()} false). */
-    public static final long EXACT_COUNT_LIMIT = 20_000;
+    /**
+     * Counting runs of one status stops here: a status with more matching runs shows this many as a
+     * lower bound ("10,000+"), which keeps every count both true and fast with millions of runs.
+     */
+    public static final long COUNT_CAP = 10_000;
 
     static final String HINT_READ_ONLY = "eclipselink.read-only";
 
@@ -61,21 +64,31 @@ public class RunQueries {
      * @throws IllegalArgumentException for a limit outside 1..500 or a cursor that is not one of ours
      */
     public RunPage page(RunFilter filter, String cursor, int limit) {
+        return page(filter, cursor, limit, false);
+    }
+
+    /**
+     * {@link #page(RunFilter, String, int)} newest first, or oldest first when {@code oldestFirst}
+     * (a cursor is read in the order of the page that made it).
+     */
+    public RunPage page(RunFilter filter, String cursor, int limit, boolean oldestFirst) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new InvalidQueryException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
         Cursor at = cursor == null || cursor.isBlank() ? null : Cursor.decode(cursor);
         RunFilter.Where where = filter.where(true);
         boolean backwards = at != null && !at.older();
+        // reading forwards: older runs (newest first) or newer ones (oldest first); backwards: the other way, then reversed
+        boolean descending = backwards == oldestFirst;
         StringBuilder sql = new StringBuilder("SELECT r.* FROM pgflow.runs r WHERE ").append(where.sql());
         List<Object> params = new ArrayList<>(where.params());
         if (at != null) {
-            sql.append(backwards ? " AND (r.started_at, r.run_id) > (CAST(? AS timestamptz), CAST(? AS uuid))"
-                    : " AND (r.started_at, r.run_id) < (CAST(? AS timestamptz), CAST(? AS uuid))");
+            sql.append(descending ? " AND (r.started_at, r.run_id) < (CAST(? AS timestamptz), CAST(? AS uuid))"
+                    : " AND (r.started_at, r.run_id) > (CAST(? AS timestamptz), CAST(? AS uuid))");
             params.add(at.startedAt().toString());
             params.add(at.runId().toString());
         }
-        sql.append(backwards ? " ORDER BY r.started_at ASC, r.run_id ASC" : " ORDER BY r.started_at DESC, r.run_id DESC");
+        sql.append(descending ? " ORDER BY r.started_at DESC, r.run_id DESC" : " ORDER BY r.started_at ASC, r.run_id ASC");
         sql.append(" LIMIT ").append(limit + 1);
         List<RunRecord> rows = new ArrayList<>(runs(sql.toString(), params));
         boolean more = rows.size() > limit;
@@ -90,39 +103,42 @@ public class RunQueries {
         if (!rows.isEmpty()) {
             RunRecord first = rows.get(0);
             RunRecord last = rows.get(rows.size() - 1);
-            boolean hasOlder = backwards ? exists(where, last, false) : more;
-            boolean hasNewer = backwards ? more : at != null && exists(where, first, true);
-            next = hasOlder ? new Cursor(true, last.startedAt(), last.runId()).encode() : null;
-            previous = hasNewer ? new Cursor(false, first.startedAt(), first.runId()).encode() : null;
+            boolean hasNext = backwards ? exists(where, last, oldestFirst) : more;
+            boolean hasPrevious = backwards ? more : at != null && exists(where, first, !oldestFirst);
+            next = hasNext ? new Cursor(true, last.startedAt(), last.runId()).encode() : null;
+            previous = hasPrevious ? new Cursor(false, first.startedAt(), first.runId()).encode() : null;
         }
         return new RunPage(List.copyOf(rows), next, previous, totals(filter));
     }
 
     /**
      * Runs per status for the filter without its status condition (so every status shows its
-     * count): exact up to {@link #EXACT_COUNT_LIMIT} matching runs, else planner estimates.
+     * count): exact up to {@link #COUNT_CAP} runs of a status, that lower bound beyond. One
+     * statement; each status's count reads at most {@code COUNT_CAP + 1} index entries.
      */
     public StatusTotals totals(RunFilter filter) {
         RunFilter.Where where = filter.where(false);
-        String from = "FROM pgflow.runs r WHERE " + where.sql();
+        StringBuilder sql = new StringBuilder("SELECT ");
+        List<Object> params = new ArrayList<>();
+        RunStatus[] all = RunStatus.values();
+        for (int i = 0; i < all.length; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM (SELECT 1 FROM pgflow.runs r WHERE ").append(where.sql())
+                    .append(" AND r.status = ? LIMIT ").append(COUNT_CAP + 1).append(") x)");
+            params.addAll(where.params());
+            params.add(all[i].dbValue());
+        }
+        Object[] row = (Object[]) query(sql.toString(), params).getSingleResult();
         Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
-        for (RunStatus s : RunStatus.values()) {
-            counts.put(s, 0L);
-        }
-        if (estimate("SELECT 1 " + from, where.params()) <= EXACT_COUNT_LIMIT) {
-            for (Object row : query("SELECT r.status, count(*) " + from + " GROUP BY r.status", where.params()).getResultList()) {
-                Object[] cols = (Object[]) row;
-                counts.put(io.pgflowee.engine.model.DbValue.parse(RunStatus.class, "pgflow.runs.status", (String) cols[0]),
-                        Rows.num(cols[1]));
+        java.util.Set<RunStatus> capped = java.util.EnumSet.noneOf(RunStatus.class);
+        for (int i = 0; i < all.length; i++) {
+            long n = Rows.num(row[i]);
+            if (n > COUNT_CAP) {
+                capped.add(all[i]);
+                n = COUNT_CAP;
             }
-            return new StatusTotals(counts, true);
+            counts.put(all[i], n);
         }
-        for (RunStatus s : RunStatus.values()) {
-            List<Object> params = new ArrayList<>(where.params());
-            params.add(s.dbValue());
-            counts.put(s, estimate("SELECT 1 " + from + " AND r.status = ?", params));
-        }
-        return new StatusTotals(counts, false);
+        return new StatusTotals(counts, capped);
     }
 
     /** The run alone (no steps, no tasks), or empty for an unknown run. */
@@ -133,6 +149,7 @@ public class RunQueries {
 
     /**
      * Why a started run's queued tasks (due now) are not claimed, when a limit holds them back: its
+     * flow is paused ({@code pause_flow}), its
      * key's slots are all taken ({@code set_key_concurrency}), the rate limit's bucket (the flow's, or
      * its key's) is empty ({@code set_rate_limit}), or the flow's limit is reached
      * ({@code set_flow_concurrency}); empty when nothing holds it back (or the workers just have not
@@ -151,7 +168,7 @@ public class RunQueries {
                 + "   ELSE (SELECT least(f.rate_burst, b.tokens + f.rate_per_second * extract(epoch FROM clock_timestamp() - b.refilled_at))"
                 + "     FROM pgflow_internal.rate_buckets b WHERE b.flow_slug = r.flow_slug) END)::float8,"
                 + " f.max_running, CASE WHEN f.max_running IS NOT NULL THEN (SELECT count(*) FROM pgflow.step_tasks t WHERE t.flow_slug = r.flow_slug"
-                + "   AND t.status = 'started' AND t.visible_at > clock_timestamp() AND t.child_run_id IS NULL) END"
+                + "   AND t.status = 'started' AND t.visible_at > clock_timestamp() AND t.child_run_id IS NULL) END, f.paused_at"
                 + " FROM pgflow.runs r JOIN pgflow.flows f ON f.flow_slug = r.flow_slug"
                 + " WHERE r.run_id = CAST(?1 AS uuid) AND r.status = 'started' AND EXISTS (SELECT 1 FROM pgflow.step_tasks t"
                 + "   WHERE t.run_id = r.run_id AND t.status = 'queued' AND t.visible_at <= clock_timestamp())")
@@ -161,6 +178,12 @@ public class RunQueries {
         }
         Object[] r = (Object[]) rows.get(0);
         String key = (String) r[0];
+        if (r[8] != null) {
+            return Optional.of("Waiting for its flow to be resumed: the flow is paused since "
+                    + Rows.time(r[8]).withOffsetSameInstant(java.time.ZoneOffset.UTC).toLocalDateTime().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            .toString().replace('T', ' ')
+                    + " UTC, and nothing of it is claimed until then (resume_flow)");
+        }
         if (r[1] != null && r[2] != null && ((Number) r[2]).longValue() >= ((Number) r[1]).longValue()) {
             return Optional.of("Waiting for a slot of its concurrency key \"" + key + "\": " + ((Number) r[2]).longValue() + " of "
                     + ((Number) r[1]).intValue() + " running (set_key_concurrency)");
@@ -183,13 +206,36 @@ public class RunQueries {
 
     /** The run with its steps in step order and their tasks, or empty for an unknown run. */
     public Optional<RunDetail> detail(UUID runId) {
+        return detail(runId, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The run with its steps and at most {@code tasksPerStep} tasks of each step: failed ones first,
+     * then started, queued, the others, each by task index (what a person looks at in a wide map;
+     * {@link #taskCounts(UUID)} counts them all).
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<RunDetail> detail(UUID runId, int tasksPerStep) {
         Optional<RunRecord> found = run(runId);
         if (found.isEmpty()) {
             return Optional.empty();
         }
         Map<String, List<TaskRecord>> tasks = new LinkedHashMap<>();
-        for (TaskRecord t : em.createQuery("SELECT t FROM TaskRecord t WHERE t.runId = :id ORDER BY t.stepSlug, t.taskIndex",
-                TaskRecord.class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList()) {
+        List<TaskRecord> rows;
+        if (tasksPerStep == Integer.MAX_VALUE) {
+            rows = em.createQuery("SELECT t FROM TaskRecord t WHERE t.runId = :id ORDER BY t.stepSlug, t.taskIndex",
+                    TaskRecord.class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList();
+        } else {
+            Query q = em.createNativeQuery("SELECT t.* FROM pgflow.step_tasks t WHERE t.run_id = CAST(?1 AS uuid)"
+                    + " AND (t.step_slug, t.task_index) IN (SELECT x.step_slug, x.task_index FROM (SELECT u.step_slug, u.task_index,"
+                    + " row_number() OVER (PARTITION BY u.step_slug ORDER BY CASE u.status WHEN 'failed' THEN 0 WHEN 'started' THEN 1"
+                    + " WHEN 'queued' THEN 2 ELSE 3 END, u.task_index) AS n FROM pgflow.step_tasks u WHERE u.run_id = CAST(?1 AS uuid)) x"
+                    + " WHERE x.n <= ?2) ORDER BY t.step_slug, CASE t.status WHEN 'failed' THEN 0 WHEN 'started' THEN 1"
+                    + " WHEN 'queued' THEN 2 ELSE 3 END, t.task_index", TaskRecord.class);
+            q.setParameter(1, runId.toString()).setParameter(2, tasksPerStep).setHint(HINT_READ_ONLY, true);
+            rows = q.getResultList();
+        }
+        for (TaskRecord t : rows) {
             tasks.computeIfAbsent(t.stepSlug(), k -> new ArrayList<>()).add(t);
         }
         List<RunDetail.StepDetail> steps = new ArrayList<>();
@@ -200,6 +246,17 @@ public class RunQueries {
             steps.add(new RunDetail.StepDetail(state, (StepRecord) row[1], List.copyOf(tasks.getOrDefault(state.stepSlug(), List.of()))));
         }
         return Optional.of(new RunDetail(found.get(), List.copyOf(steps)));
+    }
+
+    /** The run's tasks per step and status ({@code {"fetch": {"completed": 9990, "failed": 10}}}), one grouped query. */
+    public Map<String, Map<String, Long>> taskCounts(UUID runId) {
+        Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+        for (Object row : query("SELECT t.step_slug, t.status, count(*) FROM pgflow.step_tasks t WHERE t.run_id = CAST(? AS uuid)"
+                + " GROUP BY 1, 2 ORDER BY 1, 2", List.of(runId.toString())).getResultList()) {
+            Object[] c = (Object[]) row;
+            counts.computeIfAbsent((String) c[0], k -> new LinkedHashMap<>()).put((String) c[1], Rows.num(c[2]));
+        }
+        return counts;
     }
 
     /**
@@ -288,6 +345,17 @@ public class RunQueries {
         return groups;
     }
 
+    /** Each retry of the run (who and when), first first; empty for a run never retried (or retried before the run_retries table existed). */
+    public List<RunRetry> retries(UUID runId) {
+        List<RunRetry> retries = new ArrayList<>();
+        for (Object row : query("SELECT x.retry_number, x.retried_at, x.retried_by FROM pgflow_internal.run_retries x"
+                + " WHERE x.run_id = CAST(? AS uuid) ORDER BY x.retry_number", List.of(runId.toString())).getResultList()) {
+            Object[] c = (Object[]) row;
+            retries.add(new RunRetry(((Number) c[0]).intValue(), Rows.time(c[1]), (String) c[2]));
+        }
+        return retries;
+    }
+
     /** The ended attempts of a run's tasks that did not complete them, oldest first. */
     public List<TaskAttempt> attempts(UUID runId) {
         List<TaskAttempt> attempts = new ArrayList<>();
@@ -316,18 +384,6 @@ public class RunQueries {
         params.add(from.runId().toString());
         return !query("SELECT 1 FROM pgflow.runs r WHERE " + where.sql() + " AND (r.started_at, r.run_id) "
                 + (newer ? ">" : "<") + " (CAST(? AS timestamptz), CAST(? AS uuid)) LIMIT 1", params).getResultList().isEmpty();
-    }
-
-    /** The planner's row estimate for the query (no execution). */
-    long estimate(String sql, List<Object> params) {
-        Object plan = query("EXPLAIN (FORMAT JSON) " + sql, params).getSingleResult();
-        String json = plan.toString();
-        int at = json.indexOf("\"Plan Rows\":");
-        if (at < 0) {
-            throw new IllegalStateException("no row estimate in EXPLAIN output: " + json);
-        }
-        String digits = json.substring(at + "\"Plan Rows\":".length()).trim().split("[^0-9]")[0];
-        return Long.parseLong(digits);
     }
 
     Query query(String sql, List<Object> params) {

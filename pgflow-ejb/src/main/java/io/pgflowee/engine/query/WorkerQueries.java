@@ -49,6 +49,28 @@ public class WorkerQueries {
         return running;
     }
 
+    /** A task a worker is running: its run, step, task index and since when (its claim). */
+    public record RunningTask(UUID runId, String stepSlug, int taskIndex, java.time.OffsetDateTime since) {
+    }
+
+    /**
+     * What each worker is running now, at most {@code perWorker} tasks each (the longest running
+     * first), by worker id: one query over the started tasks (their partial index).
+     */
+    public java.util.Map<UUID, List<RunningTask>> currentTasks(int perWorker) {
+        java.util.Map<UUID, List<RunningTask>> out = new java.util.HashMap<>();
+        for (Object o : em.createNativeQuery("SELECT x.last_worker_id, x.run_id, x.step_slug, x.task_index, x.started_at FROM ("
+                + " SELECT t.last_worker_id, t.run_id, t.step_slug, t.task_index, t.started_at,"
+                + " row_number() OVER (PARTITION BY t.last_worker_id ORDER BY t.started_at, t.run_id, t.step_slug, t.task_index) AS n"
+                + " FROM pgflow.step_tasks t WHERE t.status = 'started' AND t.visible_at < 'infinity' AND t.last_worker_id IS NOT NULL) x"
+                + " WHERE x.n <= ?1 ORDER BY x.last_worker_id, x.n").setParameter(1, perWorker).getResultList()) {
+            Object[] r = (Object[]) o;
+            out.computeIfAbsent(Rows.uuid(r[0]), k -> new java.util.ArrayList<>())
+                    .add(new RunningTask(Rows.uuid(r[1]), (String) r[2], ((Number) r[3]).intValue(), Rows.time(r[4])));
+        }
+        return out;
+    }
+
     /**
      * Live workers per flow (as {@link #workers()} counts them live), by flow slug; a flow without a
      * live worker is absent: its runs wait until a server that runs it starts.

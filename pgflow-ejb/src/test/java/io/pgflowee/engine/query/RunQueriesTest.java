@@ -274,6 +274,125 @@ class RunQueriesTest {
                         + " failed, cancelled); is the database schema newer than this server?");
     }
 
+    /**
+     * 100,000 runs of mixed statuses in two flows: every total (runs list with and without filters,
+     * per flow) equals a count(*), or is the cap as a lower bound where count(*) exceeds it; never a
+     * count for a status without runs.
+     */
+    @Test
+    void totalsAreTrueWithAHundredThousandRunsOfMixedStatuses() {
+        // qa: 70,000 completed, 10,001 cancelled, 9,999 failed, 3 started; qb: 9,000 completed, 997 failed, 0 started/cancelled
+        String insert = "insert into pgflow.runs (flow_slug, status, input, started_at, completed_at, failed_at, cancelled_at)"
+                + " select ?, ?, jsonb_build_object('g', g), now() - make_interval(secs => g),"
+                + " case when ? = 'completed' then now() end, case when ? = 'failed' then now() end, case when ? = 'cancelled' then now() end"
+                + " from generate_series(1, ?) g";
+        Object[][] batches = {{"qa", "completed", 70_000}, {"qa", "cancelled", 10_001}, {"qa", "failed", 9_999}, {"qa", "started", 3},
+            {"qb", "completed", 9_000}, {"qb", "failed", 997}};
+        for (Object[] b : batches) {
+            db.exec(insert, b[0], b[1], b[1], b[1], b[1], b[2]);
+        }
+        db.exec("analyze pgflow.runs");
+        assertThat((Long) db.one("select count(*) from pgflow.runs")).isEqualTo(100_000L);
+        for (RunFilter filter : List.of(RunFilter.ALL, RunFilter.ALL.withFlow("qa"), RunFilter.ALL.withFlow("qb"),
+                RunFilter.ALL.withFlow("qb").withStatuses(Set.of(RunStatus.FAILED)),
+                RunFilter.ALL.withStarted(OffsetDateTime.now().minusSeconds(9_500), null),
+                RunFilter.ALL.withInputContaining("{\"g\": 42}"))) {
+            StatusTotals totals = queries.page(filter, null, 25).totals();
+            for (RunStatus status : RunStatus.values()) {
+                RunFilter.Where where = filter.withStatuses(Set.of(status)).where(true);
+                long counted = db.one("select count(*) from pgflow.runs r where " + where.sql(), where.params().toArray());
+                String why = filter + " " + status;
+                if (counted > RunQueries.COUNT_CAP) {
+                    assertThat(totals.count(status)).as(why).isEqualTo(RunQueries.COUNT_CAP);
+                    assertThat(totals.lowerBounds()).as(why).contains(status);
+                    assertThat(totals.shown(status)).as(why).isEqualTo("10,000+");
+                } else {
+                    assertThat(totals.count(status)).as(why).isEqualTo(counted);
+                    assertThat(totals.lowerBounds()).as(why).doesNotContain(status);
+                    assertThat(totals.shown(status)).as(why).isEqualTo(String.valueOf(counted));
+                }
+            }
+        }
+        StatusTotals all = queries.totals(RunFilter.ALL);
+        assertThat(all.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 3L, RunStatus.COMPLETED, 10_000L,
+                RunStatus.FAILED, 10_000L, RunStatus.CANCELLED, 10_000L));
+        assertThat(all.lowerBounds()).containsExactlyInAnyOrder(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED);
+        StatusTotals qb = queries.totals(RunFilter.ALL.withFlow("qb"));
+        assertThat(qb.exact()).isTrue();
+        assertThat(qb.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 0L, RunStatus.COMPLETED, 9_000L,
+                RunStatus.FAILED, 997L, RunStatus.CANCELLED, 0L));
+        StatusTotals one = queries.totals(RunFilter.ALL.withInputContaining("{\"g\": 42}"));
+        assertThat(one.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 0L, RunStatus.COMPLETED, 2L,
+                RunStatus.FAILED, 2L, RunStatus.CANCELLED, 1L));
+    }
+
+    /** Runs found by the text of their tasks' errors: the last error or an earlier attempt's, any case, % and _ taken literally. */
+    @Test
+    void runsAreFoundByTheTextOfTheirErrors() {
+        db.exec("select pgflow.create_flow('qc', max_attempts => 2, base_delay => 0)");
+        db.exec("select pgflow.add_step('qc', 'only')");
+        UUID twice = start("qc", "{\"n\": 1}");
+        UUID retried = start("qc", "{\"n\": 2}");
+        UUID clean = start("qc", "{\"n\": 3}");
+        db.exec("select pgflow.register_worker(?, 'qc', 'test')", worker);
+        db.rows("select * from pgflow.claim_tasks('qc', ?, 10)", worker);
+        db.exec("select * from pgflow.fail_task(?, 'only', 0, 'Connection REFUSED by db-7:5432')", twice);
+        db.exec("select * from pgflow.fail_task(?, 'only', 0, 'quota 100% used')", retried);
+        db.exec("select * from pgflow.complete_task(?, 'only', 0, '1')", clean);
+        db.rows("select * from pgflow.claim_tasks('qc', ?, 10)", worker);
+        db.exec("select * from pgflow.fail_task(?, 'only', 0, 'timeout_reading reply')", twice);
+        db.exec("select * from pgflow.complete_task(?, 'only', 0, '2')", retried);
+
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("connection refused"), null, 50))).containsExactly(twice);
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("TIMEOUT_reading"), null, 50))).containsExactly(twice);
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("100%"), null, 50))).containsExactly(retried);
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("100% u"), null, 50))).containsExactly(retried);
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("quota_100"), null, 50))).isEmpty();
+        assertThat(ids(queries.page(RunFilter.ALL.withErrorContaining("  "), null, 50))).hasSize(3);
+        assertThat(queries.page(RunFilter.ALL.withErrorContaining("refused").withStatuses(Set.of(RunStatus.FAILED)), null, 50).totals()
+                .counts()).containsExactlyInAnyOrderEntriesOf(Map.of(RunStatus.STARTED, 0L, RunStatus.COMPLETED, 0L, RunStatus.FAILED, 1L,
+                        RunStatus.CANCELLED, 0L));
+        assertThatThrownBy(() -> RunFilter.ALL.withErrorContaining("x".repeat(201)))
+                .hasMessage("errorContains is 201 characters long: search for at most 200");
+        assertThat((Long) db.one("select count(*) from pg_indexes where indexname in ('idx_step_tasks_error_text',"
+                + " 'idx_task_attempts_error_text')")).isEqualTo(2L);
+    }
+
+    /** Oldest first: keyset pages forwards and back in that order. */
+    @Test
+    void pagesReadOldestFirstForwardsAndBack() {
+        db.exec("select count(*) from generate_series(1, 12) g, lateral pgflow.start_flow('qb', jsonb_build_object('g', g))");
+        List<UUID> all = db.rows("select run_id from pgflow.runs order by started_at, run_id").stream().map(r -> (UUID) r.get("run_id")).toList();
+        RunPage first = queries.page(RunFilter.ALL, null, 5, true);
+        assertThat(ids(first)).isEqualTo(all.subList(0, 5));
+        assertThat(first.previousCursor()).isNull();
+        RunPage second = queries.page(RunFilter.ALL, first.nextCursor(), 5, true);
+        assertThat(ids(second)).isEqualTo(all.subList(5, 10));
+        RunPage third = queries.page(RunFilter.ALL, second.nextCursor(), 5, true);
+        assertThat(ids(third)).isEqualTo(all.subList(10, 12));
+        assertThat(third.nextCursor()).isNull();
+        RunPage back = queries.page(RunFilter.ALL, third.previousCursor(), 5, true);
+        assertThat(ids(back)).isEqualTo(all.subList(5, 10));
+        assertThat(ids(queries.page(RunFilter.ALL, back.previousCursor(), 5, true))).isEqualTo(all.subList(0, 5));
+        assertThat(queries.page(RunFilter.ALL, back.previousCursor(), 5, true).previousCursor()).isNull();
+    }
+
+    /** Who retried a run, and when: one row per retry_run, the actor set by EngineOperations, else the database role. */
+    @Test
+    void retriesSayWhoAndWhen(DataSource ds) throws Exception {
+        Map<RunStatus, UUID> runs = runsInEveryStatus();
+        UUID failed = runs.get(RunStatus.FAILED);
+        new io.pgflowee.engine.control.EngineOperations(ds).retryRun(failed, "alice");
+        db.exec("select pgflow.cancel_run(?, 'again')", failed);
+        db.exec("select pgflow.retry_run(?)", failed);
+        List<RunRetry> retries = queries.retries(failed);
+        assertThat(retries).extracting(RunRetry::number, RunRetry::retriedBy)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "alice"),
+                        org.assertj.core.groups.Tuple.tuple(2, "database role " + db.one("select session_user")));
+        assertThat(retries.get(0).retriedAt()).isBeforeOrEqualTo(retries.get(1).retriedAt());
+        assertThat(queries.retries(runs.get(RunStatus.COMPLETED))).isEmpty();
+    }
+
     private static Throwable root(Throwable t) {
         return t == null || t.getCause() == null ? t : root(t.getCause());
     }

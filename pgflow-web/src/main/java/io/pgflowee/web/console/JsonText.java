@@ -30,6 +30,23 @@ final class JsonText {
         return b.toString();
     }
 
+    /** The most of one JSON value a console page shows. */
+    static final int MAX_SHOWN = 4_000;
+
+    /**
+     * {@link #of(JsonValue)}, cut after {@value #MAX_SHOWN} characters with a note saying how long it
+     * is and where to read it whole (a 10,000-element map's output would be a megabyte of page).
+     */
+    static String shown(JsonValue value) {
+        String text = of(value);
+        if (text.length() <= MAX_SHOWN) {
+            return text;
+        }
+        int cut = text.lastIndexOf('\n', MAX_SHOWN);
+        return text.substring(0, cut > MAX_SHOWN / 2 ? cut : MAX_SHOWN) + "\n… cut here: "
+                + String.format(java.util.Locale.ROOT, "%,d", text.length()) + " characters in all (the REST API's run detail has it whole)";
+    }
+
     private static void indented(JsonValue v, int depth, StringBuilder b) {
         String pad = "  ".repeat(depth + 1);
         switch (v.getValueType()) {

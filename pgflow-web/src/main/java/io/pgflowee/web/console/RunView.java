@@ -21,6 +21,7 @@ import io.pgflowee.engine.query.FlowQueries;
 import io.pgflowee.engine.query.RunDetail;
 import io.pgflowee.engine.query.RunQueries;
 import io.pgflowee.engine.query.TaskAttempt;
+import io.pgflowee.engine.query.RunRetry;
 import jakarta.faces.view.ViewScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -38,13 +39,53 @@ public class RunView implements Serializable {
 
     private static final long serialVersionUID = 1L;
     static final int TASK_ROWS_PER_STEP = 20;
-    static final int TASKS_LISTED = 200;
+    static final int TASKS_LISTED = 50;
 
-    /** An earlier attempt of a task. */
-    public record AttemptLine(int attempt, String outcome, String worker, String startedAt, String endedAt, String error)
-            implements Serializable {
+    /**
+     * A retry_run between two attempts of a task (the task's attempts count from 1 again after it).
+     *
+     * @param number the run's retry number (1 for the first), 0 when the run_retries row is gone
+     * @param at when, as shown (UTC); {@code iso} for the browser's time zone
+     * @param by who retried it; empty when not known
+     */
+    public record RetryMark(int number, String at, String iso, String by) implements Serializable {
+        /** "Run retried (retry 2) at ... by alice". */
+        public String getText() {
+            return number == 0 ? "Run retried (retry_run)" : "Run retried (retry " + number + ")";
+        }
+
+        public String getAt() {
+            return at;
+        }
+
+        public String getIso() {
+            return iso;
+        }
+
+        public String getBy() {
+            return by;
+        }
+    }
+
+    /**
+     * An earlier attempt of a task.
+     *
+     * @param number the attempt's number in the task's whole history (1, 2, 3... across run retries)
+     * @param attempt its number since the run last retried it ({@code attempts_count} then)
+     * @param retried the run retry just before this attempt, or null
+     */
+    public record AttemptLine(int number, int attempt, String outcome, String worker, String startedAt, String startedIso, String endedAt,
+                              String endedIso, String error, RetryMark retried) implements Serializable {
+        public int getNumber() {
+            return number;
+        }
+
         public int getAttempt() {
             return attempt;
+        }
+
+        public RetryMark getRetried() {
+            return retried;
         }
 
         public String getOutcome() {
@@ -59,8 +100,16 @@ public class RunView implements Serializable {
             return startedAt;
         }
 
+        public String getStartedIso() {
+            return startedIso;
+        }
+
         public String getEndedAt() {
             return endedAt;
+        }
+
+        public String getEndedIso() {
+            return endedIso;
         }
 
         public String getError() {
@@ -70,10 +119,29 @@ public class RunView implements Serializable {
 
     /** A task: its current (or last) attempt and the earlier ones. */
     public record TaskLine(int index, String status, int attempts, String worker, String startedAt, String endedAt, String duration,
-                           String error, String output, List<AttemptLine> earlier, String childRunId, String childStatus)
+                           String error, String output, List<AttemptLine> earlier, String childRunId, String childStatus, int number,
+                           RetryMark retried, String startedIso, String endedIso)
             implements Serializable {
         public int getIndex() {
             return index;
+        }
+
+        /** The current attempt's number in the task's whole history; 0 for a task that has not run since it was queued. */
+        public int getNumber() {
+            return number;
+        }
+
+        /** The run retry just before the current attempt (or before the task was queued again), or null. */
+        public RetryMark getRetried() {
+            return retried;
+        }
+
+        public String getStartedIso() {
+            return startedIso;
+        }
+
+        public String getEndedIso() {
+            return endedIso;
         }
 
         /** A subflow step's task: the child run it waits for (or took its output from); empty otherwise. */
@@ -127,7 +195,20 @@ public class RunView implements Serializable {
     public record StepLine(String slug, String type, String status, String skipReason, String dependsOn, String startedAt,
                            String endedAt, String duration, String input, String output, String error, List<TaskLine> tasks,
                            int moreTasks, String signalNote, boolean signalable, List<SignalChoices.Choice> choices, String subflowSlug,
-                           String children) implements Serializable {
+                           String children, String taskSummary, String startedIso, String endedIso) implements Serializable {
+        public String getStartedIso() {
+            return startedIso;
+        }
+
+        public String getEndedIso() {
+            return endedIso;
+        }
+
+        /** "10,000 tasks: 9,990 completed · 10 failed" for a step of more than one task; empty otherwise. */
+        public String getTaskSummary() {
+            return taskSummary;
+        }
+
         /** A subflow step: the flow its tasks start a child run of; empty for other steps. */
         public String getSubflowSlug() {
             return subflowSlug;
@@ -275,7 +356,7 @@ public class RunView implements Serializable {
 
     private Optional<RunDetail> detail() {
         if (!loaded) {
-            detail = runId == null ? null : runs.detail(runId).orElse(null);
+            detail = runId == null ? null : runs.detail(runId, TASKS_LISTED).orElse(null);
             loaded = true;
         }
         return Optional.ofNullable(detail);
@@ -371,6 +452,14 @@ public class RunView implements Serializable {
         return Times.shown(run().startedAt());
     }
 
+    public String getStartedIso() {
+        return Times.iso(run().startedAt());
+    }
+
+    public String getFinishedIso() {
+        return Times.iso(run().finishedAt());
+    }
+
     public String getFinishedAt() {
         return Times.shown(run().finishedAt());
     }
@@ -426,11 +515,11 @@ public class RunView implements Serializable {
     }
 
     public String getInput() {
-        return JsonText.of(run().input());
+        return JsonText.shown(run().input());
     }
 
     public String getOutput() {
-        return JsonText.of(run().output());
+        return JsonText.shown(run().output());
     }
 
     public boolean isCanCancel() {
@@ -473,6 +562,8 @@ public class RunView implements Serializable {
             deps.put(s.step().stepSlug(), s.dependsOn());
         }
         Map<String, List<TaskAttempt>> earlier = new LinkedHashMap<>();
+        List<RunRetry> retries = runs.retries(runId);
+        Map<String, Map<String, Long>> taskCounts = runs.taskCounts(runId);
         for (TaskAttempt a : runs.attempts(runId)) {
             earlier.computeIfAbsent(a.stepSlug() + "/" + a.taskIndex(), k -> new ArrayList<>()).add(a);
         }
@@ -507,31 +598,50 @@ public class RunView implements Serializable {
             }
             List<TaskLine> tasks = new ArrayList<>();
             int shown = 0;
+            int stepRowStart = rows.size();
             for (TaskRecord t : s.tasks()) {
-                List<TaskAttempt> before = earlier.getOrDefault(slug + "/" + t.taskIndex(), List.of());
-                List<AttemptLine> attemptLines = new ArrayList<>();
-                List<Diagrams.Bar> bars = new ArrayList<>();
-                for (TaskAttempt a : before) {
-                    attemptLines.add(new AttemptLine(a.attempt(), a.outcome(), shortId(a.workerId()), Times.shown(a.startedAt()),
-                            Times.shown(a.endedAt()), a.errorMessage() == null ? "" : a.errorMessage()));
-                    if (a.startedAt() != null) {
-                        bars.add(new Diagrams.Bar(a.startedAt(), a.endedAt(), barKind(a.outcome()),
-                                "attempt " + a.attempt() + " " + a.outcome() + ": " + (a.errorMessage() == null ? "" : a.errorMessage())));
+                String taskStatus = t.status().dbValue();
+                List<TaskAttempt> before = new ArrayList<>(earlier.getOrDefault(slug + "/" + t.taskIndex(), List.of()));
+                if (!before.isEmpty() && taskStatus.equals("failed")) {
+                    // fail_task keeps every failed attempt, the last one too, which the task's own row shows
+                    TaskAttempt last = before.get(before.size() - 1);
+                    if (last.attempt() == t.attemptsCount() && last.outcome().equals("failed")) {
+                        before.remove(before.size() - 1);
                     }
                 }
+                List<AttemptLine> attemptLines = new ArrayList<>();
+                List<Diagrams.Bar> bars = new ArrayList<>();
+                int number = 0;
+                int previous = 0;
+                OffsetDateTime previousEnd = null;
+                for (TaskAttempt a : before) {
+                    RetryMark mark = number > 0 && a.attempt() <= previous ? retryBetween(retries, previousEnd, a.startedAt()) : null;
+                    attemptLines.add(new AttemptLine(++number, a.attempt(), a.outcome(), shortId(a.workerId()), Times.shown(a.startedAt()),
+                            Times.iso(a.startedAt()), Times.shown(a.endedAt()), Times.iso(a.endedAt()),
+                            a.errorMessage() == null ? "" : a.errorMessage(), mark));
+                    previous = a.attempt();
+                    previousEnd = a.endedAt();
+                    if (a.startedAt() != null) {
+                        bars.add(new Diagrams.Bar(a.startedAt(), a.endedAt(), barKind(a.outcome()),
+                                "attempt " + number + " " + a.outcome() + ": " + (a.errorMessage() == null ? "" : a.errorMessage())));
+                    }
+                }
+                RetryMark currentMark = number > 0 && t.attemptsCount() <= previous
+                        ? retryBetween(retries, previousEnd, t.startedAt() != null ? t.startedAt() : t.queuedAt()) : null;
+                int currentNumber = t.attemptsCount() == 0 ? 0 : number + 1;
                 OffsetDateTime end = t.completedAt() != null ? t.completedAt() : t.failedAt() != null ? t.failedAt() : t.cancelledAt();
-                String taskStatus = t.status().dbValue();
                 if (t.startedAt() != null) {
-                    bars.add(new Diagrams.Bar(t.startedAt(), end, taskStatus, "attempt " + t.attemptsCount() + " " + taskStatus));
+                    bars.add(new Diagrams.Bar(t.startedAt(), end, taskStatus, "attempt " + currentNumber + " " + taskStatus));
                 } else if (taskStatus.equals("queued")) {
                     bars.add(new Diagrams.Bar(t.queuedAt(), null, "queued", "queued since " + Times.shown(t.queuedAt())));
                 }
                 if (tasks.size() < TASKS_LISTED) {
                     tasks.add(new TaskLine(t.taskIndex(), taskStatus, t.attemptsCount(), shortId(t.lastWorkerId()), Times.shown(t.startedAt()),
                             Times.shown(end), Times.duration(t.startedAt(), end),
-                            t.errorMessage() == null || taskStatus.equals("completed") ? "" : t.errorMessage(), JsonText.of(t.output()),
+                            t.errorMessage() == null || taskStatus.equals("completed") ? "" : t.errorMessage(), JsonText.shown(t.output()),
                             List.copyOf(attemptLines), t.childRunId() == null ? "" : t.childRunId().toString(),
-                            t.childRunId() == null ? "" : childStatus.getOrDefault(t.childRunId(), "")));
+                            t.childRunId() == null ? "" : childStatus.getOrDefault(t.childRunId(), ""), currentNumber, currentMark,
+                            Times.iso(t.startedAt()), Times.iso(end)));
                 }
                 if (shown++ < TASK_ROWS_PER_STEP) {
                     rows.add(new Diagrams.Row(map ? slug + "[" + t.taskIndex() + "]" : slug, bars));
@@ -544,8 +654,15 @@ public class RunView implements Serializable {
                 rows.add(new Diagrams.Row(slug, List.of(new Diagrams.Bar(s.state().startedAt(), stepEnd, stepEnd == null ? "waiting"
                         : status, signalNote(s.state(), status)))));
             }
-            if (s.tasks().size() > TASK_ROWS_PER_STEP) {
-                rows.add(new Diagrams.Row("… " + (s.tasks().size() - TASK_ROWS_PER_STEP) + " more tasks of " + slug, List.of()));
+            Map<String, Long> perStatus = taskCounts.getOrDefault(slug, Map.of());
+            long taskTotal = perStatus.values().stream().mapToLong(Long::longValue).sum();
+            if (taskTotal > TASK_ROWS_PER_STEP) {
+                // a wide map: the step's whole span in one bar, then its first tasks (failed first) and how many more
+                rows.add(stepRowStart, new Diagrams.Row(slug + " (all " + taskTotal + " tasks)",
+                        s.state().startedAt() == null ? List.of() : List.of(new Diagrams.Bar(s.state().startedAt(), stepEnd(s.state()),
+                                s.state().status().dbValue(), taskSummary(taskTotal, perStatus)))));
+                rows.add(new Diagrams.Row("… " + (taskTotal - Math.min(TASK_ROWS_PER_STEP, s.tasks().size())) + " more tasks of " + slug,
+                        List.of()));
             }
             boolean signalable = signal && user.isOperator() && d.run().status().dbValue().equals("started") && s.state().signalAt() == null
                     && (status.equals("waiting") || status.equals("created"));
@@ -555,11 +672,12 @@ public class RunView implements Serializable {
             lines.add(new StepLine(slug, s.step().stepType().sqlValue(), status,
                     s.state().skipReason() == null ? "" : s.state().skipReason().dbValue(), String.join(", ", dependsOn),
                     Times.shown(s.state().startedAt()), Times.shown(stepEnd), Times.duration(s.state().startedAt(), stepEnd),
-                    stepInput(d.run(), dependsOn, map, outputs), JsonText.of(s.state().output()),
+                    stepInput(d.run(), dependsOn, map, outputs), JsonText.shown(s.state().output()),
                     s.state().errorMessage() == null ? "" : s.state().errorMessage(), List.copyOf(tasks),
-                    s.tasks().size() - tasks.size(), signal ? signalNote(s.state(), status) : "", signalable, choices,
+                    (int) Math.max(0, taskTotal - tasks.size()), signal ? signalNote(s.state(), status) : "", signalable, choices,
                     s.step().subflowSlug() == null ? "" : s.step().subflowSlug(),
-                    s.step().stepType().isSubflow() ? childrenNote(childGroups.get(slug)) : ""));
+                    s.step().stepType().isSubflow() ? childrenNote(childGroups.get(slug)) : "",
+                    taskTotal > 1 ? taskSummary(taskTotal, perStatus) : "", Times.iso(s.state().startedAt()), Times.iso(stepEnd)));
             Integer n = s.state().initialTasks();
             String kind = s.step().stepType() == StepType.MAP_SUBFLOW ? "subflow " + s.step().subflowSlug() + " ×" + (n == null ? "?" : n)
                     : s.step().stepType() == StepType.SUBFLOW ? "subflow " + s.step().subflowSlug()
@@ -571,6 +689,38 @@ public class RunView implements Serializable {
                 lines.stream().map(l -> l.slug() + " " + l.status()).toList()));
         timeline = Diagrams.timeline(rows, d.run().startedAt(), d.run().finishedAt() == null ? now : d.run().finishedAt(),
                 "Timeline of the run's task attempts");
+    }
+
+    /** "10,000 tasks: 9,990 completed · 10 failed" (statuses in a fixed order). */
+    static String taskSummary(long total, Map<String, Long> perStatus) {
+        List<String> parts = new ArrayList<>();
+        for (String status : List.of("failed", "started", "queued", "completed", "cancelled")) {
+            long n = perStatus.getOrDefault(status, 0L);
+            if (n > 0) {
+                parts.add(String.format(java.util.Locale.ROOT, "%,d", n) + " " + status);
+            }
+        }
+        return String.format(java.util.Locale.ROOT, "%,d", total) + (total == 1 ? " task: " : " tasks: ") + String.join(" · ", parts);
+    }
+
+    private static OffsetDateTime stepEnd(io.pgflowee.engine.model.StepStateRecord state) {
+        return state.completedAt() != null ? state.completedAt() : state.failedAt() != null ? state.failedAt()
+                : state.skippedAt() != null ? state.skippedAt() : state.cancelledAt();
+    }
+
+    /**
+     * The run retry between a task's attempt that ended at {@code after} and its next one (started,
+     * or queued, at {@code before}): the last one recorded in that span, else one without details.
+     */
+    static RetryMark retryBetween(List<RunRetry> retries, OffsetDateTime after, OffsetDateTime before) {
+        RunRetry found = null;
+        for (RunRetry r : retries) {
+            if ((after == null || !r.retriedAt().isBefore(after)) && (before == null || !r.retriedAt().isAfter(before))) {
+                found = r;
+            }
+        }
+        return found == null ? new RetryMark(0, "", "", "")
+                : new RetryMark(found.number(), Times.shown(found.retriedAt()), Times.iso(found.retriedAt()), found.retriedBy());
     }
 
     /** "3 child runs: 1 started, 2 completed" (every child the step started, retried ones included), or "No child run yet". */
@@ -591,11 +741,11 @@ public class RunView implements Serializable {
     /** What the step's handler gets: the run input for a root step, else the completed dependencies' outputs by slug. */
     private static String stepInput(RunRecord run, List<String> dependsOn, boolean map, Map<String, JsonValue> outputs) {
         if (dependsOn.isEmpty()) {
-            return map ? "each element of the run input" : JsonText.of(run.input());
+            return map ? "each element of the run input" : JsonText.shown(run.input());
         }
         if (map) {
             JsonValue array = outputs.get(dependsOn.get(0));
-            return array == null ? "" : "each element of " + JsonText.of(array);
+            return array == null ? "" : "each element of " + JsonText.shown(array);
         }
         JsonObjectBuilder b = Jsonp.createObjectBuilder();
         for (String dep : dependsOn) {
@@ -603,7 +753,7 @@ public class RunView implements Serializable {
                 b.add(dep, outputs.get(dep));
             }
         }
-        return JsonText.of(b.build());
+        return JsonText.shown(b.build());
     }
 
     /** What a signal step waits for or got: "waiting for a signal since ..., deadline ..." and the like. */
@@ -644,7 +794,7 @@ public class RunView implements Serializable {
 
     @RolesAllowed(Role.Name.OPERATOR)
     public void retry() {
-        report(actions.retry(List.of(runId)), "Retried");
+        report(actions.retry(List.of(runId), user.getName()), "Retried");
     }
 
     /** Restarts the run as a new run and opens it. */

@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -38,8 +39,12 @@ public class RunsView implements Serializable {
     static final int BULK_LIMIT = 5_000;
 
     /** One run of the table (getters: Faces' EL 5 does not read record components). */
-    public record RunLine(String runId, String flowSlug, String status, String startedAt, String duration, int remainingSteps,
-                          int retryCount, String concurrencyKey, int priority) implements Serializable {
+    public record RunLine(String runId, String flowSlug, String status, String startedAt, String startedIso, String duration,
+                          int remainingSteps, int retryCount, String concurrencyKey, int priority) implements Serializable {
+        public String getStartedIso() {
+            return startedIso;
+        }
+
         public String getConcurrencyKey() {
             return concurrencyKey == null ? "" : concurrencyKey;
         }
@@ -102,8 +107,10 @@ public class RunsView implements Serializable {
     private java.util.UUID parent;
     private String concurrencyKey;
     private Integer priority;
+    private String errorContains;
+    private boolean oldestFirst;
     private String cursor;
-    private String statusParam;
+    private boolean allMatching;
 
     private transient RunPage page;
     private transient List<RunLine> lines;
@@ -129,18 +136,6 @@ public class RunsView implements Serializable {
 
     public void setStatuses(List<String> statuses) {
         this.statuses = statuses == null ? new ArrayList<>() : new ArrayList<>(statuses);
-    }
-
-    /** The {@code status} view parameter: statuses separated by commas ({@code runs.xhtml?status=failed,cancelled}). */
-    public String getStatusParam() {
-        return statusParam;
-    }
-
-    public void setStatusParam(String param) {
-        this.statusParam = param;
-        if (param != null && !param.isBlank()) {
-            statuses = new ArrayList<>(List.of(param.split(",")));
-        }
     }
 
     public LocalDateTime getStartedAfter() {
@@ -206,6 +201,114 @@ public class RunsView implements Serializable {
         this.inputContains = inputContains;
     }
 
+    /** Only runs with a task whose error contains this text (any case). */
+    public String getErrorContains() {
+        return errorContains;
+    }
+
+    public void setErrorContains(String errorContains) {
+        this.errorContains = errorContains;
+    }
+
+    /** {@code newest} (default) or {@code oldest} first. */
+    public String getOrder() {
+        return oldestFirst ? "oldest" : "newest";
+    }
+
+    public void setOrder(String order) {
+        this.oldestFirst = "oldest".equals(order);
+    }
+
+    /**
+     * Reads the page's URL (a reload, a shared link): every filter, the order and the page's cursor,
+     * as {@link #getShareUrl()} writes them. A value that is not understood is reported next to the
+     * filter (and left out), never an error page. Only on the first request of the view, so an ajax
+     * request keeps what the user changed since.
+     */
+    @RolesAllowed(Role.Name.VIEWER)
+    public void fromUrl() {
+        Map<String, String> p = jakarta.faces.context.FacesContext.getCurrentInstance().getExternalContext().getRequestParameterMap();
+        setFlow(p.get("flow"));
+        String status = p.get("status");
+        statuses = new ArrayList<>();
+        if (status != null && !status.isBlank()) {
+            for (String one : status.split(",")) {
+                if (getAllStatuses().contains(one.trim())) {
+                    statuses.add(one.trim());
+                } else {
+                    Messages.error("\"" + one.trim() + "\" is not a run status (" + String.join(", ", getAllStatuses()) + "): left out.");
+                }
+            }
+        }
+        setParent(p.get("parent"));
+        setConcurrencyKey(p.get("key"));
+        if (p.get("priority") != null && !p.get("priority").isBlank()) {
+            try {
+                priority = Integer.valueOf(p.get("priority").trim());
+            } catch (NumberFormatException e) {
+                Messages.error("\"" + p.get("priority") + "\" is not a priority (a whole number from -100 to 100): left out.");
+            }
+        }
+        startedAfter = time(p.get("from"), "from");
+        startedBefore = time(p.get("to"), "to");
+        runIdPrefix = blankNull(p.get("id"));
+        inputContains = blankNull(p.get("input"));
+        errorContains = blankNull(p.get("error"));
+        setOrder(p.get("order"));
+        cursor = blankNull(p.get("cursor"));
+        reload();
+    }
+
+    private static String blankNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static LocalDateTime time(String value, String name) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return LocalDateTime.parse(value.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            Messages.error("\"" + value + "\" in " + name + " is not a time like 2026-12-03T07:30 (UTC): left out.");
+            return null;
+        }
+    }
+
+    /**
+     * This page as a link: {@code runs.xhtml?flow=...&status=failed,cancelled&error=...&cursor=...}
+     * (what is set, in a fixed order). console.js puts it in the address bar after every change,
+     * so a reload or a shared link shows the same page.
+     */
+    public String getShareUrl() {
+        List<String[]> q = new ArrayList<>();
+        add(q, "flow", flow);
+        add(q, "status", statuses.isEmpty() ? null : String.join(",", statuses));
+        add(q, "parent", parent == null ? null : parent.toString());
+        add(q, "key", concurrencyKey);
+        add(q, "priority", priority == null ? null : priority.toString());
+        add(q, "from", startedAfter == null ? null : startedAfter.toString());
+        add(q, "to", startedBefore == null ? null : startedBefore.toString());
+        add(q, "id", runIdPrefix);
+        add(q, "input", inputContains);
+        add(q, "error", errorContains);
+        add(q, "order", oldestFirst ? "oldest" : null);
+        add(q, "cursor", cursor);
+        StringBuilder b = new StringBuilder("runs.xhtml");
+        String sep = "?";
+        for (String[] kv : q) {
+            b.append(sep).append(kv[0]).append('=').append(java.net.URLEncoder.encode(kv[1], java.nio.charset.StandardCharsets.UTF_8));
+            sep = "&";
+        }
+        return b.toString();
+    }
+
+    private static void add(List<String[]> q, String name, String value) {
+        if (value != null && !value.isBlank()) {
+            q.add(new String[] {name, value});
+        }
+    }
+
     public List<String> getFlowSlugs() {
         if (flowSlugs == null) {
             flowSlugs = new ArrayList<>(flows.slugs());
@@ -232,11 +335,13 @@ public class RunsView implements Serializable {
         try {
             return new RunFilter(flow, only, startedAfter == null ? null : startedAfter.atOffset(ZoneOffset.UTC),
                     startedBefore == null ? null : startedBefore.atOffset(ZoneOffset.UTC), runIdPrefix, inputContains, parent)
-                    .withKey(concurrencyKey, priority);
+                    .withKey(concurrencyKey, priority).withErrorContaining(errorContains);
         } catch (InvalidQueryException e) {
-            String field = e.getMessage().startsWith("runIdPrefix") ? "filter:runIdPrefix"
-                    : e.getMessage().startsWith("priority") ? "filter:priority" : "filter:inputContains";
-            Messages.fieldError(field, e.getMessage().replace("runIdPrefix", "Run id").replace("inputContains", "Input contains"));
+            String field = e.getMessage().startsWith("runIdPrefix") ? "runs:runIdPrefix"
+                    : e.getMessage().startsWith("priority") ? "runs:priority"
+                    : e.getMessage().startsWith("errorContains") ? "runs:errorContains" : "runs:inputContains";
+            Messages.fieldError(field, e.getMessage().replace("runIdPrefix", "Run id").replace("inputContains", "Input contains")
+                    .replace("errorContains", "Error contains"));
             return null;
         }
     }
@@ -244,8 +349,17 @@ public class RunsView implements Serializable {
     private RunPage page() {
         if (page == null) {
             RunFilter f = filter();
-            page = f == null ? new RunPage(List.of(), null, null, new StatusTotals(java.util.Map.of(), true))
-                    : runs.page(f, cursor, PAGE_SIZE);
+            if (f == null) {
+                page = new RunPage(List.of(), null, null, new StatusTotals(Map.of(), Set.of()));
+            } else {
+                try {
+                    page = runs.page(f, cursor, PAGE_SIZE, oldestFirst);
+                } catch (InvalidQueryException e) { // a cursor from an edited link: the first page instead
+                    Messages.error("The link's page position is not one of this list: showing the first page.");
+                    cursor = null;
+                    page = runs.page(f, null, PAGE_SIZE, oldestFirst);
+                }
+            }
         }
         return page;
     }
@@ -255,25 +369,91 @@ public class RunsView implements Serializable {
             lines = new ArrayList<>();
             for (RunRecord r : page().runs()) {
                 lines.add(new RunLine(r.runId().toString(), r.flowSlug(), r.status().dbValue(), Times.shown(r.startedAt()),
-                        Times.duration(r.startedAt(), r.finishedAt()), r.remainingSteps(), r.retryCount(), r.concurrencyKey(), r.priority()));
+                        Times.iso(r.startedAt()), Times.duration(r.startedAt(), r.finishedAt()), r.remainingSteps(), r.retryCount(), r.concurrencyKey(), r.priority()));
             }
         }
         return lines;
     }
 
-    /** {@code started 3 · completed 10 · failed 2 · cancelled 0}, "about" when estimated. */
+    /** {@code started 3 · completed 10,000+ · failed 2 · cancelled 0}: exact counts, or a lower bound marked "+". */
     public String getTotals() {
         StatusTotals t = page().totals();
         if (t.counts().isEmpty()) {
             return "";
         }
-        StringBuilder b = new StringBuilder(t.exact() ? "Matching (all statuses): " : "Matching (all statuses, estimated): ");
+        StringBuilder b = new StringBuilder("Matching (all statuses): ");
         String sep = "";
         for (RunStatus s : RunStatus.values()) {
-            b.append(sep).append(s.dbValue()).append(' ').append(t.counts().getOrDefault(s, 0L));
+            b.append(sep).append(s.dbValue()).append(' ').append(t.shown(s));
             sep = " · ";
         }
         return b.toString();
+    }
+
+    /** How many runs the filter matches with its statuses (all when none is chosen): exact when {@link #isMatchingExact()}. */
+    public long getMatchingCount() {
+        StatusTotals t = page().totals();
+        return chosenStatuses().stream().mapToLong(t::count).sum();
+    }
+
+    /** The matching count is exact (no chosen status counted past {@link io.pgflowee.engine.query.RunQueries#COUNT_CAP}). */
+    public boolean isMatchingExact() {
+        StatusTotals t = page().totals();
+        return chosenStatuses().stream().noneMatch(t.lowerBounds()::contains);
+    }
+
+    private Set<RunStatus> chosenStatuses() {
+        Set<RunStatus> chosen = EnumSet.noneOf(RunStatus.class);
+        for (RunStatus s : RunStatus.values()) {
+            if (statuses.isEmpty() || statuses.contains(s.dbValue())) {
+                chosen.add(s);
+            }
+        }
+        return chosen;
+    }
+
+    /** "Select all 293 matching" is offered: more runs match than the page shows, counted exactly, few enough to act on. */
+    public boolean isCanSelectMatching() {
+        return !allMatching && isMatchingExact() && getMatchingCount() > getRuns().size() && getMatchingCount() <= BULK_LIMIT;
+    }
+
+    /** Every run matching the filter is selected (not only the page's). */
+    public boolean isAllMatching() {
+        return allMatching;
+    }
+
+    /** What "select all matching" would say when it is not offered because too many match. */
+    public String getTooManyToSelect() {
+        if (allMatching || getMatchingCount() <= getRuns().size() || isMatchingExact() && getMatchingCount() <= BULK_LIMIT) {
+            return "";
+        }
+        return (isMatchingExact() ? String.format(java.util.Locale.ROOT, "%,d", getMatchingCount())
+                : String.format(java.util.Locale.ROOT, "More than %,d", getMatchingCount()))
+                + " runs match: narrow the filter to at most " + String.format(java.util.Locale.ROOT, "%,d", BULK_LIMIT)
+                + " to act on all of them at once.";
+    }
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    public void selectMatching() {
+        allMatching = isMatchingExact() && getMatchingCount() <= BULK_LIMIT;
+        selected = new ArrayList<>(getRuns());
+    }
+
+    @RolesAllowed(Role.Name.OPERATOR)
+    public void clearSelection() {
+        allMatching = false;
+        selected = new ArrayList<>();
+    }
+
+    /** The runs an action acts on: the checked ones, or all matching. */
+    public long getSelectedCount() {
+        return allMatching ? getMatchingCount() : selected.size();
+    }
+
+    /** The selection changed (a checkbox): nothing to do but re-render the counts; every run matching is no longer selected. */
+    @RolesAllowed(Role.Name.VIEWER)
+    public void selectionChanged() {
+        allMatching = false;
     }
 
     public boolean isHasOlder() {
@@ -298,8 +478,10 @@ public class RunsView implements Serializable {
         startedBefore = null;
         runIdPrefix = null;
         inputContains = null;
+        errorContains = null;
         concurrencyKey = null;
         priority = null;
+        oldestFirst = false;
         search();
     }
 
@@ -333,6 +515,7 @@ public class RunsView implements Serializable {
         page = null;
         lines = null;
         selected = new ArrayList<>();
+        allMatching = false;
     }
 
     public List<RunLine> getSelected() {
@@ -357,7 +540,7 @@ public class RunsView implements Serializable {
         boolean retry = action.equals("retry");
         Set<RunStatus> allowed = retry ? EnumSet.of(RunStatus.FAILED, RunStatus.CANCELLED) : EnumSet.of(RunStatus.STARTED);
         List<UUID> ids;
-        if (scope.equals("selected")) {
+        if (scope.equals("selected") && !allMatching) {
             ids = selected.stream().filter(l -> allowed.stream().anyMatch(s -> s.dbValue().equals(l.status())))
                     .map(l -> UUID.fromString(l.runId())).toList();
         } else {
@@ -402,7 +585,7 @@ public class RunsView implements Serializable {
         if (pendingAction == null) {
             return;
         }
-        RunActions.Outcome outcome = pendingAction.equals("retry") ? actions.retry(pendingRuns)
+        RunActions.Outcome outcome = pendingAction.equals("retry") ? actions.retry(pendingRuns, user.getName())
                 : actions.cancel(pendingRuns, "cancelled in the console by " + user.getName());
         String summary = outcome.summary(pendingAction.equals("retry") ? "Retried" : "Cancelled");
         if (outcome.refused().isEmpty()) {

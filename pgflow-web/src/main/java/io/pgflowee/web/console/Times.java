@@ -17,6 +17,14 @@ final class Times {
         return t == null ? "" : SHOWN.format(t.withOffsetSameInstant(ZoneOffset.UTC));
     }
 
+    /**
+     * The instant for a {@code <time datetime>} attribute ({@code 2026-11-28T07:03:48.120Z}): console.js
+     * shows it in the viewer's zone, or in UTC, as the header's switch says; empty for none.
+     */
+    static String iso(OffsetDateTime t) {
+        return t == null ? "" : java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.toInstant());
+    }
+
     /** From {@code start} to {@code end} (or to now while running): {@code 840 ms}, {@code 12.4 s}, {@code 3 min 05 s}, {@code 2 h 07 min}. */
     static String duration(OffsetDateTime start, OffsetDateTime end) {
         if (start == null) {

@@ -77,6 +77,10 @@ public class RunsResource {
     @Inject
     io.pgflowee.engine.control.Signals signals;
 
+    /** The caller (who retried a run); absent outside a request (tests). */
+    @Context
+    jakarta.ws.rs.core.SecurityContext security;
+
     @Context
     UriInfo uri;
 
@@ -103,6 +107,9 @@ public class RunsResource {
                          @Parameter(description = "Only the runs of this concurrency key", example = "customer-42") @QueryParam("key") String key,
                          @Parameter(description = "Only the runs of this priority (-100..100)", example = "10") @QueryParam("priority")
                          String priority,
+                         @Parameter(description = "Only runs with a task whose error (last or earlier attempt) contains this text, any case",
+                                 example = "connection refused") @QueryParam("error") String error,
+                         @Parameter(description = "newest (default) or oldest first", example = "oldest") @QueryParam("order") String order,
                          @Parameter(description = "Runs per page, 1 to 500", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
                          @QueryParam("limit") @DefaultValue("50") String limit,
                          @Parameter(description = "nextCursor or previousCursor of a page") @QueryParam("cursor") String cursor) {
@@ -117,8 +124,11 @@ public class RunsResource {
             }
             RunFilter filter = new RunFilter(flow, parseStatuses(statuses), time("startedAfter", startedAfter),
                     time("startedBefore", startedBefore), runIdPrefix, inputContains, parentId(parent))
-                    .withKey(key, priorityParam(priority));
-            page = runs.page(filter, cursor, size);
+                    .withKey(key, priorityParam(priority)).withErrorContaining(error);
+            if (order != null && !order.isBlank() && !order.equals("newest") && !order.equals("oldest")) {
+                throw new IllegalArgumentException("order '" + order + "' is neither newest nor oldest");
+            }
+            page = runs.page(filter, cursor, size, "oldest".equals(order));
         } catch (IllegalArgumentException e) {
             return Problems.problem(400, "Invalid query", e.getMessage(), instance, null);
         }
@@ -256,7 +266,8 @@ public class RunsResource {
     @APIResponse(responseCode = "404", description = "No such run")
     @APIResponse(responseCode = "409", description = "The run is started or completed")
     public Response retry(@Parameter(description = "The run id", required = true) @PathParam("id") String id) throws java.sql.SQLException, EngineRefusal {
-        return act(id, "/api/runs/" + id + "/retry", engine::retryRun, false);
+        String actor = security == null || security.getUserPrincipal() == null ? null : security.getUserPrincipal().getName();
+        return act(id, "/api/runs/" + id + "/retry", runId -> engine.retryRun(runId, actor), false);
     }
 
     @RolesAllowed(Role.Name.OPERATOR)

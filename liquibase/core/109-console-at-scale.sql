@@ -1,0 +1,50 @@
+--liquibase formatted sql
+
+--changeset pgflow:109-error-text-search splitStatements:false
+--comment: runs found by the text of their errors, with trigram indexes when pg_trgm is available
+-- The console's runs list and GET /api/runs?error= find runs whose tasks failed with a text
+-- (case-insensitive substring: error_message ILIKE '%text%'). A trigram index answers that without
+-- reading every task. pg_trgm ships with PostgreSQL (contrib) and is a trusted extension, so the
+-- database owner may create it; it goes to pgflow_internal unless the database has it already.
+-- Without it (a server built without contrib) the search still works, by reading the errors.
+DO $$
+DECLARE
+  v_schema text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')
+     AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+    BEGIN
+      CREATE EXTENSION pg_trgm SCHEMA pgflow_internal;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE 'pgflow: pg_trgm could not be created (%): searching runs by error text reads every error', SQLERRM;
+    END;
+  END IF;
+  SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  IF v_schema IS NULL THEN
+    RAISE NOTICE 'pgflow: pg_trgm is not available: searching runs by error text reads every error';
+    RETURN;
+  END IF;
+  -- partial: a task without an error (nearly all of them) costs nothing here
+  EXECUTE format('CREATE INDEX idx_step_tasks_error_text ON pgflow.step_tasks USING gin (error_message %I.gin_trgm_ops)'
+                 ' WHERE error_message IS NOT NULL', v_schema);
+  EXECUTE format('CREATE INDEX idx_task_attempts_error_text ON pgflow_internal.task_attempts USING gin (error_message %I.gin_trgm_ops)'
+                 ' WHERE error_message IS NOT NULL', v_schema);
+END;
+$$;
+--rollback DROP INDEX IF EXISTS pgflow.idx_step_tasks_error_text; DROP INDEX IF EXISTS pgflow_internal.idx_task_attempts_error_text;
+
+--changeset pgflow:109-run-retries
+--comment: who retried a run and when, one row per retry_run, for the run page's attempt history
+-- retry_run resets a run's unfinished tasks (their attempts count from 1 again); this keeps each
+-- retry: its number (runs.retry_count after it), when, and by whom: the setting pgflow.actor of the
+-- retrying transaction (the console and the REST API set it to the signed-in user), else
+-- "database role <session_user>". Deleted with its run.
+CREATE TABLE pgflow_internal.run_retries (
+  run_id       uuid        NOT NULL REFERENCES pgflow.runs (run_id) ON DELETE CASCADE,
+  retry_number int         NOT NULL,
+  retried_at   timestamptz NOT NULL,
+  retried_by   text        NOT NULL,
+  PRIMARY KEY (run_id, retry_number)
+);
+COMMENT ON TABLE pgflow_internal.run_retries IS 'Each retry_run of a run: its number, when, and by whom (setting pgflow.actor, else the database role)';
+--rollback DROP TABLE pgflow_internal.run_retries;
