@@ -54,6 +54,7 @@ public class ConsoleIT extends OnSharedServer {
         ConsoleJourneys.operatorFollowsAFamily(base);
         ConsoleJourneys.adminLimitsAKeyAndAnOperatorExpeditesARun(base);
         ConsoleJourneys.viewerSeesNoActions(base);
+        ConsoleJourneys.consoleFitsAPhone(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.adminSchedulesARunAndAViewerOnlyReads(base);
         ConsoleJourneys.signInDashboardSignOut(base);

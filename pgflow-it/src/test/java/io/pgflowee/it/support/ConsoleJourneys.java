@@ -91,11 +91,25 @@ public final class ConsoleJourneys {
             // workers: this server's worker of greet_user is live
             d.findElement(By.id("nav-workers")).click();
             wait.until(ExpectedConditions.titleIs("pgflow · Workers"));
-            List<String> workers = d.findElements(By.cssSelector("[id$='workers_data'] tr")).stream()
-                    .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).limit(2).toList().toString())
-                    .toList();
+            // (the page re-renders itself every 5 s and on events: rows are read again when replaced)
+            List<String> workers = wait.until(d2 -> {
+                try {
+                    return d2.findElements(By.cssSelector("[id$='workers_data'] tr")).stream()
+                            .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).limit(2).toList().toString())
+                            .toList();
+                } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                    return null;
+                }
+            });
             assertTrue(workers.contains("[live, greet_user]"), workers.toString());
+            // live: a task that starts shows under its worker (run, step, since when) without a reload, and goes when it ends
+            String held = oneRun("select run_id from pgflow.start_flow('it_console', '{\"hold\": true}'::jsonb)");
+            String task = "[id$='workers_data'] .pg-running-tasks a[title='" + held + "']";
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(task)));
+            assertTrue(text(wait, "[id$='workers_data'] .pg-running-tasks li").contains("charge[0] · since "), "the step and since when");
             browser.screenshot("console-workers");
+            scalar("select count(*) from pgflow.cancel_run('" + held + "', 'workers page seen')");
+            wait.until(d2 -> d2.findElements(By.cssSelector(task)).isEmpty());
 
             // a flow's step durations, linked from its page (greet_user ran in the journeys before this one)
             d.get(base + "flow.xhtml?slug=greet_user");
@@ -447,33 +461,106 @@ public final class ConsoleJourneys {
         input.sendKeys(org.openqa.selenium.Keys.TAB);
     }
 
-    /** Three failed runs retried together by a filter, after a confirmation that counts them. */
+    /**
+     * 28 failed runs, found by their error text (the filter goes to the URL and survives a reload):
+     * two ticked by their checkboxes are retried, exactly those; then "select all 26 matching" retries
+     * the rest; the run page numbers each attempt once and marks the retry with who did it.
+     */
     public static void bulkRetryByFilter(URL base) throws Exception {
         createBrokenTable();
         String batch = "bulk-" + UUID.randomUUID();
         setBroken(batch, true);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 28; i++) {
             scalar("select count(*) from pgflow.start_flow('it_console', '{\"batch\": \"" + batch + "\", \"n\": " + i + "}'::jsonb)");
         }
-        String failed = "select count(*) from pgflow.runs where flow_slug = 'it_console' and status = 'failed' and input->>'batch' = '"
-                + batch + "'";
-        waitFor(() -> scalar(failed) == 3L);
+        String ofBatch = "select count(*) from pgflow.runs where flow_slug = 'it_console' and input->>'batch' = '" + batch + "'";
+        waitFor(() -> scalar(ofBatch + " and status = 'failed'") == 28L);
         setBroken(batch, false);
         journey("bulk-retry", (d, wait, browser) -> {
             signInToDashboard(d, wait, base, "it-operator", "it-operator-secret");
             d.get(base + "runs.xhtml?flow=it_console&status=failed");
-            WebElement contains = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:inputContains")));
-            contains.sendKeys("{\"batch\": \"" + batch + "\"}");
+            WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:errorContains")));
+            error.sendKeys("UNAVAILABLE for batch " + batch); // any case
             click(wait, By.id("runs:search"));
-            wait.until(d2 -> d2.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]")).size() == 3);
-            wait.until(d2 -> texts(d2, "[id='runs:table_data'] .pg-status").equals(List.of("failed", "failed", "failed")));
-            click(wait, By.id("runs:retry-matching"));
-            assertEquals("Retry 3 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("runs:totals"),
+                    "Matching (all statuses): started 0 · completed 0 · failed 28 · cancelled 0"));
+            rowsOnceThere(wait, "[id='runs:table_data'] tr[data-rk] .pg-status", 25);
+            // the address bar holds the filter: a reload shows the same list
+            wait.until(d2 -> d2.getCurrentUrl().contains("error=UNAVAILABLE+for+batch+" + batch));
+            assertTrue(d.getCurrentUrl().contains("flow=it_console&status=failed"), d.getCurrentUrl());
+            d.navigate().refresh();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("runs:totals"), "failed 28"));
+            assertEquals("UNAVAILABLE for batch " + batch, d.findElement(By.id("runs:errorContains")).getAttribute("value"));
+            assertEquals("Tick runs (their boxes, or Space on one) to act on them", text(wait, "#selection-count"));
+
+            // two runs ticked by their checkboxes (not their rows): the button counts them, the confirmation too
+            List<WebElement> rows = d.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]"));
+            String first = rows.get(0).getAttribute("data-rk");
+            String third = rows.get(2).getAttribute("data-rk");
+            click(wait, By.cssSelector("[id='runs:table_data'] tr[data-rk='" + first + "'] .ui-chkbox-box"));
+            wait.until(ExpectedConditions.textToBe(By.id("selection-count"), "1 selected"));
+            click(wait, By.cssSelector("[id='runs:table_data'] tr[data-rk='" + third + "'] .ui-chkbox-box"));
+            wait.until(ExpectedConditions.textToBe(By.id("selection-count"), "2 selected"));
+            assertEquals("Retry (2)", text(wait, "[id='runs:retry-selected'] .ui-button-text"));
+            click(wait, By.id("runs:retry-selected"));
+            assertEquals("Retry 2 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
             click(wait, By.id("runs:bulk-confirm"));
-            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Retried 3 runs."));
-            waitFor(() -> scalar(failed.replace("'failed'", "'completed'")) == 3L);
-            // the list follows by itself: none of the batch is failed any more
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Retried 2 runs."));
+            waitFor(() -> scalar(ofBatch + " and status = 'completed'") == 2L);
+            assertEquals(2L, scalar(ofBatch + " and status = 'completed' and run_id in ('" + first + "', '" + third + "')"));
+            assertEquals(26L, scalar(ofBatch + " and status = 'failed'"));
+
+            // every run matching, beyond this page: counted exactly, confirmed with that count
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("runs:totals"), "failed 26"));
+            click(wait, By.id("runs:select-matching"));
+            wait.until(ExpectedConditions.textToBe(By.id("selection-count"), "All 26 matching runs are selected"));
+            assertEquals("Retry (26)", text(wait, "[id='runs:retry-selected'] .ui-button-text"));
+            click(wait, By.id("runs:retry-selected"));
+            assertEquals("Retry 26 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
+            click(wait, By.id("runs:bulk-confirm"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Retried 26 runs."));
+            waitFor(() -> scalar(ofBatch + " and status = 'completed'") == 28L);
             wait.until(d2 -> d2.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]")).isEmpty());
+
+            // the run page: the failed attempt once, numbered, then the retry (who, when), then attempt 2
+            d.get(base + "run.xhtml?id=" + first);
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            String charge = "#step-charge ";
+            assertEquals(List.of("1", "2"), texts(d, charge + ".pg-attempt"));
+            assertEquals(List.of("failed"), texts(d, charge + "tr.pg-earlier .pg-status"));
+            String mark = text(wait, charge + "tr.pg-retry-mark");
+            assertTrue(mark.startsWith("Run retried (retry 1) at ") && mark.endsWith(" by it-operator"), mark);
+            String earlierError = text(wait, charge + "tr.pg-earlier .pg-error-text");
+            assertTrue(earlierError.startsWith("java.lang.IllegalStateException: payment service unavailable for batch " + batch + "\n at "),
+                    earlierError);
+            assertEquals(1L, scalar("select count(*) from pgflow_internal.run_retries where run_id = '" + first
+                    + "' and retried_by = 'it-operator'"));
+        });
+    }
+
+    /** At a phone's width (390 px) no page scrolls sideways and the navigation opens from its menu button. */
+    public static void consoleFitsAPhone(URL base) throws Exception {
+        String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' order by started_at desc limit 1");
+        journey("phone", (d, wait, browser) -> {
+            d.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            signInToDashboard(d, wait, base, "it-admin", "it-admin-secret");
+            for (String page : List.of("", "runs.xhtml", "run.xhtml?id=" + run, "flows.xhtml", "flow.xhtml?slug=it_console", "workers.xhtml",
+                    "schedules.xhtml", "jobs.xhtml")) {
+                d.get(base + page);
+                wait.until(d2 -> "complete".equals(((JavascriptExecutor) d2).executeScript("return document.readyState")));
+                Object widths = ((JavascriptExecutor) d).executeScript(
+                        "return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth];");
+                List<?> w = (List<?>) widths;
+                long inner = ((Number) w.get(1)).longValue();
+                assertTrue(((Number) w.get(0)).longValue() <= inner && ((Number) w.get(2)).longValue() <= inner,
+                        "/" + page + " scrolls sideways at " + inner + " px: " + widths);
+            }
+            assertFalse(d.findElement(By.id("nav-runs")).isDisplayed(), "the navigation is folded away");
+            click(wait, By.id("nav-toggle"));
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav-runs")));
+            assertEquals("true", d.findElement(By.id("nav-toggle")).getAttribute("aria-expanded"));
+            click(wait, By.id("nav-runs"));
+            wait.until(ExpectedConditions.titleIs("pgflow · Runs"));
         });
     }
 

@@ -225,16 +225,15 @@ public class FlowView implements Serializable {
         return busiestKeys;
     }
 
-    public List<Map.Entry<String, Long>> getRunCounts() {
-        List<Map.Entry<String, Long>> list = new ArrayList<>();
+    /** Each status with its count as shown ({@code 293}, or {@code 10,000+} for a lower bound); statuses without runs are left out. */
+    public List<Map.Entry<String, String>> getRunCounts() {
+        List<Map.Entry<String, String>> list = new ArrayList<>();
         for (RunStatus s : RunStatus.values()) {
-            list.add(Map.entry(s.dbValue(), flow().runs().counts().getOrDefault(s, 0L)));
+            if (flow().runs().count(s) > 0) {
+                list.add(Map.entry(s.dbValue(), flow().runs().shown(s)));
+            }
         }
         return list;
-    }
-
-    public boolean isCountsExact() {
-        return flow().runs().exact();
     }
 
     public List<StepLine> getSteps() {

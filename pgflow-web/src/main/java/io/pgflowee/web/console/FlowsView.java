@@ -22,7 +22,12 @@ public class FlowsView {
 
     /** One flow (getters: Faces' EL 5 does not read record components). */
     public record FlowLine(String slug, String state, String stateMessage, int steps, String options, String paused, String limit,
-                           long started, long completed, long failed, long cancelled, boolean exact, long liveWorkers) {
+                           long started, long completed, long failed, long cancelled, Map<String, String> shown, long liveWorkers) {
+        /** Each status's count as shown: {@code 293}, or {@code 10,000+} for a lower bound. */
+        public Map<String, String> getShown() {
+            return shown;
+        }
+
         /** Live workers of the flow on all servers (0: its runs wait). */
         public long getLiveWorkers() {
             return liveWorkers;
@@ -72,9 +77,6 @@ public class FlowsView {
             return cancelled;
         }
 
-        public String getAbout() {
-            return exact ? "" : "≈";
-        }
     }
 
     @Inject
@@ -105,7 +107,8 @@ public class FlowsView {
                         + f.flow().timeout() + " s", f.flow().pausedAt() == null ? "" : "paused since " + Times.shown(f.flow().pausedAt()),
                         f.flow().maxRunning() == null ? "none" : String.valueOf(f.flow().maxRunning()),
                         runs.getOrDefault(RunStatus.STARTED, 0L), runs.getOrDefault(RunStatus.COMPLETED, 0L),
-                        runs.getOrDefault(RunStatus.FAILED, 0L), runs.getOrDefault(RunStatus.CANCELLED, 0L), f.runs().exact(),
+                        runs.getOrDefault(RunStatus.FAILED, 0L), runs.getOrDefault(RunStatus.CANCELLED, 0L),
+                        java.util.Arrays.stream(RunStatus.values()).collect(Collectors.toMap(RunStatus::dbValue, f.runs()::shown)),
                         live.getOrDefault(slug, 0L)));
             }
         }

@@ -54,7 +54,7 @@ class FlowsResourceTest {
         assertThat(flow.getJsonArray("steps").getJsonObject(1).toString()).isEqualTo("{\"slug\":\"b\",\"index\":1,\"type\":\"single\","
                 + "\"dependencies\":[\"a\"],\"maxAttempts\":null,\"baseDelay\":null,\"timeout\":30,\"startDelay\":null,\"whenUnmet\":\"skip\","
                 + "\"whenExhausted\":\"fail\",\"if\":null,\"ifNot\":null}");
-        assertThat(flow.getJsonObject("runs").toString()).isEqualTo("{\"started\":1,\"completed\":0,\"failed\":0,\"cancelled\":0,\"exact\":true}");
+        assertThat(flow.getJsonObject("runs").toString()).isEqualTo("{\"started\":1,\"completed\":0,\"failed\":0,\"cancelled\":0,\"exact\":true,\"atLeast\":[]}");
         assertThat(flow.getString("status")).isEqualTo("not registered");
         assertThat(flow.getInt("liveWorkers")).isZero();
         JsonArray all = Json.createReader(new StringReader(api.flows("flows").list())).readArray();
@@ -161,12 +161,12 @@ class FlowsResourceTest {
         assertThat(range.getMessage()).isEqualTo("Flow \"fq\": priority must be between -100 and 100 (higher runs first), got 101");
         assertThat(api.db.<Long>one("select count(*) from pgflow.runs")).isEqualTo(4L);
 
-        JsonObject page = json(api.runs("runs?key=c-9").list(null, java.util.List.of(), null, null, null, null, null, "c-9", "1", "50", null));
+        JsonObject page = json(api.runs("runs?key=c-9").list(null, java.util.List.of(), null, null, null, null, null, "c-9", "1", null, null, "50", null));
         assertThat(page.getJsonArray("runs")).hasSize(1);
         assertThat(page.getJsonArray("runs").getJsonObject(0).getInt("priority")).isEqualTo(1);
-        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "urgent", "50", null), 400,
+        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "urgent", null, null, "50", null), 400,
                 "Invalid query", "priority 'urgent' is not a whole number (-100 to 100)");
-        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "500", "50", null), 400,
+        assertProblem(api.runs("runs").list(null, java.util.List.of(), null, null, null, null, null, null, "500", null, null, "50", null), 400,
                 "Invalid query", "priority 500 is out of range: runs have priorities from -100 to 100");
 
         String id = computed.getString("runId");

@@ -96,7 +96,7 @@ class RunsResourceTest {
         UUID older = start("{\"n\": 1}");
         UUID newer = start("{\"n\": 2}");
 
-        Response first = api.runs("runs?flow=rq&limit=1").list("rq", List.of(), null, null, null, null, null, null, null, "1", null);
+        Response first = api.runs("runs?flow=rq&limit=1").list("rq", List.of(), null, null, null, null, null, null, null, null, null, "1", null);
 
         assertThat(first.getStatus()).isEqualTo(200);
         JsonObject page = json(first);
@@ -104,24 +104,28 @@ class RunsResourceTest {
         assertThat(page.getJsonArray("runs").getJsonObject(0).getString("runId")).isEqualTo(newer.toString());
         assertThat(page.isNull("previousCursor")).isTrue();
         assertThat(page.getJsonObject("totals").toString()).isEqualTo("{\"started\":2,\"completed\":0,\"failed\":0,\"cancelled\":0,"
-                + "\"exact\":true}");
+                + "\"exact\":true,\"atLeast\":[]}");
         String next = page.getString("nextCursor");
         assertThat(first.getHeaderString("Link")).isEqualTo("<http://localhost:8080/api/runs?cursor=" + next + "&limit=1&flow=rq>;"
                 + " rel=\"next\"");
 
-        JsonObject second = json(api.runs("runs?flow=rq&limit=1&cursor=" + next).list("rq", List.of(), null, null, null, null, null, null, null, "1", next));
+        JsonObject second = json(api.runs("runs?flow=rq&limit=1&cursor=" + next).list("rq", List.of(), null, null, null, null, null, null, null, null, null, "1", next));
         assertThat(second.getJsonArray("runs").getJsonObject(0).getString("runId")).isEqualTo(older.toString());
         assertThat(second.isNull("nextCursor")).isTrue();
     }
 
     @Test
     void badQueriesAnswer400NamingTheParameter() {
-        assertProblem(api.runs("runs").list(null, List.of("done"), null, null, null, null, null, null, null, "50", null), 400, "Invalid query",
+        assertProblem(api.runs("runs").list(null, List.of("done"), null, null, null, null, null, null, null, null, null, "50", null), 400, "Invalid query",
                 "status 'done' is not a run status (started, completed, failed, cancelled)");
-        assertProblem(api.runs("runs").list(null, List.of(), "yesterday", null, null, null, null, null, null, "50", null), 400, "Invalid query",
+        assertProblem(api.runs("runs").list(null, List.of(), "yesterday", null, null, null, null, null, null, null, null, "50", null), 400, "Invalid query",
                 "startedAfter 'yesterday' is not an ISO-8601 time with an offset, for example 2026-11-28T10:00:00Z");
-        assertProblem(api.runs("runs").list(null, List.of(), null, null, null, null, null, null, null, "many", null), 400, "Invalid query",
+        assertProblem(api.runs("runs").list(null, List.of(), null, null, null, null, null, null, null, null, null, "many", null), 400, "Invalid query",
                 "limit 'many' is not a number (1 to 500)");
+        assertProblem(api.runs("runs").list(null, List.of(), null, null, null, null, null, null, null, null, "sideways", "50", null), 400,
+                "Invalid query", "order 'sideways' is neither newest nor oldest");
+        assertProblem(api.runs("runs").list(null, List.of(), null, null, null, null, null, null, null, "x".repeat(201), null, "50", null), 400,
+                "Invalid query", "errorContains is 201 characters long: search for at most 200");
     }
 
     @Test
