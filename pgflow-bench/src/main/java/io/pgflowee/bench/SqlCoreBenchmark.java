@@ -42,12 +42,14 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       {@code tick()} among them, every one of them due at once (the ticks it takes, as the
  *       servers' ticker calls them), a day of missed minutely firings caught up, and a console
  *       page's next firings.</li>
+ *   <li>error search ({@code only=errors}): the runs list's search by error text over {@code tasks}
+ *       tasks, 1 % failed: its page query and its capped count, for a rare, a common and an absent text.</li>
  *   <li>per-key control ({@code only=keys}): the chain over {@code keys} concurrency keys with a
  *       limit of 1 per key against the chain without keys, and the cost of one claim from
  *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -137,6 +139,10 @@ public final class SqlCoreBenchmark {
                 bench.keys(runs, workers[workers.length - 1], Integer.parseInt(opts.getOrDefault("keys", "1000")),
                         Integer.parseInt(opts.getOrDefault("rounds", "3")), Integer.parseInt(opts.getOrDefault("queued", "100000")),
                         Integer.parseInt(opts.getOrDefault("queuedKeys", "10000")));
+                return;
+            }
+            if ("errors".equals(opts.get("only"))) {
+                bench.errorSearch(Integer.parseInt(opts.getOrDefault("tasks", "1000000")));
                 return;
             }
             if ("schedules".equals(opts.get("only"))) {
@@ -291,6 +297,88 @@ public final class SqlCoreBenchmark {
         Collections.sort(sorted);
         return String.format("median %.2f ms, p95 %.2f ms, max %.2f ms over %d calls", sorted.get(sorted.size() / 2),
                 sorted.get(sorted.size() * 95 / 100), sorted.get(sorted.size() - 1), sorted.size());
+    }
+
+    /**
+     * The runs list's error search ({@code RunFilter.errorContains}): {@code tasks} tasks (100 per
+     * run), 1 % of them failed with an error text, as many earlier attempts; then the runs page's
+     * query (the runs whose tasks' or attempts' error contains a text, any case, newest first, 26
+     * rows) and its totals' count for a rare text, a common one and one found nowhere.
+     */
+    private void errorSearch(int tasks) throws Exception {
+        int runs = Math.max(1, tasks / 100);
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.create_flow('errs')", "select pgflow.add_step('errs', 'fetch', step_type => 'map')");
+            long t0 = System.nanoTime();
+            exec(c, "insert into pgflow.runs (flow_slug, status, input, started_at, failed_at) select 'errs', 'failed', '[]',"
+                    + " now() - make_interval(secs => g), now() from generate_series(1, " + runs + ") g",
+                    "insert into pgflow.step_states (flow_slug, run_id, step_slug, status, initial_tasks, remaining_tasks, failed_at)"
+                    + " select 'errs', r.run_id, 'fetch', 'failed', 100, 1, now() from pgflow.runs r where r.flow_slug = 'errs'",
+                    "insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, status, attempts_count, error_message, failed_at,"
+                    + " visible_at) select 'errs', r.run_id, 'fetch', i, case when (hashtext(r.run_id::text) + i) % 100 = 0 then 'failed'"
+                    + " else 'completed' end, 1, case when (hashtext(r.run_id::text) + i) % 100 = 0 then format("
+                    + "'java.net.SocketException: Connection reset by peer (host db-%s:5432)\n at io.example.Fetch.run(Fetch.java:%s)',"
+                    + " abs(hashtext(r.run_id::text)) % 100000, i) end, case when (hashtext(r.run_id::text) + i) % 100 = 0 then now() end,"
+                    + " 'infinity' from pgflow.runs r, generate_series(0, 99) i where r.flow_slug = 'errs'",
+                    "insert into pgflow_internal.task_attempts (run_id, step_slug, task_index, attempt, outcome, error_message, ended_at)"
+                    + " select t.run_id, t.step_slug, t.task_index, 1, 'failed', 'java.util.concurrent.TimeoutException: upstream took '"
+                    + " || (t.task_index * 37 % 1000) || ' ms', now() from pgflow.step_tasks t where t.flow_slug = 'errs' and t.status = 'failed'",
+                    "analyze pgflow.runs", "analyze pgflow.step_tasks", "analyze pgflow_internal.task_attempts");
+            long failed = scalarLong(c, "select count(*) from pgflow.step_tasks where flow_slug = 'errs' and error_message is not null");
+            System.out.printf("# %,d tasks of %,d runs, %,d with an error (and as many earlier attempts), loaded in %.1f s%n", tasks, runs,
+                    failed, (System.nanoTime() - t0) / 1e9);
+            String hostOfOne = scalarText(c, "select substring(error_message from 'db-[0-9]+:') from pgflow.step_tasks"
+                    + " where flow_slug = 'errs' and error_message is not null limit 1");
+            String[][] texts = {{"rare (one run's host)", hostOfOne}, {"common (every failure)", "CONNECTION RESET"},
+                {"an earlier attempt's", "upstream took 111 ms"}, {"nowhere", "no such error text"}};
+            String in = "r.run_id IN (SELECT t.run_id FROM pgflow.step_tasks t WHERE t.error_message ILIKE ?"
+                    + " UNION SELECT a.run_id FROM pgflow_internal.task_attempts a WHERE a.error_message ILIKE ?)";
+            for (String[] text : texts) {
+                List<Double> page = new ArrayList<>();
+                List<Double> count = new ArrayList<>();
+                int found = 0;
+                for (int i = 0; i < 20; i++) {
+                    long s0 = System.nanoTime();
+                    found = rows(c, "SELECT r.run_id FROM pgflow.runs r WHERE " + in + " ORDER BY r.started_at DESC, r.run_id DESC LIMIT 26",
+                            "%" + text[1] + "%");
+                    page.add((System.nanoTime() - s0) / 1e6);
+                    s0 = System.nanoTime();
+                    rows(c, "SELECT count(*) FROM (SELECT 1 FROM pgflow.runs r WHERE " + in + " AND r.status = 'failed' LIMIT 10001) x",
+                            "%" + text[1] + "%");
+                    count.add((System.nanoTime() - s0) / 1e6);
+                }
+                System.out.printf("# error contains %s \"%s\": %d runs on the page; page query %s; failed count %s%n", text[0], text[1], found,
+                        percentiles(page), percentiles(count));
+            }
+        }
+    }
+
+    private static int rows(Connection c, String sql, String like) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, like);
+            ps.setString(2, like);
+            int n = 0;
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    private static long scalarLong(Connection c, String sql) throws Exception {
+        try (var st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String scalarText(Connection c, String sql) throws Exception {
+        try (var st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private void schedules(int count) throws Exception {

@@ -497,10 +497,8 @@ public final class ConsoleJourneys {
             List<WebElement> rows = d.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]"));
             String first = rows.get(0).getAttribute("data-rk");
             String third = rows.get(2).getAttribute("data-rk");
-            click(wait, By.cssSelector("[id='runs:table_data'] tr[data-rk='" + first + "'] .ui-chkbox-box"));
-            wait.until(ExpectedConditions.textToBe(By.id("selection-count"), "1 selected"));
-            click(wait, By.cssSelector("[id='runs:table_data'] tr[data-rk='" + third + "'] .ui-chkbox-box"));
-            wait.until(ExpectedConditions.textToBe(By.id("selection-count"), "2 selected"));
+            tick(d, first, "1 selected");
+            tick(d, third, "2 selected");
             assertEquals("Retry (2)", text(wait, "[id='runs:retry-selected'] .ui-button-text"));
             click(wait, By.id("runs:retry-selected"));
             assertEquals("Retry 2 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
@@ -535,6 +533,50 @@ public final class ConsoleJourneys {
                     earlierError);
             assertEquals(1L, scalar("select count(*) from pgflow_internal.run_retries where run_id = '" + first
                     + "' and retried_by = 'it-operator'"));
+        });
+    }
+
+    /**
+     * A 10,000-element map: its run page summarises the step's tasks by status, lists 50 of them,
+     * cuts the long JSON, and stays under 200 KB of HTML (its time is printed, not asserted).
+     */
+    public static void aWideMapRunPageStaysSmall(URL base) throws Exception {
+        String run = oneRun("select run_id from pgflow.start_flow('it_hundred', (select jsonb_agg(g) from generate_series(1, 10000) g))");
+        waitFor(() -> scalar("select count(*) from pgflow.runs where run_id = '" + run + "' and status = 'completed'") == 1L);
+        journey("wide-map", (d, wait, browser) -> {
+            signInToDashboard(d, wait, base, "it-viewer", "it-viewer-secret");
+            d.get(base + "run.xhtml?id=" + run);
+            wait.until(ExpectedConditions.textToBe(By.id("run-status"), "completed"));
+            assertEquals("10,000 tasks: 10,000 completed", text(wait, "#step-squares .pg-task-summary"));
+            assertEquals(50, d.findElements(By.cssSelector("#step-squares tr.pg-current")).size());
+            assertEquals("… and 9950 more tasks (50 listed: failed first, then running, queued, the others by index).",
+                    text(wait, "#step-squares .pg-more-tasks"));
+            assertTrue(text(wait, "#run-input").contains("… cut here: "), "the 10,000-number input is cut");
+            List<?> measured = (List<?>) ((JavascriptExecutor) d).executeScript("var n = performance.getEntriesByType('navigation')[0];"
+                    + " return [n.transferSize, n.decodedBodySize, n.responseEnd - n.requestStart];");
+            long html = ((Number) measured.get(1)).longValue();
+            System.out.println("wide map run page: " + html + " bytes of HTML, " + measured.get(0) + " bytes transferred, "
+                    + measured.get(2) + " ms from request to response end");
+            assertTrue(html < 200_000, "the run page of a 10,000-task map is " + html + " bytes");
+        });
+    }
+
+    /**
+     * Ticks a run's checkbox (its box, not its row) until the page counts {@code counted}: a click
+     * that lands while a live refresh replaces the table is clicked again (the table shows the
+     * server's selection after each tick, so a lost click shows unticked).
+     */
+    private static void tick(WebDriver d, String runId, String counted) {
+        By box = By.cssSelector("[id='runs:table_data'] tr[data-rk='" + runId + "'] .ui-chkbox-box");
+        new WebDriverWait(d, Duration.ofSeconds(30)).until(d2 -> {
+            try {
+                if (!d2.findElement(box).getAttribute("class").contains("ui-state-active")) {
+                    d2.findElement(box).click();
+                }
+                return new WebDriverWait(d2, Duration.ofSeconds(3)).until(ExpectedConditions.textToBe(By.id("selection-count"), counted));
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.TimeoutException e) {
+                return false;
+            }
         });
     }
 
