@@ -48,3 +48,21 @@ CREATE TABLE pgflow_internal.run_retries (
 );
 COMMENT ON TABLE pgflow_internal.run_retries IS 'Each retry_run of a run: its number, when, and by whom (setting pgflow.actor, else the database role)';
 --rollback DROP TABLE pgflow_internal.run_retries;
+
+--changeset pgflow:109-job-totals
+--comment: how many items a batch job instance will act on, counted when it starts, for its progress and ETA
+-- A job's reader counts what it will read when its instance first opens (a backfill's lines or
+-- rows, the runs a bulk selection or a prune partition matches) and keeps it here once; the items
+-- done are counted in the transactions that do them (job_items, job_partitions, the runs a
+-- backfill started and job_skips), so the console shows done of total, the rate and the time left
+-- while a job runs. Kept like the job's other rows (job_items, job_partitions): one row per instance.
+CREATE TABLE pgflow_internal.job_totals (
+  instance_key text        NOT NULL,
+  partition    text        NOT NULL DEFAULT '',
+  total        bigint      NOT NULL,
+  counted_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (instance_key, partition),
+  CONSTRAINT total_nonnegative CHECK (total >= 0)
+);
+COMMENT ON TABLE pgflow_internal.job_totals IS 'Items a pgflow batch job instance (its instanceKey parameter) will act on, counted when it started (per partition for pgflow-prune)';
+--rollback DROP TABLE pgflow_internal.job_totals;

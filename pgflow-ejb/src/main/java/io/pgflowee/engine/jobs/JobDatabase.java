@@ -127,6 +127,56 @@ public class JobDatabase {
         return out;
     }
 
+    /**
+     * Keeps how many items a job instance's partition ({@code ""} for an unpartitioned job) will act
+     * on, counted when its reader first opened; a count kept already stays (a restart reads on).
+     */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public void total(String instanceKey, String partition, long total) throws SQLException {
+        update("INSERT INTO pgflow_internal.job_totals (instance_key, partition, total) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                instanceKey, partition, total);
+    }
+
+    /**
+     * A job instance's progress: items done, counted from the rows its work writes in its own
+     * transactions (so it moves while the job runs, not only at checkpoints), and the total its
+     * reader counted when it started (null when not counted).
+     */
+    public record Progress(long done, Long total) {
+    }
+
+    /** {@link Progress} of a job instance: {@code job} is its name, {@code flow} a backfill's flow. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public Progress progress(String instanceKey, String job, String flow) throws SQLException {
+        String done = switch (job) {
+            case "pgflow-prune" -> "SELECT coalesce(sum(items), 0) FROM pgflow_internal.job_partitions WHERE instance_key = ?1";
+            // the runs it started or found (their idempotency keys carry the instance) and the items it skipped
+            case "pgflow-backfill" -> "SELECT (SELECT count(*) FROM pgflow.runs r WHERE r.flow_slug = ?2 AND r.idempotency_key LIKE ?3)"
+                    + " + (SELECT count(*) FROM pgflow_internal.job_skips s WHERE s.instance_key = ?1)";
+            default -> "SELECT count(*) FROM pgflow_internal.job_items WHERE instance_key = ?1";
+        };
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT (" + done.replace("?1", "CAST(? AS text)")
+                .replace("?2", "CAST(? AS text)").replace("?3", "CAST(? AS text)") + "), (SELECT sum(total) FROM pgflow_internal.job_totals"
+                + " WHERE instance_key = ?)")) {
+            int i = 1;
+            ps.setString(i++, instanceKey);
+            if (job.equals("pgflow-backfill")) {
+                ps.setString(1, flow);
+                ps.setString(2, io.pgflowee.engine.jobs.backfill.BackfillWriter.keyPrefix(instanceKey).replace("\\", "\\\\")
+                        .replace("%", "\\%").replace("_", "\\_") + "%");
+                ps.setString(3, instanceKey);
+                i = 4;
+            }
+            ps.setString(i, instanceKey);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long doneCount = rs.getLong(1);
+                long total = rs.getLong(2);
+                return new Progress(doneCount, rs.wasNull() ? null : total);
+            }
+        }
+    }
+
     /** One statement on a connection of its own (in the caller's transaction attribute); the rows it changed. */
     private int update(String sql, Object... params) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {

@@ -20,6 +20,7 @@ public abstract class RunKeysetReader extends AbstractItemReader {
     private RunRef last;
     private boolean done;
     private boolean exhausted;
+    private boolean firstOpen;
 
     /** The next at most {@code limit} runs after {@code after} (null: from the first). */
     protected abstract List<RunRef> next(RunRef after, int limit) throws Exception;
@@ -36,6 +37,11 @@ public abstract class RunKeysetReader extends AbstractItemReader {
     protected void finished() throws Exception {
     }
 
+    /** This open starts the reading (no checkpoint): the time to count what will be read ({@code JobDatabase.total}). */
+    protected final boolean isFirstOpen() {
+        return firstOpen;
+    }
+
     /** Reads nothing at all (for example a partition without a flow). */
     protected final void nothingToRead() {
         done = true;
@@ -43,6 +49,7 @@ public abstract class RunKeysetReader extends AbstractItemReader {
 
     @Override
     public final void open(Serializable checkpoint) throws Exception {
+        firstOpen = checkpoint == null;
         prepare();
         if (checkpoint != null) {
             last = RunRef.fromCheckpoint(checkpoint.toString());

@@ -32,6 +32,8 @@ class JobDatabaseTest {
         db.exec("delete from pgflow_internal.job_executions");
         db.exec("delete from pgflow_internal.job_items");
         db.exec("delete from pgflow_internal.job_skips");
+        db.exec("delete from pgflow_internal.job_partitions");
+        db.exec("delete from pgflow_internal.job_totals");
         jobs = new JobDatabase();
         jobs.dataSource = ds;
     }
@@ -100,5 +102,39 @@ class JobDatabaseTest {
         executions.identity = identity;
         executions.lostAfterSeconds = 30;
         return executions;
+    }
+
+    /**
+     * A running job's progress: the total its reader counted at the start (kept once: a restart does
+     * not count again), and the items done from the rows its work writes (bulk jobs: job_items;
+     * prune: job_partitions; backfill: the runs whose keys carry its instance, and its skips).
+     */
+    @Test
+    void progressCountsWhatTheWorkWroteAgainstTheTotalCountedAtTheStart() throws Exception {
+        assertThat(jobs.progress("bulk-1", "pgflow-bulk-retry", null)).isEqualTo(new JobDatabase.Progress(0, null));
+        jobs.total("bulk-1", "", 10);
+        jobs.total("bulk-1", "", 99);
+        for (String item : java.util.List.of("a", "b", "c")) {
+            db.exec("insert into pgflow_internal.job_items (instance_key, item_key, outcome) values ('bulk-1', ?, 'retried')", item);
+        }
+        db.exec("insert into pgflow_internal.job_items (instance_key, item_key, outcome) values ('bulk-10', 'x', 'retried')");
+        assertThat(jobs.progress("bulk-1", "pgflow-bulk-retry", null)).isEqualTo(new JobDatabase.Progress(3, 10L));
+        assertThat(jobs.progress("bulk-1", "pgflow-cancel-stuck", null)).isEqualTo(new JobDatabase.Progress(3, 10L));
+
+        jobs.total("prune-1", "flow_a", 6);
+        jobs.total("prune-1", "flow_b", 8);
+        db.exec("insert into pgflow_internal.job_partitions (instance_key, partition, items) values ('prune-1', 'flow_a', 5),"
+                + " ('prune-1', 'flow_b', 7), ('prune-2', 'flow_a', 100)");
+        assertThat(jobs.progress("prune-1", "pgflow-prune", null)).isEqualTo(new JobDatabase.Progress(12, 14L));
+
+        db.exec("select pgflow.create_flow('bf')");
+        db.exec("select pgflow.add_step('bf', 'only')");
+        db.exec("select count(*) from pgflow.start_flow('bf', '{}', idempotency_key => 'backfill:k_3:1')");
+        db.exec("select count(*) from pgflow.start_flow('bf', '{}', idempotency_key => 'backfill:k_3:2')");
+        db.exec("select count(*) from pgflow.start_flow('bf', '{}', idempotency_key => 'backfill:kx3:1')"); // _ is not a wildcard here
+        db.exec("select count(*) from pgflow.start_flow('bf', '{}', idempotency_key => 'backfill:k_30:1')");
+        jobs.recordSkip("k_3", "7", "has 2 fields, the header has 3");
+        jobs.total("k_3", "", 5);
+        assertThat(jobs.progress("k_3", "pgflow-backfill", "bf")).isEqualTo(new JobDatabase.Progress(3, 5L));
     }
 }

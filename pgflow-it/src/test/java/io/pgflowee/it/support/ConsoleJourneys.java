@@ -659,6 +659,23 @@ public final class ConsoleJourneys {
             assertEquals("line 3: has 3 fields, the header has 2", text(wait, firstRow + " .pg-error-text"));
             copyToDocs(browser.screenshot("console-jobs"), "console-jobs.png");
 
+            // a long backfill (a query of 200,000 rows) shows its progress while it runs, by itself: done of the total its
+            // reader counted, the rate, the time left; then it is stopped
+            new org.openqa.selenium.support.ui.Select(d.findElement(By.id("start:flow_input"))).selectByValue("it_backfill");
+            d.findElements(By.cssSelector("[id='start:source'] .ui-radiobutton-box")).get(1).click();
+            d.findElement(By.id("start:sql")).sendKeys("select g as key, jsonb_build_object('g', g) as input from generate_series(1, 200000) g");
+            click(wait, By.id("start:start-job"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), "Started pgflow-backfill as execution "));
+            String live = wait.until(d2 -> {
+                String p = text(wait, firstRow + " td:nth-child(6)");
+                return p.matches("done [0-9,]+ of 200,000 \\([0-9.]+ %\\) · [0-9.,]+ a second · about .+ left · read .*") ? p : null;
+            });
+            assertEquals("STARTED", text(wait, firstRow + " .pg-state"), live);
+            ((JavascriptExecutor) d).executeScript("document.getElementById('jobs:executions').scrollIntoView()");
+            copyToDocs(browser.screenshot("console-job-progress"), "console-job-progress.png");
+            click(wait, By.cssSelector(firstRow + " button.ui-button-danger"));
+            wait.until(d2 -> "STOPPED".equals(text(wait, firstRow + " .pg-state")));
+
             // the other jobs start from their forms; a wrong parameter is refused under the form
             d.findElement(By.id("retry:after")).sendKeys("yesterday");
             click(wait, By.id("retry:start-retry"));

@@ -66,7 +66,11 @@ public class DashboardView {
     }
 
     /** One failed task (getters: Faces' EL 5 does not read record components). */
-    public record FailureLine(String flowSlug, String runId, String step, int attempts, String failedAt, String error) {
+    public record FailureLine(String flowSlug, String runId, String step, int attempts, String failedAt, String error, String failedIso) {
+        public String getFailedIso() {
+            return failedIso;
+        }
+
         public String getFlowSlug() {
             return flowSlug;
         }
@@ -158,7 +162,7 @@ public class DashboardView {
             failures = new ArrayList<>();
             for (DashboardQueries.FailedTask t : dashboard.latestFailures(5)) {
                 failures.add(new FailureLine(t.flowSlug(), t.runId().toString(), t.stepSlug() + "[" + t.taskIndex() + "]", t.attempts(),
-                        Times.shown(t.failedAt()), t.errorFirstLine()));
+                        Times.shown(t.failedAt()), t.errorFirstLine(), Times.iso(t.failedAt())));
             }
         }
         return failures;

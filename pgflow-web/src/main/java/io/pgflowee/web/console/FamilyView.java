@@ -45,7 +45,11 @@ public class FamilyView implements Serializable {
      * @param kind {@code run}, {@code group} or {@code more}
      */
     public record Row(String kind, int depth, String runId, String flowSlug, String status, String label, String startedAt,
-                      String duration, String parentRunId, boolean current) implements Serializable {
+                      String duration, String parentRunId, boolean current, String startedIso) implements Serializable {
+        public String getStartedIso() {
+            return startedIso;
+        }
+
         public String getKind() {
             return kind;
         }
@@ -199,10 +203,10 @@ public class FamilyView implements Serializable {
                 + (run.current() ? "" : " · earlier child (retried)");
         rows.add(new Row("run", depth, run.runId().toString(), run.flowSlug(), run.status(), label, Times.shown(run.startedAt()),
                 Times.duration(run.startedAt(), run.endedAt()), run.parentRunId() == null ? "" : run.parentRunId().toString(),
-                run.current()));
+                run.current(), Times.iso(run.startedAt())));
         for (ChildGroup g : groups.getOrDefault(run.runId(), List.of())) {
             rows.add(new Row("group", depth + 1, "", "", "", "step " + g.stepSlug() + " · " + RunView.childrenNote(g), "", "",
-                    run.runId().toString(), true));
+                    run.runId().toString(), true, ""));
             for (FamilyMember child : g.listed()) {
                 if (rows.size() >= MAX_ROWS) {
                     truncated = true;
@@ -213,7 +217,7 @@ public class FamilyView implements Serializable {
             long more = g.total() - g.listed().size();
             if (more > 0) {
                 rows.add(new Row("more", depth + 2, "", "", "", "… " + more + " more child run" + (more == 1 ? "" : "s")
-                        + " of step " + g.stepSlug() + " (completed ones last)", "", "", run.runId().toString(), true));
+                        + " of step " + g.stepSlug() + " (completed ones last)", "", "", run.runId().toString(), true, ""));
             }
         }
     }

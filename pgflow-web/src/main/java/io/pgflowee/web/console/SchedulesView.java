@@ -111,6 +111,10 @@ public class SchedulesView implements Serializable {
             return Times.shown(s.lastFiredAt());
         }
 
+        public String getLastFiredIso() {
+            return Times.iso(s.lastFiredAt());
+        }
+
         public String getInput() {
             return s.inputJson();
         }

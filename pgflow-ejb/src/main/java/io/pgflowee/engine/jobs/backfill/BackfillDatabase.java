@@ -95,6 +95,24 @@ public class BackfillDatabase {
         return out;
     }
 
+    /** How many rows a backfill's query returns (its progress's total), read-only like {@link #queryPage}. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public long countQuery(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (var readOnly = c.createStatement()) {
+                readOnly.execute("SET TRANSACTION READ ONLY");
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (" + sql + ") q"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
     /**
      * The next {@code limit} rows of an operator's query after {@code afterKey} (null: from the
      * start), by key: the query must return the columns {@code key} and {@code input}.

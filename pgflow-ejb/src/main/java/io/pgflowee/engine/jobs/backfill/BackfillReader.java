@@ -41,6 +41,9 @@ public class BackfillReader extends AbstractItemReader {
     @Inject
     BackfillDatabase database;
 
+    @Inject
+    io.pgflowee.engine.jobs.JobDatabase jobs;
+
     private BufferedReader lines;
     private CSVParser csv;
     private Iterator<CSVRecord> records;
@@ -56,10 +59,17 @@ public class BackfillReader extends AbstractItemReader {
         String sql = params.getProperty("sql");
         if (sql != null && !sql.isBlank()) {
             lastKey = (String) checkpoint;
+            if (checkpoint == null) {
+                jobs.total(io.pgflowee.engine.jobs.JobService.instanceKey(job), "", database.countQuery(sql));
+            }
             return;
         }
         Path file = Path.of(path);
         String format = params.getProperty("format", file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv" : "jsonl");
+        long items = checkpoint == null ? count(file, format) : -1;
+        if (items >= 0) {
+            jobs.total(io.pgflowee.engine.jobs.JobService.instanceKey(job), "", items);
+        }
         long resumeAfter = checkpoint == null ? 0 : Long.parseLong(checkpoint.toString());
         if (format.equals("csv")) {
             csv = CSVParser.parse(file, StandardCharsets.UTF_8, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
@@ -74,6 +84,25 @@ public class BackfillReader extends AbstractItemReader {
             while (line < resumeAfter && lines.readLine() != null) {
                 line++;
             }
+        }
+    }
+
+    /** The items of the file (CSV records, or non-blank lines), read once before the job reads them (its progress's total). */
+    private static long count(Path file, String format) throws IOException {
+        if (format.equals("csv")) {
+            try (CSVParser counting = CSVParser.parse(file, StandardCharsets.UTF_8, CSVFormat.DEFAULT.builder().setHeader()
+                    .setSkipHeaderRecord(true).setIgnoreEmptyLines(true).get())) {
+                long n = 0;
+                for (Iterator<CSVRecord> it = counting.iterator(); it.hasNext(); it.next()) {
+                    n++;
+                }
+                return n;
+            } catch (RuntimeException e) { // unreadable: the reader says so when it gets there; no total
+                return -1;
+            }
+        }
+        try (var all = Files.lines(file, StandardCharsets.UTF_8)) {
+            return all.filter(l -> !l.isBlank()).count();
         }
     }
 

@@ -85,27 +85,46 @@ public class BulkDatabase {
         }
     }
 
+    /** How many runs a bulk job's selection matches now (its progress's total). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public long countMatching(RunSelection s) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pgflow.runs r"
+                + " WHERE r.status = ANY (?)" + MATCHING)) {
+            bindSelection(c, ps, s);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static final String MATCHING = " AND (CAST(? AS text) IS NULL OR r.flow_slug = ?)"
+            + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at >= ?)"
+            + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at < ?)"
+            + " AND (CAST(? AS text) IS NULL OR EXISTS (SELECT 1 FROM pgflow.step_states ss WHERE ss.run_id = r.run_id"
+            + "      AND strpos(lower(ss.error_message), lower(?)) > 0))";
+
+    /** Binds the selection's parameters 1 to 9 of a statement that starts with {@code r.status = ANY (?)} then {@link #MATCHING}. */
+    private static void bindSelection(Connection c, PreparedStatement ps, RunSelection s) throws SQLException {
+        ps.setArray(1, c.createArrayOf("text", s.statuses().toArray()));
+        ps.setString(2, s.flow());
+        ps.setString(3, s.flow());
+        ps.setObject(4, s.startedAfter());
+        ps.setObject(5, s.startedAfter());
+        ps.setObject(6, s.startedBefore());
+        ps.setObject(7, s.startedBefore());
+        ps.setString(8, s.errorContains());
+        ps.setString(9, s.errorContains());
+    }
+
     /** The next runs matching a bulk job's selection after {@code after}, by (started_at, run_id). */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public List<RunRef> matchingRuns(RunSelection s, RunRef after, int limit) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT r.run_id, r.started_at"
-                + " FROM pgflow.runs r WHERE r.status = ANY (?)"
-                + " AND (CAST(? AS text) IS NULL OR r.flow_slug = ?)"
-                + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at >= ?)"
-                + " AND (CAST(? AS timestamptz) IS NULL OR r.started_at < ?)"
-                + " AND (CAST(? AS text) IS NULL OR EXISTS (SELECT 1 FROM pgflow.step_states ss WHERE ss.run_id = r.run_id"
-                + "      AND strpos(lower(ss.error_message), lower(?)) > 0))"
+                + " FROM pgflow.runs r WHERE r.status = ANY (?)" + MATCHING
                 + " AND (CAST(? AS timestamptz) IS NULL OR (r.started_at, r.run_id) > (?, CAST(? AS uuid)))"
                 + " ORDER BY r.started_at, r.run_id LIMIT ?")) {
-            ps.setArray(1, c.createArrayOf("text", s.statuses().toArray()));
-            ps.setString(2, s.flow());
-            ps.setString(3, s.flow());
-            ps.setObject(4, s.startedAfter());
-            ps.setObject(5, s.startedAfter());
-            ps.setObject(6, s.startedBefore());
-            ps.setObject(7, s.startedBefore());
-            ps.setString(8, s.errorContains());
-            ps.setString(9, s.errorContains());
+            bindSelection(c, ps, s);
             ps.setObject(10, after == null ? null : after.startedAt());
             ps.setObject(11, after == null ? null : after.startedAt());
             ps.setObject(12, after == null ? null : after.runId());

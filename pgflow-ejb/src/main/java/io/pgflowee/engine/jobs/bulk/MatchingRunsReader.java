@@ -31,6 +31,16 @@ public class MatchingRunsReader extends RunKeysetReader {
         selection = RunSelection.of(BatchRuntime.getJobOperator().getParameters(job.getExecutionId()));
     }
 
+    @Inject
+    io.pgflowee.engine.jobs.JobDatabase jobs;
+
+    @Override
+    protected void started() throws Exception {
+        if (isFirstOpen()) {
+            jobs.total(io.pgflowee.engine.jobs.JobService.instanceKey(job), "", database.countMatching(selection));
+        }
+    }
+
     @Override
     protected List<RunRef> next(RunRef after, int limit) throws Exception {
         return database.matchingRuns(selection, after, limit);

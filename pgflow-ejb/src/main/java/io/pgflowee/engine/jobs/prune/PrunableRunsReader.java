@@ -66,6 +66,9 @@ public class PrunableRunsReader extends RunKeysetReader {
     protected void started() throws Exception {
         if (flow != null && !flow.isBlank()) {
             database.partition(JobService.instanceKey(job), flow, false);
+            if (isFirstOpen()) {
+                database.total(JobService.instanceKey(job), flow, prune.countPrunable(flow, cutoff));
+            }
         }
     }
 

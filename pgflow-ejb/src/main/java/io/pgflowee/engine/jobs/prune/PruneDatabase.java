@@ -27,6 +27,21 @@ public class PruneDatabase {
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
 
+    /** How many runs of {@code flow} finished before {@code cutoff} (a prune partition's total). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public long countPrunable(String flow, java.time.OffsetDateTime cutoff) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pgflow.runs r"
+                + " WHERE r.flow_slug = ? AND r.status IN ('completed', 'failed', 'cancelled')"
+                + " AND coalesce(r.completed_at, r.failed_at, r.cancelled_at) < ?")) {
+            ps.setString(1, flow);
+            ps.setObject(2, cutoff);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** A flow's runs that finished before {@code cutoff}, after {@code after}, by (finish time, run_id). */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public List<RunRef> prunableRuns(String flow, java.time.OffsetDateTime cutoff, RunRef after, int limit) throws SQLException {
