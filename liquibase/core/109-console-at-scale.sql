@@ -1,12 +1,16 @@
 --liquibase formatted sql
 
 --changeset pgflow:109-error-text-search splitStatements:false
---comment: runs found by the text of their errors, with trigram indexes when pg_trgm is available
+--comment: runs found by the text of their errors, with a trigram index when pg_trgm is available
 -- The console's runs list and GET /api/runs?error= find runs whose tasks failed with a text
--- (case-insensitive substring: error_message ILIKE '%text%'). A trigram index answers that without
--- reading every task. pg_trgm ships with PostgreSQL (contrib) and is a trusted extension, so the
--- database owner may create it; it goes to pgflow_internal unless the database has it already.
--- Without it (a server built without contrib) the search still works, by reading the errors.
+-- (case-insensitive substring: error_message ILIKE '%text%'). Every ended attempt that did not
+-- complete its task is a row of task_attempts (fail_task writes the last failure too, a child
+-- run's failure and an expired lease as well), so the search reads only that table, which the
+-- engine writes on failures alone: the index costs nothing where tasks succeed (an index on
+-- step_tasks would sit on the hot path). A trigram index answers it without reading every error.
+-- pg_trgm ships with PostgreSQL (contrib) and is a trusted extension, so the database owner may
+-- create it; it goes to pgflow_internal unless the database has it already. Without it (a server
+-- built without contrib) the search still works, by reading the errors.
 DO $$
 DECLARE
   v_schema text;
@@ -24,14 +28,12 @@ BEGIN
     RAISE NOTICE 'pgflow: pg_trgm is not available: searching runs by error text reads every error';
     RETURN;
   END IF;
-  -- partial: a task without an error (nearly all of them) costs nothing here
-  EXECUTE format('CREATE INDEX idx_step_tasks_error_text ON pgflow.step_tasks USING gin (error_message %I.gin_trgm_ops)'
-                 ' WHERE error_message IS NOT NULL', v_schema);
+  -- partial: an expired lease's row without a message is not indexed
   EXECUTE format('CREATE INDEX idx_task_attempts_error_text ON pgflow_internal.task_attempts USING gin (error_message %I.gin_trgm_ops)'
                  ' WHERE error_message IS NOT NULL', v_schema);
 END;
 $$;
---rollback DROP INDEX IF EXISTS pgflow.idx_step_tasks_error_text; DROP INDEX IF EXISTS pgflow_internal.idx_task_attempts_error_text;
+--rollback DROP INDEX IF EXISTS pgflow_internal.idx_task_attempts_error_text;
 
 --changeset pgflow:109-run-retries
 --comment: who retried a run and when, one row per retry_run, for the run page's attempt history

@@ -31,8 +31,10 @@ import jakarta.json.stream.JsonParsingException;
  * @param parentRunId only the child runs that this run's subflow steps started
  * @param concurrencyKey only the runs of this concurrency key
  * @param priority only the runs of this priority
- * @param errorContains only the runs with a task whose error (its last, or an earlier attempt's)
- *        contains this text, case-insensitive ({@code ILIKE}; trigram indexes answer it)
+ * @param errorContains only the runs with a task attempt whose error contains this text,
+ *        case-insensitive ({@code ILIKE} over {@code task_attempts}, which keeps every failed attempt,
+ *        the last one too; a trigram index answers it). Step-level errors without a task attempt
+ *        (a run's timeout, a map's type violation) are not searched
  */
 public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime startedAfter, OffsetDateTime startedBefore,
                         String runIdPrefix, String inputContains, UUID parentRunId, String concurrencyKey, Integer priority,
@@ -188,11 +190,10 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
             params.add(inputContains);
         }
         if (errorContains != null) {
-            // the runs of the matching tasks and attempts (each found by its trigram index), not a test per run
+            // the runs of the matching attempts (found by the trigram index), not a test per run: every failed attempt,
+            // the last one too, is a row of task_attempts (changeset 109-error-text-search)
             String like = "%" + errorContains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-            conditions.add("r.run_id IN (SELECT t.run_id FROM pgflow.step_tasks t WHERE t.error_message ILIKE ?"
-                    + " UNION SELECT a.run_id FROM pgflow_internal.task_attempts a WHERE a.error_message ILIKE ?)");
-            params.add(like);
+            conditions.add("r.run_id IN (SELECT a.run_id FROM pgflow_internal.task_attempts a WHERE a.error_message ILIKE ?)");
             params.add(like);
         }
         return new Where(conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions), params);
