@@ -234,10 +234,11 @@ pgflow.showTimes = function () {
     var format = new Intl.DateTimeFormat('en-GB', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
         hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'});
     document.querySelectorAll('time.pg-t').forEach(function (t) {
-        if (t.dataset.zone === zone) {
+        var iso = t.getAttribute('datetime');
+        if (t.dataset.zone === zone || !iso) { // no time (not ended yet): nothing to show; new Date(null) would be 1970
             return;
         }
-        var date = new Date(t.getAttribute('datetime'));
+        var date = new Date(iso);
         if (isNaN(date.getTime())) {
             return;
         }

@@ -55,6 +55,7 @@ public class ConsoleIT extends OnSharedServer {
         ConsoleJourneys.adminLimitsAKeyAndAnOperatorExpeditesARun(base);
         ConsoleJourneys.viewerSeesNoActions(base);
         ConsoleJourneys.consoleFitsAPhone(base);
+        ConsoleJourneys.timesInTheViewersZoneOrUtc(base);
         ConsoleJourneys.aWideMapRunPageStaysSmall(base);
         ConsoleJourneys.adminRunsABackfill(base);
         ConsoleJourneys.adminSchedulesARunAndAViewerOnlyReads(base);

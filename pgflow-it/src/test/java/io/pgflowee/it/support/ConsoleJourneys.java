@@ -107,7 +107,7 @@ public final class ConsoleJourneys {
             String task = "[id$='workers_data'] .pg-running-tasks a[title='" + held + "']";
             wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(task)));
             assertTrue(text(wait, "[id$='workers_data'] .pg-running-tasks li").contains("charge[0] · since "), "the step and since when");
-            browser.screenshot("console-workers");
+            copyToDocs(browser.screenshot("console-workers"), "console-workers.png");
             scalar("select count(*) from pgflow.cancel_run('" + held + "', 'workers page seen')");
             wait.until(d2 -> d2.findElements(By.cssSelector(task)).isEmpty());
 
@@ -499,6 +499,7 @@ public final class ConsoleJourneys {
             String third = rows.get(2).getAttribute("data-rk");
             tick(d, first, "1 selected");
             tick(d, third, "2 selected");
+            copyToDocs(browser.screenshot("console-runs"), "console-runs.png");
             assertEquals("Retry (2)", text(wait, "[id='runs:retry-selected'] .ui-button-text"));
             click(wait, By.id("runs:retry-selected"));
             assertEquals("Retry 2 runs?", wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirmation"))).getText());
@@ -531,6 +532,8 @@ public final class ConsoleJourneys {
             String earlierError = text(wait, charge + "tr.pg-earlier .pg-error-text");
             assertTrue(earlierError.startsWith("java.lang.IllegalStateException: payment service unavailable for batch " + batch + "\n at "),
                     earlierError);
+            ((JavascriptExecutor) d).executeScript("document.getElementById('step-charge').scrollIntoView()");
+            copyToDocs(browser.screenshot("console-attempts"), "console-attempts.png");
             assertEquals(1L, scalar("select count(*) from pgflow_internal.run_retries where run_id = '" + first
                     + "' and retried_by = 'it-operator'"));
         });
@@ -580,6 +583,35 @@ public final class ConsoleJourneys {
         });
     }
 
+    /**
+     * Times in the viewer's time zone (the browser's: Europe/Berlin here) with the zone in each time
+     * header, or in UTC after the header's switch, which the browser keeps over a reload.
+     */
+    public static void timesInTheViewersZoneOrUtc(URL base) throws Exception {
+        String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' and status = 'completed'"
+                + " and extract(month from started_at) = 12 order by started_at limit 1");
+        String berlin = scalarText("select to_char(started_at at time zone 'Europe/Berlin', 'YYYY-MM-DD HH24:MI:SS') from pgflow.runs"
+                + " where run_id = '" + run + "'");
+        String utc = scalarText("select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') from pgflow.runs"
+                + " where run_id = '" + run + "'");
+        journey("time-zones", (d, wait, browser) -> {
+            browser.driver.executeCdpCommand("Emulation.setTimezoneOverride", java.util.Map.of("timezoneId", "Europe/Berlin"));
+            signInToDashboard(d, wait, base, "it-viewer", "it-viewer-secret");
+            d.get(base + "run.xhtml?id=" + run);
+            wait.until(ExpectedConditions.textToBe(By.cssSelector(".pg-run-head dd time"), berlin));
+            assertEquals("(Europe/Berlin)", text(wait, ".pg-run-head dt .pg-tz"));
+            assertEquals("Times: Europe/Berlin", text(wait, "#tz-switch"));
+            click(wait, By.id("tz-switch"));
+            wait.until(ExpectedConditions.textToBe(By.cssSelector(".pg-run-head dd time"), utc));
+            assertEquals("(UTC)", text(wait, ".pg-run-head dt .pg-tz"));
+            d.get(base + "runs.xhtml?flow=it_console");
+            wait.until(ExpectedConditions.textToBe(By.id("tz-switch"), "Times: UTC"));
+            assertEquals("(UTC)", text(wait, "[id='runs:table'] th .pg-tz"));
+            click(wait, By.id("tz-switch"));
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("[id='runs:table'] th .pg-tz"), "(Europe/Berlin)"));
+        });
+    }
+
     /** At a phone's width (390 px) no page scrolls sideways and the navigation opens from its menu button. */
     public static void consoleFitsAPhone(URL base) throws Exception {
         String run = oneRun("select run_id from pgflow.runs where flow_slug = 'it_console' order by started_at desc limit 1");
@@ -598,8 +630,11 @@ public final class ConsoleJourneys {
                         "/" + page + " scrolls sideways at " + inner + " px: " + widths);
             }
             assertFalse(d.findElement(By.id("nav-runs")).isDisplayed(), "the navigation is folded away");
+            d.get(base + "runs.xhtml?flow=it_console");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs:table")));
             click(wait, By.id("nav-toggle"));
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav-runs")));
+            copyToDocs(browser.screenshot("console-phone"), "console-phone.png");
             assertEquals("true", d.findElement(By.id("nav-toggle")).getAttribute("aria-expanded"));
             click(wait, By.id("nav-runs"));
             wait.until(ExpectedConditions.titleIs("pgflow · Runs"));
@@ -671,6 +706,7 @@ public final class ConsoleJourneys {
                 return p.matches("done [0-9,]+ of 200,000 \\([0-9.]+ %\\) · [0-9.,]+ a second · about .+ left · read .*") ? p : null;
             });
             assertEquals("STARTED", text(wait, firstRow + " .pg-state"), live);
+            assertEquals("", text(wait, firstRow + " td:nth-child(5)"), "a running execution has not ended");
             ((JavascriptExecutor) d).executeScript("document.getElementById('jobs:executions').scrollIntoView()");
             copyToDocs(browser.screenshot("console-job-progress"), "console-job-progress.png");
             click(wait, By.cssSelector(firstRow + " button.ui-button-danger"));
