@@ -106,6 +106,14 @@ class RunQueriesTest {
         assertThat(queries.heldBack(third)).hasValue("Waiting for the flow's concurrency limit: 2 of 2 running (set_flow_concurrency)");
         db.exec("select pgflow.set_flow_concurrency('qb', null)");
         assertThat(queries.heldBack(third)).isEmpty();
+        // a paused flow comes first: nothing of it is claimed, whatever the limits
+        db.exec("update pgflow.flows set paused_at = '2026-12-03 07:30:15.25+00' where flow_slug = 'qb'");
+        db.exec("select pgflow.set_flow_concurrency('qb', 2)");
+        assertThat(queries.heldBack(third)).hasValue("Waiting for its flow to be resumed: the flow is paused since 2026-12-03 07:30:15 UTC,"
+                + " and nothing of it is claimed until then (resume_flow)");
+        db.exec("select pgflow.resume_flow('qb')");
+        db.exec("select pgflow.set_flow_concurrency('qb', null)");
+        assertThat(queries.heldBack(third)).isEmpty();
         assertThat(queries.heldBack(UUID.randomUUID())).as("an unknown run").isEmpty();
     }
 
