@@ -68,3 +68,19 @@ CREATE TABLE pgflow_internal.job_totals (
 );
 COMMENT ON TABLE pgflow_internal.job_totals IS 'Items a pgflow batch job instance (its instanceKey parameter) will act on, counted when it started (per partition for pgflow-prune)';
 --rollback DROP TABLE pgflow_internal.job_totals;
+
+--changeset pgflow:109-grants splitStatements:false
+--comment: the new tables for the engine's roles: readers see retries and job totals, operators keep job totals
+-- (095-roles granted SELECT on the pgflow_internal tables that existed then; retry_run writes
+-- run_retries as the owner, being SECURITY DEFINER)
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_operator') THEN
+    GRANT SELECT, INSERT ON pgflow_internal.job_totals TO pgflow_operator;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
+    GRANT SELECT ON pgflow_internal.run_retries, pgflow_internal.job_totals TO pgflow_reader;
+  END IF;
+END;
+$$;
+--rollback SELECT 1;

@@ -105,6 +105,10 @@ class DatabaseRolesTest {
             // the bulk operations' bookkeeping is the operator's; deleting it is not
             assertThat(column(c, "SELECT count(*) FROM pgflow_internal.job_executions WHERE false")).containsExactly("0");
             refused(c, "DELETE FROM pgflow_internal.job_items RETURNING 1", "permission denied for table job_items");
+            // a job's total, counted by its reader when it starts (109-job-totals)
+            assertThat(column(c, "INSERT INTO pgflow_internal.job_totals (instance_key, total) VALUES ('roles-test', 3) RETURNING total"))
+                    .containsExactly("3");
+            refused(c, "DELETE FROM pgflow_internal.job_totals RETURNING 1", "permission denied for table job_totals");
         }
         assertThat(new Db(ds).<Long>one("SELECT count(*) FROM pgflow.flows WHERE flow_slug = 'operator_made'")).isZero();
         new Db(ds).exec("SELECT pgflow.set_flow_concurrency(?, NULL)", FLOW);
@@ -162,6 +166,10 @@ class DatabaseRolesTest {
             refused(c, "SELECT * FROM pgflow.claim_tasks('" + FLOW + "', gen_random_uuid(), 1)", "permission denied for function claim_tasks");
             // the read model's internal tables (the run page's attempts)
             assertThat(column(c, "SELECT count(*) FROM pgflow_internal.task_attempts WHERE run_id = '" + run + "'")).containsExactly("0");
+            // who retried a run (the run page), a job's total (the jobs page): tables added after the roles
+            assertThat(column(c, "SELECT count(*) FROM pgflow_internal.run_retries WHERE run_id = '" + run + "'")).containsExactly("0");
+            assertThat(column(c, "SELECT count(*) FROM pgflow_internal.job_totals WHERE false")).containsExactly("0");
+            refused(c, "INSERT INTO pgflow_internal.run_retries VALUES ('" + run + "', 1, now(), 'me')", "permission denied for table run_retries");
             refused(c, "UPDATE pgflow.runs SET status = 'failed' RETURNING run_id", "permission denied for table runs");
             refused(c, "DELETE FROM pgflow_internal.task_attempts RETURNING 1", "permission denied for table task_attempts");
         }

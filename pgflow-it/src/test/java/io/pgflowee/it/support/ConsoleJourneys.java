@@ -497,8 +497,12 @@ public final class ConsoleJourneys {
             List<WebElement> rows = d.findElements(By.cssSelector("[id='runs:table_data'] tr[data-rk]"));
             String first = rows.get(0).getAttribute("data-rk");
             String third = rows.get(2).getAttribute("data-rk");
+            String second = rows.get(1).getAttribute("data-rk");
             tick(d, first, "1 selected");
             tick(d, third, "2 selected");
+            // the keyboard: Space on a row's focused checkbox ticks it, and again unticks it
+            spaceOn(d, second, true, "3 selected");
+            spaceOn(d, second, false, "2 selected");
             copyToDocs(browser.screenshot("console-runs"), "console-runs.png");
             assertEquals("Retry (2)", text(wait, "[id='runs:retry-selected'] .ui-button-text"));
             click(wait, By.id("runs:retry-selected"));
@@ -609,6 +613,21 @@ public final class ConsoleJourneys {
             assertEquals("(UTC)", text(wait, "[id='runs:table'] th .pg-tz"));
             click(wait, By.id("tz-switch"));
             wait.until(ExpectedConditions.textToBe(By.cssSelector("[id='runs:table'] th .pg-tz"), "(Europe/Berlin)"));
+        });
+    }
+
+    /** Presses Space on a row's checkbox (focused) until it is {@code ticked} and the page counts {@code counted}. */
+    private static void spaceOn(WebDriver d, String runId, boolean ticked, String counted) {
+        String row = "[id='runs:table_data'] tr[data-rk='" + runId + "'] ";
+        new WebDriverWait(d, Duration.ofSeconds(30)).until(d2 -> {
+            try {
+                if (d2.findElement(By.cssSelector(row + ".ui-chkbox-box")).getAttribute("class").contains("ui-state-active") != ticked) {
+                    d2.findElement(By.cssSelector(row + ".ui-chkbox input")).sendKeys(org.openqa.selenium.Keys.SPACE);
+                }
+                return new WebDriverWait(d2, Duration.ofSeconds(3)).until(ExpectedConditions.textToBe(By.id("selection-count"), counted));
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.TimeoutException e) {
+                return false;
+            }
         });
     }
 
