@@ -120,4 +120,33 @@ class FlowShapesTest extends SqlEngineTest {
         assertThat((Long) db.one("select count(*) from pgflow.runs where flow_slug = 'kept'")).isEqualTo(1L);
         assertThat((Long) db.one("select count(*) from pgflow.workers")).isEqualTo(1L);
     }
+
+    /**
+     * A worker completes a step (its next step's task appears) while delete_flow_and_data runs: the
+     * delete waits for the completion's transaction (it locks the runs first) and removes its new
+     * task too, instead of failing on the foreign key as it did in RunsApiIT once.
+     */
+    @Test
+    void deleteFlowAndDataWaitsForACompletionInFlight(javax.sql.DataSource ds) throws Exception {
+        define("select pgflow.create_flow('racy')", "select pgflow.add_step('racy', 'only')",
+               "select pgflow.add_step('racy', 'extra', ARRAY['only'])");
+        java.util.UUID run = start("racy", "{}");
+        claim("racy", 10);
+        try (java.sql.Connection completing = ds.getConnection()) {
+            completing.setAutoCommit(false);
+            try (var st = completing.prepareStatement("select count(*) from pgflow.complete_task(?, 'only', 0, '1')")) {
+                st.setObject(1, run);
+                st.executeQuery().close();
+            }
+            java.util.concurrent.CompletableFuture<Void> deleting = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> db.exec("select pgflow.delete_flow_and_data('racy')"));
+            Thread.sleep(300);
+            assertThat(deleting).as("waits for the completion's transaction").isNotDone();
+            completing.commit();
+            deleting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        for (String table : List.of("flows", "steps", "runs", "step_states", "step_tasks")) {
+            assertThat((Long) db.one("select count(*) from pgflow." + table + " where flow_slug = 'racy'")).as(table).isZero();
+        }
+    }
 }
