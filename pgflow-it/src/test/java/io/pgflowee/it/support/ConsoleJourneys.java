@@ -622,7 +622,8 @@ public final class ConsoleJourneys {
         new WebDriverWait(d, Duration.ofSeconds(30)).until(d2 -> {
             try {
                 if (d2.findElement(By.cssSelector(row + ".ui-chkbox-box")).getAttribute("class").contains("ui-state-active") != ticked) {
-                    d2.findElement(By.cssSelector(row + ".ui-chkbox input")).sendKeys(org.openqa.selenium.Keys.SPACE);
+                    // PrimeFaces' checkbox is the focusable box (role checkbox, aria-checked): Space on it ticks
+                    d2.findElement(By.cssSelector(row + ".ui-chkbox-box")).sendKeys(org.openqa.selenium.Keys.SPACE);
                 }
                 return new WebDriverWait(d2, Duration.ofSeconds(3)).until(ExpectedConditions.textToBe(By.id("selection-count"), counted));
             } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.TimeoutException e) {
