@@ -160,8 +160,8 @@ $$;
 -- flow that belongs to a family (a child run, or a parent of children of other flows) takes its
 -- whole family with it (root and every descendant, whatever their flows), so no run is left
 -- with a parent or children that are gone. Subflow steps of other flows that name this flow keep
--- naming it (apply it again). Workers are untouched. Locks the runs it deletes first, so a
--- completion racing with it finishes before or finds nothing.
+-- naming it (apply it again). Workers are untouched. Locks what it deletes first (tasks, step
+-- states, runs: the engine's order), so a completion racing with it finishes first.
 CREATE OR REPLACE FUNCTION pgflow.delete_flow_and_data(flow_slug text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -179,9 +179,14 @@ BEGIN
   JOIN pgflow.runs m ON m.root_run_id = r.run_id
   WHERE r.flow_slug = delete_flow_and_data.flow_slug AND r.root_run_id IS NULL
   ON CONFLICT DO NOTHING;
-  -- the runs first, locked: a worker completing a step of one of them (which updates its run)
-  -- either committed its new tasks before this (they are deleted below) or waits and then finds
-  -- the run gone; without the lock such tasks could appear between the deletes below (23503)
+  -- locked first, in the engine's order (tasks, step states, runs, as complete_task and
+  -- _lock_run_tree take them, so no deadlock): a completion in flight commits its new tasks before
+  -- the deletes below (which see them) and none starts after; without the locks its tasks could
+  -- appear between the deletes (23503)
+  PERFORM 1 FROM pgflow.step_tasks t WHERE t.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d)
+  ORDER BY t.run_id, t.step_slug, t.task_index FOR UPDATE;
+  PERFORM 1 FROM pgflow.step_states s WHERE s.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d)
+  ORDER BY s.run_id, s.step_slug FOR UPDATE;
   PERFORM 1 FROM pgflow.runs r WHERE r.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d) ORDER BY r.run_id FOR UPDATE;
   DELETE FROM pgflow.step_tasks t USING pgflow_delete_runs d WHERE t.run_id = d.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_delete_runs d WHERE s.run_id = d.run_id;
