@@ -160,8 +160,8 @@ $$;
 -- flow that belongs to a family (a child run, or a parent of children of other flows) takes its
 -- whole family with it (root and every descendant, whatever their flows), so no run is left
 -- with a parent or children that are gone. Subflow steps of other flows that name this flow keep
--- naming it (apply it again). Workers are untouched. Locks what it deletes first (tasks, step
--- states, runs: the engine's order), so a completion racing with it finishes first.
+-- naming it (apply it again). Workers are untouched. Locks each run's tree first
+-- (_lock_run_tree), so a completion racing with it finishes first.
 CREATE OR REPLACE FUNCTION pgflow.delete_flow_and_data(flow_slug text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -179,15 +179,12 @@ BEGIN
   JOIN pgflow.runs m ON m.root_run_id = r.run_id
   WHERE r.flow_slug = delete_flow_and_data.flow_slug AND r.root_run_id IS NULL
   ON CONFLICT DO NOTHING;
-  -- locked first, in the engine's order (tasks, step states, runs, as complete_task and
-  -- _lock_run_tree take them, so no deadlock): a completion in flight commits its new tasks before
-  -- the deletes below (which see them) and none starts after; without the locks its tasks could
-  -- appear between the deletes (23503)
-  PERFORM 1 FROM pgflow.step_tasks t WHERE t.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d)
-  ORDER BY t.run_id, t.step_slug, t.task_index FOR UPDATE;
-  PERFORM 1 FROM pgflow.step_states s WHERE s.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d)
-  ORDER BY s.run_id, s.step_slug FOR UPDATE;
-  PERFORM 1 FROM pgflow.runs r WHERE r.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d) ORDER BY r.run_id FOR UPDATE;
+  -- locked first, each run's tree as every operator call locks it (_lock_run_tree: tasks, step
+  -- states in step order, then the run, the order complete_task takes them, so no deadlock): a
+  -- completion in flight commits its new tasks before the deletes below (which see them) and none
+  -- starts after; without the locks its tasks could appear between the deletes (23503)
+  PERFORM pgflow._lock_run_tree(r.run_id) FROM pgflow.runs r WHERE r.run_id IN (SELECT d.run_id FROM pgflow_delete_runs d)
+  ORDER BY r.run_id;
   DELETE FROM pgflow.step_tasks t USING pgflow_delete_runs d WHERE t.run_id = d.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_delete_runs d WHERE s.run_id = d.run_id;
   DELETE FROM pgflow.runs r USING pgflow_delete_runs d WHERE r.run_id = d.run_id;
