@@ -148,26 +148,31 @@ public class JobDatabase {
     /** {@link Progress} of a job instance: {@code job} is its name, {@code flow} a backfill's flow. */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Progress progress(String instanceKey, String job, String flow) throws SQLException {
-        String done = switch (job) {
-            case "pgflow-prune" -> "SELECT coalesce(sum(items), 0) FROM pgflow_internal.job_partitions WHERE instance_key = ?1";
-            // the runs it started or found (their idempotency keys carry the instance) and the items it skipped
-            case "pgflow-backfill" -> "SELECT (SELECT count(*) FROM pgflow.runs r WHERE r.flow_slug = ?2 AND r.idempotency_key LIKE ?3)"
-                    + " + (SELECT count(*) FROM pgflow_internal.job_skips s WHERE s.instance_key = ?1)";
-            default -> "SELECT count(*) FROM pgflow_internal.job_items WHERE instance_key = ?1";
-        };
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT (" + done.replace("?1", "CAST(? AS text)")
-                .replace("?2", "CAST(? AS text)").replace("?3", "CAST(? AS text)") + "), (SELECT sum(total) FROM pgflow_internal.job_totals"
-                + " WHERE instance_key = ?)")) {
-            int i = 1;
-            ps.setString(i++, instanceKey);
-            if (job.equals("pgflow-backfill")) {
-                ps.setString(1, flow);
-                ps.setString(2, io.pgflowee.engine.jobs.backfill.BackfillWriter.keyPrefix(instanceKey).replace("\\", "\\\\")
-                        .replace("%", "\\%").replace("_", "\\_") + "%");
-                ps.setString(3, instanceKey);
-                i = 4;
+        String done;
+        List<String> params = new ArrayList<>();
+        switch (job) {
+            case "pgflow-prune" -> {
+                done = "SELECT coalesce(sum(items), 0) FROM pgflow_internal.job_partitions WHERE instance_key = ?";
+                params.add(instanceKey);
             }
-            ps.setString(i, instanceKey);
+            case "pgflow-backfill" -> { // the runs it started or found (their idempotency keys carry the instance), and its skips
+                done = "SELECT (SELECT count(*) FROM pgflow.runs r WHERE r.flow_slug = ? AND r.idempotency_key LIKE ?)"
+                        + " + (SELECT count(*) FROM pgflow_internal.job_skips s WHERE s.instance_key = ?)";
+                params.add(flow);
+                params.add(io.pgflowee.engine.db.LikePatterns.startingWith(io.pgflowee.engine.jobs.backfill.BackfillWriter.keyPrefix(instanceKey)));
+                params.add(instanceKey);
+            }
+            default -> {
+                done = "SELECT count(*) FROM pgflow_internal.job_items WHERE instance_key = ?";
+                params.add(instanceKey);
+            }
+        }
+        params.add(instanceKey);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT (" + done + "),"
+                + " (SELECT sum(total) FROM pgflow_internal.job_totals WHERE instance_key = ?)")) {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setString(i + 1, params.get(i));
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 long doneCount = rs.getLong(1);

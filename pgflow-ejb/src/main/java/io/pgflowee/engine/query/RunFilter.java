@@ -192,9 +192,8 @@ public record RunFilter(String flowSlug, Set<RunStatus> statuses, OffsetDateTime
         if (errorContains != null) {
             // the runs of the matching attempts (found by the trigram index), not a test per run: every failed attempt,
             // the last one too, is a row of task_attempts (changeset 109-error-text-search)
-            String like = "%" + errorContains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             conditions.add("r.run_id IN (SELECT a.run_id FROM pgflow_internal.task_attempts a WHERE a.error_message ILIKE ?)");
-            params.add(like);
+            params.add(io.pgflowee.engine.db.LikePatterns.containing(errorContains));
         }
         return new Where(conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions), params);
     }
