@@ -157,48 +157,37 @@ document.addEventListener('keyup', function (e) {
     }
 });
 
+/* The browser's time zone (IANA name), or UTC when it has none. */
+pgflow.browserZone = function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { return 'UTC'; }
+};
+
 /*
  * Instants (<time class="pg-local" datetime="...Z">) shown in the viewer's time zone, as
  * "Fri 2026-12-04 07:00 Europe/Berlin (yours)"; the page's .pg-viewer-zone says which zone that is.
- * Applied when the page loads and whenever the page changes (an ajax update re-renders the table):
- * no inline script, as everywhere in the console.
+ * A pass over the page: run when it loads and whenever it changes (the observer at the end of this
+ * file: an ajax update re-renders the table). No inline script, as everywhere in the console.
  */
 pgflow.localTimes = function () {
-    var zone;
-    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { zone = 'UTC'; }
+    var zone = pgflow.browserZone();
     var format = new Intl.DateTimeFormat('en-GB', {timeZone: zone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit',
         hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
-    function shown(date) {
-        var p = {};
-        format.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
-        return p.weekday + ' ' + p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + zone + ' (yours)';
-    }
-    function apply() {
-        document.querySelectorAll('time.pg-local:not([data-shown])').forEach(function (t) {
-            var date = new Date(t.getAttribute('datetime'));
-            if (!isNaN(date.getTime())) {
-                t.textContent = shown(date);
-                t.setAttribute('data-shown', 'true');
-            }
-        });
-        // written only when it differs: each write is a change the observer below reports (no endless loop)
-        document.querySelectorAll('.pg-viewer-zone').forEach(function (z) {
-            if (z.textContent !== 'in yours (' + zone + ')') {
-                z.textContent = 'in yours (' + zone + ')';
-            }
-        });
-    }
-    apply();
-    if (window.MutationObserver) {
-        new MutationObserver(apply).observe(document.body, {childList: true, subtree: true});
-    }
+    document.querySelectorAll('time.pg-local:not([data-shown])').forEach(function (t) {
+        var date = new Date(t.getAttribute('datetime'));
+        if (!isNaN(date.getTime())) {
+            var p = {};
+            format.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+            t.textContent = p.weekday + ' ' + p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ' ' + zone + ' (yours)';
+            t.setAttribute('data-shown', 'true');
+        }
+    });
+    // written only when it differs: each write is a change the observer reports (no endless loop)
+    document.querySelectorAll('.pg-viewer-zone').forEach(function (z) {
+        if (z.textContent !== 'in yours (' + zone + ')') {
+            z.textContent = 'in yours (' + zone + ')';
+        }
+    });
 };
-
-document.addEventListener('DOMContentLoaded', function () {
-    if (document.querySelector('time.pg-local, .pg-viewer-zone')) {
-        pgflow.localTimes();
-    }
-});
 
 /*
  * The address bar follows the page: a page that keeps its state in the URL renders
@@ -221,12 +210,12 @@ pgflow.syncUrl = function () {
  * browser's) or in UTC, as the header's switch says (kept in the browser: localStorage); column
  * headers say which in their .pg-tz. The server renders UTC, so without script all says UTC.
  */
+pgflow.timesInUtc = function () {
+    try { return localStorage.getItem('pgflow.times') === 'utc'; } catch (e) { return false; } // storage refused: the default
+};
+
 pgflow.zone = function () {
-    var local;
-    try { local = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { local = 'UTC'; }
-    var chosen = 'local';
-    try { chosen = localStorage.getItem('pgflow.times') || 'local'; } catch (e) { /* storage refused: the default */ }
-    return chosen === 'utc' ? 'UTC' : local;
+    return pgflow.timesInUtc() ? 'UTC' : pgflow.browserZone();
 };
 
 pgflow.showTimes = function () {
@@ -263,15 +252,13 @@ pgflow.showTimes = function () {
 
 document.addEventListener('DOMContentLoaded', function () {
     pgflow.showTimes();
+    pgflow.localTimes();
     pgflow.syncUrl();
     var button = document.getElementById('tz-switch');
     if (button) {
         button.hidden = false;
         button.addEventListener('click', function () {
-            var utc = pgflow.zone() === 'UTC' && (function () {
-                try { return localStorage.getItem('pgflow.times') === 'utc'; } catch (e) { return false; }
-            })();
-            try { localStorage.setItem('pgflow.times', utc ? 'local' : 'utc'); } catch (e) { /* not kept */ }
+            try { localStorage.setItem('pgflow.times', pgflow.timesInUtc() ? 'local' : 'utc'); } catch (e) { /* not kept */ }
             pgflow.showTimes();
         });
     }
@@ -287,7 +274,7 @@ document.addEventListener('DOMContentLoaded', function () {
         new MutationObserver(function () {
             if (!pending) { // gathered: one pass after a burst of changes
                 pending = true;
-                setTimeout(function () { pending = false; pgflow.showTimes(); pgflow.syncUrl(); }, 0);
+                setTimeout(function () { pending = false; pgflow.showTimes(); pgflow.localTimes(); pgflow.syncUrl(); }, 0);
             }
         }).observe(document.body, {childList: true, subtree: true});
     }
