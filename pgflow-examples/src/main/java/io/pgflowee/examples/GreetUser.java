@@ -1,21 +1,27 @@
 package io.pgflowee.examples;
 
 import io.pgflowee.api.flow.Flow;
-import io.pgflowee.api.flow.FlowDefinition;
 import io.pgflowee.api.flow.Step;
+import io.pgflowee.api.flow.TypedFlow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.bind.annotation.JsonbProperty;
 
 /**
  * The hello-world flow of the seed README: {@code {"first_name": "Alice", "last_name": "Smith"}}
- * becomes {@code {"greeting": "Hello, Alice Smith!"}}.
+ * becomes {@code {"greeting": "Hello, Alice Smith!"}}. Typed ({@link TypedFlow}), so the Java
+ * client starts it with an {@link Input} and awaits an {@link Output}:
+ * {@code pgflow.start(GreetUser.class, new GreetUser.Input("Alice", "Smith")).await(timeout).greeting()}.
  */
 @ApplicationScoped
-public class GreetUser implements FlowDefinition {
+public class GreetUser implements TypedFlow<GreetUser.Input, GreetUser.Output> {
 
     /** The flow input. */
     public record Input(@JsonbProperty("first_name") String firstName,
                        @JsonbProperty("last_name") String lastName) {
+    }
+
+    /** The run output: one component per leaf step (here the one step "greeting"). */
+    public record Output(String greeting) {
     }
 
     @Override
