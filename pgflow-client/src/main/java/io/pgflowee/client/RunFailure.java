@@ -14,9 +14,11 @@ import java.time.Instant;
  */
 public record RunFailure(String stepSlug, int taskIndex, int attempt, String error, Instant failedAt) {
 
+    /** Where and why, with the error's first line (a handler's error carries its stack trace after it). */
     @Override
     public String toString() {
+        String first = error == null ? "(no message)" : error.lines().findFirst().orElse("");
         return "step '" + stepSlug + "'" + (taskIndex > 0 ? " task " + taskIndex : "")
-                + (attempt > 0 ? " failed on attempt " + attempt : " failed") + ": " + error;
+                + (attempt > 0 ? " failed on attempt " + attempt : " failed") + ": " + first;
     }
 }

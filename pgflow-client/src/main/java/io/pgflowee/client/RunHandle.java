@@ -38,7 +38,11 @@ public interface RunHandle<O> {
     /** Cancels the run ({@code pgflow.cancel_run}); {@code reason} may be null. */
     RunStatus cancel(String reason);
 
-    /** Retries a failed run from its failed steps ({@code pgflow.retry_run}). */
+    /**
+     * Resumes a failed or cancelled run where it stopped ({@code pgflow.retry_run}).
+     *
+     * @throws RefusedException CONFLICT for a run that is running or completed
+     */
     RunStatus retry();
 
     /**

@@ -3,7 +3,7 @@ package io.pgflowee.examples;
 import java.math.BigDecimal;
 
 import io.pgflowee.api.flow.Flow;
-import io.pgflowee.api.flow.FlowDefinition;
+import io.pgflowee.api.flow.TypedFlow;
 import io.pgflowee.api.flow.Step;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -26,12 +26,16 @@ import jakarta.enterprise.context.ApplicationScoped;
  * boolean and a {@code by}).
  */
 @ApplicationScoped
-public class OrderApproval implements FlowDefinition {
+public class OrderApproval implements TypedFlow<OrderApproval.Order, OrderApproval.Output> {
 
     public record Order(String orderId, BigDecimal total) {
     }
 
     public record Approval(boolean approved, String by) {
+    }
+
+    /** The run output: its one leaf step, {@code fulfil}. */
+    public record Output(String fulfil) {
     }
 
     /** The longest wait for the approval: two days. */

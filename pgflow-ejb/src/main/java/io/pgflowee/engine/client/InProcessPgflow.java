@@ -80,7 +80,7 @@ public class InProcessPgflow implements Pgflow {
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
 
-    @Resource
+    @Resource(lookup = "java:comp/TransactionSynchronizationRegistry")
     TransactionSynchronizationRegistry transactions;
 
     @Resource
@@ -119,8 +119,10 @@ public class InProcessPgflow implements Pgflow {
             RunKeys keys = runKeys(type.slug(), inputJson, o);
             return engine.startFlow(type.slug(), inputJson, o.runId(), o.idempotencyKey(), keys);
         });
-        return new InProcessRunHandle<>(this, started.run().runId(), type.slug(), type.outputType(), started.created(),
-                o.ownTransaction() ? null : transactionKey());
+        if (!o.ownTransaction()) {
+            startedInThisTransaction(List.of(started.run().runId()));
+        }
+        return new InProcessRunHandle<>(this, started.run().runId(), type.slug(), type.outputType(), started.created());
     }
 
     @Override
@@ -141,9 +143,11 @@ public class InProcessPgflow implements Pgflow {
             }
             return engine.startFlows(type.slug(), inputsJson, keys, runKeys);
         });
-        Object tx = o.ownTransaction() ? null : transactionKey();
+        if (!o.ownTransaction()) {
+            startedInThisTransaction(started.stream().map(EngineOperations.StartedItem::runId).toList());
+        }
         return started.stream().<RunHandle<O>>map(i -> new InProcessRunHandle<>(this, i.runId(), type.slug(), type.outputType(),
-                i.created(), tx)).toList();
+                i.created())).toList();
     }
 
     @Override
@@ -154,7 +158,7 @@ public class InProcessPgflow implements Pgflow {
             throw new RefusedException(RefusedException.Kind.INVALID, "Another flow's run", "run " + runId + " is a run of flow '"
                     + status.flowSlug() + "', not of '" + type.slug() + "' (" + flow.getName() + ")");
         }
-        return new InProcessRunHandle<>(this, runId, type.slug(), type.outputType(), false, null);
+        return new InProcessRunHandle<>(this, runId, type.slug(), type.outputType(), false);
     }
 
     @Override
@@ -178,7 +182,7 @@ public class InProcessPgflow implements Pgflow {
         }
     }
 
-    /** The caller's transaction, when one is active (a handle started in it cannot await inside it). */
+    /** The caller's transaction, when one is active (a run started in it cannot be awaited inside it). */
     Object transactionKey() {
         if (transactions == null) {
             return null;
@@ -240,6 +244,32 @@ public class InProcessPgflow implements Pgflow {
         } catch (SQLException e) {
             throw new PgflowException("Database unavailable", "run " + runId + " could not be read: " + e.getMessage(), e);
         }
+    }
+
+    /** The key under which the caller's transaction keeps the ids of the runs started in it. */
+    private static final String STARTED_HERE = InProcessPgflow.class.getName() + ".started";
+
+    /** Notes that the caller's open transaction (if any) started these runs. */
+    @SuppressWarnings("unchecked")
+    void startedInThisTransaction(java.util.Collection<UUID> runIds) {
+        if (transactionKey() == null) {
+            return;
+        }
+        java.util.Set<UUID> started = (java.util.Set<UUID>) transactions.getResource(STARTED_HERE);
+        if (started == null) {
+            started = new java.util.HashSet<>();
+            transactions.putResource(STARTED_HERE, started);
+        }
+        started.addAll(runIds);
+    }
+
+    /** Whether the caller's open transaction started the run through this client (nobody else sees it before the commit). */
+    boolean startedInThisTransaction(UUID runId) {
+        if (transactionKey() == null) {
+            return false;
+        }
+        Object started = transactions.getResource(STARTED_HERE);
+        return started instanceof java.util.Set<?> set && set.contains(runId);
     }
 
     private static java.time.Instant instant(OffsetDateTime t) {

@@ -29,13 +29,10 @@ final class InProcessRunHandle<O> extends RunHandleBase<O> {
     static final long RECHECK_MS = 10_000;
 
     private final InProcessPgflow pgflow;
-    private final Object startedIn;
 
-    InProcessRunHandle(InProcessPgflow pgflow, UUID runId, String flowSlug, java.lang.reflect.Type outputType, boolean created,
-                       Object startedIn) {
+    InProcessRunHandle(InProcessPgflow pgflow, UUID runId, String flowSlug, java.lang.reflect.Type outputType, boolean created) {
         super(runId, flowSlug, outputType, created, pgflow.json());
         this.pgflow = pgflow;
-        this.startedIn = startedIn;
     }
 
     @Override
@@ -45,7 +42,7 @@ final class InProcessRunHandle<O> extends RunHandleBase<O> {
 
     @Override
     public O await(Duration timeout) {
-        if (startedIn != null && startedIn.equals(pgflow.transactionKey())) {
+        if (pgflow.startedInThisTransaction(runId())) {
             throw new IllegalStateException("run " + runId() + " was started in the transaction that is still open: nobody else sees it"
                     + " before that transaction commits, so it cannot end within it. Await after the commit (for example in an"
                     + " @Observes(during = AFTER_SUCCESS) method or another request), or start it with StartOptions.withOwnTransaction()");

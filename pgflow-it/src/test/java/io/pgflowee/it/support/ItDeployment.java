@@ -14,6 +14,7 @@ import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 import io.pgflowee.it.server.AccessIT;
+import io.pgflowee.it.server.ClientIT;
 import io.pgflowee.it.server.ConsoleIT;
 import io.pgflowee.it.server.EventsAndMetricsIT;
 import io.pgflowee.it.server.FoundationIT;
@@ -32,7 +33,7 @@ public final class ItDeployment {
     public static final String ARQUILLIAN_RUNNER = "/ArquillianServletRunnerEE9";
 
     /** The test classes that share the server, so in the deployment. */
-    public static final List<Class<?>> SUBJECTS = List.of(AccessIT.class, ConsoleIT.class, EventsAndMetricsIT.class, FoundationIT.class,
+    public static final List<Class<?>> SUBJECTS = List.of(AccessIT.class, ClientIT.class, ConsoleIT.class, EventsAndMetricsIT.class, FoundationIT.class,
             JobsIT.class, RunsApiIT.class, WorkersIT.class);
 
     private ItDeployment() {
@@ -59,6 +60,10 @@ public final class ItDeployment {
         archive.addClasses(OnSharedServer.class, OnSharedServer.CapturedLog.class, ItFlows.class, ItSql.class, MicroProcess.class,
                 ConsoleSignIns.class, ItWar.class, ItWar.Endpoint.class, ItFailingResource.class, ItFailingResource.Console.class, SseClient.class);
         SUBJECTS.forEach(archive::addClass);
+        // the example application's EJB, deployed beside pgflow as a user's own module would be
+        archive.addPackage(io.pgflowee.example.signup.SignupService.class.getPackage());
+        // AssertJ for in-container assertions (ClientIT)
+        archive.addAsLibrary(new File(org.assertj.core.api.Assertions.class.getProtectionDomain().getCodeSource().getLocation().getPath()));
         return archive.addAsWebResource(new StringAsset(ItFailingResource.PAGE), "it-failing.xhtml");
     }
 }

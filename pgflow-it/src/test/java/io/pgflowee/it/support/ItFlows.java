@@ -86,6 +86,25 @@ public final class ItFlows {
         }
     }
 
+    /** The Java client's failing flow: typed, one attempt, its error names the card. */
+    @ApplicationScoped
+    public static class ClientDoomed implements io.pgflowee.api.flow.TypedFlow<ClientDoomed.Input, ClientDoomed.Output> {
+        public record Input(String card) {
+        }
+
+        public record Output(String charge) {
+        }
+
+        @Override
+        public Flow<Input> flow() {
+            Flow<Input> flow = Flow.define("it_client_doomed", Input.class).maxAttempts(1);
+            flow.step("charge", String.class).run(in -> {
+                throw new IllegalArgumentException("card " + in.card() + " declined");
+            });
+            return flow;
+        }
+    }
+
     /** Sleeps far past its 3 s timeout. */
     @ApplicationScoped
     public static class Slow implements FlowDefinition {
