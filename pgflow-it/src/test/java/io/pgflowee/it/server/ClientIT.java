@@ -34,6 +34,7 @@ import io.pgflowee.examples.GreetUser;
 import io.pgflowee.examples.OrderApproval;
 import io.pgflowee.it.support.ItFlows;
 import io.pgflowee.it.support.OnSharedServer;
+import io.pgflowee.it.support.OpenApiChecks;
 import jakarta.annotation.Resource;
 import jakarta.inject.Inject;
 import jakarta.transaction.UserTransaction;
@@ -202,6 +203,26 @@ public class ClientIT extends OnSharedServer {
         assertThatThrownBy(() -> RemotePgflow.builder(URI.create("http://127.0.0.1:9/")).startAttempts(2).build()
                 .start(GreetUser.class, new GreetUser.Input("A", "B")))
                 .isInstanceOf(io.pgflowee.client.PgflowException.class).hasMessageStartingWith("Server unreachable: POST http://127.0.0.1:9/api/flows/greet_user/runs failed");
+    }
+
+    @Test
+    @RunAsClient
+    void theOpenApiDocumentPassesAStrictValidatorInYamlAndJson() throws Exception {
+        OpenApiChecks.validate(server("/openapi"));
+    }
+
+    @Test
+    @RunAsClient
+    void aClientGeneratedFromTheDocumentSignsInStartsReadsAndLists() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("it.target", "target"), "generated-client");
+        String base = root().replaceAll("/$", "");
+        String key = "generated-" + UUID.randomUUID();
+        java.util.function.Function<String[], String> client = OpenApiChecks.generatedClient(server("/openapi").toString(), dir);
+        List<String> lines = client.apply(new String[] {base, "it-operator", "it-operator-secret", key}).lines().toList();
+        assertThat(lines.get(0)).matches("started greet_user (started|completed)");
+        assertThat(lines.subList(1, 3)).containsExactly("read completed {greeting=Hello, Gen Erated!}", "listed 1");
+        assertThatThrownBy(() -> client.apply(new String[] {base, "it-operator", "wrong", key + "-2"}))
+                .isInstanceOf(IllegalStateException.class).cause().hasFieldOrPropertyWithValue("code", 401);
     }
 
     private String root() {

@@ -5,6 +5,7 @@ import jakarta.ws.rs.Path;
 
 /** Only in the shared test deployment ({@link ItDeployment}): an endpoint with a bug, to see what the API answers for one. */
 @Path("it/failing")
+@org.eclipse.microprofile.openapi.annotations.tags.Tag(name = "Test only", description = "Resources of the test deployment")
 public class ItFailingResource {
 
     /** The message stands for what a bug's exception may carry (data, a connection string): it must not reach the client. */

@@ -281,7 +281,7 @@ public class FlowsResource {
             description = "pgflow.send_signal_by_key: as POST /api/runs/{id}/steps/{step}/signal, to the run of this flow started with"
                     + " this Idempotency-Key (an order number, a ticket id), so a webhook needs no run id. Operator or admin.")
     @RequestBody(description = "The payload (any JSON)", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            examples = @ExampleObject(name = "approval", value = "{\"approved\": true, \"by\": \"ann\"}")))
+            schema = @Schema(type = SchemaType.OBJECT, description = "The step's payload (an object; any JSON is accepted)"), examples = @ExampleObject(name = "approval", value = "{\"approved\": true, \"by\": \"ann\"}")))
     @APIResponse(responseCode = "200", description = "What became of the signal",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.pgflowee.web.rest.json.SignalResult.class)))
     @APIResponse(responseCode = "400", description = "The body is not JSON")
@@ -313,7 +313,8 @@ public class FlowsResource {
             + " pgflow.start_flow). With an Idempotency-Key used before for this flow and the same input, nothing is started and"
             + " the earlier run is returned with 200.")
     @RequestBody(description = "The run input (JSON); a flow whose root step is a map takes an array", required = true,
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
+                    description = "The flow's input: an object (an array for a flow whose root step is a map)"), examples = @ExampleObject(name = "greet_user",
                     value = "{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}")))
     @APIResponse(responseCode = "201", description = "Started; Location names the run",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunDetail.class)))
@@ -435,7 +436,8 @@ public class FlowsResource {
             + " named by its position, counted from 1). At most pgflow.api.maxBatchRuns (1000) inputs per request. With an"
             + " Idempotency-Key header K, element i gets the key K#i, so a repeated request starts nothing twice.")
     @RequestBody(description = "The run inputs (a JSON array)", required = true,
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "greet_user",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY,
+                    implementation = Object.class, description = "One run input per element"), examples = @ExampleObject(name = "greet_user",
                     value = "[{\"first_name\": \"Alice\", \"last_name\": \"Smith\"}, {\"first_name\": \"Bob\", \"last_name\": \"Jones\"}]")))
     @APIResponse(responseCode = "201", description = "Started: {\"flowSlug\", \"created\": n, \"runs\": [{\"item\", \"runId\", \"created\"}]}"
             + " in input order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StartedRuns.class)))

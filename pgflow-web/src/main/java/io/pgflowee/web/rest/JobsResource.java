@@ -43,6 +43,7 @@ import jakarta.ws.rs.core.UriInfo;
  * parameters (or upload a backfill file), see progress, stop, restart from the last checkpoint.
  */
 @Path("jobs")
+@org.eclipse.microprofile.openapi.annotations.tags.Tag(name = "Jobs", description = "Batch jobs: backfill, bulk retry or cancel, prune (admin)")
 @RequestScoped
 public class JobsResource {
 
@@ -99,6 +100,10 @@ public class JobsResource {
     @Operation(operationId = "startJob", summary = "Start a batch job",
             description = "The body is the job's parameters, for pgflow-backfill: flow, and path (a CSV or JSON-lines file on the"
                     + " server) or sql (a read-only query returning key and input); format, chunkSize, skipLimit. Admin.")
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(description = "The job's parameters (an object of names to"
+            + " values)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type =
+            org.eclipse.microprofile.openapi.annotations.enums.SchemaType.OBJECT), examples = @org.eclipse.microprofile.openapi.annotations.media.ExampleObject(
+            name = "backfill", value = "{\"flow\": \"greet_user\", \"path\": \"/data/users.csv\"}")))
     @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
     @APIResponse(responseCode = "400", description = "A parameter is missing or wrong (the detail names it)")
@@ -132,6 +137,9 @@ public class JobsResource {
             description = "The body is a CSV file (text/csv, a header line naming the fields) or JSON lines (application/x-ndjson);"
                     + " it is kept on the server (pgflow.jobs.uploadDir) so a restart reads the same file. Up to pgflow.api.maxBodyBytes;"
                     + " larger files by path. Admin.")
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(description = "The file", required = true, content = {
+            @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+            @Content(mediaType = "application/x-ndjson", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING))})
     @APIResponse(responseCode = "202", description = "Started; Location names the execution", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobExecution.class)))
     @APIResponse(responseCode = "400", description = "A parameter is missing or wrong")

@@ -20,6 +20,10 @@ public class ProblemResponses implements OASFilter {
 
     @Override
     public Operation filterOperation(Operation operation) {
+        if (operation.getSecurity() == null || operation.getSecurity().isEmpty()) {
+            // declared on each operation too: some generators read only the operation's own requirement
+            operation.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme(PgflowApi.BASIC_AUTH));
+        }
         APIResponses responses = operation.getResponses();
         if (responses == null) {
             return operation;
@@ -41,5 +45,105 @@ public class ProblemResponses implements OASFilter {
             }
         }
         return operation;
+    }
+
+    /**
+     * Payara writes the schema of a {@code @Schema(implementation = X.class)} request or response
+     * body inline, a copy of the component X, and for a list of X an array that also carries X's
+     * properties (a schema generators reject). Here each such body refers to its component instead
+     * ({@code $ref}), and a list to an array of it, so a generated client has one class per
+     * record ({@code RunDetail}, not {@code StartRun200Response}).
+     */
+    @Override
+    public void filterOpenAPI(org.eclipse.microprofile.openapi.models.OpenAPI openAPI) {
+        if (openAPI.getComponents() == null || openAPI.getComponents().getSchemas() == null || openAPI.getPaths() == null) {
+            return;
+        }
+        Map<java.util.Set<String>, String> byProperties = new java.util.HashMap<>();
+        java.util.Set<java.util.Set<String>> ambiguous = new java.util.HashSet<>();
+        openAPI.getComponents().getSchemas().forEach((name, schema) -> {
+            if (schema.getProperties() != null && !schema.getProperties().isEmpty()
+                    && byProperties.put(schema.getProperties().keySet(), name) != null) {
+                ambiguous.add(schema.getProperties().keySet());
+            }
+        });
+        ambiguous.forEach(byProperties::remove);
+        for (org.eclipse.microprofile.openapi.models.PathItem item : openAPI.getPaths().getPathItems().values()) {
+            for (Operation operation : item.getOperations().values()) {
+                if (operation.getRequestBody() != null) {
+                    toReferences(operation.getRequestBody().getContent(), byProperties);
+                }
+                if (operation.getResponses() != null) {
+                    for (APIResponse response : operation.getResponses().getAPIResponses().values()) {
+                        toReferences(response.getContent(), byProperties);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void toReferences(org.eclipse.microprofile.openapi.models.media.Content content,
+                                     Map<java.util.Set<String>, String> byProperties) {
+        if (content == null || content.getMediaTypes() == null) {
+            return;
+        }
+        for (org.eclipse.microprofile.openapi.models.media.MediaType media : content.getMediaTypes().values()) {
+            org.eclipse.microprofile.openapi.models.media.Schema schema = media.getSchema();
+            if (schema == null || schema.getRef() != null || schema.getProperties() == null) {
+                continue;
+            }
+            String component = byProperties.get(schema.getProperties().keySet());
+            if (component == null) {
+                continue;
+            }
+            org.eclipse.microprofile.openapi.models.media.Schema ref = OASFactory.createSchema().ref(component);
+            media.setSchema(schema.getType() == org.eclipse.microprofile.openapi.models.media.Schema.SchemaType.ARRAY
+                    ? OASFactory.createSchema().type(org.eclipse.microprofile.openapi.models.media.Schema.SchemaType.ARRAY).items(ref)
+                    : ref);
+        }
+    }
+
+    /**
+     * Drops the constraints Payara writes with their annotation defaults into every schema made from
+     * a {@code @Schema} annotation ({@code maxProperties: 0} on an object with properties says that
+     * no object is valid; {@code minLength: 0}, {@code nullable: false} and the like say nothing):
+     * a constraint stays only when an annotation gave it a meaning.
+     */
+    @Override
+    public org.eclipse.microprofile.openapi.models.media.Schema filterSchema(org.eclipse.microprofile.openapi.models.media.Schema schema) {
+        if (Integer.valueOf(0).equals(schema.getMaxProperties())) {
+            schema.setMaxProperties(null);
+        }
+        if (Integer.valueOf(0).equals(schema.getMinProperties())) {
+            schema.setMinProperties(null);
+        }
+        if (Integer.valueOf(0).equals(schema.getMinLength())) {
+            schema.setMinLength(null);
+        }
+        if (Integer.valueOf(0).equals(schema.getMinItems())) {
+            schema.setMinItems(null);
+        }
+        if (Boolean.FALSE.equals(schema.getExclusiveMaximum())) {
+            schema.setExclusiveMaximum(null);
+        }
+        if (Boolean.FALSE.equals(schema.getExclusiveMinimum())) {
+            schema.setExclusiveMinimum(null);
+        }
+        if (Boolean.FALSE.equals(schema.getUniqueItems())) {
+            schema.setUniqueItems(null);
+        }
+        if (Boolean.FALSE.equals(schema.getNullable())) {
+            schema.setNullable(null);
+        }
+        if (Boolean.FALSE.equals(schema.getReadOnly())) {
+            schema.setReadOnly(null);
+        }
+        if (Boolean.FALSE.equals(schema.getWriteOnly())) {
+            schema.setWriteOnly(null);
+        }
+        if (Boolean.FALSE.equals(schema.getDeprecated())) {
+            schema.setDeprecated(null);
+        }
+        return schema;
     }
 }

@@ -296,7 +296,9 @@ public class RunsResource {
             + " ignores it (ignored: sending twice is safe). An empty body is {}. A flow defined in Java checks the payload against"
             + " the step's payload type first. Operator or admin.")
     @RequestBody(description = "The payload (any JSON; an array for a step that feeds a map)", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "approval", value = "{\"approved\": true, \"by\": \"ann\"}")))
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.OBJECT,
+            description = "The step's payload (an object; any JSON is accepted)"), examples = @ExampleObject(name = "approval",
+            value = "{\"approved\": true, \"by\": \"ann\"}")))
     @APIResponse(responseCode = "200", description = "What became of the signal",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.pgflowee.web.rest.json.SignalResult.class)))
     @APIResponse(responseCode = "400", description = "The id is not a UUID or the body is not JSON")

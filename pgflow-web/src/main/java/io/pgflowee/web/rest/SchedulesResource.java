@@ -113,7 +113,8 @@ public class SchedulesResource {
                     + " \"cron\": \"0 7 * * MON-FRI\", \"input\": {\"region\": \"eu\"}, \"timeZone\": \"Europe/Berlin\"}")))
     @APIResponse(responseCode = "201", description = "Created", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Schedule.class)))
-    @APIResponse(responseCode = "200", description = "It existed with this definition")
+    @APIResponse(responseCode = "200", description = "It existed with this definition", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Schedule.class)))
     @APIResponse(responseCode = "400", description = "The body is not a schedule (named in detail)")
     @APIResponse(responseCode = "409", description = "The name is taken by another definition")
     @APIResponse(responseCode = "422", description = "The engine refused the cron, time zone, catch-up, flow or name (its message)")

@@ -28,7 +28,7 @@ public record Flow(String slug, int maxAttempts, int baseDelay, int timeout, Str
                    @Schema(description = "Whether this server runs it: verified, compiled, missing, mismatch or not registered") String status,
                    @Schema(description = "Live workers of the flow on all servers (not stopped, a heartbeat within 15 s); 0: its runs wait")
                    long liveWorkers,
-                   @Schema(description = "GET /api/flows/{slug} only (null in the list): the 10 concurrency keys with the most tasks running,"
+                   @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = KeyLoad.class, description = "GET /api/flows/{slug} only (null in the list): the 10 concurrency keys with the most tasks running,"
                            + " then queued") List<KeyLoad> busiestKeys) {
 
     /** {@code status}: whether this server runs it; {@code liveWorkers}: on all servers. */

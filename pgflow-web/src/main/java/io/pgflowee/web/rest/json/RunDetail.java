@@ -71,7 +71,7 @@ public record RunDetail(Run run, List<StepState> steps,
                        @Schema(description = "The worker of the latest attempt") String lastWorkerId,
                        @Schema(description = "A subflow step's task: the child run it waits for (or last waited for); null before its"
                                + " first child and for other steps") String childRunId,
-                       @Schema(description = "Earlier attempts that ended without completing the task, oldest first")
+                       @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = Attempt.class, description = "Earlier attempts that ended without completing the task, oldest first")
                        List<Attempt> earlierAttempts) {
 
         static Task of(TaskRecord t, List<TaskAttempt> attempts) {

@@ -26,13 +26,13 @@ public record Schedule(
         boolean paused,
         @Schema(description = "ISO-8601, or null") String pausedAt,
         @Schema(description = "The next firing tick() will start (ISO-8601); for a paused schedule, the one it would") String nextFireAt,
-        @Schema(description = "The next firings, earliest first (ISO-8601, UTC), paused or not") List<String> nextFirings,
+        @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = String.class, description = "The next firings, earliest first (ISO-8601, UTC), paused or not") List<String> nextFirings,
         @Schema(description = "The last firing tick() started, or null") String lastFiredAt,
         @Schema(description = "Why the last firing could not start (the flow refused its input), or null") String lastError,
         @Schema(description = "Declared by the flow's Java definition (flow.schedule(...)): a changed declaration updates it at the next"
                 + " migration, a removed one deletes it") boolean declared,
         String createdAt, String updatedAt,
-        @Schema(description = "Its latest runs (tick, trigger and backfill), newest first") List<ScheduledRun> latestRuns) {
+        @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = ScheduledRun.class, description = "Its latest runs (tick, trigger and backfill), newest first") List<ScheduledRun> latestRuns) {
 
     /** A run a schedule started. */
     @Schema(name = "ScheduledRun", description = "A run a schedule started.")

@@ -12,7 +12,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 @JsonbPropertyOrder({"started", "completed", "failed", "cancelled", "exact", "atLeast"})
 public record StatusTotals(long started, long completed, long failed, long cancelled,
                            @Schema(description = "true when every count is exact") boolean exact,
-                           @Schema(description = "The statuses whose count is a lower bound (more runs than that)", example = "[\"completed\"]")
+                           @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = String.class, description = "The statuses whose count is a lower bound (more runs than that)", example = "[\"completed\"]")
                            java.util.List<String> atLeast) {
 
     public static StatusTotals of(io.pgflowee.engine.query.StatusTotals totals) {

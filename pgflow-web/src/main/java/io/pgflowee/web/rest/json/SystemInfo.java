@@ -13,7 +13,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 @JsonbPropertyOrder({"postgresVersion", "migrations", "pgflowTables"})
 public record SystemInfo(@Schema(example = "17.6") String postgresVersion,
                          @Schema(description = "PENDING, APPLIED, DISABLED or FAILED (/health/ready says why)") String migrations,
-                         @Schema(description = "The tables of schema pgflow") List<String> pgflowTables) {
+                         @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = String.class, description = "The tables of schema pgflow") List<String> pgflowTables) {
 
     public static SystemInfo of(SystemInfoService.SystemInfo info) {
         return new SystemInfo(info.postgresVersion(), info.migrations(), info.pgflowTables());
