@@ -74,34 +74,73 @@ public final class EventPublisher implements Flow.Publisher<RunEvent> {
                 subscriber.onComplete();
             }
         });
+        // the source may call from a thread that must not block (the server's event listener): events
+        // queue here without bound and one task at a time hands them to the publisher on the executor
+        java.util.Queue<Object> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable drain = new Runnable() {
+            @Override
+            public void run() {
+                do {
+                    for (Object item = queue.poll(); item != null; item = queue.poll()) {
+                        if (item instanceof RunEvent event) {
+                            if (!publisher.isClosed()) {
+                                publisher.submit(event);
+                            }
+                        } else if (item instanceof Throwable error) {
+                            publisher.closeExceptionally(error);
+                        } else {
+                            publisher.close();
+                        }
+                    }
+                    draining.set(false);
+                } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+            }
+        };
+        Runnable schedule = () -> {
+            if (draining.compareAndSet(false, true)) {
+                executor.execute(drain);
+            }
+        };
         Sink sink = new Sink() {
+            private volatile boolean ended;
+
             @Override
             public void next(RunEvent event) {
-                if (!publisher.isClosed()) {
-                    publisher.submit(event);
+                if (!ended) {
+                    queue.add(event);
+                    schedule.run();
                 }
             }
 
             @Override
             public void end() {
-                publisher.close();
-                closeQuietly(closer[0]);
+                if (!ended) {
+                    ended = true;
+                    queue.add(Boolean.TRUE);
+                    schedule.run();
+                    closeQuietly(closer[0]);
+                }
             }
 
             @Override
             public void fail(Throwable error) {
-                publisher.closeExceptionally(error);
-                closeQuietly(closer[0]);
+                if (!ended) {
+                    ended = true;
+                    queue.add(error);
+                    schedule.run();
+                    closeQuietly(closer[0]);
+                }
             }
 
             @Override
             public boolean closed() {
-                return publisher.isClosed();
+                return ended || publisher.isClosed();
             }
         };
         try {
             closer[0] = source.open(sink);
-            if (publisher.isClosed()) {
+            if (sink.closed()) {
                 closeQuietly(closer[0]);
             }
         } catch (Exception e) {

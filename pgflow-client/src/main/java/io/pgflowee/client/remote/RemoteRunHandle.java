@@ -32,6 +32,18 @@ final class RemoteRunHandle<O> extends RunHandleBase<O> {
 
     @Override
     public O await(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            awaitEndEvent(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+            RunStatus status = status();
+            if (status.state().ended()) {
+                return outcome(status);
+            }
+            // retried between its end event and this read: it runs again, wait for its next end
+        }
+    }
+
+    private void awaitEndEvent(Duration left, Duration timeout) {
         CompletableFuture<Void> ended = new CompletableFuture<>();
         try (SseRunStream stream = SseRunStream.open(client, runId(), new EventPublisher.Sink() {
             @Override
@@ -56,7 +68,7 @@ final class RemoteRunHandle<O> extends RunHandleBase<O> {
                 return ended.isDone();
             }
         })) {
-            ended.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ended.get(left.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new AwaitTimeoutException(runId(), flowSlug(), timeout, status().state());
         } catch (ExecutionException e) {
@@ -65,12 +77,6 @@ final class RemoteRunHandle<O> extends RunHandleBase<O> {
             Thread.currentThread().interrupt();
             throw new PgflowException("Interrupted", "interrupted while awaiting " + this, e);
         }
-        RunStatus status = status();
-        if (!status.state().ended()) {
-            // retried between its end event and this read: it runs again
-            return await(timeout);
-        }
-        return outcome(status);
     }
 
     @Override
