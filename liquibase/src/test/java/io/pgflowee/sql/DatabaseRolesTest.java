@@ -94,6 +94,9 @@ class DatabaseRolesTest {
             assertThat(column(c, "SELECT (pgflow.set_flow_concurrency('" + FLOW + "', 3)).max_running")).containsExactly("3");
             assertThat(column(c, "SELECT count(*) FROM pgflow.start_flows('" + FLOW + "', ARRAY['{}'::jsonb, '{}'::jsonb])"))
                     .containsExactly("2");
+            // the trace context of a run it started (tracing on)
+            assertThat(column(c, "SELECT pgflow.set_run_trace(ARRAY['" + runId + "'::uuid],"
+                    + " '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')")).containsExactly("1");
 
             refused(c, "SELECT * FROM pgflow.claim_tasks('" + FLOW + "', gen_random_uuid(), 1)",
                     "permission denied for function claim_tasks");
@@ -127,6 +130,8 @@ class DatabaseRolesTest {
             }
             column(c, "SELECT pgflow.register_worker('" + worker + "', '" + FLOW + "', 'roles-test')");
             assertThat(column(c, "SELECT pgflow.heartbeat('" + worker + "')")).containsExactly("t");
+            // the trace context of the runs of its tasks (its task spans)
+            assertThat(column(c, "SELECT count(*) FROM pgflow.run_traceparents(ARRAY['" + first + "'::uuid])")).containsExactly("0");
             List<String> claimed = column(c, "SELECT run_id FROM pgflow.claim_tasks('" + FLOW + "', '" + worker + "', 10) ORDER BY run_id");
             assertThat(claimed).contains(first.toString(), second.toString());
             column(c, "SELECT count(*) FROM pgflow.complete_task('" + first + "', 'only', 0, '\"done\"')");
@@ -170,6 +175,11 @@ class DatabaseRolesTest {
             assertThat(column(c, "SELECT count(*) FROM pgflow_internal.run_retries WHERE run_id = '" + run + "'")).containsExactly("0");
             assertThat(column(c, "SELECT count(*) FROM pgflow_internal.job_totals WHERE false")).containsExactly("0");
             refused(c, "INSERT INTO pgflow_internal.run_retries VALUES ('" + run + "', 1, now(), 'me')", "permission denied for table run_retries");
+            // a run's trace context (tracing): readers read it, only operators record it
+            assertThat(column(c, "SELECT count(*) FROM pgflow.run_traceparents(ARRAY['" + run + "'::uuid])")).containsExactly("0");
+            assertThat(column(c, "SELECT count(*) FROM pgflow_internal.run_traces WHERE false")).containsExactly("0");
+            refused(c, "SELECT pgflow.set_run_trace(ARRAY['" + run + "'::uuid], '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')",
+                    "permission denied for function set_run_trace");
             refused(c, "UPDATE pgflow.runs SET status = 'failed' RETURNING run_id", "permission denied for table runs");
             refused(c, "DELETE FROM pgflow_internal.task_attempts RETURNING 1", "permission denied for table task_attempts");
         }
@@ -189,7 +199,7 @@ class DatabaseRolesTest {
                 "register_worker", "release_tasks", "restart_run", "send_signal", "send_signal_by_key", "snooze_task", "resume_flow", "retry_run", "set_flow_concurrency", "start_flow", "start_flow_with_states",
                 "send_signals", "start_flows", "subscribe_events", "tick", "unsubscribe_events", "claim_ready_at", "set_key_concurrency",
                 "set_rate_limit", "set_run_priority", "create_schedule", "update_schedule", "pause_schedule", "resume_schedule", "apply_flow_schedules", "schedule_firings",
-                "delete_schedule", "trigger_schedule", "backfill_schedule");
+                "delete_schedule", "trigger_schedule", "backfill_schedule", "set_run_trace", "run_traceparents");
         assertThat(definers).allSatisfy(r -> assertThat((String) r.get("config")).contains("search_path=pg_catalog, pgflow, pg_temp"));
         assertThat(db.<Long>one("SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace"
                 + " AND has_function_privilege('public', p.oid, 'EXECUTE')")).isZero();
