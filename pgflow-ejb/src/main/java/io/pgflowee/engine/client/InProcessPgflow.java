@@ -77,6 +77,9 @@ public class InProcessPgflow implements Pgflow {
     @Inject
     OwnTransaction ownTransaction;
 
+    @Inject
+    io.pgflowee.engine.tracing.RunTracing tracing;
+
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
 
@@ -105,6 +108,16 @@ public class InProcessPgflow implements Pgflow {
 
     private ExecutorService plainExecutor;
 
+    /** Traces starts with {@code runTracing} (tests; the container injects it). */
+    public InProcessPgflow withTracing(io.pgflowee.engine.tracing.RunTracing runTracing) {
+        this.tracing = runTracing;
+        return this;
+    }
+
+    private io.pgflowee.engine.tracing.RunTracing.Start traceStart(String slug) {
+        return tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
+    }
+
     java.util.concurrent.Executor executor() {
         return executor != null ? executor : plainExecutor;
     }
@@ -114,11 +127,20 @@ public class InProcessPgflow implements Pgflow {
         FlowType type = FlowType.of(flow);
         StartOptions o = options == null ? StartOptions.defaults() : options;
         String inputJson = json.encode(input);
-        StartedRun started = call(o, () -> {
-            refuseIfDiffers(type.slug());
-            RunKeys keys = runKeys(type.slug(), inputJson, o);
-            return engine.startFlow(type.slug(), inputJson, o.runId(), o.idempotencyKey(), keys);
-        });
+        io.pgflowee.engine.tracing.RunTracing.Start span = traceStart(type.slug());
+        StartedRun started;
+        try {
+            started = call(o, () -> {
+                refuseIfDiffers(type.slug());
+                RunKeys keys = runKeys(type.slug(), inputJson, o);
+                StartedRun run = engine.startFlow(type.slug(), inputJson, o.runId(), o.idempotencyKey(), keys);
+                span.started(List.of(run.run().runId())); // in the start's transaction
+                return run;
+            });
+        } catch (RuntimeException e) {
+            span.failed(e);
+            throw e;
+        }
         if (!o.ownTransaction()) {
             startedInThisTransaction(List.of(started.run().runId()));
         }
@@ -133,7 +155,10 @@ public class InProcessPgflow implements Pgflow {
             throw new IllegalArgumentException("startAll starts many runs: it takes no run id");
         }
         List<String> inputsJson = inputs.stream().map(json::encode).toList();
-        List<EngineOperations.StartedItem> started = call(o, () -> {
+        io.pgflowee.engine.tracing.RunTracing.Start span = traceStart(type.slug());
+        List<EngineOperations.StartedItem> started;
+        try {
+            started = call(o, () -> {
             refuseIfDiffers(type.slug());
             List<String> keys = o.idempotencyKey() == null ? null
                     : java.util.stream.IntStream.rangeClosed(1, inputsJson.size()).mapToObj(i -> o.idempotencyKey() + "#" + i).toList();
@@ -141,8 +166,14 @@ public class InProcessPgflow implements Pgflow {
             for (String in : inputsJson) {
                 runKeys.add(runKeys(type.slug(), in, o));
             }
-            return engine.startFlows(type.slug(), inputsJson, keys, runKeys);
+            List<EngineOperations.StartedItem> items = engine.startFlows(type.slug(), inputsJson, keys, runKeys);
+            span.started(items.stream().map(EngineOperations.StartedItem::runId).toList());
+            return items;
         });
+        } catch (RuntimeException e) {
+            span.failed(e);
+            throw e;
+        }
         if (!o.ownTransaction()) {
             startedInThisTransaction(started.stream().map(EngineOperations.StartedItem::runId).toList());
         }

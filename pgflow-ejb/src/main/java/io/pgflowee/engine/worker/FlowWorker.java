@@ -113,6 +113,11 @@ final class FlowWorker {
         return workerId;
     }
 
+    /** Runs each task attempt in a span of {@code spans} (before {@link #start()}). */
+    void tracing(TaskSpans spans) {
+        execution.tracing(spans, workerId);
+    }
+
     String flowSlug() {
         return flow.slug();
     }

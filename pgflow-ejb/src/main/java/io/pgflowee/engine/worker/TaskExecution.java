@@ -56,8 +56,17 @@ final class TaskExecution {
         this.metrics = metrics;
     }
 
-    /** Runs the task's handler on the calling thread and hands its outcome on; the caller frees its slot after. */
     private final int maxOutputBytes;
+    private volatile TaskSpans spans = TaskSpans.OFF;
+    private volatile java.util.UUID workerId;
+
+    /** Each attempt runs in a span of {@code taskSpans} ({@link TaskSpans#OFF}: none). */
+    void tracing(TaskSpans taskSpans, java.util.UUID worker) {
+        this.spans = taskSpans;
+        this.workerId = worker;
+    }
+
+    /** Runs the task's handler on the calling thread and hands its outcome on; the caller frees its slot after. */
 
     void run(Task task) {
         Instant deadline = Instant.now().plusSeconds(task.timeoutSeconds());
@@ -67,6 +76,7 @@ final class TaskExecution {
         RunningHandler handler = new RunningHandler(TimeUnit.SECONDS.toNanos(task.timeoutSeconds()));
         AtomicBoolean timedOut = handler.timedOut();
         running.put(task, handler);
+        TaskSpans.Active span = spans.start(flow.slug(), task.runId(), task.stepSlug(), task.taskIndex(), task.attempt(), workerId);
         try {
             Step<?> step = flow.stepNamed(task.stepSlug());
             TaskContext context = new Context(task, deadline, timedOut, handler.runCancelled());
@@ -77,10 +87,12 @@ final class TaskExecution {
             } catch (Throwable e) {
                 measure(task, timedOut.get() ? "timed_out" : "failed", t0);
                 if (handler.runCancelled().get()) {
+                    span.outcome("cancelled", e);
                     ignoreCancelled(task, "threw " + e);
                     return;
                 }
                 if (graceOver.get() && !timedOut.get()) {
+                    span.outcome("shutdown", e);
                     // cancelled by the shutdown, not failed by its handler: not reported; the stopping
                     // worker hands the task back (release_tasks), the attempt not counted
                     LOG.info(() -> "PGFLOW-039 task " + describe(task) + " was cancelled by the shutdown (" + e
@@ -88,6 +100,7 @@ final class TaskExecution {
                     return;
                 }
                 TaskSnoozed snooze = snoozeIn(e);
+                span.outcome(timedOut.get() ? "timed_out" : snooze != null ? "snoozed" : "failed", snooze != null ? null : e);
                 if (timedOut.get()) {
                     outcomes.failed(task, "Task timed out: the handler was still running after its "
                             + task.timeoutSeconds() + " s timeout and was interrupted (attempt " + task.attempt() + ")");
@@ -99,6 +112,7 @@ final class TaskExecution {
                 return;
             }
             measure(task, timedOut.get() ? "timed_out" : "completed", t0);
+            span.outcome(handler.runCancelled().get() ? "cancelled" : timedOut.get() ? "timed_out" : "completed", null);
             if (handler.runCancelled().get()) {
                 ignoreCancelled(task, "returned");
             } else if (timedOut.get()) {
@@ -113,6 +127,7 @@ final class TaskExecution {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-046 task " + describe(task) + " could not run; its lease will return it", e);
         } finally {
+            span.close();
             running.remove(task);
             handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
         }
@@ -194,8 +209,16 @@ final class TaskExecution {
         return message.toString();
     }
 
+    /** A task in log lines: flow, step, task, run and attempt, and the trace when tracing is on (the current span's). */
     String describe(Task task) {
-        return flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] of run " + task.runId();
+        String base = flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] of run " + task.runId() + " (attempt " + task.attempt();
+        if (spans != TaskSpans.OFF) {
+            io.opentelemetry.api.trace.SpanContext current = io.opentelemetry.api.trace.Span.current().getSpanContext();
+            if (current.isValid()) {
+                return base + ", trace " + current.getTraceId() + ")";
+            }
+        }
+        return base + ")";
     }
 
     /** What a handler sees of its task. */

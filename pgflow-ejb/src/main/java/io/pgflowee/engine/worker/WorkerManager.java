@@ -45,6 +45,9 @@ public class WorkerManager {
      * other, and a burst of one flow held another's completions back for seconds (BurstBenchmark).
      */
     @Inject
+    io.pgflowee.engine.tracing.RunTracing tracing;
+
+    @Inject
     @ConfigProperty(name = "pgflow.workers.schedulerThreads", defaultValue = "4")
     int schedulerThreads;
 
@@ -125,6 +128,7 @@ public class WorkerManager {
             if (registry.isRunnable(flow.slug()) && !workers.containsKey(flow.slug())) {
                 FlowWorker worker = new FlowWorker(flow, dataSource, executor, scheduler,
                         WorkerSettings.of(ConfigProvider.getConfig(), flow.slug()), codec, identity.workerFunctionName(), metrics);
+                worker.tracing(tracing == null ? TaskSpans.OFF : tracing.taskSpans());
                 try {
                     worker.start();
                     workers.put(flow.slug(), worker);

@@ -282,6 +282,31 @@ class InProcessPgflowTest {
         assertThat(hub.watchCount()).isZero();
     }
 
+    @Test
+    void aStartInsideTheCallersSpanGivesTheRunTheCallersTrace(DataSource dataSource) {
+        io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter spans = io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+        try (io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(
+                io.opentelemetry.sdk.trace.SdkTracerProvider.builder().addSpanProcessor(
+                        io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(spans)).build()).build()) {
+            pgflow.withTracing(new io.pgflowee.engine.tracing.RunTracing(sdk, dataSource));
+            io.opentelemetry.api.trace.Span caller = sdk.getTracer("app").spanBuilder("signup").startSpan();
+            RunHandle<Totals.Output> run;
+            List<RunHandle<Totals.Output>> batch;
+            try (io.opentelemetry.context.Scope scope = caller.makeCurrent()) {
+                run = pgflow.start(Totals.class, new Totals.Input("Jo", 1));
+                batch = pgflow.startAll(Totals.class, List.of(new Totals.Input("Ki", 2), new Totals.Input("Lu", 3)), null);
+            } finally {
+                caller.end();
+            }
+            String trace = caller.getSpanContext().getTraceId();
+            assertThat(db.rows("select substr(traceparent, 4, 32) as trace from pgflow_internal.run_traces where run_id in (?, ?, ?)",
+                    run.runId(), batch.get(0).runId(), batch.get(1).runId())).extracting(r -> r.get("trace")).containsExactly(trace, trace, trace);
+            assertThat(spans.getFinishedSpanItems()).extracting(s -> s.getName() + " " + s.getParentSpanId())
+                    .containsExactly("pgflow.run client_totals " + caller.getSpanContext().getSpanId(),
+                            "pgflow.run client_totals " + caller.getSpanContext().getSpanId(), "signup 0000000000000000");
+        }
+    }
+
     /** {@code FlowType.of} through a class of this package. */
     static final class FlowTypeProbe {
         static Object of(Class<?> c) {

@@ -59,6 +59,9 @@ import jakarta.ws.rs.core.UriInfo;
 public class FlowsResource {
 
     @Inject
+    io.pgflowee.engine.tracing.RunTracing tracing;
+
+    @Inject
     io.pgflowee.engine.control.Signals signals;
 
     @Inject
@@ -376,8 +379,16 @@ public class FlowsResource {
         } catch (IllegalArgumentException e) {
             return Problems.problem(422, "Input rejected", e.getMessage(), instance, null);
         }
-        StartedRun started = engine.startFlow(slug, body, runId, idempotencyKey, keys);
+        io.pgflowee.engine.tracing.RunTracing.Start span = tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
+        StartedRun started;
+        try {
+            started = engine.startFlow(slug, body, runId, idempotencyKey, keys);
+        } catch (EngineRefusal | SQLException | RuntimeException e) {
+            span.failed(e);
+            throw e;
+        }
         UUID id = started.run().runId();
+        span.started(java.util.List.of(id));
         boolean minimal = prefersMinimal(prefer);
         String run = minimal ? ApiJson.write(new RunDetail(Run.of(started.run()), null, null))
                 : runQueries.detail(id).map(d -> ApiJson.write(RunDetail.of(d, runQueries.attempts(id))))
@@ -512,7 +523,15 @@ public class FlowsResource {
                 return Problems.problem(422, "Input rejected", "item " + (i + 1) + ": " + e.getMessage(), instance, null);
             }
         }
-        java.util.List<EngineOperations.StartedItem> started = engine.startFlows(slug, texts, keys, runKeys);
+        io.pgflowee.engine.tracing.RunTracing.Start span = tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
+        java.util.List<EngineOperations.StartedItem> started;
+        try {
+            started = engine.startFlows(slug, texts, keys, runKeys);
+        } catch (EngineRefusal | SQLException | RuntimeException e) {
+            span.failed(e);
+            throw e;
+        }
+        span.started(started.stream().map(EngineOperations.StartedItem::runId).toList());
         StartedRuns answer = StartedRuns.of(slug, started);
         return Response.status(answer.created() > 0 ? 201 : 200).entity(ApiJson.write(answer)).build();
     }

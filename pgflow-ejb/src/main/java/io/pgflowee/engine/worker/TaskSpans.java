@@ -1,0 +1,43 @@
+package io.pgflowee.engine.worker;
+
+import java.util.UUID;
+
+/**
+ * A span around each task attempt a worker runs ({@link io.pgflowee.engine.tracing.RunTracing});
+ * {@link #OFF} when tracing is off, at the cost of one field read per task.
+ */
+public interface TaskSpans {
+
+    /** No spans. */
+    TaskSpans OFF = (flowSlug, runId, stepSlug, taskIndex, attempt, workerId) -> Active.NONE;
+
+    /** Starts the span of one attempt and makes it current on the calling thread (the handler's). */
+    Active start(String flowSlug, UUID runId, String stepSlug, int taskIndex, int attempt, UUID workerId);
+
+    /** A started span; closing it ends it and restores the thread's context. */
+    interface Active extends AutoCloseable {
+        Active NONE = new Active() {
+            @Override
+            public void outcome(String outcome, Throwable error) {
+            }
+
+            @Override
+            public String traceId() {
+                return null;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        /** How the attempt ended: completed, failed, timed_out, snoozed, cancelled or shutdown; the handler's error, if any. */
+        void outcome(String outcome, Throwable error);
+
+        /** The trace id (for log lines), or null without a span. */
+        String traceId();
+
+        @Override
+        void close();
+    }
+}
