@@ -1,0 +1,181 @@
+package io.pgflowee.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.pgflowee.it.support.ItDatabase;
+import io.pgflowee.it.support.MicroProcess;
+
+/**
+ * One trace from a REST start to the last step across two servers, as a tracing backend receives
+ * it: server "api" (workers off) takes {@code POST /api/flows/greet_user/runs} with a W3C
+ * {@code traceparent}, server "worker" runs the steps; both export over OTLP/HTTP (Payara's
+ * MicroProfile Telemetry, turned on with the standard {@code otel.*} settings) to a receiver in this
+ * test that decodes the protobuf. The start's span continues the caller's trace, each step's span is
+ * its child on the other server, with the pgflow attributes; the run keeps the context in the database.
+ */
+class TracingIT {
+
+    private static final String DATABASE = "tracing_it";
+    private static final List<Received> SPANS = new CopyOnWriteArrayList<>();
+    private static HttpServer receiver;
+    private static MicroProcess api;
+    private static MicroProcess worker;
+
+    /** A span as received: the exporting server's service name, and the span's own fields. */
+    record Received(String service, String name, String traceId, String spanId, String parentSpanId, String kind,
+                    java.util.Map<String, String> attributes) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/v1/traces", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(in.readAllBytes());
+                for (ResourceSpans resource : request.getResourceSpansList()) {
+                    String service = resource.getResource().getAttributesList().stream().filter(a -> a.getKey().equals("service.name"))
+                            .map(a -> a.getValue().getStringValue()).findFirst().orElse("?");
+                    for (ScopeSpans scope : resource.getScopeSpansList()) {
+                        for (io.opentelemetry.proto.trace.v1.Span s : scope.getSpansList()) {
+                            java.util.Map<String, String> attributes = new java.util.TreeMap<>();
+                            for (KeyValue kv : s.getAttributesList()) {
+                                attributes.put(kv.getKey(), kv.getValue().hasIntValue() ? Long.toString(kv.getValue().getIntValue())
+                                        : kv.getValue().getStringValue());
+                            }
+                            SPANS.add(new Received(service, s.getName(), hex(s.getTraceId()), hex(s.getSpanId()), hex(s.getParentSpanId()),
+                                    s.getKind().name(), attributes));
+                        }
+                    }
+                }
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        ItDatabase.fresh(DATABASE);
+        String endpoint = "http://127.0.0.1:" + receiver.getAddress().getPort();
+        List<String> otel = List.of("-Dotel.sdk.disabled=false", "-Dotel.traces.exporter=otlp", "-Dotel.metrics.exporter=none",
+                "-Dotel.logs.exporter=none", "-Dotel.exporter.otlp.protocol=http/protobuf", "-Dotel.exporter.otlp.endpoint=" + endpoint,
+                "-Dotel.bsp.schedule.delay=200", "-Dpgflow.db.url=" + url());
+        api = MicroProcess.start("trace-api", false, concat(otel, "-Dotel.service.name=pgflow-api", "-Dpgflow.workers.enabled=false"));
+        worker = MicroProcess.start("trace-worker", false, concat(otel, "-Dotel.service.name=pgflow-worker"));
+        api.awaitReady();
+        worker.awaitReady();
+    }
+
+    private static String[] concat(List<String> a, String... b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (MicroProcess server : new MicroProcess[] {api, worker}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+        if (receiver != null) {
+            receiver.stop(0);
+        }
+    }
+
+    private static String url() {
+        return ItDatabase.jdbcUrl().replaceFirst("/postgres$", "/" + DATABASE);
+    }
+
+    private static String hex(com.google.protobuf.ByteString bytes) {
+        return HexFormat.of().formatHex(bytes.toByteArray());
+    }
+
+    @Test
+    void aRestStartAndItsStepsOnAnotherServerAreOneTrace() throws Exception {
+        String trace = HexFormat.of().formatHex(random(16));
+        String callerSpan = HexFormat.of().formatHex(random(8));
+        HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(api.uri("api/flows/greet_user/runs"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("it-operator:it-operator-secret"
+                        .getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json").header("Prefer", "return=minimal")
+                .header("traceparent", "00-" + trace + "-" + callerSpan + "-01")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"first_name\": \"Trace\", \"last_name\": \"Able\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+        String run = io.pgflowee.api.json.JsonCodec.parse(started.body()).asJsonObject().getJsonObject("run").getString("runId");
+
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && (!"completed".equals(sql("select status from pgflow.runs where run_id = '" + run + "'"))
+                || SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.task")).count() < 2)) {
+            Thread.sleep(200);
+        }
+        assertThat(sql("select status from pgflow.runs where run_id = '" + run + "'")).isEqualTo("completed");
+        List<Received> spans = SPANS.stream().filter(s -> s.traceId().equals(trace)).toList();
+
+        Received start = spans.stream().filter(s -> s.name().equals("pgflow.run greet_user")).findFirst().orElseThrow(
+                () -> new AssertionError("no start span in " + spans));
+        assertThat(start.service()).isEqualTo("pgflow-api");
+        assertThat(start.kind()).isEqualTo("SPAN_KIND_PRODUCER");
+        assertThat(start.attributes()).containsEntry("pgflow.flow", "greet_user").containsEntry("pgflow.run_id", run);
+        // its parent is the caller's span, or the server's span of the request, itself the caller's child
+        Optional<Received> request = spans.stream().filter(s -> s.spanId().equals(start.parentSpanId())).findFirst();
+        assertThat(request.map(Received::parentSpanId).orElse(start.parentSpanId())).isEqualTo(callerSpan);
+        assertThat(sql("select traceparent from pgflow_internal.run_traces where run_id = '" + run + "'"))
+                .isEqualTo("00-" + trace + "-" + start.spanId() + "-01");
+
+        List<Received> tasks = spans.stream().filter(s -> s.name().startsWith("pgflow.task ")).toList();
+        assertThat(tasks).extracting(Received::name).containsExactlyInAnyOrder("pgflow.task greet_user/full_name",
+                "pgflow.task greet_user/greeting");
+        assertThat(tasks).allSatisfy(t -> {
+            assertThat(t.service()).isEqualTo("pgflow-worker");
+            assertThat(t.kind()).isEqualTo("SPAN_KIND_CONSUMER");
+            assertThat(t.parentSpanId()).isEqualTo(start.spanId());
+            assertThat(t.attributes()).containsEntry("pgflow.flow", "greet_user").containsEntry("pgflow.run_id", run)
+                    .containsEntry("pgflow.task_index", "0").containsEntry("pgflow.attempt", "1").containsEntry("pgflow.outcome", "completed")
+                    .containsKey("pgflow.worker_id");
+        });
+        assertThat(tasks).extracting(t -> t.attributes().get("pgflow.step")).containsExactlyInAnyOrder("full_name", "greeting");
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        b[0] |= 1; // never all zero
+        return b;
+    }
+
+    private static String sql(String query) throws Exception {
+        try (Connection c = DriverManager.getConnection(url(), "postgres", "postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}
