@@ -420,10 +420,10 @@ class LauncherIT {
         for (String file : List.of("pom.xml", "mvnw")) {
             Files.copy(PROJECT.resolve(file), copy.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
         }
-        for (String dir : List.of(".mvn", "liquibase", "pgflow-api", "pgflow-examples", "flows", "pgflow-ejb", "pgflow-web")) {
+        for (String dir : List.of(".mvn", "liquibase", "pgflow-api", "pgflow-client", "pgflow-examples", "flows", "pgflow-ejb", "pgflow-web")) {
             copyTree(PROJECT.resolve(dir), copy.resolve(dir));
         }
-        for (String module : List.of("pgflow-ear", "pgflow-launcher", "pgflow-it", "pgflow-bench")) {
+        for (String module : List.of("pgflow-client-example", "pgflow-ear", "pgflow-launcher", "pgflow-it", "pgflow-bench")) {
             Files.createDirectories(copy.resolve(module));
             Files.copy(PROJECT.resolve(module).resolve("pom.xml"), copy.resolve(module).resolve("pom.xml"));
         }
