@@ -43,8 +43,8 @@ import jakarta.inject.Inject;
  *   <li><b>Start</b>: a REST start or a {@code Pgflow.start} in the server makes a span
  *       {@code pgflow.run <flow>} (kind PRODUCER) as a child of the caller's current span (Payara
  *       continues a request's {@code traceparent} header in the request's span), ends it with the run
- *       started, and records its context as the run's ({@code pgflow.set_run_trace}, in the start's
- *       transaction).</li>
+ *       started, and records its context as the run's ({@code pgflow.set_run_trace} right after the
+ *       start, on the engine's data source: in the caller's JTA transaction when there is one).</li>
  *   <li><b>Tasks</b>: each task attempt runs in a span {@code pgflow.task <flow>/<step>} (kind
  *       CONSUMER), a child of the run's recorded context, on whichever server and however much later
  *       it runs, current while the handler runs (its own spans nest in it). Attributes
