@@ -46,11 +46,19 @@ $$;
 
 --changeset pgflow:110-run-traceparents runOnChange:true splitStatements:false
 --comment: run_traceparents(run_ids): the trace context of each traced run among them, for the workers' task spans
+-- A run with no context of its own that is a child (a subflow's run, started by SQL in its parent's
+-- report) has its family root's: its tasks join the trace the family started in.
 CREATE OR REPLACE FUNCTION pgflow.run_traceparents(run_ids uuid[])
 RETURNS TABLE (run_id uuid, traceparent text, tracestate text)
 LANGUAGE sql STABLE
 AS $$
-  SELECT t.run_id, t.traceparent, t.tracestate FROM pgflow_internal.run_traces t WHERE t.run_id = ANY (run_ids);
+  SELECT r.run_id, coalesce(own.traceparent, root.traceparent),
+         CASE WHEN own.run_id IS NOT NULL THEN own.tracestate ELSE root.tracestate END
+  FROM unnest(run_ids) AS u(id)
+  JOIN pgflow.runs r ON r.run_id = u.id
+  LEFT JOIN pgflow_internal.run_traces own ON own.run_id = r.run_id
+  LEFT JOIN pgflow_internal.run_traces root ON root.run_id = r.root_run_id AND r.root_run_id <> r.run_id
+  WHERE own.run_id IS NOT NULL OR root.run_id IS NOT NULL;
 $$;
 
 --changeset pgflow:110-grants runAlways:true runOnChange:true splitStatements:false

@@ -51,6 +51,22 @@ class RunTracesTest extends SqlEngineTest {
     }
 
     @Test
+    void aChildRunWithoutAContextOfItsOwnHasItsFamilyRootsAndItsOwnWhenItHasOne() {
+        UUID root = start("tr", "{}");
+        UUID child = start("tr", "{}");
+        UUID traced = start("tr", "{}");
+        db.exec("update pgflow.runs set parent_run_id = ?, parent_step_slug = 'a', parent_task_index = 0, root_run_id = ? where run_id in (?, ?)",
+                root, root, child, traced);
+        db.exec("select pgflow.set_run_trace(array[?::uuid], ?, 'k=v')", root, PARENT);
+        db.exec("select pgflow.set_run_trace(array[?::uuid], '00-11111111111111111111111111111111-2222222222222222-01')", traced);
+
+        assertThat(db.rows("select run_id, traceparent, tracestate from pgflow.run_traceparents(array[?::uuid, ?::uuid, ?::uuid])",
+                root, child, traced)).extracting(r -> r.get("run_id") + " " + r.get("traceparent") + " " + r.get("tracestate"))
+                .containsExactlyInAnyOrder(root + " " + PARENT + " k=v", child + " " + PARENT + " k=v",
+                        traced + " 00-11111111111111111111111111111111-2222222222222222-01 null");
+    }
+
+    @Test
     void aContextThatIsNotW3cVersion00IsRefusedByName() {
         UUID run = start("tr", "{}");
         for (String bad : List.of("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
