@@ -133,8 +133,11 @@ class TracingIT {
         String run = io.pgflowee.api.json.JsonCodec.parse(started.body()).asJsonObject().getJsonObject("run").getString("runId");
 
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // each server exports in batches of its own: wait for the steps' spans and for the request's spans (the one whose
+        // parent is the caller's), which the API server exports when the request has ended
         while (System.nanoTime() < deadline && (!"completed".equals(sql("select status from pgflow.runs where run_id = '" + run + "'"))
-                || SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.task")).count() < 2)) {
+                || SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.task")).count() < 2
+                || SPANS.stream().noneMatch(s -> s.traceId().equals(trace) && s.parentSpanId().equals(callerSpan)))) {
             Thread.sleep(200);
         }
         assertThat(sql("select status from pgflow.runs where run_id = '" + run + "'")).isEqualTo("completed");
