@@ -34,7 +34,6 @@ import io.pgflowee.examples.GreetUser;
 import io.pgflowee.examples.OrderApproval;
 import io.pgflowee.it.support.ItFlows;
 import io.pgflowee.it.support.OnSharedServer;
-import io.pgflowee.it.support.OpenApiChecks;
 import jakarta.annotation.Resource;
 import jakarta.inject.Inject;
 import jakarta.transaction.UserTransaction;
@@ -46,7 +45,7 @@ import jakarta.transaction.UserTransaction;
  * await inside the starting transaction is refused. From this JVM ({@link RemotePgflow} over
  * {@code /api}, the example's {@link RemoteGreeter}): typed output, typed failure and
  * cancellation, idempotent starts, batches, signals, events, and the problems of a wrong password,
- * a role that may not, and an unknown run.
+ * a role that may not, and an unknown run. (The OpenAPI document and a generated client: IntegrationIT.)
  */
 public class ClientIT extends OnSharedServer {
 
@@ -203,26 +202,6 @@ public class ClientIT extends OnSharedServer {
         assertThatThrownBy(() -> RemotePgflow.builder(URI.create("http://127.0.0.1:9/")).startAttempts(2).build()
                 .start(GreetUser.class, new GreetUser.Input("A", "B")))
                 .isInstanceOf(io.pgflowee.client.PgflowException.class).hasMessageStartingWith("Server unreachable: POST http://127.0.0.1:9/api/flows/greet_user/runs failed");
-    }
-
-    @Test
-    @RunAsClient
-    void theOpenApiDocumentPassesAStrictValidatorInYamlAndJson() throws Exception {
-        OpenApiChecks.validate(server("/openapi"));
-    }
-
-    @Test
-    @RunAsClient
-    void aClientGeneratedFromTheDocumentSignsInStartsReadsAndLists() throws Exception {
-        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("it.target", "target"), "generated-client");
-        String base = root().replaceAll("/$", "");
-        String key = "generated-" + UUID.randomUUID();
-        java.util.function.Function<String[], String> client = OpenApiChecks.generatedClient(server("/openapi").toString(), dir);
-        List<String> lines = client.apply(new String[] {base, "it-operator", "it-operator-secret", key}).lines().toList();
-        assertThat(lines.get(0)).matches("started greet_user (started|completed)");
-        assertThat(lines.subList(1, 3)).containsExactly("read completed {greeting=Hello, Gen Erated!}", "listed 1");
-        assertThatThrownBy(() -> client.apply(new String[] {base, "it-operator", "wrong", key + "-2"}))
-                .isInstanceOf(IllegalStateException.class).cause().hasFieldOrPropertyWithValue("code", 401);
     }
 
     private String root() {

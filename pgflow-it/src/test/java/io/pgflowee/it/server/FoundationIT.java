@@ -120,11 +120,11 @@ public class FoundationIT extends OnSharedServer {
 
     @Test
     void flowBeansFromTheExamplesJarAndTheDeploymentAreRegisteredAndVerifiedAgainstTheDatabase() {
-        assertEquals(List.of("cart_invoice", "daily_report", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_keyed", "it_lifecycle",
+        assertEquals(List.of("cart_invoice", "daily_report", "greet_many", "greet_user", "it_backfill", "it_cancel", "it_changed", "it_chaos", "it_client_doomed", "it_console", "it_doomed", "it_events", "it_flaky", "it_graceful", "it_hundred", "it_keyed", "it_lifecycle",
                 "it_prune", "it_slow", "it_stuck", "order_approval", "order_fulfilment", "payment", "shipping"), registry.flows().stream().map(Flow::slug).toList());
         // the examples' changelogs created theirs; the test flows have none and were compiled at startup (autoCompile)
         assertEquals(List.of("cart_invoice: VERIFIED", "daily_report: VERIFIED", "greet_many: VERIFIED", "greet_user: VERIFIED", "it_backfill: COMPILED",
-                        "it_cancel: COMPILED", "it_changed: COMPILED", "it_chaos: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
+                        "it_cancel: COMPILED", "it_changed: COMPILED", "it_chaos: COMPILED", "it_client_doomed: COMPILED", "it_console: COMPILED", "it_doomed: COMPILED", "it_events: COMPILED",
                         "it_flaky: COMPILED", "it_graceful: COMPILED", "it_hundred: COMPILED", "it_keyed: COMPILED", "it_lifecycle: COMPILED", "it_prune: COMPILED", "it_slow: COMPILED", "it_stuck: COMPILED", "order_approval: VERIFIED",
                         "order_fulfilment: VERIFIED", "payment: VERIFIED", "shipping: VERIFIED"),
                 registry.statuses().stream().map(s -> s.slug() + ": " + s.state()).toList());

@@ -47,8 +47,7 @@ public final class ItDeployment {
     @Deployment
     public static WebArchive deployment() {
         File war = new File(System.getProperty("it.target", "target"), "pgflow.war");
-        // ROOT.war: deployed at "/" as the launcher and the EAR deploy it, so /openapi is the application's (OpenApiDocument)
-        WebArchive archive = ShrinkWrap.create(ZipImporter.class, "ROOT.war").importFrom(war).as(WebArchive.class);
+        WebArchive archive = ShrinkWrap.create(ZipImporter.class, "pgflow.war").importFrom(war).as(WebArchive.class);
         String webXml;
         try (InputStream in = archive.get("WEB-INF/web.xml").getAsset().openStream()) {
             webXml = new String(in.readAllBytes(), StandardCharsets.UTF_8);

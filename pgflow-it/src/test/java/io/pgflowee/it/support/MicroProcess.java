@@ -32,11 +32,13 @@ public final class MicroProcess implements AutoCloseable {
     public final String name;
     public final int port;
     public final Process process;
+    private final String contextPath;
 
-    private MicroProcess(String name, int port, Process process) {
+    private MicroProcess(String name, int port, Process process, String contextPath) {
         this.name = name;
         this.port = port;
         this.process = process;
+        this.contextPath = contextPath;
     }
 
     /**
@@ -45,6 +47,14 @@ public final class MicroProcess implements AutoCloseable {
      * test database's, as for the Arquillian-managed server.
      */
     public static MicroProcess start(String name, boolean jobRepository, String... properties) throws IOException {
+        return start(name, jobRepository, false, properties);
+    }
+
+    /**
+     * {@link #start(String, boolean, String...)}, with {@code atRoot} at the context root "/" as the
+     * launcher deploys it (then {@code /openapi} is the application's).
+     */
+    public static MicroProcess start(String name, boolean jobRepository, boolean atRoot, String... properties) throws IOException {
         Path war = TARGET.resolve("servers/pgflow.war");
         synchronized (MicroProcess.class) {
             if (!warBuilt) { // once per test JVM: a WAR of an earlier build would lack changed test flows
@@ -62,13 +72,16 @@ public final class MicroProcess implements AutoCloseable {
         // instances with the application's name, and only that application may see or restart them
         command.addAll(List.of("-jar", TARGET.resolve("payara-micro.jar").toString(), "--deploy", war.toString(),
                 "--port", Integer.toString(port), "--nocluster", "--disablephonehome"));
+        if (atRoot) {
+            command.addAll(List.of("--contextroot", "/"));
+        }
         if (jobRepository) {
             command.addAll(List.of("--postbootcommandfile", TARGET.resolve("it-post-boot.asadmin").toString(),
                     "--addlibs", TARGET.resolve("postgresql.jar").toString()));
         }
         Path log = TARGET.resolve("servers/server-" + name + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new MicroProcess(name, port, p);
+        return new MicroProcess(name, port, p, atRoot ? "/" : "/pgflow/");
     }
 
     /** A TCP port free on this machine now (for a server, a database of a test's own). */
@@ -78,9 +91,9 @@ public final class MicroProcess implements AutoCloseable {
         }
     }
 
-    /** A path of the application (context root /pgflow). */
+    /** A path of the application (context root /pgflow, or / when started at the root). */
     public URI uri(String path) {
-        return URI.create("http://localhost:" + port + "/pgflow/" + path);
+        return URI.create("http://localhost:" + port + contextPath + path);
     }
 
     /** Waits until /health/ready answers 200 (at most 45 minutes: a loaded CI machine is slow to boot). */

@@ -34,14 +34,17 @@ import io.pgflowee.it.support.ItDatabase;
 import io.pgflowee.it.support.MicroProcess;
 
 /**
- * One trace from a REST start to the last step across two servers, as a tracing backend receives
+ * Integrating with pgflow from outside, on servers of its own. The OpenAPI document as generators
+ * read it, at {@code /openapi} of a server deployed at "/" as the launcher and the EAR deploy it:
+ * a strict validator's verdict and a Java client generated from it, compiled unmodified, signing in.
+ * And one trace from a REST start to the last step across two servers, as a tracing backend receives
  * it: server "api" (workers off) takes {@code POST /api/flows/greet_user/runs} with a W3C
  * {@code traceparent}, server "worker" runs the steps; both export over OTLP/HTTP (Payara's
  * MicroProfile Telemetry, turned on with the standard {@code otel.*} settings) to a receiver in this
  * test that decodes the protobuf. The start's span continues the caller's trace, each step's span is
  * its child on the other server, with the pgflow attributes; the run keeps the context in the database.
  */
-class TracingIT {
+class IntegrationIT {
 
     private static final String DATABASE = "tracing_it";
     private static final List<Received> SPANS = new CopyOnWriteArrayList<>();
@@ -86,7 +89,7 @@ class TracingIT {
         List<String> otel = List.of("-Dotel.sdk.disabled=false", "-Dotel.traces.exporter=otlp", "-Dotel.metrics.exporter=none",
                 "-Dotel.logs.exporter=none", "-Dotel.exporter.otlp.protocol=http/protobuf", "-Dotel.exporter.otlp.endpoint=" + endpoint,
                 "-Dotel.bsp.schedule.delay=200", "-Dpgflow.db.url=" + url());
-        api = MicroProcess.start("trace-api", false, concat(otel, "-Dotel.service.name=pgflow-api", "-Dpgflow.workers.enabled=false"));
+        api = MicroProcess.start("trace-api", false, true, concat(otel, "-Dotel.service.name=pgflow-api", "-Dpgflow.workers.enabled=false"));
         worker = MicroProcess.start("trace-worker", false, concat(otel, "-Dotel.service.name=pgflow-worker"));
         api.awaitReady();
         worker.awaitReady();
@@ -170,6 +173,26 @@ class TracingIT {
                     .containsKey("pgflow.worker_id");
         });
         assertThat(tasks).extracting(t -> t.attributes().get("pgflow.step")).containsExactlyInAnyOrder("full_name", "greeting");
+    }
+
+    @Test
+    void theOpenApiDocumentPassesAStrictValidatorInYamlAndJson() throws Exception {
+        io.pgflowee.it.support.OpenApiChecks.validate(api.uri("openapi"));
+    }
+
+    @Test
+    void aClientGeneratedFromTheDocumentSignsInStartsReadsAndLists() throws Exception {
+        java.nio.file.Path dir = MicroProcess.TARGET.resolve("generated-client");
+        String base = api.uri("").toString().replaceAll("/$", "");
+        String key = "generated-" + java.util.UUID.randomUUID();
+        java.util.function.Function<String[], String> client = io.pgflowee.it.support.OpenApiChecks.generatedClient(
+                api.uri("openapi").toString(), dir);
+        List<String> lines = client.apply(new String[] {base, "it-operator", "it-operator-secret", key}).lines().toList();
+        assertThat(lines.get(0)).matches("started greet_user (started|completed)");
+        // the API server runs no workers: the run completes on the other one
+        assertThat(lines.subList(1, 3)).containsExactly("read completed {greeting=Hello, Gen Erated!}", "listed 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.apply(new String[] {base, "it-operator", "wrong", key + "-2"}))
+                .isInstanceOf(IllegalStateException.class).cause().hasFieldOrPropertyWithValue("code", 401);
     }
 
     private static Optional<Received> parentOf(Received span, List<Received> spans) {
