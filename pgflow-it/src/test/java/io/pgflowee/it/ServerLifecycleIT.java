@@ -84,7 +84,10 @@ class ServerLifecycleIT {
         System.out.println("ServerLifecycleIT: the handed-back task completed on b " + sinceSignalMs + " ms after SIGTERM to a (grace 3 s), "
                 + takenAfterMs + " ms after a's process ended");
         assertThat(takenAfterMs).as("completed by b, relative to a's exit (ms)").isLessThan(2000);
-        assertThat(sinceSignalMs).as("completed by b after the 3 s grace, not after the 605 s lease").isBetween(3000L, 5000L);
+        // after the 3 s grace and long before the 605 s lease; the time in between is a's shutdown (Payara's hooks, the
+        // interrupt, release_tasks) and b's claim: 5.2 s on this machine type on a slow day (2026-12-03, also at 72c230c),
+        // which the former bound of 5 s failed without anything having changed
+        assertThat(sinceSignalMs).as("completed by b after the 3 s grace, not after the 605 s lease").isBetween(3000L, 30_000L);
     }
 
     @Test
