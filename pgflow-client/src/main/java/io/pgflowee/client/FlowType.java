@@ -4,6 +4,7 @@ import io.pgflowee.api.flow.FlowDefinitionException;
 import io.pgflowee.api.flow.TypedFlow;
 
 import java.lang.reflect.Type;
+import java.util.UUID;
 
 /**
  * What a {@link TypedFlow} class tells a client: its slug and the Java types of its input and of
@@ -35,6 +36,18 @@ public record FlowType(String slug, Type inputType, Type outputType) {
      *                                  concrete types and a public no-argument constructor, or its
      *                                  {@code flow()} cannot be built
      */
+    /**
+     * Refuses a run of another flow than this one: {@code find(runId, Flow.class)} with the wrong class.
+     *
+     * @throws RefusedException INVALID, naming the run's flow, this flow and {@code definition}
+     */
+    public void requireRunOf(UUID runId, String runFlowSlug, Class<?> definition) {
+        if (!runFlowSlug.equals(slug)) {
+            throw new RefusedException(RefusedException.Kind.INVALID, "Another flow's run", "run " + runId + " is a run of flow '"
+                    + runFlowSlug + "', not of '" + slug + "' (" + definition.getName() + ")");
+        }
+    }
+
     public static FlowType of(Class<?> definition) {
         if (definition == null) {
             throw new IllegalArgumentException("the flow class is null");

@@ -190,11 +190,7 @@ public final class RemotePgflow implements Pgflow {
     @Override
     public <O> RunHandle<O> find(UUID runId, Class<? extends TypedFlow<?, O>> flow) {
         FlowType type = FlowType.of(flow);
-        RunStatus status = status(runId);
-        if (!status.flowSlug().equals(type.slug())) {
-            throw new RefusedException(RefusedException.Kind.INVALID, "Another flow's run", "run " + runId + " is a run of flow '"
-                    + status.flowSlug() + "', not of '" + type.slug() + "' (" + flow.getName() + ")");
-        }
+        type.requireRunOf(runId, status(runId).flowSlug(), flow);
         return new RemoteRunHandle<>(this, runId, type.slug(), type.outputType(), false);
     }
 

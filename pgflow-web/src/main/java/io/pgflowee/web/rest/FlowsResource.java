@@ -379,7 +379,7 @@ public class FlowsResource {
         } catch (IllegalArgumentException e) {
             return Problems.problem(422, "Input rejected", e.getMessage(), instance, null);
         }
-        io.pgflowee.engine.tracing.RunTracing.Start span = tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
+        io.pgflowee.engine.tracing.RunTracing.Start span = traceStart(slug);
         StartedRun started;
         try {
             started = engine.startFlow(slug, body, runId, idempotencyKey, keys);
@@ -399,6 +399,11 @@ public class FlowsResource {
             answer.header("Preference-Applied", "return=minimal");
         }
         return answer.entity(run).build();
+    }
+
+    /** The span of a start ({@link io.pgflowee.engine.tracing.RunTracing}; none without tracing, as in the REST tests). */
+    private io.pgflowee.engine.tracing.RunTracing.Start traceStart(String slug) {
+        return tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
     }
 
     /** The header naming a started run's concurrency key. */
@@ -523,7 +528,7 @@ public class FlowsResource {
                 return Problems.problem(422, "Input rejected", "item " + (i + 1) + ": " + e.getMessage(), instance, null);
             }
         }
-        io.pgflowee.engine.tracing.RunTracing.Start span = tracing == null ? io.pgflowee.engine.tracing.RunTracing.Start.NONE : tracing.start(slug);
+        io.pgflowee.engine.tracing.RunTracing.Start span = traceStart(slug);
         java.util.List<EngineOperations.StartedItem> started;
         try {
             started = engine.startFlows(slug, texts, keys, runKeys);
