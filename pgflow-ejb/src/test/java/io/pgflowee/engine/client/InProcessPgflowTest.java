@@ -3,8 +3,6 @@ package io.pgflowee.engine.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,13 +34,10 @@ import io.pgflowee.client.RunStatus;
 import io.pgflowee.client.StartOptions;
 import io.pgflowee.engine.control.EngineOperations;
 import io.pgflowee.engine.control.Signals;
-import io.pgflowee.engine.db.DatabaseSettings;
 import io.pgflowee.engine.events.RunEventHub;
 import io.pgflowee.engine.flows.FlowRegistry;
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;
-import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
-import jakarta.enterprise.concurrent.ManagedThreadFactory;
 
 /**
  * The engine's typed client without a server: {@link InProcessPgflow} on embedded PostgreSQL 17
@@ -111,8 +105,7 @@ class InProcessPgflowTest {
         db.exec("select pgflow.add_step('client_totals', 'doubled')");
         scheduler = new ScheduledThreadPoolExecutor(1);
         executor = Executors.newCachedThreadPool();
-        hub = new RunEventHub();
-        setHub(hub, dataSource, scheduler);
+        hub = io.pgflowee.engine.events.PlainHubs.on(dataSource, scheduler);
         FlowRegistry registry = FlowRegistry.of(new Totals().flow());
         pgflow = new InProcessPgflow(new EngineOperations(dataSource), registry, new Signals(dataSource, registry), hub, dataSource,
                 executor) {
@@ -125,10 +118,8 @@ class InProcessPgflowTest {
     }
 
     @AfterEach
-    void stop() throws ReflectiveOperationException {
-        java.lang.reflect.Method stop = RunEventHub.class.getDeclaredMethod("stop");
-        stop.setAccessible(true);
-        stop.invoke(hub);
+    void stop() {
+        io.pgflowee.engine.events.PlainHubs.stop(hub);
         scheduler.shutdownNow();
         executor.shutdownNow();
     }
@@ -334,51 +325,5 @@ class InProcessPgflowTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static void setHub(RunEventHub hub, DataSource dataSource, ScheduledExecutorService scheduler) {
-        try {
-            set(hub, "dataSource", dataSource);
-            set(hub, "scheduler", managed(ManagedScheduledExecutorService.class, scheduler));
-            set(hub, "threads", managed(ManagedThreadFactory.class, (java.util.concurrent.ThreadFactory) Thread::new));
-            set(hub, "database", new DatabaseSettings() {
-                @Override
-                public String url() {
-                    return PgflowDatabaseExtension.jdbcUrl();
-                }
-
-                @Override
-                public String user() {
-                    return "postgres";
-                }
-
-                @Override
-                public String password() {
-                    return "";
-                }
-            });
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void set(Object target, String field, Object value) throws ReflectiveOperationException {
-        java.lang.reflect.Field f = target.getClass().getDeclaredField(field);
-        f.setAccessible(true);
-        f.set(target, value);
-    }
-
-    private static <T> T managed(Class<T> type, Object plain) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
-            try {
-                Class<?> owner = plain instanceof ScheduledExecutorService ? ScheduledExecutorService.class
-                        : java.util.concurrent.ThreadFactory.class;
-                return owner.getMethod(method.getName(), method.getParameterTypes()).invoke(plain, args);
-            } catch (NoSuchMethodException e) {
-                throw new UnsupportedOperationException(method + " is not needed by RunEventHub", e);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }));
     }
 }

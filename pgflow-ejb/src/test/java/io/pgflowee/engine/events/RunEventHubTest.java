@@ -2,15 +2,12 @@ package io.pgflowee.engine.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -21,11 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.pgflowee.engine.db.DatabaseSettings;
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;
-import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
-import jakarta.enterprise.concurrent.ManagedThreadFactory;
 
 /**
  * The server's event pipe without a server: a real {@link RunEventHub} on embedded PostgreSQL 17,
@@ -46,26 +40,7 @@ class RunEventHubTest {
         PgflowDatabaseExtension.resetRuntimeData(dataSource);
         db = new Db(dataSource);
         scheduler = new ScheduledThreadPoolExecutor(1);
-        hub = new RunEventHub();
-        hub.dataSource = dataSource;
-        hub.scheduler = managed(ManagedScheduledExecutorService.class, scheduler);
-        hub.threads = managed(ManagedThreadFactory.class, (java.util.concurrent.ThreadFactory) Thread::new);
-        hub.database = new DatabaseSettings() {
-            @Override
-            public String url() {
-                return PgflowDatabaseExtension.jdbcUrl();
-            }
-
-            @Override
-            public String user() {
-                return "postgres";
-            }
-
-            @Override
-            public String password() {
-                return "";
-            }
-        };
+        hub = PlainHubs.on(dataSource, scheduler);
         db.exec("select pgflow.create_flow('ev_chain', timeout => 60)");
         db.exec("select pgflow.add_step('ev_chain', 'first')");
         db.exec("select pgflow.add_step('ev_chain', 'second', ARRAY['first'])");
@@ -245,20 +220,5 @@ class RunEventHubTest {
 
     private static String describe(RunEvent e) {
         return (e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug()) + (e.childRunId() == null ? "" : "#" + e.taskIndex());
-    }
-
-    /** A Jakarta Concurrency interface answered by a plain Java object with the same methods (the managed extras are not used). */
-    private static <T> T managed(Class<T> type, Object plain) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
-            try {
-                Class<?> owner = plain instanceof ScheduledExecutorService ? ScheduledExecutorService.class
-                        : java.util.concurrent.ThreadFactory.class;
-                return owner.getMethod(method.getName(), method.getParameterTypes()).invoke(plain, args);
-            } catch (NoSuchMethodException e) {
-                throw new UnsupportedOperationException(method + " is not needed by RunEventHub", e);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }));
     }
 }
