@@ -9,8 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,7 +27,6 @@ import io.pgflowee.api.flow.Flow;
 import io.pgflowee.api.flow.TypedFlow;
 import io.pgflowee.client.PgflowException;
 import io.pgflowee.client.RefusedException;
-import io.pgflowee.client.RunEvent;
 import io.pgflowee.client.RunFailedException;
 import io.pgflowee.client.RunHandle;
 
@@ -154,30 +151,7 @@ class RemotePgflowTest {
         requests.clear();
         headers.clear();
 
-        List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        handle.events().subscribe(new java.util.concurrent.Flow.Subscriber<RunEvent>() {
-            @Override
-            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(RunEvent e) {
-                seen.add(e.type() + " " + e.id() + " " + e.at());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
-        });
-        done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        List<String> seen = io.pgflowee.client.testing.RunEvents.of(handle, Duration.ofSeconds(10), e -> e.type() + " " + e.id() + " " + e.at());
 
         assertThat(seen).containsExactly("run:started " + started + " 2026-12-03T10:00:00Z",
                 "run:completed " + completed + " 2026-12-03T10:00:01Z");

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -26,7 +23,6 @@ import io.pgflowee.api.flow.TypedFlow;
 import io.pgflowee.client.AwaitTimeoutException;
 import io.pgflowee.client.RefusedException;
 import io.pgflowee.client.RunCancelledException;
-import io.pgflowee.client.RunEvent;
 import io.pgflowee.client.RunFailedException;
 import io.pgflowee.client.RunHandle;
 import io.pgflowee.client.RunState;
@@ -242,32 +238,13 @@ class InProcessPgflowTest {
     void eventsArriveInOrderFromTheStartAndCompleteAfterTheRunEnds() throws Exception {
         RunHandle<Totals.Output> run = pgflow.start(Totals.class, new Totals.Input("Fay", 6));
         complete(run.runId(), "label", "\"Fay!\"");
-        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        run.events().subscribe(new Flow.Subscriber<RunEvent>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(RunEvent e) {
-                seen.add(e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
+        // the last step completes while the events are followed
+        CompletableFuture<Void> last = CompletableFuture.runAsync(() -> {
+            sleep(500);
+            complete(run.runId(), "doubled", "12");
         });
-        sleep(500);
-        complete(run.runId(), "doubled", "12");
-        done.get(10, TimeUnit.SECONDS);
+        List<String> seen = io.pgflowee.client.testing.RunEvents.of(run, Duration.ofSeconds(10));
+        last.join();
         assertThat(seen).as("same-time events in the engine's order: by step slug").containsExactly("run:started", "step:started doubled", "step:started label", "step:completed label",
                 "step:completed doubled", "run:completed");
         assertThat(hub.watchCount()).isZero();

@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
 
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.junit.jupiter.api.Test;
@@ -20,7 +16,6 @@ import io.pgflowee.client.AccessDeniedException;
 import io.pgflowee.client.Pgflow;
 import io.pgflowee.client.RefusedException;
 import io.pgflowee.client.RunCancelledException;
-import io.pgflowee.client.RunEvent;
 import io.pgflowee.client.RunFailedException;
 import io.pgflowee.client.RunHandle;
 import io.pgflowee.client.RunState;
@@ -146,7 +141,7 @@ public class ClientIT extends OnSharedServer {
 
         RunHandle<GreetUser.Output> found = remote.find(batch.get(0).runId(), GreetUser.class);
         assertThat(found.await(Duration.ofSeconds(5)).greeting()).isEqualTo("Hello, Bo One!");
-        assertThat(events(found)).containsExactly("run:started", "step:started full_name", "step:completed full_name",
+        assertThat(io.pgflowee.client.testing.RunEvents.of(found, Duration.ofSeconds(60))).containsExactly("run:started", "step:started full_name", "step:completed full_name",
                 "step:started greeting", "step:completed greeting", "run:completed");
     }
 
@@ -211,34 +206,5 @@ public class ClientIT extends OnSharedServer {
     /** The remote client signed in as {@code user} (password {@code <user>-secret}). */
     private Pgflow remote(String user) {
         return RemotePgflow.builder(URI.create(root())).basicAuth(user, user + "-secret").build();
-    }
-
-    /** The run's events from its start to its end, as "type step". */
-    private static List<String> events(RunHandle<?> run) throws Exception {
-        List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        run.events().subscribe(new Flow.Subscriber<RunEvent>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(RunEvent e) {
-                seen.add(e.stepSlug() == null ? e.type() : e.type() + " " + e.stepSlug());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
-        });
-        done.get(60, TimeUnit.SECONDS);
-        return seen;
     }
 }
