@@ -80,4 +80,82 @@ class RunTracesTest extends SqlEngineTest {
                 .contains("traceparent NULL is not a W3C trace context");
         assertThat(db.<Long>one("select count(*) from pgflow_internal.run_traces")).isZero();
     }
+    @Test
+    void anAttemptGetsItsRunsContextAndTheEarlierAttemptsItLinksToOldestFirst() {
+        UUID run = start("tr", "{}");
+        UUID untraced = start("tr", "{}");
+        db.exec("select pgflow.set_run_trace(array[?::uuid], ?, 'k=v')", run, PARENT);
+        String one = "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01";
+        String two = "00-4bf92f3577b34da6a3ce929d0e0e4736-2222222222222222-01";
+
+        assertThat(db.rows("select traceparent, tracestate, earlier_attempts::text as earlier from pgflow.task_trace(?, 'a', 0, 1)", run))
+                .extracting(r -> r.get("traceparent") + " " + r.get("tracestate") + " " + r.get("earlier"))
+                .containsExactly(PARENT + " k=v {}");
+        assertThat(db.<Boolean>one("select pgflow.set_task_trace(?, 'a', 0, 2, ?)", run, two)).isTrue();
+        assertThat(db.<Boolean>one("select pgflow.set_task_trace(?, 'a', 0, 1, ?)", run, one)).isTrue();
+        assertThat(db.<Boolean>one("select pgflow.set_task_trace(?, 'a', 0, 1, ?)", run, two)).as("the first record stays").isFalse();
+        assertThat(db.<Boolean>one("select pgflow.set_task_trace(gen_random_uuid(), 'a', 0, 1, ?)", one)).as("no such run").isFalse();
+        assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 0, 3)", run)).isEqualTo("{" + one + "," + two + "}");
+        assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 0, 2)", run)).isEqualTo("{" + one + "}");
+        assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 1, 2)", run)).as("another task").isEqualTo("{}");
+        assertThat(db.<Long>one("select count(*) from pgflow.task_trace(?, 'a', 0, 2)", untraced)).as("untraced run").isZero();
+        assertThat(db.<Long>one("select count(*) from pgflow.task_trace(gen_random_uuid(), 'a', 0, 1)")).isZero();
+        assertThat(db.error("select pgflow.set_task_trace(?, 'a', 0, 1, 'nonsense')", run).getMessage())
+                .contains("traceparent 'nonsense' is not a W3C trace context");
+    }
+
+    @Test
+    void aChildRunNestsUnderItsParentsSubflowTaskAttemptAndKeepsThatContextAsItsOwn() {
+        UUID root = start("tr", "{}");
+        UUID child = start("tr", "{}");
+        UUID orphan = start("tr", "{}");
+        db.exec("update pgflow.runs set parent_run_id = ?, parent_step_slug = 'a', parent_task_index = 0, root_run_id = ? where run_id = ?",
+                root, root, child);
+        db.exec("update pgflow.runs set parent_run_id = ?, parent_step_slug = 'a', parent_task_index = 1, root_run_id = ? where run_id = ?",
+                root, root, orphan);
+        db.exec("select pgflow.set_run_trace(array[?::uuid], ?, 'k=v')", root, PARENT);
+        String first = "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01";
+        String latest = "00-4bf92f3577b34da6a3ce929d0e0e4736-3333333333333333-01";
+        db.exec("select pgflow.set_task_trace(?, 'a', 0, 1, ?)", root, first);
+        db.exec("select pgflow.set_task_trace(?, 'a', 0, 3, ?)", root, latest);
+
+        assertThat(db.rows("select traceparent, tracestate from pgflow.task_trace(?, 'a', 0, 1)", child))
+                .extracting(r -> r.get("traceparent") + " " + r.get("tracestate")).containsExactly(latest + " k=v");
+        assertThat(db.<String>one("select traceparent from pgflow_internal.run_traces where run_id = ?", child)).as("kept as its own")
+                .isEqualTo(latest);
+        assertThat(db.<String>one("select traceparent from pgflow.task_trace(?, 'a', 0, 1)", orphan))
+                .as("no attempt of its parent task recorded: the family root's").isEqualTo(PARENT);
+    }
+
+    @Test
+    void endedTracedRunsAreHandedOutOnceWithWhatTheirSpanNeeds() {
+        db.exec("select pgflow.create_flow('tf', 1)");
+        db.exec("select pgflow.add_step('tf', 'only')");
+        UUID done = start("tr", "{}");
+        UUID broken = start("tf", "{}");
+        UUID stopped = start("tr", "{}");
+        UUID open = start("tr", "{}");
+        UUID untraced = start("tr", "{}");
+        db.exec("select pgflow.set_run_trace(array[?::uuid, ?::uuid, ?::uuid, ?::uuid], ?)", done, broken, stopped, open, PARENT);
+        claim("tr", 10);
+        claim("tf", 10);
+        complete(done, "a", 0, "1");
+        complete(untraced, "a", 0, "1");
+        fail(broken, "only", 0, "card declined");
+        cancel(stopped, "no longer wanted");
+
+        List<Map<String, Object>> ended = db.rows("select * from pgflow.end_run_traces(10)");
+        assertThat(ended).extracting(r -> r.get("run_id") + " " + r.get("flow_slug") + " " + r.get("status") + " " + r.get("traceparent")
+                + " " + r.get("error_message")).containsExactlyInAnyOrder(done + " tr completed " + PARENT + " null",
+                broken + " tf failed " + PARENT + " card declined", stopped + " tr cancelled " + PARENT + " null");
+        assertThat(ended).allSatisfy(r -> assertThat(((java.sql.Timestamp) r.get("ended_at")).toInstant())
+                .isAfterOrEqualTo(((java.sql.Timestamp) r.get("started_at")).toInstant()));
+        assertThat(db.<java.sql.Timestamp>one("select ended_at from pgflow_internal.run_traces where run_id = ?", done))
+                .isEqualTo(db.<java.sql.Timestamp>one("select completed_at from pgflow.runs where run_id = ?", done));
+        assertThat(db.<Long>one("select count(*) from pgflow.end_run_traces(10)")).as("handed out once").isZero();
+        assertThat(db.<java.sql.Timestamp>one("select ended_at from pgflow_internal.run_traces where run_id = ?", open)).isNull();
+
+        complete(open, "a", 0, "1");
+        assertThat(db.rows("select run_id from pgflow.end_run_traces(1)")).extracting(r -> r.get("run_id")).containsExactly(open);
+    }
 }
