@@ -140,13 +140,14 @@ class IntegrationIT {
         // parent is the caller's), which the API server exports when the request has ended
         while (System.nanoTime() < deadline && (!"completed".equals(sql("select status from pgflow.runs where run_id = '" + run + "'"))
                 || SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.task")).count() < 2
-                || SPANS.stream().noneMatch(s -> s.traceId().equals(trace) && s.parentSpanId().equals(callerSpan)))) {
+                || SPANS.stream().noneMatch(s -> s.traceId().equals(trace) && s.parentSpanId().equals(callerSpan))
+                || SPANS.stream().noneMatch(s -> s.traceId().equals(trace) && s.name().equals("pgflow.run greet_user")))) {
             Thread.sleep(200);
         }
         assertThat(sql("select status from pgflow.runs where run_id = '" + run + "'")).isEqualTo("completed");
         List<Received> spans = SPANS.stream().filter(s -> s.traceId().equals(trace)).toList();
 
-        Received start = spans.stream().filter(s -> s.name().equals("pgflow.run greet_user")).findFirst().orElseThrow(
+        Received start = spans.stream().filter(s -> s.name().equals("pgflow.start greet_user")).findFirst().orElseThrow(
                 () -> new AssertionError("no start span in " + spans));
         assertThat(start.service()).isEqualTo("pgflow-api");
         assertThat(start.kind()).isEqualTo("SPAN_KIND_PRODUCER");
@@ -173,6 +174,15 @@ class IntegrationIT {
                     .containsKey("pgflow.worker_id");
         });
         assertThat(tasks).extracting(t -> t.attributes().get("pgflow.step")).containsExactlyInAnyOrder("full_name", "greeting");
+        // the run's own span, made by one of the servers once the run has ended, from its start to its end
+        List<Received> runSpans = spans.stream().filter(s -> s.name().equals("pgflow.run greet_user")).toList();
+        assertThat(runSpans).hasSize(1);
+        Received whole = runSpans.get(0);
+        assertThat(whole.parentSpanId()).isEqualTo(start.spanId());
+        assertThat(whole.kind()).isEqualTo("SPAN_KIND_INTERNAL");
+        assertThat(whole.attributes()).containsEntry("pgflow.flow", "greet_user").containsEntry("pgflow.run_id", run)
+                .containsEntry("pgflow.status", "completed");
+        assertThat(whole.service()).isIn("pgflow-api", "pgflow-worker");
     }
 
     @Test

@@ -4,12 +4,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,7 +20,9 @@ import javax.sql.DataSource;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -29,7 +34,9 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.pgflowee.engine.db.PgflowDataSource;
 import io.pgflowee.engine.worker.TaskSpans;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -66,6 +73,12 @@ public class RunTracing {
     static final AttributeKey<String> WORKER_ID = AttributeKey.stringKey("pgflow.worker_id");
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("pgflow.outcome");
     static final AttributeKey<Long> RUNS = AttributeKey.longKey("pgflow.runs");
+    static final AttributeKey<String> STATUS = AttributeKey.stringKey("pgflow.status");
+    static final AttributeKey<String> PARENT_RUN_ID = AttributeKey.stringKey("pgflow.parent_run_id");
+    static final Attributes LINK_TO_EARLIER_ATTEMPT = Attributes.of(AttributeKey.stringKey("pgflow.link"), "earlier_attempt");
+    /** Ended runs taken per call of end_run_traces, and how often each server asks. */
+    static final int END_BATCH = 200;
+    static final int END_EVERY_SECONDS = 2;
     /** Run contexts kept per server before the cache starts over (a task reads its run's once). */
     static final int CACHE = 10_000;
 
@@ -79,7 +92,12 @@ public class RunTracing {
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
 
+    @Resource
+    ManagedScheduledExecutorService scheduler;
+
     private volatile Tracer tracer;
+    private volatile boolean sweepFailing;
+    private ScheduledFuture<?> runSpans;
     private final Map<UUID, Optional<Context>> runContexts = new ConcurrentHashMap<>();
 
     public RunTracing() {
@@ -95,7 +113,26 @@ public class RunTracing {
     void init() {
         if (!disabled && telemetry != null && telemetry.isResolvable()) {
             tracer = telemetry.get().getTracer(SCOPE);
-            LOG.info("PGFLOW-059 tracing is on: runs keep their starter's trace context and every task attempt is a span");
+            if (scheduler != null) {
+                runSpans = scheduler.scheduleWithFixedDelay(this::endRunSpansQuietly, END_EVERY_SECONDS, END_EVERY_SECONDS, TimeUnit.SECONDS);
+            }
+            LOG.info("PGFLOW-059 tracing is on: runs keep their starter's trace context, every task attempt is a span, and"
+                    + " every run a span when it ends");
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (runSpans != null) {
+            runSpans.cancel(false);
+        }
+    }
+
+    private void endRunSpansQuietly() {
+        try {
+            endRunSpans();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "PGFLOW-068 the spans of ended runs could not be made", e);
         }
     }
 
@@ -128,7 +165,7 @@ public class RunTracing {
         if (t == null) {
             return Start.NONE;
         }
-        Span span = t.spanBuilder("pgflow.run " + flowSlug).setSpanKind(SpanKind.PRODUCER).setAttribute(FLOW, flowSlug).startSpan();
+        Span span = t.spanBuilder("pgflow.start " + flowSlug).setSpanKind(SpanKind.PRODUCER).setAttribute(FLOW, flowSlug).startSpan();
         return new Start() {
             @Override
             public void started(List<UUID> runIds) {
@@ -174,16 +211,27 @@ public class RunTracing {
         if (t == null) {
             return TaskSpans.OFF;
         }
-        return (flowSlug, runId, stepSlug, taskIndex, attempt, workerId) -> {
-            Span span = t.spanBuilder("pgflow.task " + flowSlug + "/" + stepSlug).setSpanKind(SpanKind.CONSUMER)
-                    .setParent(runContext(runId)).setAttribute(FLOW, flowSlug).setAttribute(RUN_ID, runId.toString())
-                    .setAttribute(STEP, stepSlug).setAttribute(TASK_INDEX, (long) taskIndex).setAttribute(ATTEMPT, (long) attempt)
-                    .setAttribute(WORKER_ID, workerId == null ? "" : workerId.toString()).startSpan();
+        return (flowSlug, runId, stepSlug, taskIndex, attempt, workerId, subflow) -> {
+            TaskTrace trace = attempt > 1 ? readTaskTrace(runId, stepSlug, taskIndex, attempt) : null;
+            SpanBuilder builder = t.spanBuilder("pgflow.task " + flowSlug + "/" + stepSlug).setSpanKind(SpanKind.CONSUMER)
+                    .setParent(trace != null ? trace.context() : runContext(runId, stepSlug, taskIndex)).setAttribute(FLOW, flowSlug)
+                    .setAttribute(RUN_ID, runId.toString()).setAttribute(STEP, stepSlug).setAttribute(TASK_INDEX, (long) taskIndex)
+                    .setAttribute(ATTEMPT, (long) attempt).setAttribute(WORKER_ID, workerId == null ? "" : workerId.toString());
+            if (trace != null) {
+                for (SpanContext earlier : trace.earlierAttempts()) {
+                    builder.addLink(earlier, LINK_TO_EARLIER_ATTEMPT);
+                }
+            }
+            Span span = builder.startSpan();
             Scope scope = span.makeCurrent();
             return new TaskSpans.Active() {
                 @Override
                 public void outcome(String outcome, Throwable error) {
                     span.setAttribute(OUTCOME, outcome);
+                    if (outcome.equals("failed") || outcome.equals("timed_out") || (subflow && outcome.equals("completed"))) {
+                        // the next attempt links to this one; a child run nests under this one
+                        recordAttempt(runId, stepSlug, taskIndex, attempt, span.getSpanContext());
+                    }
                     if (error != null) {
                         span.recordException(error);
                     }
@@ -207,39 +255,139 @@ public class RunTracing {
     }
 
     /** The run's recorded context (read once per run and server), or the root: a run started untraced. */
-    Context runContext(UUID runId) {
+    Context runContext(UUID runId, String stepSlug, int taskIndex) {
         Optional<Context> known = runContexts.get(runId);
         if (known == null) {
-            known = readContext(runId);
-            if (runContexts.size() >= CACHE) {
-                runContexts.clear();
-            }
-            runContexts.put(runId, known);
+            TaskTrace trace = readTaskTrace(runId, stepSlug, taskIndex, 1);
+            known = trace == null ? Optional.empty() : Optional.of(trace.context());
         }
         return known.orElse(Context.root());
     }
 
-    private Optional<Context> readContext(UUID runId) {
+    /** The context of a task attempt's span: its run's and the earlier attempts it links to. */
+    record TaskTrace(Context context, List<SpanContext> earlierAttempts) {
+    }
+
+    /** {@code pgflow.task_trace}: null for an untraced run (or when it cannot be read); remembers the run's context. */
+    private TaskTrace readTaskTrace(UUID runId, String stepSlug, int taskIndex, int attempt) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT traceparent, tracestate FROM pgflow.run_traceparents(ARRAY[?::uuid])")) {
+                "SELECT traceparent, tracestate, earlier_attempts FROM pgflow.task_trace(?, ?, ?, ?)")) {
             ps.setObject(1, runId);
+            ps.setString(2, stepSlug);
+            ps.setInt(3, taskIndex);
+            ps.setInt(4, attempt);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
+                Optional<Context> context = rs.next() ? Optional.ofNullable(contextOf(rs.getString(1), rs.getString(2))) : Optional.empty();
+                remember(runId, context);
+                if (context.isEmpty()) {
+                    return null;
                 }
-                Map<String, String> carrier = new HashMap<>();
-                carrier.put("traceparent", rs.getString(1));
-                if (rs.getString(2) != null) {
-                    carrier.put("tracestate", rs.getString(2));
+                List<SpanContext> earlier = new ArrayList<>();
+                for (String traceparent : (String[]) rs.getArray(3).getArray()) {
+                    Context attemptContext = contextOf(traceparent, null);
+                    if (attemptContext != null) {
+                        earlier.add(Span.fromContext(attemptContext).getSpanContext());
+                    }
                 }
-                Context context = W3CTraceContextPropagator.getInstance().extract(Context.root(), carrier, MAP_GETTER);
-                SpanContext parent = Span.fromContext(context).getSpanContext();
-                return parent.isValid() ? Optional.of(context) : Optional.empty();
+                return new TaskTrace(context.get(), earlier);
             }
         } catch (SQLException e) {
             LOG.fine(() -> "the trace context of run " + runId + " could not be read: " + e.getMessage());
-            return Optional.empty();
+            return null;
         }
+    }
+
+    private void remember(UUID runId, Optional<Context> context) {
+        if (runContexts.size() >= CACHE) {
+            runContexts.clear();
+        }
+        runContexts.put(runId, context);
+    }
+
+    /** A remote parent from a W3C traceparent (and tracestate), or null when it is not valid. */
+    static Context contextOf(String traceparent, String tracestate) {
+        if (traceparent == null) {
+            return null;
+        }
+        Map<String, String> carrier = new HashMap<>();
+        carrier.put("traceparent", traceparent);
+        if (tracestate != null) {
+            carrier.put("tracestate", tracestate);
+        }
+        Context context = W3CTraceContextPropagator.getInstance().extract(Context.root(), carrier, MAP_GETTER);
+        return Span.fromContext(context).getSpanContext().isValid() ? context : null;
+    }
+
+    static String traceparentOf(SpanContext span) {
+        return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex();
+    }
+
+    private void recordAttempt(UUID runId, String stepSlug, int taskIndex, int attempt, SpanContext span) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT pgflow.set_task_trace(?, ?, ?, ?, ?)")) {
+            ps.setObject(1, runId);
+            ps.setString(2, stepSlug);
+            ps.setInt(3, taskIndex);
+            ps.setInt(4, attempt);
+            ps.setString(5, traceparentOf(span));
+            ps.execute();
+        } catch (SQLException e) {
+            LOG.fine(() -> "the trace context of attempt " + attempt + " of " + stepSlug + "[" + taskIndex + "] of run " + runId
+                    + " could not be recorded: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Makes the span {@code pgflow.run <flow>} of each traced run that ended since the last call
+     * ({@code pgflow.end_run_traces}: each run is handed to one server): from the run's start to its
+     * end, a child of the context the run was started in (a child run's: its parent's subflow task),
+     * attributes flow, run id, status, status ERROR with the first error for a failed run.
+     *
+     * @return how many spans were made
+     */
+    public int endRunSpans() {
+        Tracer t = tracer;
+        if (t == null) {
+            return 0;
+        }
+        int made = 0;
+        int batch;
+        do {
+            batch = 0;
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT run_id, flow_slug, status, traceparent, tracestate, started_at, ended_at, parent_run_id, error_message"
+                            + " FROM pgflow.end_run_traces(?)")) {
+                ps.setInt(1, END_BATCH);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        batch++;
+                        Context parent = contextOf(rs.getString(4), rs.getString(5));
+                        SpanBuilder builder = t.spanBuilder("pgflow.run " + rs.getString(2)).setSpanKind(SpanKind.INTERNAL)
+                                .setParent(parent == null ? Context.root() : parent)
+                                .setStartTimestamp(rs.getTimestamp(6).toInstant()).setAttribute(FLOW, rs.getString(2))
+                                .setAttribute(RUN_ID, rs.getString(1)).setAttribute(STATUS, rs.getString(3));
+                        if (rs.getString(8) != null) {
+                            builder.setAttribute(PARENT_RUN_ID, rs.getString(8));
+                        }
+                        Span span = builder.startSpan();
+                        if ("failed".equals(rs.getString(3))) {
+                            String error = rs.getString(9);
+                            span.setStatus(StatusCode.ERROR, error == null ? "failed" : error.lines().findFirst().orElse(error));
+                        }
+                        span.end(rs.getTimestamp(7).toInstant());
+                        made++;
+                    }
+                }
+                sweepFailing = false;
+            } catch (SQLException e) {
+                if (!sweepFailing) {
+                    sweepFailing = true;
+                    LOG.warning("PGFLOW-068 the spans of ended runs could not be made (" + e.getMessage()
+                            + "): tried again every " + END_EVERY_SECONDS + " s");
+                }
+                return made;
+            }
+        } while (batch == END_BATCH);
+        return made;
     }
 
     private static final TextMapGetter<Map<String, String>> MAP_GETTER = new TextMapGetter<>() {

@@ -76,7 +76,14 @@ final class TaskExecution {
         RunningHandler handler = new RunningHandler(TimeUnit.SECONDS.toNanos(task.timeoutSeconds()));
         AtomicBoolean timedOut = handler.timedOut();
         running.put(task, handler);
-        TaskSpans.Active span = spans.start(flow.slug(), task.runId(), task.stepSlug(), task.taskIndex(), task.attempt(), workerId);
+        TaskSpans taskSpans = spans;
+        TaskSpans.Active span = taskSpans == TaskSpans.OFF ? TaskSpans.Active.NONE
+                : taskSpans.start(flow.slug(), task.runId(), task.stepSlug(), task.taskIndex(), task.attempt(), workerId,
+                        flow.steps().stream().anyMatch(s -> s.slug().equals(task.stepSlug()) && s.subflowSlug() != null));
+        Thread thread = Thread.currentThread();
+        String threadName = thread.getName();
+        // the log lines the handler writes name its task: Payara's formats (and most others) print the thread's name
+        thread.setName(threadName(task, span.traceId()));
         try {
             Step<?> step = flow.stepNamed(task.stepSlug());
             TaskContext context = new Context(task, deadline, timedOut, handler.runCancelled());
@@ -127,6 +134,7 @@ final class TaskExecution {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "PGFLOW-046 task " + describe(task) + " could not run; its lease will return it", e);
         } finally {
+            thread.setName(threadName);
             span.close();
             running.remove(task);
             handler.finish(); // before the thread returns to the pool: no later interrupt reaches the next task
@@ -219,6 +227,12 @@ final class TaskExecution {
             }
         }
         return base + ")";
+    }
+
+    /** The handler thread's name while it runs {@code task}: {@code pgflow <flow>/<step>[<index>] run <id> attempt <n>[ trace <id>]}. */
+    String threadName(Task task, String traceId) {
+        return "pgflow " + flow.slug() + "/" + task.stepSlug() + "[" + task.taskIndex() + "] run " + task.runId() + " attempt " + task.attempt()
+                + (traceId == null ? "" : " trace " + traceId);
     }
 
     /** What a handler sees of its task. */

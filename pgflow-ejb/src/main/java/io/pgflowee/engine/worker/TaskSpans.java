@@ -9,10 +9,13 @@ import java.util.UUID;
 public interface TaskSpans {
 
     /** No spans. */
-    TaskSpans OFF = (flowSlug, runId, stepSlug, taskIndex, attempt, workerId) -> Active.NONE;
+    TaskSpans OFF = (flowSlug, runId, stepSlug, taskIndex, attempt, workerId, subflow) -> Active.NONE;
 
-    /** Starts the span of one attempt and makes it current on the calling thread (the handler's). */
-    Active start(String flowSlug, UUID runId, String stepSlug, int taskIndex, int attempt, UUID workerId);
+    /**
+     * Starts the span of one attempt and makes it current on the calling thread (the handler's);
+     * {@code subflow}: the step's task starts a child run (whose spans nest under this one).
+     */
+    Active start(String flowSlug, UUID runId, String stepSlug, int taskIndex, int attempt, UUID workerId, boolean subflow);
 
     /** A started span; closing it ends it and restores the thread's context. */
     interface Active extends AutoCloseable {

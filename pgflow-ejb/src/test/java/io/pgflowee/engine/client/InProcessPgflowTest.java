@@ -270,8 +270,8 @@ class InProcessPgflowTest {
             assertThat(db.rows("select substr(traceparent, 4, 32) as trace from pgflow_internal.run_traces where run_id in (?, ?, ?)",
                     run.runId(), batch.get(0).runId(), batch.get(1).runId())).extracting(r -> r.get("trace")).containsExactly(trace, trace, trace);
             assertThat(spans.getFinishedSpanItems()).extracting(s -> s.getName() + " " + s.getParentSpanId())
-                    .containsExactly("pgflow.run client_totals " + caller.getSpanContext().getSpanId(),
-                            "pgflow.run client_totals " + caller.getSpanContext().getSpanId(), "signup 0000000000000000");
+                    .containsExactly("pgflow.start client_totals " + caller.getSpanContext().getSpanId(),
+                            "pgflow.start client_totals " + caller.getSpanContext().getSpanId(), "signup 0000000000000000");
         }
     }
 

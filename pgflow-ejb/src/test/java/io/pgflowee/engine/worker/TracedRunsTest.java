@@ -56,6 +56,8 @@ class TracedRunsTest {
     private OpenTelemetrySdk sdk;
     private RunTracing tracing;
     private FlowWorker worker;
+    private FlowWorker second;
+    private final java.util.Map<String, String> threadNames = new java.util.concurrent.ConcurrentHashMap<>();
     private ExecutorService handlers;
     private ScheduledExecutorService scheduler;
     private final AtomicInteger attempts = new AtomicInteger();
@@ -75,6 +77,9 @@ class TracedRunsTest {
         if (worker != null) {
             worker.stop();
         }
+        if (second != null) {
+            second.stop();
+        }
         if (handlers != null) {
             handlers.shutdownNow();
             scheduler.shutdownNow();
@@ -84,8 +89,12 @@ class TracedRunsTest {
 
     private Flow<?> flow() {
         Flow<Object> flow = Flow.define("traced", Object.class).maxAttempts(2).baseDelay(1);
-        var first = flow.step("first", String.class).run(in -> "one");
+        var first = flow.step("first", String.class).run(in -> {
+            threadNames.put("first", Thread.currentThread().getName());
+            return "one";
+        });
         flow.step("second", String.class).after(first).run(one -> {
+            threadNames.put("second " + attempts.get(), Thread.currentThread().getName());
             if (attempts.incrementAndGet() == 1) {
                 throw new IllegalStateException("second fails once");
             }
@@ -94,22 +103,68 @@ class TracedRunsTest {
         return flow;
     }
 
-    private void startWorker(Flow<?> flow, TaskSpans taskSpans) throws Exception {
+    /** A child flow: its runs are started by the subflow step of {@link #parentFlow()}. */
+    public static class TracedChild implements io.pgflowee.api.flow.TypedFlow<TracedChild.Input, TracedChild.Output> {
+        public record Input(String name) {
+        }
+
+        public record Output(String hello) {
+        }
+
+        @Override
+        public Flow<Input> flow() {
+            Flow<Input> flow = Flow.define("traced_child", Input.class).maxAttempts(1);
+            flow.step("hello", String.class).run(in -> "hello " + in.name());
+            return flow;
+        }
+    }
+
+    private static Flow<?> parentFlow() {
+        Flow<Object> flow = Flow.define("traced_parent", Object.class);
+        flow.subflow("sub", TracedChild.class, (in, deps) -> new TracedChild.Input("child"));
+        return flow;
+    }
+
+    private FlowWorker startWorker(Flow<?> flow, TaskSpans taskSpans) throws Exception {
         try (Connection c = dataSource.getConnection()) {
             assertThat(FlowVerifier.verify(c, flow, true).state()).isIn(FlowStatus.State.COMPILED, FlowStatus.State.VERIFIED);
         }
-        handlers = Executors.newCachedThreadPool();
-        scheduler = Executors.newScheduledThreadPool(2);
-        worker = new FlowWorker(flow, dataSource, handlers, scheduler, SETTINGS, JsonCodec.create(), "traced-test");
-        worker.tracing(taskSpans);
-        worker.start();
+        if (handlers == null) {
+            handlers = Executors.newCachedThreadPool();
+            scheduler = Executors.newScheduledThreadPool(2);
+        }
+        FlowWorker started = new FlowWorker(flow, dataSource, handlers, scheduler, SETTINGS, JsonCodec.create(), "traced-test");
+        started.tracing(taskSpans);
+        started.start();
+        if (worker == null) {
+            worker = started;
+        } else {
+            second = started;
+        }
+        return started;
     }
 
     private UUID start(RunTracing with) {
-        RunTracing.Start span = with.start("traced");
-        UUID run = db.one("select run_id from pgflow.start_flow('traced', '{}'::jsonb)");
+        return start(with, "traced");
+    }
+
+    private UUID start(RunTracing with, String flowSlug) {
+        RunTracing.Start span = with.start(flowSlug);
+        UUID run = db.one("select run_id from pgflow.start_flow(?, '{}'::jsonb)", flowSlug);
         span.started(List.of(run));
         return run;
+    }
+
+    private List<SpanData> awaitSpans(int count) throws InterruptedException {
+        for (int i = 0; i < 200 && spans.getFinishedSpanItems().size() < count; i++) {
+            Thread.sleep(20);
+        }
+        return spans.getFinishedSpanItems();
+    }
+
+    private static SpanData named(List<SpanData> all, String name) {
+        return all.stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no span " + name
+                + " among " + all.stream().map(SpanData::getName).toList()));
     }
 
     private void awaitCompleted(UUID run) throws InterruptedException {
@@ -135,7 +190,7 @@ class TracedRunsTest {
         }
 
         List<SpanData> all = spans.getFinishedSpanItems();
-        SpanData started = all.stream().filter(s -> s.getName().equals("pgflow.run traced")).findFirst().orElseThrow();
+        SpanData started = named(all, "pgflow.start traced");
         assertThat(started.getKind()).isEqualTo(SpanKind.PRODUCER);
         assertThat(started.getParentSpanId()).isEqualTo(caller.getSpanContext().getSpanId());
         assertThat(started.getTraceId()).isEqualTo(caller.getSpanContext().getTraceId());
@@ -161,6 +216,80 @@ class TracedRunsTest {
         SpanData failed = tasks.get(1);
         assertThat(failed.getEvents()).extracting(e -> e.getName() + " " + e.getAttributes().get(AttributeKey.stringKey("exception.message")))
                 .containsExactly("exception second fails once");
+        // the retry links to the attempt it retries; the first attempts link to nothing
+        assertThat(tasks.get(2).getLinks()).extracting(l -> l.getSpanContext().getSpanId() + " "
+                + l.getAttributes().get(AttributeKey.stringKey("pgflow.link"))).containsExactly(failed.getSpanId() + " earlier_attempt");
+        assertThat(tasks.get(0).getLinks()).isEmpty();
+        assertThat(tasks.get(1).getLinks()).isEmpty();
+        // the handlers' threads are named after their task while they run (log lines show it), and given their name back
+        String trace = caller.getSpanContext().getTraceId();
+        assertThat(threadNames).containsOnlyKeys("first", "second 0", "second 1");
+        assertThat(threadNames.get("first")).isEqualTo("pgflow traced/first[0] run " + run + " attempt 1 trace " + trace);
+        assertThat(threadNames.get("second 1")).isEqualTo("pgflow traced/second[0] run " + run + " attempt 2 trace " + trace);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("pgflow traced/"));
+
+        // the run's own span, from its start to its end, made once by whichever server asks first
+        assertThat(tracing.endRunSpans()).isEqualTo(1);
+        assertThat(tracing.endRunSpans()).isZero();
+        SpanData whole = named(awaitSpans(6), "pgflow.run traced");
+        assertThat(whole.getKind()).isEqualTo(SpanKind.INTERNAL);
+        assertThat(whole.getParentSpanId()).isEqualTo(started.getSpanId());
+        assertThat(whole.getTraceId()).isEqualTo(trace);
+        assertThat(whole.getAttributes().get(AttributeKey.stringKey("pgflow.run_id"))).isEqualTo(run.toString());
+        assertThat(whole.getAttributes().get(AttributeKey.stringKey("pgflow.status"))).isEqualTo("completed");
+        assertThat(whole.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+        java.time.Instant startedAt = db.<java.sql.Timestamp>one("select started_at from pgflow.runs where run_id = ?", run).toInstant();
+        java.time.Instant completedAt = db.<java.sql.Timestamp>one("select completed_at from pgflow.runs where run_id = ?", run).toInstant();
+        assertThat(whole.getStartEpochNanos()).isEqualTo(startedAt.getEpochSecond() * 1_000_000_000L + startedAt.getNano());
+        assertThat(whole.getEndEpochNanos()).isEqualTo(completedAt.getEpochSecond() * 1_000_000_000L + completedAt.getNano());
+        assertThat(tasks).allSatisfy(t -> assertThat(t.getEndEpochNanos()).isLessThanOrEqualTo(whole.getEndEpochNanos()));
+    }
+
+    @Test
+    void aChildRunsSpansNestUnderItsParentsSubflowTaskAndAFailedRunsSpanIsAnError() throws Exception {
+        startWorker(new TracedChild().flow(), tracing.taskSpans());
+        startWorker(parentFlow(), tracing.taskSpans());
+        Span caller = sdk.getTracer("test").spanBuilder("caller").startSpan();
+        UUID parent;
+        try (Scope scope = caller.makeCurrent()) {
+            parent = start(tracing, "traced_parent");
+        } finally {
+            caller.end();
+        }
+        awaitCompleted(parent);
+        UUID child = db.one("select run_id from pgflow.runs where parent_run_id = ?", parent);
+        assertThat(tracing.endRunSpans()).isEqualTo(2);
+        List<SpanData> all = awaitSpans(6);
+
+        SpanData started = named(all, "pgflow.start traced_parent");
+        SpanData sub = named(all, "pgflow.task traced_parent/sub");
+        SpanData hello = named(all, "pgflow.task traced_child/hello");
+        SpanData parentRun = named(all, "pgflow.run traced_parent");
+        SpanData childRun = named(all, "pgflow.run traced_child");
+        assertThat(all).allSatisfy(s -> assertThat(s.getTraceId()).isEqualTo(caller.getSpanContext().getTraceId()));
+        assertThat(sub.getParentSpanId()).isEqualTo(started.getSpanId());
+        assertThat(parentRun.getParentSpanId()).isEqualTo(started.getSpanId());
+        assertThat(hello.getParentSpanId()).as("the child's task under the parent's subflow task").isEqualTo(sub.getSpanId());
+        assertThat(childRun.getParentSpanId()).as("the child run under the parent's subflow task").isEqualTo(sub.getSpanId());
+        assertThat(childRun.getAttributes().get(AttributeKey.stringKey("pgflow.run_id"))).isEqualTo(child.toString());
+        assertThat(childRun.getAttributes().get(AttributeKey.stringKey("pgflow.parent_run_id"))).isEqualTo(parent.toString());
+        assertThat(parentRun.getEndEpochNanos()).isGreaterThanOrEqualTo(childRun.getEndEpochNanos());
+
+        // a run that fails: its span is an error with the step's error
+        UUID doomed = db.one("select run_id from pgflow.start_flow('traced_child', '\"not an object\"'::jsonb)");
+        db.exec("select pgflow.set_run_trace(array[?::uuid], ?)", doomed, "00-" + caller.getSpanContext().getTraceId() + "-"
+                + caller.getSpanContext().getSpanId() + "-01");
+        for (int i = 0; i < 300 && !"failed".equals(db.one("select status from pgflow.runs where run_id = ?", doomed)); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(tracing.endRunSpans()).isEqualTo(1);
+        SpanData doomedRun = awaitSpans(9).stream().filter(s -> doomed.toString().equals(s.getAttributes()
+                .get(AttributeKey.stringKey("pgflow.run_id"))) && s.getName().startsWith("pgflow.run ")).findFirst().orElseThrow();
+        assertThat(doomedRun.getAttributes().get(AttributeKey.stringKey("pgflow.status"))).isEqualTo("failed");
+        assertThat(doomedRun.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(doomedRun.getStatus().getDescription())
+                .isEqualTo(db.<String>one("select error_message from pgflow.step_states where run_id = ?", doomed).lines().findFirst().orElseThrow())
+                .startsWith("io.pgflowee.api.flow.StepDataException: Step \"hello\" of flow \"traced_child\" cannot read the flow input as");
     }
 
     @Test
