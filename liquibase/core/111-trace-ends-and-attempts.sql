@@ -59,11 +59,13 @@ $$;
 --comment: task_trace(run_id, step_slug, task_index, attempt): the context a task attempt's span is made in
 -- For a worker with tracing on, before an attempt runs: the run's trace context (traceparent,
 -- tracestate) and the traceparents of the task's earlier attempts that were recorded (oldest first;
--- the span links to them). A child run without a context of its own takes its parent's subflow task
--- attempt's (the latest recorded), else its family root's, and keeps it as its own (so its run span
--- nests there too). No row when the run is not traced.
+-- the span links to them), and the run's started_at. A child run without a context of its own takes
+-- its parent's subflow task attempt's (the latest recorded), else its family root's, and keeps it as
+-- its own (so its run span nests there too). A run started without one (from SQL, the console, a
+-- schedule) has traceparent NULL: the worker then makes the run a start span of its own and offers
+-- it with adopt_run_trace. No row for a run that does not exist.
 CREATE OR REPLACE FUNCTION pgflow.task_trace(run_id uuid, step_slug text, task_index int, attempt int)
-RETURNS TABLE (traceparent text, tracestate text, earlier_attempts text[])
+RETURNS TABLE (traceparent text, tracestate text, earlier_attempts text[], started_at timestamptz)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -93,6 +95,7 @@ BEGIN
     END IF;
   END IF;
   IF v_parent IS NULL THEN
+    RETURN QUERY SELECT NULL::text, NULL::text, '{}'::text[], v_run.started_at;
     RETURN;
   END IF;
   IF task_trace.attempt > 1 THEN
@@ -100,7 +103,30 @@ BEGIN
     WHERE t.run_id = v_run.run_id AND t.step_slug = task_trace.step_slug AND t.task_index = task_trace.task_index
       AND t.attempt < task_trace.attempt;
   END IF;
-  RETURN QUERY SELECT v_parent, v_state, coalesce(v_earlier, '{}'::text[]);
+  RETURN QUERY SELECT v_parent, v_state, coalesce(v_earlier, '{}'::text[]), v_run.started_at;
+END;
+$$;
+
+--changeset pgflow:111-adopt-run-trace runOnChange:true splitStatements:false
+--comment: adopt_run_trace(run_id, offered): give a run started without a trace context one, the first offer winning
+-- A worker with tracing on that meets a run without a context (task_trace gave NULL) makes a span
+-- for the run's start and offers its context here; the first offer stays (workers on several
+-- servers can meet the run at once) and is returned, so every worker nests the run's tasks in the
+-- same trace. A bad traceparent is refused (22023). No row for a run that does not exist.
+CREATE OR REPLACE FUNCTION pgflow.adopt_run_trace(run_id uuid, offered text)
+RETURNS TABLE (traceparent text, tracestate text)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF adopt_run_trace.offered IS NULL OR adopt_run_trace.offered !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+     OR adopt_run_trace.offered ~ '^00-0{32}-' OR adopt_run_trace.offered ~ '^00-[0-9a-f]{32}-0{16}-' THEN
+    RAISE EXCEPTION 'traceparent % is not a W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero',
+      coalesce(quote_literal(adopt_run_trace.offered), 'NULL') USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO pgflow_internal.run_traces (run_id, traceparent)
+  SELECT r.run_id, adopt_run_trace.offered FROM pgflow.runs r WHERE r.run_id = adopt_run_trace.run_id
+  ON CONFLICT ON CONSTRAINT run_traces_pkey DO NOTHING;
+  RETURN QUERY SELECT t.traceparent, t.tracestate FROM pgflow_internal.run_traces t WHERE t.run_id = adopt_run_trace.run_id;
 END;
 $$;
 
@@ -141,7 +167,7 @@ AS $$
 $$;
 
 --changeset pgflow:111-grants runAlways:true runOnChange:true splitStatements:false
--- All three run as the owner; the workers' role records attempts, reads contexts and ends run
+-- All four run as the owner; the workers' role records attempts, reads contexts and ends run
 -- traces; operators too (a server's engine connection may be either); readers read the table.
 -- After 095-roles, which revokes every function from PUBLIC on each migration.
 DO $grants$
@@ -149,18 +175,22 @@ BEGIN
   ALTER FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
   ALTER FUNCTION pgflow.task_trace(uuid, text, int, int) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
   ALTER FUNCTION pgflow.end_run_traces(int) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
+  ALTER FUNCTION pgflow.adopt_run_trace(uuid, text) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
   REVOKE ALL ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.task_trace(uuid, text, int, int) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.end_run_traces(int) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION pgflow.adopt_run_trace(uuid, text) FROM PUBLIC;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_worker') THEN
     GRANT EXECUTE ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) TO pgflow_worker;
     GRANT EXECUTE ON FUNCTION pgflow.task_trace(uuid, text, int, int) TO pgflow_worker;
     GRANT EXECUTE ON FUNCTION pgflow.end_run_traces(int) TO pgflow_worker;
+    GRANT EXECUTE ON FUNCTION pgflow.adopt_run_trace(uuid, text) TO pgflow_worker;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_operator') THEN
     GRANT EXECUTE ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) TO pgflow_operator;
     GRANT EXECUTE ON FUNCTION pgflow.task_trace(uuid, text, int, int) TO pgflow_operator;
     GRANT EXECUTE ON FUNCTION pgflow.end_run_traces(int) TO pgflow_operator;
+    GRANT EXECUTE ON FUNCTION pgflow.adopt_run_trace(uuid, text) TO pgflow_operator;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
     GRANT SELECT ON pgflow_internal.task_traces TO pgflow_reader;

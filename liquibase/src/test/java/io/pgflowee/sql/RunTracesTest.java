@@ -98,7 +98,9 @@ class RunTracesTest extends SqlEngineTest {
         assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 0, 3)", run)).isEqualTo("{" + one + "," + two + "}");
         assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 0, 2)", run)).isEqualTo("{" + one + "}");
         assertThat(db.<String>one("select earlier_attempts::text from pgflow.task_trace(?, 'a', 1, 2)", run)).as("another task").isEqualTo("{}");
-        assertThat(db.<Long>one("select count(*) from pgflow.task_trace(?, 'a', 0, 2)", untraced)).as("untraced run").isZero();
+        assertThat(db.rows("select traceparent, earlier_attempts::text as earlier, started_at from pgflow.task_trace(?, 'a', 0, 2)", untraced))
+                .as("untraced run").extracting(r -> r.get("traceparent") + " " + r.get("earlier") + " " + r.get("started_at"))
+                .containsExactly("null {} " + db.one("select started_at from pgflow.runs where run_id = ?", untraced));
         assertThat(db.<Long>one("select count(*) from pgflow.task_trace(gen_random_uuid(), 'a', 0, 1)")).isZero();
         assertThat(db.error("select pgflow.set_task_trace(?, 'a', 0, 1, 'nonsense')", run).getMessage())
                 .contains("traceparent 'nonsense' is not a W3C trace context");
@@ -157,5 +159,21 @@ class RunTracesTest extends SqlEngineTest {
 
         complete(open, "a", 0, "1");
         assertThat(db.rows("select run_id from pgflow.end_run_traces(1)")).extracting(r -> r.get("run_id")).containsExactly(open);
+    }
+
+    @Test
+    void aRunStartedWithoutAContextAdoptsTheFirstOneOfferedAndEveryWorkerGetsThatOne() {
+        UUID run = start("tr", "{}");
+        String first = "00-11111111111111111111111111111111-1111111111111111-01";
+        String second = "00-22222222222222222222222222222222-2222222222222222-01";
+
+        assertThat(db.rows("select traceparent, tracestate from pgflow.adopt_run_trace(?, ?)", run, first))
+                .extracting(r -> r.get("traceparent") + " " + r.get("tracestate")).containsExactly(first + " null");
+        assertThat(db.<String>one("select traceparent from pgflow.adopt_run_trace(?, ?)", run, second)).as("the first offer stays")
+                .isEqualTo(first);
+        assertThat(db.<String>one("select traceparent from pgflow.task_trace(?, 'a', 0, 1)", run)).isEqualTo(first);
+        assertThat(db.<Long>one("select count(*) from pgflow.adopt_run_trace(gen_random_uuid(), ?)", first)).as("no such run").isZero();
+        assertThat(db.error("select * from pgflow.adopt_run_trace(?, '00-0')", run).getMessage())
+                .contains("traceparent '00-0' is not a W3C trace context");
     }
 }

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * its owner beforehand, and the server connects as {@code pgflow_ear_app}, a login that is only a
  * member of {@code pgflow_worker} and {@code pgflow_operator} (plus {@code CREATE} on {@code public}
  * for the batch job repository), with {@code PGFLOW_MIGRATE=false}. Everything below (runs, events,
- * metrics, the console, a batch job) works with those rights alone.
+ * metrics, the console, a batch job) works with those rights alone. The EAR deployed is pgflow's
+ * with two EJB modules of a user's own added ({@link #withUserModules}): a bean there that injects
+ * {@code Pgflow} signs a user up and starts the greeting in one transaction.
  */
 class EarOnPayaraServerIT {
 
@@ -74,8 +76,8 @@ class EarOnPayaraServerIT {
                     Files.delete(passwords);
                 }
             }
-            asadmin(log, "--port", admin, "deploy", "--name", "pgflow",
-                    TARGET.resolve("pgflow.ear").toString());
+            signupTable();
+            asadmin(log, "--port", admin, "deploy", "--name", "pgflow", withUserModules(TARGET.resolve("pgflow.ear")).toString());
 
             String http = "http://localhost:" + (portBase + 80);
             HttpResponse<String> ready = awaitStatus(URI.create(http + "/health/ready"), 200, Duration.ofSeconds(600));
@@ -200,6 +202,17 @@ class EarOnPayaraServerIT {
             ConsoleJourneys.helloWorldInTheEar(URI.create(http + "/").toURL(), "realm-viewer", "realm-viewer-secret",
                     location.substring(location.lastIndexOf('/') + 1), "{\"greeting\": \"Hello, Ear Ring!\"}");
 
+            // the user's own EJB module: its bean's @Inject Pgflow (pgflow's EJB module) started the greeting with the signup row
+            String greeting = null;
+            for (int i = 0; i < 600 && greeting == null; i++) {
+                greeting = sqlOrNull("select r.output ->> 'greeting' from signup_example.signups s join pgflow.runs r on r.run_id = s.greeting_run"
+                        + " where s.email = '" + io.pgflowee.it.ear.EarSignupCheck.EMAIL + "' and r.status = 'completed'");
+                Thread.sleep(100);
+            }
+            assertThat(greeting).as("the signup of the user module's bean, see " + log).isEqualTo("Hello, Ear Module!");
+            assertThat(Files.readString(DOMAINS.resolve(DOMAIN).resolve("logs/server.log")))
+                    .contains("EarSignupCheck: Pgflow is io.pgflowee.engine.client.InProcessPgflow");
+
             HttpResponse<String> wrong = get(URI.create(http + "/api/flows"), "realm-operator:not-the-password");
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.body()).contains("\"detail\":\"unknown user or wrong password\"");
@@ -248,6 +261,96 @@ class EarOnPayaraServerIT {
                         .as("not a superuser; worker and operator; no delete_flow_and_data").containsExactly(false, true, true, false);
             }
         }
+    }
+
+    /** The example application's table, created by the owner (the server's login may not create schemas). */
+    private static void signupTable() throws java.sql.SQLException {
+        try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS signup_example");
+            st.execute("CREATE TABLE IF NOT EXISTS signup_example.signups (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                    + " email text NOT NULL UNIQUE, first_name text NOT NULL, last_name text NOT NULL, greeting_run uuid NOT NULL)");
+            st.execute("DELETE FROM signup_example.signups WHERE email = '" + io.pgflowee.it.ear.EarSignupCheck.EMAIL + "'");
+            st.execute("GRANT USAGE ON SCHEMA signup_example TO " + APP_LOGIN);
+            st.execute("GRANT SELECT, INSERT ON signup_example.signups TO " + APP_LOGIN);
+        }
+    }
+
+    private static String sqlOrNull(String query) throws java.sql.SQLException {
+        try (var c = java.sql.DriverManager.getConnection(ItDatabase.jdbcUrl(), "postgres", "postgres"); var st = c.createStatement();
+             var rs = st.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /**
+     * A user's EAR: pgflow's, plus two EJB modules of the user's own, as a team adds theirs: the
+     * example application ({@code SignupService}) and {@link io.pgflowee.it.ear.EarSignupCheck}, listed
+     * after pgflow's EJB module in {@code application.xml} (initialized in order).
+     */
+    static Path withUserModules(Path ear) throws IOException {
+        Path out = TARGET.resolve("pgflow-with-user-modules.ear");
+        try (var in = new java.util.zip.ZipFile(ear.toFile());
+             var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(out))) {
+            for (var entries = in.entries(); entries.hasMoreElements();) {
+                var entry = entries.nextElement();
+                byte[] bytes = in.getInputStream(entry).readAllBytes();
+                if (entry.getName().equals("META-INF/application.xml")) {
+                    String xml = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                    String modules = "<module>\n    <ejb>pgflow-ejb.jar</ejb>\n  </module>";
+                    assertThat(xml).contains(modules);
+                    bytes = xml.replace(modules, modules + "\n  <module>\n    <ejb>signup-example.jar</ejb>\n  </module>"
+                            + "\n  <module>\n    <ejb>ear-signup-check.jar</ejb>\n  </module>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                zip.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+            zip.putNextEntry(new java.util.zip.ZipEntry("signup-example.jar"));
+            zip.write(jarOf(io.pgflowee.example.signup.SignupService.class, "io/pgflowee/example/signup/"));
+            zip.closeEntry();
+            zip.putNextEntry(new java.util.zip.ZipEntry("ear-signup-check.jar"));
+            zip.write(jarOf(io.pgflowee.it.ear.EarSignupCheck.class, "io/pgflowee/it/ear/"));
+            zip.closeEntry();
+        }
+        return out;
+    }
+
+    /** A jar of the classes under {@code prefix} where {@code type} was loaded from (a jar or a classes folder), with a beans.xml. */
+    private static byte[] jarOf(Class<?> type, String prefix) throws IOException {
+        Path from;
+        try {
+            from = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var jar = new java.util.zip.ZipOutputStream(bytes)) {
+            if (Files.isDirectory(from)) {
+                try (var files = Files.walk(from.resolve(prefix))) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        jar.putNextEntry(new java.util.zip.ZipEntry(from.relativize(f).toString().replace('\\', '/')));
+                        jar.write(Files.readAllBytes(f));
+                        jar.closeEntry();
+                    }
+                }
+            } else {
+                try (var in = new java.util.zip.ZipFile(from.toFile())) {
+                    for (var entries = in.entries(); entries.hasMoreElements();) {
+                        var entry = entries.nextElement();
+                        if (entry.getName().startsWith(prefix) && !entry.isDirectory()) {
+                            jar.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+                            jar.write(in.getInputStream(entry).readAllBytes());
+                            jar.closeEntry();
+                        }
+                    }
+                }
+            }
+            jar.putNextEntry(new java.util.zip.ZipEntry("META-INF/beans.xml"));
+            jar.write(("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"4.0\" bean-discovery-mode=\"annotated\"/>\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            jar.closeEntry();
+        }
+        return bytes.toByteArray();
     }
 
     private static HttpResponse<String> awaitStatus(URI uri, int status, Duration timeout) throws Exception {

@@ -44,7 +44,7 @@ import io.pgflowee.it.support.MicroProcess;
  * test that decodes the protobuf. The start's span continues the caller's trace, each step's span is
  * its child on the other server, with the pgflow attributes; the run keeps the context in the database.
  */
-class IntegrationIT {
+public class IntegrationIT {
 
     private static final String DATABASE = "tracing_it";
     private static final List<Received> SPANS = new CopyOnWriteArrayList<>();
@@ -53,8 +53,8 @@ class IntegrationIT {
     private static MicroProcess worker;
 
     /** A span as received: the exporting server's service name, and the span's own fields. */
-    record Received(String service, String name, String traceId, String spanId, String parentSpanId, String kind,
-                    java.util.Map<String, String> attributes) {
+    public record Received(String service, String name, String traceId, String spanId, String parentSpanId, String kind,
+                           java.util.Map<String, String> attributes, long startNanos, long endNanos, boolean error, List<String> links) {
     }
 
     @BeforeAll
@@ -74,7 +74,9 @@ class IntegrationIT {
                                         : kv.getValue().getStringValue());
                             }
                             SPANS.add(new Received(service, s.getName(), hex(s.getTraceId()), hex(s.getSpanId()), hex(s.getParentSpanId()),
-                                    s.getKind().name(), attributes));
+                                    s.getKind().name(), attributes, s.getStartTimeUnixNano(), s.getEndTimeUnixNano(),
+                                    s.getStatus().getCode() == io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR,
+                                    s.getLinksList().stream().map(l -> hex(l.getSpanId())).toList()));
                         }
                     }
                 }
@@ -183,6 +185,63 @@ class IntegrationIT {
         assertThat(whole.attributes()).containsEntry("pgflow.flow", "greet_user").containsEntry("pgflow.run_id", run)
                 .containsEntry("pgflow.status", "completed");
         assertThat(whole.service()).isIn("pgflow-api", "pgflow-worker");
+    }
+
+    @Test
+    void aFamilyOfRunsIsOneTreeChildRunsUnderTheirParentsSubflowTasks() throws Exception {
+        String trace = HexFormat.of().formatHex(random(16));
+        String callerSpan = HexFormat.of().formatHex(random(8));
+        String input = "{\"orderId\": \"trace-o-1\", \"card\": \"4242\", \"parcels\": [{\"id\": \"p-1\", \"grams\": 500, \"cents\": 700},"
+                + " {\"id\": \"p-2\", \"grams\": 2500, \"cents\": 300}]}";
+        HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(api.uri("api/flows/order_fulfilment/runs"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("it-operator:it-operator-secret"
+                        .getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json").header("Prefer", "return=minimal")
+                .header("traceparent", "00-" + trace + "-" + callerSpan + "-01")
+                .POST(HttpRequest.BodyPublishers.ofString(input)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+        String order = io.pgflowee.api.json.JsonCodec.parse(started.body()).asJsonObject().getJsonObject("run").getString("runId");
+
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // 4 run spans (the order, its payment, 2 shippings) and 12 task spans, exported in batches by both servers
+        while (System.nanoTime() < deadline && (SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.run ")).count() < 4
+                || SPANS.stream().filter(s -> s.traceId().equals(trace) && s.name().startsWith("pgflow.task ")).count() < 12)) {
+            Thread.sleep(200);
+        }
+        assertThat(sql("select status from pgflow.runs where run_id = '" + order + "'")).isEqualTo("completed");
+        List<Received> spans = SPANS.stream().filter(s -> s.traceId().equals(trace)).toList();
+        Received start = one(spans, "pgflow.start order_fulfilment");
+        Received pay = one(spans, "pgflow.task order_fulfilment/pay");
+        List<Received> ship = spans.stream().filter(s -> s.name().equals("pgflow.task order_fulfilment/ship")).toList();
+        assertThat(ship).hasSize(2);
+        assertThat(one(spans, "pgflow.run order_fulfilment").parentSpanId()).isEqualTo(start.spanId());
+        assertThat(List.of(pay, one(spans, "pgflow.task order_fulfilment/total"), one(spans, "pgflow.task order_fulfilment/parcels"),
+                one(spans, "pgflow.task order_fulfilment/summary"), ship.get(0), ship.get(1)))
+                .allSatisfy(t -> assertThat(t.parentSpanId()).as(t.name()).isEqualTo(start.spanId()));
+        // the payment run and its tasks under the pay task
+        Received payment = one(spans, "pgflow.run payment");
+        assertThat(List.of(payment, one(spans, "pgflow.task payment/authorize"), one(spans, "pgflow.task payment/receipt")))
+                .allSatisfy(s -> assertThat(s.parentSpanId()).as(s.name()).isEqualTo(pay.spanId()));
+        assertThat(payment.attributes()).containsEntry("pgflow.parent_run_id", order).containsEntry("pgflow.status", "completed");
+        // each shipping run and its tasks under the ship task of its element
+        List<Received> shippings = spans.stream().filter(s -> s.name().equals("pgflow.run shipping")).toList();
+        assertThat(shippings).hasSize(2);
+        for (Received shipTask : ship) {
+            List<Received> under = spans.stream().filter(s -> s.parentSpanId().equals(shipTask.spanId())).toList();
+            assertThat(under).extracting(Received::name).as("under %s", shipTask).containsExactlyInAnyOrder("pgflow.run shipping",
+                    "pgflow.task shipping/label", "pgflow.task shipping/dispatch");
+        }
+        // a span ends after it starts, a run's span after its tasks
+        Received whole = one(spans, "pgflow.run order_fulfilment");
+        assertThat(spans.stream().filter(s -> s.name().startsWith("pgflow.task order_fulfilment/")))
+                .allSatisfy(t -> assertThat(t.endNanos()).isLessThanOrEqualTo(whole.endNanos()));
+        io.pgflowee.it.support.ZipkinViewer.screenshotIfAsked(spans, trace, "trace-zipkin.png");
+    }
+
+    private static Received one(List<Received> spans, String name) {
+        List<Received> named = spans.stream().filter(s -> s.name().equals(name)).toList();
+        assertThat(named).as("spans named %s in %s", name, spans).hasSize(1);
+        return named.get(0);
     }
 
     @Test

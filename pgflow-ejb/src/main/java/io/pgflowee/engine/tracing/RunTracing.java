@@ -48,16 +48,23 @@ import jakarta.inject.Inject;
  *
  * <ul>
  *   <li><b>Start</b>: a REST start or a {@code Pgflow.start} in the server makes a span
- *       {@code pgflow.run <flow>} (kind PRODUCER) as a child of the caller's current span (Payara
+ *       {@code pgflow.start <flow>} (kind PRODUCER) as a child of the caller's current span (Payara
  *       continues a request's {@code traceparent} header in the request's span), ends it with the run
  *       started, and records its context as the run's ({@code pgflow.set_run_trace} right after the
- *       start, on the engine's data source: in the caller's JTA transaction when there is one).</li>
+ *       start, on the engine's data source: in the caller's JTA transaction when there is one). A run
+ *       started without one (SQL, console, schedule) gets a root start span from the first worker
+ *       that meets it ({@code pgflow.adopt_run_trace}).</li>
  *   <li><b>Tasks</b>: each task attempt runs in a span {@code pgflow.task <flow>/<step>} (kind
  *       CONSUMER), a child of the run's recorded context, on whichever server and however much later
  *       it runs, current while the handler runs (its own spans nest in it). Attributes
  *       {@code pgflow.flow}, {@code pgflow.run_id}, {@code pgflow.step}, {@code pgflow.task_index},
  *       {@code pgflow.attempt}, {@code pgflow.worker_id}, {@code pgflow.outcome}; a failure sets the
- *       status ERROR and records the exception.</li>
+ *       status ERROR and records the exception. A failed attempt's context is recorded
+ *       ({@code pgflow.set_task_trace}) and the next attempt links to it; so is a subflow task's, and
+ *       its child run takes it as its own context (the child's spans nest under the task).</li>
+ *   <li><b>Runs</b>: every {@value #END_EVERY_SECONDS} s, {@code pgflow.end_run_traces} hands this
+ *       server some of the traced runs that ended (each to one server) and it makes their spans
+ *       {@code pgflow.run <flow>}, from the run's start to its end, beside its tasks.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -74,6 +81,7 @@ public class RunTracing {
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("pgflow.outcome");
     static final AttributeKey<Long> RUNS = AttributeKey.longKey("pgflow.runs");
     static final AttributeKey<String> STATUS = AttributeKey.stringKey("pgflow.status");
+    static final AttributeKey<String> ORIGIN = AttributeKey.stringKey("pgflow.origin");
     static final AttributeKey<String> PARENT_RUN_ID = AttributeKey.stringKey("pgflow.parent_run_id");
     static final Attributes LINK_TO_EARLIER_ATTEMPT = Attributes.of(AttributeKey.stringKey("pgflow.link"), "earlier_attempt");
     /** Ended runs taken per call of end_run_traces, and how often each server asks. */
@@ -201,7 +209,7 @@ public class RunTracing {
         } catch (SQLException e) {
             // a trace is worth less than the run: the run stays started, its tasks start traces of their own
             LOG.log(Level.WARNING, "PGFLOW-060 the trace context of " + runIds.size() + " run(s) could not be recorded ("
-                    + e.getMessage() + "): their tasks' spans start traces of their own");
+                    + e.getMessage() + "): their first task makes them traces of their own");
         }
     }
 
@@ -212,9 +220,9 @@ public class RunTracing {
             return TaskSpans.OFF;
         }
         return (flowSlug, runId, stepSlug, taskIndex, attempt, workerId, subflow) -> {
-            TaskTrace trace = attempt > 1 ? readTaskTrace(runId, stepSlug, taskIndex, attempt) : null;
+            TaskTrace trace = attempt > 1 ? readTaskTrace(t, flowSlug, runId, stepSlug, taskIndex, attempt) : null;
             SpanBuilder builder = t.spanBuilder("pgflow.task " + flowSlug + "/" + stepSlug).setSpanKind(SpanKind.CONSUMER)
-                    .setParent(trace != null ? trace.context() : runContext(runId, stepSlug, taskIndex)).setAttribute(FLOW, flowSlug)
+                    .setParent(trace != null ? trace.context() : runContext(t, flowSlug, runId, stepSlug, taskIndex)).setAttribute(FLOW, flowSlug)
                     .setAttribute(RUN_ID, runId.toString()).setAttribute(STEP, stepSlug).setAttribute(TASK_INDEX, (long) taskIndex)
                     .setAttribute(ATTEMPT, (long) attempt).setAttribute(WORKER_ID, workerId == null ? "" : workerId.toString());
             if (trace != null) {
@@ -255,10 +263,10 @@ public class RunTracing {
     }
 
     /** The run's recorded context (read once per run and server), or the root: a run started untraced. */
-    Context runContext(UUID runId, String stepSlug, int taskIndex) {
+    Context runContext(Tracer t, String flowSlug, UUID runId, String stepSlug, int taskIndex) {
         Optional<Context> known = runContexts.get(runId);
         if (known == null) {
-            TaskTrace trace = readTaskTrace(runId, stepSlug, taskIndex, 1);
+            TaskTrace trace = readTaskTrace(t, flowSlug, runId, stepSlug, taskIndex, 1);
             known = trace == null ? Optional.empty() : Optional.of(trace.context());
         }
         return known.orElse(Context.root());
@@ -268,32 +276,66 @@ public class RunTracing {
     record TaskTrace(Context context, List<SpanContext> earlierAttempts) {
     }
 
-    /** {@code pgflow.task_trace}: null for an untraced run (or when it cannot be read); remembers the run's context. */
-    private TaskTrace readTaskTrace(UUID runId, String stepSlug, int taskIndex, int attempt) {
+    /**
+     * {@code pgflow.task_trace}: null when it cannot be read (the spans then start traces of their
+     * own); remembers the run's context. A run started without a context (SQL, the console, a
+     * schedule) gets one here: a root span {@code pgflow.start <flow>} at the run's start, offered
+     * with {@code pgflow.adopt_run_trace}; when another worker's offer came first, ours is dropped
+     * unended (never exported) and theirs is used.
+     */
+    private TaskTrace readTaskTrace(Tracer t, String flowSlug, UUID runId, String stepSlug, int taskIndex, int attempt) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT traceparent, tracestate, earlier_attempts FROM pgflow.task_trace(?, ?, ?, ?)")) {
+                "SELECT traceparent, tracestate, earlier_attempts, started_at FROM pgflow.task_trace(?, ?, ?, ?)")) {
             ps.setObject(1, runId);
             ps.setString(2, stepSlug);
             ps.setInt(3, taskIndex);
             ps.setInt(4, attempt);
+            String traceparent;
+            String tracestate;
+            List<SpanContext> earlier = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                Optional<Context> context = rs.next() ? Optional.ofNullable(contextOf(rs.getString(1), rs.getString(2))) : Optional.empty();
-                remember(runId, context);
-                if (context.isEmpty()) {
+                if (!rs.next()) {
                     return null;
                 }
-                List<SpanContext> earlier = new ArrayList<>();
-                for (String traceparent : (String[]) rs.getArray(3).getArray()) {
-                    Context attemptContext = contextOf(traceparent, null);
+                traceparent = rs.getString(1);
+                tracestate = rs.getString(2);
+                for (String attemptTraceparent : (String[]) rs.getArray(3).getArray()) {
+                    Context attemptContext = contextOf(attemptTraceparent, null);
                     if (attemptContext != null) {
                         earlier.add(Span.fromContext(attemptContext).getSpanContext());
                     }
                 }
-                return new TaskTrace(context.get(), earlier);
+                if (traceparent == null) {
+                    String[] adopted = adopt(c, t, flowSlug, runId, rs.getTimestamp(4).toInstant());
+                    traceparent = adopted[0];
+                    tracestate = adopted[1];
+                }
             }
+            Context context = contextOf(traceparent, tracestate);
+            remember(runId, Optional.ofNullable(context));
+            return context == null ? null : new TaskTrace(context, earlier);
         } catch (SQLException e) {
             LOG.fine(() -> "the trace context of run " + runId + " could not be read: " + e.getMessage());
             return null;
+        }
+    }
+
+    private static String[] adopt(Connection c, Tracer t, String flowSlug, UUID runId, java.time.Instant startedAt) throws SQLException {
+        Span span = t.spanBuilder("pgflow.start " + flowSlug).setSpanKind(SpanKind.PRODUCER).setNoParent().setStartTimestamp(startedAt)
+                .setAttribute(FLOW, flowSlug).setAttribute(RUN_ID, runId.toString()).setAttribute(ORIGIN, "untraced").startSpan();
+        String offered = traceparentOf(span.getSpanContext());
+        try (PreparedStatement ps = c.prepareStatement("SELECT traceparent, tracestate FROM pgflow.adopt_run_trace(?, ?)")) {
+            ps.setObject(1, runId);
+            ps.setString(2, offered);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new String[] {null, null};
+                }
+                if (offered.equals(rs.getString(1))) {
+                    span.end(startedAt);
+                }
+                return new String[] {rs.getString(1), rs.getString(2)};
+            }
         }
     }
 

@@ -293,17 +293,24 @@ class TracedRunsTest {
     }
 
     @Test
-    void aRunStartedUntracedGivesItsTasksTracesOfTheirOwn() throws Exception {
+    void aRunStartedUntracedGetsATraceOfItsOwnFromItsFirstTask() throws Exception {
         startWorker(flow(), tracing.taskSpans());
         UUID run = db.one("select run_id from pgflow.start_flow('traced', '{}'::jsonb)");
         awaitCompleted(run);
-        for (int i = 0; i < 100 && spans.getFinishedSpanItems().size() < 3; i++) {
-            Thread.sleep(20);
-        }
+        assertThat(tracing.endRunSpans()).isEqualTo(1);
+        List<SpanData> all = awaitSpans(5);
 
-        assertThat(spans.getFinishedSpanItems()).hasSize(3).allSatisfy(s -> assertThat(s.getParentSpanContext().isValid()).isFalse());
-        assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getTraceId).doesNotHaveDuplicates();
-        assertThat(db.<Long>one("select count(*) from pgflow_internal.run_traces")).isZero();
+        // one trace: a root start span at the run's start (made by the first worker to meet the run), the tasks and the run under it
+        assertThat(all).hasSize(5);
+        assertThat(all).extracting(SpanData::getTraceId).containsOnly(all.get(0).getTraceId());
+        SpanData started = named(all, "pgflow.start traced");
+        assertThat(started.getParentSpanContext().isValid()).isFalse();
+        assertThat(started.getAttributes().get(AttributeKey.stringKey("pgflow.origin"))).isEqualTo("untraced");
+        java.time.Instant startedAt = db.<java.sql.Timestamp>one("select started_at from pgflow.runs where run_id = ?", run).toInstant();
+        assertThat(started.getStartEpochNanos()).isEqualTo(startedAt.getEpochSecond() * 1_000_000_000L + startedAt.getNano());
+        assertThat(all).filteredOn(s -> s != started).allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(started.getSpanId()));
+        assertThat((String) db.one("select traceparent from pgflow_internal.run_traces where run_id = ?", run))
+                .isEqualTo("00-" + started.getTraceId() + "-" + started.getSpanId() + "-01");
     }
 
     @Test
