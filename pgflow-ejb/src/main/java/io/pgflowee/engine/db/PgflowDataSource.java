@@ -34,13 +34,31 @@ import jakarta.ejb.Singleton;
         minPoolSize = 1,
         maxPoolSize = 16,
         properties = {PgflowDataSource.VALIDATION, PgflowDataSource.VALIDATION_METHOD, PgflowDataSource.VALIDATION_CLASS,
-            PgflowDataSource.FAIL_ALL, PgflowDataSource.VALIDATION_PERIOD, "ApplicationName=pgflow-workers"})
+            PgflowDataSource.FAIL_ALL, PgflowDataSource.VALIDATION_PERIOD, "ApplicationName=pgflow-workers"}),
+    // the read model's pool on a streaming replica (pgflow.db.readUrl; the primary's URL when none is
+    // configured, and then unused: ReadReplicas sends every read to the main pool). Not enlisted in JTA
+    // transactions: a read there never makes a caller's transaction two-resource
+    @DataSourceDefinition(
+        name = PgflowDataSource.READ_JNDI_NAME,
+        className = "org.postgresql.ds.PGSimpleDataSource",
+        url = "${MPCONFIG=pgflow.db.readUrl}",
+        user = "${MPCONFIG=pgflow.db.readUser}",
+        password = "${MPCONFIG=pgflow.db.readPassword}",
+        transactional = false,
+        minPoolSize = 0,
+        maxPoolSize = 32,
+        properties = {PgflowDataSource.VALIDATION, PgflowDataSource.VALIDATION_METHOD, PgflowDataSource.VALIDATION_CLASS,
+            PgflowDataSource.FAIL_ALL, PgflowDataSource.VALIDATION_PERIOD, "ApplicationName=pgflow-reads", "connectTimeout=2",
+            "readOnly=true"})
 })
 @Singleton
 public class PgflowDataSource {
 
     /** JNDI name of the engine's data source (API, console, jobs, JPA). */
     public static final String JNDI_NAME = "java:app/jdbc/pgflow";
+
+    /** JNDI name of the read model's data source on a replica ({@link ReadReplicas}). */
+    public static final String READ_JNDI_NAME = "java:app/jdbc/pgflow-read";
 
     /** JNDI name of the workers' data source: the same database, a pool of its own. */
     public static final String WORKERS_JNDI_NAME = "java:app/jdbc/pgflow-workers";

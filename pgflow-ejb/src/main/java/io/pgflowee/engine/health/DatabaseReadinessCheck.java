@@ -36,12 +36,21 @@ public class DatabaseReadinessCheck implements HealthCheck {
     @Inject
     DatabaseSettings database;
 
+    @Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("pgflow-database")
                 .withData("database", DatabaseProblems.where(database.url()));
         SchemaMigrator.Status schema = migrator.status();
         response.withData("migrations", schema.state().name());
+        if (replicas != null && replicas.configured()) {
+            // a replica that is down or behind is not a reason to take the server out: its reads go to the primary
+            io.pgflowee.engine.db.ReadReplicas.Status reads = replicas.status();
+            response.withData("reads", reads.readsOnReplica() ? "replica" : "primary: " + reads.reason());
+            response.withData("replicaLagMillis", reads.lagMillis());
+        }
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.setQueryTimeout(2);
             try (ResultSet rs = st.executeQuery("select to_regnamespace('pgflow') is not null")) {

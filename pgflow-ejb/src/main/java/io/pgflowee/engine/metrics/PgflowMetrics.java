@@ -65,6 +65,13 @@ public class PgflowMetrics {
     @Resource(lookup = PgflowDataSource.JNDI_NAME)
     DataSource dataSource;
 
+    /** The gauges' reads go to the replica while reads are there ({@link io.pgflowee.engine.db.ReadReplicas}). */
+    @Resource(lookup = PgflowDataSource.READ_JNDI_NAME)
+    DataSource readDataSource;
+
+    @Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
     @Inject
     @ConfigProperty(name = "pgflow.metrics.refreshSeconds", defaultValue = "10")
     int refreshSeconds;
@@ -89,6 +96,13 @@ public class PgflowMetrics {
         new UptimeMetrics().bindTo(registry);
         Gauge.builder("pgflow.database.up", databaseUp, AtomicLong::get)
                 .description("1 when the last metrics read from the database worked, else 0").register(registry);
+        if (replicas != null && replicas.configured()) {
+            io.pgflowee.engine.db.ReadReplicas reads = replicas;
+            Gauge.builder("pgflow.reads.on.replica", reads, r -> r.status().readsOnReplica() ? 1 : 0)
+                    .description("1 while the read model reads the replica (pgflow.db.readUrl), 0 while it reads the primary").register(registry);
+            Gauge.builder("pgflow.reads.replica.lag.seconds", reads, r -> r.status().lagMillis() < 0 ? Double.NaN : r.status().lagMillis() / 1000.0)
+                    .description("How far the replica's replayed state is behind the primary (NaN: it cannot be read)").register(registry);
+        }
     }
 
     @PreDestroy
@@ -126,7 +140,8 @@ public class PgflowMetrics {
         }
         lastRefreshNanos = now;
         refreshedOnce = true;
-        try (Connection c = dataSource.getConnection()) {
+        DataSource from = replicas != null && replicas.configured() && replicas.readOnReplica(null) ? readDataSource : dataSource;
+        try (Connection c = from.getConnection()) {
             refresh(c);
             databaseUp.set(1);
             lastProblem = null;

@@ -47,6 +47,21 @@ public class DashboardQueries {
     @PersistenceContext(unitName = "pgflow")
     EntityManager em;
 
+    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
+    @PersistenceContext(unitName = "pgflow-read")
+    EntityManager replicaEm;
+
+    @jakarta.inject.Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
+    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
+    EntityManager em() {
+        return ReadTarget.pick(em, replicaEm, replicas, session);
+    }
+
     public DashboardQueries() {
     }
 
@@ -57,7 +72,7 @@ public class DashboardQueries {
 
     /** Everything the dashboard shows, with up to {@code failuresPerFlow} latest failed tasks per flow. */
     public Dashboard dashboard(int failuresPerFlow) {
-        OffsetDateTime at = Rows.databaseNow(em);
+        OffsetDateTime at = Rows.databaseNow(em());
         return new Dashboard(at, perMinute(), queues(), slowestSteps(10), latestFailures(failuresPerFlow));
     }
 
@@ -67,7 +82,7 @@ public class DashboardQueries {
      */
     public List<MinuteCounts> perMinute() {
         List<MinuteCounts> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("""
+        for (Object o : em().createNativeQuery("""
                 SELECT flow_slug, minute, sum(started), sum(completed), sum(failed), sum(cancelled) FROM (
                   SELECT r.flow_slug, date_trunc('minute', r.started_at) AS minute, 1 AS started, 0 AS completed, 0 AS failed, 0 AS cancelled
                   FROM pgflow.runs r WHERE r.started_at >= now() - interval '1 hour'
@@ -86,7 +101,7 @@ public class DashboardQueries {
     /** Per flow with live tasks: queued (claimable now), delayed and running. */
     public List<QueueDepth> queues() {
         List<QueueDepth> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("""
+        for (Object o : em().createNativeQuery("""
                 SELECT t.flow_slug,
                        count(*) FILTER (WHERE t.status = 'queued' AND t.visible_at <= clock_timestamp()),
                        count(*) FILTER (WHERE t.status = 'queued' AND t.visible_at > clock_timestamp()),
@@ -103,7 +118,7 @@ public class DashboardQueries {
     /** Per flow with runs waiting for a signal: how many runs have a signal step waiting (started). */
     public java.util.Map<String, Long> waitingRuns() {
         java.util.Map<String, Long> out = new java.util.TreeMap<>();
-        for (Object o : em.createNativeQuery("""
+        for (Object o : em().createNativeQuery("""
                 SELECT ss.flow_slug, count(DISTINCT ss.run_id)
                 FROM pgflow.step_states ss
                 JOIN pgflow.steps s ON s.flow_slug = ss.flow_slug AND s.step_slug = ss.step_slug
@@ -125,7 +140,7 @@ public class DashboardQueries {
      */
     public List<SlowStep> slowestSteps(int limit) {
         List<SlowStep> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("""
+        for (Object o : em().createNativeQuery("""
                 WITH recent AS (SELECT r.run_id FROM pgflow.runs r WHERE r.started_at >= now() - interval '1 hour'
                                 ORDER BY r.started_at DESC LIMIT ?2)
                 SELECT ss.flow_slug, ss.step_slug, count(*),
@@ -143,7 +158,7 @@ public class DashboardQueries {
     /** Per flow, its {@code perFlow} most recently failed tasks (newest first), with their error's first line. */
     public List<FailedTask> latestFailures(int perFlow) {
         List<FailedTask> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("""
+        for (Object o : em().createNativeQuery("""
                 SELECT t.flow_slug, t.run_id, t.step_slug, t.task_index, t.attempts_count, t.failed_at,
                        split_part(coalesce(t.error_message, ''), E'\\n', 1)
                 FROM pgflow.flows f

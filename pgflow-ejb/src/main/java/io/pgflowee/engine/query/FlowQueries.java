@@ -30,6 +30,21 @@ public class FlowQueries {
     @PersistenceContext(unitName = "pgflow")
     EntityManager em;
 
+    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
+    @PersistenceContext(unitName = "pgflow-read")
+    EntityManager replicaEm;
+
+    @jakarta.inject.Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
+    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
+    EntityManager em() {
+        return ReadTarget.pick(em, replicaEm, replicas, session);
+    }
+
     public FlowQueries() {
     }
 
@@ -50,12 +65,12 @@ public class FlowQueries {
 
     /** The slugs of every flow in the database, in order (no steps, no run counts). */
     public List<String> slugs() {
-        return em.createQuery("SELECT x.flowSlug FROM FlowRecord x ORDER BY x.flowSlug", String.class).getResultList();
+        return em().createQuery("SELECT x.flowSlug FROM FlowRecord x ORDER BY x.flowSlug", String.class).getResultList();
     }
 
     /** Whether the database has this flow (one primary-key read). */
     public boolean exists(String slug) {
-        return slug != null && em.find(FlowRecord.class, slug) != null;
+        return slug != null && em().find(FlowRecord.class, slug) != null;
     }
 
     /** One step's run times (pgflow.step_durations): null percentiles when no task of it completed in the window. */
@@ -65,7 +80,7 @@ public class FlowQueries {
     /** How long each step of the flow took, from its tasks that ended at or after {@code since}, in step order (pgflow.step_durations). */
     public List<StepDuration> stepDurations(String slug, java.time.OffsetDateTime since) {
         List<StepDuration> out = new ArrayList<>();
-        for (Object o : em.createNativeQuery("SELECT step_slug, step_index, completed, failed, p50_ms::float8, p95_ms::float8, max_ms::float8"
+        for (Object o : em().createNativeQuery("SELECT step_slug, step_index, completed, failed, p50_ms::float8, p95_ms::float8, max_ms::float8"
                 + " FROM pgflow.step_durations(?1, ?2)").setParameter(1, slug).setParameter(2, since).getResultList()) {
             Object[] r = (Object[]) o;
             out.add(new StepDuration((String) r[0], ((Number) r[1]).intValue(), ((Number) r[2]).longValue(), ((Number) r[3]).longValue(),
@@ -87,7 +102,7 @@ public class FlowQueries {
         List<KeyLoad> out = new ArrayList<>();
         // queued and started counted apart, each through its partial index (a status IN (...) list can use neither);
         // concurrency_key > '' (not <> '') bounds the queue index's scan past a keyless flow's tasks
-        for (Object o : em.createNativeQuery("SELECT k, sum(running), sum(queued) FROM ("
+        for (Object o : em().createNativeQuery("SELECT k, sum(running), sum(queued) FROM ("
                 + " SELECT t.concurrency_key AS k, count(*) AS running, 0 AS queued FROM pgflow.step_tasks t"
                 + "  WHERE t.flow_slug = ?1 AND t.status = 'started' AND t.concurrency_key <> '' AND t.child_run_id IS NULL GROUP BY 1"
                 + " UNION ALL"
@@ -108,8 +123,8 @@ public class FlowQueries {
     /** Steps per flow slug (of one flow when {@code only} is given). */
     private Map<String, List<StepSummary>> stepsOf(String only) {
         String where = only == null ? "" : " WHERE x.flowSlug = :slug";
-        var stepQuery = em.createQuery("SELECT x FROM StepRecord x" + where + " ORDER BY x.flowSlug, x.stepIndex", StepRecord.class);
-        var depQuery = em.createQuery("SELECT x FROM DependencyRecord x" + where + " ORDER BY x.flowSlug, x.stepSlug, x.depSlug",
+        var stepQuery = em().createQuery("SELECT x FROM StepRecord x" + where + " ORDER BY x.flowSlug, x.stepIndex", StepRecord.class);
+        var depQuery = em().createQuery("SELECT x FROM DependencyRecord x" + where + " ORDER BY x.flowSlug, x.stepSlug, x.depSlug",
                 DependencyRecord.class);
         if (only != null) {
             stepQuery.setParameter("slug", only);
@@ -129,12 +144,12 @@ public class FlowQueries {
 
     private List<FlowSummary> summaries(String only) {
         String where = only == null ? "" : " WHERE x.flowSlug = :slug";
-        var flowQuery = em.createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);
+        var flowQuery = em().createQuery("SELECT x FROM FlowRecord x" + where + " ORDER BY x.flowSlug", FlowRecord.class);
         if (only != null) {
             flowQuery.setParameter("slug", only);
         }
         Map<String, List<StepSummary>> steps = stepsOf(only);
-        RunQueries runs = new RunQueries(em);
+        RunQueries runs = new RunQueries(em());
         List<FlowSummary> flows = new ArrayList<>();
         for (FlowRecord f : flowQuery.setHint(RunQueries.HINT_READ_ONLY, true).getResultList()) {
             flows.add(new FlowSummary(f, List.copyOf(steps.getOrDefault(f.flowSlug(), List.of())),

@@ -49,6 +49,21 @@ public class RunQueries {
     @PersistenceContext(unitName = "pgflow")
     EntityManager em;
 
+    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
+    @PersistenceContext(unitName = "pgflow-read")
+    EntityManager replicaEm;
+
+    @jakarta.inject.Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
+    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
+    EntityManager em() {
+        return ReadTarget.pick(em, replicaEm, replicas, session);
+    }
+
     public RunQueries() {
     }
 
@@ -143,7 +158,7 @@ public class RunQueries {
 
     /** The run alone (no steps, no tasks), or empty for an unknown run. */
     public Optional<RunRecord> run(UUID runId) {
-        return em.createQuery("SELECT r FROM RunRecord r WHERE r.runId = :id", RunRecord.class)
+        return em().createQuery("SELECT r FROM RunRecord r WHERE r.runId = :id", RunRecord.class)
                 .setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList().stream().findFirst();
     }
 
@@ -156,7 +171,7 @@ public class RunQueries {
      * got to it yet), for a finished run, and for an unknown one.
      */
     public Optional<String> heldBack(UUID runId) {
-        List<?> rows = em.createNativeQuery("SELECT r.concurrency_key, f.max_running_per_key,"
+        List<?> rows = em().createNativeQuery("SELECT r.concurrency_key, f.max_running_per_key,"
                 + " CASE WHEN f.max_running_per_key IS NOT NULL AND r.concurrency_key IS NOT NULL THEN (SELECT count(*) FROM pgflow.step_tasks t"
                 + "   WHERE t.flow_slug = r.flow_slug AND t.concurrency_key = r.concurrency_key AND t.concurrency_key <> ''"
                 + "   AND t.status = 'started' AND t.child_run_id IS NULL) END,"
@@ -223,10 +238,10 @@ public class RunQueries {
         Map<String, List<TaskRecord>> tasks = new LinkedHashMap<>();
         List<TaskRecord> rows;
         if (tasksPerStep == Integer.MAX_VALUE) {
-            rows = em.createQuery("SELECT t FROM TaskRecord t WHERE t.runId = :id ORDER BY t.stepSlug, t.taskIndex",
+            rows = em().createQuery("SELECT t FROM TaskRecord t WHERE t.runId = :id ORDER BY t.stepSlug, t.taskIndex",
                     TaskRecord.class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList();
         } else {
-            Query q = em.createNativeQuery("SELECT t.* FROM pgflow.step_tasks t WHERE t.run_id = CAST(?1 AS uuid)"
+            Query q = em().createNativeQuery("SELECT t.* FROM pgflow.step_tasks t WHERE t.run_id = CAST(?1 AS uuid)"
                     + " AND (t.step_slug, t.task_index) IN (SELECT x.step_slug, x.task_index FROM (SELECT u.step_slug, u.task_index,"
                     + " row_number() OVER (PARTITION BY u.step_slug ORDER BY CASE u.status WHEN 'failed' THEN 0 WHEN 'started' THEN 1"
                     + " WHEN 'queued' THEN 2 ELSE 3 END, u.task_index) AS n FROM pgflow.step_tasks u WHERE u.run_id = CAST(?1 AS uuid)) x"
@@ -239,7 +254,7 @@ public class RunQueries {
             tasks.computeIfAbsent(t.stepSlug(), k -> new ArrayList<>()).add(t);
         }
         List<RunDetail.StepDetail> steps = new ArrayList<>();
-        for (Object[] row : em.createQuery("SELECT s, st FROM StepStateRecord s, StepRecord st"
+        for (Object[] row : em().createQuery("SELECT s, st FROM StepStateRecord s, StepRecord st"
                 + " WHERE s.runId = :id AND st.flowSlug = s.flowSlug AND st.stepSlug = s.stepSlug ORDER BY st.stepIndex",
                 Object[].class).setParameter("id", runId).setHint(HINT_READ_ONLY, true).getResultList()) {
             StepStateRecord state = (StepStateRecord) row[0];
@@ -372,7 +387,7 @@ public class RunQueries {
 
     @SuppressWarnings("unchecked")
     private List<RunRecord> runs(String sql, List<Object> params) {
-        Query q = em.createNativeQuery(sql, RunRecord.class);
+        Query q = em().createNativeQuery(sql, RunRecord.class);
         bind(q, params);
         q.setHint(HINT_READ_ONLY, true);
         return q.getResultList();
@@ -387,7 +402,7 @@ public class RunQueries {
     }
 
     Query query(String sql, List<Object> params) {
-        Query q = em.createNativeQuery(sql);
+        Query q = em().createNativeQuery(sql);
         bind(q, params);
         return q;
     }

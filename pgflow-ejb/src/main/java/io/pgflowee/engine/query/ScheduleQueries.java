@@ -52,6 +52,21 @@ public class ScheduleQueries {
     @PersistenceContext(unitName = "pgflow")
     EntityManager em;
 
+    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
+    @PersistenceContext(unitName = "pgflow-read")
+    EntityManager replicaEm;
+
+    @jakarta.inject.Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
+    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
+    EntityManager em() {
+        return ReadTarget.pick(em, replicaEm, replicas, session);
+    }
+
     public ScheduleQueries() {
     }
 
@@ -82,7 +97,7 @@ public class ScheduleQueries {
             throw new InvalidQueryException("limit must be 1 to " + MAX_PAGE + ", got " + limit);
         }
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery(SELECT + " WHERE (CAST(?3 AS text) IS NULL OR s.flow_slug = ?3)"
+        List<Object[]> rows = em().createNativeQuery(SELECT + " WHERE (CAST(?3 AS text) IS NULL OR s.flow_slug = ?3)"
                         + " AND (CAST(?4 AS text) IS NULL OR s.schedule_name > ?4)"
                         + " ORDER BY s.schedule_name LIMIT ?5")
                 .setParameter(1, bounded(firings, 1, 100, "firings")).setParameter(2, bounded(runs, 0, 100, "runs"))
@@ -97,7 +112,7 @@ public class ScheduleQueries {
     /** One schedule, or empty when there is none of that name. */
     public Optional<ScheduleView> schedule(String name, int firings, int runs) {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery(SELECT + " WHERE s.schedule_name = ?3")
+        List<Object[]> rows = em().createNativeQuery(SELECT + " WHERE s.schedule_name = ?3")
                 .setParameter(1, bounded(firings, 1, 100, "firings")).setParameter(2, bounded(runs, 0, 100, "runs"))
                 .setParameter(3, name).getResultList();
         return rows.stream().findFirst().map(ScheduleQueries::view);
@@ -105,7 +120,7 @@ public class ScheduleQueries {
 
     /** How many schedules there are (of one flow when {@code flowSlug} is not null), and how many of them are paused. */
     public long[] counts(String flowSlug) {
-        Object[] r = (Object[]) em.createNativeQuery("SELECT count(*), count(*) FILTER (WHERE paused_at IS NOT NULL)"
+        Object[] r = (Object[]) em().createNativeQuery("SELECT count(*), count(*) FILTER (WHERE paused_at IS NOT NULL)"
                 + " FROM pgflow_internal.schedules WHERE CAST(?1 AS text) IS NULL OR flow_slug = ?1").setParameter(1, flowSlug).getSingleResult();
         return new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue()};
     }

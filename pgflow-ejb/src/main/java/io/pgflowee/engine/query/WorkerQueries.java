@@ -29,6 +29,21 @@ public class WorkerQueries {
     @PersistenceContext(unitName = "pgflow")
     EntityManager em;
 
+    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
+    @PersistenceContext(unitName = "pgflow-read")
+    EntityManager replicaEm;
+
+    @jakarta.inject.Inject
+    io.pgflowee.engine.db.ReadReplicas replicas;
+
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
+    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
+    EntityManager em() {
+        return ReadTarget.pick(em, replicaEm, replicas, session);
+    }
+
     public WorkerQueries() {
     }
 
@@ -40,7 +55,7 @@ public class WorkerQueries {
     /** Tasks each worker is running now (claimed, not reported, not given up), by worker id. */
     public java.util.Map<UUID, Long> runningTasks() {
         java.util.Map<UUID, Long> running = new java.util.HashMap<>();
-        for (Object o : em.createNativeQuery("SELECT t.last_worker_id, count(*) FROM pgflow.step_tasks t"
+        for (Object o : em().createNativeQuery("SELECT t.last_worker_id, count(*) FROM pgflow.step_tasks t"
                 + " WHERE t.status = 'started' AND t.visible_at < 'infinity' AND t.last_worker_id IS NOT NULL"
                 + " GROUP BY t.last_worker_id").getResultList()) {
             Object[] r = (Object[]) o;
@@ -59,7 +74,7 @@ public class WorkerQueries {
      */
     public java.util.Map<UUID, List<RunningTask>> currentTasks(int perWorker) {
         java.util.Map<UUID, List<RunningTask>> out = new java.util.HashMap<>();
-        for (Object o : em.createNativeQuery("SELECT x.last_worker_id, x.run_id, x.step_slug, x.task_index, x.started_at FROM ("
+        for (Object o : em().createNativeQuery("SELECT x.last_worker_id, x.run_id, x.step_slug, x.task_index, x.started_at FROM ("
                 + " SELECT t.last_worker_id, t.run_id, t.step_slug, t.task_index, t.started_at,"
                 + " row_number() OVER (PARTITION BY t.last_worker_id ORDER BY t.started_at, t.run_id, t.step_slug, t.task_index) AS n"
                 + " FROM pgflow.step_tasks t WHERE t.status = 'started' AND t.visible_at < 'infinity' AND t.last_worker_id IS NOT NULL) x"
@@ -77,7 +92,7 @@ public class WorkerQueries {
      */
     public java.util.Map<String, Long> liveWorkersByFlow() {
         java.util.Map<String, Long> live = new java.util.HashMap<>();
-        for (Object o : em.createNativeQuery("SELECT w.queue_name, count(*) FROM pgflow.workers w"
+        for (Object o : em().createNativeQuery("SELECT w.queue_name, count(*) FROM pgflow.workers w"
                 + " WHERE w.stopped_at IS NULL AND w.deprecated_at IS NULL AND w.last_heartbeat >= now() - make_interval(secs => ?1)"
                 + " GROUP BY w.queue_name").setParameter(1, (double) LIVE_WITHIN.toSeconds()).getResultList()) {
             Object[] r = (Object[]) o;
@@ -93,8 +108,8 @@ public class WorkerQueries {
 
     /** Every worker: live ones first, then by flow and newest start. */
     public List<WorkerView> workers() {
-        OffsetDateTime now = Rows.databaseNow(em);
-        return em.createQuery("SELECT w FROM WorkerRecord w ORDER BY w.queueName, w.startedAt DESC", WorkerRecord.class)
+        OffsetDateTime now = Rows.databaseNow(em());
+        return em().createQuery("SELECT w FROM WorkerRecord w ORDER BY w.queueName, w.startedAt DESC", WorkerRecord.class)
                 .setHint(RunQueries.HINT_READ_ONLY, true).getResultList().stream()
                 .map(w -> {
                     Duration age = Duration.between(w.lastHeartbeat(), now);
