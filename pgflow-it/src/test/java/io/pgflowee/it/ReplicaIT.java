@@ -43,7 +43,7 @@ class ReplicaIT {
     static void start() throws Exception {
         pair = StreamingReplica.start(MicroProcess.TARGET.resolve("replica-it"));
         server = MicroProcess.start("replica", false, "-Dpgflow.db.url=" + pair.primaryUrl("postgres"),
-                "-Dpgflow.db.readUrl=" + pair.replicaUrl("postgres"), "-Dpgflow.db.readMaxLagMillis=10000",
+                "-Dpgflow.db.read.url=" + pair.replicaUrl("postgres"), "-Dpgflow.db.readMaxLagMillis=10000",
                 "-Dpgflow.metrics.refreshSeconds=1").awaitReady();
     }
 
