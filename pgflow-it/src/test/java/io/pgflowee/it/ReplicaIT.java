@@ -123,8 +123,17 @@ class ReplicaIT {
                 String second = runId(send("POST", "api/flows/greet_user/runs", OPERATOR, "{\"first_name\": \"Paused\", \"last_name\": \"Replay\"}"));
                 assertThat(send("GET", "api/runs/" + second, OPERATOR, null).statusCode()).isEqualTo(200);
                 assertThat(send("GET", "api/runs/" + second, VIEWER, null).statusCode()).as("not on the paused replica yet").isEqualTo(404);
+                // more than a second behind (within the bound of 10 s): reads stay on the replica, and the console says how far behind
+                String behind = awaitReady(r -> r.matches("(?s).*\"replicaLagMillis\":\"?[1-9]\\d{3}\"?[,}].*"));
+                assertThat(behind).contains("\"reads\":\"replica\"").containsPattern("\"replicaLagMillis\":\"?\\d{4}\"?[,}]");
+                HttpClient viewer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
+                        .followRedirects(HttpClient.Redirect.NORMAL).build();
+                HttpResponse<String> lagging = ConsoleSignIns.signIn(viewer, server.uri(""), "it-viewer", "it-viewer-secret", null);
+                assertThat(lagging.body()).contains("id=\"read-state\"")
+                        .containsPattern("Pages read a replica \\d+\\.\\d s behind the primary: the last changes may be missing\\.");
             } finally {
-                try (Statement st = replica.createStatement()) {
+                // a session of its own: replay conflicts may have cancelled the one above
+                try (Connection c = pair.replicaConnection("postgres"); Statement st = c.createStatement()) {
                     st.execute("SELECT pg_wal_replay_resume()");
                 }
             }
@@ -146,7 +155,9 @@ class ReplicaIT {
 
         // back: reads on the replica again, and the note is gone
         pair.startReplica();
-        assertThat(awaitReady(r -> r.contains("\"reads\":\"replica\""))).contains("\"reads\":\"replica\"");
+        // (and caught up to within a second: a replica that comes back replays what it missed first)
+        assertThat(awaitReady(r -> r.contains("\"reads\":\"replica\"") && r.matches("(?s).*\"replicaLagMillis\":\"?\\d{1,3}\"?[,}].*")))
+                .contains("\"reads\":\"replica\"");
         assertThat(send("GET", "metrics", VIEWER, null).body()).contains("pgflow_reads_on_replica 1.0");
         HttpResponse<String> again = browser.send(HttpRequest.newBuilder(server.uri("")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(again.body()).contains("<title>pgflow · Dashboard</title>").doesNotContain("id=\"read-state\"");

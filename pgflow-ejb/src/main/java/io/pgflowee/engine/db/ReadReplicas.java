@@ -105,6 +105,51 @@ public class ReadReplicas {
     private final Map<String, Written> written = new ConcurrentHashMap<>();
     private ScheduledFuture<?> checks;
 
+    private final LagClock lag = new LagClock();
+
+    /** A WAL position {@code X/Y} as a number. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    }
+
+    /**
+     * How long ago the primary was where the replica now is: the primary's WAL position is noted at
+     * every check, and the replica's replay position is placed between two notes (linearly), so the
+     * lag is the age of the replica's state, to a fraction of the check interval. Not
+     * {@code now() - pg_last_xact_replay_timestamp()} alone: after an idle minute on the primary that
+     * says a minute the moment anything is written. Past the notes kept (2 minutes), that measure is
+     * the floor.
+     */
+    static final class LagClock {
+        private static final long KEPT_MILLIS = 120_000;
+        private final java.util.ArrayDeque<long[]> notes = new java.util.ArrayDeque<>(); // {millis, lsn}
+
+        synchronized long millisBehind(long nowMillis, long primaryLsn, long replayedLsn, long replayAgeMillis) {
+            notes.addLast(new long[] {nowMillis, primaryLsn});
+            while (notes.size() > 1 && nowMillis - notes.peekFirst()[0] > KEPT_MILLIS) {
+                notes.removeFirst();
+            }
+            if (replayedLsn >= primaryLsn) {
+                return 0;
+            }
+            long[] later = null;
+            for (java.util.Iterator<long[]> it = notes.descendingIterator(); it.hasNext();) {
+                long[] note = it.next();
+                if (note[1] <= replayedLsn) {
+                    if (later == null || later[1] == note[1]) {
+                        return Math.max(0, nowMillis - note[0]);
+                    }
+                    double share = (double) (replayedLsn - note[1]) / (later[1] - note[1]);
+                    return Math.max(0, nowMillis - (note[0] + Math.round(share * (later[0] - note[0]))));
+                }
+                later = note;
+            }
+            // further behind than the notes go back
+            return Math.max(nowMillis - notes.peekFirst()[0], Math.max(0, replayAgeMillis));
+        }
+    }
+
     /** A person's last write: the primary's WAL position after it, and when. */
     private record Written(String lsn, long atNanos) {
     }
@@ -160,16 +205,16 @@ public class ReadReplicas {
             String primaryLsn = primaryLsn();
             try (Connection c = replica.getConnection(); Statement st = c.createStatement()) {
                 st.setQueryTimeout(2);
-                try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), pg_wal_lsn_diff('" + primaryLsn
-                        + "'::pg_lsn, pg_last_wal_replay_lsn())::bigint, (extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())"
-                        + " * 1000)::bigint")) {
+                try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+                        + " (extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint")) {
                     rs.next();
-                    if (!rs.getBoolean(1)) {
+                    if (!rs.getBoolean(1) || rs.getString(2) == null) {
                         now = new Status(State.DOWN, -1, -1, Instant.now(), "the read database is not a replica (pg_is_in_recovery() is false)");
                     } else {
-                        long bytes = Math.max(0, rs.getLong(2));
-                        // caught up: no lag, however long ago the last transaction was (an idle primary writes nothing)
-                        long millis = bytes == 0 ? 0 : Math.max(0, rs.getLong(3));
+                        long primaryAt = lsn(primaryLsn);
+                        long replayed = lsn(rs.getString(2));
+                        long bytes = Math.max(0, primaryAt - replayed);
+                        long millis = lag.millisBehind(System.currentTimeMillis(), primaryAt, replayed, rs.getLong(3));
                         now = millis > maxLagMillis
                                 ? new Status(State.LAGGING, millis, bytes, Instant.now(), "the replica is " + millis + " ms behind the primary,"
                                         + " over pgflow.db.readMaxLagMillis=" + maxLagMillis)

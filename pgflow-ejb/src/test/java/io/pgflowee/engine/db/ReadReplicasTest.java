@@ -136,4 +136,16 @@ class ReadReplicasTest {
         assertThat(none.readOnReplica(null)).isFalse();
         none.wrote("ann"); // nothing to remember
     }
+
+    @Test
+    void theLagIsTheAgeOfTheReplicasStatePlacedBetweenThePrimarysPositionsNotedAtEachCheck() {
+        ReadReplicas.LagClock clock = new ReadReplicas.LagClock();
+        assertThat(clock.millisBehind(10_000, 100, 100, 60_000)).as("caught up, however old its last transaction").isZero();
+        assertThat(clock.millisBehind(11_000, 200, 150, 60_000)).as("halfway between the notes of 10 s and 11 s").isEqualTo(500);
+        assertThat(clock.millisBehind(12_000, 300, 150, 60_000)).as("replay stopped: the age grows").isEqualTo(1_500);
+        assertThat(clock.millisBehind(13_000, 400, 300, 60_000)).as("at the note of 12 s").isEqualTo(1_000);
+        assertThat(clock.millisBehind(14_000, 500, 50, 60_000)).as("older than every note: the last transaction's age").isEqualTo(60_000);
+        assertThat(ReadReplicas.lsn("0/2000028")).isEqualTo(0x2000028L);
+        assertThat(ReadReplicas.lsn("1A/FF")).isEqualTo((0x1AL << 32) | 0xFF);
+    }
 }
