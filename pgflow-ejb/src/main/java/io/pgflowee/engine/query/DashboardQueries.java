@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.UUID;
 
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 
 /**
  * What the dashboard shows: runs per minute over the last hour, the queue per flow, the slowest
@@ -16,7 +15,7 @@ import jakarta.persistence.PersistenceContext;
 // own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
 @jakarta.ejb.Stateless
 @jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
-public class DashboardQueries {
+public class DashboardQueries extends ReadModelQueries {
 
     /** Runs of a flow started, completed, failed and cancelled in one minute. */
     public record MinuteCounts(String flowSlug, OffsetDateTime minute, long started, long completed, long failed, long cancelled) {
@@ -44,30 +43,12 @@ public class DashboardQueries {
                             List<FailedTask> latestFailures) {
     }
 
-    @PersistenceContext(unitName = "pgflow")
-    EntityManager em;
-
-    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
-    @PersistenceContext(unitName = "pgflow-read")
-    EntityManager replicaEm;
-
-    @jakarta.inject.Inject
-    io.pgflowee.engine.db.ReadReplicas replicas;
-
-    @jakarta.annotation.Resource
-    jakarta.ejb.SessionContext session;
-
-    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
-    EntityManager em() {
-        return ReadTarget.pick(em, replicaEm, replicas, session);
-    }
-
     public DashboardQueries() {
     }
 
     /** For use outside a container (tests, tools). */
     public DashboardQueries(EntityManager em) {
-        this.em = em;
+        super(em);
     }
 
     /** Everything the dashboard shows, with up to {@code failuresPerFlow} latest failed tasks per flow. */

@@ -10,14 +10,13 @@ import io.pgflowee.engine.model.DependencyRecord;
 import io.pgflowee.engine.model.FlowRecord;
 import io.pgflowee.engine.model.StepRecord;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 
 /** Flows with their options, steps (in step order), dependencies and runs per status. */
 // An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
 // own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
 @jakarta.ejb.Stateless
 @jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
-public class FlowQueries {
+public class FlowQueries extends ReadModelQueries {
 
     /** A flow with its steps and its runs per status. */
     public record FlowSummary(FlowRecord flow, List<StepSummary> steps, StatusTotals runs) {
@@ -27,30 +26,12 @@ public class FlowQueries {
     public record StepSummary(StepRecord step, List<String> dependsOn) {
     }
 
-    @PersistenceContext(unitName = "pgflow")
-    EntityManager em;
-
-    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
-    @PersistenceContext(unitName = "pgflow-read")
-    EntityManager replicaEm;
-
-    @jakarta.inject.Inject
-    io.pgflowee.engine.db.ReadReplicas replicas;
-
-    @jakarta.annotation.Resource
-    jakarta.ejb.SessionContext session;
-
-    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
-    EntityManager em() {
-        return ReadTarget.pick(em, replicaEm, replicas, session);
-    }
-
     public FlowQueries() {
     }
 
     /** For use outside a container (tests, tools). */
     public FlowQueries(EntityManager em) {
-        this.em = em;
+        super(em);
     }
 
     /** Every flow in the database, by slug. */

@@ -18,7 +18,6 @@ import io.pgflowee.engine.model.StepRecord;
 import io.pgflowee.engine.model.StepStateRecord;
 import io.pgflowee.engine.model.TaskRecord;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.Query;
 
 /**
@@ -34,7 +33,7 @@ import jakarta.persistence.Query;
 // own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
 @jakarta.ejb.Stateless
 @jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
-public class RunQueries {
+public class RunQueries extends ReadModelQueries {
 
     /** Page size limit. */
     public static final int MAX_LIMIT = 500;
@@ -46,30 +45,12 @@ public class RunQueries {
 
     static final String HINT_READ_ONLY = "eclipselink.read-only";
 
-    @PersistenceContext(unitName = "pgflow")
-    EntityManager em;
-
-    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
-    @PersistenceContext(unitName = "pgflow-read")
-    EntityManager replicaEm;
-
-    @jakarta.inject.Inject
-    io.pgflowee.engine.db.ReadReplicas replicas;
-
-    @jakarta.annotation.Resource
-    jakarta.ejb.SessionContext session;
-
-    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
-    EntityManager em() {
-        return ReadTarget.pick(em, replicaEm, replicas, session);
-    }
-
     public RunQueries() {
     }
 
     /** For use outside a container (tests, tools). */
     public RunQueries(EntityManager em) {
-        this.em = em;
+        super(em);
     }
 
     /**

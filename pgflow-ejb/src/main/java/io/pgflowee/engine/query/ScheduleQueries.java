@@ -11,7 +11,6 @@ import io.pgflowee.api.json.JsonCodec;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 
 /**
  * Schedules ({@code pgflow_internal.schedules}) with their next firings ({@code
@@ -21,7 +20,7 @@ import jakarta.persistence.PersistenceContext;
 // An EJB for the same reason as FlowQueries: the persistence unit lives in the EJB module.
 @jakarta.ejb.Stateless
 @jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
-public class ScheduleQueries {
+public class ScheduleQueries extends ReadModelQueries {
 
     /** The most schedules one page holds. */
     public static final int MAX_PAGE = 200;
@@ -49,30 +48,12 @@ public class ScheduleQueries {
     public record SchedulePage(List<ScheduleView> items, String next) {
     }
 
-    @PersistenceContext(unitName = "pgflow")
-    EntityManager em;
-
-    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
-    @PersistenceContext(unitName = "pgflow-read")
-    EntityManager replicaEm;
-
-    @jakarta.inject.Inject
-    io.pgflowee.engine.db.ReadReplicas replicas;
-
-    @jakarta.annotation.Resource
-    jakarta.ejb.SessionContext session;
-
-    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
-    EntityManager em() {
-        return ReadTarget.pick(em, replicaEm, replicas, session);
-    }
-
     public ScheduleQueries() {
     }
 
     /** For use outside a container (tests, tools). */
     public ScheduleQueries(EntityManager em) {
-        this.em = em;
+        super(em);
     }
 
     private static final String SELECT = "SELECT s.schedule_name, s.flow_slug, s.cron, s.input::text, s.time_zone, s.catch_up, s.next_fire_at,"

@@ -7,14 +7,13 @@ import java.util.UUID;
 
 import io.pgflowee.engine.model.WorkerRecord;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 
 /** Workers, live and stopped, with the age of their last heartbeat (by the database's clock). */
 // An EJB, not a CDI bean: in the EAR the persistence unit lives in the EJB module, and only the module's
 // own components (EJBs) resolve it when a web request of the WAR calls them. No transaction of its own.
 @jakarta.ejb.Stateless
 @jakarta.ejb.TransactionAttribute(jakarta.ejb.TransactionAttributeType.SUPPORTS)
-public class WorkerQueries {
+public class WorkerQueries extends ReadModelQueries {
 
     /**
      * A worker counts as live when it is neither stopped nor deprecated and its last heartbeat is at
@@ -26,30 +25,12 @@ public class WorkerQueries {
     public record WorkerView(WorkerRecord worker, Duration heartbeatAge, boolean live) {
     }
 
-    @PersistenceContext(unitName = "pgflow")
-    EntityManager em;
-
-    /** The same read model on the replica ({@link io.pgflowee.engine.db.ReadReplicas}); null outside a container. */
-    @PersistenceContext(unitName = "pgflow-read")
-    EntityManager replicaEm;
-
-    @jakarta.inject.Inject
-    io.pgflowee.engine.db.ReadReplicas replicas;
-
-    @jakarta.annotation.Resource
-    jakarta.ejb.SessionContext session;
-
-    /** Where this read goes: the replica while it is up and has the caller's last change, else the primary. */
-    EntityManager em() {
-        return ReadTarget.pick(em, replicaEm, replicas, session);
-    }
-
     public WorkerQueries() {
     }
 
     /** For use outside a container (tests, tools). */
     public WorkerQueries(EntityManager em) {
-        this.em = em;
+        super(em);
     }
 
     /** Tasks each worker is running now (claimed, not reported, not given up), by worker id. */
