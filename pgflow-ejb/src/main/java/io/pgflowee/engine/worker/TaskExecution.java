@@ -54,7 +54,12 @@ final class TaskExecution {
         this.graceOver = graceOver;
         this.outcomes = outcomes;
         this.metrics = metrics;
+        this.subflowSteps = flow.steps().stream().filter(s -> s.subflowSlug() != null).map(Step::slug)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
+
+    /** The flow's steps whose tasks start a child run (their spans are recorded for the child's). */
+    private final java.util.Set<String> subflowSteps;
 
     private final int maxOutputBytes;
     private volatile TaskSpans spans = TaskSpans.OFF;
@@ -76,10 +81,8 @@ final class TaskExecution {
         RunningHandler handler = new RunningHandler(TimeUnit.SECONDS.toNanos(task.timeoutSeconds()));
         AtomicBoolean timedOut = handler.timedOut();
         running.put(task, handler);
-        TaskSpans taskSpans = spans;
-        TaskSpans.Active span = taskSpans == TaskSpans.OFF ? TaskSpans.Active.NONE
-                : taskSpans.start(flow.slug(), task.runId(), task.stepSlug(), task.taskIndex(), task.attempt(), workerId,
-                        flow.steps().stream().anyMatch(s -> s.slug().equals(task.stepSlug()) && s.subflowSlug() != null));
+        TaskSpans.Active span = spans.start(flow.slug(), task.runId(), task.stepSlug(), task.taskIndex(), task.attempt(), workerId,
+                subflowSteps.contains(task.stepSlug()));
         Thread thread = Thread.currentThread();
         String threadName = thread.getName();
         // the log lines the handler writes name its task: Payara's formats (and most others) print the thread's name
