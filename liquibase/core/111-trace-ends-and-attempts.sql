@@ -28,6 +28,23 @@ COMMENT ON TABLE pgflow_internal.task_traces IS
   'The span context of task attempts that others refer to: a failed attempt (the retry links to it), a subflow task (its child run nests under it)';
 --rollback DROP TABLE pgflow_internal.task_traces; DROP INDEX pgflow_internal.idx_run_traces_open; ALTER TABLE pgflow_internal.run_traces DROP COLUMN ended_at;
 
+--changeset pgflow:111-require-traceparent runOnChange:true splitStatements:false
+--comment: _require_traceparent(traceparent): refuses (22023, naming it) what is not a W3C version 00 trace context
+-- The one check of the functions that take a traceparent from a caller (set_task_trace,
+-- adopt_run_trace; set_run_trace of 110 has the same check written out, as it landed before this).
+CREATE OR REPLACE FUNCTION pgflow._require_traceparent(p_traceparent text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF p_traceparent IS NULL OR p_traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+     OR p_traceparent ~ '^00-0{32}-' OR p_traceparent ~ '^00-[0-9a-f]{32}-0{16}-' THEN
+    RAISE EXCEPTION 'traceparent % is not a W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero',
+      coalesce(quote_literal(p_traceparent), 'NULL') USING ERRCODE = '22023';
+  END IF;
+END;
+$$;
+
 --changeset pgflow:111-set-task-trace runOnChange:true splitStatements:false
 --comment: set_task_trace(run_id, step_slug, task_index, attempt, traceparent): record a task attempt's span context
 -- Called by a worker with tracing on for an attempt that failed or timed out (the next attempt's span
@@ -41,11 +58,7 @@ AS $$
 DECLARE
   v_count integer;
 BEGIN
-  IF traceparent IS NULL OR traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-     OR traceparent ~ '^00-0{32}-' OR traceparent ~ '^00-[0-9a-f]{32}-0{16}-' THEN
-    RAISE EXCEPTION 'traceparent % is not a W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero',
-      coalesce(quote_literal(traceparent), 'NULL') USING ERRCODE = '22023';
-  END IF;
+  PERFORM pgflow._require_traceparent(set_task_trace.traceparent);
   INSERT INTO pgflow_internal.task_traces (run_id, step_slug, task_index, attempt, traceparent)
   SELECT r.run_id, set_task_trace.step_slug, set_task_trace.task_index, set_task_trace.attempt, set_task_trace.traceparent
   FROM pgflow.runs r WHERE r.run_id = set_task_trace.run_id
@@ -118,11 +131,7 @@ RETURNS TABLE (traceparent text, tracestate text)
 LANGUAGE plpgsql
 AS $$
 BEGIN
-  IF adopt_run_trace.offered IS NULL OR adopt_run_trace.offered !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-     OR adopt_run_trace.offered ~ '^00-0{32}-' OR adopt_run_trace.offered ~ '^00-[0-9a-f]{32}-0{16}-' THEN
-    RAISE EXCEPTION 'traceparent % is not a W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero',
-      coalesce(quote_literal(adopt_run_trace.offered), 'NULL') USING ERRCODE = '22023';
-  END IF;
+  PERFORM pgflow._require_traceparent(adopt_run_trace.offered);
   INSERT INTO pgflow_internal.run_traces (run_id, traceparent)
   SELECT r.run_id, adopt_run_trace.offered FROM pgflow.runs r WHERE r.run_id = adopt_run_trace.run_id
   ON CONFLICT ON CONSTRAINT run_traces_pkey DO NOTHING;
@@ -171,6 +180,8 @@ $$;
 -- traces; operators too (a server's engine connection may be either); readers read the table.
 -- After 095-roles, which revokes every function from PUBLIC on each migration.
 DO $grants$
+DECLARE
+  v_role text;
 BEGIN
   ALTER FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
   ALTER FUNCTION pgflow.task_trace(uuid, text, int, int) SECURITY DEFINER SET search_path = pg_catalog, pgflow, pg_temp;
@@ -180,18 +191,13 @@ BEGIN
   REVOKE ALL ON FUNCTION pgflow.task_trace(uuid, text, int, int) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.end_run_traces(int) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.adopt_run_trace(uuid, text) FROM PUBLIC;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_worker') THEN
-    GRANT EXECUTE ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) TO pgflow_worker;
-    GRANT EXECUTE ON FUNCTION pgflow.task_trace(uuid, text, int, int) TO pgflow_worker;
-    GRANT EXECUTE ON FUNCTION pgflow.end_run_traces(int) TO pgflow_worker;
-    GRANT EXECUTE ON FUNCTION pgflow.adopt_run_trace(uuid, text) TO pgflow_worker;
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_operator') THEN
-    GRANT EXECUTE ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text) TO pgflow_operator;
-    GRANT EXECUTE ON FUNCTION pgflow.task_trace(uuid, text, int, int) TO pgflow_operator;
-    GRANT EXECUTE ON FUNCTION pgflow.end_run_traces(int) TO pgflow_operator;
-    GRANT EXECUTE ON FUNCTION pgflow.adopt_run_trace(uuid, text) TO pgflow_operator;
-  END IF;
+  REVOKE ALL ON FUNCTION pgflow._require_traceparent(text) FROM PUBLIC; -- its callers run as the owner
+  FOREACH v_role IN ARRAY ARRAY['pgflow_worker', 'pgflow_operator'] LOOP
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION pgflow.set_task_trace(uuid, text, int, int, text), pgflow.task_trace(uuid, text, int, int),'
+                     ' pgflow.end_run_traces(int), pgflow.adopt_run_trace(uuid, text) TO %I', v_role);
+    END IF;
+  END LOOP;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgflow_reader') THEN
     GRANT SELECT ON pgflow_internal.task_traces TO pgflow_reader;
   END IF;
