@@ -1,7 +1,6 @@
 package io.pgflowee.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -82,7 +81,7 @@ public final class StreamingReplica implements AutoCloseable {
     private void baseBackup() throws IOException, SQLException {
         Path from = root.resolve("primary");
         Path to = root.resolve("replica");
-        ItFilesDelete.recursively(to);
+        TestFiles.deleteRecursively(to);
         try (Connection c = primaryConnection("postgres"); Statement st = c.createStatement()) {
             st.execute("SELECT pg_backup_start('pgflow-test-replica', true)");
             Set<String> skipped = Set.of("postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal");
@@ -180,24 +179,6 @@ public final class StreamingReplica implements AutoCloseable {
             stopReplica();
         } finally {
             primary.close();
-        }
-    }
-
-    /** Deletes a directory tree (the replica's data directory before a new base backup). */
-    private static final class ItFilesDelete {
-        static void recursively(Path dir) throws IOException {
-            if (!Files.exists(dir)) {
-                return;
-            }
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    try {
-                        Files.delete(f);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-            }
         }
     }
 }

@@ -1,14 +1,14 @@
-package io.pgflowee.it.support;
+package io.pgflowee.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 
-/** File chores of the process-level tests. */
-public final class ItFiles {
+/** File chores of the tests (process-level ones, the streaming replica's). */
+public final class TestFiles {
 
-    private ItFiles() {
+    private TestFiles() {
     }
 
     /** Deletes a directory tree (nothing when it does not exist); fails on a file it cannot delete. */

@@ -2,7 +2,7 @@ package io.pgflowee.it;
 
 import io.pgflowee.it.support.ItFlows;
 import io.pgflowee.it.support.ItSql;
-import io.pgflowee.it.support.ItFiles;
+import io.pgflowee.testing.TestFiles;
 import io.pgflowee.it.support.MicroProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -135,7 +135,7 @@ class ChaosIT {
     void everyRunCompletesExactlyOnceWhileServersAreKilledAndTheDatabaseRestarts() throws Exception {
         long began = System.currentTimeMillis();
         Path data = MicroProcess.TARGET.resolve("chaos-pg");
-        ItFiles.deleteRecursively(data);
+        TestFiles.deleteRecursively(data);
         postgres = EmbeddedPostgres.builder().setPort(MicroProcess.freePort()).setDataDirectory(data.toFile()).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "300").setServerConfig("fsync", "off")
                 // a killed server's statements waiting for the frozen task table end within 100 ms

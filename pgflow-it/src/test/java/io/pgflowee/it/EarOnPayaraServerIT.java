@@ -1,7 +1,7 @@
 package io.pgflowee.it;
 
 import io.pgflowee.it.support.ItDatabase;
-import io.pgflowee.it.support.ItFiles;
+import io.pgflowee.testing.TestFiles;
 import io.pgflowee.it.support.ConsoleSignIns;
 import io.pgflowee.it.support.ConsoleJourneys;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +50,7 @@ class EarOnPayaraServerIT {
     void theEarDeploysOnPayaraServerAndBecomesReady() throws Exception {
         int portBase = freePortBase();
         Path log = TARGET.resolve("payara-server-it.log");
-        ItFiles.deleteRecursively(DOMAINS);
+        TestFiles.deleteRecursively(DOMAINS);
         leastPrivilegeLogin();
         asadmin(log, "create-domain", "--nopassword=true", "--portbase", Integer.toString(portBase),
                 "--domaindir", DOMAINS.toString(), DOMAIN);

@@ -2,7 +2,7 @@ package io.pgflowee.it;
 
 import io.pgflowee.it.support.ItDatabase;
 import io.pgflowee.it.support.ItSql;
-import io.pgflowee.it.support.ItFiles;
+import io.pgflowee.testing.TestFiles;
 import io.pgflowee.it.support.MicroProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -415,7 +415,7 @@ class LauncherIT {
      */
     private static Path copyOfTheSources() throws IOException {
         Path copy = TARGET.resolve("launcher-it-project");
-        ItFiles.deleteRecursively(copy);
+        TestFiles.deleteRecursively(copy);
         Files.createDirectories(copy);
         for (String file : List.of("pom.xml", "mvnw")) {
             Files.copy(PROJECT.resolve(file), copy.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
