@@ -187,10 +187,12 @@ BEGIN
   ORDER BY r.run_id;
   DELETE FROM pgflow.step_tasks t USING pgflow_delete_runs d WHERE t.run_id = d.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_delete_runs d WHERE s.run_id = d.run_id;
+  DELETE FROM pgflow_internal.run_keys k USING pgflow_delete_runs d WHERE k.run_id = d.run_id;
   DELETE FROM pgflow.runs r USING pgflow_delete_runs d WHERE r.run_id = d.run_id;
   DROP TABLE pgflow_delete_runs;
   DELETE FROM pgflow.step_tasks t WHERE t.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.step_states s WHERE s.flow_slug = delete_flow_and_data.flow_slug;
+  DELETE FROM pgflow_internal.run_keys k WHERE k.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.runs r WHERE r.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.deps d WHERE d.flow_slug = delete_flow_and_data.flow_slug;
   DELETE FROM pgflow.steps s WHERE s.flow_slug = delete_flow_and_data.flow_slug;

@@ -587,8 +587,8 @@ $$;
 -- conditions, completes empty root maps, queues the root tasks and wakes idle workers.
 -- With an idempotency_key already used for this flow nothing is started and the existing run is
 -- returned (its started_at is then earlier than now(), which is how a caller tells a repeat from a
--- new start); concurrent starts with one key serialise on the unique index (flow_slug,
--- idempotency_key), so exactly one run is created.
+-- new start); concurrent starts with one key serialise on the primary key of pgflow_internal.run_keys
+-- (flow_slug, idempotency_key), so exactly one run is created. A key is free again once its run is pruned.
 -- Errors: unknown flow (foreign_key_violation), NULL input, root map input not an array
 -- (P0001, pgflow's texts), empty key or one over 200 characters (invalid_parameter_value), duplicate run_id or a key reused
 -- with another input (unique_violation, naming the key and the existing run); an empty concurrency
@@ -628,7 +628,8 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
         MESSAGE = format('Flow "%s": idempotency_key is %s characters long; at most 200 are allowed', v_flow, length(v_key));
     END IF;
-    SELECT r.* INTO v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
+    SELECT r.* INTO v_existing FROM pgflow_internal.run_keys k JOIN pgflow.runs r ON r.run_id = k.run_id
+    WHERE k.flow_slug = v_flow AND k.idempotency_key = v_key;
     IF FOUND THEN
       RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
       RETURN;
@@ -658,18 +659,23 @@ BEGIN
       PERFORM pgflow._run_exists(v_run_id);
     END IF;
   ELSE
-    BEGIN
-      INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
-      VALUES (v_run_id, v_flow, v_input, v_steps, v_key, start_flow.concurrency_key, coalesce(start_flow.priority, 0))
-      ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
-    EXCEPTION WHEN unique_violation THEN
-      PERFORM pgflow._run_exists(v_run_id);
-    END;
+    -- the key first: concurrent starts with one key serialise on run_keys' primary key (a key whose
+    -- run was pruned is taken over)
+    INSERT INTO pgflow_internal.run_keys AS k (flow_slug, idempotency_key, run_id) VALUES (v_flow, v_key, v_run_id)
+    ON CONFLICT (flow_slug, idempotency_key) DO UPDATE SET run_id = excluded.run_id
+    WHERE NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id);
     IF NOT FOUND THEN
       -- a concurrent start with the same key committed first (ON CONFLICT waited for it)
-      SELECT r.* INTO STRICT v_existing FROM pgflow.runs r WHERE r.flow_slug = v_flow AND r.idempotency_key = v_key;
+      SELECT r.* INTO STRICT v_existing FROM pgflow_internal.run_keys k JOIN pgflow.runs r ON r.run_id = k.run_id
+      WHERE k.flow_slug = v_flow AND k.idempotency_key = v_key;
       RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
       RETURN;
+    END IF;
+    INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
+    VALUES (v_run_id, v_flow, v_input, v_steps, v_key, start_flow.concurrency_key, coalesce(start_flow.priority, 0))
+    ON CONFLICT (run_id) DO NOTHING;
+    IF NOT FOUND THEN
+      PERFORM pgflow._run_exists(v_run_id);
     END IF;
   END IF;
 
@@ -785,6 +791,7 @@ DECLARE
   v_events boolean;
   v_run uuid;
   v_visible boolean;
+  v_asked int;
 BEGIN
   SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
   IF start_flows.inputs IS NULL THEN
@@ -861,7 +868,24 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = v_bad_code, MESSAGE = format('Flow "%s", item %s: %s', v_flow, v_bad_item, v_bad_message);
   END IF;
 
-  -- a key of the flow used before (or by a concurrent start that committed first) inserts nothing
+  -- a key of the flow used before (or by a concurrent start that committed first) inserts nothing:
+  -- the keys are claimed first (run_keys' primary key; a key whose run was pruned is taken over)
+  v_asked := cardinality(array_remove(v_ids, NULL));
+  IF start_flows.idempotency_keys IS NOT NULL THEN
+    WITH claimed AS (
+      INSERT INTO pgflow_internal.run_keys AS k (flow_slug, idempotency_key, run_id)
+      SELECT v_flow, start_flows.idempotency_keys[i.ord], v_ids[i.ord]
+      FROM generate_subscripts(start_flows.inputs, 1) AS i(ord)
+      WHERE v_ids[i.ord] IS NOT NULL AND start_flows.idempotency_keys[i.ord] IS NOT NULL
+      ORDER BY i.ord
+      ON CONFLICT (flow_slug, idempotency_key) DO UPDATE SET run_id = excluded.run_id
+      WHERE NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id)
+      RETURNING k.run_id
+    )
+    SELECT array_agg(CASE WHEN start_flows.idempotency_keys[i.ord] IS NULL OR v_ids[i.ord] IN (SELECT c.run_id FROM claimed c)
+                          THEN v_ids[i.ord] END ORDER BY i.ord)
+    INTO v_ids FROM generate_subscripts(start_flows.inputs, 1) AS i(ord);
+  END IF;
   WITH inserted AS (
     INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
     SELECT v_ids[i.ord], v_flow, i.input, v_steps, start_flows.idempotency_keys[i.ord], start_flows.concurrency_keys[i.ord],
@@ -869,18 +893,18 @@ BEGIN
     FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
     WHERE v_ids[i.ord] IS NOT NULL
     ORDER BY i.ord
-    ON CONFLICT (flow_slug, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING run_id, input, concurrency_key, priority
   )
   SELECT coalesce(array_agg(ins.run_id), '{}'), coalesce(array_agg(ins.input), '{}'),
          coalesce(array_agg(coalesce(ins.concurrency_key, '')), '{}'), coalesce(array_agg(ins.priority), '{}')
   INTO v_new, v_new_inputs, v_new_keys, v_new_priorities FROM inserted ins;
 
-  IF cardinality(v_new) < cardinality(array_remove(v_ids, NULL)) THEN
+  IF cardinality(v_new) < v_asked THEN
     -- the run a used key names must carry the same input
     SELECT i.ord::int AS item, r.run_id AS run, r.idempotency_key AS key INTO v_bad
     FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
-    JOIN pgflow.runs r ON r.flow_slug = v_flow AND r.idempotency_key = start_flows.idempotency_keys[i.ord]
+    JOIN pgflow_internal.run_keys k ON k.flow_slug = v_flow AND k.idempotency_key = start_flows.idempotency_keys[i.ord]
+    JOIN pgflow.runs r ON r.run_id = k.run_id
     WHERE r.input IS DISTINCT FROM i.input AND NOT (r.run_id = ANY (v_new))
     ORDER BY i.ord LIMIT 1;
     IF FOUND THEN
@@ -953,7 +977,7 @@ BEGIN
   SELECT i.ord::int, coalesce(n.run_id, r.run_id), n.run_id IS NOT NULL
   FROM unnest(start_flows.inputs) WITH ORDINALITY AS i(input, ord)
   LEFT JOIN unnest(v_new) AS n(run_id) ON n.run_id = v_ids[i.ord]
-  LEFT JOIN pgflow.runs r ON n.run_id IS NULL AND r.flow_slug = v_flow AND r.idempotency_key = start_flows.idempotency_keys[i.ord]
+  LEFT JOIN pgflow_internal.run_keys r ON n.run_id IS NULL AND r.flow_slug = v_flow AND r.idempotency_key = start_flows.idempotency_keys[i.ord]
   ORDER BY i.ord;
 END;
 $$;

@@ -46,7 +46,8 @@ $$;
 -- now - retention_interval with all their step states and tasks, and workers whose last heartbeat
 -- is older than that (exactly at the cutoff is kept). Started runs and flow definitions are never
 -- pruned. Keep the interval longer than the longest start_delay. Families go whole: a child run is
--- pruned with its root, when every run of the family has ended before the cutoff.
+-- pruned with its root, when every run of the family has ended before the cutoff. Run partitions
+-- whose runs all qualify are dropped whole (drop_run_partitions), the rest deleted row by row.
 CREATE OR REPLACE FUNCTION pgflow.prune_data_older_than(retention_interval interval)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -54,6 +55,9 @@ AS $$
 DECLARE
   v_cutoff constant timestamptz := now() - retention_interval;
 BEGIN
+  -- whole partitions first (drop_run_partitions: every run of a time range finished before the
+  -- cutoff), then the remaining runs row by row
+  PERFORM pgflow.drop_run_partitions(v_cutoff);
   CREATE TEMP TABLE IF NOT EXISTS pgflow_prune_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
   INSERT INTO pgflow_prune_runs
   SELECT r.run_id FROM pgflow.runs r
@@ -68,6 +72,7 @@ BEGIN
   ON CONFLICT DO NOTHING;
   DELETE FROM pgflow.step_tasks t USING pgflow_prune_runs p WHERE t.run_id = p.run_id;
   DELETE FROM pgflow.step_states s USING pgflow_prune_runs p WHERE s.run_id = p.run_id;
+  DELETE FROM pgflow_internal.run_keys k USING pgflow_prune_runs p WHERE k.run_id = p.run_id;
   DELETE FROM pgflow.runs r USING pgflow_prune_runs p WHERE r.run_id = p.run_id;
   DROP TABLE pgflow_prune_runs;
   DELETE FROM pgflow.workers w WHERE w.last_heartbeat < v_cutoff;

@@ -119,8 +119,8 @@ AS $$
 DECLARE
   v_run uuid;
 BEGIN
-  SELECT r.run_id INTO v_run FROM pgflow.runs r
-  WHERE r.flow_slug = send_signal_by_key.flow_slug AND r.idempotency_key = send_signal_by_key.idempotency_key;
+  SELECT k.run_id INTO v_run FROM pgflow_internal.run_keys k
+  WHERE k.flow_slug = send_signal_by_key.flow_slug AND k.idempotency_key = send_signal_by_key.idempotency_key;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'no_data_found',
       MESSAGE = format('Flow "%s" has no run started with idempotency key "%s"', send_signal_by_key.flow_slug,

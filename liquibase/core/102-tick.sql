@@ -89,7 +89,8 @@ $$;
 -- waits and timeouts left for the next call, "more": boolean, "keys_woken": concurrency keys
 -- woken by _wake_keys (a key left idle by a claim that raced a task's queueing), "schedules_fired":
 -- runs started for due schedule firings (_fire_due_schedules, at most 1000 per call),
--- "schedule_errors": firings whose flow refused the run, "ms": duration}.
+-- "schedule_errors": firings whose flow refused the run, "partitions_created": run partitions made
+-- ahead (create_run_partitions), "ms": duration}.
 CREATE OR REPLACE FUNCTION pgflow.tick()
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -178,6 +179,7 @@ BEGIN
   RETURN jsonb_build_object('waits_expired', v_expired, 'runs_failed', v_runs_failed, 'subflows_timed_out', v_timed_out,
                             'deferred', v_deferred, 'more', v_more OR v_schedules.more, 'keys_woken', pgflow._wake_keys(),
                             'schedules_fired', v_schedules.fired, 'schedule_errors', v_schedules.errors,
+                            'partitions_created', pgflow.create_run_partitions(),
                             'ms', round(extract(epoch FROM clock_timestamp() - v_began) * 1000, 3));
 END;
 $$;

@@ -25,7 +25,7 @@ import io.pgflowee.testing.SqlEngineTest;
  */
 class TickTest extends SqlEngineTest {
 
-    private static final String NOTHING = "{\"ms\": 0, \"more\": false, \"deferred\": 0, \"keys_woken\": 0, \"runs_failed\": 0, \"waits_expired\": 0, \"schedule_errors\": 0, \"schedules_fired\": 0, \"subflows_timed_out\": 0}";
+    private static final String NOTHING = "{\"ms\": 0, \"more\": false, \"deferred\": 0, \"keys_woken\": 0, \"runs_failed\": 0, \"waits_expired\": 0, \"schedule_errors\": 0, \"schedules_fired\": 0, \"partitions_created\": 0, \"subflows_timed_out\": 0}";
 
     /** review (task) -> approve (signal, 1 h, when_exhausted as given) -> ship (task). */
     private void approvalFlow(String slug, String whenExhausted) {
@@ -61,7 +61,7 @@ class TickTest extends SqlEngineTest {
 
     private static String summary(int expired, int runsFailed, int deferred) {
         return "{\"ms\": 0, \"more\": false, \"deferred\": " + deferred + ", \"keys_woken\": 0, \"runs_failed\": " + runsFailed + ", \"waits_expired\": "
-                + expired + ", \"schedule_errors\": 0, \"schedules_fired\": 0, \"subflows_timed_out\": 0}";
+                + expired + ", \"schedule_errors\": 0, \"schedules_fired\": 0, \"partitions_created\": 0, \"subflows_timed_out\": 0}";
     }
 
     @Test

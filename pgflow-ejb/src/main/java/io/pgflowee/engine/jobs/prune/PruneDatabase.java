@@ -99,7 +99,7 @@ public class PruneDatabase {
             }
             java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            for (String table : List.of("pgflow.step_tasks", "pgflow.step_states", "pgflow.runs")) {
+            for (String table : List.of("pgflow.step_tasks", "pgflow.step_states", "pgflow_internal.run_keys", "pgflow.runs")) {
                 try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " x WHERE x.run_id = ANY (?)")) {
                     del.setArray(1, ids);
                     del.executeUpdate();
@@ -115,6 +115,22 @@ public class PruneDatabase {
             }
         }
         return count;
+    }
+
+    /**
+     * Drops the run partitions whose time range ended and that hold no run any more (the prune
+     * step deleted their runs): {@code pgflow.drop_run_partitions(now(), true)}. Returns their names.
+     */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public List<String> dropEmptyPartitions() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     /** Every flow's slug, in order (for the prune job's partitions). */
