@@ -659,17 +659,20 @@ BEGIN
       PERFORM pgflow._run_exists(v_run_id);
     END IF;
   ELSE
-    -- the key first: concurrent starts with one key serialise on run_keys' primary key (a key whose
-    -- run was pruned is taken over)
-    INSERT INTO pgflow_internal.run_keys AS k (flow_slug, idempotency_key, run_id) VALUES (v_flow, v_key, v_run_id)
-    ON CONFLICT (flow_slug, idempotency_key) DO UPDATE SET run_id = excluded.run_id
-    WHERE NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id);
+    -- the key first: concurrent starts with one key serialise on run_keys' primary key
+    INSERT INTO pgflow_internal.run_keys (flow_slug, idempotency_key, run_id) VALUES (v_flow, v_key, v_run_id)
+    ON CONFLICT (flow_slug, idempotency_key) DO NOTHING;
     IF NOT FOUND THEN
-      -- a concurrent start with the same key committed first (ON CONFLICT waited for it)
-      SELECT r.* INTO STRICT v_existing FROM pgflow_internal.run_keys k JOIN pgflow.runs r ON r.run_id = k.run_id
-      WHERE k.flow_slug = v_flow AND k.idempotency_key = v_key;
-      RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
-      RETURN;
+      -- a concurrent start with the same key committed first (ON CONFLICT waited for it; this
+      -- statement's snapshot sees its run), or the key's run was deleted by hand: taken over
+      UPDATE pgflow_internal.run_keys k SET run_id = v_run_id
+      WHERE k.flow_slug = v_flow AND k.idempotency_key = v_key AND NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id);
+      IF NOT FOUND THEN
+        SELECT r.* INTO STRICT v_existing FROM pgflow_internal.run_keys k JOIN pgflow.runs r ON r.run_id = k.run_id
+        WHERE k.flow_slug = v_flow AND k.idempotency_key = v_key;
+        RETURN QUERY SELECT (pgflow._idempotent_repeat(v_existing, v_input)).*;
+        RETURN;
+      END IF;
     END IF;
     INSERT INTO pgflow.runs (run_id, flow_slug, input, remaining_steps, idempotency_key, concurrency_key, priority)
     VALUES (v_run_id, v_flow, v_input, v_steps, v_key, start_flow.concurrency_key, coalesce(start_flow.priority, 0))
@@ -792,6 +795,7 @@ DECLARE
   v_run uuid;
   v_visible boolean;
   v_asked int;
+  v_claimed uuid[];
 BEGIN
   SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
   IF start_flows.inputs IS NULL THEN
@@ -869,7 +873,8 @@ BEGIN
   END IF;
 
   -- a key of the flow used before (or by a concurrent start that committed first) inserts nothing:
-  -- the keys are claimed first (run_keys' primary key; a key whose run was pruned is taken over)
+  -- the keys are claimed first (run_keys' primary key); a key whose run was deleted by hand is
+  -- taken over (a later statement: its snapshot sees the runs of concurrent starts that won a key)
   v_asked := cardinality(array_remove(v_ids, NULL));
   IF start_flows.idempotency_keys IS NOT NULL THEN
     WITH claimed AS (
@@ -878,11 +883,21 @@ BEGIN
       FROM generate_subscripts(start_flows.inputs, 1) AS i(ord)
       WHERE v_ids[i.ord] IS NOT NULL AND start_flows.idempotency_keys[i.ord] IS NOT NULL
       ORDER BY i.ord
-      ON CONFLICT (flow_slug, idempotency_key) DO UPDATE SET run_id = excluded.run_id
-      WHERE NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id)
+      ON CONFLICT (flow_slug, idempotency_key) DO NOTHING
       RETURNING k.run_id
     )
-    SELECT array_agg(CASE WHEN start_flows.idempotency_keys[i.ord] IS NULL OR v_ids[i.ord] IN (SELECT c.run_id FROM claimed c)
+    SELECT coalesce(array_agg(c.run_id), '{}') INTO v_claimed FROM claimed c;
+    IF cardinality(v_claimed) < cardinality(array_remove(start_flows.idempotency_keys, NULL)) THEN
+      WITH taken AS (
+        UPDATE pgflow_internal.run_keys k SET run_id = v_ids[i.ord]
+        FROM generate_subscripts(start_flows.inputs, 1) AS i(ord)
+        WHERE k.flow_slug = v_flow AND k.idempotency_key = start_flows.idempotency_keys[i.ord] AND v_ids[i.ord] IS NOT NULL
+          AND NOT (v_ids[i.ord] = ANY (v_claimed)) AND NOT EXISTS (SELECT 1 FROM pgflow.runs r WHERE r.run_id = k.run_id)
+        RETURNING k.run_id
+      )
+      SELECT v_claimed || coalesce(array_agg(t.run_id), '{}') INTO v_claimed FROM taken t;
+    END IF;
+    SELECT array_agg(CASE WHEN start_flows.idempotency_keys[i.ord] IS NULL OR v_ids[i.ord] = ANY (v_claimed)
                           THEN v_ids[i.ord] END ORDER BY i.ord)
     INTO v_ids FROM generate_subscripts(start_flows.inputs, 1) AS i(ord);
   END IF;

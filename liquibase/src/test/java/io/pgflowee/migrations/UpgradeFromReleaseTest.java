@@ -109,6 +109,10 @@ class UpgradeFromReleaseTest {
         assertThat(db.rows("select run_id from pgflow.claim_tasks('upgrade_fail', ?, 1)", failWorker)).hasSize(1);
         db.exec("select pgflow.fail_task(?, 'only', 0, 'boom before the upgrade')", failed);
 
+        // a caller-chosen random run id with an idempotency key: above every time-ordered id
+        UUID chosen = UUID.fromString("c0ffee00-1234-4abc-9def-0123456789ab");
+        db.exec("select pgflow.start_flow('upgrade_chain', '{\"name\": \"cy\"}', ?, 'order-9')", chosen);
+
         assertThat(statuses(db, queued, started, map, failed)).containsExactly("started", "started", "started", "failed");
         assertThat(db.rows("select step_slug, task_index, status from pgflow.step_tasks where run_id = ? order by task_index", map))
                 .containsExactly(Map.of("step_slug", "items", "task_index", 0, "status", "completed"),
@@ -122,6 +126,19 @@ class UpgradeFromReleaseTest {
                     .as("no changeset recorded twice").isEmpty();
         }
 
+        // the tables are partitioned by run_id: the runs in flight stay in the old tables (now the legacy partition), the
+        // chosen id moved to the partition of chosen ids with its steps and tasks, and the key still names its run
+        for (String table : List.of("runs", "step_states", "step_tasks")) {
+            assertThat(db.rows("select distinct tableoid::regclass::text as p from pgflow." + table + " where run_id <> ?", chosen))
+                    .extracting(r -> r.get("p")).as(table).containsExactly("pgflow_partitions." + table + "_legacy");
+            assertThat(db.rows("select distinct tableoid::regclass::text as p from pgflow." + table + " where run_id = ?", chosen))
+                    .extracting(r -> r.get("p")).as(table).containsExactly("pgflow_partitions." + table + "_ids");
+        }
+        assertThat((UUID) db.one("select run_id from pgflow.start_flow('upgrade_chain', '{\"name\": \"cy\"}', idempotency_key => 'order-9')"))
+                .isEqualTo(chosen);
+        assertThat(db.error("select pgflow.send_signal_by_key('upgrade_chain', 'order-9', 'first', '{}')").getMessage())
+                .as("the key found (through run_keys), its run's step refuses").contains("is a single step, not a signal step");
+
         // 3. the current functions finish every run: the old worker stopped (its task handed back), the crashed one's
         //    lease ran out, the failed run is retried, and a new worker runs every handler
         db.exec("select pgflow.mark_worker_stopped(?)", oldWorker);
@@ -134,7 +151,7 @@ class UpgradeFromReleaseTest {
             db.exec("select pgflow.register_worker(?, ?, 'current')", workers.get(flow), flow);
         }
         int handled = 0;
-        for (int round = 0; round < 20 && handled < 10; round++) {
+        for (int round = 0; round < 20 && handled < 12; round++) {
             for (String flow : workers.keySet()) {
                 for (Map<String, Object> task : db.rows("select run_id, step_slug, task_index, input::text as input,"
                         + " flow_input::text as flow_input from pgflow.claim_tasks(?, ?, 10)", flow, workers.get(flow))) {
@@ -147,7 +164,8 @@ class UpgradeFromReleaseTest {
                 }
             }
         }
-        assertThat(handled).as("tasks run after the upgrade: 2 + 2 chain steps, 2 map items + total, the retried one").isEqualTo(8);
+        assertThat(handled).as("tasks run after the upgrade: 3 + 3 chain steps, 2 map items + total, the retried one").isEqualTo(10);
+        assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", chosen)).isEqualTo("{\"second\": \"CY!\"}");
         assertThat(statuses(db, queued, started, map, failed)).containsExactly("completed", "completed", "completed", "completed");
         assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", queued)).isEqualTo("{\"second\": \"ANN!\"}");
         assertThat((String) db.one("select output::text from pgflow.runs where run_id = ?", started)).isEqualTo("{\"second\": \"BOB!\"}");

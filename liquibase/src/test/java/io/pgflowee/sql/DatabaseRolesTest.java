@@ -211,7 +211,8 @@ class DatabaseRolesTest {
                 "send_signals", "start_flows", "subscribe_events", "tick", "unsubscribe_events", "claim_ready_at", "set_key_concurrency",
                 "set_rate_limit", "set_run_priority", "create_schedule", "update_schedule", "pause_schedule", "resume_schedule", "apply_flow_schedules", "schedule_firings",
                 "delete_schedule", "trigger_schedule", "backfill_schedule", "set_run_trace", "run_traceparents",
-                "set_task_trace", "task_trace", "end_run_traces", "adopt_run_trace");
+                "set_task_trace", "task_trace", "end_run_traces", "adopt_run_trace",
+                "create_run_partitions", "drop_run_partitions", "set_run_partitioning", "run_partitions");
         assertThat(definers).allSatisfy(r -> assertThat((String) r.get("config")).contains("search_path=pg_catalog, pgflow, pg_temp"));
         assertThat(db.<Long>one("SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'pgflow'::regnamespace"
                 + " AND has_function_privilege('public', p.oid, 'EXECUTE')")).isZero();

@@ -150,6 +150,20 @@ public final class PgflowDatabaseExtension implements ParameterResolver, BeforeA
         return new ClassDatabase(url, new HikariDataSource(config));
     }
 
+    /**
+     * A database of its own (a new copy of the migrated template named {@code name}, dropped first if
+     * it exists), for a test that changes what the other classes share, such as the run partitions.
+     * The caller closes it ({@link HikariDataSource#close()}).
+     */
+    public static HikariDataSource privateDatabase(String name) {
+        try (Connection admin = server().getPostgresDatabase().getConnection(); Statement st = admin.createStatement()) {
+            st.execute("drop database if exists " + name + " with (force)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop the test database " + name, e);
+        }
+        return newDatabase(name).pool();
+    }
+
     /** How many test classes JUnit runs at once: its fixed parallelism when classes run concurrently, else 1. */
     private static int atOnce(ExtensionContext context) {
         boolean parallel = context.getConfigurationParameter("junit.jupiter.execution.parallel.enabled", Boolean::parseBoolean)

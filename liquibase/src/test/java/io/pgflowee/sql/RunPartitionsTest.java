@@ -1,0 +1,242 @@
+package io.pgflowee.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.pgflowee.testing.Db;
+import io.pgflowee.testing.PgflowDatabaseExtension;
+
+/**
+ * The run tables partitioned by range of run_id (112-time-partitions.sql): the layout, the ranges
+ * made ahead, where runs land, pruning by dropping whole partitions (and by rows where a partition
+ * still has open runs or a family reaches outside it), the prune job's empty-only drop, a drop that
+ * waits for a busy table, and a range the default partition already holds. On a database of its
+ * own: it makes and drops partitions the other classes would see. Past ranges are made by hand
+ * (the legacy partition, empty here, is dropped first), as the weeks of a running installation.
+ */
+@ExtendWith(PgflowDatabaseExtension.class)
+class RunPartitionsTest {
+
+    private static final List<String> TABLES = List.of("runs", "step_states", "step_tasks", "task_attempts", "run_retries",
+            "run_traces", "task_traces");
+
+    private static HikariDataSource ds;
+    private static Db db;
+
+    @BeforeAll
+    static void ownDatabase() {
+        ds = PgflowDatabaseExtension.privateDatabase("pgflow_partitions_test");
+        db = new Db(ds);
+    }
+
+    @AfterAll
+    static void close() {
+        ds.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        PgflowDatabaseExtension.resetRuntimeData(ds);
+        // the past ranges an earlier test made, empty now
+        db.rows("select * from pgflow.drop_run_partitions(now() - interval '1 day', only_empty => true)");
+        db.exec("select pgflow.create_flow('p', max_attempts => 1)");
+        db.exec("select pgflow.add_step('p', 'a')");
+        db.exec("select pgflow.register_worker('00000000-0000-4000-8000-000000000001', 'p', 'test')");
+    }
+
+    /** A past week [now - from, now - to) made by hand, as create_run_partitions made it then; returns its suffix. */
+    private static String pastRange(String suffix, int fromDaysAgo, int toDaysAgo) {
+        if (db.<Long>one("select count(*) from pgflow_internal.run_partitions where suffix = 'legacy'") > 0) {
+            assertThat(db.rows("select * from pgflow.drop_run_partitions((select ends_at from pgflow_internal.run_partitions"
+                    + " where suffix = 'legacy'), only_empty => true)")).extracting(r -> r.get("partition")).containsExactly("legacy");
+        }
+        db.exec("select pgflow._create_run_partition(?, pgflow._run_id_floor(now() - make_interval(days => ?)),"
+                + " pgflow._run_id_floor(now() - make_interval(days => ?)))", suffix, fromDaysAgo, toDaysAgo);
+        db.exec("insert into pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id)"
+                + " values (?, now() - make_interval(days => ?), now() - make_interval(days => ?),"
+                + " pgflow._run_id_floor(now() - make_interval(days => ?)), pgflow._run_id_floor(now() - make_interval(days => ?)))",
+                suffix, fromDaysAgo, toDaysAgo, fromDaysAgo, toDaysAgo);
+        return suffix;
+    }
+
+    /** Starts a run of 'p' as if it had started {@code daysAgo} (its run_id of that time, its started_at). */
+    private static UUID startAt(double daysAgo, String key) {
+        UUID id = db.one("select (substr(replace(pgflow._run_id_floor(now() - make_interval(secs => ? * 86400))::text, '-', ''), 1, 12)"
+                + " || '7' || substr(md5(random()::text), 1, 19))::uuid", daysAgo);
+        db.exec("select pgflow.start_flow('p', '{}', run_id => ?, idempotency_key => ?)", id, key);
+        db.exec("update pgflow.runs set started_at = now() - make_interval(secs => ? * 86400) where run_id = ?", daysAgo, id);
+        return id;
+    }
+
+    /** Completes (or fails) the run's one task and dates its end {@code daysAgo}. */
+    private static void finish(UUID run, double daysAgo, boolean ok) {
+        db.exec("update pgflow.step_tasks set visible_at = now() - interval '1 ms' where run_id = ?", run);
+        db.rows("select 1 from pgflow.claim_tasks('p', '00000000-0000-4000-8000-000000000001', 100)");
+        if (ok) {
+            db.exec("select 1 from pgflow.complete_task(?, 'a', 0, '1')", run);
+        } else {
+            db.exec("select 1 from pgflow.fail_task(?, 'a', 0, 'boom')", run);
+        }
+        db.exec("update pgflow.runs set completed_at = completed_at - make_interval(secs => ? * 86400),"
+                + " failed_at = failed_at - make_interval(secs => ? * 86400) where run_id = ?", daysAgo, daysAgo, run);
+    }
+
+    private static String partitionOf(UUID run) {
+        return db.one("select tableoid::regclass::text from pgflow.runs where run_id = ?", run);
+    }
+
+    private static boolean exists(String table) {
+        return db.<Object>one("select to_regclass(?)", "pgflow_partitions." + table) != null;
+    }
+
+    @Test
+    void everyRunTableIsPartitionedAlikeWithRangesAheadAndRunsLandByTheirIds() {
+        List<Map<String, Object>> parts = db.rows("select partition, status, ends_at > now() + interval '14 days' as ahead"
+                + " from pgflow.run_partitions()");
+        assertThat(parts).extracting(r -> r.get("partition")).endsWith("ids", "other");
+        assertThat(parts.get(parts.size() - 3)).containsEntry("ahead", true);
+        for (String table : TABLES) {
+            String schema = table.startsWith("run_") || table.startsWith("task_") ? "pgflow_internal" : "pgflow";
+            assertThat(db.<String>one("select string_agg(replace(c.relname, ?, ''), ',' order by c.relname) from pg_inherits i"
+                    + " join pg_class c on c.oid = i.inhrelid where i.inhparent = ?::regclass", table + "_", schema + "." + table))
+                    .as(table).isEqualTo(db.<String>one("select string_agg(suffix, ',' order by suffix) from (select suffix from"
+                            + " pgflow_internal.run_partitions where status = 'attached' union all values ('ids'), ('other')) s"));
+        }
+        assertThat(db.<Integer>one("select pgflow.create_run_partitions()")).isZero();
+
+        UUID now = db.one("select run_id from pgflow.start_flow('p', '{}')");
+        String current = db.one("select suffix from pgflow_internal.run_partitions where now() >= starts_at and now() < ends_at");
+        assertThat(partitionOf(now)).isEqualTo("pgflow_partitions.runs_" + current);
+        assertThat(db.<String>one("select tableoid::regclass::text from pgflow.step_tasks where run_id = ?", now))
+                .isEqualTo("pgflow_partitions.step_tasks_" + current);
+        UUID random = UUID.fromString("9f0c2d4e-1111-4abc-8def-123456789abc");
+        db.exec("select pgflow.start_flow('p', '{}', run_id => ?)", random);
+        assertThat(partitionOf(random)).isEqualTo("pgflow_partitions.runs_ids");
+        UUID low = UUID.fromString("01000000-1111-4abc-8def-123456789abc");
+        db.exec("select pgflow.start_flow('p', '{}', run_id => ?)", low);
+        assertThat(partitionOf(low)).isEqualTo("pgflow_partitions.runs_other");
+        assertThat(db.<Long>one("select count(*) from pgflow.step_states where run_id in (?, ?, ?)", now, random, low)).isEqualTo(3L);
+    }
+
+    @Test
+    void pruningDropsAWeekWhoseRunsAllEndedAndDeletesByRowsWhereARunIsStillOpen() {
+        String done = pastRange("w_done", 50, 43);
+        String open = pastRange("w_open", 43, 36);
+        UUID a = startAt(49, "order-1");
+        UUID b = startAt(48, null);
+        UUID c = startAt(47, null);
+        finish(a, 46, true);
+        finish(b, 46, false);
+        finish(c, 45, true);
+        db.exec("insert into pgflow_internal.run_retries (run_id, retry_number, retried_at, retried_by) values (?, 1, now(), 'ann')", b);
+        UUID oldDone = startAt(42, null);
+        UUID stillOpen = startAt(41, null);
+        finish(oldDone, 40, true);
+        UUID recent = db.one("select run_id from pgflow.start_flow('p', '{}')");
+        assertThat(partitionOf(a)).isEqualTo("pgflow_partitions.runs_w_done");
+        assertThat(partitionOf(stillOpen)).isEqualTo("pgflow_partitions.runs_w_open");
+
+        db.exec("select pgflow.prune_data_older_than(interval '30 days')");
+
+        assertThat(TABLES).allSatisfy(t -> assertThat(exists(t + "_" + done)).as(t).isFalse());
+        assertThat(TABLES).allSatisfy(t -> assertThat(exists(t + "_" + open)).as(t).isTrue());
+        assertThat(db.rows("select suffix from pgflow_internal.run_partitions where suffix like 'w_%'"))
+                .extracting(r -> r.get("suffix")).containsExactly(open);
+        assertThat(db.rows("select run_id from pgflow.runs order by run_id")).extracting(r -> r.get("run_id"))
+                .containsExactly(stillOpen, recent);
+        assertThat(db.<Long>one("select count(*) from pgflow_internal.run_keys")).isZero();
+        assertThat(db.<Long>one("select count(*) from pgflow_internal.run_retries")).isZero();
+        // the key is free again: a new run
+        UUID again = db.one("select run_id from pgflow.start_flow('p', '{}', idempotency_key => 'order-1')");
+        assertThat(again).isNotIn(a, recent);
+    }
+
+    @Test
+    void aFamilyReachingOutsideThePartitionKeepsItUntilEveryRunOfTheFamilyEnded() {
+        String week = pastRange("w_family", 50, 43);
+        String later = pastRange("w_later", 43, 36);
+        UUID root = startAt(49, null);
+        finish(root, 46, true);
+        UUID child = startAt(42, null);
+        db.exec("update pgflow.runs set root_run_id = ?, parent_run_id = ?, parent_step_slug = 'a', parent_task_index = 0"
+                + " where run_id = ?", root, root, child);
+
+        assertThat(db.rows("select * from pgflow.drop_run_partitions(now() - interval '30 days')")).isEmpty();
+        assertThat(exists("runs_" + week)).isTrue();
+
+        finish(child, 35, true);
+        assertThat(db.rows("select partition, runs from pgflow.drop_run_partitions(now() - interval '30 days')"))
+                .containsExactly(Map.of("partition", week, "runs", 1L), Map.of("partition", later, "runs", 0L));
+        assertThat(db.<Long>one("select count(*) from pgflow.runs where run_id in (?, ?)", root, child)).isZero();
+        assertThat(TABLES).allSatisfy(t -> assertThat(exists(t + "_" + later)).as(t).isFalse());
+    }
+
+    @Test
+    void thePruneJobsEmptyOnlyDropKeepsAPartitionWithRunsAndDropsAnEmptyOne() {
+        String full = pastRange("w_full", 50, 43);
+        String empty = pastRange("w_empty", 43, 36);
+        UUID run = startAt(49, null);
+        finish(run, 46, true);
+        assertThat(db.rows("select partition, runs from pgflow.drop_run_partitions(now(), only_empty => true)"))
+                .containsExactly(Map.of("partition", empty, "runs", 0L));
+        assertThat(exists("runs_" + full)).isTrue();
+        assertThat(partitionOf(run)).isEqualTo("pgflow_partitions.runs_" + full);
+    }
+
+    @Test
+    void aDropThatWaitsForABusyTableIsLeftForTheNextPrune() throws SQLException {
+        String week = pastRange("w_busy", 50, 43);
+        UUID run = startAt(49, null);
+        finish(run, 46, true);
+        try (Connection reader = ds.getConnection(); Statement st = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            st.execute("select count(*) from pgflow.runs");
+            long began = System.nanoTime();
+            assertThat(db.rows("select * from pgflow.drop_run_partitions(now() - interval '30 days')")).isEmpty();
+            assertThat((System.nanoTime() - began) / 1_000_000).as("ms waited").isLessThan(5_000);
+            assertThat(exists("runs_" + week)).isTrue();
+            assertThat(partitionOf(run)).isEqualTo("pgflow_partitions.runs_" + week);
+            reader.rollback();
+        }
+        assertThat(db.rows("select partition from pgflow.drop_run_partitions(now() - interval '30 days')"))
+                .extracting(r -> r.get("partition")).containsExactly(week);
+    }
+
+    @Test
+    void aRangeTheDefaultPartitionAlreadyHoldsIsSkippedAndTheWidthIsChecked() {
+        String last = db.one("select max(ends_at)::text from pgflow_internal.run_partitions");
+        UUID future = db.one("select (substr(replace(pgflow._run_id_floor(max(ends_at) + interval '1 day')::text, '-', ''), 1, 12)"
+                + " || '7' || substr(md5(random()::text), 1, 19))::uuid from pgflow_internal.run_partitions");
+        db.exec("select pgflow.start_flow('p', '{}', run_id => ?)", future);
+        assertThat(partitionOf(future)).isEqualTo("pgflow_partitions.runs_other");
+
+        Map<String, Object> set = db.row("select r->>'width' as width, r->>'ahead' as ahead, (r->>'created')::int as created"
+                + " from pgflow.set_run_partitioning(interval '7 days', interval '35 days') r");
+        assertThat(set).containsEntry("width", "7 days").containsEntry("ahead", "35 days");
+        assertThat((Integer) set.get("created")).isPositive();
+        assertThat(db.<String>one("select status from pgflow_internal.run_partitions where starts_at = ?::timestamptz", last))
+                .isEqualTo("skipped");
+        assertThat(partitionOf(future)).isEqualTo("pgflow_partitions.runs_other");
+        assertThat(db.<Boolean>one("select max(ends_at) >= now() + interval '35 days' from pgflow_internal.run_partitions")).isTrue();
+
+        assertThat(db.error("select pgflow.set_run_partitioning(interval '1 month')").getMessage())
+                .contains("set_run_partitioning: width 1 mon is not between 1 hour and 90 days (in days, hours, minutes; no months)");
+        assertThat(db.error("select pgflow.set_run_partitioning(interval '7 days', interval '1 day')").getMessage())
+                .contains("set_run_partitioning: ahead 1 day is not between the width (7 days) and 366 days");
+        db.exec("select pgflow.set_run_partitioning(interval '7 days', interval '14 days')");
+    }
+}
