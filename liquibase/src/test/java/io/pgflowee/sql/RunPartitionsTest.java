@@ -234,7 +234,7 @@ class RunPartitionsTest {
         assertThat(db.<Boolean>one("select max(ends_at) >= now() + interval '35 days' from pgflow_internal.run_partitions")).isTrue();
 
         assertThat(db.error("select pgflow.set_run_partitioning(interval '1 month')").getMessage())
-                .contains("set_run_partitioning: width 1 mon is not between 1 hour and 90 days (in days, hours, minutes; no months)");
+                .contains("set_run_partitioning: width 1 mon is not between 1 minute and 90 days (in days, hours, minutes; no months)");
         assertThat(db.error("select pgflow.set_run_partitioning(interval '7 days', interval '1 day')").getMessage())
                 .contains("set_run_partitioning: ahead 1 day is not between the width (7 days) and 366 days");
         db.exec("select pgflow.set_run_partitioning(interval '7 days', interval '14 days')");

@@ -49,7 +49,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on] [setup=<file of SQL run after the migrations>]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -116,6 +116,14 @@ public final class SqlCoreBenchmark {
             if (stats) {
                 try (Connection c = ds.getConnection()) {
                     exec(c, "create extension pg_stat_statements");
+                }
+            }
+            if (opts.containsKey("setup")) {
+                // a file of SQL run once after the migrations, to compare variants in one session (a setting, a layout)
+                String sql = java.nio.file.Files.readString(java.nio.file.Path.of(opts.get("setup")));
+                try (Connection c = ds.getConnection()) {
+                    exec(c, sql);
+                    System.out.println("# setup " + opts.get("setup") + ": " + sql.strip());
                 }
             }
             SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion, claimWithCompletion, stats);
