@@ -125,7 +125,7 @@ $$;
 --changeset pgflow:112-create-run-partitions runOnChange:true splitStatements:false
 -- create_run_partitions(): makes the run partitions of the coming time ranges until `ahead` from
 -- now is covered (run_partitioning: a range is `width` long, aligned to Monday 2001-01-01 00:00 UTC),
--- and returns how many it made. tick() calls it, so every server's scheduler keeps ranges ahead;
+-- and returns how many it made (0 while the tables are not partitioned: partition_run_tables). tick() calls it, so every server's scheduler keeps ranges ahead;
 -- cheap when nothing is due (one read of a small table). One caller at a time (an advisory lock;
 -- the others return 0). Each range is made in a subtransaction with a lock_timeout of 500 ms: a
 -- range whose attach waits longer is left for the next call. Ranges that already passed are not
@@ -147,10 +147,11 @@ DECLARE
 BEGIN
   SELECT * INTO v_set FROM pgflow_internal.run_partitioning;
   SELECT max(p.ends_at) INTO v_end FROM pgflow_internal.run_partitions p;
-  IF v_end >= now() + v_set.ahead OR NOT pg_try_advisory_xact_lock(hashtext('pgflow.create_run_partitions')) THEN
+  -- no range at all: the tables are not partitioned (partition_run_tables makes the first)
+  IF v_end IS NULL OR v_end >= now() + v_set.ahead OR NOT pg_try_advisory_xact_lock(hashtext('pgflow.create_run_partitions')) THEN
     RETURN 0;
   END IF;
-  v_end := greatest(coalesce(v_end, '-infinity'), date_bin(v_set.width, now(), v_origin));
+  v_end := greatest(v_end, date_bin(v_set.width, now(), v_origin));
   v_timeout := current_setting('lock_timeout');
   PERFORM set_config('lock_timeout', '500ms', true);
   WHILE v_end < now() + v_set.ahead LOOP
@@ -252,7 +253,7 @@ $$;
 -- run_partitions(): the partitions of the run tables, oldest first: the time ranges (legacy: the runs
 -- from before partitioning), then 'ids' (caller-chosen random run ids) and 'other' (the default
 -- partition), each with its runs (the planner's estimate, exact after ANALYZE) and the bytes of its
--- seven tables with their indexes.
+-- seven tables with their indexes. No rows while the tables are not partitioned.
 CREATE OR REPLACE FUNCTION pgflow.run_partitions()
 RETURNS TABLE (partition text, starts_at timestamptz, ends_at timestamptz, status text, runs bigint, bytes bigint)
 LANGUAGE sql STABLE
@@ -263,6 +264,7 @@ AS $$
           FROM unnest(ARRAY['runs', 'step_states', 'step_tasks', 'task_attempts', 'run_retries', 'run_traces', 'task_traces']) t(tab))
   FROM (SELECT q.suffix, q.starts_at, q.ends_at, q.status, 0 AS ord FROM pgflow_internal.run_partitions q
         UNION ALL VALUES ('ids', NULL::timestamptz, NULL::timestamptz, 'attached', 1), ('other', NULL, NULL, 'attached', 2)) p
+  WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = 'pgflow.runs'::regclass) = 'p'
   ORDER BY p.ord, p.starts_at
 $$;
 
@@ -300,20 +302,30 @@ BEGIN
 END;
 $$;
 
---changeset pgflow:112-partition-run-tables splitStatements:false
---comment: runs, step_states, step_tasks, task_attempts, run_retries, run_traces, task_traces partitioned by range of run_id
--- The tables keep their names, columns, defaults, checks, indexes, triggers, grants and comments;
--- each becomes a partitioned table of the same name whose first partition is the table as it was
--- (renamed <table>_legacy into pgflow_partitions: no row is copied, no index rebuilt, the foreign
--- keys between them kept), holding the run ids below this migration's time. Two fixed partitions:
--- 'ids' for caller-chosen random run ids (a version 4 uuid is almost always >= 03c0..., where version
--- 7 ids of this century never reach) and 'other', the default partition (any id no range holds).
--- Then ranges of `width` up to `ahead` from now. Run ids of the legacy table at or above the bound
--- (caller-chosen ones) are moved into the new partitions first. Functions whose signature names one
--- of these tables' row types (start_flow, complete_task, ...) are made again from their own
--- definitions, with their grants and comments: their types must be the new tables'. Takes ACCESS
--- EXCLUSIVE locks on the seven tables while it runs: stop the servers for the upgrade (docs/operations.md).
-DO $partition$
+--changeset pgflow:112-partition-run-tables runOnChange:true splitStatements:false
+-- partition_run_tables(): partitions runs, step_states, step_tasks, task_attempts, run_retries,
+-- run_traces and task_traces by range of run_id, in this one transaction, and returns what it made
+-- ({"legacy_runs": n, "moved_runs": n, "partitions": [...], "ms": n}). Opt-in, for the schema's owner
+-- (docs/operations.md, "Time partitions"): partitioned tables cost the hot path about a tenth on
+-- PostgreSQL 17 (docs/performance.md) and buy pruning by dropping whole weeks. The tables keep their
+-- names, columns, defaults, checks, indexes, triggers, grants and comments; each becomes a
+-- partitioned table of the same name whose first partition is the table as it was (renamed
+-- <table>_legacy into pgflow_partitions: no row is copied, no index rebuilt, the foreign keys
+-- between them kept), holding the run ids below this call's time (dropped at once when empty). Two
+-- fixed partitions: 'ids' for caller-chosen random run ids (a version 4 uuid is almost always >=
+-- 03c0..., where version 7 ids of this century never reach) and 'other', the default partition (any
+-- id no range holds). Then ranges of `width` up to `ahead` from now. Run ids of the legacy table at
+-- or above the bound (caller-chosen ones) are moved into the new partitions first. Functions whose
+-- signature names one of these tables' row types (start_flow, complete_task, ...) are made again
+-- from their own definitions, with their settings, grants and comments: their types must be the new
+-- tables'. Takes ACCESS EXCLUSIVE locks on the seven tables (in foreign-key order, waiting at most
+-- 10 s for them: lock_not_available, nothing changed) and scans each once: runs in flight continue
+-- afterwards, but the servers wait meanwhile. Refuses (object_not_in_prerequisite_state) when the
+-- tables are partitioned already.
+CREATE OR REPLACE FUNCTION pgflow.partition_run_tables()
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $partition$
 DECLARE
   v_at constant timestamptz := clock_timestamp();
   v_bound constant uuid := pgflow._run_id_floor(v_at);
@@ -328,7 +340,19 @@ DECLARE
   v_first_end timestamptz;
   v_width interval;
   v_path constant text := current_setting('search_path');
+  v_timeout constant text := current_setting('lock_timeout');
+  v_legacy_runs bigint;
+  v_moved bigint;
 BEGIN
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = 'pgflow.runs'::regclass) = 'p' THEN
+    RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+      MESSAGE = 'partition_run_tables: pgflow.runs is partitioned already',
+      HINT = 'SELECT * FROM pgflow.run_partitions() lists its partitions.';
+  END IF;
+  PERFORM set_config('lock_timeout', '10s', true);
+  LOCK TABLE pgflow.runs, pgflow.step_states, pgflow.step_tasks, pgflow_internal.task_attempts, pgflow_internal.run_retries,
+             pgflow_internal.run_traces, pgflow_internal.task_traces IN ACCESS EXCLUSIVE MODE;
+  PERFORM set_config('lock_timeout', v_timeout, true);
   PERFORM set_config('search_path', 'pg_catalog, pg_temp', true); -- every name saved below schema-qualified
   -- what is made again later: functions naming the row types, indexes, triggers, foreign keys to
   -- other tables, grants, comments
@@ -395,6 +419,8 @@ BEGIN
     (to_char(v_at AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MI'), v_at, v_first_end, v_bound, pgflow._run_id_floor(v_first_end));
 
   -- rows of the legacy tables outside its range (caller-chosen run ids) into the new partitions
+  SELECT count(*) INTO v_moved FROM pgflow_partitions.runs_legacy r WHERE r.run_id >= v_bound;
+  SELECT count(*) - v_moved INTO v_legacy_runs FROM pgflow_partitions.runs_legacy;
   FOREACH v_table IN ARRAY v_tables LOOP
     EXECUTE format('INSERT INTO %s SELECT * FROM pgflow_partitions.%I WHERE run_id >= %L', v_table,
                    split_part(v_table, '.', 2) || '_legacy', v_bound);
@@ -434,9 +460,11 @@ BEGIN
   ANALYZE pgflow.runs, pgflow.step_states, pgflow.step_tasks;
   PERFORM set_config('search_path', v_path, true);
   PERFORM pgflow.create_run_partitions();
+  RETURN jsonb_build_object('legacy_runs', v_legacy_runs, 'moved_runs', v_moved,
+                            'partitions', (SELECT jsonb_agg(p.partition) FROM pgflow.run_partitions() p),
+                            'ms', round(extract(epoch FROM clock_timestamp() - v_at) * 1000));
 END
 $partition$;
---rollback not possible: restore the backup taken before the upgrade (docs/operations.md)
 
 --changeset pgflow:112-generic-plans runAlways:true splitStatements:false
 --comment: the public functions run their statements with generic plans (plan_cache_mode force_generic_plan)
@@ -479,6 +507,7 @@ BEGIN
   REVOKE ALL ON FUNCTION pgflow._run_id_floor(timestamptz) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._create_run_partition(text, uuid, uuid) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._delete_runs(uuid[]) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION pgflow.partition_run_tables() FROM PUBLIC; -- the schema's owner's
   FOREACH v_role IN ARRAY ARRAY['pgflow_worker', 'pgflow_operator'] LOOP
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION pgflow.create_run_partitions() TO %I', v_role);

@@ -126,8 +126,12 @@ class UpgradeFromReleaseTest {
                     .as("no changeset recorded twice").isEmpty();
         }
 
-        // the tables are partitioned by run_id: the runs in flight stay in the old tables (now the legacy partition), the
-        // chosen id moved to the partition of chosen ids with its steps and tasks, and the key still names its run
+        // the owner partitions the tables by run_id with the runs in flight (opt-in, docs/operations.md): they stay in the
+        // old tables (now the legacy partition), the chosen id moves to the partition of chosen ids with its steps and
+        // tasks, and the key still names its run
+        assertThat((String) db.one("select relkind::text from pg_class where oid = 'pgflow.runs'::regclass")).isEqualTo("r");
+        assertThat((String) db.one("select r->>'legacy_runs' || ' ' || (r->>'moved_runs') from pgflow.partition_run_tables() r"))
+                .isEqualTo("4 1");
         for (String table : List.of("runs", "step_states", "step_tasks")) {
             assertThat(db.rows("select distinct tableoid::regclass::text as p from pgflow." + table + " where run_id <> ?", chosen))
                     .extracting(r -> r.get("p")).as(table).containsExactly("pgflow_partitions." + table + "_legacy");

@@ -25,8 +25,8 @@ import io.pgflowee.testing.PgflowDatabaseExtension;
  * made ahead, where runs land, pruning by dropping whole partitions (and by rows where a partition
  * still has open runs or a family reaches outside it), the prune job's empty-only drop, a drop that
  * waits for a busy table, and a range the default partition already holds. On a database of its
- * own: it makes and drops partitions the other classes would see. Past ranges are made by hand
- * (the legacy partition, empty here, is dropped first), as the weeks of a running installation.
+ * own, partitioned by {@code partition_run_tables()} (opt-in): it makes and drops partitions the other
+ * classes would see. Past ranges are made by hand, as the weeks of a running installation.
  */
 @ExtendWith(PgflowDatabaseExtension.class)
 class RunPartitionsTest {
@@ -41,6 +41,14 @@ class RunPartitionsTest {
     static void ownDatabase() {
         ds = PgflowDatabaseExtension.privateDatabase("pgflow_partitions_test");
         db = new Db(ds);
+        // not partitioned until the owner asks: nothing made ahead, nothing listed
+        assertThat(db.<String>one("select relkind::text from pg_class where oid = 'pgflow.runs'::regclass")).isEqualTo("r");
+        assertThat(db.<Integer>one("select pgflow.create_run_partitions()")).isZero();
+        assertThat(db.rows("select * from pgflow.run_partitions()")).isEmpty();
+        Map<String, Object> made = db.row("select (r->>'legacy_runs')::int as legacy, (r->>'moved_runs')::int as moved,"
+                + " jsonb_array_length(r->'partitions') as partitions from pgflow.partition_run_tables() r");
+        assertThat(made).containsEntry("legacy", 0).containsEntry("moved", 0);
+        assertThat((Integer) made.get("partitions")).as("this week and the next two, ids, other").isGreaterThanOrEqualTo(4);
     }
 
     @AfterAll
@@ -101,6 +109,13 @@ class RunPartitionsTest {
 
     private static boolean exists(String table) {
         return db.<Object>one("select to_regclass(?)", "pgflow_partitions." + table) != null;
+    }
+
+    @Test
+    void partitioningTwiceIsRefusedByName() {
+        SQLException e = db.error("select pgflow.partition_run_tables()");
+        assertThat(e.getSQLState()).isEqualTo("55000");
+        assertThat(e.getMessage()).contains("partition_run_tables: pgflow.runs is partitioned already");
     }
 
     @Test
