@@ -163,13 +163,17 @@ public final class SoakBenchmark {
                 sessions = rs.getLong(1);
             }
             long size;
-            try (ResultSet rs = st.executeQuery("select (pg_total_relation_size('pgflow.runs') + pg_total_relation_size('pgflow.step_states')"
-                    + " + pg_total_relation_size('pgflow.step_tasks')) / 1048576")) {
+            // a plain table, or every partition of a partitioned one (docs/operations.md, "Time partitions")
+            try (ResultSet rs = st.executeQuery("select sum(pg_total_relation_size(c.oid)) / 1048576 from pg_class c"
+                    + " where c.oid in (select t from unnest(array['pgflow.runs', 'pgflow.step_states', 'pgflow.step_tasks']::regclass[]) t"
+                    + " union select p.relid from unnest(array['pgflow.runs', 'pgflow.step_states', 'pgflow.step_tasks']::regclass[]) t,"
+                    + " pg_partition_tree(t) p where p.isleaf)")) {
                 rs.next();
                 size = rs.getLong(1);
             }
-            try (ResultSet rs = st.executeQuery("select n_live_tup, n_dead_tup, autovacuum_count from pg_stat_user_tables"
-                    + " where relid = 'pgflow.step_tasks'::regclass")) {
+            try (ResultSet rs = st.executeQuery("select coalesce(sum(n_live_tup), 0), coalesce(sum(n_dead_tup), 0), coalesce(sum(autovacuum_count), 0)"
+                    + " from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass"
+                    + " or relid in (select p.relid from pg_partition_tree('pgflow.step_tasks') p where p.isleaf)")) {
                 rs.next();
                 return new Sample(minute, waiting, p50, p95, ServerHealth.heapAfterGcMiB(http), sessions, size, rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
@@ -181,7 +185,8 @@ public final class SoakBenchmark {
         Map<String, Long> sizes = new java.util.LinkedHashMap<>();
         try (Statement st = m.createStatement(); ResultSet rs = st.executeQuery("select c.relnamespace::regnamespace || '.' || c.relname"
                 + " || case when c.relkind = 'i' then ' (index)' else '' end, pg_relation_size(c.oid) from pg_class c"
-                + " where c.relnamespace in ('pgflow'::regnamespace, 'pgflow_internal'::regnamespace) and c.relkind in ('r', 'i')"
+                + " where c.relnamespace in ('pgflow'::regnamespace, 'pgflow_internal'::regnamespace, 'pgflow_partitions'::regnamespace)"
+                + " and c.relkind in ('r', 'i')"
                 + " and pg_relation_size(c.oid) > 0 order by pg_relation_size(c.oid) desc")) {
             while (rs.next()) {
                 sizes.put(rs.getString(1), rs.getLong(2));
