@@ -55,13 +55,16 @@ AS $$
 DECLARE
   v_cutoff constant timestamptz := now() - retention_interval;
 BEGIN
-  -- whole partitions first (drop_run_partitions: every run of a time range finished before the
-  -- cutoff), then the remaining runs row by row
-  PERFORM pgflow.drop_run_partitions(v_cutoff);
+  -- the run partitions to drop whole (every run of a time range finished before the cutoff):
+  -- judged first, dropped last (the drops lock the tables until the commit); their runs are not
+  -- deleted row by row
+  CREATE TEMP TABLE IF NOT EXISTS pgflow_prune_parts ON COMMIT DROP AS
+  SELECT * FROM pgflow._droppable_run_partitions(v_cutoff, false);
   CREATE TEMP TABLE IF NOT EXISTS pgflow_prune_runs (run_id uuid PRIMARY KEY) ON COMMIT DROP;
   INSERT INTO pgflow_prune_runs
   SELECT r.run_id FROM pgflow.runs r
   WHERE r.status IN ('completed', 'failed', 'cancelled')
+    AND NOT EXISTS (SELECT 1 FROM pgflow_prune_parts d WHERE r.run_id >= d.from_id AND r.run_id < d.to_id)
     AND (r.completed_at < v_cutoff OR r.failed_at < v_cutoff OR r.cancelled_at < v_cutoff)
     AND r.root_run_id IS NULL
     AND NOT EXISTS (SELECT 1 FROM pgflow.runs m
@@ -76,5 +79,7 @@ BEGIN
   DELETE FROM pgflow.runs r USING pgflow_prune_runs p WHERE r.run_id = p.run_id;
   DROP TABLE pgflow_prune_runs;
   DELETE FROM pgflow.workers w WHERE w.last_heartbeat < v_cutoff;
+  PERFORM pgflow._drop_run_partition(d.suffix, d.from_id, d.to_id, d.outside) FROM pgflow_prune_parts d ORDER BY d.from_id;
+  DROP TABLE pgflow_prune_parts;
 END;
 $$;

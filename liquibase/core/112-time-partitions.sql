@@ -176,6 +176,89 @@ BEGIN
 END;
 $$;
 
+--changeset pgflow:112-droppable-run-partitions runOnChange:true splitStatements:false
+-- _droppable_run_partitions(before, only_empty): the run partitions drop_run_partitions may drop,
+-- oldest first, with their runs and the runs of their families outside them; it reads and takes no
+-- lock beyond reading, so the drops (which lock the parents) can come last in their transaction.
+CREATE OR REPLACE FUNCTION pgflow._droppable_run_partitions(p_before timestamptz, p_only_empty boolean)
+RETURNS TABLE (suffix text, from_id uuid, to_id uuid, runs bigint, outside uuid[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  v_p pgflow_internal.run_partitions;
+  v_runs bigint;
+  v_open bigint;
+  v_outside uuid[];
+  v_outside_open boolean;
+BEGIN
+  IF p_before IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'drop_run_partitions: before must not be NULL';
+  END IF;
+  FOR v_p IN SELECT * FROM pgflow_internal.run_partitions p
+             WHERE p.status = 'attached' AND p.ends_at <= p_before ORDER BY p.starts_at LOOP
+    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (r.status IN (''completed'', ''failed'', ''cancelled'')'
+                   ' AND greatest(r.completed_at, r.failed_at, r.cancelled_at) < $1)) FROM pgflow_partitions.%I r', 'runs_' || v_p.suffix)
+      INTO v_runs, v_open USING p_before;
+    CONTINUE WHEN v_open > 0 OR (p_only_empty AND v_runs > 0);
+    WITH families AS (
+      SELECT r.root_run_id AS root FROM pgflow.runs r
+      WHERE r.run_id >= v_p.from_id AND r.run_id < v_p.to_id AND r.root_run_id IS NOT NULL
+      UNION
+      SELECT m.root_run_id FROM pgflow.runs m
+      WHERE m.root_run_id >= v_p.from_id AND m.root_run_id < v_p.to_id
+    ), members AS (
+      SELECT m.* FROM families f JOIN pgflow.runs m ON m.run_id = f.root
+      UNION
+      SELECT m.* FROM families f JOIN pgflow.runs m ON m.root_run_id = f.root
+    )
+    SELECT array_agg(o.run_id), coalesce(bool_or(NOT (o.status IN ('completed', 'failed', 'cancelled')
+                                                     AND greatest(o.completed_at, o.failed_at, o.cancelled_at) < p_before)), false)
+    INTO v_outside, v_outside_open
+    FROM members o WHERE o.run_id < v_p.from_id OR o.run_id >= v_p.to_id;
+    CONTINUE WHEN v_outside_open;
+    suffix := v_p.suffix;
+    from_id := v_p.from_id;
+    to_id := v_p.to_id;
+    runs := v_runs;
+    outside := v_outside;
+    RETURN NEXT;
+  END LOOP;
+END;
+$$;
+
+--changeset pgflow:112-drop-run-partition runOnChange:true splitStatements:false
+-- _drop_run_partition(suffix, from_id, to_id, outside): deletes the runs `outside` (the family
+-- members elsewhere) and the range's idempotency keys, then drops the range's seven partitions, in a
+-- subtransaction; false (NOTICE, nothing changed) when the drop waited more than 500 ms for the
+-- parents' locks. The locks are held until the caller's transaction ends: call it last.
+CREATE OR REPLACE FUNCTION pgflow._drop_run_partition(p_suffix text, p_from uuid, p_to uuid, p_outside uuid[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_timeout constant text := current_setting('lock_timeout');
+BEGIN
+  BEGIN
+    IF p_outside IS NOT NULL THEN
+      PERFORM pgflow._delete_runs(p_outside);
+    END IF;
+    DELETE FROM pgflow_internal.run_keys k WHERE k.run_id >= p_from AND k.run_id < p_to;
+    PERFORM set_config('lock_timeout', '500ms', true);
+    EXECUTE format('DROP TABLE pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I,'
+                   ' pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I',
+                   'task_traces_' || p_suffix, 'run_traces_' || p_suffix, 'run_retries_' || p_suffix,
+                   'task_attempts_' || p_suffix, 'step_tasks_' || p_suffix, 'step_states_' || p_suffix, 'runs_' || p_suffix);
+    PERFORM set_config('lock_timeout', v_timeout, true);
+    DELETE FROM pgflow_internal.run_partitions p WHERE p.suffix = p_suffix;
+    RETURN true;
+  EXCEPTION WHEN lock_not_available THEN
+    PERFORM set_config('lock_timeout', v_timeout, true);
+    RAISE NOTICE 'run partition % not dropped: its tables were busy for 500 ms; the next prune tries again', p_suffix;
+    RETURN false;
+  END;
+END;
+$$;
+
 --changeset pgflow:112-drop-run-partitions runOnChange:true splitStatements:false
 -- drop_run_partitions(before, only_empty): drops, oldest first, each run partition (the same range
 -- of all seven run tables) whose time range ended by `before` and whose runs all finished
@@ -183,68 +266,25 @@ $$;
 -- partition whose family (root and every descendant) has a run elsewhere that is still open or
 -- finished later keeps the partition. The family's runs outside the partition are deleted by rows,
 -- its idempotency keys with it. only_empty: drop only partitions without any run (the prune job,
--- which exports and deletes by rows first). A partition whose drop waits more than 500 ms for its
--- locks is left (NOTICE) for the next call. Returns the partitions dropped and how many runs each
--- held. The default partition 'other' and the caller-chosen ids' partition 'ids' are never dropped.
+-- which exports and deletes by rows first). Every partition is judged first, then the drops are
+-- made (they lock the seven parent tables ACCESS EXCLUSIVE until the transaction ends: call it in a
+-- transaction of its own). A partition whose drop waits more than 500 ms for its locks is left
+-- (NOTICE) for the next call. Returns the partitions dropped and how many runs each held. The
+-- default partition 'other' and the caller-chosen ids' partition 'ids' are never dropped.
 CREATE OR REPLACE FUNCTION pgflow.drop_run_partitions(before timestamptz, only_empty boolean DEFAULT false)
 RETURNS TABLE (partition text, runs bigint)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
-  v_before constant timestamptz := drop_run_partitions.before;
-  v_p pgflow_internal.run_partitions;
-  v_runs bigint;
-  v_open bigint;
-  v_outside uuid[];
-  v_outside_open boolean;
-  v_timeout text := current_setting('lock_timeout');
+  v_c record;
 BEGIN
-  IF v_before IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'drop_run_partitions: before must not be NULL';
-  END IF;
-  FOR v_p IN SELECT * FROM pgflow_internal.run_partitions p
-             WHERE p.status = 'attached' AND p.ends_at <= v_before ORDER BY p.starts_at LOOP
-    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (r.status IN (''completed'', ''failed'', ''cancelled'')'
-                   ' AND greatest(r.completed_at, r.failed_at, r.cancelled_at) < $1)) FROM pgflow_partitions.%I r', 'runs_' || v_p.suffix)
-      INTO v_runs, v_open USING v_before;
-    CONTINUE WHEN v_open > 0 OR (drop_run_partitions.only_empty AND v_runs > 0);
-    WITH families AS (
-      SELECT r.root_run_id AS root FROM pgflow.runs r
-      WHERE r.run_id >= v_p.from_id AND r.run_id < v_p.to_id AND r.root_run_id IS NOT NULL
-      UNION
-      SELECT m.root_run_id FROM pgflow.runs m
-      WHERE m.root_run_id >= v_p.from_id AND m.root_run_id < v_p.to_id
-    ), outside AS (
-      SELECT m.* FROM families f JOIN pgflow.runs m ON m.run_id = f.root
-      UNION
-      SELECT m.* FROM families f JOIN pgflow.runs m ON m.root_run_id = f.root
-    )
-    SELECT array_agg(o.run_id), coalesce(bool_or(NOT (o.status IN ('completed', 'failed', 'cancelled')
-                                                     AND greatest(o.completed_at, o.failed_at, o.cancelled_at) < v_before)), false)
-    INTO v_outside, v_outside_open
-    FROM outside o WHERE o.run_id < v_p.from_id OR o.run_id >= v_p.to_id;
-    CONTINUE WHEN v_outside_open;
-    BEGIN
-      IF v_outside IS NOT NULL THEN
-        PERFORM pgflow._delete_runs(v_outside);
-      END IF;
-      DELETE FROM pgflow_internal.run_keys k WHERE k.run_id >= v_p.from_id AND k.run_id < v_p.to_id;
-      PERFORM set_config('lock_timeout', '500ms', true);
-      EXECUTE format('DROP TABLE pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I,'
-                     ' pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I',
-                     'task_traces_' || v_p.suffix, 'run_traces_' || v_p.suffix, 'run_retries_' || v_p.suffix,
-                     'task_attempts_' || v_p.suffix, 'step_tasks_' || v_p.suffix, 'step_states_' || v_p.suffix, 'runs_' || v_p.suffix);
-      PERFORM set_config('lock_timeout', v_timeout, true);
-      DELETE FROM pgflow_internal.run_partitions p WHERE p.suffix = v_p.suffix;
-    EXCEPTION WHEN lock_not_available THEN
-      PERFORM set_config('lock_timeout', v_timeout, true);
-      RAISE NOTICE 'run partition % not dropped: its tables were busy for 500 ms; the next prune tries again', v_p.suffix;
-      CONTINUE;
-    END;
-    partition := v_p.suffix;
-    runs := v_runs;
-    RETURN NEXT;
+  FOR v_c IN SELECT * FROM pgflow._droppable_run_partitions(drop_run_partitions.before, drop_run_partitions.only_empty) LOOP
+    IF pgflow._drop_run_partition(v_c.suffix, v_c.from_id, v_c.to_id, v_c.outside) THEN
+      partition := v_c.suffix;
+      runs := v_c.runs;
+      RETURN NEXT;
+    END IF;
   END LOOP;
 END;
 $$;
@@ -507,6 +547,8 @@ BEGIN
   REVOKE ALL ON FUNCTION pgflow._run_id_floor(timestamptz) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._create_run_partition(text, uuid, uuid) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._delete_runs(uuid[]) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION pgflow._droppable_run_partitions(timestamptz, boolean) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION pgflow._drop_run_partition(text, uuid, uuid, uuid[]) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.partition_run_tables() FROM PUBLIC; -- the schema's owner's
   FOREACH v_role IN ARRAY ARRAY['pgflow_worker', 'pgflow_operator'] LOOP
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
