@@ -137,15 +137,21 @@ public class JobsView implements Serializable {
             lines = new ArrayList<>();
             for (JobService.ExecutionView e : jobs.recent(25, true)) {
                 StringBuilder progress = new StringBuilder(live(e));
+                boolean first = true;
                 for (JobService.StepView s : e.steps()) {
                     Map<String, Long> m = s.metrics();
-                    progress.append("read ").append(m.getOrDefault("READ_COUNT", 0L)).append(" · written ")
+                    // a later step without items (pgflow-prune's drop-empty-partitions) adds nothing to say
+                    if (!first && m.values().stream().allMatch(v -> v == 0L) && s.data() == null) {
+                        continue;
+                    }
+                    progress.append(first ? "" : " · ").append("read ").append(m.getOrDefault("READ_COUNT", 0L)).append(" · written ")
                             .append(m.getOrDefault("WRITE_COUNT", 0L)).append(" · skipped ")
                             .append(m.getOrDefault("PROCESS_SKIP_COUNT", 0L) + m.getOrDefault("READ_SKIP_COUNT", 0L)
                                     + m.getOrDefault("WRITE_SKIP_COUNT", 0L));
                     if (s.data() != null) {
                         progress.append(" (").append(s.data()).append(')');
                     }
+                    first = false;
                 }
                 if (!e.partitions().isEmpty()) {
                     progress.append(" · partitions: ").append(String.join(", ", e.partitions().stream().map(p -> p.partition() + " "
