@@ -30,11 +30,7 @@ AS $$
 DECLARE
   v_count integer;
 BEGIN
-  IF traceparent IS NULL OR traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-     OR traceparent ~ '^00-0{32}-' OR traceparent ~ '^00-[0-9a-f]{32}-0{16}-' THEN
-    RAISE EXCEPTION 'traceparent % is not a W3C trace context: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero',
-      coalesce(quote_literal(traceparent), 'NULL') USING ERRCODE = '22023';
-  END IF;
+  PERFORM pgflow._require_traceparent(set_run_trace.traceparent); -- 111-require-traceparent (resolved when called)
   INSERT INTO pgflow_internal.run_traces (run_id, traceparent, tracestate)
   SELECT r.run_id, set_run_trace.traceparent, set_run_trace.tracestate
   FROM pgflow.runs r WHERE r.run_id = ANY (run_ids)

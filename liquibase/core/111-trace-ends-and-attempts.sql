@@ -30,8 +30,8 @@ COMMENT ON TABLE pgflow_internal.task_traces IS
 
 --changeset pgflow:111-require-traceparent runOnChange:true splitStatements:false
 --comment: _require_traceparent(traceparent): refuses (22023, naming it) what is not a W3C version 00 trace context
--- The one check of the functions that take a traceparent from a caller (set_task_trace,
--- adopt_run_trace; set_run_trace of 110 has the same check written out, as it landed before this).
+-- The one check of the functions that take a traceparent from a caller (set_run_trace of 110,
+-- set_task_trace, adopt_run_trace).
 CREATE OR REPLACE FUNCTION pgflow._require_traceparent(p_traceparent text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE

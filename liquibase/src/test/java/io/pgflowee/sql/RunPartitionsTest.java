@@ -68,10 +68,6 @@ class RunPartitionsTest {
 
     /** A past week [now - from, now - to) made by hand, as create_run_partitions made it then; returns its suffix. */
     private static String pastRange(String suffix, int fromDaysAgo, int toDaysAgo) {
-        if (db.<Long>one("select count(*) from pgflow_internal.run_partitions where suffix = 'legacy'") > 0) {
-            assertThat(db.rows("select * from pgflow.drop_run_partitions((select ends_at from pgflow_internal.run_partitions"
-                    + " where suffix = 'legacy'), only_empty => true)")).extracting(r -> r.get("partition")).containsExactly("legacy");
-        }
         db.exec("select pgflow._create_run_partition(?, pgflow._run_id_floor(now() - make_interval(days => ?)),"
                 + " pgflow._run_id_floor(now() - make_interval(days => ?)))", suffix, fromDaysAgo, toDaysAgo);
         db.exec("insert into pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id)"

@@ -136,17 +136,7 @@ public final class PartitionPruneBenchmark {
                     + " 1, 12) || '7' || substr(md5(random()::text || g), 1, 19))::uuid as run_id, t.started_at"
                     + " from generate_series(" + (made + 1) + ", " + (made + n) + ") g,"
                     + " lateral (select now() - interval '" + FIRST_DAY + " days' + make_interval(secs => g * " + spanSeconds / runs + ")) t(started_at)");
-            st.execute("insert into pgflow.runs (run_id, flow_slug, status, input, output, remaining_steps, started_at, completed_at)"
-                    + " select run_id, 'bench_prune', 'completed', jsonb_build_object('n', 1), '{\"b\": true}', 0, started_at,"
-                    + " started_at + interval '2 seconds' from bench_new");
-            for (String step : new String[] {"a", "b"}) {
-                st.execute("insert into pgflow.step_states (flow_slug, run_id, step_slug, status, initial_tasks, remaining_tasks,"
-                        + " remaining_deps, output, created_at, started_at, completed_at) select 'bench_prune', run_id, '" + step
-                        + "', 'completed', 1, 0, 0, 'true', started_at, started_at, started_at + interval '1 second' from bench_new");
-                st.execute("insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, status, attempts_count, output,"
-                        + " queued_at, started_at, completed_at, visible_at) select 'bench_prune', run_id, '" + step
-                        + "', 0, 'completed', 1, 'true', started_at, started_at, started_at + interval '1 second', started_at from bench_new");
-            }
+            PruneBenchmark.insertFinishedRuns(st);
             c.commit();
             c.setAutoCommit(true);
         }

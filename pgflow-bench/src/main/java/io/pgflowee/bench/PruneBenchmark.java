@@ -115,17 +115,7 @@ public final class PruneBenchmark {
                 c.setAutoCommit(false);
                 st.execute("create temp table bench_new on commit drop as select pgflow._new_run_id() as run_id,"
                         + " now() - interval '60 days' - make_interval(secs => g) as started_at from generate_series(1, " + n + ") g");
-                st.execute("insert into pgflow.runs (run_id, flow_slug, status, input, output, remaining_steps, started_at, completed_at)"
-                        + " select run_id, 'bench_prune', 'completed', jsonb_build_object('n', 1), '{\"b\": true}', 0, started_at,"
-                        + " started_at + interval '2 seconds' from bench_new");
-                for (String step : List.of("a", "b")) {
-                    st.execute("insert into pgflow.step_states (flow_slug, run_id, step_slug, status, initial_tasks, remaining_tasks,"
-                            + " remaining_deps, output, created_at, started_at, completed_at) select 'bench_prune', run_id, '" + step
-                            + "', 'completed', 1, 0, 0, 'true', started_at, started_at, started_at + interval '1 second' from bench_new");
-                    st.execute("insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, status, attempts_count, output,"
-                            + " queued_at, started_at, completed_at, visible_at) select 'bench_prune', run_id, '" + step
-                            + "', 0, 'completed', 1, 'true', started_at, started_at, started_at + interval '1 second', started_at from bench_new");
-                }
+                insertFinishedRuns(st);
                 c.commit();
                 c.setAutoCommit(true);
                 made += n;
@@ -137,6 +127,24 @@ public final class PruneBenchmark {
             }
         }
         return made;
+    }
+
+    /**
+     * The rows of the runs in temporary table {@code bench_new (run_id, started_at)}: completed runs of
+     * bench_prune (steps a and b, one completed task each) that took 2 seconds. Also {@code PartitionPruneBenchmark}'s.
+     */
+    static void insertFinishedRuns(Statement st) throws java.sql.SQLException {
+        st.execute("insert into pgflow.runs (run_id, flow_slug, status, input, output, remaining_steps, started_at, completed_at)"
+                + " select run_id, 'bench_prune', 'completed', jsonb_build_object('n', 1), '{\"b\": true}', 0, started_at,"
+                + " started_at + interval '2 seconds' from bench_new");
+        for (String step : List.of("a", "b")) {
+            st.execute("insert into pgflow.step_states (flow_slug, run_id, step_slug, status, initial_tasks, remaining_tasks,"
+                    + " remaining_deps, output, created_at, started_at, completed_at) select 'bench_prune', run_id, '" + step
+                    + "', 'completed', 1, 0, 0, 'true', started_at, started_at, started_at + interval '1 second' from bench_new");
+            st.execute("insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, status, attempts_count, output,"
+                    + " queued_at, started_at, completed_at, visible_at) select 'bench_prune', run_id, '" + step
+                    + "', 0, 'completed', 1, 'true', started_at, started_at, started_at + interval '1 second', started_at from bench_new");
+        }
     }
 
     /**

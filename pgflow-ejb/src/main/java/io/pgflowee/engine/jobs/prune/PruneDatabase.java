@@ -123,22 +123,19 @@ public class PruneDatabase {
      */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public List<String> dropEmptyPartitions() throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return texts("SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d");
     }
 
     /** Every flow's slug, in order (for the prune job's partitions). */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public List<String> flowSlugs() throws SQLException {
+        return texts("SELECT f.flow_slug FROM pgflow.flows f ORDER BY f.flow_slug");
+    }
+
+    /** The first column of every row of {@code sql}, in its own connection. */
+    private List<String> texts(String sql) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT f.flow_slug FROM pgflow.flows f ORDER BY f.flow_slug"); ResultSet rs = ps.executeQuery()) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
