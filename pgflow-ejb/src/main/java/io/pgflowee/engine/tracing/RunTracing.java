@@ -233,6 +233,8 @@ public class RunTracing {
             Span span = builder.startSpan();
             Scope scope = span.makeCurrent();
             return new TaskSpans.Active() {
+                private boolean ended;
+
                 @Override
                 public void outcome(String outcome, Throwable error) {
                     span.setAttribute(OUTCOME, outcome);
@@ -246,6 +248,11 @@ public class RunTracing {
                     if (outcome.equals("failed") || outcome.equals("timed_out")) {
                         span.setStatus(StatusCode.ERROR, error == null ? outcome : String.valueOf(error.getMessage()));
                     }
+                    // ends before the outcome is reported: the run's span ends when the database ends the
+                    // run (its completing transaction's time), so a task span ending after the report
+                    // would outlast the run's span by the report's round trip
+                    span.end();
+                    ended = true;
                 }
 
                 @Override
@@ -256,7 +263,9 @@ public class RunTracing {
                 @Override
                 public void close() {
                     scope.close();
-                    span.end();
+                    if (!ended) {
+                        span.end();
+                    }
                 }
             };
         };

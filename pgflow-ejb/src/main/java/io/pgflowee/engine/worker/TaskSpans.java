@@ -17,7 +17,7 @@ public interface TaskSpans {
      */
     Active start(String flowSlug, UUID runId, String stepSlug, int taskIndex, int attempt, UUID workerId, boolean subflow);
 
-    /** A started span; closing it ends it and restores the thread's context. */
+    /** A started span; closing it restores the thread's context (and ends the span if no outcome did). */
     interface Active extends AutoCloseable {
         Active NONE = new Active() {
             @Override
@@ -34,7 +34,10 @@ public interface TaskSpans {
             }
         };
 
-        /** How the attempt ended: completed, failed, timed_out, snoozed, cancelled or shutdown; the handler's error, if any. */
+        /**
+         * How the attempt ended: completed, failed, timed_out, snoozed, cancelled or shutdown; the handler's error, if any.
+         * Ends the span (before the outcome is reported, so it ends before the run it may end).
+         */
         void outcome(String outcome, Throwable error);
 
         /** The trace id (for log lines), or null without a span. */
