@@ -59,6 +59,37 @@ COMMENT ON TABLE pgflow_internal.run_partitions IS
   'The time ranges of the run partitions (pgflow_partitions.<table>_<suffix>); created ahead by tick(), dropped by prune_data_older_than';
 --rollback DROP TABLE pgflow_internal.run_partitions; DROP TABLE pgflow_internal.run_partitioning; DROP TABLE pgflow_internal.run_keys;
 
+--changeset pgflow:112-partition-lock-timeout runOnChange:true splitStatements:false
+-- _partition_lock_timeout(): the lock_timeout of one try of the partition DDL (an attach by
+-- create_run_partitions, a drop by drop_run_partitions and prune_data_older_than): the setting
+-- pgflow.partition_lock_timeout (ALTER DATABASE ... SET, ALTER ROLE ... SET or SET), 50ms when unset.
+-- While the DDL waits, every statement on the run tables queues behind it: a short wait caps that
+-- stall; a busy table is tried again (a drop: 10 tries 100 ms apart; an attach: the next tick).
+-- invalid_parameter_value naming the setting when it is not a duration of 1 ms to 10 s.
+CREATE OR REPLACE FUNCTION pgflow._partition_lock_timeout()
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  v_set constant text := nullif(current_setting('pgflow.partition_lock_timeout', true), '');
+  v_interval interval;
+BEGIN
+  IF v_set IS NULL THEN
+    RETURN '50ms';
+  END IF;
+  BEGIN
+    v_interval := CASE WHEN v_set ~ '^\s*[0-9]+\s*$' THEN (v_set || ' ms')::interval ELSE v_set::interval END;
+  EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+    v_interval := NULL;
+  END;
+  IF v_interval IS NULL OR v_interval < interval '1 ms' OR v_interval > interval '10 s' THEN
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+      MESSAGE = format('pgflow.partition_lock_timeout = %L is not a duration from 1ms to 10s (for example 50ms)', v_set);
+  END IF;
+  RETURN round(extract(epoch FROM v_interval) * 1000)::int || 'ms';
+END;
+$$;
+
 --changeset pgflow:112-create-run-partition runOnChange:true splitStatements:false
 -- _create_run_partition(suffix, from_id, to_id): one partition of each run table for the run ids
 -- [from_id, to_id) (to_id NULL: up to MAXVALUE; both NULL: the default partition), made as plain
@@ -127,8 +158,10 @@ $$;
 -- now is covered (run_partitioning: a range is `width` long, aligned to Monday 2001-01-01 00:00 UTC),
 -- and returns how many it made (0 while the tables are not partitioned: partition_run_tables). tick() calls it, so every server's scheduler keeps ranges ahead;
 -- cheap when nothing is due (one read of a small table). One caller at a time (an advisory lock;
--- the others return 0). Each range is made in a subtransaction with a lock_timeout of 500 ms: a
--- range whose attach waits longer is left for the next call. Ranges that already passed are not
+-- the others return 0). Each range is made in a subtransaction with a short lock_timeout
+-- (_partition_lock_timeout: 50 ms unless pgflow.partition_lock_timeout says otherwise; the attach
+-- locks the default partition ACCESS EXCLUSIVE, and every statement on the run tables queues behind
+-- it while it waits): a range whose attach waits longer is left for the next call (the next tick). Ranges that already passed are not
 -- made (their runs are in the default partition 'other'); a range whose runs the default partition
 -- already holds (create_run_partitions not called for longer than `ahead`) is recorded 'skipped':
 -- its runs stay there, pruned by rows.
@@ -153,7 +186,7 @@ BEGIN
   END IF;
   v_end := greatest(v_end, date_bin(v_set.width, now(), v_origin));
   v_timeout := current_setting('lock_timeout');
-  PERFORM set_config('lock_timeout', '500ms', true);
+  PERFORM set_config('lock_timeout', pgflow._partition_lock_timeout(), true);
   WHILE v_end < now() + v_set.ahead LOOP
     v_next := date_bin(v_set.width, v_end, v_origin) + v_set.width;
     v_suffix := to_char(v_end AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MI');
@@ -229,33 +262,43 @@ $$;
 --changeset pgflow:112-drop-run-partition runOnChange:true splitStatements:false
 -- _drop_run_partition(suffix, from_id, to_id, outside): deletes the runs `outside` (the family
 -- members elsewhere) and the range's idempotency keys, then drops the range's seven partitions, in a
--- subtransaction; false (NOTICE, nothing changed) when the drop waited more than 500 ms for the
--- parents' locks. The locks are held until the caller's transaction ends: call it last.
+-- subtransaction. The drop locks the parents ACCESS EXCLUSIVE, and every statement on the run tables
+-- queues behind it while it waits: each try waits at most _partition_lock_timeout() (50 ms unless
+-- pgflow.partition_lock_timeout says otherwise), 10 tries 100 ms apart; false (NOTICE, nothing
+-- changed) when all were refused. The locks are held until the caller's transaction ends: call it last.
 CREATE OR REPLACE FUNCTION pgflow._drop_run_partition(p_suffix text, p_from uuid, p_to uuid, p_outside uuid[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   v_timeout constant text := current_setting('lock_timeout');
+  v_wait constant text := pgflow._partition_lock_timeout();
+  v_tries constant int := 10;
 BEGIN
-  BEGIN
-    IF p_outside IS NOT NULL THEN
-      PERFORM pgflow._delete_runs(p_outside);
+  FOR v_try IN 1..v_tries LOOP
+    BEGIN
+      IF p_outside IS NOT NULL THEN
+        PERFORM pgflow._delete_runs(p_outside);
+      END IF;
+      DELETE FROM pgflow_internal.run_keys k WHERE k.run_id >= p_from AND k.run_id < p_to;
+      PERFORM set_config('lock_timeout', v_wait, true);
+      EXECUTE format('DROP TABLE pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I,'
+                     ' pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I',
+                     'task_traces_' || p_suffix, 'run_traces_' || p_suffix, 'run_retries_' || p_suffix,
+                     'task_attempts_' || p_suffix, 'step_tasks_' || p_suffix, 'step_states_' || p_suffix, 'runs_' || p_suffix);
+      PERFORM set_config('lock_timeout', v_timeout, true);
+      DELETE FROM pgflow_internal.run_partitions p WHERE p.suffix = p_suffix;
+      RETURN true;
+    EXCEPTION WHEN lock_not_available THEN
+      -- the subtransaction's deletes and locks are undone: nothing is held while it sleeps
+      PERFORM set_config('lock_timeout', v_timeout, true);
+    END;
+    IF v_try < v_tries THEN
+      PERFORM pg_sleep(0.1);
     END IF;
-    DELETE FROM pgflow_internal.run_keys k WHERE k.run_id >= p_from AND k.run_id < p_to;
-    PERFORM set_config('lock_timeout', '500ms', true);
-    EXECUTE format('DROP TABLE pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I,'
-                   ' pgflow_partitions.%I, pgflow_partitions.%I, pgflow_partitions.%I',
-                   'task_traces_' || p_suffix, 'run_traces_' || p_suffix, 'run_retries_' || p_suffix,
-                   'task_attempts_' || p_suffix, 'step_tasks_' || p_suffix, 'step_states_' || p_suffix, 'runs_' || p_suffix);
-    PERFORM set_config('lock_timeout', v_timeout, true);
-    DELETE FROM pgflow_internal.run_partitions p WHERE p.suffix = p_suffix;
-    RETURN true;
-  EXCEPTION WHEN lock_not_available THEN
-    PERFORM set_config('lock_timeout', v_timeout, true);
-    RAISE NOTICE 'run partition % not dropped: its tables were busy for 500 ms; the next prune tries again', p_suffix;
-    RETURN false;
-  END;
+  END LOOP;
+  RAISE NOTICE 'run partition % not dropped: its tables were busy (% tries of %); the next prune tries again', p_suffix, v_tries, v_wait;
+  RETURN false;
 END;
 $$;
 
@@ -268,8 +311,8 @@ $$;
 -- its idempotency keys with it. only_empty: drop only partitions without any run (the prune job,
 -- which exports and deletes by rows first). Every partition is judged first, then the drops are
 -- made (they lock the seven parent tables ACCESS EXCLUSIVE until the transaction ends: call it in a
--- transaction of its own). A partition whose drop waits more than 500 ms for its locks is left
--- (NOTICE) for the next call. Returns the partitions dropped and how many runs each held. The
+-- transaction of its own). A partition whose drop cannot get its locks (10 tries, each waiting at
+-- most pgflow.partition_lock_timeout, 50 ms by default) is left (NOTICE) for the next call. Returns the partitions dropped and how many runs each held. The
 -- default partition 'other' and the caller-chosen ids' partition 'ids' are never dropped.
 CREATE OR REPLACE FUNCTION pgflow.drop_run_partitions(before timestamptz, only_empty boolean DEFAULT false)
 RETURNS TABLE (partition text, runs bigint)
@@ -545,6 +588,7 @@ BEGIN
   REVOKE ALL ON FUNCTION pgflow.set_run_partitioning(interval, interval) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow.run_partitions() FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._run_id_floor(timestamptz) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION pgflow._partition_lock_timeout() FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._create_run_partition(text, uuid, uuid) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._delete_runs(uuid[]) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._droppable_run_partitions(timestamptz, boolean) FROM PUBLIC;
