@@ -401,8 +401,9 @@ $$;
 -- or above the bound (caller-chosen ones) are moved into the new partitions first. Functions whose
 -- signature names one of these tables' row types (start_flow, complete_task, ...) are made again
 -- from their own definitions, with their settings, grants and comments: their types must be the new
--- tables'. Takes ACCESS EXCLUSIVE locks on the seven tables (in foreign-key order, waiting at most
--- 10 s for them: lock_not_available, nothing changed) and scans each once: runs in flight continue
+-- tables'. Takes ACCESS EXCLUSIVE locks on the seven tables and the tables they reference (waiting
+-- at most 10 s for them: lock_not_available, nothing changed; a deadlock while locking is tried
+-- again, 5 times) and scans each once: runs in flight continue
 -- afterwards, but the servers wait meanwhile. Refuses (object_not_in_prerequisite_state) when the
 -- tables are partitioned already.
 CREATE OR REPLACE FUNCTION pgflow.partition_run_tables()
@@ -426,15 +427,37 @@ DECLARE
   v_timeout constant text := current_setting('lock_timeout');
   v_legacy_runs bigint;
   v_moved bigint;
+  v_locked boolean := false;
 BEGIN
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = 'pgflow.runs'::regclass) = 'p' THEN
     RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
       MESSAGE = 'partition_run_tables: pgflow.runs is partitioned already',
       HINT = 'SELECT * FROM pgflow.run_partitions() lists its partitions.';
   END IF;
-  PERFORM set_config('lock_timeout', '10s', true);
-  LOCK TABLE pgflow.runs, pgflow.step_states, pgflow.step_tasks, pgflow_internal.task_attempts, pgflow_internal.run_retries,
-             pgflow_internal.run_traces, pgflow_internal.task_traces IN ACCESS EXCLUSIVE MODE;
+  -- the tables their foreign keys reference too (flows, steps, workers): attaching a legacy table
+  -- re-ties its foreign keys to the parent's, which locks the referenced table ACCESS EXCLUSIVE; taken
+  -- later, a worker holding workers and waiting for step_tasks would deadlock with it. A deadlock
+  -- while locking (a transaction holding one of them and waiting for another) is tried again: nothing
+  -- is held or changed until all are locked.
+  SELECT string_agg(x.t, ', ' ORDER BY x.t) INTO v_sql
+  FROM (SELECT DISTINCT k.confrelid::regclass::text AS t FROM pg_constraint k
+        WHERE k.contype = 'f' AND k.conrelid = ANY (v_tables::regclass[]) AND NOT (k.confrelid = ANY (v_tables::regclass[]))) x;
+  FOR v_try IN 1..5 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '10s', true);
+      EXECUTE 'LOCK TABLE ' || coalesce(v_sql || ', ', '') || array_to_string(v_tables, ', ') || ' IN ACCESS EXCLUSIVE MODE';
+      v_locked := true;
+      EXIT;
+    EXCEPTION WHEN deadlock_detected THEN
+      PERFORM set_config('lock_timeout', v_timeout, true);
+      PERFORM pg_sleep(0.1 * v_try);
+    END;
+  END LOOP;
+  IF NOT v_locked THEN
+    RAISE EXCEPTION USING ERRCODE = 'lock_not_available',
+      MESSAGE = 'partition_run_tables: the run tables could not be locked (5 deadlocks with running transactions); nothing changed',
+      HINT = 'Call it again, or when fewer servers are running.';
+  END IF;
   PERFORM set_config('lock_timeout', v_timeout, true);
   PERFORM set_config('search_path', 'pg_catalog, pg_temp', true); -- every name saved below schema-qualified
   -- what is made again later: functions naming the row types, indexes, triggers, foreign keys to

@@ -109,6 +109,32 @@ class RunPartitionsTest {
     }
 
     @Test
+    void partitioningWaitsForAWorkerHoldingItsRowAndWaitingForTheTasksInsteadOfDeadlocking() throws Exception {
+        // a database of its own, plain: a worker's transaction has updated its heartbeat (pgflow.workers) and reads
+        // step_tasks after the conversion began; the conversion takes workers with the run tables up front
+        try (HikariDataSource live = PgflowDatabaseExtension.privateDatabase("pgflow_partitions_live");
+             Connection worker = live.getConnection(); Statement st = worker.createStatement()) {
+            Db other = new Db(live);
+            other.exec("select pgflow.create_flow('p')");
+            other.exec("select pgflow.add_step('p', 'a')");
+            other.exec("select pgflow.register_worker('00000000-0000-4000-8000-000000000001', 'p', 'test')");
+            other.exec("select pgflow.start_flow('p', '{}')");
+            worker.setAutoCommit(false);
+            st.execute("update pgflow.workers set last_heartbeat = now()");
+            java.util.concurrent.CompletableFuture<String> converted = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> other.<String>one("select pgflow.partition_run_tables()->>'legacy_runs'"));
+            Thread.sleep(300);
+            try (var rs = st.executeQuery("select count(*) from pgflow.step_tasks")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+            }
+            worker.commit();
+            assertThat(converted.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("1");
+            assertThat(other.<String>one("select relkind::text from pg_class where oid = 'pgflow.step_tasks'::regclass")).isEqualTo("p");
+        }
+    }
+
+    @Test
     void partitioningTwiceIsRefusedByName() {
         SQLException e = db.error("select pgflow.partition_run_tables()");
         assertThat(e.getSQLState()).isEqualTo("55000");
