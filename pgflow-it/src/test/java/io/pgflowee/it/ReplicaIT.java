@@ -30,7 +30,9 @@ import io.pgflowee.testing.StreamingReplica;
  * read model's sessions are on the replica ({@code pg_stat_activity}, {@code pg_is_in_recovery()}),
  * a person sees their own action's effect at once while another, reading the paused replica, does
  * not yet; a stopped replica sends reads to the primary (readiness, metrics and the console say so,
- * the API answers as before) until it is back.
+ * the API answers as before) until it is back. And the other half of growing past one database: the
+ * owner partitions the run tables by time under the running server with runs in flight, and the
+ * partitions show in the API, readiness, metrics and the jobs page.
  */
 class ReplicaIT {
 
@@ -161,5 +163,64 @@ class ReplicaIT {
         assertThat(send("GET", "metrics", VIEWER, null).body()).contains("pgflow_reads_on_replica 1.0");
         HttpResponse<String> again = browser.send(HttpRequest.newBuilder(server.uri("")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(again.body()).contains("<title>pgflow · Dashboard</title>").doesNotContain("id=\"read-state\"");
+    }
+
+    @Test
+    void theOwnerPartitionsTheRunTablesUnderARunningServerAndThePartitionsShowInTheApiReadinessMetricsAndConsole() throws Exception {
+        String admin = "it-admin:it-admin-secret";
+        assertThat(send("GET", "api/system/partitions", null, null).statusCode()).as("anonymous").isEqualTo(401);
+        HttpResponse<String> plain = send("GET", "api/system/partitions", VIEWER, null);
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(plain.body()).isEqualTo("{\"partitioned\":false,\"aheadUntil\":null,\"ranges\":0,\"partitions\":[]}");
+        assertThat(ready()).contains("\"runPartitions\":\"plain\"");
+
+        // runs in flight while the owner converts the tables (one transaction, no copy); more started after it; all complete
+        try (Connection primary = pair.primaryConnection("postgres")) {
+            one(primary, "SELECT count(*) FROM pgflow.start_flows('greet_user', (SELECT array_agg(jsonb_build_object('first_name', 'Before',"
+                    + " 'last_name', g::text)) FROM generate_series(1, 30) g))");
+            String made = one(primary, "SELECT pgflow.partition_run_tables()::text");
+            assertThat(made).contains("\"partitions\"");
+            String after = runId(send("POST", "api/flows/greet_user/runs", OPERATOR, "{\"first_name\": \"After\", \"last_name\": \"Partitioning\"}"));
+            assertThat(one(primary, "SELECT tableoid::regclass::text FROM pgflow.runs WHERE run_id = '" + after + "'"))
+                    .as("a run started now lands in this week's range").matches("pgflow_partitions\\.runs_\\d{8}_\\d{4}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!"0".equals(one(primary, "SELECT count(*) FROM pgflow.runs WHERE status <> 'completed'")) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(one(primary, "SELECT count(*) FROM pgflow.runs WHERE status <> 'completed'")).isEqualTo("0");
+        }
+
+        HttpResponse<String> listed = send("GET", "api/system/partitions", VIEWER, null);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        jakarta.json.JsonObject body = io.pgflowee.api.json.JsonCodec.parse(listed.body()).asJsonObject();
+        assertThat(body.getBoolean("partitioned")).isTrue();
+        assertThat(body.getJsonNumber("ranges").longValue()).isGreaterThanOrEqualTo(2);
+        String aheadUntil = body.getString("aheadUntil");
+        assertThat(java.time.OffsetDateTime.parse(aheadUntil)).isAfter(java.time.OffsetDateTime.now().plusDays(7));
+        assertThat(body.getJsonArray("partitions").getValuesAs(jakarta.json.JsonObject.class)).extracting(p -> p.getString("name"))
+                .startsWith("legacy").endsWith("ids", "other").hasSize((int) body.getJsonNumber("ranges").longValue() + 3);
+
+        assertThat(ready()).contains("\"runPartitions\":\"ahead until ");
+        String metrics = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !(metrics = send("GET", "metrics", VIEWER, null).body())
+                .matches("(?s).*\npgflow_run_partitions_ahead_seconds [0-9.E]+\n.*")) {
+            Thread.sleep(500); // the gauges read the replica, once it replayed the conversion
+        }
+        assertThat(metrics).containsPattern("\npgflow_run_partitions_ahead_seconds [0-9.E]+\n")
+                .containsPattern("\npgflow_run_partitions " + body.getJsonNumber("ranges").longValue() + "\\.0\n");
+
+        // the prune card of the jobs page (admin) says so and lists them
+        HttpClient browser = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new java.net.CookieManager())
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        assertThat(ConsoleSignIns.signIn(browser, server.uri(""), "it-admin", "it-admin-secret", null).statusCode()).isEqualTo(200);
+        HttpResponse<String> jobs = browser.send(HttpRequest.newBuilder(server.uri("jobs.xhtml")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(jobs.statusCode()).isEqualTo(200);
+        assertThat(jobs.body()).contains("<title>pgflow · Batch jobs</title>")
+                .containsPattern("Run tables: partitioned by time, " + body.getJsonNumber("ranges").longValue()
+                        + " ranges, made ahead until \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC\\. Pruning drops a range once every run in it"
+                        + " finished before the retention\\.")
+                .contains("id=\"prune:partitions\"").contains(">legacy<").contains(">other<");
+        assertThat(send("GET", "api/system/partitions", admin, null).statusCode()).isEqualTo(200);
     }
 }

@@ -22,6 +22,8 @@ import jakarta.inject.Inject;
 /**
  * Ready when the database answers and the pgflow schema is in place: applied by this server's
  * migrations, or (with {@code pgflow.migrate=false}) present because someone applied it by hand.
+ * Says where reads go (with a replica) and how far the run tables' time partitions reach
+ * ({@code runPartitions}: plain, ahead until, or none ahead), neither of which makes it DOWN.
  */
 @Readiness
 @ApplicationScoped
@@ -59,6 +61,9 @@ public class DatabaseReadinessCheck implements HealthCheck {
                 boolean ready = schemaPresent
                         && (schema.state() == SchemaMigrator.State.APPLIED
                             || schema.state() == SchemaMigrator.State.DISABLED);
+                if (schemaPresent) {
+                    response.withData("runPartitions", runPartitions(c));
+                }
                 if (!ready) {
                     response.withData("reason", schemaPresent ? schema.message()
                             : "PGFLOW-003 schema pgflow is missing: apply the changelogs (pgflow.migrate=true, or by hand: docs/operations.md, \"Applying the schema by hand\")");
@@ -67,6 +72,15 @@ public class DatabaseReadinessCheck implements HealthCheck {
             }
         } catch (Exception e) {
             return response.down().withData("reason", DatabaseProblems.describe(database.url(), e)).build();
+        }
+    }
+
+    /** Plain, how far ahead the time partitions reach, or that none is ahead; never a reason to be DOWN (the default partition takes the runs). */
+    private static String runPartitions(Connection c) {
+        try {
+            return io.pgflowee.engine.system.SystemInfoService.readRunPartitions(c).describe(java.time.Instant.now());
+        } catch (java.sql.SQLException e) {
+            return "unknown: " + e.getMessage();
         }
     }
 }

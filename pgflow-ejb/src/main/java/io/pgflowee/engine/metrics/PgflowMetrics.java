@@ -84,6 +84,7 @@ public class PgflowMetrics {
     private OffsetDateTime countedUpTo;
     private String lastProblem;
     private final AtomicLong databaseUp = new AtomicLong();
+    private volatile io.pgflowee.engine.system.SystemInfoService.RunPartitions runPartitions;
 
     @PostConstruct
     void bindJvm() {
@@ -96,6 +97,12 @@ public class PgflowMetrics {
         new UptimeMetrics().bindTo(registry);
         Gauge.builder("pgflow.database.up", databaseUp, AtomicLong::get)
                 .description("1 when the last metrics read from the database worked, else 0").register(registry);
+        Gauge.builder("pgflow.run.partitions", this, m -> m.runPartitions == null ? Double.NaN : m.runPartitions.ranges())
+                .description("Time ranges of the partitioned run tables (0 while they are plain)").register(registry);
+        Gauge.builder("pgflow.run.partitions.ahead.seconds", this,
+                        m -> m.runPartitions == null ? Double.NaN : m.runPartitions.aheadSeconds(java.time.Instant.now()))
+                .description("How far ahead the run tables' time ranges reach (negative: new runs land in the default partition;"
+                        + " NaN while the tables are plain)").register(registry);
         if (replicas != null && replicas.configured()) {
             io.pgflowee.engine.db.ReadReplicas reads = replicas;
             Gauge.builder("pgflow.reads.on.replica", reads, r -> r.status().readsOnReplica() ? 1 : 0)
@@ -191,6 +198,7 @@ public class PgflowMetrics {
             }
         }
         countRuns(c);
+        runPartitions = io.pgflowee.engine.system.SystemInfoService.readRunPartitions(c);
     }
 
     /** Adds the runs started and finished since the last read (up to now minus {@link #COUNT_LAG}) to the run counters. */

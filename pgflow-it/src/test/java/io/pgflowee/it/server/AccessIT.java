@@ -63,7 +63,7 @@ public class AccessIT extends OnSharedServer {
         String done = query("select run_id::text from pgflow.start_flow('greet_user', '{\"first_name\": \"Ro\", \"last_name\": \"Les\"}')").get(0);
         assertEquals("completed", awaitRunEnd(done));
         List<String> reads = List.of("api/runs", "api/runs/" + done, "api/runs/" + done + "/events", "api/flows", "api/flows/greet_user",
-                "api/workers", "api/system", "metrics", "api/events?flow=greet_user");
+                "api/workers", "api/system", "api/system/partitions", "metrics", "api/events?flow=greet_user");
         List<String> wrong = new java.util.ArrayList<>();
         for (String user : List.of("it-viewer", "it-operator", "it-admin")) {
             for (String path : reads) {

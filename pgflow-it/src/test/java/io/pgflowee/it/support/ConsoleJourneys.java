@@ -702,6 +702,10 @@ public final class ConsoleJourneys {
             signInToDashboard(d, wait, base, "it-admin", "it-admin-secret");
             click(wait, By.id("nav-jobs"));
             wait.until(ExpectedConditions.titleIs("pgflow · Batch jobs"));
+            // the prune card says how the run tables are laid out (plain here: ReplicaIT partitions its database)
+            assertEquals("Run tables: plain (not partitioned): pruning deletes runs row by row. Partitioning by time"
+                    + " (pgflow.partition_run_tables(), docs/operations.md) lets it drop whole weeks instead.", text(wait, "[id='prune:partitioning']"));
+            assertTrue(d.findElements(By.id("prune:partitions")).isEmpty(), "no partition table while plain");
             new org.openqa.selenium.support.ui.Select(d.findElement(By.id("start:flow_input"))).selectByValue("greet_user");
             d.findElement(By.id("start:path")).sendKeys(csv.toString());
             click(wait, By.id("start:start-job"));

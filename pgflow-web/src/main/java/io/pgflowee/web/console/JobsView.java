@@ -106,6 +106,46 @@ public class JobsView implements Serializable {
     @Inject
     transient io.pgflowee.engine.jobs.prune.PruneSchedule schedule;
 
+    @Inject
+    transient io.pgflowee.engine.system.SystemInfoService system;
+
+    /** A partition of the run tables as the prune card lists it. */
+    public record PartitionLine(String name, String from, String to, String fromIso, String toIso, String status, long runs, String size) {
+        public String getName() {
+            return name;
+        }
+
+        public String getFrom() {
+            return from;
+        }
+
+        public String getTo() {
+            return to;
+        }
+
+        public String getFromIso() {
+            return fromIso;
+        }
+
+        public String getToIso() {
+            return toIso;
+        }
+
+        public String getStatus() {
+            return status;
+        }
+
+        public long getRuns() {
+            return runs;
+        }
+
+        public String getSize() {
+            return size;
+        }
+    }
+
+    private transient io.pgflowee.engine.system.SystemInfoService.RunPartitions partitions;
+
     private String flow;
     private String source = "path";
     private String path;
@@ -437,6 +477,52 @@ public class JobsView implements Serializable {
         }
         return "Daily prune: on, every flow with its retention; next at " + schedule.nextRun()
                 .map(d -> Times.shown(d.toInstant().atOffset(java.time.ZoneOffset.UTC)) + " UTC").orElse("? (no timer)") + ".";
+    }
+
+    private io.pgflowee.engine.system.SystemInfoService.RunPartitions partitions() {
+        if (partitions == null) {
+            try {
+                partitions = system.runPartitions();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("the run partitions could not be read: " + e.getMessage(), e);
+            }
+        }
+        return partitions;
+    }
+
+    /** How the run tables are laid out for pruning: plain (rows deleted), or partitioned (ranges dropped) and how far ahead. */
+    public String getPartitioning() {
+        io.pgflowee.engine.system.SystemInfoService.RunPartitions p = partitions();
+        if (!p.partitioned()) {
+            return "Run tables: plain (not partitioned): pruning deletes runs row by row. Partitioning by time"
+                    + " (pgflow.partition_run_tables(), docs/operations.md) lets it drop whole weeks instead.";
+        }
+        java.time.Instant now = java.time.Instant.now();
+        return "Run tables: partitioned by time, " + p.ranges() + " ranges, " + (p.aheadUntil() != null && p.aheadUntil().isAfter(now)
+                ? "made ahead until " + Times.shown(p.aheadUntil().atOffset(java.time.ZoneOffset.UTC)) + " UTC"
+                : "NONE AHEAD: new runs land in the default partition 'other' (is any server's scheduler running?)")
+                + ". Pruning drops a range once every run in it finished before the retention.";
+    }
+
+    public boolean isPartitioned() {
+        return partitions().partitioned();
+    }
+
+    public List<PartitionLine> getPartitions() {
+        return partitions().partitions().stream().map(p -> new PartitionLine(p.name(), time(p.startsAt(), Times::shown), time(p.endsAt(), Times::shown),
+                time(p.startsAt(), Times::iso), time(p.endsAt(), Times::iso), p.status(), p.runs(), size(p.bytes()))).toList();
+    }
+
+    private static String time(java.time.Instant t, java.util.function.Function<java.time.OffsetDateTime, String> format) {
+        return t == null ? "" : format.apply(t.atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    static String size(long bytes) {
+        if (bytes < 1024 * 1024) {
+            return (bytes + 1023) / 1024 + " KiB";
+        }
+        return bytes < 10L * 1024 * 1024 * 1024 ? String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0)
+                : String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / 1073741824.0);
     }
 
     public String getStuckFlow() {
