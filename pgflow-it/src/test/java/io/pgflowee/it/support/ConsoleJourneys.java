@@ -704,7 +704,7 @@ public final class ConsoleJourneys {
             wait.until(ExpectedConditions.titleIs("pgflow · Batch jobs"));
             // the prune card says how the run tables are laid out (plain here: ReplicaIT partitions its database)
             assertEquals("Run tables: plain (not partitioned): pruning deletes runs row by row. Partitioning by time"
-                    + " (pgflow.partition_run_tables(), docs/operations.md) lets it drop whole weeks instead.", text(wait, "[id='prune:partitioning']"));
+                    + " (pgflow.partition_run_tables(), docs/operations.md) lets it drop whole weeks instead.", text(wait, "#partitioning"));
             assertTrue(d.findElements(By.id("prune:partitions")).isEmpty(), "no partition table while plain");
             new org.openqa.selenium.support.ui.Select(d.findElement(By.id("start:flow_input"))).selectByValue("greet_user");
             d.findElement(By.id("start:path")).sendKeys(csv.toString());
