@@ -161,7 +161,9 @@ $$;
 -- the others return 0). Each range is made in a subtransaction with a short lock_timeout
 -- (_partition_lock_timeout: 50 ms unless pgflow.partition_lock_timeout says otherwise; the attach
 -- locks the default partition ACCESS EXCLUSIVE, and every statement on the run tables queues behind
--- it while it waits): a range whose attach waits longer is left for the next call (the next tick). Ranges that already passed are not
+-- it while it waits): a range whose attach waits longer is left for a call 10 s later
+-- (attach_retry_at, changeset 113: calls before it return 0 at once, so a busy installation is not
+-- held up at every tick; set_run_partitioning clears it). Ranges that already passed are not
 -- made (their runs are in the default partition 'other'); a range whose runs the default partition
 -- already holds (create_run_partitions not called for longer than `ahead`) is recorded 'skipped':
 -- its runs stay there, pruned by rows.
@@ -177,11 +179,13 @@ DECLARE
   v_suffix text;
   v_made int := 0;
   v_timeout text;
+  v_refused boolean := false;
 BEGIN
   SELECT * INTO v_set FROM pgflow_internal.run_partitioning;
   SELECT max(p.ends_at) INTO v_end FROM pgflow_internal.run_partitions p;
   -- no range at all: the tables are not partitioned (partition_run_tables makes the first)
-  IF v_end IS NULL OR v_end >= now() + v_set.ahead OR NOT pg_try_advisory_xact_lock(hashtext('pgflow.create_run_partitions')) THEN
+  IF v_end IS NULL OR v_end >= now() + v_set.ahead OR clock_timestamp() < v_set.attach_retry_at
+     OR NOT pg_try_advisory_xact_lock(hashtext('pgflow.create_run_partitions')) THEN
     RETURN 0;
   END IF;
   v_end := greatest(v_end, date_bin(v_set.width, now(), v_origin));
@@ -197,6 +201,9 @@ BEGIN
       v_made := v_made + 1;
     EXCEPTION
       WHEN lock_not_available THEN
+        -- each try holds up the run tables while it waits: the next one in 10 s, not at the next tick
+        UPDATE pgflow_internal.run_partitioning p SET attach_retry_at = clock_timestamp() + interval '10 seconds';
+        v_refused := true;
         EXIT;
       WHEN check_violation THEN
         INSERT INTO pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id, status)
@@ -205,6 +212,9 @@ BEGIN
     v_end := v_next;
   END LOOP;
   PERFORM set_config('lock_timeout', v_timeout, true);
+  IF NOT v_refused AND v_set.attach_retry_at IS NOT NULL THEN
+    UPDATE pgflow_internal.run_partitioning p SET attach_retry_at = NULL;
+  END IF;
   RETURN v_made;
 END;
 $$;
@@ -380,7 +390,7 @@ BEGIN
       MESSAGE = format('set_run_partitioning: ahead %s is not between the width (%s) and 366 days (in days, hours, minutes; no months)',
                        v_set.ahead, v_set.width);
   END IF;
-  UPDATE pgflow_internal.run_partitioning p SET width = v_set.width, ahead = v_set.ahead;
+  UPDATE pgflow_internal.run_partitioning p SET width = v_set.width, ahead = v_set.ahead, attach_retry_at = NULL;
   RETURN jsonb_build_object('width', v_set.width::text, 'ahead', v_set.ahead::text, 'created', pgflow.create_run_partitions());
 END;
 $$;

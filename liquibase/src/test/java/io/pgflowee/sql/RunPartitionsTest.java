@@ -278,6 +278,36 @@ class RunPartitionsTest {
     }
 
     @Test
+    void anAttachThatCannotGetItsLocksIsTriedAgainTenSecondsLaterNotAtEveryTick() throws Exception {
+        long before = db.<Long>one("select count(*) from pgflow_internal.run_partitions");
+        // ranges due, as a week later (beyond what earlier tests made)
+        db.exec("update pgflow_internal.run_partitioning set ahead = date_trunc('day', (select max(ends_at) from pgflow_internal.run_partitions)"
+                + " - now()) + interval '14 days'");
+        try (Connection reader = ds.getConnection(); Statement st = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            st.execute("select count(*) from pgflow.runs"); // holds the default partition too
+            assertThat(db.<Integer>one("select pgflow.create_run_partitions()")).isZero();
+            assertThat(db.<Boolean>one("select attach_retry_at between now() + interval '9 seconds' and clock_timestamp() + interval '10 seconds'"
+                    + " from pgflow_internal.run_partitioning")).isTrue();
+            reader.rollback();
+        }
+        // the tables are free now, but the next ticks within the 10 s leave them alone
+        assertThat(db.<Integer>one("select pgflow.create_run_partitions()")).isZero();
+        assertThat(db.<Integer>one("select (pgflow.tick()->>'partitions_created')::int")).isZero();
+        assertThat(db.<Long>one("select count(*) from pgflow_internal.run_partitions")).isEqualTo(before);
+        // 10 s later (moved back here): made, and the wait cleared
+        db.exec("update pgflow_internal.run_partitioning set attach_retry_at = clock_timestamp() - interval '1 second'");
+        assertThat(db.<Integer>one("select pgflow.create_run_partitions()")).isPositive();
+        assertThat(db.<Object>one("select attach_retry_at from pgflow_internal.run_partitioning")).isNull();
+        // set_run_partitioning clears a pending wait and makes what is due at once
+        db.exec("update pgflow_internal.run_partitioning set attach_retry_at = clock_timestamp() + interval '1 hour'");
+        assertThat(db.<Integer>one("select (pgflow.set_run_partitioning(interval '7 days', date_trunc('day', (select max(ends_at)"
+                + " from pgflow_internal.run_partitions) - now()) + interval '14 days')->>'created')::int")).isPositive();
+        assertThat(db.<Object>one("select attach_retry_at from pgflow_internal.run_partitioning")).isNull();
+        db.exec("select pgflow.set_run_partitioning(interval '7 days', interval '14 days')");
+    }
+
+    @Test
     void thePartitionLockWaitIsASettingCheckedByName() {
         assertThat(db.<String>one("select pgflow._partition_lock_timeout()")).isEqualTo("50ms");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
