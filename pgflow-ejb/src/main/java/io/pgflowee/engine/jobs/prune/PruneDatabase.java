@@ -122,8 +122,30 @@ public class PruneDatabase {
      * step deleted their runs): {@code pgflow.drop_run_partitions(now(), true)}. Returns their names.
      */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
-    public List<String> dropEmptyPartitions() throws SQLException {
-        return texts("SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d");
+    public Drops dropEmptyPartitions() throws SQLException {
+        List<String> dropped = new ArrayList<>();
+        List<String> busy = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                dropped.add(rs.getString(1));
+            }
+            // a range whose tables stayed busy through every try is left with a NOTICE naming it
+            for (java.sql.SQLWarning w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
+                java.util.regex.Matcher m = NOT_DROPPED.matcher(String.valueOf(w.getMessage()));
+                if (m.find()) {
+                    busy.add(m.group(1));
+                }
+            }
+        }
+        return new Drops(List.copyOf(dropped), List.copyOf(busy));
+    }
+
+    private static final java.util.regex.Pattern NOT_DROPPED = java.util.regex.Pattern.compile("^run partition (\\S+) not dropped: ");
+
+    /** The run partitions dropped, and those left for the next prune because their tables stayed busy. */
+    public record Drops(List<String> dropped, List<String> busy) {
     }
 
     /** Every flow's slug, in order (for the prune job's partitions). */
