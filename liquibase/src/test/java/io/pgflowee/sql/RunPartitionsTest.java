@@ -19,6 +19,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;
+import io.pgflowee.testing.RunPartitionFixtures;
 
 /**
  * The run tables partitioned by range of run_id (112-time-partitions.sql): the layout, the ranges
@@ -69,13 +70,7 @@ class RunPartitionsTest {
 
     /** A past week [now - from, now - to) made by hand, as create_run_partitions made it then; returns its suffix. */
     private static String pastRange(String suffix, int fromDaysAgo, int toDaysAgo) {
-        db.exec("select pgflow._create_run_partition(?, pgflow._run_id_floor(now() - make_interval(days => ?)),"
-                + " pgflow._run_id_floor(now() - make_interval(days => ?)))", suffix, fromDaysAgo, toDaysAgo);
-        db.exec("insert into pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id)"
-                + " values (?, now() - make_interval(days => ?), now() - make_interval(days => ?),"
-                + " pgflow._run_id_floor(now() - make_interval(days => ?)), pgflow._run_id_floor(now() - make_interval(days => ?)))",
-                suffix, fromDaysAgo, toDaysAgo, fromDaysAgo, toDaysAgo);
-        return suffix;
+        return RunPartitionFixtures.pastRange(db, suffix, fromDaysAgo, toDaysAgo);
     }
 
     /** Starts a run of 'p' as if it had started {@code daysAgo} (its run_id of that time, its started_at). */

@@ -58,12 +58,17 @@ public class SystemInfoService {
             return aheadUntil == null ? 0 : Duration.between(now, aheadUntil).toMillis() / 1000.0;
         }
 
+        /** Whether a range made ahead covers {@code now} onwards (else new runs land in the default partition); false while plain. */
+        public boolean ahead(Instant now) {
+            return partitioned && aheadUntil != null && aheadUntil.isAfter(now);
+        }
+
         /** For readiness: "plain", "ahead until ...", or what is wrong when no range is ahead. */
         public String describe(Instant now) {
             if (!partitioned) {
                 return "plain";
             }
-            if (aheadUntil != null && aheadUntil.isAfter(now)) {
+            if (ahead(now)) {
                 return "ahead until " + aheadUntil;
             }
             return "none ahead" + (aheadUntil == null ? "" : " since " + aheadUntil) + ": new runs land in the default partition"

@@ -497,8 +497,7 @@ public class JobsView implements Serializable {
             return "Run tables: plain (not partitioned): pruning deletes runs row by row. Partitioning by time"
                     + " (pgflow.partition_run_tables(), docs/operations.md) lets it drop whole weeks instead.";
         }
-        java.time.Instant now = java.time.Instant.now();
-        return "Run tables: partitioned by time, " + p.ranges() + " ranges, " + (p.aheadUntil() != null && p.aheadUntil().isAfter(now)
+        return "Run tables: partitioned by time, " + p.ranges() + " ranges, " + (p.ahead(java.time.Instant.now())
                 ? "made ahead until " + Times.shown(p.aheadUntil().atOffset(java.time.ZoneOffset.UTC)) + " UTC"
                 : "NONE AHEAD: new runs land in the default partition 'other' (is any server's scheduler running?)")
                 + ". Pruning drops a range once every run in it finished before the retention.";

@@ -14,6 +14,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.pgflowee.testing.Db;
 import io.pgflowee.testing.PgflowDatabaseExtension;
+import io.pgflowee.testing.RunPartitionFixtures;
 
 /**
  * pgflow-prune's last step on partitioned run tables (a database of its own): it drops an empty
@@ -38,16 +39,6 @@ class DropEmptyPartitionsTest {
         ds.close();
     }
 
-    /** An empty past week, as create_run_partitions made it then. */
-    private static void pastWeek(String suffix, int fromDaysAgo, int toDaysAgo) {
-        db.exec("select pgflow._create_run_partition(?, pgflow._run_id_floor(now() - make_interval(days => ?)),"
-                + " pgflow._run_id_floor(now() - make_interval(days => ?)))", suffix, fromDaysAgo, toDaysAgo);
-        db.exec("insert into pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id)"
-                + " values (?, now() - make_interval(days => ?), now() - make_interval(days => ?),"
-                + " pgflow._run_id_floor(now() - make_interval(days => ?)), pgflow._run_id_floor(now() - make_interval(days => ?)))",
-                suffix, fromDaysAgo, toDaysAgo, fromDaysAgo, toDaysAgo);
-    }
-
     @Test
     void anEmptyPastRangeIsDroppedAndOneWhoseTablesStayBusyIsNamedForTheNextPrune() throws Exception {
         DropEmptyPartitions step = new DropEmptyPartitions();
@@ -55,7 +46,7 @@ class DropEmptyPartitionsTest {
         step.database.dataSource = ds;
         assertThat(step.process()).isEqualTo("no partition dropped");
 
-        pastWeek("w_busy", 50, 43);
+        RunPartitionFixtures.pastRange(db, "w_busy", 50, 43);
         try (Connection reader = ds.getConnection(); Statement st = reader.createStatement()) {
             reader.setAutoCommit(false);
             st.execute("select count(*) from pgflow.runs"); // a long report: every try waits for it
@@ -64,7 +55,7 @@ class DropEmptyPartitionsTest {
         }
         assertThat(db.<Object>one("select to_regclass('pgflow_partitions.runs_w_busy')")).isNotNull();
 
-        pastWeek("w_free", 43, 36);
+        RunPartitionFixtures.pastRange(db, "w_free", 43, 36);
         assertThat(step.process()).isEqualTo("partitions dropped: w_busy, w_free");
         assertThat(db.<Object>one("select to_regclass('pgflow_partitions.runs_w_busy')")).isNull();
         assertThat(db.<Long>one("select count(*) from pgflow_internal.run_partitions where suffix like 'w\\_%'")).isZero();
