@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -40,10 +41,22 @@ public final class StreamingReplica implements AutoCloseable {
 
     /** Starts a primary (data under {@code root/primary}) and a replica of it (under {@code root/replica}). */
     public static StreamingReplica start(Path root) throws IOException, SQLException {
-        EmbeddedPostgres primary = EmbeddedPostgres.builder().setDataDirectory(root.resolve("primary")).setCleanDataDirectory(true)
-                .setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").setServerConfig("max_connections", "200")
-                .setServerConfig("wal_level", "replica").setServerConfig("max_wal_senders", "4")
-                .setServerConfig("max_replication_slots", "4").start();
+        return start(root, 0, Map.of("fsync", "off", "synchronous_commit", "off"));
+    }
+
+    /**
+     * As {@link #start(Path)}, the primary on {@code port} (0: any free one) with {@code settings}
+     * besides the replication ones (a benchmark's durable settings, for example).
+     */
+    public static StreamingReplica start(Path root, int port, Map<String, String> settings) throws IOException, SQLException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectory(root.resolve("primary")).setCleanDataDirectory(true)
+                .setServerConfig("max_connections", "200").setServerConfig("wal_level", "replica").setServerConfig("max_wal_senders", "4")
+                .setServerConfig("max_replication_slots", "4");
+        settings.forEach(builder::setServerConfig);
+        if (port != 0) {
+            builder.setPort(port);
+        }
+        EmbeddedPostgres primary = builder.start();
         StreamingReplica pair = new StreamingReplica(root, primary);
         try (Connection c = pair.primaryConnection("postgres"); Statement st = c.createStatement()) {
             st.execute("SELECT pg_create_physical_replication_slot('" + SLOT + "', true)");

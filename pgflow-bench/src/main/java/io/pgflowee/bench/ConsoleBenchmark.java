@@ -35,6 +35,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class ConsoleBenchmark {
 
+    private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
     private static final Pattern VIEW_STATE = Pattern.compile("name=\"jakarta.faces.ViewState\"[^>]*value=\"([^\"]+)\"");
 
     private ConsoleBenchmark() {
@@ -62,14 +63,7 @@ public final class ConsoleBenchmark {
                 Runtime.getRuntime().availableProcessors());
         String run = one(ds, "select run_id from pgflow.runs where flow_slug = 'bench_b' and status = 'failed' limit 1");
 
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager()).build();
-        HttpResponse<String> signedIn = client.send(HttpRequest.newBuilder(URI.create(http + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("username=" + enc(user) + "&password=" + enc(password))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (signedIn.statusCode() != 302 || !signedIn.headers().firstValue("Location").orElse("").endsWith("/")) {
-            throw new IllegalStateException("console sign-in failed: " + signedIn.statusCode() + " " + signedIn.headers().map());
-        }
+        HttpClient client = signIn(http, user, password);
         page(client, iterations, "dashboard /", http + "/");
         page(client, iterations, "runs, no filter", http + "/runs.xhtml");
         page(client, iterations, "runs, flow bench_b, failed", http + "/runs.xhtml?flow=bench_b&status=failed");
@@ -102,7 +96,30 @@ public final class ConsoleBenchmark {
         measure(iterations, what, () -> get(client, uri).length());
     }
 
-    private static String get(HttpClient client, String uri) throws Exception {
+    /**
+     * A console session: an HTTP client with its cookie, signed in with the console's form as a
+     * browser does (the form's page first: its sign-in cookie and the form's CSRF field must match).
+     */
+    static HttpClient signIn(String http, String user, String password) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager()).build();
+        String form = client.send(HttpRequest.newBuilder(URI.create(http + "/login.xhtml")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher csrf = CSRF.matcher(form);
+        if (!csrf.find()) {
+            throw new IllegalStateException("no CSRF field on the sign-in page " + http + "/login.xhtml");
+        }
+        HttpResponse<String> signedIn = client.send(HttpRequest.newBuilder(URI.create(http + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=" + enc(user) + "&password=" + enc(password)
+                        + "&csrf=" + enc(csrf.group(1)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (signedIn.statusCode() != 302 || !signedIn.headers().firstValue("Location").orElse("").endsWith("/")) {
+            throw new IllegalStateException("console sign-in failed: " + signedIn.statusCode() + " " + signedIn.headers().map());
+        }
+        return client;
+    }
+
+    /** A console page's text; fails on anything but a rendered page (the error page included). */
+    static String get(HttpClient client, String uri) throws Exception {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200 || r.body().contains("Something went wrong") || !r.body().contains("pg-header")) {
             throw new IllegalStateException(uri + " answered " + r.statusCode() + ": " + r.body().substring(0, Math.min(300, r.body().length())));

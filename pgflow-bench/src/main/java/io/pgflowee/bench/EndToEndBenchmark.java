@@ -27,7 +27,13 @@ import java.util.regex.Pattern;
  * {@code pg_stat_statements}, the database time per step. {@code rates=auto} looks for the highest
  * sustained rate (from {@code from}, default 100, up by half while the backlog at the window's end
  * stays under a second's worth and p50 under a second, then twice halfway between the last rate that
- * held and the first that did not).
+ * held and the first that did not). With {@code readers=n} (and {@code consolePassword}, else the
+ * launcher's file), n console sessions read pages without pause through every window
+ * ({@link ConsoleReaders}): each window then also says their pages per second and page times, and
+ * with {@code replica=<jdbc url>} the transactions the replica and the primary served in it (the
+ * console's reads on a replica: {@code PGFLOW_DB_READ_URL}; docs/performance.md). {@code primaryPid=} and
+ * {@code replicaPid=} (postmaster process ids) add the CPU time per completed step of each server
+ * with its processes (the primary's alone is what a replica on its own machine takes off it).
  *
  * <pre>
  * ./mvnw -q -pl pgflow-bench exec:java -Dbench.main=io.pgflowee.bench.EndToEndBenchmark \
@@ -49,6 +55,21 @@ public final class EndToEndBenchmark {
         System.out.printf("# end-to-end: greet_user (2 steps) started from SQL at steady rates (start_flows every 10 ms), %d s per rate, server %s, database %s, %d client cores%n",
                 seconds, http, url, Runtime.getRuntime().availableProcessors());
         System.out.println("# heap before: " + heap(http));
+        int readerCount = Integer.parseInt(opts.getOrDefault("readers", "0"));
+        replicaUrl = opts.get("replica");
+        primaryPid = Long.parseLong(opts.getOrDefault("primaryPid", "0"));
+        replicaPid = Long.parseLong(opts.getOrDefault("replicaPid", "0"));
+        if (readerCount > 0) {
+            String run;
+            try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select run_id from pgflow.runs order by run_id desc limit 1")) {
+                run = rs.next() ? rs.getString(1) : null;
+            }
+            readers = ConsoleReaders.start(http, opts.getOrDefault("consoleUser", "admin"), BenchOptions.adminPassword(opts, "consolePassword"),
+                    readerCount, run);
+            System.out.printf("# %d console readers (dashboard, runs, runs of greet_user completed, flows, workers%s) through every window%s%n",
+                    readerCount, run == null ? "" : ", a run", replicaUrl == null ? "" : "; replica " + replicaUrl);
+        }
         if (rates.length == 1 && rates[0].equals("auto")) {
             // the highest sustained rate: up by half while the backlog at the window's end stays under a
             // second's worth of runs and p50 under a second, then report the last rate that held
@@ -80,6 +101,14 @@ public final class EndToEndBenchmark {
             measure(url, user, password, http, Double.parseDouble(r), seconds);
         }
     }
+
+    /** Console sessions reading through every window (option readers), or null. */
+    private static ConsoleReaders readers;
+    /** The replica whose served transactions each window reports (option replica), or null. */
+    private static String replicaUrl;
+    /** The postmasters whose process trees' CPU each window reports (options primaryPid, replicaPid), or 0. */
+    private static long primaryPid;
+    private static long replicaPid;
 
     private static final java.util.function.Predicate<String> PAYARA = cmd -> cmd.contains("payara-micro");
     private static final java.util.function.Predicate<String> POSTGRES = cmd -> cmd.startsWith("postgres") || cmd.contains("/bin/postgres ");
@@ -128,6 +157,13 @@ public final class EndToEndBenchmark {
             long commitsBefore = commits(c);
             double payaraCpu = cpuSeconds(PAYARA);
             double postgresCpu = cpuSeconds(POSTGRES);
+            double primaryTreeCpu = treeCpuSeconds(primaryPid);
+            double replicaTreeCpu = treeCpuSeconds(replicaPid);
+            long replicaBefore = replicaUrl == null ? 0 : transactions(replicaUrl, user, password);
+            long primaryBefore = replicaUrl == null ? 0 : transactions(url, user, password);
+            if (readers != null) {
+                readers.window(); // from here on
+            }
             long windowStart = System.nanoTime();
             starter.scheduleAtFixedRate(() -> {
                 try {
@@ -151,9 +187,21 @@ public final class EndToEndBenchmark {
             starter.shutdown();
             starter.awaitTermination(10, TimeUnit.SECONDS);
             double window = (System.nanoTime() - windowStart) / 1e9;
+            String reads = readers == null ? "" : "; " + readers.window();
+            double primaryCpu = treeCpuSeconds(primaryPid) - primaryTreeCpu;
+            double replicaCpu = treeCpuSeconds(replicaPid) - replicaTreeCpu;
+            if (replicaUrl != null) {
+                // pg_stat_database counts a transaction when its backend reports (at most every second): a window's worth
+                reads += String.format("; transactions served in the window: replica %d, primary %d (the starter's and workers' included)",
+                        transactions(replicaUrl, user, password) - replicaBefore, transactions(url, user, password) - primaryBefore);
+            }
             UUID[] ids = runs.toArray(new UUID[0]);
             long backlog = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'started'", ids);
             long stepsInWindow = count(c, "select count(*) from pgflow.step_states where run_id = any(?) and status = 'completed'", ids);
+            if (primaryPid != 0 || replicaPid != 0) {
+                reads += String.format("; CPU per completed step of the primary %.2f ms, of the replica %.2f ms (each postmaster and its processes)",
+                        primaryCpu * 1000 / Math.max(stepsInWindow, 1), replicaCpu * 1000 / Math.max(stepsInWindow, 1));
+            }
             double payaraCpuPerStep = (cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
             double postgresCpuPerStep = (cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
             long commits = commits(c) - commitsBefore;
@@ -189,11 +237,41 @@ public final class EndToEndBenchmark {
             long failed = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'failed'", ids);
             System.out.printf("offered %.0f runs/s: started %d runs in %.1f s; completed %.0f steps/s in the window; backlog %d runs at window end;"
                             + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d completed, %d failed); heap %s;"
-                            + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included); %s%n",
+                            + " CPU per completed step: Payara %.2f ms, PostgreSQL %.2f ms (its backends, the starter's included); %s%s%n",
                     rate, ids.length, window, stepsInWindow / window, backlog,
                     ServerHealth.percentile(latencies, 50), ServerHealth.percentile(latencies, 95), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                    latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep, database);
+                    latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep, database, reads);
             return new Result(backlog, ServerHealth.percentile(latencies, 50));
+        }
+    }
+
+    /** CPU seconds (user + system) of process {@code pid} and its children (a postmaster and its backends); 0 for pid 0. */
+    static double treeCpuSeconds(long pid) {
+        if (pid == 0) {
+            return 0;
+        }
+        double ticks = 0;
+        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        for (java.io.File proc : procs == null ? new java.io.File[0] : procs) {
+            try {
+                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Long.parseLong(proc.getName()) == pid || Long.parseLong(f[1]) == pid) { // f[1]: the parent (field 4)
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the process ended meanwhile
+            }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    /** Transactions committed and rolled back so far in the database of {@code url} (pg_stat_database). */
+    private static long transactions(String url, String user, String password) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select xact_commit + xact_rollback from pg_stat_database where datname = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
