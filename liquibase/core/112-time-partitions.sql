@@ -364,7 +364,9 @@ $$;
 --changeset pgflow:112-set-run-partitioning runOnChange:true splitStatements:false
 -- set_run_partitioning(width, ahead): the time range of each new run partition (from 1 minute to 90
 -- days, no months: ranges are binned from Monday 2001-01-01 00:00 UTC) and how far ahead of now they
--- are made (at least one width, at most 366 days); a NULL keeps the setting. Widths under an hour
+-- are made (from 1 minute to 366 days; shorter than the width, the next range is made only once the
+-- range of now + ahead begins to be due: every partition costs each claim and completion on
+-- PostgreSQL 17, docs/performance.md); a NULL keeps the setting. Widths under an hour
 -- are for tests and benchmarks: every partition is seven tables and their indexes, and a claim looks
 -- into each partition holding queued tasks. Partitions already made
 -- keep their ranges. Makes the partitions now due and returns the settings as
@@ -385,10 +387,10 @@ BEGIN
       MESSAGE = format('set_run_partitioning: width %s is not between 1 minute and 90 days (in days, hours, minutes; no months)', v_set.width);
   END IF;
   IF extract(year FROM v_set.ahead) <> 0 OR extract(month FROM v_set.ahead) <> 0
-     OR v_set.ahead < v_set.width OR v_set.ahead > interval '366 days' THEN
+     OR v_set.ahead < interval '1 minute' OR v_set.ahead > interval '366 days' THEN
     RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-      MESSAGE = format('set_run_partitioning: ahead %s is not between the width (%s) and 366 days (in days, hours, minutes; no months)',
-                       v_set.ahead, v_set.width);
+      MESSAGE = format('set_run_partitioning: ahead %s is not between 1 minute and 366 days (in days, hours, minutes; no months)',
+                       v_set.ahead);
   END IF;
   UPDATE pgflow_internal.run_partitioning p SET width = v_set.width, ahead = v_set.ahead, attach_retry_at = NULL;
   RETURN jsonb_build_object('width', v_set.width::text, 'ahead', v_set.ahead::text, 'created', pgflow.create_run_partitions());
