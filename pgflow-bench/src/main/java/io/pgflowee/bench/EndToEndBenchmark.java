@@ -110,8 +110,13 @@ public final class EndToEndBenchmark {
     private static long primaryPid;
     private static long replicaPid;
 
-    private static final java.util.function.Predicate<String> PAYARA = cmd -> cmd.contains("payara-micro");
-    private static final java.util.function.Predicate<String> POSTGRES = cmd -> cmd.startsWith("postgres") || cmd.contains("/bin/postgres ");
+    /** A process as /proc shows it: its id, its parent's, its command line (arguments separated by spaces). */
+    record Proc(long pid, long parent, String cmdline) {
+    }
+
+    private static final java.util.function.Predicate<Proc> PAYARA = p -> p.cmdline().contains("payara-micro");
+    private static final java.util.function.Predicate<Proc> POSTGRES = p -> p.cmdline().startsWith("postgres")
+            || p.cmdline().contains("/bin/postgres ");
 
     /** What one rate did. */
     private record Result(long backlog, double p50) {
@@ -121,8 +126,8 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** CPU seconds (user + system) of the processes whose command line matches, from /proc. */
-    static double cpuSeconds(java.util.function.Predicate<String> which) {
+    /** CPU seconds (user + system) of the processes that match, from /proc. */
+    static double cpuSeconds(java.util.function.Predicate<Proc> which) {
         double ticks = 0;
         java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
         if (procs == null) {
@@ -131,12 +136,11 @@ public final class EndToEndBenchmark {
         for (java.io.File proc : procs) {
             try {
                 String cmdline = new String(java.nio.file.Files.readAllBytes(proc.toPath().resolve("cmdline"))).replace('\0', ' ');
-                if (!which.test(cmdline)) {
-                    continue;
-                }
                 String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                if (which.test(new Proc(Long.parseLong(proc.getName()), Long.parseLong(f[1]), cmdline))) { // f[1]: field 4, the parent
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                }
             } catch (java.io.IOException | RuntimeException e) {
                 // the process ended meanwhile
             }
@@ -245,25 +249,9 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** CPU seconds (user + system) of process {@code pid} and its children (a postmaster and its backends); 0 for pid 0. */
+    /** CPU seconds of process {@code pid} and its children (a postmaster and its backends); 0 for pid 0. */
     static double treeCpuSeconds(long pid) {
-        if (pid == 0) {
-            return 0;
-        }
-        double ticks = 0;
-        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
-        for (java.io.File proc : procs == null ? new java.io.File[0] : procs) {
-            try {
-                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (Long.parseLong(proc.getName()) == pid || Long.parseLong(f[1]) == pid) { // f[1]: the parent (field 4)
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                // the process ended meanwhile
-            }
-        }
-        return ticks / 100.0; // USER_HZ
+        return pid == 0 ? 0 : cpuSeconds(p -> p.pid() == pid || p.parent() == pid);
     }
 
     /** Transactions committed and rolled back so far in the database of {@code url} (pg_stat_database). */
