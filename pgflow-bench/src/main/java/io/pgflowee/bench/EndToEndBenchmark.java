@@ -163,8 +163,8 @@ public final class EndToEndBenchmark {
             double postgresCpu = cpuSeconds(POSTGRES);
             double primaryTreeCpu = treeCpuSeconds(primaryPid);
             double replicaTreeCpu = treeCpuSeconds(replicaPid);
-            long replicaBefore = replicaUrl == null ? 0 : transactions(replicaUrl, user, password);
-            long primaryBefore = replicaUrl == null ? 0 : transactions(url, user, password);
+            long replicaBefore = replicaUrl == null ? 0 : replicaTransactions(user, password);
+            long primaryBefore = replicaUrl == null ? 0 : transactions(c);
             if (readers != null) {
                 readers.window(); // from here on
             }
@@ -197,7 +197,7 @@ public final class EndToEndBenchmark {
             if (replicaUrl != null) {
                 // pg_stat_database counts a transaction when its backend reports (at most every second): a window's worth
                 reads += String.format("; transactions served in the window: replica %d, primary %d (the starter's and workers' included)",
-                        transactions(replicaUrl, user, password) - replicaBefore, transactions(url, user, password) - primaryBefore);
+                        replicaTransactions(user, password) - replicaBefore, transactions(c) - primaryBefore);
             }
             UUID[] ids = runs.toArray(new UUID[0]);
             long backlog = count(c, "select count(*) from pgflow.runs where run_id = any(?) and status = 'started'", ids);
@@ -254,12 +254,19 @@ public final class EndToEndBenchmark {
         return pid == 0 ? 0 : cpuSeconds(p -> p.pid() == pid || p.parent() == pid);
     }
 
-    /** Transactions committed and rolled back so far in the database of {@code url} (pg_stat_database). */
-    private static long transactions(String url, String user, String password) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement();
+    /** Transactions committed and rolled back so far in the database {@code c} is connected to (pg_stat_database). */
+    private static long transactions(Connection c) throws Exception {
+        try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select xact_commit + xact_rollback from pg_stat_database where datname = current_database()")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** As {@link #transactions(Connection)}, on the replica (option replica). */
+    private static long replicaTransactions(String user, String password) throws Exception {
+        try (Connection r = DriverManager.getConnection(replicaUrl, user, password)) {
+            return transactions(r);
         }
     }
 

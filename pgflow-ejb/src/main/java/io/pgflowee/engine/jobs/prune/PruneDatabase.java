@@ -4,8 +4,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -119,30 +123,23 @@ public class PruneDatabase {
 
     /**
      * Drops the run partitions whose time range ended and that hold no run any more (the prune
-     * step deleted their runs): {@code pgflow.drop_run_partitions(now(), true)}. Returns their names.
+     * step deleted their runs): {@code pgflow.drop_run_partitions(now(), true)}. Returns their names,
+     * and the names of those left because their tables stayed busy through every try (each is
+     * named by a NOTICE of the call).
      */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Drops dropEmptyPartitions() throws SQLException {
-        List<String> dropped = new ArrayList<>();
         List<String> busy = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                dropped.add(rs.getString(1));
+        List<String> dropped = texts("SELECT d.partition FROM pgflow.drop_run_partitions(now(), true) d", notice -> {
+            Matcher m = NOT_DROPPED.matcher(String.valueOf(notice.getMessage()));
+            if (m.find()) {
+                busy.add(m.group(1));
             }
-            // a range whose tables stayed busy through every try is left with a NOTICE naming it
-            for (java.sql.SQLWarning w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
-                java.util.regex.Matcher m = NOT_DROPPED.matcher(String.valueOf(w.getMessage()));
-                if (m.find()) {
-                    busy.add(m.group(1));
-                }
-            }
-        }
+        });
         return new Drops(List.copyOf(dropped), List.copyOf(busy));
     }
 
-    private static final java.util.regex.Pattern NOT_DROPPED = java.util.regex.Pattern.compile("^run partition (\\S+) not dropped: ");
+    private static final Pattern NOT_DROPPED = Pattern.compile("^run partition (\\S+) not dropped: ");
 
     /** The run partitions dropped, and those left for the next prune because their tables stayed busy. */
     public record Drops(List<String> dropped, List<String> busy) {
@@ -156,10 +153,18 @@ public class PruneDatabase {
 
     /** The first column of every row of {@code sql}, in its own connection. */
     private List<String> texts(String sql) throws SQLException {
+        return texts(sql, notice -> { });
+    }
+
+    /** The first column of every row of {@code sql}; each NOTICE or warning the statement raised goes to {@code notices}. */
+    private List<String> texts(String sql, Consumer<SQLWarning> notices) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
+            }
+            for (SQLWarning w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
+                notices.accept(w);
             }
         }
         return out;
