@@ -49,7 +49,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on] [setup=<file of SQL run after the migrations>]}; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on] [setup=<file of SQL run after the migrations>] [compare=<file> rounds=3]}; with {@code compare} the chain and the fan-out alternate between this database and a second one the file's SQL set up, {@code rounds} times, and the medians are compared; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -106,28 +106,24 @@ public final class SqlCoreBenchmark {
                             Runtime.getRuntime().availableProcessors(), batch, claimWithCompletion ? "complete_tasks_and_claim (each batch's completion claims the next)"
                                     : batchCompletion ? "complete_tasks (one call per claimed batch)" : "complete_task (one call per task)");
                 }
-                exec(c, "select pgflow.create_flow('chain')", "select pgflow.add_step('chain', 's1')",
-                        "select pgflow.add_step('chain', 's2', ARRAY['s1'])", "select pgflow.add_step('chain', 's3', ARRAY['s2'])",
-                        "select pgflow.create_flow('fanout')", "select pgflow.add_step('fanout', 'root')",
-                        "select pgflow.add_step('fanout', 'each', ARRAY['root'], step_type => 'map')",
-                        "select pgflow.add_step('fanout', 'join', ARRAY['each'])",
-                        "select pgflow.create_flow('ping')", "select pgflow.add_step('ping', 'pong')");
             }
-            if (stats) {
-                try (Connection c = ds.getConnection()) {
-                    exec(c, "create extension pg_stat_statements");
-                }
-            }
-            if (opts.containsKey("setup")) {
-                // a file of SQL run once after the migrations, to compare variants in one session (a setting, a layout)
-                String sql = java.nio.file.Files.readString(java.nio.file.Path.of(opts.get("setup")));
-                try (Connection c = ds.getConnection()) {
-                    exec(c, sql);
-                    System.out.println("# setup " + opts.get("setup") + ": " + sql.strip());
-                }
-            }
+            prepare(ds, stats, opts.get("setup"));
             SqlCoreBenchmark bench = new SqlCoreBenchmark(ds, batch, batchCompletion, claimWithCompletion, stats);
             bench.calibrate(4, 5);
+            if (opts.containsKey("compare")) {
+                // a second database in the same cluster, the layout or setting under test applied to it
+                try (Connection c = ds.getConnection()) {
+                    exec(c, "create database compare");
+                }
+                DataSource other = pg.getDatabase("postgres", "compare");
+                try (Connection c = other.getConnection()) {
+                    PgflowMigrations.apply(c);
+                }
+                prepare(other, stats, opts.get("compare"));
+                compare(bench, new SqlCoreBenchmark(other, batch, batchCompletion, claimWithCompletion, stats), workers, runs, fanoutRuns,
+                        Integer.parseInt(opts.getOrDefault("rounds", "3")));
+                return;
+            }
             if ("claims".equals(opts.get("only"))) {
                 bench.claimCost(finished);
                 return;
@@ -179,6 +175,71 @@ public final class SqlCoreBenchmark {
             bench.pickupLatency(pickupWorkers, pickups);
             bench.claimCost(finished);
         }
+    }
+
+    /** The benchmark's flows, pg_stat_statements when asked, then the SQL of {@code setupFile} if any. */
+    private static void prepare(DataSource ds, boolean stats, String setupFile) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            exec(c, "select pgflow.create_flow('chain')", "select pgflow.add_step('chain', 's1')",
+                    "select pgflow.add_step('chain', 's2', ARRAY['s1'])", "select pgflow.add_step('chain', 's3', ARRAY['s2'])",
+                    "select pgflow.create_flow('fanout')", "select pgflow.add_step('fanout', 'root')",
+                    "select pgflow.add_step('fanout', 'each', ARRAY['root'], step_type => 'map')",
+                    "select pgflow.add_step('fanout', 'join', ARRAY['each'])",
+                    "select pgflow.create_flow('ping')", "select pgflow.add_step('ping', 'pong')");
+            if (stats) {
+                exec(c, "create extension if not exists pg_stat_statements");
+            }
+            if (setupFile != null) {
+                // SQL run once after the migrations, to compare variants in one session (a setting, a layout)
+                String sql = java.nio.file.Files.readString(java.nio.file.Path.of(setupFile));
+                exec(c, sql);
+                System.out.println("# setup " + setupFile + " on " + c.getCatalog() + ": " + sql.strip());
+            }
+        }
+    }
+
+    /**
+     * {@code compare=<file>}: the chain and the fan-out on this database (A) and on a second one
+     * set up with the file's SQL (B), alternating A and B within each round and swapping which goes
+     * first every round, a checkpoint before each measurement; then the medians and B's median
+     * against A's. The two share the cluster, its buffers and its disk, so a drift of the machine
+     * reaches both.
+     */
+    private static void compare(SqlCoreBenchmark a, SqlCoreBenchmark b, int[] workers, int runs, int fanoutRuns, int rounds)
+            throws Exception {
+        Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++) {
+            System.out.println("# round " + round);
+            for (int w : workers) {
+                for (String flow : List.of("chain", "fanout")) {
+                    SqlCoreBenchmark[] order = round % 2 == 1 ? new SqlCoreBenchmark[] {a, b} : new SqlCoreBenchmark[] {b, a};
+                    for (SqlCoreBenchmark x : order) {
+                        String label = x == a ? "A" : "B";
+                        try (Connection c = x.ds.getConnection()) {
+                            exec(c, "checkpoint");
+                        }
+                        System.out.print(label + " ");
+                        double rate = "chain".equals(flow) ? x.throughput(flow, runs, 3, w) : x.throughput(flow, fanoutRuns, 52, w);
+                        rates.computeIfAbsent(flow + " workers=" + w + " " + label, k -> new ArrayList<>()).add(rate);
+                    }
+                }
+            }
+        }
+        System.out.println("# medians of " + rounds + " rounds (tasks/s), B against A");
+        for (int w : workers) {
+            for (String flow : List.of("chain", "fanout")) {
+                double ma = medianOf(rates.get(flow + " workers=" + w + " A"));
+                double mb = medianOf(rates.get(flow + " workers=" + w + " B"));
+                System.out.printf("%-6s workers=%d: A %.0f, B %.0f: %+.1f %%%n", flow, w, ma, mb, (mb / ma - 1) * 100);
+            }
+        }
+    }
+
+    private static double medianOf(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private void calibrate(int clients, int seconds) throws Exception {
