@@ -344,8 +344,8 @@ $$;
 
 --changeset pgflow:112-run-partitions runOnChange:true splitStatements:false
 -- run_partitions(): the partitions of the run tables, oldest first: the time ranges (legacy: the runs
--- from before partitioning), then 'ids' (caller-chosen random run ids) and 'other' (the default
--- partition), each with its runs (the planner's estimate, exact after ANALYZE) and the bytes of its
+-- from before partitioning), then 'ids' (caller-chosen random run ids; absent when the tables were
+-- partitioned without it) and 'other' (the default partition), each with its runs (the planner's estimate, exact after ANALYZE) and the bytes of its
 -- seven tables with their indexes. No rows while the tables are not partitioned.
 CREATE OR REPLACE FUNCTION pgflow.run_partitions()
 RETURNS TABLE (partition text, starts_at timestamptz, ends_at timestamptz, status text, runs bigint, bytes bigint)
@@ -358,6 +358,7 @@ AS $$
   FROM (SELECT q.suffix, q.starts_at, q.ends_at, q.status, 0 AS ord FROM pgflow_internal.run_partitions q
         UNION ALL VALUES ('ids', NULL::timestamptz, NULL::timestamptz, 'attached', 1), ('other', NULL, NULL, 'attached', 2)) p
   WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = 'pgflow.runs'::regclass) = 'p'
+    AND (p.suffix <> 'ids' OR to_regclass('pgflow_partitions.runs_ids') IS NOT NULL)
   ORDER BY p.ord, p.starts_at
 $$;
 
@@ -409,7 +410,10 @@ $$;
 -- between them kept), holding the run ids below this call's time (dropped at once when empty). Two
 -- fixed partitions: 'ids' for caller-chosen random run ids (a version 4 uuid is almost always >=
 -- 03c0..., where version 7 ids of this century never reach) and 'other', the default partition (any
--- id no range holds). Then ranges of `width` up to `ahead` from now. Run ids of the legacy table at
+-- id no range holds). ids_partition => false leaves 'ids' out (one partition fewer for every
+-- statement of the hot path; caller-chosen ids then land in 'other', which every attach of a new
+-- range scans while it holds it: for installations whose callers do not choose run ids). Then
+-- ranges of `width` up to `ahead` from now. Run ids of the legacy table at
 -- or above the bound (caller-chosen ones) are moved into the new partitions first. Functions whose
 -- signature names one of these tables' row types (start_flow, complete_task, ...) are made again
 -- from their own definitions, with their settings, grants and comments: their types must be the new
@@ -418,7 +422,8 @@ $$;
 -- again, 5 times) and scans each once: runs in flight continue
 -- afterwards, but the servers wait meanwhile. Refuses (object_not_in_prerequisite_state) when the
 -- tables are partitioned already.
-CREATE OR REPLACE FUNCTION pgflow.partition_run_tables()
+DROP FUNCTION IF EXISTS pgflow.partition_run_tables();
+CREATE OR REPLACE FUNCTION pgflow.partition_run_tables(ids_partition boolean DEFAULT true)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $partition$
@@ -441,6 +446,10 @@ DECLARE
   v_moved bigint;
   v_locked boolean := false;
 BEGIN
+  IF ids_partition IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+      MESSAGE = 'partition_run_tables: ids_partition must be true or false, not null';
+  END IF;
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = 'pgflow.runs'::regclass) = 'p' THEN
     RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
       MESSAGE = 'partition_run_tables: pgflow.runs is partitioned already',
@@ -529,7 +538,9 @@ BEGIN
 
   SELECT p.width INTO v_width FROM pgflow_internal.run_partitioning p;
   v_first_end := date_bin(v_width, v_at, timestamptz '2001-01-01 00:00:00+00') + v_width;
-  PERFORM pgflow._create_run_partition('ids', '03c00000-0000-0000-0000-000000000000', NULL);
+  IF ids_partition THEN
+    PERFORM pgflow._create_run_partition('ids', '03c00000-0000-0000-0000-000000000000', NULL);
+  END IF;
   PERFORM pgflow._create_run_partition('other', NULL, NULL);
   PERFORM pgflow._create_run_partition(to_char(v_at AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MI'), v_bound, pgflow._run_id_floor(v_first_end));
   INSERT INTO pgflow_internal.run_partitions (suffix, starts_at, ends_at, from_id, to_id) VALUES
@@ -628,7 +639,7 @@ BEGIN
   REVOKE ALL ON FUNCTION pgflow._delete_runs(uuid[]) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._droppable_run_partitions(timestamptz, boolean) FROM PUBLIC;
   REVOKE ALL ON FUNCTION pgflow._drop_run_partition(text, uuid, uuid, uuid[]) FROM PUBLIC;
-  REVOKE ALL ON FUNCTION pgflow.partition_run_tables() FROM PUBLIC; -- the schema's owner's
+  REVOKE ALL ON FUNCTION pgflow.partition_run_tables(boolean) FROM PUBLIC; -- the schema's owner's
   FOREACH v_role IN ARRAY ARRAY['pgflow_worker', 'pgflow_operator'] LOOP
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION pgflow.create_run_partitions() TO %I', v_role);

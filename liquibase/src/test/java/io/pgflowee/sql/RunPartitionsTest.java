@@ -130,6 +130,56 @@ class RunPartitionsTest {
     }
 
     @Test
+    void withoutTheIdsPartitionChosenIdsLandInOtherAndTheNextRangeIsStillAttached() {
+        // the lean layout (docs/operations.md): a week per range, an hour ahead, no 'ids': this week's range
+        // and 'other' (the next week's too in the week's last hour)
+        try (HikariDataSource lean = PgflowDatabaseExtension.privateDatabase("pgflow_partitions_lean")) {
+            Db l = new Db(lean);
+            l.exec("select pgflow.create_flow('p')");
+            l.exec("select pgflow.add_step('p', 'a')");
+            UUID chosenBefore = UUID.fromString("7a0c2d4e-2222-4abc-8def-123456789abc");
+            l.exec("select pgflow.start_flow('p', '{}', run_id => ?)", chosenBefore);
+            assertThat(l.error("select pgflow.partition_run_tables(ids_partition => null)").getMessage())
+                    .contains("partition_run_tables: ids_partition must be true or false, not null");
+            l.exec("select pgflow.set_run_partitioning(interval '7 days', interval '1 hour')");
+            Map<String, Object> made = l.row("select (r->>'legacy_runs')::int as legacy, (r->>'moved_runs')::int as moved,"
+                    + " r->'partitions' ?? 'ids' as has_ids, r->'partitions' ?? 'other' as has_other"
+                    + " from pgflow.partition_run_tables(ids_partition => false) r");
+            assertThat(made).containsEntry("legacy", 0).containsEntry("moved", 1).containsEntry("has_ids", false)
+                    .containsEntry("has_other", true);
+            List<String> parts = l.rows("select partition from pgflow.run_partitions()").stream()
+                    .map(r -> (String) r.get("partition")).toList();
+            assertThat(parts).doesNotContain("ids", "legacy").endsWith("other").hasSizeBetween(2, 3);
+            for (String table : TABLES) {
+                String schema = table.startsWith("run_") || table.startsWith("task_") ? "pgflow_internal" : "pgflow";
+                assertThat(l.<Long>one("select count(*) from pg_inherits where inhparent = ?::regclass", schema + "." + table))
+                        .as(table).isEqualTo((long) parts.size());
+            }
+            // the run with the chosen id moved to 'other' with its step state and task; a new chosen id goes there too
+            assertThat(l.<String>one("select tableoid::regclass::text from pgflow.runs where run_id = ?", chosenBefore))
+                    .isEqualTo("pgflow_partitions.runs_other");
+            assertThat(l.<String>one("select tableoid::regclass::text from pgflow.step_tasks where run_id = ?", chosenBefore))
+                    .isEqualTo("pgflow_partitions.step_tasks_other");
+            UUID chosen = UUID.fromString("9f0c2d4e-1111-4abc-8def-123456789abc");
+            l.exec("select pgflow.start_flow('p', '{}', run_id => ?)", chosen);
+            assertThat(l.<String>one("select tableoid::regclass::text from pgflow.runs where run_id = ?", chosen))
+                    .isEqualTo("pgflow_partitions.runs_other");
+            UUID generated = l.one("select run_id from pgflow.start_flow('p', '{}')");
+            assertThat(l.<String>one("select tableoid::regclass::text from pgflow.runs where run_id = ?", generated))
+                    .startsWith("pgflow_partitions.runs_2");
+            // the next ranges attach although 'other' holds runs (of ids no range takes)
+            Map<String, Object> ahead = l.row("select (r->>'created')::int as created from"
+                    + " pgflow.set_run_partitioning(interval '7 days', interval '15 days') r");
+            assertThat((Integer) ahead.get("created")).isBetween(1, 3);
+            assertThat(l.<Long>one("select count(*) from pgflow_internal.run_partitions where status = 'skipped'")).isZero();
+            assertThat(l.<Long>one("select count(*) from pgflow.runs where tableoid = 'pgflow_partitions.runs_other'::regclass"))
+                    .isEqualTo(2L);
+            assertThat(l.rows("select partition from pgflow.run_partitions()")).extracting(r -> r.get("partition"))
+                    .doesNotContain("ids").endsWith("other");
+        }
+    }
+
+    @Test
     void partitioningTwiceIsRefusedByName() {
         SQLException e = db.error("select pgflow.partition_run_tables()");
         assertThat(e.getSQLState()).isEqualTo("55000");
