@@ -49,7 +49,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *       {@code queued} tasks over {@code queuedKeys} keys.</li>
  * </ul>
  * Usage: {@code SqlCoreBenchmark [workers=1,4] [runs=2000] [fanoutRuns=100] [batch=50]
- * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on] [setup=<file of SQL run after the migrations>] [compare=<file> rounds=3]}; with {@code compare} the chain and the fan-out alternate between this database and a second one the file's SQL set up, {@code rounds} times, and the medians are compared; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
+ * [mode=batch|single] [pickups=200] [finished=1000000] [fairMap=10000] [only=claims|controls|pickup|throughput|keys|schedules|errors] [tasks=1000000] [schedules=5000] [keys=1000] [rounds=3] [queued=100000] [queuedKeys=10000] [stats=on] [setup=<file of SQL run after the migrations>] [compare=<file> rounds=3]}; with {@code compare} the chain and the fan-out alternate between this database and a second one the file's SQL set up, {@code rounds} times, and the medians of the rates and of the server's CPU per task (while the workers run) are compared; with {@code stats=on} pg_stat_statements is loaded and each throughput line is followed by the database time per task and the costliest statements inside the calls.
  */
 public final class SqlCoreBenchmark {
 
@@ -58,6 +58,9 @@ public final class SqlCoreBenchmark {
     private final boolean batchCompletion;
     private final boolean claimWithCompletion;
     private final boolean stats;
+    /** With a postmaster's pid, throughput() measures the server's CPU per task while the workers run (compare=). */
+    private long postmaster;
+    private double lastCpuMicrosPerTask;
 
     private SqlCoreBenchmark(DataSource ds, int batch, boolean batchCompletion, boolean claimWithCompletion, boolean stats) {
         this.claimWithCompletion = claimWithCompletion;
@@ -215,12 +218,17 @@ public final class SqlCoreBenchmark {
                     SqlCoreBenchmark[] order = round % 2 == 1 ? new SqlCoreBenchmark[] {a, b} : new SqlCoreBenchmark[] {b, a};
                     for (SqlCoreBenchmark x : order) {
                         String label = x == a ? "A" : "B";
+                        long postmaster;
                         try (Connection c = x.ds.getConnection()) {
                             exec(c, "checkpoint");
+                            postmaster = postmasterOf(c);
                         }
                         System.out.print(label + " ");
+                        x.postmaster = postmaster;
                         double rate = "chain".equals(flow) ? x.throughput(flow, runs, 3, w) : x.throughput(flow, fanoutRuns, 52, w);
+                        double cpuMicros = x.lastCpuMicrosPerTask;
                         rates.computeIfAbsent(flow + " workers=" + w + " " + label, k -> new ArrayList<>()).add(rate);
+                        rates.computeIfAbsent(flow + " workers=" + w + " cpu " + label, k -> new ArrayList<>()).add(cpuMicros);
                     }
                 }
             }
@@ -230,9 +238,49 @@ public final class SqlCoreBenchmark {
             for (String flow : List.of("chain", "fanout")) {
                 double ma = medianOf(rates.get(flow + " workers=" + w + " A"));
                 double mb = medianOf(rates.get(flow + " workers=" + w + " B"));
-                System.out.printf("%-6s workers=%d: A %.0f, B %.0f: %+.1f %%%n", flow, w, ma, mb, (mb / ma - 1) * 100);
+                double ca = medianOf(rates.get(flow + " workers=" + w + " cpu A"));
+                double cb = medianOf(rates.get(flow + " workers=" + w + " cpu B"));
+                System.out.printf("%-6s workers=%d: A %.0f, B %.0f: %+.1f %%; database CPU per task A %.0f us, B %.0f us: %+.1f %%%n",
+                        flow, w, ma, mb, (mb / ma - 1) * 100, ca, cb, (cb / ca - 1) * 100);
             }
         }
+    }
+
+    /** The postmaster of the server {@code c} is connected to: its backend's parent process. */
+    private static long postmasterOf(Connection c) throws Exception {
+        long backend;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+            rs.next();
+            backend = rs.getLong(1);
+        }
+        return Long.parseLong(statFields(backend)[1]);
+    }
+
+    /**
+     * CPU seconds the whole server has used: the postmaster's own and its reaped children's (backends
+     * that ended: the benchmark's workers disconnect after each case), and the running children's.
+     */
+    private static double clusterCpuSeconds(long postmaster) throws Exception {
+        String[] pm = statFields(postmaster);
+        long ticks = Long.parseLong(pm[11]) + Long.parseLong(pm[12]) + Long.parseLong(pm[13]) + Long.parseLong(pm[14]);
+        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        for (java.io.File proc : procs == null ? new java.io.File[0] : procs) {
+            try {
+                String[] f = statFields(Long.parseLong(proc.getName()));
+                if (Long.parseLong(f[1]) == postmaster) {
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // ended meanwhile: counted in the postmaster's reaped children's time
+            }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    /** /proc/pid/stat after the command name: [0] state, [1] parent, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+    private static String[] statFields(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     private static double medianOf(List<Double> values) {
@@ -275,6 +323,7 @@ public final class SqlCoreBenchmark {
             }
         }
         long commitsBefore = commits();
+        double cpuBefore = postmaster > 0 ? clusterCpuSeconds(postmaster) : 0;
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
@@ -287,6 +336,12 @@ public final class SqlCoreBenchmark {
             t.join();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // the server's CPU per task while the workers ran: steadier than the rate on a shared machine. The
+        // workers' backends end after their connections close; their time counts once the postmaster reaped them
+        if (postmaster > 0) {
+            Thread.sleep(300);
+        }
+        lastCpuMicrosPerTask = postmaster > 0 ? (clusterCpuSeconds(postmaster) - cpuBefore) * 1e6 / expected : Double.NaN;
         long commits = commits() - commitsBefore;
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select count(*) filter (where status = 'completed'), count(*) from pgflow.runs where flow_slug = '" + flow + "'")) {
@@ -299,6 +354,9 @@ public final class SqlCoreBenchmark {
                         + " start_flow: %.0f runs/s%n",
                 flow, workers, runs, expected, expected / seconds, seconds, (double) roundTrips.get() / expected,
                 (double) commits / expected, runs / startSeconds);
+        if (postmaster > 0) {
+            System.out.printf("  database CPU per task while the workers ran: %.0f us%n", lastCpuMicrosPerTask);
+        }
         if (stats) {
             databaseTime(expected);
         }
