@@ -345,8 +345,9 @@ $$;
 --changeset pgflow:112-run-partitions runOnChange:true splitStatements:false
 -- run_partitions(): the partitions of the run tables, oldest first: the time ranges (legacy: the runs
 -- from before partitioning), then 'ids' (caller-chosen random run ids; absent when the tables were
--- partitioned without it) and 'other' (the default partition), each with its runs (the planner's estimate, exact after ANALYZE) and the bytes of its
--- seven tables with their indexes. No rows while the tables are not partitioned.
+-- partitioned without it) and 'other' (the default partition), each with its runs (the planner's
+-- estimate, exact after ANALYZE) and the bytes of its seven tables with their indexes. No rows while
+-- the tables are not partitioned.
 CREATE OR REPLACE FUNCTION pgflow.run_partitions()
 RETURNS TABLE (partition text, starts_at timestamptz, ends_at timestamptz, status text, runs bigint, bytes bigint)
 LANGUAGE sql STABLE
@@ -413,8 +414,8 @@ $$;
 -- id no range holds). ids_partition => false leaves 'ids' out (one partition fewer for every
 -- statement of the hot path; caller-chosen ids then land in 'other', which every attach of a new
 -- range scans while it holds it: for installations whose callers do not choose run ids). Then
--- ranges of `width` up to `ahead` from now. Run ids of the legacy table at
--- or above the bound (caller-chosen ones) are moved into the new partitions first. Functions whose
+-- ranges of `width` up to `ahead` from now. Run ids of the legacy table at or above the bound
+-- (caller-chosen ones) are moved into the new partitions first. Functions whose
 -- signature names one of these tables' row types (start_flow, complete_task, ...) are made again
 -- from their own definitions, with their settings, grants and comments: their types must be the new
 -- tables'. Takes ACCESS EXCLUSIVE locks on the seven tables and the tables they reference (waiting
