@@ -99,6 +99,11 @@ class RunPartitionsTest {
         return db.one("select tableoid::regclass::text from pgflow.runs where run_id = ?", run);
     }
 
+    /** One of {@link #TABLES} with its schema (the attempt, retry and trace tables are pgflow_internal's). */
+    private static String qualified(String table) {
+        return (table.startsWith("run_") || table.startsWith("task_") ? "pgflow_internal." : "pgflow.") + table;
+    }
+
     private static boolean exists(String table) {
         return db.<Object>one("select to_regclass(?)", "pgflow_partitions." + table) != null;
     }
@@ -151,8 +156,7 @@ class RunPartitionsTest {
                     .map(r -> (String) r.get("partition")).toList();
             assertThat(parts).doesNotContain("ids", "legacy").endsWith("other").hasSizeBetween(2, 3);
             for (String table : TABLES) {
-                String schema = table.startsWith("run_") || table.startsWith("task_") ? "pgflow_internal" : "pgflow";
-                assertThat(l.<Long>one("select count(*) from pg_inherits where inhparent = ?::regclass", schema + "." + table))
+                assertThat(l.<Long>one("select count(*) from pg_inherits where inhparent = ?::regclass", qualified(table)))
                         .as(table).isEqualTo((long) parts.size());
             }
             // the run with the chosen id moved to 'other' with its step state and task; a new chosen id goes there too
@@ -193,9 +197,8 @@ class RunPartitionsTest {
         assertThat(parts).extracting(r -> r.get("partition")).endsWith("ids", "other");
         assertThat(parts.get(parts.size() - 3)).containsEntry("ahead", true);
         for (String table : TABLES) {
-            String schema = table.startsWith("run_") || table.startsWith("task_") ? "pgflow_internal" : "pgflow";
             assertThat(db.<String>one("select string_agg(replace(c.relname, ?, ''), ',' order by c.relname) from pg_inherits i"
-                    + " join pg_class c on c.oid = i.inhrelid where i.inhparent = ?::regclass", table + "_", schema + "." + table))
+                    + " join pg_class c on c.oid = i.inhrelid where i.inhparent = ?::regclass", table + "_", qualified(table)))
                     .as(table).isEqualTo(db.<String>one("select string_agg(suffix, ',' order by suffix) from (select suffix from"
                             + " pgflow_internal.run_partitions where status = 'attached' union all values ('ids'), ('other')) s"));
         }

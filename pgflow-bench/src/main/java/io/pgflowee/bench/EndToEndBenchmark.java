@@ -110,12 +110,8 @@ public final class EndToEndBenchmark {
     private static long primaryPid;
     private static long replicaPid;
 
-    /** A process as /proc shows it: its id, its parent's, its command line (arguments separated by spaces). */
-    record Proc(long pid, long parent, String cmdline) {
-    }
-
-    private static final java.util.function.Predicate<Proc> PAYARA = p -> p.cmdline().contains("payara-micro");
-    private static final java.util.function.Predicate<Proc> POSTGRES = p -> p.cmdline().startsWith("postgres")
+    private static final java.util.function.Predicate<ProcCpu.Proc> PAYARA = p -> p.cmdline().contains("payara-micro");
+    private static final java.util.function.Predicate<ProcCpu.Proc> POSTGRES = p -> p.cmdline().startsWith("postgres")
             || p.cmdline().contains("/bin/postgres ");
 
     /** What one rate did. */
@@ -124,28 +120,6 @@ public final class EndToEndBenchmark {
         boolean sustained(double rate) {
             return backlog <= rate && p50 <= 1000;
         }
-    }
-
-    /** CPU seconds (user + system) of the processes that match, from /proc. */
-    static double cpuSeconds(java.util.function.Predicate<Proc> which) {
-        double ticks = 0;
-        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
-        if (procs == null) {
-            return Double.NaN;
-        }
-        for (java.io.File proc : procs) {
-            try {
-                String cmdline = new String(java.nio.file.Files.readAllBytes(proc.toPath().resolve("cmdline"))).replace('\0', ' ');
-                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (which.test(new Proc(Long.parseLong(proc.getName()), Long.parseLong(f[1]), cmdline))) { // f[1]: field 4, the parent
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                // the process ended meanwhile
-            }
-        }
-        return ticks / 100.0; // USER_HZ
     }
 
     private static Result measure(String url, String user, String password, String http, double rate, int seconds) throws Exception {
@@ -159,10 +133,10 @@ public final class EndToEndBenchmark {
             int[] n = {0};
             boolean statements = resetStatements(c);
             long commitsBefore = commits(c);
-            double payaraCpu = cpuSeconds(PAYARA);
-            double postgresCpu = cpuSeconds(POSTGRES);
-            double primaryTreeCpu = treeCpuSeconds(primaryPid);
-            double replicaTreeCpu = treeCpuSeconds(replicaPid);
+            double payaraCpu = ProcCpu.cpuSeconds(PAYARA);
+            double postgresCpu = ProcCpu.cpuSeconds(POSTGRES);
+            double primaryTreeCpu = ProcCpu.treeCpuSeconds(primaryPid);
+            double replicaTreeCpu = ProcCpu.treeCpuSeconds(replicaPid);
             long replicaBefore = replicaUrl == null ? 0 : replicaTransactions(user, password);
             long primaryBefore = replicaUrl == null ? 0 : transactions(c);
             if (readers != null) {
@@ -192,8 +166,8 @@ public final class EndToEndBenchmark {
             starter.awaitTermination(10, TimeUnit.SECONDS);
             double window = (System.nanoTime() - windowStart) / 1e9;
             String reads = readers == null ? "" : "; " + readers.window();
-            double primaryCpu = treeCpuSeconds(primaryPid) - primaryTreeCpu;
-            double replicaCpu = treeCpuSeconds(replicaPid) - replicaTreeCpu;
+            double primaryCpu = ProcCpu.treeCpuSeconds(primaryPid) - primaryTreeCpu;
+            double replicaCpu = ProcCpu.treeCpuSeconds(replicaPid) - replicaTreeCpu;
             if (replicaUrl != null) {
                 // pg_stat_database counts a transaction when its backend reports (at most every second): a window's worth
                 reads += String.format("; transactions served in the window: replica %d, primary %d (the starter's and workers' included)",
@@ -206,8 +180,8 @@ public final class EndToEndBenchmark {
                 reads += String.format("; CPU per completed step of the primary %.2f ms, of the replica %.2f ms (each postmaster and its processes)",
                         primaryCpu * 1000 / Math.max(stepsInWindow, 1), replicaCpu * 1000 / Math.max(stepsInWindow, 1));
             }
-            double payaraCpuPerStep = (cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
-            double postgresCpuPerStep = (cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
+            double payaraCpuPerStep = (ProcCpu.cpuSeconds(PAYARA) - payaraCpu) * 1000 / Math.max(stepsInWindow, 1);
+            double postgresCpuPerStep = (ProcCpu.cpuSeconds(POSTGRES) - postgresCpu) * 1000 / Math.max(stepsInWindow, 1);
             long commits = commits(c) - commitsBefore;
             String database = String.format("commits per step %.2f (the starter's included)", (double) commits / Math.max(stepsInWindow, 1));
             if (statements) {
@@ -247,11 +221,6 @@ public final class EndToEndBenchmark {
                     latencies.size(), failed, heap, payaraCpuPerStep, postgresCpuPerStep, database, reads);
             return new Result(backlog, ServerHealth.percentile(latencies, 50));
         }
-    }
-
-    /** CPU seconds of process {@code pid} and its children (a postmaster and its backends); 0 for pid 0. */
-    static double treeCpuSeconds(long pid) {
-        return pid == 0 ? 0 : cpuSeconds(p -> p.pid() == pid || p.parent() == pid);
     }
 
     /** Transactions committed and rolled back so far in the database {@code c} is connected to (pg_stat_database). */

@@ -211,6 +211,10 @@ public final class SqlCoreBenchmark {
     private static void compare(SqlCoreBenchmark a, SqlCoreBenchmark b, int[] workers, int runs, int fanoutRuns, int rounds)
             throws Exception {
         Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+        try (Connection c = a.ds.getConnection()) {
+            a.postmaster = postmasterOf(c); // one cluster: the same for both
+            b.postmaster = a.postmaster;
+        }
         for (int round = 1; round <= rounds; round++) {
             System.out.println("# round " + round);
             for (int w : workers) {
@@ -218,17 +222,13 @@ public final class SqlCoreBenchmark {
                     SqlCoreBenchmark[] order = round % 2 == 1 ? new SqlCoreBenchmark[] {a, b} : new SqlCoreBenchmark[] {b, a};
                     for (SqlCoreBenchmark x : order) {
                         String label = x == a ? "A" : "B";
-                        long postmaster;
                         try (Connection c = x.ds.getConnection()) {
                             exec(c, "checkpoint");
-                            postmaster = postmasterOf(c);
                         }
                         System.out.print(label + " ");
-                        x.postmaster = postmaster;
                         double rate = "chain".equals(flow) ? x.throughput(flow, runs, 3, w) : x.throughput(flow, fanoutRuns, 52, w);
-                        double cpuMicros = x.lastCpuMicrosPerTask;
                         rates.computeIfAbsent(flow + " workers=" + w + " " + label, k -> new ArrayList<>()).add(rate);
-                        rates.computeIfAbsent(flow + " workers=" + w + " cpu " + label, k -> new ArrayList<>()).add(cpuMicros);
+                        rates.computeIfAbsent(flow + " workers=" + w + " cpu " + label, k -> new ArrayList<>()).add(x.lastCpuMicrosPerTask);
                     }
                 }
             }
@@ -248,39 +248,18 @@ public final class SqlCoreBenchmark {
 
     /** The postmaster of the server {@code c} is connected to: its backend's parent process. */
     private static long postmasterOf(Connection c) throws Exception {
-        long backend;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
             rs.next();
-            backend = rs.getLong(1);
+            return ProcCpu.parentOf(rs.getLong(1));
         }
-        return Long.parseLong(statFields(backend)[1]);
     }
 
     /**
-     * CPU seconds the whole server has used: the postmaster's own and its reaped children's (backends
-     * that ended: the benchmark's workers disconnect after each case), and the running children's.
+     * CPU seconds the whole server has used: the postmaster's and its running children's, and its
+     * reaped children's (backends that ended: the benchmark's workers disconnect after each case).
      */
     private static double clusterCpuSeconds(long postmaster) throws Exception {
-        String[] pm = statFields(postmaster);
-        long ticks = Long.parseLong(pm[11]) + Long.parseLong(pm[12]) + Long.parseLong(pm[13]) + Long.parseLong(pm[14]);
-        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
-        for (java.io.File proc : procs == null ? new java.io.File[0] : procs) {
-            try {
-                String[] f = statFields(Long.parseLong(proc.getName()));
-                if (Long.parseLong(f[1]) == postmaster) {
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                // ended meanwhile: counted in the postmaster's reaped children's time
-            }
-        }
-        return ticks / 100.0; // USER_HZ
-    }
-
-    /** /proc/pid/stat after the command name: [0] state, [1] parent, [11] utime, [12] stime, [13] cutime, [14] cstime. */
-    private static String[] statFields(long pid) throws java.io.IOException {
-        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return ProcCpu.treeCpuSeconds(postmaster) + ProcCpu.reapedChildrenCpuSeconds(postmaster);
     }
 
     private static double medianOf(List<Double> values) {
