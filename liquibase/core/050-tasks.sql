@@ -271,8 +271,9 @@ $$;
 -- element, in one transaction and one round trip, with the tasks and step states locked in
 -- (run_id, step_slug, task_index) order so that concurrent batches lock in the same order. Returns
 -- the task rows in that order. Set-based (one UPDATE of the tasks, one of the step states, one
--- release of children, one start of ready steps, one completion of finished runs, one wake-up per
--- flow) when nothing in the batch needs complete_task's special cases; element by element through
+-- that releases the children and starts those now ready, one that counts the runs' steps and
+-- completes the finished runs, one wake-up per flow: each row written once, 114) when nothing in
+-- the batch needs complete_task's special cases; element by element through
 -- complete_task when one does: a task given twice, a live subscription to one of the runs' events,
 -- a step that feeds a map (its task count and TYPE_VIOLATION), a flow with conditions on dependent
 -- steps (a condition may fail the run between two elements) or with signal steps (a signal that
@@ -294,7 +295,6 @@ DECLARE
   v_done_runs uuid[];
   v_done_steps text[];
   v_done_flows text[];
-  v_runs uuid[];
   v_flow text;
   v_wake text[];
   v_children uuid[];
@@ -385,24 +385,14 @@ BEGIN
   END IF;
 
   IF v_done_runs IS NOT NULL THEN
-    -- children of the completed steps: one remaining dependency fewer per completed parent
-    UPDATE pgflow.step_states c SET remaining_deps = c.remaining_deps - x.n
-    FROM (SELECT dn.run_id, d.step_slug, count(*)::int AS n
-          FROM unnest(v_done_runs, v_done_steps, v_done_flows) AS dn(run_id, step_slug, flow_slug)
-          JOIN pgflow.deps d ON d.flow_slug = dn.flow_slug AND d.dep_slug = dn.step_slug
-          GROUP BY dn.run_id, d.step_slug) x
-    WHERE c.run_id = x.run_id AND c.step_slug = x.step_slug;
-
-    UPDATE pgflow.runs r SET remaining_steps = r.remaining_steps - x.n
-    FROM (SELECT dn.run_id, count(*)::int AS n FROM unnest(v_done_runs) AS dn(run_id) GROUP BY dn.run_id) x
-    WHERE r.run_id = x.run_id;
-
-    v_runs := ARRAY(SELECT DISTINCT dn.run_id FROM unnest(v_done_runs) AS dn(run_id) ORDER BY 1);
-
-    -- the steps that became ready start, with their tasks; runs with nothing left complete
-    SELECT array_agg(DISTINCT st.flow_slug) FILTER (WHERE st.visible_now) INTO v_wake FROM pgflow._start_ready_steps_of(v_runs) st;
+    -- children of the completed steps: one remaining dependency fewer per completed parent, and
+    -- those left with none start in the same UPDATE, with their tasks; then the runs: one remaining
+    -- step fewer per completed step, those with none left complete in that UPDATE. One write per row:
+    -- a second UPDATE of a row this transaction wrote repeats its foreign key checks.
+    SELECT array_agg(DISTINCT st.flow_slug) FILTER (WHERE st.visible_now) INTO v_wake
+    FROM pgflow._release_children(v_done_runs, v_done_steps, v_done_flows) st;
     SELECT array_agg(c.run_id) FILTER (WHERE c.parent_run_id IS NOT NULL) INTO v_children
-    FROM pgflow._complete_finished_runs(v_runs) c;
+    FROM pgflow._count_done_steps(v_done_runs) c;
     IF v_children IS NOT NULL THEN
       PERFORM pgflow._children_completed(v_children); -- child runs: their parent tasks complete
     END IF;

@@ -2,7 +2,10 @@ package io.pgflowee.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -205,5 +208,82 @@ class CompleteTasksTest extends SqlEngineTest {
         SQLException lengths = db.error("select * from pgflow.complete_tasks(array[?]::uuid[], array['a', 'b'], array[0], array['1']::jsonb[])", r2);
         assertThat(message(lengths)).isEqualTo(
                 "complete_tasks: run_ids (1), step_slugs (2), task_indexes (1) and outputs (1) must have the same length");
+    }
+
+    /**
+     * The set-based way writes each row once (114): a child step is released and started by one
+     * UPDATE, a run counted down and completed by one, since PostgreSQL checks the foreign keys of a
+     * row again when the transaction that wrote it updates it once more. Counted in the
+     * transaction's own statistics (pg_stat_xact_user_tables), with the results it must reach.
+     */
+    @Test
+    void aBatchWritesEveryStepStateAndRunOnce() throws SQLException {
+        define("select pgflow.create_flow('w')", "select pgflow.add_step('w', 'a')", "select pgflow.add_step('w', 'b', ARRAY['a'])",
+               "select pgflow.add_step('w', 'c', ARRAY['b'])");
+        List<UUID> runs = List.of(start("w", "{\"x\": 1}"), start("w", "{\"x\": 2}"), start("w", "{\"x\": 3}"));
+
+        // a: 3 tasks completed, 3 step states completed, 3 children started with a task each, 3 runs counted down
+        assertThat(completeAllInOneTransaction("a")).isEqualTo("step_tasks 3 0 3, step_states 6 0 0, runs 3 0 0");
+        assertThat(runs).allSatisfy(r -> {
+            assertThat(step(r, "b")).containsEntry("status", "started").containsEntry("remaining_deps", 0).containsEntry("remaining_tasks", 1);
+            assertThat(run(r)).containsEntry("status", "started").containsEntry("remaining_steps", 2);
+        });
+        assertThat(completeAllInOneTransaction("b")).isEqualTo("step_tasks 3 0 3, step_states 6 0 0, runs 3 0 0");
+        // c, the last step: each run counted down and completed by the same single UPDATE
+        assertThat(completeAllInOneTransaction("c")).isEqualTo("step_tasks 3 0 0, step_states 3 0 0, runs 3 0 0");
+        assertThat(runs).allSatisfy(r -> assertThat(run(r)).containsEntry("status", "completed").containsEntry("remaining_steps", 0)
+                .containsEntry("output", "{\"c\": {\"done\": \"c\"}}"));
+    }
+
+    /**
+     * Claims every task of step {@code slug} of flow w, completes them with one complete_tasks call
+     * in a transaction of its own, and returns what that transaction wrote to the run tables: rows
+     * updated, deleted and inserted per table ("table updated deleted inserted").
+     */
+    private String completeAllInOneTransaction(String slug) throws SQLException {
+        registerWorker("w");
+        List<Map<String, Object>> tasks = claim("w", 10);
+        assertThat(tasks).extracting(t -> t.get("step_slug")).containsOnly(slug);
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            StringBuilder ids = new StringBuilder();
+            for (Map<String, Object> t : tasks) {
+                ids.append(ids.length() == 0 ? "" : ", ").append('\'').append(t.get("run_id")).append('\'');
+            }
+            // the view also holds what earlier transactions of this session have not reported yet: before and after
+            long[] before = writes(st);
+            try (ResultSet rs = st.executeQuery("select count(*) from pgflow.complete_tasks(array[" + ids + "]::uuid[],"
+                    + " array_fill('" + slug + "'::text, array[" + tasks.size() + "]), array_fill(0, array[" + tasks.size() + "]),"
+                    + " array_fill('{\"done\": \"" + slug + "\"}'::jsonb, array[" + tasks.size() + "]))")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(tasks.size());
+            }
+            long[] after = writes(st);
+            c.commit();
+            String[] tables = {"step_tasks", "step_states", "runs"};
+            StringBuilder out = new StringBuilder();
+            for (int t = 0; t < tables.length; t++) {
+                out.append(t == 0 ? "" : ", ").append(tables[t]);
+                for (int k = 0; k < 3; k++) {
+                    out.append(' ').append(after[t * 3 + k] - before[t * 3 + k]);
+                }
+            }
+            return out.toString();
+        }
+    }
+
+    /** Rows updated, deleted and inserted so far by this session's unreported transactions: step_tasks, step_states, runs. */
+    private static long[] writes(Statement st) throws SQLException {
+        long[] w = new long[9];
+        try (ResultSet rs = st.executeQuery("select n_tup_upd, n_tup_del, n_tup_ins from unnest(array['step_tasks', 'step_states', 'runs'])"
+                + " with ordinality as t(name, n) left join pg_stat_xact_user_tables s on s.schemaname = 'pgflow' and s.relname = t.name"
+                + " order by t.n")) {
+            for (int row = 0; rs.next(); row++) {
+                for (int k = 0; k < 3; k++) {
+                    w[row * 3 + k] = rs.getLong(k + 1);
+                }
+            }
+        }
+        return w;
     }
 }
