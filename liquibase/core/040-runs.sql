@@ -495,15 +495,19 @@ $$;
 
 --changeset pgflow:040-flow-to-start runOnChange:true splitStatements:false
 -- _flow_to_start(flow_slug): what starting a run of the flow needs to know (its number of steps,
--- whether a root step is a map, whether a root step has a condition), or the error of a start of a
--- flow that does not exist (foreign_key_violation on runs_flow_slug_fkey, with a hint).
-CREATE OR REPLACE FUNCTION pgflow._flow_to_start(p_flow_slug text, OUT steps int, OUT root_map boolean, OUT root_conditions boolean)
+-- whether a root step is a map, whether a root step has a condition, whether a step waits for a
+-- signal), or the error of a start of a flow that does not exist (foreign_key_violation on
+-- runs_flow_slug_fkey, with a hint).
+DROP FUNCTION IF EXISTS pgflow._flow_to_start(text);
+CREATE OR REPLACE FUNCTION pgflow._flow_to_start(p_flow_slug text, OUT steps int, OUT root_map boolean, OUT root_conditions boolean,
+                                                 OUT signals boolean)
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
   SELECT count(s.step_slug), coalesce(bool_or(s.step_type IN ('map', 'map_subflow') AND s.deps_count = 0), false),
-         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false)
-  INTO steps, root_map, root_conditions
+         coalesce(bool_or(s.deps_count = 0 AND (s.required_input_pattern IS NOT NULL OR s.forbidden_input_pattern IS NOT NULL)), false),
+         coalesce(bool_or(s.step_type = 'signal'), false)
+  INTO steps, root_map, root_conditions, signals
   FROM pgflow.flows f LEFT JOIN pgflow.steps s ON s.flow_slug = f.flow_slug
   WHERE f.flow_slug = p_flow_slug
   GROUP BY f.flow_slug;
@@ -610,11 +614,13 @@ DECLARE
   v_steps int;
   v_root_map boolean;
   v_conditions boolean;
+  v_signals boolean;
   v_events boolean;
   v_input_length int;
   v_existing pgflow.runs;
 BEGIN
-  SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
+  SELECT f.steps, f.root_map, f.root_conditions, f.signals INTO v_steps, v_root_map, v_conditions, v_signals
+  FROM pgflow._flow_to_start(v_flow) f;
   PERFORM pgflow._require_input_size(v_flow, v_input, NULL);
   IF start_flow.concurrency_key IS NOT NULL OR start_flow.priority IS DISTINCT FROM 0 THEN
     PERFORM pgflow._check_run_key(v_flow, start_flow.concurrency_key, coalesce(start_flow.priority, 0), NULL);
@@ -682,10 +688,22 @@ BEGIN
     END IF;
   END IF;
 
-  -- computed here, not inside the INSERT's CASE: the planner folds functions of constants early
+  -- computed here, not inside a statement: the planner folds functions of constants early
   IF jsonb_typeof(v_input) = 'array' THEN
     v_input_length := jsonb_array_length(v_input);
   END IF;
+  v_events := pgflow._events_wanted(v_run_id);
+  IF NOT (v_conditions OR v_steps = 0 OR v_events OR v_signals OR (v_root_map AND v_input_length = 0)) THEN
+    -- no conditions, no empty root map, no signal step, nobody watching: the root steps are
+    -- inserted started, with their tasks (as start_flows does), each row written once (114)
+    IF pgflow._insert_started_runs(v_flow, ARRAY[v_run_id], ARRAY[v_input], ARRAY[coalesce(start_flow.concurrency_key, '')],
+                                   ARRAY[coalesce(start_flow.priority, 0)]) THEN
+      PERFORM pgflow._notify_tasks(v_flow);
+    END IF;
+    RETURN QUERY SELECT r.* FROM pgflow.runs r WHERE r.run_id = v_run_id;
+    RETURN;
+  END IF;
+
   INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks)
   SELECT s.flow_slug, v_run_id, s.step_slug, s.deps_count,
          CASE WHEN s.step_type NOT IN ('map', 'map_subflow') THEN 1
@@ -693,7 +711,6 @@ BEGIN
               END
   FROM pgflow.steps s WHERE s.flow_slug = v_flow;
 
-  v_events := pgflow._events_wanted(v_run_id);
   IF v_events THEN
     PERFORM pgflow._emit_run(v_run_id, v_flow, 'started');
   END IF;
@@ -780,6 +797,7 @@ DECLARE
   v_steps int;
   v_root_map boolean;
   v_conditions boolean;
+  v_signals boolean;
   v_bad record;
   v_bad_item int;
   v_bad_code text;
@@ -797,7 +815,8 @@ DECLARE
   v_asked int;
   v_claimed uuid[];
 BEGIN
-  SELECT f.steps, f.root_map, f.root_conditions INTO v_steps, v_root_map, v_conditions FROM pgflow._flow_to_start(v_flow) f;
+  SELECT f.steps, f.root_map, f.root_conditions, f.signals INTO v_steps, v_root_map, v_conditions, v_signals
+  FROM pgflow._flow_to_start(v_flow) f;
   IF start_flows.inputs IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
       MESSAGE = format('Flow "%s": inputs must not be NULL (pass an array with one input per run)', v_flow);
@@ -932,7 +951,7 @@ BEGIN
 
   IF cardinality(v_new) > 0 THEN
     v_step_by_step := v_conditions OR v_steps = 0
-      OR EXISTS (SELECT 1 FROM pgflow.steps s WHERE s.flow_slug = v_flow AND s.step_type = 'signal')
+      OR v_signals
       OR EXISTS (SELECT 1 FROM pgflow_internal.event_subscriptions es
                  WHERE es.expires_at > clock_timestamp() AND (es.run_id IS NULL OR es.run_id = ANY (v_new)))
       OR (v_root_map AND EXISTS (SELECT 1 FROM unnest(v_new_inputs) AS n(input) WHERE jsonb_array_length(n.input) = 0));
@@ -955,33 +974,8 @@ BEGIN
       END LOOP;
     ELSE
       -- no conditions, no empty maps, nobody watching: the root steps are inserted started, with
-      -- their tasks, which is where start_flow's _advance_run would take them
-      WITH states AS (
-        INSERT INTO pgflow.step_states (flow_slug, run_id, step_slug, remaining_deps, initial_tasks, status, started_at, remaining_tasks)
-        SELECT s.flow_slug, n.run_id, s.step_slug, s.deps_count, t.tasks,
-               CASE WHEN s.deps_count = 0 THEN 'started' ELSE 'created' END,
-               CASE WHEN s.deps_count = 0 THEN now() END,
-               CASE WHEN s.deps_count = 0 THEN t.tasks END
-        FROM unnest(v_new, v_new_inputs) WITH ORDINALITY AS n(run_id, input, ord)
-        JOIN pgflow.steps s ON s.flow_slug = v_flow
-        CROSS JOIN LATERAL (SELECT CASE WHEN s.step_type NOT IN ('map', 'map_subflow') THEN 1
-                                        WHEN s.deps_count = 0 THEN jsonb_array_length(n.input) END AS tasks) t
-        ORDER BY n.ord, s.step_index
-        RETURNING flow_slug, run_id, step_slug, status, initial_tasks
-      ), queued AS (
-        INSERT INTO pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at, concurrency_key, priority)
-        SELECT st.flow_slug, st.run_id, st.step_slug, i,
-               CASE WHEN coalesce(s.opt_start_delay, 0) > 0 THEN clock_timestamp() + make_interval(secs => s.opt_start_delay)
-                    ELSE clock_timestamp() END,
-               n.concurrency_key, n.priority
-        FROM states st
-        JOIN unnest(v_new, v_new_keys, v_new_priorities) AS n(run_id, concurrency_key, priority) ON n.run_id = st.run_id
-        JOIN pgflow.steps s ON s.flow_slug = st.flow_slug AND s.step_slug = st.step_slug
-        CROSS JOIN LATERAL generate_series(0, st.initial_tasks - 1) AS i
-        WHERE st.status = 'started'
-        RETURNING visible_at
-      )
-      SELECT bool_or(q.visible_at <= clock_timestamp()) INTO v_visible FROM queued q;
+      -- their tasks, which is where start_flow's _advance_run would take them (114)
+      v_visible := pgflow._insert_started_runs(v_flow, v_new, v_new_inputs, v_new_keys, v_new_priorities);
       IF coalesce(v_visible, false) THEN
         PERFORM pgflow._notify_tasks(v_flow);
       END IF;

@@ -390,9 +390,9 @@ BEGIN
     -- step fewer per completed step, those with none left complete in that UPDATE. One write per row:
     -- a second UPDATE of a row this transaction wrote repeats its foreign key checks.
     SELECT array_agg(DISTINCT st.flow_slug) FILTER (WHERE st.visible_now) INTO v_wake
-    FROM pgflow._release_children(v_done_runs, v_done_steps, v_done_flows) st;
+    FROM pgflow._release_and_start_children(v_done_runs, v_done_steps, v_done_flows) st;
     SELECT array_agg(c.run_id) FILTER (WHERE c.parent_run_id IS NOT NULL) INTO v_children
-    FROM pgflow._count_done_steps(v_done_runs) c;
+    FROM pgflow._count_down_and_complete_runs(v_done_runs) c;
     IF v_children IS NOT NULL THEN
       PERFORM pgflow._children_completed(v_children); -- child runs: their parent tasks complete
     END IF;

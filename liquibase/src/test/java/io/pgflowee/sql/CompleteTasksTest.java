@@ -2,10 +2,7 @@ package io.pgflowee.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -235,55 +232,14 @@ class CompleteTasksTest extends SqlEngineTest {
                 .containsEntry("output", "{\"c\": {\"done\": \"c\"}}"));
     }
 
-    /**
-     * Claims every task of step {@code slug} of flow w, completes them with one complete_tasks call
-     * in a transaction of its own, and returns what that transaction wrote to the run tables: rows
-     * updated, deleted and inserted per table ("table updated deleted inserted").
-     */
+    /** Claims every task of step {@code slug} of flow w and completes them with one complete_tasks call: what it wrote. */
     private String completeAllInOneTransaction(String slug) throws SQLException {
         registerWorker("w");
         List<Map<String, Object>> tasks = claim("w", 10);
         assertThat(tasks).extracting(t -> t.get("step_slug")).containsOnly(slug);
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            StringBuilder ids = new StringBuilder();
-            for (Map<String, Object> t : tasks) {
-                ids.append(ids.length() == 0 ? "" : ", ").append('\'').append(t.get("run_id")).append('\'');
-            }
-            // the view also holds what earlier transactions of this session have not reported yet: before and after
-            long[] before = writes(st);
-            try (ResultSet rs = st.executeQuery("select count(*) from pgflow.complete_tasks(array[" + ids + "]::uuid[],"
-                    + " array_fill('" + slug + "'::text, array[" + tasks.size() + "]), array_fill(0, array[" + tasks.size() + "]),"
-                    + " array_fill('{\"done\": \"" + slug + "\"}'::jsonb, array[" + tasks.size() + "]))")) {
-                rs.next();
-                assertThat(rs.getLong(1)).isEqualTo(tasks.size());
-            }
-            long[] after = writes(st);
-            c.commit();
-            String[] tables = {"step_tasks", "step_states", "runs"};
-            StringBuilder out = new StringBuilder();
-            for (int t = 0; t < tables.length; t++) {
-                out.append(t == 0 ? "" : ", ").append(tables[t]);
-                for (int k = 0; k < 3; k++) {
-                    out.append(' ').append(after[t * 3 + k] - before[t * 3 + k]);
-                }
-            }
-            return out.toString();
-        }
-    }
-
-    /** Rows updated, deleted and inserted so far by this session's unreported transactions: step_tasks, step_states, runs. */
-    private static long[] writes(Statement st) throws SQLException {
-        long[] w = new long[9];
-        try (ResultSet rs = st.executeQuery("select n_tup_upd, n_tup_del, n_tup_ins from unnest(array['step_tasks', 'step_states', 'runs'])"
-                + " with ordinality as t(name, n) left join pg_stat_xact_user_tables s on s.schemaname = 'pgflow' and s.relname = t.name"
-                + " order by t.n")) {
-            for (int row = 0; rs.next(); row++) {
-                for (int k = 0; k < 3; k++) {
-                    w[row * 3 + k] = rs.getLong(k + 1);
-                }
-            }
-        }
-        return w;
+        return runTableWrites("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])",
+                array("uuid", tasks.stream().map(t -> t.get("run_id")).toArray()), array("text", tasks.stream().map(t -> slug).toArray()),
+                array("int4", tasks.stream().map(t -> 0).toArray()),
+                array("text", tasks.stream().map(t -> "{\"done\": \"" + slug + "\"}").toArray()));
     }
 }

@@ -77,11 +77,15 @@ class StartFlowsTest extends SqlEngineTest {
                 });
             }
             StringBuilder keys = new StringBuilder("[");
+            // item by item, one start_flow call each, while a subscription to every run's events makes
+            // start_flow take its step-by-step way (_advance_run): the reference for the set-based one
+            UUID subscription = UUID.randomUUID();
+            db.exec("select pgflow.subscribe_events(?, null, 60)", subscription);
             for (int i = 0; i < inputs.size(); i++) {
-                // item by item, one start_flow call each
                 db.exec("select pgflow.start_flow(?, ?::jsonb, null, ?)", flow, inputs.get(i), "one-" + workload + ":" + (i + 1));
                 keys.append(i == 0 ? "" : ", ").append("\"set-").append(workload).append(':').append(i + 1).append('"');
             }
+            db.exec("select pgflow.unsubscribe_events(?)", subscription);
             List<Map<String, Object>> started = startMany(flow, "[" + String.join(", ", inputs) + "]", keys + "]");
 
             assertThat(started).hasSize(60).allSatisfy(row -> assertThat(row).containsEntry("created", true));
@@ -90,6 +94,11 @@ class StartFlowsTest extends SqlEngineTest {
             List<Map<String, Object>> itemByItem = documents(flow, "one-" + workload + ":");
             List<Map<String, Object>> setBased = documents(flow, "set-" + workload + ":");
             assertThat(setBased).as(workload).hasSize(60).isEqualTo(itemByItem);
+            // and start_flow's own set-based way (nobody watching) makes the same runs
+            for (int i = 0; i < inputs.size(); i++) {
+                db.exec("select pgflow.start_flow(?, ?::jsonb, null, ?)", flow, inputs.get(i), "lone-" + workload + ":" + (i + 1));
+            }
+            assertThat(documents(flow, "lone-" + workload + ":")).as(workload + ", start_flow unwatched").isEqualTo(itemByItem);
         }
         // the workload covered what it should: empty maps completed, conditions skipped and failed runs
         assertThat((Long) db.one("select count(*) from pgflow.step_states where step_slug = 'each' and status = 'completed'"))
@@ -195,5 +204,36 @@ class StartFlowsTest extends SqlEngineTest {
             assertThat(events.get(0)).contains(started.get(0).get("run_id").toString());
             assertThat(events.get(3)).contains(started.get(1).get("run_id").toString());
         }
+    }
+
+    /**
+     * Where nothing needs the step-by-step way (no condition, signal step or empty root map, nobody
+     * watching), start_flow and start_flows insert each row once (114): the root steps started, with
+     * their tasks, instead of inserted created and then updated (which checks their foreign keys
+     * again). Counted in the transaction's statistics; a flow with a root condition still takes the
+     * step-by-step way.
+     */
+    @Test
+    void startsWriteEachRowOnceWhereNothingNeedsTheStepByStepWay() throws SQLException {
+        flowsOfEveryShape();
+        assertThat(runTableWrites("select count(*) from pgflow.start_flow('chain', '{}')"))
+                .isEqualTo("step_tasks 0 0 2, step_states 0 0 3, runs 0 0 1");
+        assertThat(runTableWrites("select count(*) from pgflow.start_flows('fan', array['[1, 2]', '[3]']::jsonb[])"))
+                .isEqualTo("step_tasks 0 0 3, step_states 0 0 4, runs 0 0 2");
+        UUID chain = (UUID) db.one("select run_id from pgflow.runs where flow_slug = 'chain'");
+        assertThat(step(chain, "a")).containsEntry("status", "started").containsEntry("remaining_tasks", 1).containsEntry("initial_tasks", 1);
+        assertThat(step(chain, "b")).containsEntry("status", "created").containsEntry("remaining_deps", 2);
+        assertThat(db.rows("select step_slug, visible_at > clock_timestamp() + interval '29 seconds' as delayed from pgflow.step_tasks"
+                + " where run_id = ? order by 1", chain)).extracting(r -> r.get("step_slug") + " " + r.get("delayed"))
+                .containsExactly("a false", "late true");
+
+        // a root condition: the step-by-step way, which updates what it inserted (vip skipped, after
+        // released and started, gate started; the run counts its skipped step)
+        assertThat(runTableWrites("select count(*) from pgflow.start_flow('cond', '{\"tier\": \"tin\"}')"))
+                .isEqualTo("step_tasks 0 0 2, step_states 4 0 3, runs 1 0 1");
+        UUID cond = (UUID) db.one("select run_id from pgflow.runs where flow_slug = 'cond'");
+        assertThat(step(cond, "vip")).containsEntry("status", "skipped").containsEntry("skip_reason", "condition_unmet");
+        assertThat(step(cond, "after")).containsEntry("status", "started");
+        assertThat(step(cond, "gate")).containsEntry("status", "started");
     }
 }

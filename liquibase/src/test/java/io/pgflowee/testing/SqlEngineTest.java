@@ -152,6 +152,52 @@ public abstract class SqlEngineTest {
         }
     }
 
+    /**
+     * Runs {@code sql} (one statement, its first column a count) in a transaction of its own and
+     * returns what it wrote to the run tables, from the transaction's own statistics
+     * (pg_stat_xact_user_tables): rows updated, deleted and inserted, as "step_tasks u d i,
+     * step_states u d i, runs u d i". Where a hot-path function writes a row twice, PostgreSQL
+     * checks that row's foreign keys again (docs/architecture.md).
+     */
+    protected String runTableWrites(String sql, Object... params) throws SQLException {
+        String[] tables = {"step_tasks", "step_states", "runs"};
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            // the view also holds what earlier transactions of this session have not reported yet: before and after
+            long[] before = runTableCounters(c);
+            try (var ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                ps.execute();
+            }
+            long[] after = runTableCounters(c);
+            c.commit();
+            StringBuilder out = new StringBuilder();
+            for (int t = 0; t < tables.length; t++) {
+                out.append(t == 0 ? "" : ", ").append(tables[t]);
+                for (int k = 0; k < 3; k++) {
+                    out.append(' ').append(after[t * 3 + k] - before[t * 3 + k]);
+                }
+            }
+            return out.toString();
+        }
+    }
+
+    private static long[] runTableCounters(Connection c) throws SQLException {
+        long[] w = new long[9];
+        try (var st = c.createStatement(); var rs = st.executeQuery("select s.n_tup_upd, s.n_tup_del, s.n_tup_ins"
+                + " from unnest(array['step_tasks', 'step_states', 'runs']) with ordinality as t(name, n)"
+                + " left join pg_stat_xact_user_tables s on s.schemaname = 'pgflow' and s.relname = t.name order by t.n")) {
+            for (int row = 0; rs.next(); row++) {
+                for (int k = 0; k < 3; k++) {
+                    w[row * 3 + k] = rs.getLong(k + 1);
+                }
+            }
+        }
+        return w;
+    }
+
     /** The server-side message of an error. */
     protected static String message(SQLException e) {
         ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
