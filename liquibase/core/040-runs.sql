@@ -47,7 +47,8 @@ $$;
 -- waits: _start_ready_steps sets its deadline and delivers a signal that came early; flows with
 -- signal steps are started and advanced run by run for that). Returns the steps it started, with
 -- whether their tasks are claimable now (never for a signal step). Does not check the runs' status
--- and sends nothing (callers do).
+-- and sends nothing (callers do). _release_and_start_children (114) queues tasks the same way in
+-- its own statement (one statement, one write per row): a change to how tasks are queued goes to both.
 CREATE OR REPLACE FUNCTION pgflow._start_ready_steps_of(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
 LANGUAGE plpgsql VOLATILE -- not sql: a SQL function's statements are planned again on every call

@@ -17,6 +17,7 @@
 -- them (start delay, concurrency key and priority of the run; none for a signal step). Returns the
 -- steps it started, visible_now when their tasks can be claimed at once. Children of a step that
 -- feeds a map, or that have conditions, take the step-by-step path (_finish_step), not this one.
+-- Its planned/inserted parts are _start_ready_steps_of's: a change to one goes to the other.
 CREATE OR REPLACE FUNCTION pgflow._release_and_start_children(p_run_ids uuid[], p_step_slugs text[], p_flow_slugs text[])
 RETURNS TABLE (run_id uuid, flow_slug text, step_slug text, visible_now boolean)
 LANGUAGE plpgsql VOLATILE
