@@ -812,7 +812,6 @@ DECLARE
   v_step_by_step boolean;
   v_events boolean;
   v_run uuid;
-  v_visible boolean;
   v_asked int;
   v_claimed uuid[];
 BEGIN
@@ -976,8 +975,7 @@ BEGIN
     ELSE
       -- no conditions, no empty maps, nobody watching: the root steps are inserted started, with
       -- their tasks, which is where start_flow's _advance_run would take them (114)
-      v_visible := pgflow._insert_started_runs(v_flow, v_new, v_new_inputs, v_new_keys, v_new_priorities);
-      IF coalesce(v_visible, false) THEN
+      IF pgflow._insert_started_runs(v_flow, v_new, v_new_inputs, v_new_keys, v_new_priorities) THEN
         PERFORM pgflow._notify_tasks(v_flow);
       END IF;
     END IF;

@@ -239,7 +239,7 @@ class CompleteTasksTest extends SqlEngineTest {
         assertThat(tasks).extracting(t -> t.get("step_slug")).containsOnly(slug);
         return runTableWrites("select count(*) from pgflow.complete_tasks(?::uuid[], ?::text[], ?::int[], ?::text[]::jsonb[])",
                 array("uuid", tasks.stream().map(t -> t.get("run_id")).toArray()), array("text", tasks.stream().map(t -> slug).toArray()),
-                array("int4", tasks.stream().map(t -> 0).toArray()),
+                array("int4", tasks.stream().map(t -> t.get("task_index")).toArray()),
                 array("text", tasks.stream().map(t -> "{\"done\": \"" + slug + "\"}").toArray()));
     }
 }
